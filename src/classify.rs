@@ -1,0 +1,571 @@
+//! Stage 2: give every changed file a kind, from built-in conventions plus config globs.
+
+use crate::config::{glob, glob_set, Config, Dialect};
+use crate::diff::{ChangeSet, ChangedFile};
+use anyhow::Result;
+use globset::{GlobSet, GlobSetBuilder};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    Rust,
+    Python,
+    JavaScript,
+    TypeScript,
+    Go,
+    Java,
+    Kotlin,
+    Ruby,
+    CSharp,
+    Php,
+    C,
+    Cpp,
+    Shell,
+    Sql,
+}
+
+impl Language {
+    pub fn from_path(path: &str) -> Option<Language> {
+        let ext = path.rsplit_once('.').map(|(_, e)| e)?;
+        Some(match ext {
+            "rs" => Language::Rust,
+            "py" => Language::Python,
+            "js" | "jsx" | "mjs" | "cjs" => Language::JavaScript,
+            "ts" | "tsx" | "mts" | "cts" => Language::TypeScript,
+            "go" => Language::Go,
+            "java" => Language::Java,
+            "kt" | "kts" => Language::Kotlin,
+            "rb" => Language::Ruby,
+            "cs" => Language::CSharp,
+            "php" => Language::Php,
+            "c" | "h" => Language::C,
+            "cc" | "cpp" | "cxx" | "hpp" | "hh" => Language::Cpp,
+            "sh" | "bash" => Language::Shell,
+            "sql" => Language::Sql,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::Rust => "rust",
+            Language::Python => "python",
+            Language::JavaScript => "javascript",
+            Language::TypeScript => "typescript",
+            Language::Go => "go",
+            Language::Java => "java",
+            Language::Kotlin => "kotlin",
+            Language::Ruby => "ruby",
+            Language::CSharp => "csharp",
+            Language::Php => "php",
+            Language::C => "c",
+            Language::Cpp => "cpp",
+            Language::Shell => "shell",
+            Language::Sql => "sql",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MigrationFormat {
+    Rails,
+    Django,
+    Alembic,
+    Diesel,
+    Sqlx,
+    GolangMigrate,
+    Flyway,
+    Prisma,
+    Knex,
+    Liquibase,
+    Sql,
+}
+
+impl MigrationFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MigrationFormat::Rails => "rails",
+            MigrationFormat::Django => "django",
+            MigrationFormat::Alembic => "alembic",
+            MigrationFormat::Diesel => "diesel",
+            MigrationFormat::Sqlx => "sqlx",
+            MigrationFormat::GolangMigrate => "golang-migrate",
+            MigrationFormat::Flyway => "flyway",
+            MigrationFormat::Prisma => "prisma",
+            MigrationFormat::Knex => "knex",
+            MigrationFormat::Liquibase => "liquibase",
+            MigrationFormat::Sql => "sql",
+        }
+    }
+}
+
+/// Whether a migration file applies a change or reverts one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MigrationRole {
+    /// Applies the change; may contain its own rollback (Rails `down`, Alembic `downgrade`).
+    Up,
+    /// A separate rollback file (`down.sql`, Flyway `U__`).
+    Down,
+    /// Flyway `R__`: re-applied whenever it changes.
+    Repeatable,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FileKind {
+    Migration {
+        format: MigrationFormat,
+        role: MigrationRole,
+        /// From config; `None` means detect from the file.
+        dialect: Option<Dialect>,
+    },
+    Source {
+        language: Language,
+    },
+    Test {
+        language: Option<Language>,
+    },
+    JsonFixture,
+    JsonSchema,
+    OpenApi,
+    Ci,
+    Config,
+    Docs,
+    Lockfile,
+    Generated,
+    Ignored,
+    #[default]
+    Other,
+}
+
+impl FileKind {
+    /// The kind's name, as rule packs' `kinds` filter spells it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FileKind::Migration { .. } => "migration",
+            FileKind::Source { .. } => "source",
+            FileKind::Test { .. } => "test",
+            FileKind::JsonFixture => "json-fixture",
+            FileKind::JsonSchema => "json-schema",
+            FileKind::OpenApi => "openapi",
+            FileKind::Ci => "ci",
+            FileKind::Config => "config",
+            FileKind::Docs => "docs",
+            FileKind::Lockfile => "lockfile",
+            FileKind::Generated => "generated",
+            FileKind::Ignored => "ignored",
+            FileKind::Other => "other",
+        }
+    }
+
+    pub const NAMES: [&'static str; 13] = [
+        "migration",
+        "source",
+        "test",
+        "json-fixture",
+        "json-schema",
+        "openapi",
+        "ci",
+        "config",
+        "docs",
+        "lockfile",
+        "generated",
+        "ignored",
+        "other",
+    ];
+}
+
+const MIGRATION_CONVENTIONS: &[(&str, MigrationFormat, MigrationRole)] = &[
+    ("**/db/migrate/*.rb", MigrationFormat::Rails, MigrationRole::Up),
+    ("**/alembic/versions/*.py", MigrationFormat::Alembic, MigrationRole::Up),
+    (
+        "**/migrations/versions/*.py",
+        MigrationFormat::Alembic,
+        MigrationRole::Up,
+    ),
+    ("**/migrations/*.py", MigrationFormat::Django, MigrationRole::Up),
+    ("**/migrations/*/up.sql", MigrationFormat::Diesel, MigrationRole::Up),
+    ("**/migrations/*/down.sql", MigrationFormat::Diesel, MigrationRole::Down),
+    (
+        "**/migrations/*/migration.sql",
+        MigrationFormat::Prisma,
+        MigrationRole::Up,
+    ),
+    ("**/*.up.sql", MigrationFormat::GolangMigrate, MigrationRole::Up),
+    ("**/*.down.sql", MigrationFormat::GolangMigrate, MigrationRole::Down),
+    ("**/V[0-9]*__*.sql", MigrationFormat::Flyway, MigrationRole::Up),
+    ("**/U[0-9]*__*.sql", MigrationFormat::Flyway, MigrationRole::Down),
+    ("**/R__*.sql", MigrationFormat::Flyway, MigrationRole::Repeatable),
+    (
+        "**/migrations/*.{js,ts,cjs,mjs}",
+        MigrationFormat::Knex,
+        MigrationRole::Up,
+    ),
+    (
+        "**/{changelog,db.changelog}*.{xml,yaml,yml,json}",
+        MigrationFormat::Liquibase,
+        MigrationRole::Up,
+    ),
+    (
+        "**/changelogs/**/*.{xml,yaml,yml,json,sql}",
+        MigrationFormat::Liquibase,
+        MigrationRole::Up,
+    ),
+    ("**/migrations/[0-9]*.sql", MigrationFormat::Sqlx, MigrationRole::Up),
+    (
+        "**/{migrations,migration,migrate,schema-migrations}/**/*.sql",
+        MigrationFormat::Sql,
+        MigrationRole::Up,
+    ),
+];
+
+const TEST_CONVENTIONS: &[&str] = &[
+    "**/tests/**/*.rs",
+    "**/test_*.py",
+    "**/*_test.py",
+    "**/tests/**/*.py",
+    "**/conftest.py",
+    "**/*.{test,spec}.{js,jsx,ts,tsx,mjs,cjs}",
+    "**/__tests__/**",
+    "**/*_test.go",
+    "**/src/test/**",
+    "**/*{Test,Tests,IT}.{java,kt}",
+    "**/spec/**/*_spec.rb",
+    "**/test/**/*_test.rb",
+    "**/*{Test,Tests}.cs",
+    "**/*.Tests/**",
+    "**/*Test.php",
+    "**/tests/**/*.php",
+];
+
+const CI_CONVENTIONS: &[&str] = &[
+    ".github/workflows/**",
+    ".github/actions/**",
+    ".gitlab-ci.yml",
+    ".gitlab-ci/**",
+    ".circleci/**",
+    "**/Jenkinsfile",
+    "azure-pipelines.yml",
+    ".buildkite/**",
+    ".travis.yml",
+    "bitbucket-pipelines.yml",
+];
+
+const LOCKFILES: &[&str] = &[
+    "**/Cargo.lock",
+    "**/package-lock.json",
+    "**/npm-shrinkwrap.json",
+    "**/yarn.lock",
+    "**/pnpm-lock.yaml",
+    "**/poetry.lock",
+    "**/Pipfile.lock",
+    "**/uv.lock",
+    "**/Gemfile.lock",
+    "**/go.sum",
+    "**/composer.lock",
+    "**/flake.lock",
+];
+
+const GENERATED_CONVENTIONS: &[&str] = &[
+    "**/*.pb.go",
+    "**/*_pb2.py",
+    "**/*_pb2_grpc.py",
+    "**/*.min.js",
+    "**/*.min.css",
+    "**/generated/**",
+    "**/__generated__/**",
+];
+
+const JSON_SCHEMA: &[&str] = &["**/*.schema.json", "**/schemas/**/*.json", "**/schema/**/*.json"];
+const OPENAPI: &[&str] = &["**/{openapi,swagger}*.{json,yaml,yml}", "**/*.openapi.{json,yaml,yml}"];
+const JSON_FIXTURES: &[&str] = &[
+    "**/{fixtures,samples,examples,testdata,test-data}/**/*.json",
+    "**/*.{fixture,sample,example}.json",
+];
+const DOCS: &[&str] = &[
+    "**/*.{md,markdown,rst,adoc,txt}",
+    "docs/**",
+    "doc/**",
+    "**/LICENSE*",
+    "**/CHANGELOG*",
+];
+const CONFIG: &[&str] = &[
+    "**/*.{toml,yaml,yml,ini,cfg,conf,properties,json,env}",
+    "**/.env*",
+    "**/Dockerfile",
+    "**/*.tf",
+];
+
+fn set(patterns: &[&str]) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(glob(p).expect("built-in glob compiles"));
+    }
+    b.build().expect("built-in glob set builds")
+}
+
+/// Compiled conventions; build once per run.
+pub struct Classifier {
+    migrations: GlobSet,
+    user_migrations: GlobSet,
+    dialect: Option<Dialect>,
+    tests: GlobSet,
+    user_tests: GlobSet,
+    ci: GlobSet,
+    lockfiles: GlobSet,
+    generated: GlobSet,
+    user_generated: GlobSet,
+    ignored: GlobSet,
+    json_schema: GlobSet,
+    openapi: GlobSet,
+    json_fixtures: GlobSet,
+    docs: GlobSet,
+    config: GlobSet,
+}
+
+impl Classifier {
+    pub fn new(config: &Config) -> Result<Classifier> {
+        let src = config.source.as_ref();
+        Ok(Classifier {
+            migrations: set(&MIGRATION_CONVENTIONS.iter().map(|(g, _, _)| *g).collect::<Vec<_>>()),
+            user_migrations: glob_set(&config.migrations.paths, src)?,
+            dialect: config.migrations.dialect,
+            tests: set(TEST_CONVENTIONS),
+            user_tests: glob_set(&config.tests.paths, src)?,
+            ci: set(CI_CONVENTIONS),
+            lockfiles: set(LOCKFILES),
+            generated: set(GENERATED_CONVENTIONS),
+            user_generated: glob_set(&config.classify.generated, src)?,
+            ignored: glob_set(&config.classify.ignore, src)?,
+            json_schema: set(JSON_SCHEMA),
+            openapi: set(OPENAPI),
+            json_fixtures: set(JSON_FIXTURES),
+            docs: set(DOCS),
+            config: set(CONFIG),
+        })
+    }
+
+    /// Stage entry point: the same change, every file with its kind.
+    pub fn classify(&self, mut change: ChangeSet) -> ChangeSet {
+        let generated_attrs = linguist_generated(change.gitattributes.as_deref());
+        for file in &mut change.files {
+            file.kind = self.kind_of(file, &generated_attrs);
+        }
+        change
+    }
+
+    fn kind_of(&self, file: &ChangedFile, generated_attrs: &GlobSet) -> FileKind {
+        let path = file.path.as_str();
+        if self.ignored.is_match(path) {
+            return FileKind::Ignored;
+        }
+        if self.lockfiles.is_match(path) {
+            return FileKind::Lockfile;
+        }
+        if self.generated.is_match(path)
+            || self.user_generated.is_match(path)
+            || generated_attrs.is_match(path)
+            || has_generated_marker(file)
+        {
+            return FileKind::Generated;
+        }
+        if let Some(kind) = self.migration_kind(path) {
+            return kind;
+        }
+        if self.ci.is_match(path) {
+            return FileKind::Ci;
+        }
+        if self.tests.is_match(path) || self.user_tests.is_match(path) {
+            return FileKind::Test {
+                language: Language::from_path(path),
+            };
+        }
+        if path.ends_with(".json") || path.ends_with(".yaml") || path.ends_with(".yml") {
+            if self.openapi.is_match(path) {
+                return FileKind::OpenApi;
+            }
+            if self.json_schema.is_match(path) {
+                return FileKind::JsonSchema;
+            }
+            if self.json_fixtures.is_match(path) {
+                return FileKind::JsonFixture;
+            }
+        }
+        if let Some(language) = Language::from_path(path) {
+            if language != Language::Sql {
+                return FileKind::Source { language };
+            }
+        }
+        if self.docs.is_match(path) {
+            return FileKind::Docs;
+        }
+        if self.config.is_match(path) {
+            return FileKind::Config;
+        }
+        FileKind::Other
+    }
+
+    fn migration_kind(&self, path: &str) -> Option<FileKind> {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if name == "__init__.py" {
+            return None;
+        }
+        if let Some(i) = self.migrations.matches(path).into_iter().min() {
+            let (_, format, role) = MIGRATION_CONVENTIONS[i];
+            return Some(FileKind::Migration {
+                format,
+                role,
+                dialect: self.dialect,
+            });
+        }
+        if self.user_migrations.is_match(path) {
+            let format = match Language::from_path(path) {
+                Some(Language::Ruby) => MigrationFormat::Rails,
+                Some(Language::Python) => MigrationFormat::Django,
+                Some(Language::JavaScript | Language::TypeScript) => MigrationFormat::Knex,
+                _ => MigrationFormat::Sql,
+            };
+            let role = if name.contains("down") {
+                MigrationRole::Down
+            } else {
+                MigrationRole::Up
+            };
+            return Some(FileKind::Migration {
+                format,
+                role,
+                dialect: self.dialect,
+            });
+        }
+        None
+    }
+}
+
+/// `@generated` in the first lines is the common marker of generated code.
+fn has_generated_marker(file: &ChangedFile) -> bool {
+    if file.skipped.is_some() {
+        return false;
+    }
+    file.new_text
+        .get()
+        .map(|t| t.lines().take(5).any(|l| l.contains("@generated")))
+        .unwrap_or(false)
+}
+
+/// Paths marked `linguist-generated` (or `=true`) in `.gitattributes`.
+fn linguist_generated(attributes: Option<&str>) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for line in attributes.unwrap_or("").lines() {
+        let mut parts = line.split_whitespace();
+        let Some(pattern) = parts.next() else { continue };
+        if pattern.starts_with('#') {
+            continue;
+        }
+        if parts.any(|a| a == "linguist-generated" || a == "linguist-generated=true") {
+            let pattern = if pattern.contains('/') {
+                pattern.trim_start_matches('/').to_string()
+            } else {
+                format!("**/{pattern}")
+            };
+            if let Ok(g) = glob(&pattern) {
+                b.add(g);
+            }
+        }
+    }
+    b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::FileStatus;
+
+    fn kind(path: &str) -> FileKind {
+        let c = Classifier::new(&Config::default()).unwrap();
+        let f = ChangedFile::from_lines(path, FileStatus::Added, &[], &["x"]);
+        c.kind_of(&f, &GlobSet::empty())
+    }
+
+    fn migration(path: &str) -> (MigrationFormat, MigrationRole) {
+        match kind(path) {
+            FileKind::Migration { format, role, .. } => (format, role),
+            other => panic!("{path} classified as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn migration_conventions() {
+        use MigrationFormat::*;
+        use MigrationRole::*;
+        assert_eq!(migration("db/migrate/20240101_add_fax.rb"), (Rails, Up));
+        assert_eq!(migration("shop/migrations/0042_remove_fax.py"), (Django, Up));
+        assert_eq!(migration("alembic/versions/ab12_drop.py"), (Alembic, Up));
+        assert_eq!(migration("migrations/2024-01-01-000000_init/up.sql"), (Diesel, Up));
+        assert_eq!(migration("migrations/2024-01-01-000000_init/down.sql"), (Diesel, Down));
+        assert_eq!(migration("db/20240101_init.up.sql"), (GolangMigrate, Up));
+        assert_eq!(migration("db/20240101_init.down.sql"), (GolangMigrate, Down));
+        assert_eq!(migration("sql/V3__drop_fax.sql"), (Flyway, Up));
+        assert_eq!(migration("sql/U3__drop_fax.sql"), (Flyway, Down));
+        assert_eq!(migration("sql/R__views.sql"), (Flyway, Repeatable));
+        assert_eq!(migration("prisma/migrations/20240101_init/migration.sql"), (Prisma, Up));
+        assert_eq!(migration("migrations/20240101_users.js"), (Knex, Up));
+        assert_eq!(migration("db/changelog-master.xml"), (Liquibase, Up));
+        assert_eq!(migration("migrations/20240101120000_users.sql"), (Sqlx, Up));
+        assert_eq!(migration("db/migrations/archive/drop.sql"), (Sql, Up));
+        assert_eq!(
+            kind("shop/migrations/__init__.py"),
+            FileKind::Source {
+                language: Language::Python
+            }
+        );
+    }
+
+    #[test]
+    fn tests_per_language() {
+        for p in [
+            "tests/api.rs",
+            "pkg/test_models.py",
+            "src/app.test.ts",
+            "web/__tests__/x.js",
+            "svc/handler_test.go",
+            "app/src/test/java/FooTest.java",
+            "spec/models/user_spec.rb",
+            "Billing.Tests/InvoiceTests.cs",
+            "tests/Unit/UserTest.php",
+        ] {
+            assert!(matches!(kind(p), FileKind::Test { .. }), "{p}");
+        }
+        assert_eq!(
+            kind("src/lib.rs"),
+            FileKind::Source {
+                language: Language::Rust
+            }
+        );
+    }
+
+    #[test]
+    fn other_kinds() {
+        assert_eq!(kind(".github/workflows/ci.yml"), FileKind::Ci);
+        assert_eq!(kind("Cargo.lock"), FileKind::Lockfile);
+        assert_eq!(kind("web/yarn.lock"), FileKind::Lockfile);
+        assert_eq!(kind("api/user.schema.json"), FileKind::JsonSchema);
+        assert_eq!(kind("api/openapi.yaml"), FileKind::OpenApi);
+        assert_eq!(kind("tests/fixtures/user.json"), FileKind::JsonFixture);
+        assert_eq!(kind("data/fixtures/user.json"), FileKind::JsonFixture);
+        assert_eq!(kind("README.md"), FileKind::Docs);
+        assert_eq!(kind("config/app.yaml"), FileKind::Config);
+        assert_eq!(kind("api/gen.pb.go"), FileKind::Generated);
+    }
+
+    #[test]
+    fn generated_by_marker_and_gitattributes() {
+        let c = Classifier::new(&Config::default()).unwrap();
+        let marked = ChangedFile::from_lines(
+            "src/schema.rs",
+            FileStatus::Added,
+            &[],
+            &["// @generated by diesel", "x"],
+        );
+        assert_eq!(c.kind_of(&marked, &GlobSet::empty()), FileKind::Generated);
+        let attrs = linguist_generated(Some("# comment\nschema.rs linguist-generated\n/vendor/** -diff\n"));
+        let plain = ChangedFile::from_lines("src/schema.rs", FileStatus::Added, &[], &["x"]);
+        assert_eq!(c.kind_of(&plain, &attrs), FileKind::Generated);
+    }
+}

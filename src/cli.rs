@@ -1,0 +1,445 @@
+//! The command line (design §2). Every command returns its exit code: 0 passed, 1 blocked,
+//! 2 error; errors print as one line on stderr.
+
+use crate::config::{Config, Threshold};
+use crate::diff::git::Repo;
+use crate::pipeline::{self, ExternalPlans, Outcome, RangeSpec, RuleSet};
+use crate::report::{self, Format, RenderContext};
+use crate::score::Level;
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "riskgate",
+    version,
+    about = "Pre-merge risk checker: scores a change's risk and gates it on a real rollback plan."
+)]
+pub struct Cli {
+    /// Run as if started in this directory.
+    #[arg(short = 'C', global = true, value_name = "PATH")]
+    pub dir: Option<PathBuf>,
+    /// Config file (default: riskgate.toml at the repository root, when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// When to use colour. `auto` honours NO_COLOR and whether output is a terminal.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print only the verdict.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Print informative findings too.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyse the range and apply the gate; exits 1 when the gate blocks.
+    Check(AnalysisArgs),
+    /// Analyse a branch with full explanations, without gating (exit 0 unless error).
+    Audit {
+        /// The branch to audit (default: --head).
+        branch: Option<String>,
+        #[command(flatten)]
+        analysis: AnalysisArgs,
+    },
+    /// List every rule: built-in, from configured packs, and code analyzers.
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Print one rule's documentation.
+    Explain {
+        /// The rule id, as `riskgate rules` lists it.
+        rule: String,
+    },
+    /// Write a rollback-plan skeleton, or check a plan, against the current findings.
+    Plan {
+        #[command(subcommand)]
+        action: PlanCommand,
+    },
+    /// Write a commented riskgate.toml suited to the frameworks found.
+    Init {
+        /// Replace an existing riskgate.toml.
+        #[arg(long)]
+        force: bool,
+        /// Print the config instead of writing it.
+        #[arg(long)]
+        stdout: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Write the plan template with one scope line per finding that needs a plan
+    /// (to ROLLBACK.md at the repository root, or --output).
+    Init {
+        #[command(flatten)]
+        analysis: AnalysisArgs,
+        /// Replace an existing plan file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Validate a plan against the current findings; exits 1 when it is missing or invalid.
+    Check {
+        #[command(flatten)]
+        analysis: AnalysisArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalysisArgs {
+    /// Base revision (default: the branch's upstream, origin/HEAD, main or master).
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// Head revision.
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+    /// Analyse the index against HEAD instead of a range.
+    #[arg(long, conflicts_with_all = ["base", "head"])]
+    pub staged: bool,
+    /// A rollback plan file.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// A pull-request body whose "Rollback plan" section is the plan.
+    #[arg(long, value_name = "FILE")]
+    pub pr_body: Option<PathBuf>,
+    /// A GitHub event payload: the range and PR body come from it.
+    #[arg(long, value_name = "FILE")]
+    pub github_event: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Level from which a valid rollback plan is required (overrides gate.require_plan_at).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_threshold)]
+    pub fail_level: Option<Threshold>,
+}
+
+fn parse_threshold(s: &str) -> std::result::Result<Threshold, String> {
+    if s == "never" {
+        return Ok(Threshold::Never);
+    }
+    Level::parse(s)
+        .map(Threshold::At)
+        .ok_or_else(|| format!("expected low, medium, high, critical or never, got `{s}`"))
+}
+
+/// The binary's entry point.
+pub fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info.to_string().replace('\n', " ");
+        eprintln!("riskgate: internal error, please report it: {msg}");
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match std::panic::catch_unwind(|| run(cli)) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(e)) => {
+            eprintln!("riskgate: error: {}", format!("{e:#}").replace('\n', " "));
+            ExitCode::from(2)
+        }
+        Err(_) => ExitCode::from(2),
+    }
+}
+
+fn start_dir(cli: &Cli) -> PathBuf {
+    cli.dir.clone().unwrap_or_else(|| PathBuf::from("."))
+}
+
+pub fn run(cli: Cli) -> Result<u8> {
+    let to_terminal = std::io::stdout().is_terminal();
+    let writes_file =
+        matches!(&cli.command, Command::Check(a) | Command::Audit { analysis: a, .. } if a.output.is_some());
+    let colour = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty()) && to_terminal && !writes_file,
+    };
+    colored::control::set_override(colour);
+    match &cli.command {
+        Command::Check(args) => analyse(&cli, args, None, true),
+        Command::Audit { branch, analysis } => analyse(&cli, analysis, branch.as_deref(), false),
+        Command::Rules { format } => list_rules(&cli, *format),
+        Command::Explain { rule } => explain(&cli, rule),
+        Command::Init { force, stdout } => init(&cli, *force, *stdout),
+        Command::Plan {
+            action: PlanCommand::Init { analysis, force },
+        } => plan_init(&cli, analysis, *force),
+        Command::Plan {
+            action: PlanCommand::Check { analysis },
+        } => plan_check(&cli, analysis),
+    }
+}
+
+fn open(cli: &Cli) -> Result<(Repo, Config)> {
+    let dir = start_dir(cli);
+    if !dir.exists() {
+        bail!("no such directory: {}", dir.display());
+    }
+    let repo = Repo::discover(&dir)?;
+    let config = Config::load(cli.config.as_deref(), &repo.root())?;
+    Ok((repo, config))
+}
+
+/// Runs the pipeline for the analysis flags; `None` when the range is empty (already said).
+fn report_for(
+    cli: &Cli,
+    args: &AnalysisArgs,
+    branch: Option<&str>,
+) -> Result<Option<(Box<report::Report>, RuleSet, PathBuf)>> {
+    let (repo, mut config) = open(cli)?;
+    if let Some(level) = args.fail_level {
+        config.gate.require_plan_at = level;
+    }
+    let rules = RuleSet::load(&config, &repo.root())?;
+    let event = args
+        .github_event
+        .as_deref()
+        .map(crate::event::read)
+        .transpose()?
+        .unwrap_or_default();
+    let range = if args.staged {
+        RangeSpec::Staged
+    } else {
+        let head = branch
+            .map(str::to_string)
+            .or_else(|| args.head.clone())
+            .or(event.head.clone())
+            .unwrap_or_else(|| "HEAD".to_string());
+        RangeSpec::Revisions {
+            base: args.base.clone().or(event.base.clone()),
+            head,
+        }
+    };
+    let pr_body = match &args.pr_body {
+        Some(path) => {
+            Some(std::fs::read_to_string(path).with_context(|| format!("cannot read PR body {}", path.display()))?)
+        }
+        None => event.pr_body.clone(),
+    };
+    let plans = ExternalPlans {
+        plan_file: args.plan.clone(),
+        pr_body,
+    };
+    match pipeline::run(&repo, &config, &rules, &range, &plans)? {
+        Outcome::Nothing(msg) => {
+            if !cli.quiet {
+                eprintln!("riskgate: {msg}");
+            }
+            Ok(None)
+        }
+        Outcome::Report(r) => Ok(Some((r, rules, repo.root()))),
+    }
+}
+
+fn analyse(cli: &Cli, args: &AnalysisArgs, branch: Option<&str>, gate: bool) -> Result<u8> {
+    let Some((report, rules, _)) = report_for(cli, args, branch)? else {
+        return Ok(0);
+    };
+    let ctx = RenderContext {
+        docs: &rules.docs,
+        full: !gate,
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+    };
+    let rendered = report::render(&report, args.format, &ctx);
+    emit(&rendered, args.output.as_deref())?;
+    Ok(if gate && report.gate.verdict == crate::gate::Verdict::Blocked {
+        1
+    } else {
+        0
+    })
+}
+
+fn plan_init(cli: &Cli, args: &AnalysisArgs, force: bool) -> Result<u8> {
+    let Some((report, _, root)) = report_for(cli, args, None)? else {
+        return Ok(0);
+    };
+    let mut scope: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.needs_plan && f.is_active())
+        .map(|f| format!("`{}` at `{}`: {}", f.rule, f.location(), f.message))
+        .collect();
+    if scope.is_empty() {
+        scope = report
+            .findings
+            .iter()
+            .filter(|f| f.is_active() && f.analyzer != "gate")
+            .map(|f| format!("`{}` at `{}`: {}", f.rule, f.location(), f.message))
+            .collect();
+    }
+    scope.dedup();
+    let text = crate::gate::plan::template(&scope);
+    let path = args.output.clone().unwrap_or_else(|| root.join("ROLLBACK.md"));
+    if path.exists() && !force {
+        bail!("{} already exists; pass --force to replace it", path.display());
+    }
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    if !cli.quiet {
+        println!(
+            "wrote {} with {} scope line(s); fill in every section, then run `riskgate plan check`",
+            path.display(),
+            scope.len()
+        );
+    }
+    Ok(0)
+}
+
+fn plan_check(cli: &Cli, args: &AnalysisArgs) -> Result<u8> {
+    let Some((report, _, _)) = report_for(cli, args, None)? else {
+        return Ok(0);
+    };
+    let plan = &report.plan;
+    let mut out = String::new();
+    match (&plan.source, plan.valid) {
+        (None, _) => out.push_str(
+            "no rollback plan found (--plan FILE, a changed ROLLBACK.md, the PR body or a Rollback-Plan: trailer)\n",
+        ),
+        (Some(src), true) => out.push_str(&format!("rollback plan {src} is valid\n")),
+        (Some(src), false) => {
+            out.push_str(&format!("rollback plan {src} is not valid:\n"));
+            for p in &plan.problems {
+                out.push_str(&format!("  - {p}\n"));
+            }
+        }
+    }
+    out.push_str(&format!(
+        "gate: {} — {}\n",
+        report.gate.verdict.as_str(),
+        report.gate.reason
+    ));
+    emit(&out, None)?;
+    Ok(if plan.valid { 0 } else { 1 })
+}
+
+/// Writes to the file, or to stdout where a closed pipe is not an error.
+fn emit(text: &str, output: Option<&Path>) -> Result<()> {
+    match output {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+/// Rules in force: with the repository's packs when run inside one, built-ins otherwise.
+fn rule_set(cli: &Cli) -> Result<RuleSet> {
+    match Repo::discover(&start_dir(cli)) {
+        Ok(repo) => {
+            let config = Config::load(cli.config.as_deref(), &repo.root())?;
+            RuleSet::load(&config, &repo.root())
+        }
+        Err(_) if cli.config.is_none() => pipeline::built_in_rules(),
+        Err(e) => Err(e),
+    }
+}
+
+/// `docs/rules.md`: generated from the rule documentation; a test keeps the file fresh.
+pub fn rules_markdown(rules: &RuleSet) -> String {
+    let mut s = String::from(
+        "# riskgate rules\n\n<!-- Generated by `riskgate rules --format markdown`; do not edit by hand. -->\n\n| Rule | Analyzer | Severity | Description |\n|---|---|---|---|\n",
+    );
+    for d in &rules.docs {
+        s.push_str(&format!(
+            "| [`{}`](#{}) | {} | {} | {} |\n",
+            d.id,
+            d.id,
+            d.analyzer,
+            d.severity,
+            crate::report::markdown::cell(&d.description)
+        ));
+    }
+    for d in &rules.docs {
+        s.push('\n');
+        s.push_str(&d.markdown());
+    }
+    s
+}
+
+fn list_rules(cli: &Cli, format: RulesFormat) -> Result<u8> {
+    let rules = rule_set(cli)?;
+    let text = match format {
+        RulesFormat::Json => serde_json::to_string_pretty(&rules.docs)? + "\n",
+        RulesFormat::Markdown => rules_markdown(&rules),
+        RulesFormat::Text => {
+            let width = rules.docs.iter().map(|d| d.id.len()).max().unwrap_or(0);
+            rules
+                .docs
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{:<width$}  {:<8}  {:<8}  {}\n",
+                        d.id,
+                        d.severity.as_str(),
+                        d.analyzer,
+                        d.description.lines().next().unwrap_or("")
+                    )
+                })
+                .collect()
+        }
+    };
+    emit(&text, None)?;
+    Ok(0)
+}
+
+fn explain(cli: &Cli, id: &str) -> Result<u8> {
+    let rules = rule_set(cli)?;
+    let doc = rules
+        .docs
+        .iter()
+        .find(|d| d.id == id)
+        .ok_or_else(|| anyhow!("unknown rule `{id}`; `riskgate rules` lists them"))?;
+    emit(&doc.explain(), None)?;
+    Ok(0)
+}
+
+fn init(cli: &Cli, force: bool, stdout: bool) -> Result<u8> {
+    let dir = start_dir(cli);
+    let root = Repo::discover(&dir).map(|r| r.root()).unwrap_or(dir);
+    let text = crate::init::template(&crate::init::detect(&root));
+    if stdout {
+        emit(&text, None)?;
+        return Ok(0);
+    }
+    let path = root.join(crate::config::FILE_NAME);
+    if path.exists() && !force {
+        bail!("{} already exists; pass --force to replace it", path.display());
+    }
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    if !cli.quiet {
+        println!("wrote {}", path.display());
+    }
+    Ok(0)
+}

@@ -1,0 +1,372 @@
+//! The only file that uses git2. It resolves revisions and reads a range into a `ChangeSet`.
+//! It never writes to the repository.
+
+use super::{
+    BlobLoader, ChangeSet, ChangedFile, Commit, DiffLine, FileStatus, Hunk, LazyText, LineKind, RangeInfo, SkipReason,
+};
+use crate::classify::FileKind;
+use anyhow::{anyhow, bail, Context, Result};
+use git2::{Delta, DiffOptions, Oid, Repository, Sort};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+const LFS_HEADER: &[u8] = b"version https://git-lfs.github.com/spec/";
+
+/// What reading a range produced: a change to analyse, or a reason there is nothing to do.
+pub enum Loaded {
+    Change(ChangeSet),
+    Empty(String),
+}
+
+pub struct Repo {
+    repo: Repository,
+}
+
+struct GitBlobLoader {
+    repo: Mutex<Repository>,
+}
+
+impl std::fmt::Debug for GitBlobLoader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GitBlobLoader")
+    }
+}
+
+impl BlobLoader for GitBlobLoader {
+    fn load(&self, id: &str) -> Option<String> {
+        let repo = self.repo.lock().ok()?;
+        let oid = Oid::from_str(id).ok()?;
+        let blob = repo.find_blob(oid).ok()?;
+        String::from_utf8(blob.content().to_vec()).ok()
+    }
+}
+
+impl Repo {
+    pub fn discover(path: &Path) -> Result<Repo> {
+        let repo = Repository::discover(path).map_err(|_| anyhow!("not a git repository: {}", path.display()))?;
+        Ok(Repo { repo })
+    }
+
+    /// The working tree root, where `riskgate.toml` lives.
+    pub fn root(&self) -> PathBuf {
+        match self.repo.workdir() {
+            Some(dir) => dir.to_path_buf(),
+            None => self.repo.path().to_path_buf(),
+        }
+    }
+
+    /// `--base` when it is not given: the upstream of the current branch, `origin/HEAD`,
+    /// `main`, `master`, in that order.
+    pub fn default_base(&self) -> Result<String> {
+        if let Ok(head) = self.repo.head() {
+            if let Some(name) = head.name() {
+                if let Ok(upstream) = self.repo.branch_upstream_name(name) {
+                    if let Some(up) = upstream.as_str() {
+                        if self.repo.revparse_single(up).is_ok() {
+                            return Ok(up.trim_start_matches("refs/remotes/").to_string());
+                        }
+                    }
+                }
+            }
+        }
+        for candidate in ["origin/HEAD", "main", "master"] {
+            if self.repo.revparse_single(candidate).is_ok() {
+                return Ok(candidate.to_string());
+            }
+        }
+        bail!("no base revision found (no upstream, origin/HEAD, main or master); pass --base REV")
+    }
+
+    fn resolve_commit(&self, rev: &str, role: &str) -> Result<git2::Commit<'_>> {
+        let object = self.repo.revparse_single(rev).map_err(|_| {
+            if role == "base" {
+                anyhow!("base `{rev}` not found; fetch it or run with fetch-depth: 0")
+            } else {
+                anyhow!("{role} `{rev}` not found")
+            }
+        })?;
+        object
+            .peel_to_commit()
+            .map_err(|_| anyhow!("{role} `{rev}` does not name a commit"))
+    }
+
+    /// Reads `merge-base(base, head)..head`, which is what a pull request shows.
+    pub fn read_range(&self, base: &str, head: &str, max_file_size: u64) -> Result<Loaded> {
+        let base_commit = self.resolve_commit(base, "base")?;
+        let head_commit = self.resolve_commit(head, "head")?;
+        let merge_base = match self.repo.merge_base(base_commit.id(), head_commit.id()) {
+            Ok(oid) => oid,
+            Err(_) if self.repo.is_shallow() => bail!(
+                "no merge base between `{base}` and `{head}` in this shallow clone; fetch more history (git fetch --unshallow) or use fetch-depth: 0"
+            ),
+            Err(_) => bail!("`{base}` and `{head}` share no history (no merge base)"),
+        };
+        let commits = self.commits_between(merge_base, head_commit.id())?;
+        if commits.is_empty() {
+            return Ok(Loaded::Empty(format!(
+                "nothing to check: `{head}` has no commits that are not in `{base}`"
+            )));
+        }
+        let old_tree = self.repo.find_commit(merge_base)?.tree()?;
+        let new_tree = head_commit.tree()?;
+        let mut opts = diff_options(max_file_size);
+        let diff = self
+            .repo
+            .diff_tree_to_tree(Some(&old_tree), Some(&new_tree), Some(&mut opts))
+            .context("reading the diff")?;
+        let files = self.files_of(diff, max_file_size)?;
+        Ok(Loaded::Change(ChangeSet {
+            range: RangeInfo {
+                base: base_commit.id().to_string(),
+                head: head_commit.id().to_string(),
+                merge_base: merge_base.to_string(),
+            },
+            commits,
+            files,
+            gitattributes: self.gitattributes(Some(&new_tree)),
+        }))
+    }
+
+    /// Reads the index against `HEAD` (`--staged`).
+    pub fn read_staged(&self, max_file_size: u64) -> Result<Loaded> {
+        let head_tree = match self.repo.head() {
+            Ok(head) => Some(head.peel_to_tree()?),
+            Err(_) => None,
+        };
+        let index = self.repo.index().context("reading the index")?;
+        let mut opts = diff_options(max_file_size);
+        let diff = self
+            .repo
+            .diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut opts))
+            .context("reading the staged diff")?;
+        if diff.deltas().len() == 0 {
+            return Ok(Loaded::Empty("nothing to check: no staged changes".to_string()));
+        }
+        let head_sha = head_tree
+            .as_ref()
+            .and_then(|_| self.repo.head().ok()?.target())
+            .map(|oid| oid.to_string())
+            .unwrap_or_default();
+        let files = self.files_of(diff, max_file_size)?;
+        Ok(Loaded::Change(ChangeSet {
+            range: RangeInfo {
+                base: head_sha.clone(),
+                head: "index".to_string(),
+                merge_base: head_sha,
+            },
+            commits: Vec::new(),
+            files,
+            gitattributes: self.gitattributes(head_tree.as_ref()),
+        }))
+    }
+
+    fn commits_between(&self, from: Oid, to: Oid) -> Result<Vec<Commit>> {
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+        walk.push(to)?;
+        walk.hide(from)?;
+        let mut commits = Vec::new();
+        for oid in walk {
+            let commit = self.repo.find_commit(oid?)?;
+            let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+            let trailers = git2::message_trailers_strs(&message)
+                .map(|t| t.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+                .unwrap_or_default();
+            commits.push(Commit {
+                sha: commit.id().to_string(),
+                summary: message.lines().next().unwrap_or("").to_string(),
+                author: String::from_utf8_lossy(commit.author().name_bytes()).into_owned(),
+                time: commit.author().when().seconds(),
+                message,
+                trailers,
+            });
+        }
+        Ok(commits)
+    }
+
+    fn gitattributes(&self, tree: Option<&git2::Tree<'_>>) -> Option<String> {
+        let entry = tree?.get_name(".gitattributes")?;
+        let blob = self.repo.find_blob(entry.id()).ok()?;
+        Some(String::from_utf8_lossy(blob.content()).into_owned())
+    }
+
+    fn loader(&self) -> Result<Arc<dyn BlobLoader>> {
+        let repo = Repository::open(self.repo.path()).context("reopening the repository")?;
+        Ok(Arc::new(GitBlobLoader { repo: Mutex::new(repo) }))
+    }
+
+    fn blob_size(&self, oid: Oid) -> u64 {
+        if oid.is_zero() {
+            return 0;
+        }
+        self.repo
+            .odb()
+            .and_then(|odb| odb.read_header(oid))
+            .map(|(size, _)| size as u64)
+            .unwrap_or(0)
+    }
+
+    fn is_lfs_pointer(&self, oid: Oid, size: u64) -> bool {
+        if oid.is_zero() || size > 1024 {
+            return false;
+        }
+        self.repo
+            .find_blob(oid)
+            .map(|b| b.content().starts_with(LFS_HEADER))
+            .unwrap_or(false)
+    }
+
+    fn files_of(&self, mut diff: git2::Diff<'_>, max_file_size: u64) -> Result<Vec<ChangedFile>> {
+        let mut find = git2::DiffFindOptions::new();
+        find.renames(true).copies(false).rename_limit(2000);
+        diff.find_similar(Some(&mut find)).context("detecting renames")?;
+        let loader = self.loader()?;
+        let mut files = Vec::with_capacity(diff.deltas().len());
+        for index in 0..diff.deltas().len() {
+            let delta = diff.get_delta(index).expect("index within deltas");
+            let status = match delta.status() {
+                Delta::Added | Delta::Untracked => FileStatus::Added,
+                Delta::Deleted => FileStatus::Deleted,
+                Delta::Renamed => FileStatus::Renamed,
+                Delta::Copied => FileStatus::Copied,
+                Delta::Typechange => FileStatus::TypeChanged,
+                Delta::Modified | Delta::Conflicted => FileStatus::Modified,
+                Delta::Unmodified | Delta::Ignored | Delta::Unreadable => continue,
+            };
+            let old = delta.old_file();
+            let new = delta.new_file();
+            let side = if status == FileStatus::Deleted { &old } else { &new };
+            let raw_path = side.path_bytes().unwrap_or_default();
+            let (path, path_ok) = match std::str::from_utf8(raw_path) {
+                Ok(p) => (p.to_string(), true),
+                Err(_) => (String::from_utf8_lossy(raw_path).into_owned(), false),
+            };
+            let old_path = match status {
+                FileStatus::Renamed | FileStatus::Copied => {
+                    old.path_bytes().map(|p| String::from_utf8_lossy(p).into_owned())
+                }
+                _ => None,
+            };
+            let old_mode = u32::from(old.mode());
+            let new_mode = u32::from(new.mode());
+            let mut skipped = None;
+            if !path_ok {
+                skipped = Some(SkipReason::PathNotUtf8);
+            } else if is_mode(old_mode, 0o160000) || is_mode(new_mode, 0o160000) {
+                skipped = Some(SkipReason::Submodule);
+            } else if is_mode(old_mode, 0o120000) || is_mode(new_mode, 0o120000) {
+                skipped = Some(SkipReason::Symlink);
+            }
+            let (old_size, new_size) = (self.blob_size(old.id()), self.blob_size(new.id()));
+            if skipped.is_none() && old_size.max(new_size) > max_file_size {
+                skipped = Some(SkipReason::TooLarge {
+                    size: old_size.max(new_size),
+                    limit: max_file_size,
+                });
+            }
+            if skipped.is_none() && (self.is_lfs_pointer(new.id(), new_size) || self.is_lfs_pointer(old.id(), old_size))
+            {
+                skipped = Some(SkipReason::LfsPointer);
+            }
+            let mut hunks = Vec::new();
+            let (mut added, mut removed) = (0u32, 0u32);
+            if skipped.is_none() {
+                match read_hunks(&diff, index)? {
+                    HunkRead::Text(h, a, r) => {
+                        hunks = h;
+                        added = a;
+                        removed = r;
+                    }
+                    HunkRead::Binary => skipped = Some(SkipReason::Binary),
+                    HunkRead::NotUtf8 => skipped = Some(SkipReason::NotUtf8),
+                }
+            }
+            let text_of = |oid: Oid, present: bool| {
+                if skipped.is_some() || !present {
+                    LazyText::absent()
+                } else {
+                    LazyText::from_blob(loader.clone(), oid.to_string())
+                }
+            };
+            files.push(ChangedFile {
+                path,
+                old_path,
+                status,
+                old_mode,
+                new_mode,
+                hunks,
+                lines_added: added,
+                lines_removed: removed,
+                old_text: text_of(old.id(), status != FileStatus::Added),
+                new_text: text_of(new.id(), status != FileStatus::Deleted),
+                skipped,
+                kind: FileKind::Other,
+            });
+        }
+        Ok(files)
+    }
+}
+
+fn is_mode(mode: u32, kind: u32) -> bool {
+    mode & 0o170000 == kind
+}
+
+fn diff_options(max_file_size: u64) -> DiffOptions {
+    let mut opts = DiffOptions::new();
+    opts.context_lines(0)
+        .interhunk_lines(0)
+        .include_typechange(true)
+        .ignore_submodules(false)
+        .max_size(i64::try_from(max_file_size).unwrap_or(i64::MAX));
+    opts
+}
+
+enum HunkRead {
+    Text(Vec<Hunk>, u32, u32),
+    Binary,
+    NotUtf8,
+}
+
+fn read_hunks(diff: &git2::Diff<'_>, index: usize) -> Result<HunkRead> {
+    let Some(patch) = git2::Patch::from_diff(diff, index).context("reading a file's patch")? else {
+        return Ok(HunkRead::Binary);
+    };
+    if patch.delta().flags().is_binary() {
+        return Ok(HunkRead::Binary);
+    }
+    let (mut added, mut removed) = (0u32, 0u32);
+    let mut hunks = Vec::with_capacity(patch.num_hunks());
+    for h in 0..patch.num_hunks() {
+        let (hunk, line_count) = patch.hunk(h)?;
+        let mut lines = Vec::with_capacity(line_count);
+        for l in 0..line_count {
+            let line = patch.line_in_hunk(h, l)?;
+            let kind = match line.origin() {
+                '+' => LineKind::Added,
+                '-' => LineKind::Removed,
+                _ => continue,
+            };
+            let Ok(text) = std::str::from_utf8(line.content()) else {
+                return Ok(HunkRead::NotUtf8);
+            };
+            match kind {
+                LineKind::Added => added += 1,
+                LineKind::Removed => removed += 1,
+            }
+            lines.push(DiffLine {
+                kind,
+                old_lineno: line.old_lineno(),
+                new_lineno: line.new_lineno(),
+                text: text.trim_end_matches(['\n', '\r']).to_string(),
+            });
+        }
+        hunks.push(Hunk {
+            old_start: hunk.old_start(),
+            old_lines: hunk.old_lines(),
+            new_start: hunk.new_start(),
+            new_lines: hunk.new_lines(),
+            lines,
+        });
+    }
+    Ok(HunkRead::Text(hunks, added, removed))
+}

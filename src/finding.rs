@@ -1,0 +1,140 @@
+//! The one `Finding` type every analyzer returns and every report renders.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How bad one finding is on its own. Ordered from harmless to worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which readers a JSON-shape change breaks (design §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Direction {
+    ReadsOldData,
+    OldReaders,
+    Both,
+}
+
+/// Where a waiver that silenced a finding stands, and why it was granted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    pub reason: String,
+    /// `inline:<path>:<line>`, `config:<file>:<line>` or `baseline:<file>`.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub analyzer: String,
+    pub severity: Severity,
+    pub tags: Vec<String>,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub end_line: Option<u32>,
+    pub symbol: Option<String>,
+    pub direction: Option<Direction>,
+    pub message: String,
+    pub help: String,
+    pub evidence: Option<String>,
+    pub mitigated_by: Vec<String>,
+    pub needs_plan: bool,
+    pub suppressed: Option<Suppression>,
+}
+
+impl Finding {
+    /// A finding with the rule's identity and a message; the rest is filled by builder calls.
+    pub fn new(rule: &str, analyzer: &str, severity: Severity, message: impl Into<String>) -> Self {
+        Finding {
+            rule: rule.to_string(),
+            analyzer: analyzer.to_string(),
+            severity,
+            tags: Vec::new(),
+            file: None,
+            line: None,
+            end_line: None,
+            symbol: None,
+            direction: None,
+            message: message.into(),
+            help: String::new(),
+            evidence: None,
+            mitigated_by: Vec::new(),
+            needs_plan: false,
+            suppressed: None,
+        }
+    }
+
+    pub fn at(mut self, file: &str, line: Option<u32>) -> Self {
+        self.file = Some(file.to_string());
+        self.line = line;
+        self.end_line = line;
+        self
+    }
+
+    pub fn tags(mut self, tags: &[&str]) -> Self {
+        self.tags = tags.iter().map(|t| t.to_string()).collect();
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = help.into();
+        self
+    }
+
+    pub fn evidence(mut self, evidence: impl Into<String>) -> Self {
+        self.evidence = Some(evidence.into());
+        self
+    }
+
+    /// Counts toward the score and the gate: not waived, not mitigated, not merely informative.
+    pub fn is_active(&self) -> bool {
+        self.suppressed.is_none() && self.mitigated_by.is_empty() && self.severity > Severity::Info
+    }
+
+    /// `file:line` for one-line summaries.
+    pub fn location(&self) -> String {
+        match (&self.file, self.line) {
+            (Some(f), Some(l)) => format!("{f}:{l}"),
+            (Some(f), None) => f.clone(),
+            _ => "(change)".to_string(),
+        }
+    }
+}

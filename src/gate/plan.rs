@@ -1,0 +1,349 @@
+//! The rollback plan: reading its sections and checking that it is real (design §5).
+
+use crate::code_rule;
+use crate::finding::Finding;
+use regex::Regex;
+use std::sync::OnceLock;
+
+code_rule! {
+    /// ## What it does
+    /// Reports a rollback plan that lacks a required section: Rollback steps and Verification
+    /// always, Backup when a destructive, data-rewrite or json-reshape finding is unmitigated,
+    /// plus any heading listed in `plan.required_sections`. Synonyms count (Backout or Revert
+    /// for Rollback, Validation for Verification).
+    ///
+    /// ## Why is this risky?
+    /// A plan without steps or without a way to confirm the rollback worked is a hope, not a plan.
+    ///
+    /// ## Example
+    /// ```markdown
+    /// ## Rollback steps
+    /// 1. `git revert abc123` and deploy (5 min)
+    /// ```
+    /// (no Verification section)
+    ///
+    /// ## How to roll back
+    /// Add the missing section; `riskgate plan init` writes a skeleton with every section.
+    pub static PLAN_MISSING_SECTION: "plan-missing-section", "gate", Medium, ["plan"], needs_plan = false;
+}
+
+code_rule! {
+    /// ## What it does
+    /// Reports a plan section whose content is only a placeholder: `TODO`, `TBD`, `N/A`,
+    /// `none`, `-`, `?`, `xxx`, `<…>`, `lorem`, "same as above".
+    ///
+    /// ## Why is this risky?
+    /// A placeholder passes a glance in review but leaves the on-call engineer with nothing to do
+    /// when the rollback is needed.
+    ///
+    /// ## Example
+    /// ```markdown
+    /// ## Verification
+    /// TBD
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Replace the placeholder with the real content.
+    pub static PLAN_PLACEHOLDER: "plan-placeholder", "gate", Medium, ["plan"], needs_plan = false;
+}
+
+code_rule! {
+    /// ## What it does
+    /// Reports a plan whose Rollback steps section has neither a numbered or bulleted step nor a
+    /// code block, or whose other required sections hold less than one real sentence.
+    ///
+    /// ## Why is this risky?
+    /// "Revert if needed" is not executable at 3 a.m.; steps must be concrete enough to follow.
+    ///
+    /// ## Example
+    /// ```markdown
+    /// ## Rollback steps
+    /// Revert if needed.
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Write numbered steps, each a command or action with its expected duration.
+    pub static PLAN_TOO_THIN: "plan-too-thin", "gate", Medium, ["plan"], needs_plan = false;
+}
+
+code_rule! {
+    /// ## What it does
+    /// Reports a plan that is still the text `riskgate plan init` wrote: every section other
+    /// than Scope holds only the guidance comments or empty steps.
+    ///
+    /// ## Why is this risky?
+    /// Committing the skeleton satisfies nothing; it only looks like a plan.
+    ///
+    /// ## Example
+    /// ```markdown
+    /// ## Rollback steps
+    /// <!-- Numbered, executable steps with an estimated time each. -->
+    /// 1.
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Fill in each section, then run `riskgate plan check`.
+    pub static PLAN_TEMPLATE_UNCHANGED: "plan-template-unchanged", "gate", Medium, ["plan"], needs_plan = false;
+}
+
+/// Marks text written by `riskgate plan init`.
+pub const TEMPLATE_MARKER: &str = "<!-- riskgate plan init:";
+
+/// The skeleton `riskgate plan init` writes, with one scope line per finding that needs a plan.
+pub fn template(scope: &[String]) -> String {
+    let scope = if scope.is_empty() {
+        "<!-- No finding needs a plan right now; name the risky changes this plan covers. -->\n".to_string()
+    } else {
+        scope.iter().map(|s| format!("- {s}\n")).collect()
+    };
+    format!(
+        "# Rollback plan\n\n{TEMPLATE_MARKER} fill in every section and delete the comments; a section left as written is not valid. -->\n\n\
+## Trigger\n<!-- A measurable signal and who decides: metric or alert name, threshold, window. -->\n\n\
+## Scope\n{scope}\n\
+## Backup\n<!-- What was saved before the change and where: backup table, dump path and timestamp, snapshot id, PITR window. -->\n\n\
+## Rollback steps\n<!-- Numbered, executable steps, each with an estimated time: commands, a down-migration target, a flag flip, a redeploy. -->\n1.\n\n\
+## Data\n<!-- What cannot be undone, and the forward fix for it. -->\n\n\
+## Verification\n<!-- How to confirm the rollback worked: a query, a dashboard, a smoke test. -->\n\n\
+## Owner\n<!-- Who runs the rollback: a person, team or role. -->\n"
+    )
+}
+
+fn is_unchanged_template(plan: &PlanDoc, raw: &str) -> bool {
+    raw.contains(TEMPLATE_MARKER)
+        && plan
+            .sections
+            .iter()
+            .filter(|(h, _)| normalise(h) != "scope")
+            .all(|(_, body)| {
+                meaningful(body).lines().all(|l| {
+                    l.trim_end_matches(['.', ')'])
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == '-' || c == '*')
+                })
+            })
+}
+
+/// The sections riskgate knows, with the headings accepted for each.
+pub const SECTIONS: &[(&str, &[&str])] = &[
+    ("trigger", &["trigger", "triggers", "when to roll back"]),
+    ("scope", &["scope", "covers"]),
+    ("backup", &["backup", "backups", "snapshot"]),
+    (
+        "rollback",
+        &[
+            "rollback steps",
+            "rollback",
+            "roll back",
+            "backout",
+            "back out",
+            "revert",
+            "rollback procedure",
+        ],
+    ),
+    ("data", &["data", "data loss", "irreversible"]),
+    (
+        "verification",
+        &["verification", "verify", "validation", "how to verify"],
+    ),
+    ("owner", &["owner", "owners", "contact", "on call", "on-call"]),
+];
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PlanDoc {
+    /// (heading as written, body)
+    pub sections: Vec<(String, String)>,
+}
+
+impl PlanDoc {
+    pub fn parse(text: &str) -> PlanDoc {
+        let mut sections: Vec<(String, String)> = Vec::new();
+        let mut in_code = false;
+        for line in text.lines() {
+            if line.trim_start().starts_with("```") {
+                in_code = !in_code;
+            }
+            if !in_code {
+                if let Some(heading) = atx_heading(line) {
+                    sections.push((heading.to_string(), String::new()));
+                    continue;
+                }
+            }
+            if let Some((_, body)) = sections.last_mut() {
+                body.push_str(line);
+                body.push('\n');
+            }
+        }
+        PlanDoc { sections }
+    }
+
+    /// The body of a known section (by canonical name) or of any heading equal to `name`.
+    pub fn section(&self, name: &str) -> Option<&str> {
+        let synonyms: Vec<&str> = SECTIONS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or_else(|| vec![name], |(_, s)| s.to_vec());
+        self.sections
+            .iter()
+            .find(|(heading, _)| {
+                let h = normalise(heading);
+                h != "rollback plan" && synonyms.iter().any(|s| h == *s || h.starts_with(&format!("{s} ")))
+            })
+            .map(|(_, body)| body.as_str())
+    }
+}
+
+fn atx_heading(line: &str) -> Option<&str> {
+    let t = line.trim_start();
+    let hashes = t.chars().take_while(|c| *c == '#').count();
+    if (1..=6).contains(&hashes) && t[hashes..].starts_with(' ') {
+        Some(t[hashes..].trim().trim_end_matches('#').trim())
+    } else {
+        None
+    }
+}
+
+fn normalise(heading: &str) -> String {
+    let cleaned: String = heading
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '-' { c } else { ' ' })
+        .collect();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Section text without HTML comments and blank lines.
+fn meaningful(body: &str) -> String {
+    static COMMENT: OnceLock<Regex> = OnceLock::new();
+    let re = COMMENT.get_or_init(|| Regex::new(r"(?s)<!--.*?-->").expect("regex compiles"));
+    re.replace_all(body, "")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn is_placeholder(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"(?i)^([-*+]|\d+[.)])?\s*(todo|tbd|n/?a|none|-+|\?+|x{3,}|<[^>]*>|lorem\b.*|same as above|\.\.\.|…)[.!]?\s*$")
+            .expect("regex compiles")
+    });
+    !text.is_empty() && text.lines().all(|l| re.is_match(l.trim()))
+}
+
+fn has_step(body: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"(?m)^\s*(\d+[.)]|[-*+])\s+\S").expect("regex compiles"));
+    re.is_match(body) || body.contains("```")
+}
+
+/// Checks a plan; returns one finding per failed check, pointing at the plan's source.
+pub fn validate(raw: &str, source: &str, required: &[String]) -> Vec<Finding> {
+    let plan = &PlanDoc::parse(raw);
+    let mut problems = Vec::new();
+    let at = |f: Finding| f.at(source, None);
+    if is_unchanged_template(plan, raw) {
+        problems.push(at(PLAN_TEMPLATE_UNCHANGED
+            .finding("the rollback plan is still the `riskgate plan init` skeleton")
+            .help("fill in every section, then run `riskgate plan check`")));
+        return problems;
+    }
+    for name in required {
+        let label = SECTIONS
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(name.as_str(), |(_, s)| s[0]);
+        let Some(body) = plan.section(name) else {
+            problems.push(at(PLAN_MISSING_SECTION
+                .finding(format!("the rollback plan has no `{label}` section"))
+                .help(format!("add a `## {}` section", capitalise(label)))));
+            continue;
+        };
+        let text = meaningful(body);
+        if is_placeholder(&text) {
+            problems.push(at(PLAN_PLACEHOLDER
+                .finding(format!(
+                    "the `{label}` section is only a placeholder: {}",
+                    text.lines().next().unwrap_or("")
+                ))
+                .help("replace the placeholder with the real content")));
+        } else if name == "rollback" && !has_step(&text) {
+            problems.push(at(PLAN_TOO_THIN
+                .finding("the rollback steps have no numbered or bulleted step and no code block")
+                .help("write numbered steps, each a command or action with an estimated time")));
+        } else if name != "rollback" && text.split_whitespace().count() < 3 {
+            problems.push(at(PLAN_TOO_THIN
+                .finding(format!(
+                    "the `{label}` section is too thin: {}",
+                    if text.is_empty() { "empty" } else { text.as_str() }
+                ))
+                .help("write at least one real sentence")));
+        }
+    }
+    problems
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    const GOOD: &str = "# Rollback plan\n\n## Rollback steps\n1. Run `psql -f down.sql` (2 min)\n2. Redeploy v1.4.2 (10 min)\n\n## Verification\nRun `SELECT count(*) FROM customers WHERE fax IS NOT NULL` and compare with the backup.\n";
+
+    #[test]
+    fn a_complete_plan_passes() {
+        assert_eq!(
+            validate(GOOD, "ROLLBACK.md", &req(&["rollback", "verification"])),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn synonyms_are_accepted() {
+        let plan = "## Backout\n- revert the deploy (5 min)\n## Validation\nThe smoke test `make smoke` passes.\n";
+        assert!(validate(plan, "p", &req(&["rollback", "verification"])).is_empty());
+    }
+
+    #[test]
+    fn each_failed_check_is_a_finding() {
+        let plan = "## Rollback steps\nRevert if needed.\n## Verification\nTBD\n";
+        let found = validate(plan, "p.md", &req(&["rollback", "verification", "backup"]));
+        let rules: Vec<_> = found.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(rules, vec!["plan-too-thin", "plan-placeholder", "plan-missing-section"]);
+        assert_eq!(found[2].message, "the rollback plan has no `backup` section");
+        assert_eq!(found[0].file.as_deref(), Some("p.md"));
+    }
+
+    #[test]
+    fn the_unchanged_skeleton_is_one_finding_and_a_filled_one_is_valid() {
+        let skeleton = template(&["`migration-drops-column` at `db/m.sql:3`".to_string()]);
+        let found = validate(&skeleton, "ROLLBACK.md", &req(&["rollback", "verification"]));
+        let rules: Vec<_> = found.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(rules, vec!["plan-template-unchanged"]);
+        let filled = skeleton
+            .replace("1.\n", "1. Run `psql -f restore.sql` (5 min)\n")
+            .replace(
+                "## Verification\n",
+                "## Verification\nRun `SELECT count(*) FROM customers` and compare.\n",
+            );
+        assert!(validate(&filled, "ROLLBACK.md", &req(&["rollback", "verification"])).is_empty());
+    }
+
+    #[test]
+    fn headings_inside_code_blocks_are_not_sections() {
+        let plan = PlanDoc::parse("## Rollback steps\n```sh\n# Verification\npsql -f down.sql\n```\n");
+        assert!(plan.section("verification").is_none());
+        assert!(plan.section("rollback").unwrap().contains("psql"));
+    }
+}

@@ -1,0 +1,151 @@
+//! `riskgate init`: a commented `riskgate.toml` suited to the frameworks in the working tree.
+
+use std::path::Path;
+
+/// A framework found in the working tree, and where its migrations live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Framework {
+    pub name: &'static str,
+    pub migrations: Option<&'static str>,
+}
+
+fn read(root: &Path, file: &str) -> String {
+    std::fs::read_to_string(root.join(file)).unwrap_or_default()
+}
+
+/// Looks for the marker files of common frameworks; reads only a few small files.
+pub fn detect(root: &Path) -> Vec<Framework> {
+    let has = |p: &str| root.join(p).exists();
+    let cargo = read(root, "Cargo.toml");
+    let package = read(root, "package.json");
+    let mut found = Vec::new();
+    let mut add = |name, migrations| found.push(Framework { name, migrations });
+    if has("Cargo.toml") {
+        add("rust", None);
+    }
+    if has("diesel.toml") || cargo.contains("diesel") {
+        add("diesel", Some("migrations/**"));
+    }
+    if cargo.contains("sqlx") {
+        add("sqlx", Some("migrations/**"));
+    }
+    if has("manage.py") {
+        add("django", Some("**/migrations/*.py"));
+    }
+    if has("alembic.ini") {
+        add("alembic", Some("**/versions/*.py"));
+    }
+    if has("Gemfile") && has("db/migrate") {
+        add("rails", Some("db/migrate/**"));
+    }
+    if package.contains("\"prisma\"") || package.contains("@prisma/client") {
+        add("prisma", Some("prisma/migrations/**"));
+    }
+    if package.contains("\"knex\"") {
+        add("knex", Some("migrations/**"));
+    }
+    if has("go.mod") {
+        add("go", None);
+    }
+    if has("flyway.conf") || has("src/main/resources/db/migration") {
+        add("flyway", Some("src/main/resources/db/migration/**"));
+    }
+    found
+}
+
+pub fn template(frameworks: &[Framework]) -> String {
+    let names: Vec<&str> = frameworks.iter().map(|f| f.name).collect();
+    let detected = if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    };
+    let mut migration_paths: Vec<&str> = frameworks.iter().filter_map(|f| f.migrations).collect();
+    migration_paths.dedup();
+    let paths = if migration_paths.is_empty() {
+        "# paths = [\"db/migrations/**\"]        # added to the built-in conventions".to_string()
+    } else {
+        format!(
+            "paths = [{}]   # already covered by the built-in conventions; listed so you can narrow them",
+            migration_paths
+                .iter()
+                .map(|p| format!("\"{p}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    format!(
+        r#"# riskgate configuration. Every key is optional; riskgate works with none of them.
+# Frameworks detected: {detected}
+# Documentation: docs/rules.md (rules), docs/scoring.md (score), README.md (everything else).
+
+[gate]
+require_plan_at = "high"      # low | medium | high | critical | never: from this level a valid rollback plan is required
+block_at = "never"            # a level blocked even with a plan, or "never"
+
+[plan]
+paths = ["ROLLBACK.md", "docs/rollback/*.md", ".riskgate/rollback/*.md"]
+# required_sections = ["rollback", "verification", "owner"]
+
+[migrations]
+{paths}
+dialect = "postgres"          # postgres | mysql | sqlite | generic
+
+[tests]
+# coverage = ["target/lcov.info"]
+# paths = ["integration/**"]  # test files beyond the built-in conventions
+
+[classify]
+# generated = ["src/schema.rs"]
+# ignore = ["vendor/**"]
+
+[diff]
+max_file_size = 1048576       # bytes; larger files are reported as not analysed
+
+[score]
+# severity = {{ low = 0.05, medium = 0.15, high = 0.40, critical = 0.80 }}
+# confidence = {{ "config-default-changed" = 0.5 }}
+
+[rules]
+# disable = ["ci-pipeline-changed"]
+# packs = ["riskgate/rules/*.toml"]
+
+# [[waiver]]
+# rule = "applied-migration-edited"
+# path = "db/migrations/0001_*.sql"
+# reason = "fixing a typo in a comment only, see #812"
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{parse_toml, Config, SourceText};
+
+    #[test]
+    fn templates_parse_as_config() {
+        for fw in [
+            vec![],
+            vec![Framework {
+                name: "django",
+                migrations: Some("**/migrations/*.py"),
+            }],
+        ] {
+            let src = SourceText {
+                name: "riskgate.toml".into(),
+                text: template(&fw),
+            };
+            parse_toml::<Config>(&src).unwrap();
+        }
+    }
+
+    #[test]
+    fn detects_frameworks_from_marker_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("manage.py"), "").unwrap();
+        std::fs::write(dir.path().join("Cargo.toml"), "[dependencies]\nsqlx = \"0.8\"\n").unwrap();
+        let names: Vec<_> = detect(dir.path()).iter().map(|f| f.name).collect();
+        assert_eq!(names, vec!["rust", "sqlx", "django"]);
+    }
+}

@@ -1,0 +1,285 @@
+//! Declarative rule packs (`rules/*.toml`): the format, loading with line-and-column errors,
+//! and compilation into matchers for the `pattern` analyzer.
+
+use crate::config::{glob_set, parse_toml, SourceText};
+use crate::diff::FileStatus;
+use crate::finding::Severity;
+use crate::rules::{is_valid_id, RuleDoc};
+use anyhow::Result;
+use globset::GlobSet;
+use regex::Regex;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The packs compiled into the binary.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("rules/ci-and-infra.toml", include_str!("../rules/ci-and-infra.toml")),
+    ("rules/dependencies.toml", include_str!("../rules/dependencies.toml")),
+    ("rules/security.toml", include_str!("../rules/security.toml")),
+    ("rules/code.toml", include_str!("../rules/code.toml")),
+    ("rules/config.toml", include_str!("../rules/config.toml")),
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackFile {
+    #[serde(default)]
+    rule: Vec<RuleDef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleDef {
+    id: Spanned<String>,
+    description: String,
+    why: String,
+    rollback: String,
+    severity: Spanned<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    needs_plan: bool,
+    #[serde(rename = "match")]
+    matcher: Spanned<MatchDef>,
+    #[serde(default)]
+    allow: Vec<AllowDef>,
+    #[serde(default)]
+    example: Vec<Example>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MatchDef {
+    #[serde(default)]
+    paths: Vec<Spanned<String>>,
+    #[serde(default)]
+    kinds: Vec<Spanned<String>>,
+    #[serde(default)]
+    status: Vec<Spanned<String>>,
+    #[serde(default)]
+    keywords: Vec<String>,
+    added: Option<Spanned<String>>,
+    removed: Option<Spanned<String>>,
+    #[serde(default)]
+    without_changed: Vec<Spanned<String>>,
+    min_lines_added: Option<u32>,
+    min_lines_removed: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AllowDef {
+    #[serde(default)]
+    paths: Vec<Spanned<String>>,
+    regex: Option<Spanned<String>>,
+}
+
+/// An example a rule ships with; tests run every one.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub path: String,
+    #[serde(default)]
+    pub added: Vec<String>,
+    #[serde(default)]
+    pub removed: Vec<String>,
+    /// `added`, `modified` (default) or `deleted`.
+    pub status: Option<String>,
+    /// Repeats the lines, for size thresholds.
+    #[serde(default = "one")]
+    pub repeat: usize,
+    /// Other paths changed in the same example change.
+    #[serde(default)]
+    pub also_changed: Vec<String>,
+    pub fires: bool,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// A pack rule ready to run.
+#[derive(Debug)]
+pub struct PackRule {
+    pub doc: RuleDoc,
+    pub paths: Option<GlobSet>,
+    pub kinds: Vec<String>,
+    pub status: Vec<FileStatus>,
+    pub keywords: Vec<String>,
+    pub added: Option<Regex>,
+    pub removed: Option<Regex>,
+    pub without_changed: Option<GlobSet>,
+    pub min_lines_added: Option<u32>,
+    pub min_lines_removed: Option<u32>,
+    pub allow_paths: Vec<GlobSet>,
+    pub allow_regex: Vec<Regex>,
+    pub examples: Vec<Example>,
+}
+
+fn regex_at(src: &SourceText, pattern: &Spanned<String>) -> Result<Regex> {
+    Regex::new(pattern.get_ref()).map_err(|e| {
+        let first = e
+            .to_string()
+            .lines()
+            .last()
+            .unwrap_or("invalid regex")
+            .trim()
+            .to_string();
+        src.error_at(pattern.span(), format!("bad regex `{}`: {first}", pattern.get_ref()))
+    })
+}
+
+fn optional_globs(src: &SourceText, globs: &[Spanned<String>]) -> Result<Option<GlobSet>> {
+    if globs.is_empty() {
+        Ok(None)
+    } else {
+        glob_set(globs, Some(src)).map(Some)
+    }
+}
+
+/// Loads one pack file. `name` is how messages refer to it.
+pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
+    let src = SourceText {
+        name: name.to_string(),
+        text: text.to_string(),
+    };
+    let pack: PackFile = parse_toml(&src)?;
+    let mut rules = Vec::with_capacity(pack.rule.len());
+    for def in pack.rule {
+        let id = def.id.get_ref().clone();
+        if !is_valid_id(&id) {
+            return Err(src.error_at(
+                def.id.span(),
+                format!("rule id `{id}` must be kebab-case words naming the risky pattern"),
+            ));
+        }
+        let severity = Severity::parse(def.severity.get_ref()).ok_or_else(|| {
+            src.error_at(
+                def.severity.span(),
+                format!("unknown severity `{}`", def.severity.get_ref()),
+            )
+        })?;
+        let m = def.matcher.get_ref();
+        for kind in &m.kinds {
+            if !crate::classify::FileKind::NAMES.contains(&kind.get_ref().as_str()) {
+                return Err(src.error_at(kind.span(), format!("unknown file kind `{}`", kind.get_ref())));
+            }
+        }
+        let mut status = Vec::new();
+        for s in &m.status {
+            status.push(
+                FileStatus::parse(s.get_ref())
+                    .ok_or_else(|| src.error_at(s.span(), format!("unknown file status `{}`", s.get_ref())))?,
+            );
+        }
+        if m.paths.is_empty() && m.added.is_none() && m.removed.is_none() && m.kinds.is_empty() {
+            return Err(src.error_at(
+                def.matcher.span(),
+                format!("rule `{id}` matches everything; give paths, kinds, added or removed"),
+            ));
+        }
+        let mut allow_paths = Vec::new();
+        let mut allow_regex = Vec::new();
+        for a in &def.allow {
+            if let Some(set) = optional_globs(&src, &a.paths)? {
+                allow_paths.push(set);
+            }
+            if let Some(r) = &a.regex {
+                allow_regex.push(regex_at(&src, r)?);
+            }
+        }
+        let example = render_example(&def.example);
+        rules.push(PackRule {
+            doc: RuleDoc {
+                id,
+                analyzer: "pattern".to_string(),
+                severity,
+                tags: def.tags.clone(),
+                needs_plan: def.needs_plan,
+                description: def.description.trim().to_string(),
+                why: def.why.trim().to_string(),
+                example,
+                rollback: def.rollback.trim().to_string(),
+                source: name.to_string(),
+            },
+            paths: optional_globs(&src, &m.paths)?,
+            kinds: m.kinds.iter().map(|k| k.get_ref().clone()).collect(),
+            status,
+            keywords: m.keywords.iter().map(|k| k.to_lowercase()).collect(),
+            added: m.added.as_ref().map(|r| regex_at(&src, r)).transpose()?,
+            removed: m.removed.as_ref().map(|r| regex_at(&src, r)).transpose()?,
+            without_changed: optional_globs(&src, &m.without_changed)?,
+            min_lines_added: m.min_lines_added,
+            min_lines_removed: m.min_lines_removed,
+            allow_paths,
+            allow_regex,
+            examples: def.example,
+        });
+    }
+    Ok(rules)
+}
+
+/// The first example that fires, as the documentation shows it.
+fn render_example(examples: &[Example]) -> String {
+    let Some(e) = examples.iter().find(|e| e.fires) else {
+        return String::new();
+    };
+    let mut s = format!("In `{}`:\n\n```diff\n", e.path);
+    for l in &e.removed {
+        s.push_str(&format!("-{l}\n"));
+    }
+    for l in &e.added {
+        s.push_str(&format!("+{l}\n"));
+    }
+    if e.repeat > 1 {
+        s.push_str(&format!("(… {} times)\n", e.repeat));
+    }
+    s.push_str("```");
+    s
+}
+
+/// Every built-in pack, compiled. The packs are tested, so a failure here is a build defect.
+pub fn built_in() -> Result<Vec<PackRule>> {
+    let mut all = Vec::new();
+    for (name, text) in BUILT_IN {
+        all.extend(load(name, text)?);
+    }
+    Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_pack_names_line_and_column() {
+        let err = load("p.toml", "[[rule]]\nid = \"x-y\"\nbogus = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("p.toml:"), "{err}");
+        assert!(err.contains("bogus") || err.contains("missing field"), "{err}");
+    }
+
+    #[test]
+    fn bad_regex_points_at_the_regex() {
+        let text = "[[rule]]\nid = \"bad-regex-rule\"\ndescription = \"d\"\nwhy = \"w\"\nrollback = \"r\"\nseverity = \"low\"\n[rule.match]\nadded = \"(unclosed\"\n";
+        let err = load("p.toml", text).unwrap_err().to_string();
+        assert!(err.starts_with("p.toml:8:9: bad regex `(unclosed`"), "{err}");
+    }
+
+    #[test]
+    fn bad_id_and_severity_are_rejected() {
+        let base = "description = \"d\"\nwhy = \"w\"\nrollback = \"r\"\n[rule.match]\npaths = [\"x\"]\n";
+        let err = load("p.toml", &format!("[[rule]]\nid = \"Bad\"\nseverity = \"low\"\n{base}")).unwrap_err();
+        assert!(err.to_string().contains("p.toml:2:6: rule id `Bad`"), "{err}");
+        let err = load(
+            "p.toml",
+            &format!("[[rule]]\nid = \"ok-id\"\nseverity = \"severe\"\n{base}"),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("p.toml:3:12: unknown severity `severe`"),
+            "{err}"
+        );
+    }
+}

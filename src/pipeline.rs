@@ -1,0 +1,290 @@
+//! Runs the stages in order over one range: diff, classify, analyze, suppress, score, gate.
+
+use crate::analyzers;
+use crate::classify::Classifier;
+use crate::config::{glob, Config, SourceText};
+use crate::diff::git::{Loaded, Repo};
+use crate::diff::ChangeSet;
+use crate::gate::{self, PlanInput};
+use crate::packs::{self, PackRule};
+use crate::report::Report;
+use crate::rules::RuleDoc;
+use crate::score::{self, ChangeFacts};
+use crate::suppress;
+use anyhow::{anyhow, Context, Result};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// Which change to read.
+#[derive(Debug, Clone)]
+pub enum RangeSpec {
+    Revisions { base: Option<String>, head: String },
+    Staged,
+}
+
+/// Plans handed in from outside the repository's range.
+#[derive(Debug, Clone, Default)]
+pub struct ExternalPlans {
+    pub plan_file: Option<PathBuf>,
+    pub pr_body: Option<String>,
+}
+
+/// The rules in force for a run: built-in packs, the repository's packs, and code rules.
+pub struct RuleSet {
+    pub packs: Vec<PackRule>,
+    pub docs: Vec<RuleDoc>,
+    pub known: HashSet<String>,
+    pub disabled: HashSet<String>,
+}
+
+impl RuleSet {
+    pub fn load(config: &Config, root: &Path) -> Result<RuleSet> {
+        let mut all = packs::built_in()?;
+        for pattern in &config.rules.packs {
+            let files = expand(root, pattern.get_ref()).map_err(|e| config.error_at(pattern.span(), e))?;
+            if files.is_empty() {
+                return Err(config.error_at(pattern.span(), format!("no rule pack matches `{}`", pattern.get_ref())));
+            }
+            for file in files {
+                let text = std::fs::read_to_string(root.join(&file))
+                    .with_context(|| format!("cannot read rule pack {file}"))?;
+                let loaded = packs::load(&file, &text)?;
+                for rule in &loaded {
+                    analyzers::pattern::check_examples(rule).map_err(|e| anyhow!(e))?;
+                }
+                all.extend(loaded);
+            }
+        }
+        let mut docs: Vec<RuleDoc> = analyzers::CODE_RULES.iter().map(|r| r.doc()).collect();
+        let mut known: HashSet<String> = docs.iter().map(|d| d.id.clone()).collect();
+        for rule in &all {
+            if !known.insert(rule.doc.id.clone()) {
+                return Err(anyhow!(
+                    "{}: rule id `{}` is defined twice",
+                    rule.doc.source,
+                    rule.doc.id
+                ));
+            }
+            docs.push(rule.doc.clone());
+        }
+        let mut disabled = HashSet::new();
+        for id in &config.rules.disable {
+            if !known.contains(id.get_ref()) {
+                return Err(config.error_at(
+                    id.span(),
+                    format!("unknown rule id `{}` (see `riskgate rules`)", id.get_ref()),
+                ));
+            }
+            disabled.insert(id.get_ref().clone());
+        }
+        for (id, c) in &config.score.confidence {
+            if !known.contains(id) {
+                return Err(config.error_at(c.span(), format!("unknown rule id `{id}` in [score.confidence]")));
+            }
+        }
+        all.retain(|r| !disabled.contains(&r.doc.id));
+        docs.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(RuleSet {
+            packs: all,
+            docs,
+            known,
+            disabled,
+        })
+    }
+}
+
+/// Files under `root` matching a glob, relative and `/`-separated, sorted.
+fn expand(root: &Path, pattern: &str) -> std::result::Result<Vec<String>, String> {
+    let matcher = glob(pattern)
+        .map_err(|e| format!("bad glob `{pattern}`: {}", e.kind()))?
+        .compile_matcher();
+    let literal: Vec<&str> = pattern
+        .split('/')
+        .take_while(|c| !c.contains(['*', '?', '[', '{']))
+        .collect();
+    let start = literal.join("/");
+    let mut out = Vec::new();
+    let mut stack = vec![root.join(&start)];
+    while let Some(dir) = stack.pop() {
+        if dir.is_file() {
+            if let Ok(rel) = dir.strip_prefix(root) {
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                if matcher.is_match(&rel) {
+                    out.push(rel);
+                }
+            }
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            if entry.file_name() != ".git" {
+                stack.push(entry.path());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The outcome of analysing one range.
+pub enum Outcome {
+    Report(Box<Report>),
+    Nothing(String),
+}
+
+pub fn read_change(repo: &Repo, config: &Config, range: &RangeSpec) -> Result<Loaded> {
+    let limit = config.diff.max_file_size;
+    match range {
+        RangeSpec::Staged => repo.read_staged(limit),
+        RangeSpec::Revisions { base, head } => {
+            let base = match base {
+                Some(b) => b.clone(),
+                None => repo.default_base()?,
+            };
+            repo.read_range(&base, head, limit)
+        }
+    }
+}
+
+/// Runs the whole pipeline over a range.
+pub fn run(repo: &Repo, config: &Config, rules: &RuleSet, range: &RangeSpec, plans: &ExternalPlans) -> Result<Outcome> {
+    let change = match read_change(repo, config, range)? {
+        Loaded::Empty(msg) => return Ok(Outcome::Nothing(msg)),
+        Loaded::Change(c) => c,
+    };
+    let plan = find_plan(&change, config, plans, &repo.root())?;
+    Ok(Outcome::Report(Box::new(analyze(
+        change,
+        config,
+        rules,
+        plan.as_ref(),
+    )?)))
+}
+
+/// The stages after `diff`, over an already-read change: pure, no repository needed.
+pub fn analyze(change: ChangeSet, config: &Config, rules: &RuleSet, plan: Option<&PlanInput>) -> Result<Report> {
+    let change = Classifier::new(config)?.classify(change);
+    let mut findings = analyzers::run(&change, &rules.packs);
+    findings.retain(|f| !rules.disabled.contains(&f.rule));
+    let mut findings = suppress::apply(&change, config, &rules.known, findings)?;
+    findings.retain(|f| !rules.disabled.contains(&f.rule));
+    let facts = ChangeFacts::of(&change);
+    let score = score::score(&findings, &facts, &config.score);
+    let (plan_status, gate) = gate::decide(
+        &score,
+        &mut findings,
+        plan,
+        &config.gate,
+        &config.plan.required_sections,
+    );
+    Ok(Report::new(&change, findings, score, plan_status, gate))
+}
+
+/// Plan sources in the order of design §5; the first one found is the one validated.
+fn find_plan(change: &ChangeSet, config: &Config, plans: &ExternalPlans, root: &Path) -> Result<Option<PlanInput>> {
+    if let Some(path) = &plans.plan_file {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read plan {}", path.display()))?;
+        let shown = path.strip_prefix(root).unwrap_or(path).display().to_string();
+        return Ok(Some(PlanInput {
+            source: format!("file:{shown}"),
+            text,
+        }));
+    }
+    let src = config.source.as_ref();
+    let plan_paths = crate::config::glob_set(&config.plan.paths, src)?;
+    for file in &change.files {
+        if file.status != crate::diff::FileStatus::Deleted && plan_paths.is_match(&file.path) {
+            if let Some(text) = file.new_text.get() {
+                return Ok(Some(PlanInput {
+                    source: format!("file:{}", file.path),
+                    text: text.to_string(),
+                }));
+            }
+        }
+    }
+    if let Some(body) = &plans.pr_body {
+        if let Some(section) = rollback_section(body) {
+            return Ok(Some(PlanInput {
+                source: "pr-body".to_string(),
+                text: section,
+            }));
+        }
+    }
+    for commit in change.commits.iter().rev() {
+        for (key, value) in &commit.trailers {
+            if key.eq_ignore_ascii_case("Rollback-Plan") {
+                let value = value.trim();
+                let from_file = change
+                    .files
+                    .iter()
+                    .find(|f| f.path == value)
+                    .and_then(|f| f.new_text.get().map(str::to_string));
+                let text = from_file.unwrap_or_else(|| value.to_string());
+                return Ok(Some(PlanInput {
+                    source: format!("trailer:{}", crate::report::short(&commit.sha)),
+                    text,
+                }));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The part of a PR body under a heading "Rollback plan", down to the next heading of the same
+/// or a higher level; its subsections are the plan's sections.
+pub fn rollback_section(body: &str) -> Option<String> {
+    let mut level = None;
+    let mut out = String::new();
+    for line in body.lines() {
+        let t = line.trim_start();
+        let hashes = t.chars().take_while(|c| *c == '#').count();
+        let is_heading = (1..=6).contains(&hashes) && t[hashes..].starts_with(' ');
+        match level {
+            None => {
+                if is_heading
+                    && t[hashes..]
+                        .trim()
+                        .trim_end_matches('#')
+                        .trim()
+                        .eq_ignore_ascii_case("rollback plan")
+                {
+                    level = Some(hashes);
+                }
+            }
+            Some(l) => {
+                if is_heading && hashes <= l {
+                    break;
+                }
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    level.map(|_| out)
+}
+
+/// Used by `explain` and `rules` outside a repository: only what is built in.
+pub fn built_in_rules() -> Result<RuleSet> {
+    RuleSet::load(&Config::default(), Path::new("."))
+}
+
+/// Reads a file the user named, for messages that must name it.
+pub fn read_source(path: &Path) -> Result<SourceText> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(SourceText {
+        name: path.display().to_string(),
+        text,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rollback_section_stops_at_the_next_heading_of_its_level() {
+        let body = "## Summary\nx\n## Rollback plan\n### Rollback steps\n1. revert\n## Notes\ny\n";
+        assert_eq!(rollback_section(body).unwrap(), "### Rollback steps\n1. revert\n");
+        assert!(rollback_section("## Summary\nnothing").is_none());
+    }
+}

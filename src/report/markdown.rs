@@ -1,0 +1,97 @@
+//! `--format markdown`: a PR comment or job summary.
+
+use super::{next_steps, short, RenderContext, Report};
+use crate::gate::Verdict;
+use std::fmt::Write;
+
+/// Escapes text for a table cell.
+pub fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
+    let mut out = String::new();
+    let icon = match report.gate.verdict {
+        Verdict::Passed => "✅",
+        Verdict::PassedWithPlan => "🟡",
+        Verdict::Blocked => "⛔",
+    };
+    let _ = writeln!(
+        out,
+        "## {icon} riskgate: {} — risk {} ({})\n",
+        report.gate.verdict.as_str(),
+        report.score.value,
+        report.score.level
+    );
+    let _ = writeln!(out, "{}\n", report.gate.reason);
+    let _ = writeln!(
+        out,
+        "{} files changed, +{} −{} in {} commits (`{}..{}`).\n",
+        report.stats.files_changed,
+        report.stats.lines_added,
+        report.stats.lines_removed,
+        report.commits.len(),
+        short(&report.range.merge_base),
+        short(&report.range.head)
+    );
+    if report.findings.is_empty() {
+        let _ = writeln!(out, "No findings.\n");
+    } else {
+        let _ = writeln!(out, "| Severity | Rule | Location | Finding |\n|---|---|---|---|");
+        for f in &report.findings {
+            let mut what = cell(&f.message);
+            if let Some(e) = &f.evidence {
+                let _ = write!(what, "<br>`{}`", cell(e).replace('`', "'"));
+            }
+            if let Some(s) = &f.suppressed {
+                let _ = write!(what, "<br>_waived: {}_", cell(&s.reason));
+            } else if !f.mitigated_by.is_empty() {
+                let _ = write!(what, "<br>_mitigated by {}_", f.mitigated_by.join(", "));
+            }
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | `{}` | {} |",
+                f.severity,
+                f.rule,
+                cell(&f.location()),
+                what
+            );
+        }
+        out.push('\n');
+    }
+    if !report.score.contributions.is_empty() {
+        let _ = writeln!(out, "### Why the score is {}\n", report.score.value);
+        let limit = if ctx.full { usize::MAX } else { 10 };
+        for c in report.score.contributions.iter().take(limit) {
+            let what = c.rule.as_deref().or(c.factor.as_deref()).unwrap_or("");
+            let loc = match (&c.file, c.line) {
+                (Some(f), Some(l)) => format!(" `{f}:{l}`"),
+                (Some(f), None) => format!(" `{f}`"),
+                _ => String::new(),
+            };
+            let _ = writeln!(out, "- **+{}** `{what}`{loc}: {}", c.points, cell(&c.hint));
+        }
+        out.push('\n');
+    }
+    let plan = &report.plan;
+    let _ = writeln!(out, "### Rollback plan\n");
+    let _ = writeln!(
+        out,
+        "Required: {} · found: {}{} · valid: {}\n",
+        if plan.required { "yes" } else { "no" },
+        if plan.found { "yes" } else { "no" },
+        plan.source.as_ref().map(|s| format!(" (`{s}`)")).unwrap_or_default(),
+        if plan.valid { "yes" } else { "no" }
+    );
+    for p in &plan.problems {
+        let _ = writeln!(out, "- {}", cell(p));
+    }
+    let steps = next_steps(report);
+    if !steps.is_empty() {
+        let _ = writeln!(out, "\n### What to do next\n");
+        for s in steps {
+            let _ = writeln!(out, "- {s}");
+        }
+    }
+    out
+}

@@ -1,0 +1,174 @@
+//! Stage 7: render one `Report` in every format. Renderers never decide anything.
+
+pub mod github;
+pub mod json;
+pub mod markdown;
+pub mod sarif;
+pub mod text;
+
+use crate::diff::ChangeSet;
+use crate::finding::Finding;
+use crate::gate::{GateResult, PlanStatus};
+use crate::rules::RuleDoc;
+use crate::score::Score;
+use serde::Serialize;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Markdown,
+    Github,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RangeOut {
+    pub base: String,
+    pub head: String,
+    pub merge_base: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CommitOut {
+    pub sha: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    pub files_changed: usize,
+    pub lines_added: u64,
+    pub lines_removed: u64,
+}
+
+/// The JSON report of design §3, and what every other format renders.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub range: RangeOut,
+    pub commits: Vec<CommitOut>,
+    pub stats: Stats,
+    pub findings: Vec<Finding>,
+    pub score: Score,
+    pub plan: PlanStatus,
+    pub gate: GateResult,
+}
+
+impl Report {
+    pub fn new(
+        change: &ChangeSet,
+        mut findings: Vec<Finding>,
+        score: Score,
+        plan: PlanStatus,
+        gate: GateResult,
+    ) -> Report {
+        findings.sort_by(|a, b| {
+            a.file
+                .cmp(&b.file)
+                .then(a.line.cmp(&b.line))
+                .then(b.severity.cmp(&a.severity))
+                .then(a.rule.cmp(&b.rule))
+        });
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "riskgate",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            range: RangeOut {
+                base: change.range.base.clone(),
+                head: change.range.head.clone(),
+                merge_base: change.range.merge_base.clone(),
+            },
+            commits: change
+                .commits
+                .iter()
+                .map(|c| CommitOut {
+                    sha: c.sha.clone(),
+                    summary: c.summary.clone(),
+                })
+                .collect(),
+            stats: Stats {
+                files_changed: change.files.len(),
+                lines_added: change.files.iter().map(|f| u64::from(f.lines_added)).sum(),
+                lines_removed: change.files.iter().map(|f| u64::from(f.lines_removed)).sum(),
+            },
+            findings,
+            score,
+            plan,
+            gate,
+        }
+    }
+
+    /// Findings that count, most severe first: what summaries and annotations lead with.
+    pub fn ranked(&self) -> Vec<&Finding> {
+        let mut v: Vec<&Finding> = self.findings.iter().filter(|f| f.suppressed.is_none()).collect();
+        v.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.file.cmp(&b.file))
+                .then(a.line.cmp(&b.line))
+        });
+        v
+    }
+}
+
+/// What a renderer may need beyond the report itself.
+pub struct RenderContext<'a> {
+    pub docs: &'a [RuleDoc],
+    /// `audit`: explain every rule that fired and list every contribution.
+    pub full: bool,
+    pub quiet: bool,
+    pub verbose: bool,
+}
+
+impl RenderContext<'_> {
+    pub fn doc(&self, id: &str) -> Option<&RuleDoc> {
+        self.docs.iter().find(|d| d.id == id)
+    }
+}
+
+pub fn render(report: &Report, format: Format, ctx: &RenderContext<'_>) -> String {
+    match format {
+        Format::Text => text::render(report, ctx),
+        Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report, ctx),
+        Format::Markdown => markdown::render(report, ctx),
+        Format::Github => github::render(report, ctx),
+    }
+}
+
+/// `abc1234` for a full sha, unchanged otherwise.
+pub fn short(sha: &str) -> &str {
+    if sha.len() >= 40 && sha.chars().all(|c| c.is_ascii_hexdigit()) {
+        &sha[..7]
+    } else {
+        sha
+    }
+}
+
+/// What a blocked author can do, in the order they should try it.
+pub fn next_steps(report: &Report) -> Vec<String> {
+    use crate::gate::Verdict;
+    let mut steps = Vec::new();
+    if report.gate.verdict == Verdict::Blocked {
+        if !report.plan.found {
+            steps.push("run `riskgate plan init` to write a rollback-plan skeleton (ROLLBACK.md) naming each risky change, fill it in, and commit it or pass it with --plan".to_string());
+        } else if !report.plan.valid {
+            steps.push("fix the rollback plan: ".to_string() + &report.plan.problems.join("; "));
+        }
+        steps.push("or make the change safer: each finding's help says how".to_string());
+        steps.push("a finding that is wrong can be waived with a reason: `riskgate: allow(RULE) reason=\"…\"` in a comment, or a [[waiver]] in riskgate.toml".to_string());
+    }
+    steps
+}

@@ -1,0 +1,156 @@
+//! `--format text`: coloured, grouped by file, with the offending line.
+
+use super::{next_steps, short, RenderContext, Report};
+use crate::finding::{Finding, Severity};
+use crate::gate::Verdict;
+use colored::{ColoredString, Colorize};
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+fn severity_label(s: Severity) -> ColoredString {
+    let label = format!("{:<8}", s.as_str());
+    match s {
+        Severity::Critical => label.red().bold(),
+        Severity::High => label.red(),
+        Severity::Medium => label.yellow(),
+        Severity::Low => label.cyan(),
+        Severity::Info => label.dimmed(),
+    }
+}
+
+fn verdict_label(v: Verdict) -> ColoredString {
+    match v {
+        Verdict::Passed => "PASSED".green().bold(),
+        Verdict::PassedWithPlan => "PASSED WITH PLAN".green().bold(),
+        Verdict::Blocked => "BLOCKED".red().bold(),
+    }
+}
+
+fn finding_block(out: &mut String, f: &Finding) {
+    let line = f.line.map(|l| format!("line {l}")).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  {} {}  {}",
+        severity_label(f.severity),
+        f.rule.bold(),
+        line.dimmed()
+    );
+    let _ = writeln!(out, "           {}", f.message);
+    if let Some(e) = &f.evidence {
+        let gutter = f.line.map(|l| l.to_string()).unwrap_or_default();
+        let _ = writeln!(out, "           {} {} {}", gutter.dimmed(), "│".dimmed(), e);
+    }
+    if let Some(s) = &f.suppressed {
+        let _ = writeln!(out, "           {} {} ({})", "waived:".dimmed(), s.reason, s.source);
+    } else if !f.mitigated_by.is_empty() {
+        let _ = writeln!(
+            out,
+            "           {} {}",
+            "mitigated by:".green(),
+            f.mitigated_by.join(", ")
+        );
+    } else if !f.help.is_empty() {
+        let _ = writeln!(out, "           {} {}", "help:".cyan(), f.help);
+    }
+}
+
+pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
+    let mut out = String::new();
+    if !ctx.quiet {
+        let _ = writeln!(
+            out,
+            "{} {} files changed, +{} −{} in {} commit{} ({}..{})\n",
+            "riskgate".bold(),
+            report.stats.files_changed,
+            report.stats.lines_added,
+            report.stats.lines_removed,
+            report.commits.len(),
+            if report.commits.len() == 1 { "" } else { "s" },
+            short(&report.range.merge_base),
+            short(&report.range.head),
+        );
+        let shown: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| ctx.verbose || ctx.full || f.severity > Severity::Info || f.rule != "file-not-analyzed")
+            .collect();
+        if shown.is_empty() {
+            let _ = writeln!(out, "No findings.\n");
+        }
+        let mut current: Option<&Option<String>> = None;
+        for f in &shown {
+            if current != Some(&f.file) {
+                let _ = writeln!(out, "{}", f.file.as_deref().unwrap_or("(whole change)").underline());
+                current = Some(&f.file);
+            }
+            finding_block(&mut out, f);
+        }
+        if !shown.is_empty() {
+            out.push('\n');
+        }
+        if ctx.full {
+            let rules: BTreeSet<&str> = shown.iter().map(|f| f.rule.as_str()).collect();
+            if !rules.is_empty() {
+                let _ = writeln!(out, "{}", "Why these rules fire".bold());
+                for id in rules {
+                    if let Some(doc) = ctx.doc(id) {
+                        let _ = writeln!(out, "  {}: {}", id.bold(), doc.why);
+                        if !doc.rollback.is_empty() {
+                            let _ = writeln!(out, "    {} {}", "roll back:".cyan(), doc.rollback.replace('\n', " "));
+                        }
+                    }
+                }
+                out.push('\n');
+            }
+        }
+        let _ = writeln!(
+            out,
+            "{} {} ({})",
+            "Score".bold(),
+            report.score.value,
+            report.score.level
+        );
+        let limit = if ctx.full { usize::MAX } else { 3 };
+        for c in report.score.contributions.iter().take(limit) {
+            let what = c.rule.as_deref().or(c.factor.as_deref()).unwrap_or("");
+            let loc = match (&c.file, c.line) {
+                (Some(f), Some(l)) => format!("{f}:{l}"),
+                (Some(f), None) => f.clone(),
+                _ => String::new(),
+            };
+            let _ = writeln!(out, "  +{:<3} {} {} {}", c.points, what, loc.dimmed(), c.hint.dimmed());
+        }
+        if report.score.contributions.len() > limit {
+            let _ = writeln!(
+                out,
+                "  … {} more factors (riskgate audit or --format json lists all)",
+                report.score.contributions.len() - limit
+            );
+        }
+        let plan = &report.plan;
+        let plan_line = match (plan.required, plan.found, plan.valid) {
+            (_, true, true) => format!("valid ({})", plan.source.as_deref().unwrap_or("")),
+            (_, true, false) => format!(
+                "invalid ({}): {}",
+                plan.source.as_deref().unwrap_or(""),
+                plan.problems.join("; ")
+            ),
+            (true, false, _) => "required, none found".to_string(),
+            (false, false, _) => "not required".to_string(),
+        };
+        let _ = writeln!(out, "{} {}", "Rollback plan".bold(), plan_line);
+    }
+    let _ = writeln!(
+        out,
+        "{} {} — {}",
+        "Verdict".bold(),
+        verdict_label(report.gate.verdict),
+        report.gate.reason
+    );
+    if !ctx.quiet {
+        for step in next_steps(report) {
+            let _ = writeln!(out, "  • {step}");
+        }
+    }
+    out
+}

@@ -1,0 +1,195 @@
+//! The rule registry: code rules and pack rules documented alike, so that `riskgate rules`,
+//! `riskgate explain` and `docs/rules.md` read one source.
+
+use crate::finding::{Finding, Severity};
+use serde::Serialize;
+
+/// A rule implemented in Rust. Its documentation is its doc comment, captured by `code_rule!`.
+#[derive(Debug)]
+pub struct CodeRule {
+    pub id: &'static str,
+    pub analyzer: &'static str,
+    pub severity: Severity,
+    pub tags: &'static [&'static str],
+    pub needs_plan: bool,
+    pub doc: &'static str,
+}
+
+impl CodeRule {
+    /// A finding of this rule with its identity, severity and tags filled in.
+    pub fn finding(&self, message: impl Into<String>) -> Finding {
+        let mut f = Finding::new(self.id, self.analyzer, self.severity, message).tags(self.tags);
+        f.needs_plan = self.needs_plan;
+        f
+    }
+
+    pub fn doc(&self) -> RuleDoc {
+        let section = |name: &str| doc_section(self.doc, name);
+        RuleDoc {
+            id: self.id.to_string(),
+            analyzer: self.analyzer.to_string(),
+            severity: self.severity,
+            tags: self.tags.iter().map(|t| t.to_string()).collect(),
+            needs_plan: self.needs_plan,
+            description: section("What it does"),
+            why: section("Why is this risky?"),
+            example: section("Example"),
+            rollback: section("How to roll back"),
+            source: "built-in".to_string(),
+        }
+    }
+}
+
+/// Declares a code rule whose `///` comment, in the sections What it does / Why is this
+/// risky? / Example / How to roll back, is its documentation.
+#[macro_export]
+macro_rules! code_rule {
+    (
+        $(#[doc = $doc:literal])*
+        $vis:vis static $name:ident: $id:literal, $analyzer:literal, $sev:ident, [$($tag:literal),*], needs_plan = $plan:literal;
+    ) => {
+        $vis static $name: $crate::rules::CodeRule = $crate::rules::CodeRule {
+            id: $id,
+            analyzer: $analyzer,
+            severity: $crate::finding::Severity::$sev,
+            tags: &[$($tag),*],
+            needs_plan: $plan,
+            doc: concat!($($doc, "\n"),*),
+        };
+    };
+}
+
+/// One rule's documentation, whichever way it is implemented.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RuleDoc {
+    pub id: String,
+    pub analyzer: String,
+    pub severity: Severity,
+    pub tags: Vec<String>,
+    pub needs_plan: bool,
+    pub description: String,
+    pub why: String,
+    pub example: String,
+    pub rollback: String,
+    /// `built-in`, or the pack file a repository's own rule came from.
+    pub source: String,
+}
+
+/// The text under `## name` in a doc comment, up to the next `##` heading.
+fn doc_section(doc: &str, name: &str) -> String {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in doc.lines() {
+        let line = line.strip_prefix(' ').unwrap_or(line);
+        if let Some(heading) = line.strip_prefix("## ") {
+            inside = heading.trim() == name;
+            continue;
+        }
+        if inside {
+            out.push(line);
+        }
+    }
+    out.join("\n").trim().to_string()
+}
+
+/// A valid rule id: lowercase kebab-case words, at least two, naming the risky pattern.
+pub fn is_valid_id(id: &str) -> bool {
+    let words: Vec<&str> = id.split('-').collect();
+    words.len() >= 2
+        && words
+            .iter()
+            .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && !["avoid", "prefer", "use", "no", "ban"].contains(&words[0])
+}
+
+impl RuleDoc {
+    /// The plain-text page `riskgate explain` prints.
+    pub fn explain(&self) -> String {
+        let mut s = format!(
+            "{}  ({} analyzer, severity {}{}{})\n\n{}\n",
+            self.id,
+            self.analyzer,
+            self.severity,
+            if self.tags.is_empty() {
+                String::new()
+            } else {
+                format!(", tags: {}", self.tags.join(", "))
+            },
+            if self.needs_plan { ", needs a rollback plan" } else { "" },
+            self.description
+        );
+        for (title, body) in [
+            ("Why is this risky?", &self.why),
+            ("Example", &self.example),
+            ("How to roll back", &self.rollback),
+        ] {
+            if !body.is_empty() {
+                s.push_str(&format!("\n{title}\n{body}\n"));
+            }
+        }
+        if self.source != "built-in" {
+            s.push_str(&format!("\nDefined in {}\n", self.source));
+        }
+        s
+    }
+
+    /// This rule's section of `docs/rules.md`.
+    pub fn markdown(&self) -> String {
+        let mut s = format!("## `{}`\n\n", self.id);
+        s.push_str(&format!(
+            "Analyzer: `{}` · severity: `{}`{}{}\n\n{}\n",
+            self.analyzer,
+            self.severity,
+            if self.tags.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " · tags: {}",
+                    self.tags
+                        .iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+            if self.needs_plan {
+                " · needs a rollback plan"
+            } else {
+                ""
+            },
+            self.description
+        ));
+        for (title, body) in [
+            ("Why is this risky?", &self.why),
+            ("Example", &self.example),
+            ("How to roll back", &self.rollback),
+        ] {
+            if !body.is_empty() {
+                s.push_str(&format!("\n**{title}**\n\n{body}\n"));
+            }
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_kebab_case_and_name_the_pattern() {
+        assert!(is_valid_id("migration-drops-column"));
+        assert!(!is_valid_id("Migration-Drops"));
+        assert!(!is_valid_id("drop"));
+        assert!(!is_valid_id("avoid-drop-column"));
+        assert!(!is_valid_id("a--b"));
+    }
+
+    #[test]
+    fn sections_are_read_from_the_doc() {
+        let doc = " ## What it does\n Finds X.\n ## Why is this risky?\n Y.\n";
+        assert_eq!(doc_section(doc, "What it does"), "Finds X.");
+        assert_eq!(doc_section(doc, "Why is this risky?"), "Y.");
+        assert_eq!(doc_section(doc, "Example"), "");
+    }
+}

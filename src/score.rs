@@ -1,0 +1,420 @@
+//! Stage 5: turn findings and change facts into a 0–100 risk score that explains itself.
+//!
+//! The model is documented in `docs/scoring.md`: findings combine by a noisy-OR, the change's
+//! size and spread add a bounded context term, and every factor's marginal effect is listed.
+
+use crate::config::ScoreConfig;
+use crate::diff::ChangeSet;
+use crate::finding::{Finding, Severity};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Level {
+    pub fn from_score(value: u8) -> Level {
+        match value {
+            0..=14 => Level::Low,
+            15..=39 => Level::Medium,
+            40..=69 => Level::High,
+            _ => Level::Critical,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        [Level::Low, Level::Medium, Level::High, Level::Critical]
+            .into_iter()
+            .find(|l| l.as_str() == s)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Low => "low",
+            Level::Medium => "medium",
+            Level::High => "high",
+            Level::Critical => "critical",
+        }
+    }
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One factor's share of the score: the score minus the score without it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contribution {
+    pub rule: Option<String>,
+    pub factor: Option<String>,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub points: u32,
+    pub hint: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Score {
+    pub value: u8,
+    pub level: Level,
+    pub contributions: Vec<Contribution>,
+}
+
+/// Default probability that a finding of this severity precedes an incident.
+pub fn default_weight(severity: Severity) -> f64 {
+    match severity {
+        Severity::Info => 0.0,
+        Severity::Low => 0.05,
+        Severity::Medium => 0.15,
+        Severity::High => 0.40,
+        Severity::Critical => 0.80,
+    }
+}
+
+/// At most this many (rule, file) groups of one rule count, so repetition cannot pose as severity.
+const MAX_GROUPS_PER_RULE: usize = 3;
+/// The context term alone never exceeds this probability: size alone stays below `high`.
+const CONTEXT_CAP: f64 = 0.35;
+
+struct Factor {
+    rule: Option<String>,
+    factor: Option<String>,
+    file: Option<String>,
+    line: Option<u32>,
+    hint: String,
+    probability: f64,
+}
+
+fn noisy_or(ps: impl Iterator<Item = f64>) -> f64 {
+    1.0 - ps.fold(1.0, |acc, p| acc * (1.0 - p.clamp(0.0, 1.0)))
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// Change-size facts the context term reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ChangeFacts {
+    pub lines: u64,
+    pub directories: usize,
+    pub entropy: f64,
+    pub source_without_tests: bool,
+}
+
+impl ChangeFacts {
+    pub fn of(change: &ChangeSet) -> ChangeFacts {
+        let lines: u64 = change
+            .files
+            .iter()
+            .map(|f| u64::from(f.lines_added + f.lines_removed))
+            .sum();
+        let directories = change
+            .files
+            .iter()
+            .map(|f| f.path.rsplit_once('/').map_or("", |(d, _)| d))
+            .collect::<BTreeSet<_>>()
+            .len();
+        let entropy = if lines == 0 {
+            0.0
+        } else {
+            change
+                .files
+                .iter()
+                .map(|f| f64::from(f.lines_added + f.lines_removed) / lines as f64)
+                .filter(|p| *p > 0.0)
+                .map(|p| -p * p.log2())
+                .sum()
+        };
+        let has = |name: &str| change.files.iter().any(|f| f.kind.name() == name);
+        ChangeFacts {
+            lines,
+            directories,
+            entropy,
+            source_without_tests: has("source") && !has("test"),
+        }
+    }
+}
+
+/// The context term's parts, each a logit increment, so that each can be left out.
+fn context_terms(facts: &ChangeFacts) -> Vec<(&'static str, f64, String)> {
+    vec![
+        (
+            "size",
+            0.45 * (1.0 + facts.lines as f64).ln(),
+            format!("{} lines changed", facts.lines),
+        ),
+        (
+            "spread",
+            0.4 * (1.0 + facts.directories as f64).ln(),
+            format!("{} directories touched", facts.directories),
+        ),
+        (
+            "entropy",
+            0.15 * facts.entropy,
+            format!("change entropy {:.2} bits across files", facts.entropy),
+        ),
+        (
+            "no-tests-changed",
+            if facts.source_without_tests { 0.3 } else { 0.0 },
+            "source changed with no test changed".to_string(),
+        ),
+    ]
+}
+
+const CONTEXT_INTERCEPT: f64 = -4.2;
+
+fn context_probability(terms: &[(&str, f64, String)], skip: Option<usize>) -> f64 {
+    let z = CONTEXT_INTERCEPT
+        + terms
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != skip)
+            .map(|(_, t)| t.1)
+            .sum::<f64>();
+    CONTEXT_CAP * sigmoid(z)
+}
+
+/// Scores the findings that count (not waived, not mitigated, not informative) in context.
+pub fn score(findings: &[Finding], facts: &ChangeFacts, config: &ScoreConfig) -> Score {
+    let weight = |f: &Finding| -> f64 {
+        let p = config
+            .severity
+            .get(f.severity.as_str())
+            .map_or_else(|| default_weight(f.severity), |w| *w.get_ref());
+        let c = config.confidence.get(&f.rule).map_or(1.0, |c| *c.get_ref());
+        (c * p).clamp(0.0, 1.0)
+    };
+    // Deduplicate per (rule, file), keeping the heaviest; then at most three groups per rule.
+    let mut groups: BTreeMap<(String, Option<String>), (f64, &Finding)> = BTreeMap::new();
+    for f in findings.iter().filter(|f| f.is_active()) {
+        let w = weight(f);
+        let key = (f.rule.clone(), f.file.clone());
+        if groups.get(&key).map_or(true, |(old, _)| w > *old) {
+            groups.insert(key, (w, f));
+        }
+    }
+    let mut per_rule: BTreeMap<&str, Vec<(f64, &Finding)>> = BTreeMap::new();
+    for (w, f) in groups.values() {
+        per_rule.entry(f.rule.as_str()).or_default().push((*w, f));
+    }
+    let mut factors = Vec::new();
+    for (_, mut list) in per_rule {
+        list.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (w, f) in list.into_iter().take(MAX_GROUPS_PER_RULE) {
+            factors.push(Factor {
+                rule: Some(f.rule.clone()),
+                factor: None,
+                file: f.file.clone(),
+                line: f.line,
+                hint: if f.help.is_empty() {
+                    f.message.clone()
+                } else {
+                    f.help.clone()
+                },
+                probability: w,
+            });
+        }
+    }
+    let finding_risk = noisy_or(factors.iter().map(|f| f.probability));
+    let terms = if config.no_context {
+        Vec::new()
+    } else {
+        context_terms(facts)
+    };
+    let context_risk = if terms.is_empty() {
+        0.0
+    } else {
+        context_probability(&terms, None)
+    };
+    let total = |find: f64, ctx: f64| 1.0 - (1.0 - find) * (1.0 - ctx);
+    let p = total(finding_risk, context_risk);
+    let value = (100.0 * p).round().clamp(0.0, 100.0) as u8;
+
+    let mut contributions = Vec::new();
+    for (i, f) in factors.iter().enumerate() {
+        let without = noisy_or(
+            factors
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, g)| g.probability),
+        );
+        let points = (100.0 * (p - total(without, context_risk))).round().max(0.0) as u32;
+        contributions.push(Contribution {
+            rule: f.rule.clone(),
+            factor: f.factor.clone(),
+            file: f.file.clone(),
+            line: f.line,
+            points,
+            hint: f.hint.clone(),
+        });
+    }
+    for (i, (name, _, detail)) in terms.iter().enumerate() {
+        let points = (100.0 * (p - total(finding_risk, context_probability(&terms, Some(i)))))
+            .round()
+            .max(0.0) as u32;
+        if points > 0 {
+            contributions.push(Contribution {
+                rule: None,
+                factor: Some(name.to_string()),
+                file: None,
+                line: None,
+                points,
+                hint: detail.clone(),
+            });
+        }
+    }
+    contributions.sort_by(|a, b| {
+        b.points
+            .cmp(&a.points)
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.file.cmp(&b.file))
+    });
+    Score {
+        value,
+        level: Level::from_score(value),
+        contributions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(rule: &str, severity: Severity, file: &str) -> Finding {
+        Finding::new(rule, "pattern", severity, "m").at(file, Some(1))
+    }
+
+    fn no_context() -> ScoreConfig {
+        ScoreConfig {
+            no_context: true,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn one_high_is_high_and_one_critical_is_critical() {
+        let s = score(
+            &[finding("a-b", Severity::High, "x")],
+            &ChangeFacts::default(),
+            &no_context(),
+        );
+        assert_eq!((s.value, s.level), (40, Level::High));
+        let s = score(
+            &[finding("a-b", Severity::Critical, "x")],
+            &ChangeFacts::default(),
+            &no_context(),
+        );
+        assert_eq!((s.value, s.level), (80, Level::Critical));
+    }
+
+    #[test]
+    fn repetition_of_one_rule_is_capped() {
+        let many: Vec<_> = (0..10)
+            .map(|i| finding("a-b", Severity::Low, &format!("f{i}")))
+            .collect();
+        let s = score(&many, &ChangeFacts::default(), &no_context());
+        // Three groups of 5 %: 1 − 0.95³ ≈ 14 %.
+        assert_eq!((s.value, s.level), (14, Level::Low));
+    }
+
+    #[test]
+    fn ten_different_lows_stay_below_critical() {
+        let many: Vec<_> = (0..10)
+            .map(|i| finding(&format!("rule-{i}"), Severity::Low, "f"))
+            .collect();
+        let s = score(&many, &ChangeFacts::default(), &no_context());
+        assert!(s.level < Level::Critical, "{s:?}");
+    }
+
+    #[test]
+    fn adding_a_finding_never_lowers_the_score() {
+        let facts = ChangeFacts {
+            lines: 120,
+            directories: 3,
+            entropy: 1.5,
+            source_without_tests: true,
+        };
+        let mut list = Vec::new();
+        let mut last = score(&list, &facts, &ScoreConfig::default()).value;
+        for (i, sev) in [
+            Severity::Low,
+            Severity::High,
+            Severity::Info,
+            Severity::Medium,
+            Severity::Critical,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            list.push(finding(&format!("rule-{i}"), sev, "f"));
+            let now = score(&list, &facts, &ScoreConfig::default()).value;
+            assert!(now >= last, "{now} < {last}");
+            last = now;
+        }
+        assert!(last <= 100);
+    }
+
+    #[test]
+    fn context_alone_stays_below_high_and_a_small_change_is_about_five_percent() {
+        let small = ChangeFacts {
+            lines: 50,
+            directories: 2,
+            entropy: 1.0,
+            source_without_tests: false,
+        };
+        let s = score(&[], &small, &ScoreConfig::default());
+        assert!((4..=7).contains(&s.value), "{s:?}");
+        let huge = ChangeFacts {
+            lines: 300_000,
+            directories: 900,
+            entropy: 11.0,
+            source_without_tests: true,
+        };
+        let s = score(&[], &huge, &ScoreConfig::default());
+        assert!(s.level < Level::High, "{s:?}");
+    }
+
+    #[test]
+    fn waived_and_mitigated_findings_do_not_count_but_are_explained_away() {
+        let mut waived = finding("a-b", Severity::Critical, "x");
+        waived.suppressed = Some(crate::finding::Suppression {
+            reason: "r".into(),
+            source: "s".into(),
+        });
+        let mut mitigated = finding("c-d", Severity::High, "x");
+        mitigated.mitigated_by = vec!["backup".into()];
+        let s = score(&[waived, mitigated], &ChangeFacts::default(), &no_context());
+        assert_eq!(s.value, 0);
+        assert!(s.contributions.is_empty());
+    }
+
+    #[test]
+    fn contributions_are_marginal_and_sorted() {
+        let s = score(
+            &[
+                finding("a-b", Severity::High, "x"),
+                finding("c-d", Severity::Medium, "y"),
+            ],
+            &ChangeFacts::default(),
+            &no_context(),
+        );
+        // P = 1 − 0.6·0.85 = 0.49; without the high: 0.15, without the medium: 0.40.
+        assert_eq!(s.value, 49);
+        let pts: Vec<_> = s
+            .contributions
+            .iter()
+            .map(|c| (c.rule.as_deref().unwrap(), c.points))
+            .collect();
+        assert_eq!(pts, vec![("a-b", 34), ("c-d", 9)]);
+    }
+}

@@ -1,0 +1,317 @@
+//! Bad input never panics: one clear line on stderr and exit 2, or an `info` finding where the
+//! rest of the change can still be checked.
+
+mod common;
+use common::*;
+
+/// Exit 2 with exactly one line on stderr, and no panic.
+fn fails_with(cmd: &mut assert_cmd::Command, expected: &str) {
+    let (code, out, err) = run(cmd);
+    assert_eq!(code, 2, "stdout: {out}\nstderr: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!err.contains("panicked") && !err.contains("internal error"), "{err}");
+    assert!(err.contains(expected), "expected `{expected}` in: {err}");
+}
+
+fn not_analyzed(t: &TestRepo) -> Vec<(String, String)> {
+    let (code, out, err) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let r = json(&out);
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "file-not-analyzed")
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn not_a_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = assert_cmd::Command::cargo_bin("riskgate").unwrap();
+    cmd.current_dir(dir.path()).args(["check", "--base", "main"]);
+    fails_with(&mut cmd, "riskgate: error: not a git repository: .");
+}
+
+#[test]
+fn base_or_head_that_does_not_resolve() {
+    let t = feature(&[("a.txt", "x\n")]);
+    fails_with(
+        t.riskgate().args(["check", "--base", "origin/main"]),
+        "base `origin/main` not found; fetch it or run with fetch-depth: 0",
+    );
+    fails_with(
+        t.riskgate().args(["check", "--base", "main", "--head", "nope"]),
+        "head `nope` not found",
+    );
+}
+
+#[test]
+fn no_default_base() {
+    let t = TestRepo::new();
+    t.branch("feature");
+    t.repo
+        .find_branch("main", git2::BranchType::Local)
+        .unwrap()
+        .delete()
+        .unwrap();
+    fails_with(t.riskgate().args(["check"]), "no base revision found");
+}
+
+#[test]
+fn empty_range_is_nothing_to_check() {
+    let t = TestRepo::new();
+    let (code, out, err) = run(t.riskgate().args(["check", "--base", "main"]));
+    assert_eq!((code, out.as_str()), (0, ""));
+    assert_eq!(
+        err.trim(),
+        "riskgate: nothing to check: `HEAD` has no commits that are not in `main`"
+    );
+    let (code, _, err) = run(t.riskgate().args(["check", "--staged"]));
+    assert_eq!(code, 0);
+    assert_eq!(err.trim(), "riskgate: nothing to check: no staged changes");
+}
+
+#[test]
+fn shallow_clone_without_the_merge_base_says_how_to_fix_it() {
+    let origin = TestRepo::new();
+    origin.write("a.txt", "1\n");
+    origin.commit("second on main");
+    origin.branch("feature");
+    origin.write("b.txt", "feature\n");
+    origin.commit("feature");
+    origin.checkout("main");
+    origin.write("a.txt", "2\n");
+    origin.commit("third on main");
+    let clone_dir = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", origin.path().display());
+    let status = std::process::Command::new("git")
+        .args(["clone", "-q", "--depth", "1", "--no-single-branch", &url])
+        .arg(clone_dir.path().join("c"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut cmd = assert_cmd::Command::cargo_bin("riskgate").unwrap();
+    cmd.current_dir(clone_dir.path().join("c"))
+        .args(["check", "--base", "origin/main", "--head", "origin/feature"]);
+    fails_with(
+        &mut cmd,
+        "shallow clone; fetch more history (git fetch --unshallow) or use fetch-depth: 0",
+    );
+}
+
+#[test]
+fn unrelated_histories() {
+    let t = TestRepo::new();
+    let sig = git2::Signature::new("x", "x@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
+    let tree = t
+        .repo
+        .find_tree(t.repo.treebuilder(None).unwrap().write().unwrap())
+        .unwrap();
+    t.repo
+        .commit(Some("refs/heads/orphan"), &sig, &sig, "orphan", &tree, &[])
+        .unwrap();
+    fails_with(t.riskgate().args(["check", "--base", "orphan"]), "share no history");
+}
+
+#[test]
+fn invalid_utf8_binary_large_and_lfs_files_are_reported_not_fatal() {
+    let t = TestRepo::new();
+    t.branch("feature");
+    t.write("latin1.txt", b"caf\xe9\n");
+    t.write("image.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR");
+    t.write("big.sql", "SELECT 1;\n".repeat(120_000));
+    t.write("model.bin", "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n");
+    t.write("ok.txt", "fine\n");
+    t.commit("odd files");
+    let mut found = not_analyzed(&t);
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "big.sql".to_string(),
+                "file of 1200000 bytes is over the 1048576-byte limit (diff.max_file_size); not analysed".to_string()
+            ),
+            ("image.png".to_string(), "binary file; not analysed".to_string()),
+            (
+                "latin1.txt".to_string(),
+                "content is not valid UTF-8; not analysed".to_string()
+            ),
+            (
+                "model.bin".to_string(),
+                "Git LFS pointer; the content is not in git; not analysed".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn invalid_utf8_path_is_reported_not_fatal() {
+    use std::os::unix::ffi::OsStrExt;
+    let t = TestRepo::new();
+    t.branch("feature");
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    std::fs::write(t.path().join(name), "x\n").unwrap();
+    t.commit("odd name");
+    let found = not_analyzed(&t);
+    assert_eq!(
+        found,
+        vec![(
+            "caf\u{fffd}.txt".to_string(),
+            "path is not valid UTF-8; not analysed".to_string()
+        )]
+    );
+}
+
+#[test]
+fn symlinks_and_crlf_and_renames() {
+    let t = TestRepo::new();
+    t.write("src/old_name.py", "def f():\n    return 1\n");
+    t.commit("base file");
+    t.branch("feature");
+    std::os::unix::fs::symlink("README.md", t.path().join("link.md")).unwrap();
+    t.write("win.yml", "on:\r\n  pull_request_target:\r\n");
+    t.remove("src/old_name.py");
+    t.write("src/new_name.py", "def f():\n    return 1\n");
+    t.commit("odd changes");
+    let (code, out, _) =
+        run(t
+            .riskgate()
+            .args(["check", "--base", "main", "--format", "json", "--fail-level", "never"]));
+    assert_eq!(code, 0, "{out}");
+    let r = json(&out);
+    let found = hits(&r);
+    assert!(
+        found.contains(&("file-not-analyzed".into(), "link.md".into(), None)),
+        "{found:?}"
+    );
+    let findings = r["findings"].as_array().unwrap();
+    let win: Vec<_> = findings.iter().filter(|f| f["file"] == "win.yml").collect();
+    assert!(win.is_empty(), "win.yml is not a workflow path: {win:?}");
+    assert_eq!(
+        r["stats"]["files_changed"], 3,
+        "a rename with no edits is one file: {r}"
+    );
+}
+
+#[test]
+fn crlf_lines_match_like_lf_lines() {
+    let t = feature(&[(".github/workflows/w.yml", "on:\r\n  pull_request_target:\r\n")]);
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 1);
+    let r = json(&out);
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "ci-workflow-runs-untrusted-code")
+        .unwrap()
+        .clone();
+    assert_eq!(f["evidence"], "pull_request_target:");
+}
+
+#[test]
+fn malformed_config() {
+    let t = feature(&[("riskgate.toml", "[gate]\nrequire_plan_at = \"high\"\nbogus = true\n")]);
+    fails_with(
+        t.riskgate().args(["check", "--base", "main"]),
+        "riskgate.toml:3:1: unknown field `bogus`",
+    );
+    t.write("riskgate.toml", "[gate\n");
+    fails_with(t.riskgate().args(["check", "--base", "main"]), "riskgate.toml:1:6:");
+    t.write("riskgate.toml", "[diff]\nmax_file_size = \"big\"\n");
+    fails_with(t.riskgate().args(["check", "--base", "main"]), "riskgate.toml:2:17:");
+    t.write("riskgate.toml", "[migrations]\npaths = [\"db/[\"]\n");
+    fails_with(
+        t.riskgate().args(["check", "--base", "main"]),
+        "riskgate.toml:2:10: bad glob `db/[`",
+    );
+}
+
+#[test]
+fn explicit_config_that_does_not_exist() {
+    let t = feature(&[("a.txt", "x\n")]);
+    fails_with(
+        t.riskgate()
+            .args(["--config", "missing.toml", "check", "--base", "main"]),
+        "cannot read config missing.toml",
+    );
+}
+
+#[test]
+fn unknown_rule_id_in_config() {
+    let t = feature(&[(
+        "riskgate.toml",
+        "[rules]\ndisable = [\"ci-pipeline-changed\", \"no-such-rule\"]\n",
+    )]);
+    fails_with(
+        t.riskgate().args(["check", "--base", "main"]),
+        "riskgate.toml:2:35: unknown rule id `no-such-rule`",
+    );
+    t.write("riskgate.toml", "[[waiver]]\nrule = \"no-such-rule\"\nreason = \"r\"\n");
+    fails_with(
+        t.riskgate().args(["check", "--base", "main"]),
+        "riskgate.toml:2:8: waiver names unknown rule `no-such-rule`",
+    );
+}
+
+#[test]
+fn waiver_without_reason() {
+    let t = feature(&[("riskgate.toml", "[[waiver]]\nrule = \"ci-pipeline-changed\"\n")]);
+    fails_with(
+        t.riskgate().args(["check", "--base", "main"]),
+        "riskgate.toml:1:1: waiver for `ci-pipeline-changed` has no reason",
+    );
+    let t = feature(&[("db/x.sql", "-- riskgate: allow(ci-pipeline-changed)\nSELECT 1;\n")]);
+    fails_with(
+        t.riskgate().args(["check", "--base", "main"]),
+        "db/x.sql:1: waiver for `ci-pipeline-changed` has no reason",
+    );
+}
+
+#[test]
+fn malformed_rule_pack() {
+    let t = feature(&[
+        ("riskgate.toml", "[rules]\npacks = [\"packs/*.toml\"]\n"),
+        ("packs/mine.toml", "[[rule]]\nid = \"my-rule\"\ndescription = \"d\"\nwhy = \"w\"\nrollback = \"r\"\nseverity = \"low\"\n[rule.match]\nadded = \"([\"\n"),
+    ]);
+    fails_with(
+        t.riskgate().args(["check", "--base", "main"]),
+        "packs/mine.toml:8:9: bad regex `([`",
+    );
+    t.write("packs/mine.toml", "[[rule]\n");
+    fails_with(t.riskgate().args(["check", "--base", "main"]), "packs/mine.toml:1:");
+    t.write("riskgate.toml", "[rules]\npacks = [\"nowhere/*.toml\"]\n");
+    fails_with(
+        t.riskgate().args(["check", "--base", "main"]),
+        "riskgate.toml:2:10: no rule pack matches `nowhere/*.toml`",
+    );
+}
+
+#[test]
+fn truncated_event_payload() {
+    let t = feature(&[("a.txt", "x\n")]);
+    t.write("event.json", "{\"pull_request\": {\"base\": ");
+    fails_with(
+        t.riskgate().args(["check", "--github-event", "event.json"]),
+        "GitHub event event.json: not valid JSON",
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let t = TestRepo::new();
+    let (code, _, err) = run(t.riskgate().args(["check", "--format", "yaml"]));
+    assert_eq!(code, 2, "{err}");
+    let (code, _, _) = run(t.riskgate().args(["frobnicate"]));
+    assert_eq!(code, 2);
+    let (code, out, _) = run(t.riskgate().args(["--version"]));
+    assert_eq!((code, out.trim()), (0, "riskgate 0.1.0"));
+}

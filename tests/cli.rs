@@ -1,0 +1,518 @@
+//! The commands, formats and exit codes as a user meets them, on real repositories.
+
+mod common;
+use common::*;
+
+#[test]
+fn check_blocks_a_risky_change_without_a_plan() {
+    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let (code, out, err) = run(t.riskgate().args(["check", "--base", "main"]));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("ci-workflow-runs-untrusted-code"), "{out}");
+    assert!(out.contains(".github/workflows/label.yml"), "{out}");
+    assert!(
+        out.contains("Verdict BLOCKED — risk 44 (high) needs a rollback plan"),
+        "{out}"
+    );
+    assert!(out.contains("riskgate plan init"), "{out}");
+}
+
+#[test]
+fn check_passes_a_harmless_change() {
+    let t = feature(&[("src/lib.rs", "pub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n")]);
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("No findings."), "{out}");
+    assert!(out.contains("Verdict PASSED — risk "), "{out}");
+}
+
+#[test]
+fn a_valid_plan_lets_the_risky_change_through() {
+    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let plan = t.dir.path().join("../plan-for-test.md");
+    std::fs::write(&plan, GOOD_PLAN).unwrap();
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--plan"]).arg(&plan));
+    std::fs::remove_file(&plan).unwrap();
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Verdict PASSED WITH PLAN"), "{out}");
+}
+
+#[test]
+fn a_plan_committed_in_the_range_is_found() {
+    let t = feature(&[
+        (".github/workflows/label.yml", RISKY_WORKFLOW),
+        ("ROLLBACK.md", GOOD_PLAN),
+    ]);
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 0, "{out}");
+    let r = json(&out);
+    assert_eq!(r["plan"]["source"], "file:ROLLBACK.md");
+    assert_eq!(r["gate"]["verdict"], "passed-with-plan");
+}
+
+#[test]
+fn a_placeholder_plan_is_rejected_with_findings() {
+    let t = feature(&[
+        (".github/workflows/label.yml", RISKY_WORKFLOW),
+        ("ROLLBACK.md", "## Rollback steps\nTODO\n## Verification\nTBD\n"),
+    ]);
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 1, "{out}");
+    let r = json(&out);
+    assert_eq!(r["plan"]["valid"], false);
+    let rules: Vec<_> = hits(&r)
+        .into_iter()
+        .filter(|h| h.1 == "ROLLBACK.md")
+        .map(|h| h.0)
+        .collect();
+    assert_eq!(rules, vec!["plan-placeholder", "plan-placeholder"]);
+}
+
+#[test]
+fn plan_from_pr_body_and_commit_trailer() {
+    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let body = t.file("body.md");
+    std::fs::write(
+        &body,
+        format!(
+            "## Summary\nAdds labels.\n\n## Rollback plan\n{}\n## Notes\nnone\n",
+            GOOD_PLAN.replace("# Rollback plan\n", "").replace("## ", "### ")
+        ),
+    )
+    .unwrap();
+    let (code, out, _) = run(t
+        .riskgate()
+        .args(["check", "--base", "main", "--format", "json", "--pr-body"])
+        .arg(&body));
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(json(&out)["plan"]["source"], "pr-body");
+
+    let t = TestRepo::new();
+    t.branch("feature");
+    t.write(".github/workflows/label.yml", RISKY_WORKFLOW);
+    t.write("docs/rollback-label.md", GOOD_PLAN);
+    t.commit("Label PRs\n\nRollback-Plan: docs/rollback-label.md\n");
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 0, "{out}");
+    let r = json(&out);
+    assert!(r["plan"]["source"].as_str().unwrap().starts_with("trailer:"), "{r}");
+}
+
+#[test]
+fn audit_explains_everything_and_never_gates() {
+    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let (code, out, _) = run(t.riskgate().args(["audit", "--base", "main"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Why these rules fire"), "{out}");
+    assert!(out.contains("runs with the base repository's secrets"), "{out}");
+    assert!(out.contains("roll back:"), "{out}");
+    assert!(out.contains("Verdict BLOCKED"), "{out}");
+}
+
+#[test]
+fn audit_takes_a_branch_argument() {
+    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    t.checkout("main");
+    let (code, out, _) = run(t
+        .riskgate()
+        .args(["audit", "feature", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 0);
+    assert_eq!(hits(&json(&out))[1].0, "ci-workflow-runs-untrusted-code");
+}
+
+#[test]
+fn base_defaults_to_main_and_c_flag_changes_directory() {
+    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let mut cmd = assert_cmd::Command::cargo_bin("riskgate").unwrap();
+    cmd.env("NO_COLOR", "1")
+        .arg("-C")
+        .arg(t.path())
+        .args(["check", "--format", "json"]);
+    let (code, out, _) = run(&mut cmd);
+    assert_eq!(code, 1);
+    let r = json(&out);
+    assert_eq!(r["range"]["merge_base"], r["range"]["base"]);
+    assert_eq!(r["commits"].as_array().unwrap().len(), 1);
+    assert_eq!(r["commits"][0]["summary"], "feature work");
+}
+
+#[test]
+fn merge_base_is_used_when_main_moved_on() {
+    let t = TestRepo::new();
+    t.branch("feature");
+    t.write("src/app.py", "import os\n");
+    t.commit("feature");
+    t.checkout("main");
+    t.write(".github/workflows/label.yml", RISKY_WORKFLOW);
+    t.commit("main moves on");
+    let (code, out, _) = run(t
+        .riskgate()
+        .args(["check", "--base", "main", "--head", "feature", "--format", "json"]));
+    assert_eq!(code, 0, "{out}");
+    let r = json(&out);
+    assert_ne!(r["range"]["merge_base"], r["range"]["base"]);
+    assert!(hits(&r).iter().all(|h| h.1 != ".github/workflows/label.yml"), "{r}");
+}
+
+#[test]
+fn staged_changes_are_checked_against_head() {
+    let t = TestRepo::new();
+    t.write(".github/workflows/label.yml", RISKY_WORKFLOW);
+    t.stage();
+    let (code, out, _) = run(t.riskgate().args(["check", "--staged", "--format", "json"]));
+    assert_eq!(code, 1, "{out}");
+    let r = json(&out);
+    assert_eq!(r["range"]["head"], "index");
+    assert!(hits(&r)
+        .iter()
+        .any(|h| h.0 == "ci-workflow-runs-untrusted-code" && h.2 == Some(2)));
+}
+
+#[test]
+fn json_report_follows_the_contract() {
+    let t = feature(&[
+        (".github/workflows/label.yml", RISKY_WORKFLOW),
+        ("src/buf.rs", "fn get(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n"),
+    ]);
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 1);
+    let r = json(&out);
+    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["tool"]["name"], "riskgate");
+    for key in ["base", "head", "merge_base"] {
+        assert_eq!(r["range"][key].as_str().unwrap().len(), 40);
+    }
+    assert_eq!(r["stats"]["files_changed"], 2);
+    assert_eq!(r["stats"]["lines_added"], 7);
+    let f = &r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "rust-unsafe-added")
+        .unwrap();
+    let keys: Vec<_> = f.as_object().unwrap().keys().cloned().collect();
+    let mut expected = vec![
+        "rule",
+        "analyzer",
+        "severity",
+        "tags",
+        "file",
+        "line",
+        "end_line",
+        "symbol",
+        "direction",
+        "message",
+        "help",
+        "evidence",
+        "mitigated_by",
+        "needs_plan",
+        "suppressed",
+    ];
+    expected.sort();
+    let mut keys_sorted = keys.clone();
+    keys_sorted.sort();
+    assert_eq!(keys_sorted, expected);
+    assert_eq!(f["file"], "src/buf.rs");
+    assert_eq!(f["line"], 2);
+    assert_eq!(f["severity"], "medium");
+    assert_eq!(f["tags"], serde_json::json!(["unsafe"]));
+    assert_eq!(f["evidence"], "unsafe { *p }");
+    assert!(f["suppressed"].is_null());
+    assert_eq!(r["score"]["level"], "high");
+    let top = &r["score"]["contributions"][0];
+    assert_eq!(top["rule"], "ci-workflow-runs-untrusted-code");
+    assert!(top["points"].as_u64().unwrap() > 0);
+    assert_eq!(r["plan"]["required"], true);
+    assert_eq!(r["plan"]["found"], false);
+    assert_eq!(r["gate"]["verdict"], "blocked");
+    insta::assert_snapshot!("json_report", out);
+}
+
+#[test]
+fn sarif_is_2_1_0_with_rules_and_locations() {
+    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "sarif"]));
+    assert_eq!(code, 1);
+    let s = json(&out);
+    assert_eq!(s["version"], "2.1.0");
+    let run0 = &s["runs"][0];
+    assert_eq!(run0["tool"]["driver"]["name"], "riskgate");
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run0["results"].as_array().unwrap();
+    let r = results
+        .iter()
+        .find(|r| r["ruleId"] == "ci-workflow-runs-untrusted-code")
+        .unwrap();
+    assert_eq!(r["level"], "error");
+    let loc = &r["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], ".github/workflows/label.yml");
+    assert_eq!(loc["region"]["startLine"], 2);
+    let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[idx]["id"], "ci-workflow-runs-untrusted-code");
+    assert!(rules[idx]["help"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("How to roll back"));
+}
+
+#[test]
+fn markdown_and_github_formats() {
+    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let (code, md, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "markdown"]));
+    assert_eq!(code, 1);
+    assert!(md.starts_with("## ⛔ riskgate: blocked — risk 44 (high)"), "{md}");
+    assert!(
+        md.contains("| high | `ci-workflow-runs-untrusted-code` | `.github/workflows/label.yml:2` |"),
+        "{md}"
+    );
+    assert!(md.contains("### What to do next"), "{md}");
+    let (code, gh, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "github"]));
+    assert_eq!(code, 1);
+    let first = gh.lines().next().unwrap();
+    assert!(
+        first.starts_with("::error file=.github/workflows/label.yml,line=2,endLine=2,title=riskgate ci-workflow-runs-untrusted-code (high)::"),
+        "{first}"
+    );
+    assert!(gh.contains("::notice file=.github/workflows/label.yml,line=1"), "{gh}");
+    assert!(gh.contains("## ⛔ riskgate: blocked"), "{gh}");
+}
+
+#[test]
+fn github_annotations_are_capped_with_a_pointer_to_the_rest() {
+    let lines: String = (0..12)
+        .map(|i| format!("TOKEN_{i} = \"AKIA2E0A8F3B244C99{i:02}\"\n"))
+        .collect();
+    let files: Vec<(String, String)> = (0..12).map(|i| (format!("src/k{i}.py"), lines.clone())).collect();
+    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let t = feature(&refs);
+    let (_, gh, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "github"]));
+    assert_eq!(gh.lines().filter(|l| l.starts_with("::error ")).count(), 10, "{gh}");
+    assert!(gh.contains("more findings are not annotated"), "{gh}");
+}
+
+#[test]
+fn output_file_and_colour() {
+    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let (code, out, _) =
+        run(t
+            .riskgate()
+            .args(["check", "--base", "main", "--format", "json", "--output", "report.json"]));
+    assert_eq!((code, out.as_str()), (1, ""));
+    let written = std::fs::read_to_string(t.file("report.json")).unwrap();
+    assert_eq!(json(&written)["gate"]["verdict"], "blocked");
+    let (_, plain, _) = run(t.riskgate().args(["check", "--base", "main"]));
+    assert!(!plain.contains('\u{1b}'));
+    let (_, coloured, _) = run(t.riskgate().args(["--color", "always", "check", "--base", "main"]));
+    assert!(coloured.contains("\u{1b}["), "{coloured}");
+    let (_, quiet, _) = run(t.riskgate().args(["-q", "check", "--base", "main"]));
+    assert_eq!(quiet.lines().count(), 1, "{quiet}");
+}
+
+#[test]
+fn fail_level_overrides_the_threshold() {
+    let t = feature(&[("src/buf.rs", "fn get(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n")]);
+    let (code, _, _) = run(t.riskgate().args(["check", "--base", "main"]));
+    assert_eq!(code, 0);
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--fail-level", "medium"]));
+    assert_eq!(code, 1, "{out}");
+    let (code, _, err) = run(t.riskgate().args(["check", "--base", "main", "--fail-level", "huge"]));
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn github_event_gives_range_and_plan() {
+    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let base = t.repo.revparse_single("main").unwrap().id().to_string();
+    let head = t.repo.revparse_single("feature").unwrap().id().to_string();
+    let body = format!(
+        "Adds labels.\n\n## Rollback plan\n{}",
+        GOOD_PLAN.replace("# Rollback plan\n", "").replace("## ", "### ")
+    );
+    let event = serde_json::json!({"action": "edited", "pull_request": {"body": body, "base": {"sha": base}, "head": {"sha": head}}});
+    std::fs::write(t.file("event.json"), event.to_string()).unwrap();
+    t.checkout("main");
+    let (code, out, _) = run(t
+        .riskgate()
+        .args(["check", "--github-event", "event.json", "--format", "json"]));
+    assert_eq!(code, 0, "{out}");
+    let r = json(&out);
+    assert_eq!(r["range"]["head"], head.as_str());
+    assert_eq!(r["gate"]["verdict"], "passed-with-plan");
+}
+
+#[test]
+fn inline_and_config_waivers() {
+    let t = feature(&[
+        (".github/workflows/label.yml", "on:\n  # riskgate: allow(ci-workflow-runs-untrusted-code) reason=\"no checkout of PR code, labels only\"\n  pull_request_target:\n"),
+        ("src/util.py", "# riskgate: allow(secret-token-added) reason=\"stale\"\nx = 1\n"),
+        ("riskgate.toml", "[[waiver]]\nrule = \"ci-pipeline-changed\"\npath = \".github/workflows/*.yml\"\nreason = \"reviewed by platform team\"\n"),
+    ]);
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 0, "{out}");
+    let r = json(&out);
+    let findings = r["findings"].as_array().unwrap();
+    let by_rule = |id: &str| {
+        findings
+            .iter()
+            .find(|f| f["rule"] == id)
+            .unwrap_or_else(|| panic!("{id} missing: {r}"))
+    };
+    assert_eq!(
+        by_rule("ci-workflow-runs-untrusted-code")["suppressed"]["reason"],
+        "no checkout of PR code, labels only"
+    );
+    assert_eq!(
+        by_rule("ci-workflow-runs-untrusted-code")["suppressed"]["source"],
+        "inline:.github/workflows/label.yml:2"
+    );
+    assert_eq!(
+        by_rule("ci-pipeline-changed")["suppressed"]["source"],
+        "config:riskgate.toml:1"
+    );
+    let unused = by_rule("unused-waiver");
+    assert_eq!(
+        (unused["file"].as_str(), unused["line"].as_u64()),
+        (Some("src/util.py"), Some(1))
+    );
+    assert_eq!(r["score"]["contributions"][0]["rule"], "unused-waiver");
+}
+
+#[test]
+fn disabled_rules_do_not_run() {
+    let t = feature(&[
+        (".github/workflows/label.yml", RISKY_WORKFLOW),
+        (
+            "riskgate.toml",
+            "[rules]\ndisable = [\"ci-workflow-runs-untrusted-code\", \"ci-pipeline-changed\"]\n",
+        ),
+    ]);
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(hits(&json(&out)).iter().all(|h| !h.0.starts_with("ci-")), "{out}");
+}
+
+#[test]
+fn repository_packs_add_rules() {
+    let pack = r#"
+[[rule]]
+id = "payments-client-changed"
+description = "The payments client changed."
+why = "Money moves through it."
+rollback = "Redeploy the previous release."
+severity = "high"
+tags = ["payments"]
+[rule.match]
+paths = ["src/payments/**"]
+[[rule.example]]
+path = "src/payments/client.py"
+added = ["x = 1"]
+fires = true
+"#;
+    let t = feature(&[
+        ("src/payments/client.py", "RETRIES = 3\n"),
+        ("riskgate/rules/payments.toml", pack),
+        ("riskgate.toml", "[rules]\npacks = [\"riskgate/rules/*.toml\"]\n"),
+    ]);
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 1, "{out}");
+    assert!(hits(&json(&out)).contains(&(
+        "payments-client-changed".into(),
+        "src/payments/client.py".into(),
+        Some(1)
+    )));
+    let (code, out, _) = run(t.riskgate().args(["explain", "payments-client-changed"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("Defined in riskgate/rules/payments.toml"), "{out}");
+    let (_, out, _) = run(t.riskgate().args(["rules"]));
+    assert!(out.lines().any(|l| l.starts_with("payments-client-changed")), "{out}");
+}
+
+#[test]
+fn rules_and_explain() {
+    let t = TestRepo::new();
+    let (code, out, _) = run(t.riskgate().args(["rules"]));
+    assert_eq!(code, 0);
+    assert!(out.lines().count() >= 20, "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("secret-token-added") && l.contains("high")),
+        "{out}"
+    );
+    let (_, out, _) = run(t.riskgate().args(["rules", "--format", "json"]));
+    let list = json(&out);
+    let ids: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(ids.contains(&"unused-waiver".to_string()) && ids.contains(&"file-not-analyzed".to_string()));
+    let (_, out, _) = run(t.riskgate().args(["rules", "--format", "markdown"]));
+    assert!(out.starts_with("# riskgate rules"));
+    let (code, out, _) = run(t.riskgate().args(["explain", "unused-waiver"]));
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("unused-waiver  (suppress analyzer, severity low"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Why is this risky?") && out.contains("How to roll back"),
+        "{out}"
+    );
+    let (code, _, err) = run(t.riskgate().args(["explain", "no-such-rule"]));
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.trim(),
+        "riskgate: error: unknown rule `no-such-rule`; `riskgate rules` lists them"
+    );
+}
+
+#[test]
+fn init_writes_a_config_that_loads() {
+    let t = TestRepo::new();
+    t.write("manage.py", "");
+    let (code, out, _) = run(t.riskgate().args(["init"]));
+    assert_eq!(code, 0, "{out}");
+    let written = std::fs::read_to_string(t.file("riskgate.toml")).unwrap();
+    assert!(written.contains("# Frameworks detected: django"), "{written}");
+    let (code, _, err) = run(t.riskgate().args(["init"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("already exists; pass --force"), "{err}");
+    let (code, _, _) = run(t.riskgate().args(["init", "--force"]));
+    assert_eq!(code, 0);
+    t.commit("add config");
+    t.branch("feature");
+    t.write("src/a.py", "x = 1\n");
+    t.commit("work");
+    let (code, _, err) = run(t.riskgate().args(["check", "--base", "main"]));
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn plan_init_writes_a_skeleton_that_is_not_yet_valid() {
+    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let (code, out, _) = run(t.riskgate().args(["plan", "init", "--base", "main"]));
+    assert_eq!(code, 0, "{out}");
+    let plan = std::fs::read_to_string(t.file("ROLLBACK.md")).unwrap();
+    assert!(
+        plan.contains("- `ci-workflow-runs-untrusted-code` at `.github/workflows/label.yml:2`"),
+        "{plan}"
+    );
+    let (code, out, _) = run(t
+        .riskgate()
+        .args(["plan", "check", "--base", "main", "--plan", "ROLLBACK.md"]));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("still the `riskgate plan init` skeleton"), "{out}");
+    let filled = plan
+        .replace("1.\n", "1. Revert the workflow and push (5 min)\n")
+        .replace(
+            "## Verification\n",
+            "## Verification\nRun `gh run list --workflow label.yml` and see no new runs.\n",
+        );
+    std::fs::write(t.file("ROLLBACK.md"), filled).unwrap();
+    let (code, out, _) = run(t
+        .riskgate()
+        .args(["plan", "check", "--base", "main", "--plan", "ROLLBACK.md"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("gate: passed-with-plan"), "{out}");
+}

@@ -1,0 +1,153 @@
+//! Test repositories built with git2 in temporary directories, with a fixed author and dates
+//! so that commit ids are the same on every run.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use git2::{IndexAddOption, Repository, Signature, Time};
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+pub struct TestRepo {
+    /// Kept alive for the whole test; the directory goes when the repo does.
+    pub dir: TempDir,
+    pub repo: Repository,
+    clock: Cell<i64>,
+}
+
+impl TestRepo {
+    /// A repository on branch `main` with one commit holding a README.
+    pub fn new() -> TestRepo {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut opts = git2::RepositoryInitOptions::new();
+        opts.initial_head("main");
+        let repo = Repository::init_opts(dir.path(), &opts).expect("git init");
+        let t = TestRepo {
+            dir,
+            repo,
+            clock: Cell::new(1_700_000_000),
+        };
+        t.write("README.md", "# project\n");
+        t.commit("initial commit");
+        t
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, path: &str, content: impl AsRef<[u8]>) {
+        let full = self.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, content).unwrap();
+    }
+
+    pub fn remove(&self, path: &str) {
+        std::fs::remove_file(self.path().join(path)).unwrap();
+    }
+
+    fn signature(&self) -> Signature<'static> {
+        let now = self.clock.get() + 60;
+        self.clock.set(now);
+        Signature::new("Test Author", "author@example.com", &Time::new(now, 0)).unwrap()
+    }
+
+    /// Stages everything in the working tree and commits it; returns the sha.
+    pub fn commit(&self, message: &str) -> String {
+        let mut index = self.repo.index().unwrap();
+        index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
+        index.update_all(["*"], None).unwrap();
+        index.write().unwrap();
+        let tree = self.repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = self.signature();
+        let parent = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let parents: Vec<&git2::Commit> = parent.iter().collect();
+        self.repo
+            .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+            .unwrap()
+            .to_string()
+    }
+
+    /// Stages everything without committing.
+    pub fn stage(&self) {
+        let mut index = self.repo.index().unwrap();
+        index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
+        index.update_all(["*"], None).unwrap();
+        index.write().unwrap();
+    }
+
+    /// Creates a branch at HEAD and switches to it.
+    pub fn branch(&self, name: &str) {
+        let head = self.repo.head().unwrap().peel_to_commit().unwrap();
+        self.repo.branch(name, &head, false).unwrap();
+        self.checkout(name);
+    }
+
+    pub fn checkout(&self, name: &str) {
+        let refname = format!("refs/heads/{name}");
+        let obj = self.repo.revparse_single(&refname).unwrap();
+        self.repo
+            .checkout_tree(&obj, Some(git2::build::CheckoutBuilder::new().force()))
+            .unwrap();
+        self.repo.set_head(&refname).unwrap();
+    }
+
+    /// The built binary, run inside the repository with colour off.
+    pub fn riskgate(&self) -> Command {
+        let mut cmd = Command::cargo_bin("riskgate").unwrap();
+        cmd.current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .env_remove("GITHUB_EVENT_PATH");
+        cmd
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.path().join(name)
+    }
+}
+
+/// Runs and returns (exit code, stdout, stderr).
+pub fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A feature branch off `main` holding the given files in one commit.
+pub fn feature(files: &[(&str, &str)]) -> TestRepo {
+    let t = TestRepo::new();
+    t.branch("feature");
+    for (path, content) in files {
+        t.write(path, content);
+    }
+    t.commit("feature work");
+    t
+}
+
+/// Parses a JSON report.
+pub fn json(stdout: &str) -> serde_json::Value {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
+}
+
+/// (rule, file, line) of every finding of a JSON report.
+pub fn hits(report: &serde_json::Value) -> Vec<(String, String, Option<u64>)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap_or("").to_string(),
+                f["line"].as_u64(),
+            )
+        })
+        .collect()
+}
+
+pub const GOOD_PLAN: &str = "# Rollback plan\n\n## Scope\nThe workflow trigger in .github/workflows/label.yml (ci-workflow-runs-untrusted-code).\n\n## Rollback steps\n1. Revert the workflow file and push (5 min).\n2. Rotate the repository secrets (15 min).\n\n## Verification\nRun `gh workflow list` and check that no run used pull_request_target after the revert.\n\n## Owner\nThe platform team.\n";
+
+pub const RISKY_WORKFLOW: &str = "on:\n  pull_request_target:\n    types: [opened]\njobs: {}\n";

@@ -1,0 +1,75 @@
+//! The registry checks itself: every code rule is registered and documented, ids are unique
+//! and well named, and `docs/rules.md` is what the rule documentation generates.
+
+use riskgate::analyzers::CODE_RULES;
+use riskgate::pipeline::built_in_rules;
+use riskgate::rules::is_valid_id;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_code_rule_declared_in_src_is_registered() {
+    let decl = regex::Regex::new(r#"pub static [A-Z_]+: "([a-z0-9-]+)", ""#).unwrap();
+    let mut files = Vec::new();
+    rust_files(Path::new("src"), &mut files);
+    let declared: BTreeSet<String> = files
+        .iter()
+        .flat_map(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            decl.captures_iter(&text).map(|c| c[1].to_string()).collect::<Vec<_>>()
+        })
+        .collect();
+    let registered: BTreeSet<String> = CODE_RULES.iter().map(|r| r.id.to_string()).collect();
+    assert_eq!(declared, registered);
+    assert!(declared.len() >= 6);
+}
+
+#[test]
+fn code_rules_are_documented_in_every_section() {
+    for rule in CODE_RULES {
+        let doc = rule.doc();
+        assert!(is_valid_id(&doc.id), "{}", doc.id);
+        for (name, body) in [
+            ("What it does", &doc.description),
+            ("Why is this risky?", &doc.why),
+            ("Example", &doc.example),
+            ("How to roll back", &doc.rollback),
+        ] {
+            assert!(!body.is_empty(), "{} lacks `## {name}`", doc.id);
+        }
+    }
+}
+
+#[test]
+fn ids_are_unique_and_well_named() {
+    let rules = built_in_rules().unwrap();
+    let ids: BTreeSet<_> = rules.docs.iter().map(|d| d.id.clone()).collect();
+    assert_eq!(ids.len(), rules.docs.len());
+    for id in ids {
+        assert!(is_valid_id(&id), "{id}");
+    }
+}
+
+#[test]
+fn docs_rules_md_is_fresh() {
+    let generated = riskgate::cli::rules_markdown(&built_in_rules().unwrap());
+    if std::env::var_os("RISKGATE_BLESS").is_some() {
+        std::fs::write("docs/rules.md", &generated).unwrap();
+    }
+    let on_disk = std::fs::read_to_string("docs/rules.md").unwrap_or_default();
+    assert!(
+        on_disk == generated,
+        "docs/rules.md is stale; regenerate it with `cargo run -- rules --format markdown > docs/rules.md` (or RISKGATE_BLESS=1 cargo test --test registry)"
+    );
+}
