@@ -180,7 +180,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     let colour = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty()) && to_terminal && !writes_file,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && to_terminal && !writes_file,
     };
     colored::control::set_override(colour);
     match &cli.command {

@@ -230,7 +230,7 @@ impl Config {
         }
         for waiver in &config.waivers {
             let w = waiver.get_ref();
-            if w.reason.as_deref().map_or(true, |r| r.trim().is_empty()) {
+            if w.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
                 return Err(source.error_at(
                     waiver.span(),
                     format!("waiver for `{}` has no reason; add reason = \"…\"", w.rule.get_ref()),

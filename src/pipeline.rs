@@ -55,7 +55,7 @@ impl RuleSet {
                 all.extend(loaded);
             }
         }
-        let mut docs: Vec<RuleDoc> = analyzers::CODE_RULES.iter().map(|r| r.doc()).collect();
+        let mut docs: Vec<RuleDoc> = analyzers::code_rules().iter().map(|r| r.doc()).collect();
         let mut known: HashSet<String> = docs.iter().map(|d| d.id.clone()).collect();
         for rule in &all {
             if !known.insert(rule.doc.id.clone()) {

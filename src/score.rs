@@ -198,7 +198,7 @@ pub fn score(findings: &[Finding], facts: &ChangeFacts, config: &ScoreConfig) ->
     for f in findings.iter().filter(|f| f.is_active()) {
         let w = weight(f);
         let key = (f.rule.clone(), f.file.clone());
-        if groups.get(&key).map_or(true, |(old, _)| w > *old) {
+        if groups.get(&key).is_none_or(|(old, _)| w > *old) {
             groups.insert(key, (w, f));
         }
     }

@@ -1,6 +1,7 @@
 //! Stage 3: analyzers. Each is a pure function from the classified change to findings.
 
 pub mod file_not_analyzed;
+pub mod migration;
 pub mod pattern;
 
 use crate::diff::ChangeSet;
@@ -9,7 +10,13 @@ use crate::packs::PackRule;
 use crate::rules::CodeRule;
 
 /// Every rule implemented in code. A test checks that each `code_rule!` is listed here.
-pub const CODE_RULES: &[&CodeRule] = &[
+pub fn code_rules() -> Vec<&'static CodeRule> {
+    let mut all: Vec<&'static CodeRule> = CORE_RULES.to_vec();
+    all.extend_from_slice(migration::RULES);
+    all
+}
+
+const CORE_RULES: &[&CodeRule] = &[
     &file_not_analyzed::FILE_NOT_ANALYZED,
     &crate::suppress::UNUSED_WAIVER,
     &crate::gate::PLAN_MISSING_SECTION,
@@ -20,11 +27,11 @@ pub const CODE_RULES: &[&CodeRule] = &[
 
 /// Runs every analyzer over the change. They are independent, so they run on separate threads.
 pub fn run(change: &ChangeSet, packs: &[PackRule]) -> Vec<Finding> {
-    let (mut findings, skipped) = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let patterns = s.spawn(|| pattern::analyze(change, packs));
-        let skipped = file_not_analyzed::analyze(change);
-        (patterns.join().unwrap_or_default(), skipped)
-    });
-    findings.extend(skipped);
-    findings
+        let mut findings = migration::analyze(change);
+        findings.extend(file_not_analyzed::analyze(change));
+        findings.extend(patterns.join().unwrap_or_default());
+        findings
+    })
 }

@@ -1,0 +1,276 @@
+//! Locking: DDL that takes a table-level lock on an existing table for longer than a moment.
+//! Objects created earlier in the same migration are new and exempt. Nothing mitigates a lock.
+
+use super::ops::{Op, OpKind};
+use super::{finding, Context};
+use crate::code_rule;
+use crate::config::Dialect;
+use crate::finding::Finding;
+
+code_rule! {
+    /// ## What it does
+    /// Finds an index built on an existing PostgreSQL table without `CONCURRENTLY` (Rails
+    /// without `algorithm: :concurrently`, Django `AddIndex`, Alembic without
+    /// `postgresql_concurrently=True`).
+    ///
+    /// ## Why is this risky?
+    /// A plain `CREATE INDEX` blocks every write to the table until the index is built, which on
+    /// a large table means minutes of failed requests.
+    ///
+    /// ## Example
+    /// ```sql
+    /// CREATE INDEX orders_customer_idx ON orders (customer_id);
+    /// ```
+    ///
+    /// ## How to roll back
+    /// `CREATE INDEX CONCURRENTLY` outside a transaction; drop a half-built index with
+    /// `DROP INDEX CONCURRENTLY`.
+    pub static CREATES_INDEX_WITHOUT_CONCURRENTLY: "migration-creates-index-without-concurrently", "migration", Medium, ["locking"], needs_plan = false;
+}
+
+code_rule! {
+    /// ## What it does
+    /// Finds a foreign key or check constraint added to an existing table without `NOT VALID`,
+    /// a unique or primary key constraint added in place, and inline `REFERENCES` on a new
+    /// column of an existing table.
+    ///
+    /// ## Why is this risky?
+    /// The table is locked while every existing row is checked (and, for unique constraints,
+    /// while the index is built).
+    ///
+    /// ## Example
+    /// ```sql
+    /// ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id);
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Add it `NOT VALID`, then `VALIDATE CONSTRAINT` in a later migration; build unique indexes
+    /// `CONCURRENTLY` and attach them with `USING INDEX`.
+    pub static VALIDATES_CONSTRAINT_INLINE: "migration-validates-constraint-inline", "migration", Medium, ["locking"], needs_plan = false;
+}
+
+code_rule! {
+    /// ## What it does
+    /// Finds a column type change on an existing table (`ALTER COLUMN … TYPE`, MySQL `MODIFY`/
+    /// `CHANGE`, Rails `change_column`, Django `AlterField`, Alembic `type_=`). With `USING` it is
+    /// also a data rewrite; to a narrower-looking type (`varchar(n)`, `smallint`, `integer`,
+    /// `numeric(p,s)`) it is also breaking.
+    ///
+    /// ## Why is this risky?
+    /// Most type changes rewrite the whole table under an exclusive lock (MySQL copies it), and
+    /// a narrower type rejects values old code still writes.
+    ///
+    /// ## Example
+    /// ```sql
+    /// ALTER TABLE orders ALTER COLUMN total TYPE numeric(10,2) USING total::numeric;
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Add a new column, backfill in batches, switch reads, then drop the old one (expand and
+    /// contract).
+    pub static CHANGES_COLUMN_TYPE: "migration-changes-column-type", "migration", Medium, ["locking"], needs_plan = false;
+}
+
+code_rule! {
+    /// ## What it does
+    /// Finds a new column on an existing table whose default is volatile: `now()`, `random()`,
+    /// `gen_random_uuid()`, `clock_timestamp()`, `nextval(…)`. A constant default is safe on
+    /// PostgreSQL 11 and later.
+    ///
+    /// ## Why is this risky?
+    /// A volatile default is computed per row, so PostgreSQL rewrites the whole table under an
+    /// exclusive lock.
+    ///
+    /// ## Example
+    /// ```sql
+    /// ALTER TABLE events ADD COLUMN uid uuid DEFAULT gen_random_uuid();
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Add the column without a default, set the default afterwards, and backfill in batches.
+    pub static ADDS_VOLATILE_DEFAULT: "migration-adds-volatile-default", "migration", Medium, ["locking"], needs_plan = false;
+}
+
+const VOLATILE: &[&str] = &[
+    "now",
+    "random",
+    "gen_random_uuid",
+    "uuid_generate_v4",
+    "clock_timestamp",
+    "nextval",
+    "timeofday",
+    "current_timestamp",
+];
+
+/// A type that probably holds fewer values than what it replaces.
+pub fn looks_narrowing(type_name: &str) -> bool {
+    let t = type_name.replace(' ', "");
+    t.starts_with("varchar(")
+        || t.starts_with("charactervarying(")
+        || t.starts_with("char(")
+        || t.starts_with("numeric(")
+        || t.starts_with("decimal(")
+        || [
+            "smallint",
+            "int",
+            "integer",
+            "int2",
+            "int4",
+            "real",
+            "float4",
+            "tinyint",
+            "mediumint",
+        ]
+        .contains(&t.as_str())
+}
+
+pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    match kind {
+        OpKind::CreateIndex {
+            table,
+            concurrently: false,
+        } if !ctx.is_new_table(table) && matches!(ctx.dialect, Dialect::Postgres | Dialect::Generic) => {
+            out.push(finding(
+                &CREATES_INDEX_WITHOUT_CONCURRENTLY,
+                ctx,
+                op,
+                format!("index on existing table {table} is built without CONCURRENTLY and blocks writes"),
+                "CREATE INDEX CONCURRENTLY, in a migration that does not run in a transaction",
+            ));
+        }
+        OpKind::AddConstraint {
+            table, kind, not_valid, ..
+        } if !ctx.is_new_table(table) => {
+            let locks = match kind.as_str() {
+                "foreign key" | "check" => !not_valid,
+                "unique" | "primary key" => true,
+                _ => false,
+            };
+            if locks {
+                out.push(finding(
+                    &VALIDATES_CONSTRAINT_INLINE,
+                    ctx,
+                    op,
+                    format!("{kind} constraint on existing table {table} is checked against every row under lock"),
+                    "add it NOT VALID, then VALIDATE CONSTRAINT in a later migration (unique: build the index CONCURRENTLY first)",
+                ));
+            }
+        }
+        OpKind::AddColumn {
+            table,
+            column,
+            references,
+            default,
+            ..
+        } if !ctx.is_new_table(table) => {
+            if *references {
+                out.push(finding(
+                    &VALIDATES_CONSTRAINT_INLINE,
+                    ctx,
+                    op,
+                    format!("new column {table}.{column} references another table and validates under lock"),
+                    "add the column first, then the foreign key NOT VALID, then VALIDATE CONSTRAINT",
+                ));
+            }
+            if let Some(d) = default {
+                let d = d.to_lowercase();
+                if VOLATILE.iter().any(|v| d.contains(v)) {
+                    out.push(finding(
+                        &ADDS_VOLATILE_DEFAULT,
+                        ctx,
+                        op,
+                        format!(
+                            "new column {table}.{column} has the volatile default `{d}`: the whole table is rewritten"
+                        ),
+                        "add the column without a default, then set the default, then backfill in batches",
+                    ));
+                }
+            }
+        }
+        OpKind::AlterColumnType {
+            table,
+            column,
+            type_name,
+            using,
+        } if !type_name.contains("json") && !ctx.is_new_column(table, column) => {
+            if op.evidence.to_lowercase().contains("algorithm=instant")
+                || op.evidence.to_lowercase().contains("algorithm=inplace")
+            {
+                return out;
+            }
+            let how = if ctx.dialect == Dialect::Mysql {
+                "copies the table"
+            } else {
+                "rewrites the table under an exclusive lock"
+            };
+            let mut f = finding(
+                &CHANGES_COLUMN_TYPE,
+                ctx,
+                op,
+                format!("{table}.{column} changes type to {type_name}: this {how}"),
+                "expand and contract: add a new column, backfill in batches, switch reads, drop the old column later",
+            );
+            if using.is_some() {
+                f.tags.push("data-rewrite".to_string());
+                f.needs_plan = true;
+            }
+            if looks_narrowing(type_name) {
+                f.tags.push("breaking".to_string());
+                f.needs_plan = true;
+                f.message.push_str("; the new type may reject values old code writes");
+            }
+            out.push(f);
+        }
+        _ => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{rules, run};
+
+    #[test]
+    fn index_on_existing_table_without_concurrently() {
+        assert_eq!(
+            rules("CREATE INDEX orders_customer_idx ON orders (customer_id);"),
+            vec!["migration-creates-index-without-concurrently"]
+        );
+        assert!(rules("CREATE INDEX CONCURRENTLY orders_customer_idx ON orders (customer_id);").is_empty());
+        assert!(rules("CREATE TABLE orders (id bigint, customer_id bigint);\nCREATE INDEX orders_customer_idx ON orders (customer_id);").is_empty());
+    }
+
+    #[test]
+    fn constraints_need_not_valid() {
+        assert_eq!(
+            rules("ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (customer_id) REFERENCES customers (id);"),
+            vec!["migration-validates-constraint-inline"]
+        );
+        assert!(rules(
+            "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;"
+        )
+        .is_empty());
+        assert_eq!(
+            rules("ALTER TABLE orders ADD COLUMN customer_id bigint REFERENCES customers (id);"),
+            vec!["migration-validates-constraint-inline"]
+        );
+    }
+
+    #[test]
+    fn type_changes_and_defaults() {
+        let f = run(&[(
+            "db/migrations/1.sql",
+            "ALTER TABLE orders ALTER COLUMN total TYPE numeric(10,2) USING total::numeric;",
+        )])
+        .remove(0);
+        assert_eq!(f.rule, "migration-changes-column-type");
+        assert_eq!(f.tags, vec!["locking", "data-rewrite", "breaking"]);
+        assert!(f.needs_plan);
+        assert_eq!(
+            rules("ALTER TABLE events ADD COLUMN uid uuid DEFAULT gen_random_uuid();"),
+            vec!["migration-adds-volatile-default"]
+        );
+        assert!(rules("ALTER TABLE events ADD COLUMN kind text DEFAULT 'click';").is_empty());
+    }
+}

@@ -1,0 +1,465 @@
+//! The `migration` analyzer: reads every migration format into `Op`s, follows the state of
+//! each file (objects it created, copies it took, checks it validated) and judges each op.
+//!
+//! Rule families, one file each: `destructive`, `rewrite` (data-rewrite and json-reshape),
+//! `locking`, `breaking`, `rollback` (irreversible and dynamic SQL).
+
+pub mod breaking;
+pub mod destructive;
+pub mod frameworks;
+pub mod locking;
+pub mod ops;
+pub mod rewrite;
+pub mod rollback;
+pub mod sql;
+
+use crate::classify::{FileKind, MigrationFormat, MigrationRole};
+use crate::config::Dialect;
+use crate::diff::{ChangeSet, ChangedFile, FileStatus};
+use crate::finding::{Finding, Severity, Suppression};
+use crate::rules::CodeRule;
+use frameworks::{Rollback, Script};
+use ops::{Op, OpKind};
+use std::collections::HashSet;
+
+/// Every rule of this analyzer, for the registry.
+pub const RULES: &[&CodeRule] = &[
+    &destructive::DROPS_TABLE,
+    &destructive::DROPS_COLUMN,
+    &destructive::DROPS_SCHEMA,
+    &destructive::TRUNCATES_TABLE,
+    &destructive::DELETES_ALL_ROWS,
+    &rewrite::REWRITES_ALL_ROWS,
+    &rewrite::BACKFILLS_IN_CODE,
+    &rewrite::RESHAPES_JSON,
+    &rewrite::REMOVES_JSON_KEY,
+    &locking::CREATES_INDEX_WITHOUT_CONCURRENTLY,
+    &locking::VALIDATES_CONSTRAINT_INLINE,
+    &locking::CHANGES_COLUMN_TYPE,
+    &locking::ADDS_VOLATILE_DEFAULT,
+    &breaking::RENAMES_COLUMN,
+    &breaking::RENAMES_TABLE,
+    &breaking::ADDS_REQUIRED_COLUMN,
+    &breaking::SETS_NOT_NULL,
+    &rollback::ROLLBACK_MISSING,
+    &rollback::RUNS_DYNAMIC_SQL,
+];
+
+/// A copy of a table's rows (or only its structure) taken in the file.
+#[derive(Debug, Clone)]
+pub struct Copy {
+    pub of: String,
+    pub into: String,
+    pub line: u32,
+    pub with_data: bool,
+    /// `None`: every column.
+    pub columns: Option<Vec<String>>,
+}
+
+/// What the file has done before the op being judged.
+#[derive(Debug, Default)]
+pub struct Context {
+    pub path: String,
+    pub dialect: Dialect,
+    pub created_tables: HashSet<String>,
+    pub added_columns: HashSet<(String, String)>,
+    /// Every copy in the file, before or after the op: a late copy is explained as such.
+    pub copies: Vec<Copy>,
+    /// (table, column) with a `CHECK (column IS NOT NULL)`, and whether it is validated.
+    pub not_null_checks: Vec<(String, String, bool)>,
+    /// Objects the matching up-migration creates, when judging a down-migration.
+    pub reverted: HashSet<String>,
+}
+
+impl Context {
+    pub fn is_new_table(&self, table: &str) -> bool {
+        self.created_tables.contains(table) || self.reverted.contains(table)
+    }
+
+    pub fn is_new_column(&self, table: &str, column: &str) -> bool {
+        self.is_new_table(table)
+            || self.added_columns.contains(&(table.to_string(), column.to_string()))
+            || self.reverted.contains(&format!("{table}.{column}"))
+    }
+
+    /// A real backup of `table` (and `column`) taken before `line`, or why there is none.
+    pub fn backup(&self, table: &str, column: Option<&str>, line: u32) -> Result<&Copy, String> {
+        let covers =
+            |c: &Copy| column.is_none_or(|col| c.columns.as_ref().is_none_or(|cols| cols.iter().any(|x| x == col)));
+        if let Some(c) = self
+            .copies
+            .iter()
+            .find(|c| c.of == table && c.line < line && c.with_data && covers(c))
+        {
+            return Ok(c);
+        }
+        let why = if let Some(c) = self
+            .copies
+            .iter()
+            .find(|c| c.of == table && c.line < line && c.with_data)
+        {
+            format!(
+                "the copy into `{}` at line {} does not include column `{}`",
+                c.into,
+                c.line,
+                column.unwrap_or("")
+            )
+        } else if let Some(c) = self.copies.iter().find(|c| c.of == table && c.line < line) {
+            format!(
+                "the copy into `{}` at line {} copies the structure only (LIKE / WITH NO DATA), not the rows",
+                c.into, c.line
+            )
+        } else if let Some(c) = self.copies.iter().find(|c| c.of == table && c.with_data) {
+            format!(
+                "the copy into `{}` at line {} is taken after this statement",
+                c.into, c.line
+            )
+        } else if let Some(c) = self.copies.iter().find(|c| c.line < line) {
+            format!("the copy at line {} is of `{}`, not `{table}`", c.line, c.of)
+        } else {
+            format!("no copy of `{table}` is taken earlier in this file")
+        };
+        Err(why)
+    }
+
+    /// Turns a finding about data on `table` into a mitigated one when a real backup exists,
+    /// or adds why the copies in the file do not count.
+    pub fn judge_backup(&self, mut f: Finding, table: &str, column: Option<&str>, line: u32) -> Finding {
+        match self.backup(table, column, line) {
+            Ok(copy) => {
+                f.mitigated_by = vec!["backup".to_string()];
+                f.severity = Severity::Info;
+                f.message
+                    .push_str(&format!(" (backed up into `{}` at line {})", copy.into, copy.line));
+            }
+            Err(why) => {
+                if self.copies.is_empty() {
+                    return f;
+                }
+                f.message.push_str(&format!("; not backed up: {why}"));
+            }
+        }
+        f
+    }
+}
+
+/// Builds a finding of `rule` at the op, naming the fallback when the token scan read it.
+pub fn finding(rule: &CodeRule, ctx: &Context, op: &Op, message: String, help: &str) -> Finding {
+    let mut f = rule
+        .finding(message)
+        .at(&ctx.path, Some(op.line))
+        .help(help)
+        .evidence(op.evidence.clone());
+    f.end_line = Some(op.end_line.max(op.line));
+    if op.sql && !op.parsed {
+        f.message
+            .push_str(" (sqlparser could not parse this statement; found by the token scan)");
+    }
+    f
+}
+
+fn dialect_of(file: &ChangedFile, text: &str) -> Dialect {
+    match file.kind {
+        FileKind::Migration { dialect: Some(d), .. } => d,
+        _ => sql::detect_dialect(text),
+    }
+}
+
+/// Reads one migration file into ops and its rollback fact.
+pub fn read_file(format: MigrationFormat, text: &str, dialect: Dialect) -> Script {
+    match format {
+        MigrationFormat::Rails | MigrationFormat::Django | MigrationFormat::Alembic | MigrationFormat::Knex => {
+            frameworks::read(format, text, dialect)
+        }
+        // Liquibase changelogs are XML/YAML; only their SQL form is read.
+        MigrationFormat::Liquibase if !text.trim_start().starts_with("--") => Script {
+            ops: Vec::new(),
+            rollback: Rollback::Fine,
+            lock_acknowledged: Vec::new(),
+        },
+        _ => Script {
+            ops: sql::split(text, dialect, 1)
+                .iter()
+                .flat_map(|s| sql::ops_of(s, dialect))
+                .collect(),
+            rollback: Rollback::Fine,
+            lock_acknowledged: Vec::new(),
+        },
+    }
+}
+
+/// Judges a list of ops in order, following the file's state.
+pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
+    // Copies are known for the whole file up front, so a late copy can be named as late.
+    for op in ops {
+        collect_copies(&op.kind, op.line, &mut ctx.copies);
+    }
+    let mut out = Vec::new();
+    for op in ops {
+        judge_op(op, &op.kind, ctx, &mut out);
+        learn(&op.kind, ctx);
+    }
+    out
+}
+
+fn judge_op(op: &Op, kind: &OpKind, ctx: &mut Context, out: &mut Vec<Finding>) {
+    if let OpKind::DoBlock { dynamic, nested } = kind {
+        if *dynamic {
+            out.push(rollback::dynamic(ctx, op));
+        }
+        for k in nested {
+            let inner = Op {
+                kind: k.clone(),
+                parsed: false,
+                ..op.clone()
+            };
+            judge_op(&inner, k, ctx, out);
+            learn(k, ctx);
+        }
+        return;
+    }
+    out.extend(destructive::check(op, kind, ctx));
+    out.extend(rewrite::check(op, kind, ctx));
+    out.extend(locking::check(op, kind, ctx));
+    out.extend(breaking::check(op, kind, ctx));
+}
+
+fn collect_copies(kind: &OpKind, line: u32, copies: &mut Vec<Copy>) {
+    match kind {
+        OpKind::CreateTableAs {
+            table,
+            sources,
+            columns,
+            with_data,
+        } => {
+            for s in sources {
+                copies.push(Copy {
+                    of: s.clone(),
+                    into: table.clone(),
+                    line,
+                    with_data: *with_data,
+                    columns: columns.clone(),
+                });
+            }
+        }
+        OpKind::CreateTableLike { table, source } => {
+            copies.push(Copy {
+                of: source.clone(),
+                into: table.clone(),
+                line,
+                with_data: false,
+                columns: None,
+            });
+        }
+        OpKind::InsertSelect {
+            table,
+            sources,
+            columns,
+        } => {
+            for s in sources {
+                copies.push(Copy {
+                    of: s.clone(),
+                    into: table.clone(),
+                    line,
+                    with_data: true,
+                    columns: columns.clone(),
+                });
+            }
+        }
+        OpKind::CopyTo { sources, columns } => {
+            for s in sources {
+                copies.push(Copy {
+                    of: s.clone(),
+                    into: "a file (COPY … TO)".to_string(),
+                    line,
+                    with_data: true,
+                    columns: columns.clone(),
+                });
+            }
+        }
+        OpKind::DoBlock { nested, .. } => nested.iter().for_each(|k| collect_copies(k, line, copies)),
+        _ => {}
+    }
+}
+
+/// What an op teaches about the file's state, after it has been judged.
+fn learn(kind: &OpKind, ctx: &mut Context) {
+    match kind {
+        OpKind::CreateTable { table, .. }
+        | OpKind::CreateTableAs { table, .. }
+        | OpKind::CreateTableLike { table, .. } => {
+            ctx.created_tables.insert(table.clone());
+        }
+        OpKind::AddColumn { table, column, .. } => {
+            ctx.added_columns.insert((table.clone(), column.clone()));
+        }
+        OpKind::RenameTable { from, to } if ctx.created_tables.contains(from) => {
+            ctx.created_tables.insert(to.clone());
+        }
+        OpKind::AddConstraint {
+            table,
+            kind,
+            not_valid,
+            check,
+        } if kind == "check" => {
+            if let Some(col) = not_null_column(check) {
+                ctx.not_null_checks.push((table.clone(), col, !not_valid));
+            }
+        }
+        OpKind::ValidateConstraint { table } => {
+            for c in ctx.not_null_checks.iter_mut().filter(|c| &c.0 == table) {
+                c.2 = true;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The column of `CHECK (column IS NOT NULL)`.
+fn not_null_column(check: &str) -> Option<String> {
+    let words: Vec<&str> = check
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words
+        .windows(4)
+        .find(|w| w[1] == "is" && w[2] == "not" && w[3] == "null")
+        .map(|w| w[0].to_string())
+}
+
+/// The objects an up-migration creates, so its down-migration may drop them.
+fn created_by(ops: &[Op]) -> HashSet<String> {
+    let mut set = HashSet::new();
+    for op in ops {
+        match &op.kind {
+            OpKind::CreateTable { table, .. }
+            | OpKind::CreateTableAs { table, .. }
+            | OpKind::CreateTableLike { table, .. } => {
+                set.insert(table.clone());
+            }
+            OpKind::AddColumn { table, column, .. } => {
+                set.insert(format!("{table}.{column}"));
+            }
+            OpKind::RenameColumn { table, to, .. } => {
+                set.insert(format!("{table}.{to}"));
+            }
+            OpKind::RenameTable { to, .. } => {
+                set.insert(to.clone());
+            }
+            _ => {}
+        }
+    }
+    set
+}
+
+/// The path of the up-migration a down-migration reverts, by the format's naming convention.
+fn matching_up(path: &str, format: MigrationFormat) -> Option<String> {
+    match format {
+        MigrationFormat::Diesel => Some(format!("{}up.sql", path.strip_suffix("down.sql")?)),
+        MigrationFormat::GolangMigrate => Some(format!("{}.up.sql", path.strip_suffix(".down.sql")?)),
+        MigrationFormat::Flyway => {
+            let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+            let up = format!("V{}", name.strip_prefix('U')?);
+            Some(if dir.is_empty() { up } else { format!("{dir}/{up}") })
+        }
+        _ => None,
+    }
+}
+
+fn matching_down(path: &str, format: MigrationFormat) -> Option<String> {
+    match format {
+        MigrationFormat::Diesel => Some(format!("{}down.sql", path.strip_suffix("up.sql")?)),
+        MigrationFormat::GolangMigrate => Some(format!("{}.down.sql", path.strip_suffix(".up.sql")?)),
+        _ => None,
+    }
+}
+
+pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
+    let by_path = |p: &str| change.files.iter().find(|f| f.path == p);
+    let mut out = Vec::new();
+    for file in &change.files {
+        let FileKind::Migration { format, role, .. } = file.kind else {
+            continue;
+        };
+        if file.status == FileStatus::Deleted || file.skipped.is_some() {
+            continue;
+        }
+        let Some(text) = file.new_text.get() else { continue };
+        let dialect = dialect_of(file, text);
+        let script = read_file(format, text, dialect);
+        let mut ctx = Context {
+            path: file.path.clone(),
+            dialect,
+            ..Default::default()
+        };
+        if role == MigrationRole::Down {
+            if let Some(up) = matching_up(&file.path, format)
+                .and_then(|p| by_path(&p))
+                .and_then(|f| f.new_text.get())
+            {
+                ctx.reverted = created_by(&read_file(format, up, dialect).ops);
+            }
+        }
+        let mut found = judge(&script.ops, &mut ctx);
+        for f in &mut found {
+            let in_ack = f
+                .line
+                .is_some_and(|l| script.lock_acknowledged.iter().any(|(a, b)| (*a..=*b).contains(&l)));
+            if in_ack && f.tags.iter().all(|t| t == "locking") {
+                f.suppressed = Some(Suppression {
+                    reason: "safety_assured: lock risk acknowledged in the migration".to_string(),
+                    source: format!("inline:{}:{}", file.path, f.line.unwrap_or(0)),
+                });
+            }
+        }
+        out.extend(found);
+        if role == MigrationRole::Up {
+            let down = matching_down(&file.path, format);
+            let down_file = down
+                .as_deref()
+                .and_then(by_path)
+                .filter(|f| f.status != FileStatus::Deleted);
+            if let Some(f) = rollback::check(file, format, &script, down.as_deref(), down_file, dialect) {
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+pub mod testing {
+    //! Runs the analyzer over one in-memory migration, for the rule files' examples.
+    use super::*;
+    use crate::classify::Classifier;
+    use crate::config::Config;
+
+    pub fn run(files: &[(&str, &str)]) -> Vec<Finding> {
+        let files = files.iter().map(|(p, t)| {
+            let lines: Vec<&str> = t.lines().collect();
+            ChangedFile::from_lines(p, FileStatus::Added, &[], &lines)
+        });
+        let change = ChangeSet {
+            files: files.collect(),
+            ..Default::default()
+        };
+        let change = Classifier::new(&Config::default()).unwrap().classify(change);
+        analyze(&change)
+    }
+
+    /// (rule, line, mitigated) of the findings for one SQL migration.
+    pub fn sql(text: &str) -> Vec<(String, u32, bool)> {
+        run(&[("db/migrations/0042_change.sql", text)])
+            .into_iter()
+            .map(|f| (f.rule, f.line.unwrap_or(0), !f.mitigated_by.is_empty()))
+            .collect()
+    }
+
+    pub fn rules(text: &str) -> Vec<String> {
+        sql(text)
+            .into_iter()
+            .filter(|(_, _, m)| !m)
+            .map(|(r, _, _)| r)
+            .collect()
+    }
+}

@@ -1,0 +1,150 @@
+//! The migration analyzer's common language: every format (SQL, Rails, Django, Alembic, Knex)
+//! is read into a list of `Op`s, and the rules judge the ops.
+
+/// How much of a table a DELETE or UPDATE touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    /// No WHERE clause: every row.
+    None,
+    /// A WHERE that is always true (`1 = 1`, `true`).
+    Tautology,
+    /// A bounded batch (`LIMIT`, `BETWEEN`).
+    Batched,
+    /// A real condition.
+    Real,
+}
+
+impl Filter {
+    pub fn is_all_rows(self) -> bool {
+        matches!(self, Filter::None | Filter::Tautology)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpKind {
+    CreateTable {
+        table: String,
+        columns: Vec<String>,
+    },
+    /// `CREATE TABLE … AS SELECT`: a copy of the rows of `sources`, unless `WITH NO DATA`.
+    CreateTableAs {
+        table: String,
+        sources: Vec<String>,
+        columns: Option<Vec<String>>,
+        with_data: bool,
+    },
+    /// `CREATE TABLE … LIKE`: structure only.
+    CreateTableLike {
+        table: String,
+        source: String,
+    },
+    InsertSelect {
+        table: String,
+        sources: Vec<String>,
+        columns: Option<Vec<String>>,
+    },
+    /// `COPY … TO`: rows written out of the database.
+    CopyTo {
+        sources: Vec<String>,
+        columns: Option<Vec<String>>,
+    },
+    DropTable {
+        tables: Vec<String>,
+    },
+    DropSchema {
+        names: Vec<String>,
+    },
+    DropColumn {
+        table: String,
+        column: String,
+    },
+    Truncate {
+        tables: Vec<String>,
+    },
+    Delete {
+        table: String,
+        filter: Filter,
+    },
+    /// `json` lists the JSON functions and operators of the SET clause.
+    Update {
+        table: String,
+        columns: Vec<String>,
+        filter: Filter,
+        json: Vec<String>,
+    },
+    AlterColumnType {
+        table: String,
+        column: String,
+        type_name: String,
+        using: Option<String>,
+    },
+    SetNotNull {
+        table: String,
+        column: String,
+    },
+    AddColumn {
+        table: String,
+        column: String,
+        not_null: bool,
+        default: Option<String>,
+        references: bool,
+    },
+    RenameColumn {
+        table: String,
+        from: String,
+        to: String,
+    },
+    RenameTable {
+        from: String,
+        to: String,
+    },
+    AddConstraint {
+        table: String,
+        kind: String,
+        not_valid: bool,
+        check: String,
+    },
+    ValidateConstraint {
+        table: String,
+    },
+    CreateIndex {
+        table: String,
+        concurrently: bool,
+    },
+    /// A PL/pgSQL `DO` block: its static statements, and whether it runs built text.
+    DoBlock {
+        dynamic: bool,
+        nested: Vec<OpKind>,
+    },
+    /// Data changed by application code (Django `RunPython`, Rails `update_all`).
+    CodeBackfill {
+        what: String,
+    },
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Op {
+    pub kind: OpKind,
+    pub line: u32,
+    pub end_line: u32,
+    /// The statement or call, on one line.
+    pub evidence: String,
+    /// False when sqlparser could not parse the statement and the token scan read it.
+    pub parsed: bool,
+    /// True for SQL; false for framework calls (which have no parse step).
+    pub sql: bool,
+}
+
+impl Op {
+    pub fn framework(kind: OpKind, line: u32, evidence: &str) -> Op {
+        Op {
+            kind,
+            line,
+            end_line: line,
+            evidence: evidence.trim().to_string(),
+            parsed: true,
+            sql: false,
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! The migration analyzer through `riskgate check` on real repositories: every format, the
+//! checks, and the tricky cases (comments and strings, same-file objects, real and fake
+//! backups, tautologies, dynamic SQL).
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+/// Findings of the migration analyzer for a feature branch holding `files`.
+fn migration_findings(files: &[(&str, &str)]) -> Vec<Value> {
+    let t = feature(files);
+    let (code, out, err) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert!(code == 0 || code == 1, "{err}");
+    json(&out)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["analyzer"] == "migration")
+        .cloned()
+        .collect()
+}
+
+fn summary(files: &[(&str, &str)]) -> Vec<(String, String, u64)> {
+    migration_findings(files)
+        .into_iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+fn rules(files: &[(&str, &str)]) -> Vec<String> {
+    summary(files).into_iter().map(|s| s.0).collect()
+}
+
+#[test]
+fn drop_column_blocks_and_a_real_backup_mitigates() {
+    let t = feature(&[(
+        "db/migrations/0042_drop_fax.sql",
+        "-- fax is unused\nALTER TABLE customers DROP COLUMN fax;\n",
+    )]);
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 1);
+    let r = json(&out);
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "migration-drops-column")
+        .unwrap();
+    assert_eq!(f["file"], "db/migrations/0042_drop_fax.sql");
+    assert_eq!(f["line"], 2);
+    assert_eq!(f["severity"], "high");
+    assert_eq!(f["tags"], serde_json::json!(["destructive"]));
+    assert_eq!(f["needs_plan"], true);
+    assert_eq!(f["message"], "DROP COLUMN customers.fax discards every stored value");
+    assert_eq!(f["evidence"], "ALTER TABLE customers DROP COLUMN fax;");
+    assert_eq!(r["gate"]["verdict"], "blocked");
+
+    let backed = migration_findings(&[(
+        "db/migrations/0042_drop_fax.sql",
+        "CREATE TABLE customers_fax_backup AS SELECT id, fax FROM customers;\nALTER TABLE customers DROP COLUMN fax;\n",
+    )]);
+    assert_eq!(backed.len(), 1);
+    assert_eq!(backed[0]["mitigated_by"], serde_json::json!(["backup"]));
+    assert_eq!(backed[0]["severity"], "info");
+}
+
+#[test]
+fn fake_backups_do_not_count() {
+    for (sql, why) in [
+        (
+            "CREATE TABLE orders_backup AS SELECT * FROM orders;\nALTER TABLE customers DROP COLUMN fax;\n",
+            "is of `orders`, not `customers`",
+        ),
+        (
+            "CREATE TABLE customers_backup (LIKE customers);\nALTER TABLE customers DROP COLUMN fax;\n",
+            "structure only",
+        ),
+        (
+            "ALTER TABLE customers DROP COLUMN fax;\nCREATE TABLE customers_backup AS SELECT * FROM customers;\n",
+            "taken after this statement",
+        ),
+    ] {
+        let found = migration_findings(&[("db/migrations/0042.sql", sql)]);
+        assert_eq!(found[0]["rule"], "migration-drops-column", "{sql}");
+        assert_eq!(found[0]["mitigated_by"], serde_json::json!([]), "{sql}");
+        assert!(
+            found[0]["message"].as_str().unwrap().contains(why),
+            "{sql}: {}",
+            found[0]["message"]
+        );
+    }
+}
+
+#[test]
+fn comments_strings_and_new_objects_stay_silent() {
+    let sql = "-- DROP TABLE customers;\n/* ALTER TABLE customers DROP COLUMN fax; */\nCREATE TABLE import_tmp (id int, payload jsonb);\nCREATE INDEX import_tmp_idx ON import_tmp (id);\nINSERT INTO audit (note) VALUES ('TRUNCATE customers; DELETE FROM customers');\nDROP TABLE import_tmp;\nDELETE FROM sessions WHERE expires_at < now();\n";
+    assert_eq!(rules(&[("db/migrations/0043.sql", sql)]), Vec::<String>::new());
+}
+
+#[test]
+fn tautologies_batches_and_dynamic_sql() {
+    let sql = "DELETE FROM sessions WHERE 1 = 1;\nUPDATE accounts SET plan = 'basic' WHERE true;\nUPDATE accounts SET plan = 'pro' WHERE id IN (SELECT id FROM accounts WHERE plan IS NULL LIMIT 500);\nDO $$ BEGIN EXECUTE 'DROP TABLE ' || quote_ident('x'); END $$;\n";
+    assert_eq!(
+        summary(&[("db/migrations/0044.sql", sql)]),
+        vec![
+            ("migration-deletes-all-rows".into(), "db/migrations/0044.sql".into(), 1),
+            ("migration-rewrites-all-rows".into(), "db/migrations/0044.sql".into(), 2),
+            ("migration-runs-dynamic-sql".into(), "db/migrations/0044.sql".into(), 4),
+        ]
+    );
+}
+
+#[test]
+fn the_json_column_incident_is_caught() {
+    let sql = "UPDATE users SET prefs = jsonb_set(prefs - 'color', '{theme}', to_jsonb(prefs->>'color'));\n";
+    let found = migration_findings(&[
+        ("migrations/2024-05-01-000000_prefs/up.sql", sql),
+        ("migrations/2024-05-01-000000_prefs/down.sql", "SELECT 1;\n"),
+    ]);
+    let rules: Vec<_> = found.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    // Sorted by file: the empty down.sql comes first.
+    assert_eq!(rules, vec!["migration-rollback-missing", "migration-removes-json-key"]);
+    assert_eq!(found[0]["file"], "migrations/2024-05-01-000000_prefs/down.sql");
+    assert_eq!(
+        found[1]["tags"],
+        serde_json::json!(["destructive", "json-reshape", "data-rewrite"])
+    );
+}
+
+#[test]
+fn mysql_dialect_from_markers() {
+    let sql = "ALTER TABLE `orders` MODIFY COLUMN `total` DECIMAL(10,2) NOT NULL;\nALTER TABLE `orders` CHANGE `note` `notes` TEXT;\n";
+    let found = summary(&[("db/migrations/0045.sql", sql)]);
+    assert_eq!(
+        found.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+        vec!["migration-changes-column-type", "migration-renames-column"]
+    );
+}
+
+#[test]
+fn rails_migrations() {
+    let rb = "class DropFax < ActiveRecord::Migration[7.1]\n  def change\n    # remove_column :users, :ignored\n    remove_column :customers, :fax, :string\n    add_index :orders, :customer_id\n    safety_assured do\n      add_index :orders, :created_at\n    end\n    add_index :orders, :state, algorithm: :concurrently\n  end\nend\n";
+    let found = migration_findings(&[("db/migrate/20240501000000_drop_fax.rb", rb)]);
+    let got: Vec<_> = found
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["suppressed"].is_null(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("migration-drops-column", 4, true),
+            ("migration-creates-index-without-concurrently", 5, true),
+            ("migration-creates-index-without-concurrently", 7, false),
+        ]
+    );
+    let up_only =
+        "class Purge < ActiveRecord::Migration[7.1]\n  def up\n    execute \"DELETE FROM sessions\"\n  end\nend\n";
+    assert_eq!(
+        rules(&[("db/migrate/20240502000000_purge.rb", up_only)]),
+        vec!["migration-rollback-missing", "migration-deletes-all-rows"]
+    );
+}
+
+#[test]
+fn django_migrations() {
+    let py = "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    operations = [\n        migrations.RemoveField(model_name='customer', name='fax'),\n        migrations.RenameField(model_name='customer', old_name='mail', new_name='email'),\n        migrations.AddField(model_name='customer', name='country', field=models.CharField(max_length=2)),\n        migrations.AddField(model_name='customer', name='note', field=models.TextField(null=True)),\n        migrations.RunSQL(\"UPDATE shop_customer SET prefs = prefs || '{\\\"v\\\": 2}'::jsonb\"),\n        migrations.RunPython(backfill, migrations.RunPython.noop),\n    ]\n";
+    let found = summary(&[("shop/migrations/0042_customer_changes.py", py)]);
+    let got: Vec<_> = found.iter().map(|f| (f.0.as_str(), f.2)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("migration-drops-column", 6),
+            ("migration-renames-column", 7),
+            ("migration-adds-required-column", 8),
+            ("migration-reshapes-json", 10),
+            ("migration-backfills-in-code", 11),
+            ("migration-rollback-missing", 11),
+        ]
+    );
+}
+
+#[test]
+fn alembic_migrations() {
+    let py = "\"\"\"drop fax\"\"\"\nfrom alembic import op\n\n\ndef upgrade():\n    op.drop_column('customers', 'fax')\n    op.alter_column('orders', 'customer_id', nullable=False)\n    op.execute(\"UPDATE orders SET total = 0\")\n\n\ndef downgrade():\n    pass\n";
+    let found = summary(&[("alembic/versions/ab12_drop_fax.py", py)]);
+    let got: Vec<_> = found.iter().map(|f| (f.0.as_str(), f.2)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("migration-drops-column", 6),
+            ("migration-sets-not-null", 7),
+            ("migration-rewrites-all-rows", 8),
+            ("migration-rollback-missing", 11)
+        ]
+    );
+}
+
+#[test]
+fn knex_flyway_prisma_and_sqlx() {
+    let js = "exports.up = function(knex) {\n  return knex.schema.alterTable('users', (t) => {\n    t.dropColumn('fax');\n  });\n};\nexports.down = function(knex) {};\n";
+    assert_eq!(
+        rules(&[("migrations/20240501_drop_fax.js", js)]),
+        vec!["migration-drops-column", "migration-rollback-missing"]
+    );
+    assert_eq!(
+        rules(&[(
+            "src/main/resources/db/migration/V3__drop_fax.sql",
+            "ALTER TABLE users DROP COLUMN fax;\n"
+        )]),
+        vec!["migration-drops-column"]
+    );
+    // Flyway undo files are rollbacks: dropping what V3 added is intended.
+    assert!(rules(&[
+        ("sql/V4__add_age.sql", "ALTER TABLE users ADD COLUMN age int;\n"),
+        ("sql/U4__add_age.sql", "ALTER TABLE users DROP COLUMN age;\n"),
+    ])
+    .is_empty());
+    assert_eq!(
+        rules(&[(
+            "prisma/migrations/20240501_init/migration.sql",
+            "DROP TABLE \"Legacy\";\n"
+        )]),
+        vec!["migration-drops-table"]
+    );
+    assert_eq!(
+        rules(&[("migrations/20240501120000_purge.sql", "TRUNCATE events;\n")]),
+        vec!["migration-truncates-table"]
+    );
+}
+
+#[test]
+fn diesel_pair_with_real_down_passes_the_gate() {
+    let t = feature(&[
+        (
+            "migrations/2024-05-01-000000_add_age/up.sql",
+            "ALTER TABLE users ADD COLUMN age integer;\n",
+        ),
+        (
+            "migrations/2024-05-01-000000_add_age/down.sql",
+            "ALTER TABLE users DROP COLUMN age;\n",
+        ),
+    ]);
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(json(&out)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["analyzer"] != "migration"));
+}
+
+#[test]
+fn migration_explain_pages_exist() {
+    let t = TestRepo::new();
+    let (code, out, _) = run(t.riskgate().args(["explain", "migration-reshapes-json"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("A JSON column's schema lives only in the data"), "{out}");
+}
