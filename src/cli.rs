@@ -53,6 +53,9 @@ pub enum Command {
     Audit {
         /// The branch to audit (default: --head).
         branch: Option<String>,
+        /// Also score every commit of the branch on its own, so the riskiest stands out.
+        #[arg(long)]
+        per_commit: bool,
         #[command(flatten)]
         analysis: AnalysisArgs,
     },
@@ -71,6 +74,28 @@ pub enum Command {
         #[command(subcommand)]
         action: PlanCommand,
     },
+    /// Git hook entry points.
+    Hook {
+        #[command(subcommand)]
+        hook: HookCommand,
+    },
+    /// Install the pre-push hook into the hooks directory git uses.
+    Install {
+        /// Replace a pre-push hook that is not riskgate's.
+        #[arg(long, conflicts_with = "chain")]
+        force: bool,
+        /// Keep an existing pre-push hook and run it before riskgate.
+        #[arg(long)]
+        chain: bool,
+    },
+    /// Remove the hook riskgate installed, and only that hook.
+    Uninstall,
+    /// Replay the JSON-column incident in a throwaway repository: blocked, then passed with a plan.
+    Demo {
+        /// Keep the demo repository instead of removing it.
+        #[arg(long)]
+        keep: bool,
+    },
     /// Write a commented riskgate.toml suited to the frameworks found.
     Init {
         /// Replace an existing riskgate.toml.
@@ -79,6 +104,17 @@ pub enum Command {
         /// Print the config instead of writing it.
         #[arg(long)]
         stdout: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Read git's pre-push lines on stdin and check each pushed ref; exit 1 refuses the push.
+    PrePush {
+        /// The remote's name, as git passes it.
+        remote: Option<String>,
+        /// The remote's URL, as git passes it.
+        url: Option<String>,
     },
 }
 
@@ -185,10 +221,40 @@ pub fn run(cli: Cli) -> Result<u8> {
     colored::control::set_override(colour);
     match &cli.command {
         Command::Check(args) => analyse(&cli, args, None, true),
-        Command::Audit { branch, analysis } => analyse(&cli, analysis, branch.as_deref(), false),
+        Command::Audit {
+            branch,
+            analysis,
+            per_commit,
+        } => {
+            if *per_commit {
+                audit_per_commit(&cli, analysis, branch.as_deref())
+            } else {
+                analyse(&cli, analysis, branch.as_deref(), false)
+            }
+        }
         Command::Rules { format } => list_rules(&cli, *format),
         Command::Explain { rule } => explain(&cli, rule),
         Command::Init { force, stdout } => init(&cli, *force, *stdout),
+        Command::Hook {
+            hook: HookCommand::PrePush { remote, .. },
+        } => pre_push(&cli, remote.as_deref().unwrap_or("origin")),
+        Command::Install { force, chain } => {
+            let repo = Repo::discover(&start_dir(&cli))?;
+            let done = crate::install::install(&repo, *force, *chain)?;
+            if !cli.quiet {
+                println!("riskgate: {done}");
+            }
+            Ok(0)
+        }
+        Command::Demo { keep } => crate::demo::run(*keep, if colour { "always" } else { "never" }),
+        Command::Uninstall => {
+            let repo = Repo::discover(&start_dir(&cli))?;
+            let done = crate::install::uninstall(&repo)?;
+            if !cli.quiet {
+                println!("riskgate: {done}");
+            }
+            Ok(0)
+        }
         Command::Plan {
             action: PlanCommand::Init { analysis, force },
         } => plan_init(&cli, analysis, *force),
@@ -271,11 +337,31 @@ fn analyse(cli: &Cli, args: &AnalysisArgs, branch: Option<&str>, gate: bool) -> 
     };
     let rendered = report::render(&report, args.format, &ctx);
     emit(&rendered, args.output.as_deref())?;
+    if args.format == Format::Github {
+        write_github_files(&report, &ctx)?;
+    }
     Ok(if gate && report.gate.verdict == crate::gate::Verdict::Blocked {
         1
     } else {
         0
     })
+}
+
+fn pre_push(cli: &Cli, remote: &str) -> Result<u8> {
+    let run = || -> Result<(u8, String)> {
+        let (repo, config) = open(cli)?;
+        let rules = RuleSet::load(&config, &repo.root())?;
+        let mut input = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut input).context("reading git's pre-push input")?;
+        crate::hook::pre_push(&repo, &config, &rules, remote, &input, cli.quiet)
+    };
+    match run() {
+        Ok((code, text)) => {
+            eprint!("{text}");
+            Ok(code)
+        }
+        Err(e) => Err(e.context("riskgate failed to check this push (this is not a verdict on the change)")),
+    }
 }
 
 fn plan_init(cli: &Cli, args: &AnalysisArgs, force: bool) -> Result<u8> {
@@ -338,6 +424,143 @@ fn plan_check(cli: &Cli, args: &AnalysisArgs) -> Result<u8> {
     ));
     emit(&out, None)?;
     Ok(if plan.valid { 0 } else { 1 })
+}
+
+/// In GitHub Actions (`--format github`): the markdown goes to the job summary and the score,
+/// level and verdict to the step outputs, when the runner provides those files.
+fn write_github_files(report: &report::Report, ctx: &RenderContext<'_>) -> Result<()> {
+    use std::fs::OpenOptions;
+    let append = |var: &str, text: &str| -> Result<()> {
+        if let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) {
+            let mut f = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .with_context(|| format!("cannot write ${var}"))?;
+            f.write_all(text.as_bytes())?;
+        }
+        Ok(())
+    };
+    append("GITHUB_STEP_SUMMARY", &report::markdown::render(report, ctx))?;
+    append(
+        "GITHUB_OUTPUT",
+        &format!(
+            "score={}\nlevel={}\nverdict={}\n",
+            report.score.value,
+            report.score.level,
+            report.gate.verdict.as_str()
+        ),
+    )
+}
+
+/// One row per commit of the branch, each scored over its own diff.
+#[derive(serde::Serialize)]
+struct CommitScore {
+    sha: String,
+    summary: String,
+    score: u8,
+    level: Level,
+    top_rule: Option<String>,
+}
+
+fn commit_table(rows: &[CommitScore], markdown: bool) -> String {
+    let riskiest = rows.iter().map(|r| r.score).max().unwrap_or(0);
+    let mut s = if markdown {
+        String::from("### Commits, each scored on its own\n\n| Commit | Score | Level | Top rule | Summary |\n|---|---|---|---|---|\n")
+    } else {
+        String::from("Commits, each scored on its own:\n")
+    };
+    for r in rows {
+        let mark = if r.score == riskiest && riskiest > 0 {
+            " ⬅ riskiest"
+        } else {
+            ""
+        };
+        let top = r.top_rule.as_deref().unwrap_or("-");
+        if markdown {
+            s.push_str(&format!(
+                "| `{}` | {}{mark} | {} | `{top}` | {} |\n",
+                crate::report::short(&r.sha),
+                r.score,
+                r.level,
+                crate::report::markdown::cell(&r.summary)
+            ));
+        } else {
+            s.push_str(&format!(
+                "  {}  {:>3} {:<8} {:<40} {}{mark}\n",
+                crate::report::short(&r.sha),
+                r.score,
+                r.level.as_str(),
+                top,
+                r.summary
+            ));
+        }
+    }
+    s
+}
+
+fn audit_per_commit(cli: &Cli, args: &AnalysisArgs, branch: Option<&str>) -> Result<u8> {
+    let (repo, config) = open(cli)?;
+    let rules = RuleSet::load(&config, &repo.root())?;
+    let head = branch
+        .map(str::to_string)
+        .or_else(|| args.head.clone())
+        .unwrap_or_else(|| "HEAD".to_string());
+    let base = match &args.base {
+        Some(b) => b.clone(),
+        None => repo.default_base()?,
+    };
+    let commits = repo.commits_with_parents(&base, &head)?;
+    let progress = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() && !cli.quiet;
+    let mut rows = Vec::new();
+    for (i, (sha, parent)) in commits.iter().enumerate() {
+        if progress {
+            eprint!("\rscoring commit {}/{}…", i + 1, commits.len());
+        }
+        let range = match parent {
+            Some(p) => RangeSpec::Revisions {
+                base: Some(p.clone()),
+                head: sha.clone(),
+            },
+            None => RangeSpec::FromRoot { head: sha.clone() },
+        };
+        if let Outcome::Report(r) = pipeline::run(&repo, &config, &rules, &range, &ExternalPlans::default())? {
+            let top_rule = r.score.contributions.iter().find_map(|c| c.rule.clone());
+            let summary = r.commits.last().map(|c| c.summary.clone()).unwrap_or_default();
+            rows.push(CommitScore {
+                sha: sha.clone(),
+                summary,
+                score: r.score.value,
+                level: r.score.level,
+                top_rule,
+            });
+        }
+    }
+    if progress {
+        eprint!("\r\x1b[K");
+    }
+    let Some((report, rules, _)) = report_for(cli, args, branch)? else {
+        return Ok(0);
+    };
+    let ctx = RenderContext {
+        docs: &rules.docs,
+        full: true,
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+    };
+    let rendered = report::render(&report, args.format, &ctx);
+    let text = match args.format {
+        Format::Json => {
+            let mut value = serde_json::to_value(&*report)?;
+            value["per_commit"] = serde_json::to_value(&rows)?;
+            serde_json::to_string_pretty(&value)? + "\n"
+        }
+        Format::Sarif => rendered,
+        Format::Markdown | Format::Github => format!("{rendered}\n{}", commit_table(&rows, true)),
+        Format::Text => format!("{}\n{rendered}", commit_table(&rows, false)),
+    };
+    emit(&text, args.output.as_deref())?;
+    Ok(0)
 }
 
 /// Writes to the file, or to stdout where a closed pipe is not an error.

@@ -125,6 +125,13 @@ pub struct ClassifyConfig {
     pub ignore: Vec<Spanned<String>>,
 }
 
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HookConfig {
+    /// Check pushed tags too (skipped by default).
+    pub tags: bool,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DiffConfig {
@@ -152,6 +159,7 @@ pub struct Config {
     pub waivers: Vec<Spanned<WaiverConfig>>,
     pub classify: ClassifyConfig,
     pub diff: DiffConfig,
+    pub hook: HookConfig,
     /// Where the config came from, for messages that point into it.
     #[serde(skip)]
     pub source: Option<SourceText>,

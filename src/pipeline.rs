@@ -18,7 +18,14 @@ use std::path::{Path, PathBuf};
 /// Which change to read.
 #[derive(Debug, Clone)]
 pub enum RangeSpec {
-    Revisions { base: Option<String>, head: String },
+    Revisions {
+        base: Option<String>,
+        head: String,
+    },
+    /// Everything up to `head`, against the empty tree (a pushed root commit).
+    FromRoot {
+        head: String,
+    },
     Staged,
 }
 
@@ -136,6 +143,7 @@ pub fn read_change(repo: &Repo, config: &Config, range: &RangeSpec) -> Result<Lo
     let limit = config.diff.max_file_size;
     match range {
         RangeSpec::Staged => repo.read_staged(limit),
+        RangeSpec::FromRoot { head } => repo.read_from_root(head, limit),
         RangeSpec::Revisions { base, head } => {
             let base = match base {
                 Some(b) => b.clone(),

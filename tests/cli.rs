@@ -516,3 +516,56 @@ fn plan_init_writes_a_skeleton_that_is_not_yet_valid() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("gate: passed-with-plan"), "{out}");
 }
+
+#[test]
+fn audit_per_commit_names_the_riskiest_commit() {
+    let t = TestRepo::new();
+    t.branch("feature");
+    t.write("src/a.py", "a = 1\n");
+    t.commit("harmless start");
+    t.write("db/migrations/0001.sql", "DROP TABLE invoices;\n");
+    t.commit("drop invoices");
+    t.write("docs/notes.md", "notes\n");
+    t.commit("notes");
+    let (code, out, _) = run(t.riskgate().args(["audit", "--base", "main", "--per-commit"]));
+    assert_eq!(code, 0, "{out}");
+    let table: Vec<&str> = out.lines().skip(1).take(3).collect();
+    assert!(
+        table[1].contains("migration-drops-table") && table[1].ends_with("drop invoices ⬅ riskiest"),
+        "{out}"
+    );
+    assert!(
+        !table[0].contains("riskiest") && !table[2].contains("riskiest"),
+        "{out}"
+    );
+    let (_, out, _) = run(t
+        .riskgate()
+        .args(["audit", "--base", "main", "--per-commit", "--format", "json"]));
+    let r = json(&out);
+    let rows = r["per_commit"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[1]["summary"], "drop invoices");
+    assert_eq!(rows[1]["top_rule"], "migration-drops-table");
+    assert!(rows[1]["score"].as_u64() > rows[0]["score"].as_u64());
+}
+
+#[test]
+fn demo_shows_the_block_then_the_pass_and_cleans_up() {
+    let cwd = tempfile::tempdir().unwrap();
+    let mut cmd = assert_cmd::Command::cargo_bin("riskgate").unwrap();
+    cmd.current_dir(cwd.path()).env("NO_COLOR", "1").arg("demo");
+    let (code, out, err) = run(&mut cmd);
+    assert_eq!(code, 0, "{out}{err}");
+    let blocked = out.find("Verdict BLOCKED").expect("blocked first");
+    let passed = out.find("Verdict PASSED WITH PLAN").expect("then passed with plan");
+    assert!(blocked < passed, "{out}");
+    assert!(out.contains("migration-removes-json-key"), "{out}");
+    assert!(out.contains("$ riskgate plan init --base main"), "{out}");
+    assert_eq!(
+        std::fs::read_dir(cwd.path()).unwrap().count(),
+        0,
+        "the demo writes nothing where it runs"
+    );
+    let dir = out.lines().next().unwrap().rsplit(' ').next().unwrap();
+    assert!(!std::path::Path::new(dir).exists(), "the demo repository is removed");
+}

@@ -1,0 +1,106 @@
+//! `riskgate demo`: replays the incident riskgate exists for in a throwaway repository — a
+//! migration reshapes a JSON column and drops a key, the Rust type stored in it changes, no
+//! test covers it — then shows the block, the plan, and the pass.
+
+use crate::diff::git::Scratch;
+use anyhow::{Context, Result};
+use std::path::Path;
+use std::process::Command;
+
+const MIGRATION_INIT: &str =
+    "CREATE TABLE users (\n    id bigint PRIMARY KEY,\n    prefs jsonb NOT NULL DEFAULT '{}'\n);\n";
+const TYPE_BEFORE: &str = "use serde::{Deserialize, Serialize};\n\n/// Stored as JSON in users.prefs.\n#[derive(Serialize, Deserialize)]\npub struct UserPrefs {\n    pub color: String,\n    pub newsletter: bool,\n}\n";
+const TYPE_AFTER: &str = "use serde::{Deserialize, Serialize};\n\n/// Stored as JSON in users.prefs.\n#[derive(Serialize, Deserialize)]\npub struct UserPrefs {\n    pub theme: String,\n    pub newsletter: bool,\n}\n";
+const MIGRATION_UP: &str = "-- Move prefs.color into prefs.theme.\nUPDATE users\n   SET prefs = jsonb_set(prefs - 'color', '{theme}', to_jsonb(prefs->>'color'));\n";
+const MIGRATION_DOWN: &str = "-- nothing to undo\nSELECT 1;\n";
+
+const PLAN_BODY: &[(&str, &str)] = &[
+    ("## Trigger\n", "## Trigger\nThe `prefs_decode_errors` alert above 1 per minute for 5 minutes, or any 5xx spike on /settings; the on-call engineer decides.\n"),
+    ("## Backup\n", "## Backup\nBefore deploying: `CREATE TABLE users_prefs_backup AS SELECT id, prefs FROM users;` (table users_prefs_backup, taken at deploy time).\n"),
+    ("1.\n", "1. Redeploy the previous release, v1.4.2 (10 min).\n2. `UPDATE users u SET prefs = b.prefs FROM users_prefs_backup b WHERE b.id = u.id;` (5 min)\n"),
+    ("## Data\n", "## Data\nPreferences changed between the deploy and the rollback are lost on restore; the forward fix re-applies them from the audit log.\n"),
+    ("## Verification\n", "## Verification\nRun `SELECT count(*) FROM users WHERE prefs ? 'color'` and compare with the backup; the settings smoke test passes.\n"),
+    ("## Owner\n", "## Owner\nThe accounts team on call.\n"),
+];
+
+fn say(text: &str) {
+    println!("{text}");
+}
+
+/// Runs this riskgate binary in the demo repository, echoing the command first.
+fn riskgate(dir: &Path, args: &[&str], colour: &str) -> Result<i32> {
+    say(&format!("\n$ riskgate {}", args.join(" ")));
+    let exe = std::env::current_exe().context("finding the riskgate binary")?;
+    let status = Command::new(exe)
+        .arg("-C")
+        .arg(dir)
+        .arg("--color")
+        .arg(colour)
+        .args(args)
+        .status()
+        .context("running riskgate")?;
+    Ok(status.code().unwrap_or(2))
+}
+
+pub fn run(keep: bool, colour: &str) -> Result<u8> {
+    let tmp = tempfile::Builder::new()
+        .prefix("riskgate-demo-")
+        .tempdir()
+        .context("creating a temporary directory")?;
+    let dir = tmp.path().to_path_buf();
+    say(&format!(
+        "riskgate demo: replaying the JSON-column incident in {}",
+        dir.display()
+    ));
+    let repo = Scratch::init(&dir)?;
+    repo.commit(
+        &[
+            ("migrations/2026-01-01-000000_users/up.sql", MIGRATION_INIT),
+            ("migrations/2026-01-01-000000_users/down.sql", "DROP TABLE users;\n"),
+            ("src/prefs.rs", TYPE_BEFORE),
+        ],
+        "Users with JSON preferences",
+    )?;
+    repo.branch("reshape-prefs")?;
+    repo.commit(
+        &[
+            ("migrations/2026-02-01-000000_prefs_theme/up.sql", MIGRATION_UP),
+            ("migrations/2026-02-01-000000_prefs_theme/down.sql", MIGRATION_DOWN),
+            ("src/prefs.rs", TYPE_AFTER),
+        ],
+        "Rename prefs.color to prefs.theme",
+    )?;
+    say("\nOn branch reshape-prefs, a migration rewrites users.prefs with jsonb_set and drops the key `color`;");
+    say("the Rust type stored in the column renames the field to match; nothing tests it; the down migration does nothing.");
+    say(&format!("\n$ cd {}", dir.display()));
+    let first = riskgate(&dir, &["check", "--base", "main"], colour)?;
+    say(&format!("(exit code {first}: the gate blocks this push or merge)"));
+
+    riskgate(&dir, &["plan", "init", "--base", "main"], colour)?;
+    let plan_path = dir.join("ROLLBACK.md");
+    let mut plan = std::fs::read_to_string(&plan_path).context("reading ROLLBACK.md")?;
+    for (from, to) in PLAN_BODY {
+        plan = plan.replacen(from, to, 1);
+    }
+    plan = plan
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("<!--"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    std::fs::write(&plan_path, &plan)?;
+    say("\n(the demo fills in ROLLBACK.md for you: trigger, backup table, numbered steps, data, verification query, owner)");
+    say("$ git add ROLLBACK.md && git commit -m \"Add the rollback plan\"");
+    repo.commit(&[], "Add the rollback plan")?;
+    let second = riskgate(&dir, &["check", "--base", "main"], colour)?;
+    say(&format!(
+        "(exit code {second}: the change may merge, and the team knows how to undo it)"
+    ));
+    if keep {
+        let kept = tmp.keep();
+        say(&format!("\nThe demo repository is kept at {}", kept.display()));
+    } else {
+        say("\nThe demo repository was removed; run `riskgate demo --keep` to look around in it.");
+    }
+    Ok(if first == 1 && second == 0 { 0 } else { 2 })
+}

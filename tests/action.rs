@@ -1,0 +1,154 @@
+//! The GitHub Action: its step script run exactly as the runner runs it, with a realistic
+//! `pull_request` payload, and a check of `action.yml` itself.
+
+mod common;
+use common::*;
+use std::collections::BTreeSet;
+use std::process::Command;
+
+fn action_yml() -> String {
+    std::fs::read_to_string("action.yml").unwrap()
+}
+
+#[test]
+fn action_yml_uses_every_input_sets_every_output_and_never_interpolates_the_body() {
+    let yml = action_yml();
+    assert!(!yml.contains("github.event.pull_request.body"));
+    let section = |name: &str| -> Vec<String> {
+        let start = yml.find(&format!("\n{name}:\n")).unwrap() + name.len() + 3;
+        yml[start..]
+            .lines()
+            .take_while(|l| l.is_empty() || l.starts_with(' '))
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   ") && l.trim_end().ends_with(':'))
+            .map(|l| l.trim().trim_end_matches(':').to_string())
+            .collect()
+    };
+    let inputs = section("inputs");
+    assert_eq!(
+        inputs,
+        vec![
+            "base",
+            "head",
+            "fail-level",
+            "format",
+            "sarif-file",
+            "working-directory",
+            "config"
+        ]
+    );
+    for input in &inputs {
+        assert!(
+            yml.contains(&format!("${{{{ inputs.{input} }}}}")),
+            "input {input} is never used"
+        );
+    }
+    let outputs: BTreeSet<_> = section("outputs").into_iter().collect();
+    assert_eq!(
+        outputs,
+        ["level", "sarif-file", "score", "verdict"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    );
+    // Every `run:` line is free of `${{ }}`: inputs reach the shell through `env:` only.
+    for line in yml.lines().filter(|l| l.trim_start().starts_with("run:")) {
+        assert!(!line.contains("${{"), "interpolation in a run line: {line}");
+    }
+    let script = std::fs::read_to_string("action/check.sh").unwrap();
+    assert!(!script.contains("${{"));
+    assert!(script.contains("--github-event \"$GITHUB_EVENT_PATH\""));
+}
+
+#[test]
+fn the_check_step_writes_annotations_summary_outputs_and_sarif() {
+    let t = feature(&[(
+        "db/migrations/0042_drop_fax.sql",
+        "ALTER TABLE customers DROP COLUMN fax;\n",
+    )]);
+    let base = t.repo.revparse_single("main").unwrap().id().to_string();
+    let head = t.repo.revparse_single("feature").unwrap().id().to_string();
+    let runner = tempfile::tempdir().unwrap();
+    let file = |n: &str| runner.path().join(n);
+    let body = "Drops the unused fax column.\n\n$(touch /tmp/riskgate-should-not-exist) `rm -rf ~`\n";
+    let event = serde_json::json!({
+        "action": "synchronize",
+        "number": 7,
+        "pull_request": {"number": 7, "title": "Drop fax", "body": body, "base": {"ref": "main", "sha": base}, "head": {"ref": "feature", "sha": head}},
+        "repository": {"full_name": "acme/shop"}
+    });
+    std::fs::write(file("event.json"), event.to_string()).unwrap();
+    for f in ["summary.md", "output.txt"] {
+        std::fs::write(file(f), "").unwrap();
+    }
+    let bin = assert_cmd::cargo::cargo_bin("riskgate");
+    let out = Command::new("bash")
+        .arg(std::fs::canonicalize("action/check.sh").unwrap())
+        .current_dir(t.path())
+        .env(
+            "PATH",
+            format!("{}:/usr/local/bin:/usr/bin:/bin", bin.parent().unwrap().display()),
+        )
+        .env("HOME", runner.path())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_EVENT_PATH", file("event.json"))
+        .env("GITHUB_STEP_SUMMARY", file("summary.md"))
+        .env("GITHUB_OUTPUT", file("output.txt"))
+        .env("RISKGATE_BASE", "")
+        .env("RISKGATE_HEAD", "")
+        .env("RISKGATE_FAIL_LEVEL", "")
+        .env("RISKGATE_FORMAT", "github")
+        .env("RISKGATE_SARIF_FILE", file("riskgate.sarif"))
+        .env("RISKGATE_CONFIG", "")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.lines().next().unwrap().starts_with("::error file=db/migrations/0042_drop_fax.sql,line=1,endLine=1,title=riskgate migration-drops-column (high)::"),
+        "{stdout}"
+    );
+    let summary = std::fs::read_to_string(file("summary.md")).unwrap();
+    assert!(summary.starts_with("## ⛔ riskgate: blocked — risk"), "{summary}");
+    assert!(
+        summary.contains("| high | `migration-drops-column` | `db/migrations/0042_drop_fax.sql:1` |"),
+        "{summary}"
+    );
+    let outputs = std::fs::read_to_string(file("output.txt")).unwrap();
+    let sarif_line = format!("sarif-file={}", file("riskgate.sarif").display());
+    assert!(outputs.contains(&sarif_line), "{outputs}");
+    assert!(outputs.contains("\nlevel=high\nverdict=blocked\n"), "{outputs}");
+    assert!(outputs.lines().any(|l| l.starts_with("score=")), "{outputs}");
+    let sarif = json(&std::fs::read_to_string(file("riskgate.sarif")).unwrap());
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "migration-drops-column");
+    assert!(!std::path::Path::new("/tmp/riskgate-should-not-exist").exists());
+}
+
+#[test]
+fn a_push_event_and_a_missing_base_say_what_to_do() {
+    let t = feature(&[("src/a.py", "a = 1\n")]);
+    let head = t.repo.revparse_single("feature").unwrap().id().to_string();
+    let base = t.repo.revparse_single("main").unwrap().id().to_string();
+    t.write(
+        "push.json",
+        serde_json::json!({"before": base, "after": head}).to_string(),
+    );
+    let (code, out, err) = run(t
+        .riskgate()
+        .args(["check", "--github-event", "push.json", "--format", "json"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json(&out)["range"]["head"], head.as_str());
+    let missing = "1234567890123456789012345678901234567890";
+    t.write(
+        "pr.json",
+        serde_json::json!({"pull_request": {"body": null, "base": {"sha": missing}, "head": {"sha": head}}})
+            .to_string(),
+    );
+    let (code, _, err) = run(t.riskgate().args(["check", "--github-event", "pr.json"]));
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.trim(),
+        format!("riskgate: error: base `{missing}` not found; fetch it or run with fetch-depth: 0")
+    );
+}
