@@ -125,6 +125,16 @@ pub struct ClassifyConfig {
     pub ignore: Vec<Spanned<String>>,
 }
 
+/// `[[json_column]]`: which Rust type is stored in which JSON column.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonColumn {
+    pub table: String,
+    pub column: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HookConfig {
@@ -160,6 +170,7 @@ pub struct Config {
     pub classify: ClassifyConfig,
     pub diff: DiffConfig,
     pub hook: HookConfig,
+    pub json_column: Vec<JsonColumn>,
     /// Where the config came from, for messages that point into it.
     #[serde(skip)]
     pub source: Option<SourceText>,

@@ -78,6 +78,10 @@ pub struct Finding {
     pub mitigated_by: Vec<String>,
     pub needs_plan: bool,
     pub suppressed: Option<Suppression>,
+    /// What the finding is about, for correlating analyzers (`table.column` for migrations);
+    /// not part of the report.
+    #[serde(skip)]
+    pub target: Option<String>,
 }
 
 impl Finding {
@@ -99,6 +103,7 @@ impl Finding {
             mitigated_by: Vec::new(),
             needs_plan: false,
             suppressed: None,
+            target: None,
         }
     }
 

@@ -172,7 +172,7 @@ pub fn run(repo: &Repo, config: &Config, rules: &RuleSet, range: &RangeSpec, pla
 /// The stages after `diff`, over an already-read change: pure, no repository needed.
 pub fn analyze(change: ChangeSet, config: &Config, rules: &RuleSet, plan: Option<&PlanInput>) -> Result<Report> {
     let change = Classifier::new(config)?.classify(change);
-    let mut findings = analyzers::run(&change, &rules.packs);
+    let mut findings = analyzers::run(&change, &rules.packs, &config.json_column);
     findings.retain(|f| !rules.disabled.contains(&f.rule));
     let mut findings = suppress::apply(&change, config, &rules.known, findings)?;
     findings.retain(|f| !rules.disabled.contains(&f.rule));

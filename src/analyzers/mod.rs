@@ -1,9 +1,11 @@
 //! Stage 3: analyzers. Each is a pure function from the classified change to findings.
 
 pub mod file_not_analyzed;
+pub mod json_shape;
 pub mod migration;
 pub mod pattern;
 
+use crate::config::JsonColumn;
 use crate::diff::ChangeSet;
 use crate::finding::Finding;
 use crate::packs::PackRule;
@@ -13,6 +15,7 @@ use crate::rules::CodeRule;
 pub fn code_rules() -> Vec<&'static CodeRule> {
     let mut all: Vec<&'static CodeRule> = CORE_RULES.to_vec();
     all.extend_from_slice(migration::RULES);
+    all.extend_from_slice(json_shape::RULES);
     all
 }
 
@@ -26,12 +29,18 @@ const CORE_RULES: &[&CodeRule] = &[
 ];
 
 /// Runs every analyzer over the change. They are independent, so they run on separate threads.
-pub fn run(change: &ChangeSet, packs: &[PackRule]) -> Vec<Finding> {
-    std::thread::scope(|s| {
+pub fn run(change: &ChangeSet, packs: &[PackRule], json_columns: &[JsonColumn]) -> Vec<Finding> {
+    let mut findings = std::thread::scope(|s| {
         let patterns = s.spawn(|| pattern::analyze(change, packs));
+        let shapes = s.spawn(|| json_shape::analyze(change));
         let mut findings = migration::analyze(change);
         findings.extend(file_not_analyzed::analyze(change));
+        findings.extend(shapes.join().unwrap_or_default());
         findings.extend(patterns.join().unwrap_or_default());
         findings
-    })
+    });
+    // Correlation across analyzers, once each has spoken.
+    let compound = json_shape::contract::compound(&findings, json_columns);
+    findings.extend(compound);
+    findings
 }

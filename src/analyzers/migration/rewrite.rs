@@ -121,6 +121,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
                 if filter.is_all_rows() {
                     f.tags.push("data-rewrite".to_string());
                 }
+                f.target = columns.first().map(|c| format!("{table}.{c}"));
                 let column = columns.first().map(String::as_str);
                 out.push(ctx.judge_backup(f, table, column, op.line));
             } else if filter.is_all_rows() {
@@ -153,6 +154,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
                 "copy the column first and check the converted values against real rows",
             );
             f.tags.push("locking".to_string());
+            f.target = Some(format!("{table}.{column}"));
             out.push(ctx.judge_backup(f, table, Some(column), op.line));
         }
         OpKind::CodeBackfill { what } => {

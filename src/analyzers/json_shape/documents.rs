@@ -1,0 +1,582 @@
+//! JSON documents: fixtures and samples (shape inferred from the values), JSON Schemas and
+//! OpenAPI specs (compared as contracts, in both directions).
+
+use super::{weigh, JSON_SAMPLE_SHAPE_CHANGED, JSON_SCHEMA_CHANGED};
+use crate::classify::FileKind;
+use crate::diff::{ChangeSet, ChangedFile, FileStatus};
+use crate::finding::{Direction, Finding, Severity};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for file in &change.files {
+        if file.skipped.is_some() || !matches!(file.status, FileStatus::Modified | FileStatus::Renamed) {
+            continue;
+        }
+        let (Some(old), Some(new)) = (file.old_text.get(), file.new_text.get()) else {
+            continue;
+        };
+        match file.kind {
+            FileKind::JsonFixture => {
+                if let (Ok(o), Ok(n)) = (serde_json::from_str::<Value>(old), serde_json::from_str::<Value>(new)) {
+                    out.extend(
+                        sample_changes(&o, &n)
+                            .into_iter()
+                            .map(|c| finding(file, new, old, c, false)),
+                    );
+                }
+            }
+            FileKind::JsonSchema | FileKind::OpenApi => {
+                if let (Some(o), Some(n)) = (parse_doc(&file.path, old), parse_doc(&file.path, new)) {
+                    let changes = if file.kind == FileKind::OpenApi {
+                        openapi_changes(&o, &n)
+                    } else {
+                        schema_changes(&o, &n, "$")
+                    };
+                    out.extend(changes.into_iter().map(|c| finding(file, new, old, c, true)));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn parse_doc(path: &str, text: &str) -> Option<Value> {
+    if path.ends_with(".json") {
+        serde_json::from_str(text).ok()
+    } else {
+        serde_yaml::from_str(text).ok()
+    }
+}
+
+/// One change in a document: kind, direction, JSON path, and what happened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocChange {
+    pub kind: &'static str,
+    pub direction: Direction,
+    pub path: String,
+    pub message: String,
+}
+
+fn finding(file: &ChangedFile, new: &str, old: &str, c: DocChange, schema: bool) -> Finding {
+    let rule = if schema {
+        &JSON_SCHEMA_CHANGED
+    } else {
+        &JSON_SAMPLE_SHAPE_CHANGED
+    };
+    let key = c
+        .path
+        .rsplit(['.', '['])
+        .find(|k| !k.is_empty() && *k != "]")
+        .unwrap_or("")
+        .to_string();
+    let line = line_of_key(new, &key)
+        .or_else(|| line_of_key(old, &key).map(|_| 1))
+        .unwrap_or(1);
+    let mut f = rule
+        .finding(c.message)
+        .at(&file.path, Some(line))
+        .tags(&[c.kind])
+        .help(super::help_for(c.kind));
+    f.symbol = Some(format!("{}::{}", file.path, c.path));
+    f.evidence = Some(c.path);
+    weigh(
+        &mut f,
+        c.direction,
+        if schema { Severity::High } else { Severity::Medium },
+    );
+    f
+}
+
+fn line_of_key(text: &str, key: &str) -> Option<u32> {
+    if key.is_empty() {
+        return None;
+    }
+    let quoted = format!("\"{key}\"");
+    let yaml = format!("{key}:");
+    text.lines()
+        .position(|l| l.contains(&quoted) || l.trim_start().starts_with(&yaml))
+        .map(|i| i as u32 + 1)
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Paths (`$.a.b[]`) to the JSON types seen there, and the first leaf value at each.
+fn infer(
+    v: &Value,
+    path: &str,
+    types: &mut BTreeMap<String, BTreeSet<&'static str>>,
+    leaves: &mut BTreeMap<String, Value>,
+) {
+    types.entry(path.to_string()).or_default().insert(json_type(v));
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                infer(child, &format!("{path}.{k}"), types, leaves);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                infer(item, &format!("{path}[]"), types, leaves);
+            }
+        }
+        other => {
+            leaves.entry(path.to_string()).or_insert_with(|| other.clone());
+        }
+    }
+}
+
+fn parent_and_key(path: &str) -> (&str, &str) {
+    path.rsplit_once('.').unwrap_or(("", path))
+}
+
+/// Shape changes between two samples; a changed node subsumes its children.
+pub fn sample_changes(old: &Value, new: &Value) -> Vec<DocChange> {
+    let (mut ot, mut ol, mut nt, mut nl) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+    infer(old, "$", &mut ot, &mut ol);
+    infer(new, "$", &mut nt, &mut nl);
+    let mut out = Vec::new();
+    let mut reported: Vec<String> = Vec::new();
+    let covered = |p: &str, reported: &[String]| {
+        reported
+            .iter()
+            .any(|r| p.starts_with(&format!("{r}.")) || p.starts_with(&format!("{r}[]")))
+    };
+    let added: Vec<&String> = nt.keys().filter(|p| !ot.contains_key(*p)).collect();
+    let mut renames = Vec::new();
+    for (p, types) in &ot {
+        if covered(p, &reported) {
+            continue;
+        }
+        match nt.get(p) {
+            None => {
+                let (parent, key) = parent_and_key(p);
+                let value = ol.get(p);
+                // The same value under a new key of the same parent: a rename.
+                let renamed = added.iter().find(|a| {
+                    let (ap, _) = parent_and_key(a);
+                    ap == parent && value.is_some() && nl.get(a.as_str()) == value
+                });
+                // The same key and value under a new parent: moved.
+                let moved = added.iter().find(|a| {
+                    parent_and_key(a).1 == key
+                        && value.is_some()
+                        && nl.get(a.as_str()) == value
+                        && parent_and_key(a).0 != parent
+                });
+                if let Some(a) = renamed {
+                    renames.push((key.to_string(), parent_and_key(a).1.to_string(), p.clone()));
+                } else if let Some(a) = moved {
+                    out.push(DocChange {
+                        kind: "nesting-changed",
+                        direction: Direction::Both,
+                        path: p.clone(),
+                        message: format!("{p} moves to {a}"),
+                    });
+                } else {
+                    out.push(DocChange {
+                        kind: "field-removed",
+                        direction: Direction::OldReaders,
+                        path: p.clone(),
+                        message: format!("{p} is gone from the sample"),
+                    });
+                }
+                reported.push(p.clone());
+            }
+            Some(new_types) if new_types != types => {
+                let o: BTreeSet<&str> = types.iter().copied().filter(|t| *t != "null").collect();
+                let n: BTreeSet<&str> = new_types.iter().copied().filter(|t| *t != "null").collect();
+                let desc = |s: &BTreeSet<&str>| s.iter().copied().collect::<Vec<_>>().join("|");
+                let change = if o.is_empty() || n.is_empty() || n == o {
+                    // Filling a null is harmless; a value becoming null loosens optionality.
+                    (!types.contains("null") && new_types.contains("null"))
+                        .then_some(("optionality-loosened", Direction::OldReaders))
+                } else if o == BTreeSet::from(["integer"]) && n == BTreeSet::from(["number"]) {
+                    Some(("type-widened", Direction::OldReaders))
+                } else if o == BTreeSet::from(["number"]) && n == BTreeSet::from(["integer"]) {
+                    Some(("type-narrowed", Direction::ReadsOldData))
+                } else if o.contains("array") != n.contains("array") {
+                    Some(("cardinality-changed", Direction::Both))
+                } else {
+                    Some(("type-changed", Direction::Both))
+                };
+                if let Some((kind, direction)) = change {
+                    out.push(DocChange {
+                        kind,
+                        direction,
+                        path: p.clone(),
+                        message: format!("{p} changes from {} to {}", desc(&ot[p]), desc(new_types)),
+                    });
+                    reported.push(p.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    emit_renames(renames, &mut out);
+    out
+}
+
+/// Renames of keys; when every renamed key follows one case conversion, one finding says so.
+fn emit_renames(renames: Vec<(String, String, String)>, out: &mut Vec<DocChange>) {
+    if renames.is_empty() {
+        return;
+    }
+    let rules = [
+        "camelCase",
+        "PascalCase",
+        "snake_case",
+        "kebab-case",
+        "SCREAMING_SNAKE_CASE",
+        "lowercase",
+        "UPPERCASE",
+    ];
+    let to_snake = |k: &str| {
+        super::serde_model::convert_case(
+            k,
+            "snake_case",
+            k.chars().next().is_some_and(char::is_uppercase) || k.chars().any(char::is_uppercase),
+        )
+    };
+    let rule = rules.iter().find(|r| {
+        renames.len() > 1
+            && renames
+                .iter()
+                .all(|(o, n, _)| super::serde_model::convert_case(&to_snake(o).replace('-', "_"), r, false) == *n)
+    });
+    if let Some(r) = rule {
+        let list: Vec<String> = renames.iter().map(|(o, n, _)| format!("{o} → {n}")).collect();
+        out.push(DocChange {
+            kind: "rename-all-changed",
+            direction: Direction::Both,
+            path: "$".into(),
+            message: format!("every key is renamed to {r}: {}", list.join(", ")),
+        });
+    } else {
+        for (o, n, p) in renames {
+            out.push(DocChange {
+                kind: "field-renamed",
+                direction: Direction::Both,
+                path: p.clone(),
+                message: format!("{p} is renamed to `{n}` (was `{o}`, same value)"),
+            });
+        }
+    }
+}
+
+fn types_of(schema: &Value) -> BTreeSet<String> {
+    match schema.get("type") {
+        Some(Value::String(s)) => BTreeSet::from([s.clone()]),
+        Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        _ => BTreeSet::new(),
+    }
+}
+
+fn string_set(v: Option<&Value>) -> BTreeSet<String> {
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().map(|x| x.to_string()).collect())
+        .unwrap_or_default()
+}
+
+fn closed(schema: &Value) -> bool {
+    schema.get("additionalProperties") == Some(&Value::Bool(false))
+}
+
+/// Both directions of a schema change: a document valid under the old schema and invalid
+/// under the new one is `reads-old-data`; the reverse is `old-readers`.
+pub fn schema_changes(old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
+    let mut out = Vec::new();
+    let mut push = |kind: &'static str, reads: bool, olds: bool, message: String| {
+        let direction = match (reads, olds) {
+            (true, true) => Direction::Both,
+            (true, false) => Direction::ReadsOldData,
+            (false, true) => Direction::OldReaders,
+            _ => return,
+        };
+        out.push(DocChange {
+            kind,
+            direction,
+            path: path.to_string(),
+            message,
+        });
+    };
+    if old.get("$ref") != new.get("$ref") {
+        push(
+            "type-changed",
+            true,
+            true,
+            format!(
+                "{path} now refers to {} instead of {}",
+                new.get("$ref").unwrap_or(&Value::Null),
+                old.get("$ref").unwrap_or(&Value::Null)
+            ),
+        );
+        return out;
+    }
+    let (ot, nt) = (types_of(old), types_of(new));
+    if !ot.is_empty() && !nt.is_empty() && ot != nt {
+        let allows = |set: &BTreeSet<String>, t: &str| set.contains(t) || (t == "integer" && set.contains("number"));
+        let narrowed = ot.iter().any(|t| !allows(&nt, t));
+        let widened = nt.iter().any(|t| !allows(&ot, t));
+        let kind = match (narrowed, widened) {
+            (true, false) if ot.contains("null") && !nt.contains("null") => "optionality-tightened",
+            (false, true) if nt.contains("null") && !ot.contains("null") => "optionality-loosened",
+            (true, false) => "type-narrowed",
+            (false, true) => "type-widened",
+            _ if ot.contains("array") != nt.contains("array") => "cardinality-changed",
+            _ => "type-changed",
+        };
+        push(
+            kind,
+            narrowed,
+            widened,
+            format!(
+                "{path}: type {} → {}",
+                ot.iter().cloned().collect::<Vec<_>>().join("|"),
+                nt.iter().cloned().collect::<Vec<_>>().join("|")
+            ),
+        );
+    }
+    let (oe, ne) = (string_set(old.get("enum")), string_set(new.get("enum")));
+    if !oe.is_empty() || !ne.is_empty() {
+        let removed: Vec<_> = oe.difference(&ne).cloned().collect();
+        let added: Vec<_> = ne.difference(&oe).cloned().collect();
+        if !removed.is_empty() && !ne.is_empty() {
+            push(
+                "variant-removed",
+                true,
+                false,
+                format!("{path}: enum loses {}", removed.join(", ")),
+            );
+        }
+        if !added.is_empty() && !oe.is_empty() {
+            push(
+                "variant-added",
+                false,
+                true,
+                format!("{path}: enum gains {}", added.join(", ")),
+            );
+        }
+    }
+    let (or, nr) = (string_set(old.get("required")), string_set(new.get("required")));
+    for r in nr.difference(&or) {
+        push(
+            "field-added-required",
+            true,
+            false,
+            format!("{path}.{} becomes required", r.trim_matches('"')),
+        );
+    }
+    for r in or.difference(&nr) {
+        push(
+            "optionality-loosened",
+            false,
+            true,
+            format!("{path}.{} is no longer required", r.trim_matches('"')),
+        );
+    }
+    if !closed(old) && closed(new) {
+        push(
+            "deny-unknown-added",
+            true,
+            false,
+            format!("{path} now forbids additional properties"),
+        );
+    }
+    let empty = serde_json::Map::new();
+    let op = old.get("properties").and_then(Value::as_object).unwrap_or(&empty);
+    let np = new.get("properties").and_then(Value::as_object).unwrap_or(&empty);
+    for (k, ov) in op {
+        let at = format!("{path}.{k}");
+        match np.get(k) {
+            Some(nv) => out.extend(schema_changes(ov, nv, &at)),
+            None => {
+                let was_required = or.contains(&format!("\"{k}\""));
+                let (reads, olds) = (closed(new), was_required);
+                let d = match (reads, olds) {
+                    (true, true) => Some(Direction::Both),
+                    (true, false) => Some(Direction::ReadsOldData),
+                    (false, true) => Some(Direction::OldReaders),
+                    _ => None,
+                };
+                if let Some(direction) = d {
+                    out.push(DocChange {
+                        kind: "field-removed",
+                        direction,
+                        path: at.clone(),
+                        message: format!("{at} is removed from the schema"),
+                    });
+                }
+            }
+        }
+    }
+    for k in np.keys().filter(|k| !op.contains_key(*k)) {
+        if closed(old) {
+            out.push(DocChange {
+                kind: "field-added-required",
+                direction: Direction::OldReaders,
+                path: format!("{path}.{k}"),
+                message: format!("{path}.{k} is added, and the old schema forbids additional properties"),
+            });
+        }
+    }
+    if let (Some(oi), Some(ni)) = (old.get("items"), new.get("items")) {
+        out.extend(schema_changes(oi, ni, &format!("{path}[]")));
+    }
+    for key in ["oneOf", "anyOf"] {
+        let count = |v: &Value| v.get(key).and_then(Value::as_array).map_or(0, Vec::len);
+        if count(old) != count(new) {
+            let fewer = count(new) < count(old);
+            out.push(DocChange {
+                kind: if fewer { "variant-removed" } else { "variant-added" },
+                direction: if fewer {
+                    Direction::ReadsOldData
+                } else {
+                    Direction::OldReaders
+                },
+                path: path.to_string(),
+                message: format!(
+                    "{path}: {key} has {} alternatives instead of {}",
+                    count(new),
+                    count(old)
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// Every schema of an OpenAPI document: components, request and response bodies.
+fn openapi_schemas(doc: &Value) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    if let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) {
+        for (name, s) in schemas {
+            out.insert(format!("$.components.schemas.{name}"), s.clone());
+        }
+    }
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (route, ops) in paths {
+            for (method, op) in ops.as_object().into_iter().flatten() {
+                if let Some(content) = op.pointer("/requestBody/content").and_then(Value::as_object) {
+                    for (mime, c) in content {
+                        if let Some(s) = c.get("schema") {
+                            out.insert(format!("$.paths.{route}.{method}.request.{mime}"), s.clone());
+                        }
+                    }
+                }
+                for (status, resp) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
+                    for (mime, c) in resp.get("content").and_then(Value::as_object).into_iter().flatten() {
+                        if let Some(s) = c.get("schema") {
+                            out.insert(format!("$.paths.{route}.{method}.{status}.{mime}"), s.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn openapi_changes(old: &Value, new: &Value) -> Vec<DocChange> {
+    let (o, n) = (openapi_schemas(old), openapi_schemas(new));
+    let mut out = Vec::new();
+    for (path, os) in &o {
+        if let Some(ns) = n.get(path) {
+            out.extend(schema_changes(os, ns, path));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn kinds(v: &[DocChange]) -> Vec<(&str, Direction, &str)> {
+        v.iter().map(|c| (c.kind, c.direction, c.path.as_str())).collect()
+    }
+
+    #[test]
+    fn samples() {
+        let old = json!({"user": {"id": 7, "color": "blue", "score": 1.5, "tags": ["a"], "nick": "x", "city": "Oslo"}});
+        let new = json!({"user": {"id": "7", "theme": "blue", "score": 2, "tags": "a", "nick": null, "address": {"city": "Oslo"}}});
+        let got = sample_changes(&old, &new);
+        assert_eq!(
+            kinds(&got),
+            vec![
+                ("nesting-changed", Direction::Both, "$.user.city"),
+                ("type-changed", Direction::Both, "$.user.id"),
+                ("optionality-loosened", Direction::OldReaders, "$.user.nick"),
+                ("type-narrowed", Direction::ReadsOldData, "$.user.score"),
+                ("cardinality-changed", Direction::Both, "$.user.tags"),
+                ("field-renamed", Direction::Both, "$.user.color"),
+            ]
+        );
+    }
+
+    #[test]
+    fn harmless_sample_edits() {
+        assert!(sample_changes(
+            &json!({"a": 1, "b": [], "c": null}),
+            &json!({"b": [1, 2], "a": 5, "c": "x", "d": true})
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn case_conversion_of_every_key_is_one_finding() {
+        let got = sample_changes(
+            &json!({"user_id": 1, "first_name": "a"}),
+            &json!({"userId": 1, "firstName": "a"}),
+        );
+        assert_eq!(kinds(&got), vec![("rename-all-changed", Direction::Both, "$")]);
+    }
+
+    #[test]
+    fn schemas_in_both_directions() {
+        let old = json!({"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}, "status": {"type": "string", "enum": ["a", "b"]}, "n": {"type": "number"}}});
+        let new = json!({"type": "object", "required": ["id", "email"], "additionalProperties": false, "title": "changed", "properties": {"id": {"type": "integer"}, "email": {"type": "string"}, "status": {"type": "string", "enum": ["a", "c"]}, "n": {"type": "integer"}}});
+        let got = schema_changes(&old, &new, "$");
+        assert_eq!(
+            kinds(&got),
+            vec![
+                ("field-added-required", Direction::ReadsOldData, "$"),
+                ("deny-unknown-added", Direction::ReadsOldData, "$"),
+                ("type-narrowed", Direction::ReadsOldData, "$.n"),
+                ("variant-removed", Direction::ReadsOldData, "$.status"),
+                ("variant-added", Direction::OldReaders, "$.status"),
+            ]
+        );
+        let meta_only = json!({"type": "object", "description": "x", "properties": {"id": {"type": "integer", "description": "the id"}}});
+        assert!(schema_changes(
+            &json!({"type": "object", "properties": {"id": {"type": "integer"}}}),
+            &meta_only,
+            "$"
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn openapi_components_and_bodies() {
+        let old = json!({"components": {"schemas": {"User": {"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]}}}});
+        let new = json!({"components": {"schemas": {"User": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}}}});
+        let got = openapi_changes(&old, &new);
+        assert_eq!(
+            kinds(&got),
+            vec![("type-changed", Direction::Both, "$.components.schemas.User.id")]
+        );
+    }
+}

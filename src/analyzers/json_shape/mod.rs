@@ -1,0 +1,550 @@
+//! The `json-shape` analyzer: breaking changes to the JSON a change's code reads and writes —
+//! serde types (old blob against new blob of every changed `.rs` file), JSON fixtures and
+//! samples, JSON Schemas and OpenAPI specs — each with the direction it breaks, plus the
+//! compound finding when a migration reshapes the JSON column that a changed type is stored in.
+
+pub mod contract;
+pub mod documents;
+pub mod serde_diff;
+pub mod serde_model;
+
+use crate::classify::{FileKind, Language};
+use crate::code_rule;
+use crate::diff::{ChangeSet, FileStatus};
+use crate::finding::{Direction, Finding, Severity};
+use crate::rules::CodeRule;
+use serde_diff::{Change, Types};
+use serde_model::SerdeType;
+
+code_rule! {
+    /// ## What it does
+    /// Compares every type deriving `Serialize` or `Deserialize` in a changed Rust file with its
+    /// previous version, by wire name (after `rename`, `rename_all`, `alias`, `tag`, …), and
+    /// reports each change that breaks a reader, tagged with its kind (`field-removed`,
+    /// `field-renamed`, `field-added-required`, `type-changed`, `type-narrowed`, `type-widened`,
+    /// `cardinality-changed`, `optionality-tightened`, `optionality-loosened`, `nesting-changed`,
+    /// `enum-repr-changed`, `variant-added`, `variant-removed`, `variant-renamed`,
+    /// `untagged-order-changed`, `rename-all-changed`, `deny-unknown-added`,
+    /// `custom-codec-changed`, `transparent-changed`, `tuple-order-changed`) and its direction:
+    /// `reads-old-data` (new code cannot read stored data) or `old-readers` (the release you
+    /// would roll back to cannot read what new code writes). Only directions that the derives
+    /// make possible count; harmless changes (reordering, an optional field or alias added, a
+    /// Rust-only rename) are silent.
+    ///
+    /// ## Why is this risky?
+    /// Stored JSON outlives the code that wrote it: rows, caches and queues hold documents of
+    /// every past version, and the first one the new type cannot read is an incident.
+    ///
+    /// ## Example
+    /// ```rust
+    /// #[derive(Serialize, Deserialize)]
+    /// pub struct UserPrefs {
+    ///     pub theme: String, // was `color`: stored documents have no `theme`
+    /// }
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Keep reading the old shape (`#[serde(alias = "color")]`, `Option`, `default`), write the
+    /// old shape until every reader is upgraded, and check the new type against a sample of real
+    /// data with `riskgate shapes`.
+    pub static SERDE_SHAPE_CHANGED: "serde-shape-changed", "json-shape", High, [], needs_plan = true;
+}
+
+code_rule! {
+    /// ## What it does
+    /// Compares changed JSON fixtures and samples (`*.json` under fixtures, samples, examples,
+    /// testdata) with their previous version: paths removed, types changed (integers, floats
+    /// and null told apart), scalars turned into arrays, keys renamed (same value under a new
+    /// key), subtrees moved under a new parent. Paths added are optional, since a sample cannot
+    /// show that a key is required; key order and whitespace are ignored.
+    ///
+    /// ## Why is this risky?
+    /// Fixtures and samples record the JSON that real producers send; when they change shape,
+    /// the stored data and the other side of the contract usually did not.
+    ///
+    /// ## Example
+    /// ```json
+    /// {"user": {"id": 7, "color": "blue"}}   →   {"user": {"id": "7", "theme": "blue"}}
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Accept both shapes in the reader for a release, and migrate stored documents explicitly.
+    pub static JSON_SAMPLE_SHAPE_CHANGED: "json-sample-shape-changed", "json-shape", Medium, [], needs_plan = false;
+}
+
+code_rule! {
+    /// ## What it does
+    /// Compares changed JSON Schemas (`*.schema.json`, `schemas/`) and OpenAPI specs
+    /// (`components/schemas`) in both directions: a document valid under the old schema and
+    /// invalid under the new one breaks readers of old data (`reads-old-data`); the reverse
+    /// breaks old readers. It compares `required`, `properties`, `type`, `enum`, `items` and
+    /// `additionalProperties`, and ignores metadata (`description`, `title`, `examples`).
+    ///
+    /// ## Why is this risky?
+    /// The schema is the contract other teams and stored documents rely on.
+    ///
+    /// ## Example
+    /// ```json
+    /// "required": ["id"]   →   "required": ["id", "email"]
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Add new requirements as optional first; remove properties only after no producer
+    /// writes them.
+    pub static JSON_SCHEMA_CHANGED: "json-schema-changed", "json-shape", High, [], needs_plan = true;
+}
+
+code_rule! {
+    /// ## What it does
+    /// Fires when one change both reshapes a JSON column in a migration and breaks the serde type
+    /// stored in that column, matched through table, column, type and field names, or through a
+    /// `[[json_column]]` entry in `riskgate.toml` (`table`, `column`, `type`).
+    ///
+    /// ## Why is this risky?
+    /// This is the incident riskgate exists for: the migration rewrites stored documents while
+    /// the code that reads them changes at the same time, so edge cases in the data (old shapes,
+    /// nulls, odd types) hit both at once, and rolling back the code meets rewritten data.
+    ///
+    /// ## Example
+    /// ```sql
+    /// UPDATE users SET prefs = jsonb_set(prefs - 'color', '{theme}', prefs->'color');
+    /// ```
+    /// together with `UserPrefs.color` renamed to `theme` in `src/prefs.rs`.
+    ///
+    /// ## How to roll back
+    /// Split the change: make the type read both shapes first, migrate the data, then stop
+    /// writing the old shape; back up the column before the migration and check real rows with
+    /// `riskgate shapes`.
+    pub static JSON_COLUMN_CONTRACT_CHANGED: "json-column-contract-changed", "json-shape", Critical, ["json-reshape"], needs_plan = true;
+}
+
+pub const RULES: &[&CodeRule] = &[
+    &SERDE_SHAPE_CHANGED,
+    &JSON_SAMPLE_SHAPE_CHANGED,
+    &JSON_SCHEMA_CHANGED,
+    &JSON_COLUMN_CONTRACT_CHANGED,
+];
+
+struct Models {
+    old: Vec<SerdeType>,
+    new: Vec<SerdeType>,
+}
+
+impl Types for Models {
+    fn old_type(&self, name: &str) -> Option<&SerdeType> {
+        self.old.iter().find(|t| t.name == name)
+    }
+    fn new_type(&self, name: &str) -> Option<&SerdeType> {
+        self.new.iter().find(|t| t.name == name)
+    }
+}
+
+/// The direction of a change given which derives each version has; `None` when no reader can
+/// break.
+pub fn direction(change: &Change, old: &SerdeType, new: &SerdeType) -> Option<Direction> {
+    let reads_old = change.reads_old && new.de;
+    let old_readers = change.old_readers && old.de && new.ser;
+    match (reads_old, old_readers) {
+        (true, true) => Some(Direction::Both),
+        (true, false) => Some(Direction::ReadsOldData),
+        (false, true) => Some(Direction::OldReaders),
+        _ => None,
+    }
+}
+
+/// Severity and whether a plan is needed, by direction: new code failing on stored data is the
+/// incident; old readers failing is a rollback hazard.
+pub fn weigh(f: &mut Finding, dir: Direction, high: Severity) {
+    f.direction = Some(dir);
+    let (severity, plan) = match dir {
+        Direction::ReadsOldData | Direction::Both => (high, true),
+        Direction::OldReaders => (Severity::Medium, false),
+    };
+    f.severity = severity;
+    f.needs_plan = plan;
+}
+
+fn is_rust_source(kind: &FileKind) -> bool {
+    matches!(
+        kind,
+        FileKind::Source {
+            language: Language::Rust
+        }
+    )
+}
+
+fn mentions_serde(text: &str) -> bool {
+    text.contains("Serialize") || text.contains("Deserialize")
+}
+
+/// Serde types of the change's Rust files, old and new versions.
+pub fn models(change: &ChangeSet) -> (Vec<SerdeType>, Vec<SerdeType>) {
+    let (mut old, mut new) = (Vec::new(), Vec::new());
+    for file in change
+        .files
+        .iter()
+        .filter(|f| is_rust_source(&f.kind) && f.skipped.is_none())
+    {
+        let old_path = file.old_path.as_deref().unwrap_or(&file.path);
+        if file.status != FileStatus::Added {
+            if let Some(text) = file.old_text.get().filter(|t| mentions_serde(t)) {
+                old.extend(serde_model::read_types(old_path, text).unwrap_or_default());
+            }
+        }
+        if file.status != FileStatus::Deleted {
+            if let Some(text) = file.new_text.get().filter(|t| mentions_serde(t)) {
+                new.extend(serde_model::read_types(&file.path, text).unwrap_or_default());
+            }
+        }
+    }
+    (old, new)
+}
+
+fn serde_findings(change: &ChangeSet) -> Vec<Finding> {
+    let (old, new) = models(change);
+    if old.is_empty() || new.is_empty() {
+        return Vec::new();
+    }
+    let models = Models { old, new };
+    let mut out = Vec::new();
+    for n in &models.new {
+        // Same name, same file first; a type moved to another file of the change matches too.
+        let o = models
+            .old
+            .iter()
+            .find(|o| {
+                o.name == n.name
+                    && o.item_path == n.item_path
+                    && (o.file == n.file
+                        || change
+                            .files
+                            .iter()
+                            .any(|f| f.old_path.as_deref() == Some(o.file.as_str()) && f.path == n.file))
+            })
+            .or_else(|| {
+                let same: Vec<&SerdeType> = models.old.iter().filter(|o| o.name == n.name).collect();
+                (same.len() == 1).then(|| same[0])
+            });
+        let Some(o) = o else { continue };
+        for c in serde_diff::compare(o, n, &models) {
+            let Some(dir) = direction(&c, o, n) else { continue };
+            let mut f = SERDE_SHAPE_CHANGED
+                .finding(c.message.clone())
+                .at(&n.file, Some(c.line))
+                .help(help_for(c.kind))
+                .tags(&[c.kind]);
+            f.symbol = Some(format!("{}::{}", n.file, n.item_path));
+            f.evidence = Some(c.subject.clone());
+            weigh(&mut f, dir, Severity::High);
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// The safe pattern for each kind of change.
+pub fn help_for(kind: &str) -> &'static str {
+    match kind {
+        "field-removed" => "keep the field as Option for a release (skip_serializing), back up the column, remove it once no reader needs it",
+        "field-renamed" | "rename-all-changed" | "variant-renamed" => "read both names first (#[serde(alias = \"old\")]) while writing the old one, switch writers once every reader is upgraded",
+        "field-added-required" => "add it as Option or with #[serde(default)] until stored documents are backfilled",
+        "optionality-tightened" => "keep it optional (Option or default) until every stored document has a value",
+        "optionality-loosened" => "keep writing a value until the release you would roll back to accepts null",
+        "variant-added" => "ship readers that know the variant (or #[serde(other)]) one release before writers use it",
+        "variant-removed" => "keep the variant, or add #[serde(other)], until stored documents no longer use it",
+        "deny-unknown-added" => "drop deny_unknown_fields, or strip unknown keys from stored documents first",
+        "enum-repr-changed" | "transparent-changed" | "nesting-changed" | "tuple-order-changed" | "cardinality-changed" => {
+            "write a new field or type with the new layout, migrate stored documents, then retire the old one"
+        }
+        "untagged-order-changed" => "put the richest variant first and deny unknown fields on the subsets",
+        "custom-codec-changed" => "make the new codec accept what the old one wrote; test it on stored samples",
+        _ => "make the reader accept both shapes for a release, and check it against real stored data (riskgate shapes)",
+    }
+}
+
+pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
+    let mut out = serde_findings(change);
+    out.extend(documents::analyze(change));
+    out
+}
+
+#[cfg(test)]
+pub mod testing {
+    use super::*;
+    use crate::diff::ChangedFile;
+
+    /// (kind, direction, subject) for one Rust file changed from `old` to `new`.
+    pub fn serde_changes(old: &str, new: &str) -> Vec<(String, Direction, String)> {
+        let old_lines: Vec<&str> = old.lines().collect();
+        let new_lines: Vec<&str> = new.lines().collect();
+        let mut f = ChangedFile::from_lines("src/model.rs", FileStatus::Modified, &old_lines, &new_lines);
+        f.kind = FileKind::Source {
+            language: Language::Rust,
+        };
+        let change = ChangeSet {
+            files: vec![f],
+            ..Default::default()
+        };
+        serde_findings(&change)
+            .into_iter()
+            .map(|f| (f.tags[0].clone(), f.direction.unwrap(), f.evidence.unwrap()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::serde_changes;
+    use crate::finding::Direction::*;
+
+    const BASE: &str = "#[derive(Serialize, Deserialize)]\npub struct UserPrefs {\n    pub color: String,\n    pub newsletter: bool,\n    pub limit: i32,\n    pub nick: Option<String>,\n}\n";
+
+    fn with(from: &str, to: &str) -> Vec<(String, crate::finding::Direction, String)> {
+        serde_changes(BASE, &BASE.replace(from, to))
+    }
+
+    fn kinds(v: &[(String, crate::finding::Direction, String)]) -> Vec<(&str, crate::finding::Direction)> {
+        v.iter().map(|(k, d, _)| (k.as_str(), *d)).collect()
+    }
+
+    #[test]
+    fn harmless_changes_are_silent() {
+        assert!(
+            with(
+                "    pub newsletter: bool,\n    pub limit: i32,\n",
+                "    pub limit: i32,\n    pub newsletter: bool,\n"
+            )
+            .is_empty(),
+            "reorder"
+        );
+        assert!(
+            with(
+                "    pub nick: Option<String>,\n",
+                "    pub nick: Option<String>,\n    pub bio: Option<String>,\n"
+            )
+            .is_empty(),
+            "optional added"
+        );
+        assert!(
+            with(
+                "    pub color: String,",
+                "    #[serde(alias = \"colour\")]\n    pub color: String,"
+            )
+            .is_empty(),
+            "alias"
+        );
+        assert!(
+            with(
+                "    pub color: String,",
+                "    #[serde(rename = \"color\")]\n    pub colour: String,"
+            )
+            .is_empty(),
+            "Rust-only rename"
+        );
+        assert!(
+            with("    pub color: String,", "    /// The colour.\n    pub color: String,").is_empty(),
+            "comment"
+        );
+        assert!(
+            with(
+                "pub struct UserPrefs {",
+                "#[serde(rename_all = \"lowercase\")]\npub struct UserPrefs {"
+            )
+            .is_empty(),
+            "no-op rename_all"
+        );
+        assert!(
+            with("    pub color: String,", "    pub color: Box<String>,").is_empty(),
+            "wrapper"
+        );
+        assert!(
+            with(
+                "    pub color: String,",
+                "    #[serde(default)]\n    pub color: String,"
+            )
+            .is_empty(),
+            "default added"
+        );
+    }
+
+    #[test]
+    fn fields() {
+        assert_eq!(
+            kinds(&with("    pub color: String,", "    pub theme: String,")),
+            vec![("field-renamed", Both)]
+        );
+        assert_eq!(
+            kinds(&with(
+                "    pub color: String,",
+                "    #[serde(alias = \"color\")]\n    pub theme: String,"
+            )),
+            vec![("field-renamed", OldReaders)]
+        );
+        assert_eq!(
+            kinds(&with("    pub newsletter: bool,\n", "")),
+            vec![("field-removed", OldReaders)]
+        );
+        assert_eq!(
+            kinds(&with(
+                "    pub nick: Option<String>,\n",
+                "    pub nick: Option<String>,\n    pub tz: String,\n"
+            )),
+            vec![("field-added-required", ReadsOldData)]
+        );
+        assert_eq!(
+            kinds(&with("pub nick: Option<String>", "pub nick: String")),
+            vec![("optionality-tightened", ReadsOldData)]
+        );
+        assert_eq!(
+            kinds(&with("pub color: String", "pub color: Option<String>")),
+            vec![("optionality-loosened", OldReaders)]
+        );
+    }
+
+    #[test]
+    fn types() {
+        assert_eq!(
+            kinds(&with("pub limit: i32", "pub limit: i64")),
+            vec![("type-widened", OldReaders)]
+        );
+        assert_eq!(
+            kinds(&with("pub limit: i32", "pub limit: i16")),
+            vec![("type-narrowed", ReadsOldData)]
+        );
+        assert_eq!(
+            kinds(&with("pub limit: i32", "pub limit: f64")),
+            vec![("type-widened", OldReaders)]
+        );
+        assert_eq!(
+            kinds(&with("pub limit: i32", "pub limit: String")),
+            vec![("type-changed", Both)]
+        );
+        assert_eq!(
+            kinds(&with("pub color: String", "pub color: Vec<String>")),
+            vec![("cardinality-changed", Both)]
+        );
+        assert_eq!(
+            kinds(&with("pub color: String", "pub color: &'a str")),
+            vec![("type-narrowed", ReadsOldData)]
+        );
+    }
+
+    #[test]
+    fn container_attributes() {
+        assert_eq!(
+            kinds(&with(
+                "pub struct UserPrefs {",
+                "#[serde(deny_unknown_fields)]\npub struct UserPrefs {"
+            )),
+            vec![("deny-unknown-added", ReadsOldData)]
+        );
+        let renamed = with(
+            "pub struct UserPrefs {",
+            "#[serde(rename_all = \"camelCase\")]\npub struct UserPrefs {\n    pub dark_mode: bool,",
+        );
+        assert!(
+            renamed.iter().any(|(k, _, _)| k == "field-added-required"),
+            "{renamed:?}"
+        );
+        let base = "#[derive(Serialize, Deserialize)]\npub struct A {\n    pub dark_mode: bool,\n}\n";
+        let got = serde_changes(
+            base,
+            &base.replace("pub struct A {", "#[serde(rename_all = \"camelCase\")]\npub struct A {"),
+        );
+        assert_eq!(kinds(&got), vec![("rename-all-changed", Both)]);
+        let got = serde_changes(
+            base,
+            &base.replace("pub struct A {", "#[serde(transparent)]\npub struct A {"),
+        );
+        assert_eq!(kinds(&got), vec![("transparent-changed", Both)]);
+        let got = serde_changes(
+            base,
+            &base.replace(
+                "    pub dark_mode: bool,",
+                "    #[serde(with = \"flag\")]\n    pub dark_mode: bool,",
+            ),
+        );
+        assert_eq!(kinds(&got), vec![("custom-codec-changed", Both)]);
+        let got = serde_changes(
+            base,
+            &base.replace(
+                "    pub dark_mode: bool,",
+                "    #[serde(flatten)]\n    pub dark_mode: Extra,",
+            ),
+        );
+        assert_eq!(kinds(&got)[0].0, "nesting-changed");
+    }
+
+    #[test]
+    fn only_directions_the_derives_allow() {
+        let ser_only = BASE.replace("Serialize, Deserialize", "Serialize");
+        let got = serde_changes(
+            &ser_only,
+            &ser_only.replace(
+                "    pub nick: Option<String>,\n",
+                "    pub nick: Option<String>,\n    pub tz: String,\n",
+            ),
+        );
+        assert!(
+            got.is_empty(),
+            "a Serialize-only type cannot fail to read old data: {got:?}"
+        );
+    }
+
+    #[test]
+    fn enums() {
+        let e = "#[derive(Serialize, Deserialize)]\n#[serde(rename_all = \"snake_case\")]\npub enum Status {\n    Active,\n    AwaitingPayment,\n}\n";
+        assert_eq!(
+            kinds(&serde_changes(
+                e,
+                &e.replace("    AwaitingPayment,\n", "    AwaitingPayment,\n    Refunded,\n")
+            )),
+            vec![("variant-added", OldReaders)]
+        );
+        assert_eq!(
+            kinds(&serde_changes(e, &e.replace("    AwaitingPayment,\n", ""))),
+            vec![("variant-removed", ReadsOldData)]
+        );
+        assert_eq!(
+            kinds(&serde_changes(
+                e,
+                &e.replace(
+                    "    AwaitingPayment,",
+                    "    #[serde(rename = \"awaiting\")]\n    AwaitingPayment,"
+                )
+            )),
+            vec![("variant-renamed", Both)]
+        );
+        assert_eq!(
+            kinds(&serde_changes(
+                e,
+                &e.replace(
+                    "#[serde(rename_all = \"snake_case\")]",
+                    "#[serde(rename_all = \"snake_case\", tag = \"t\")]"
+                )
+            )),
+            vec![("enum-repr-changed", Both)]
+        );
+        let u = "#[derive(Serialize, Deserialize)]\n#[serde(untagged)]\npub enum V {\n    Rich { a: i32, b: i32 },\n    Poor { a: i32 },\n}\n";
+        let swapped = "#[derive(Serialize, Deserialize)]\n#[serde(untagged)]\npub enum V {\n    Poor { a: i32 },\n    Rich { a: i32, b: i32 },\n}\n";
+        assert_eq!(
+            kinds(&serde_changes(u, swapped)),
+            vec![("untagged-order-changed", ReadsOldData)]
+        );
+        let t = "#[derive(Serialize, Deserialize)]\npub struct P(pub String, pub i32);\n";
+        assert_eq!(
+            kinds(&serde_changes(
+                t,
+                &t.replace("(pub String, pub i32)", "(pub i32, pub String)")
+            )),
+            vec![("tuple-order-changed", Both)]
+        );
+    }
+
+    #[test]
+    fn string_to_enum_narrows() {
+        let old = "#[derive(Serialize, Deserialize)]\npub struct O { pub status: String }\n";
+        let new = "#[derive(Serialize, Deserialize)]\npub enum Status { Active }\n#[derive(Serialize, Deserialize)]\npub struct O { pub status: Status }\n";
+        assert_eq!(kinds(&serde_changes(old, new)), vec![("type-narrowed", ReadsOldData)]);
+    }
+}

@@ -1,0 +1,589 @@
+//! A wire-level model of serde types, read with syn from one version of a Rust file: what keys
+//! each type writes and reads, which are required, and what JSON type each holds.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Attribute, Fields, GenericArgument, Item, LitStr, PathArguments, Type};
+
+/// The JSON a Rust type reads and writes, as far as a diff needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shape {
+    Option(Box<Shape>),
+    Seq(Box<Shape>),
+    Map(Box<Shape>),
+    Int {
+        signed: bool,
+        bits: u16,
+    },
+    Float,
+    Bool,
+    String,
+    /// `&str`: fails on strings with escapes.
+    BorrowedStr,
+    /// `serde_json::Value` and the like: anything.
+    Any,
+    Unit,
+    Tuple(Vec<Shape>),
+    /// Another type, by its Rust name (resolved against the other models when compared).
+    Named(String),
+}
+
+impl Shape {
+    pub fn describe(&self) -> String {
+        match self {
+            Shape::Option(s) => format!("Option<{}>", s.describe()),
+            Shape::Seq(s) => format!("array of {}", s.describe()),
+            Shape::Map(s) => format!("map of {}", s.describe()),
+            Shape::Int { signed: true, bits } => format!("i{bits}"),
+            Shape::Int { signed: false, bits } => format!("u{bits}"),
+            Shape::Float => "float".into(),
+            Shape::Bool => "bool".into(),
+            Shape::String => "string".into(),
+            Shape::BorrowedStr => "&str".into(),
+            Shape::Any => "any JSON".into(),
+            Shape::Unit => "unit".into(),
+            Shape::Tuple(v) => format!("({})", v.iter().map(Shape::describe).collect::<Vec<_>>().join(", ")),
+            Shape::Named(n) => n.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Container {
+    pub rename_ser: Option<String>,
+    pub rename_de: Option<String>,
+    pub rename_all_ser: Option<String>,
+    pub rename_all_de: Option<String>,
+    pub rename_all_fields: Option<String>,
+    pub tag: Option<String>,
+    pub content: Option<String>,
+    pub untagged: bool,
+    pub transparent: bool,
+    pub deny_unknown_fields: bool,
+    pub default: bool,
+    /// `from`, `into`, `try_from`: the wire shape is another type's.
+    pub proxy: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub rust: String,
+    pub wire_ser: String,
+    pub wire_de: String,
+    pub aliases: Vec<String>,
+    pub shape: Shape,
+    pub default: bool,
+    pub skip_ser: bool,
+    pub skip_de: bool,
+    pub skip_ser_if: bool,
+    pub flatten: bool,
+    /// `with`, `serialize_with`, `deserialize_with`, as written.
+    pub codec: Option<String>,
+    pub line: u32,
+}
+
+impl Field {
+    /// Must a reader find this key?
+    pub fn required_on_read(&self, container_default: bool) -> bool {
+        if self.skip_de || self.default || container_default || self.flatten {
+            return false;
+        }
+        // A missing `Option` is `None`, except with a custom deserializer.
+        !matches!(self.shape, Shape::Option(_)) || self.codec.is_some()
+    }
+
+    /// May a writer leave the key out or write null?
+    pub fn may_be_absent_on_write(&self) -> bool {
+        self.skip_ser || self.skip_ser_if || matches!(self.shape, Shape::Option(_))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    Named(Vec<Field>),
+    Tuple(Vec<Field>),
+    Unit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    pub rust: String,
+    pub wire_ser: String,
+    pub wire_de: String,
+    pub aliases: Vec<String>,
+    pub body: Body,
+    pub other: bool,
+    pub skip: bool,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    Struct(Body),
+    Enum(Vec<Variant>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SerdeType {
+    pub name: String,
+    /// `module::Name` inside the file, for the finding's symbol.
+    pub item_path: String,
+    pub file: String,
+    pub line: u32,
+    pub ser: bool,
+    pub de: bool,
+    pub container: Container,
+    pub kind: Kind,
+}
+
+fn line_of(span: Span) -> u32 {
+    span.start().line as u32
+}
+
+/// serde's case conversions for fields (from snake_case) and variants (from PascalCase).
+pub fn convert_case(name: &str, rule: &str, is_variant: bool) -> String {
+    let words: Vec<String> = if is_variant {
+        let mut words = Vec::new();
+        let mut cur = String::new();
+        for c in name.chars() {
+            if c.is_uppercase() && !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            cur.push(c);
+        }
+        if !cur.is_empty() {
+            words.push(cur);
+        }
+        words.into_iter().map(|w| w.to_lowercase()).collect()
+    } else {
+        name.split('_').map(str::to_string).collect()
+    };
+    let cap = |w: &str| {
+        let mut c = w.chars();
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
+    };
+    match rule {
+        "lowercase" => {
+            if is_variant {
+                name.to_lowercase()
+            } else {
+                name.to_string()
+            }
+        }
+        "UPPERCASE" => name.to_uppercase(),
+        "PascalCase" => {
+            if is_variant {
+                name.to_string()
+            } else {
+                words.iter().map(|w| cap(w)).collect()
+            }
+        }
+        "camelCase" => {
+            let pascal: String = if is_variant {
+                name.to_string()
+            } else {
+                words.iter().map(|w| cap(w)).collect()
+            };
+            let mut c = pascal.chars();
+            c.next()
+                .map(|f| f.to_lowercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        }
+        "snake_case" => {
+            if is_variant {
+                words.join("_")
+            } else {
+                name.to_string()
+            }
+        }
+        "SCREAMING_SNAKE_CASE" => words.join("_").to_uppercase(),
+        "kebab-case" => words.join("-"),
+        "SCREAMING-KEBAB-CASE" => words.join("-").to_uppercase(),
+        _ => name.to_string(),
+    }
+}
+
+fn unraw(ident: &syn::Ident) -> String {
+    let s = ident.to_string();
+    s.strip_prefix("r#").map(str::to_string).unwrap_or(s)
+}
+
+/// Reads `#[serde(...)]` key-values and flags on one item.
+#[derive(Debug, Default)]
+struct SerdeAttrs {
+    pairs: Vec<(String, String)>,
+    flags: Vec<String>,
+    /// `rename(serialize = …, deserialize = …)` and `rename_all(…)`.
+    split: Vec<(String, String, String)>,
+}
+
+impl SerdeAttrs {
+    fn read(attrs: &[Attribute]) -> SerdeAttrs {
+        let mut out = SerdeAttrs::default();
+        for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+            let _ = attr.parse_nested_meta(|meta| {
+                let key = meta.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+                if meta.input.peek(syn::Token![=]) {
+                    let value = meta.value()?;
+                    let text = match value.parse::<LitStr>() {
+                        Ok(s) => s.value(),
+                        Err(_) => {
+                            let _ = value.parse::<syn::Expr>();
+                            String::new()
+                        }
+                    };
+                    out.pairs.push((key, text));
+                } else if meta.input.peek(syn::token::Paren) {
+                    let outer = key.clone();
+                    meta.parse_nested_meta(|inner| {
+                        let which = inner.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+                        if inner.input.peek(syn::Token![=]) {
+                            let v = inner.value()?;
+                            let text = v.parse::<LitStr>().map(|s| s.value()).unwrap_or_default();
+                            out.split.push((outer.clone(), which, text));
+                        }
+                        Ok(())
+                    })?;
+                } else {
+                    out.flags.push(key);
+                }
+                Ok(())
+            });
+        }
+        out
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    fn all(&self, key: &str) -> Vec<String> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    fn has(&self, flag: &str) -> bool {
+        self.flags.iter().any(|f| f == flag) || self.pairs.iter().any(|(k, _)| k == flag)
+    }
+
+    /// (serialize, deserialize) for `rename`/`rename_all`, plain or split.
+    fn directional(&self, key: &str) -> (Option<String>, Option<String>) {
+        let plain = self.get(key).map(str::to_string);
+        let part = |which: &str| {
+            self.split
+                .iter()
+                .find(|(k, w, _)| k == key && w == which)
+                .map(|(_, _, v)| v.clone())
+        };
+        (part("serialize").or(plain.clone()), part("deserialize").or(plain))
+    }
+}
+
+fn derives(attrs: &[Attribute]) -> (bool, bool) {
+    let (mut ser, mut de) = (false, false);
+    for attr in attrs.iter().filter(|a| a.path().is_ident("derive")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            match meta.path.segments.last().map(|s| s.ident.to_string()).as_deref() {
+                Some("Serialize") => ser = true,
+                Some("Deserialize") => de = true,
+                _ => {}
+            }
+            Ok(())
+        });
+    }
+    (ser, de)
+}
+
+/// The shape of a Rust type as serde_json sees it.
+pub fn shape_of(ty: &Type) -> Shape {
+    match ty {
+        Type::Reference(r) => match &*r.elem {
+            Type::Path(p) if p.path.is_ident("str") => Shape::BorrowedStr,
+            Type::Slice(s) => Shape::Seq(Box::new(shape_of(&s.elem))),
+            other => shape_of(other),
+        },
+        Type::Slice(s) => Shape::Seq(Box::new(shape_of(&s.elem))),
+        Type::Array(a) => Shape::Seq(Box::new(shape_of(&a.elem))),
+        Type::Tuple(t) if t.elems.is_empty() => Shape::Unit,
+        Type::Tuple(t) => Shape::Tuple(t.elems.iter().map(shape_of).collect()),
+        Type::Paren(p) => shape_of(&p.elem),
+        Type::Group(g) => shape_of(&g.elem),
+        Type::Path(p) => {
+            let Some(last) = p.path.segments.last() else {
+                return Shape::Any;
+            };
+            let args: Vec<&Type> = match &last.arguments {
+                PathArguments::AngleBracketed(a) => a
+                    .args
+                    .iter()
+                    .filter_map(|g| match g {
+                        GenericArgument::Type(t) => Some(t),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let first = || args.first().map_or(Shape::Any, |t| shape_of(t));
+            let name = last.ident.to_string();
+            match name.as_str() {
+                "Option" => Shape::Option(Box::new(first())),
+                "Vec" | "VecDeque" | "HashSet" | "BTreeSet" | "IndexSet" | "LinkedList" | "SmallVec" => {
+                    Shape::Seq(Box::new(first()))
+                }
+                "HashMap" | "BTreeMap" | "IndexMap" => {
+                    Shape::Map(Box::new(args.get(1).map_or(Shape::Any, |t| shape_of(t))))
+                }
+                "Box" | "Arc" | "Rc" | "Cell" | "RefCell" | "Mutex" | "RwLock" => first(),
+                "Cow" => match args.first() {
+                    Some(Type::Path(p)) if p.path.is_ident("str") => Shape::String,
+                    Some(t) => shape_of(t),
+                    None => Shape::Any,
+                },
+                "String" | "char" | "PathBuf" | "Uuid" | "NaiveDate" | "NaiveDateTime" | "DateTime" | "Url" => {
+                    Shape::String
+                }
+                "bool" => Shape::Bool,
+                "f32" | "f64" | "Decimal" => Shape::Float,
+                "Value" | "RawValue" => Shape::Any,
+                "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => {
+                    let signed = name.starts_with('i');
+                    let bits = name[1..].parse().unwrap_or(64);
+                    Shape::Int { signed, bits }
+                }
+                _ => Shape::Named(name),
+            }
+        }
+        _ => Shape::Any,
+    }
+}
+
+fn fields_of(fields: &Fields, rename_all: (Option<&str>, Option<&str>)) -> Body {
+    let read = |i: usize, f: &syn::Field| -> Field {
+        let attrs = SerdeAttrs::read(&f.attrs);
+        let rust = f.ident.as_ref().map_or(i.to_string(), unraw);
+        let (r_ser, r_de) = attrs.directional("rename");
+        let conv = |rule: Option<&str>| rule.map_or(rust.clone(), |r| convert_case(&rust, r, false));
+        let codec = attrs
+            .get("with")
+            .or(attrs.get("deserialize_with"))
+            .or(attrs.get("serialize_with"))
+            .map(str::to_string);
+        Field {
+            wire_ser: r_ser.unwrap_or_else(|| conv(rename_all.0)),
+            wire_de: r_de.unwrap_or_else(|| conv(rename_all.1)),
+            aliases: attrs.all("alias"),
+            shape: shape_of(&f.ty),
+            default: attrs.has("default"),
+            skip_ser: attrs.has("skip") || attrs.has("skip_serializing"),
+            skip_de: attrs.has("skip") || attrs.has("skip_deserializing"),
+            skip_ser_if: attrs.has("skip_serializing_if"),
+            flatten: attrs.has("flatten"),
+            codec,
+            line: line_of(f.span()),
+            rust,
+        }
+    };
+    match fields {
+        Fields::Named(n) => Body::Named(n.named.iter().enumerate().map(|(i, f)| read(i, f)).collect()),
+        Fields::Unnamed(u) => Body::Tuple(u.unnamed.iter().enumerate().map(|(i, f)| read(i, f)).collect()),
+        Fields::Unit => Body::Unit,
+    }
+}
+
+fn container_of(attrs: &SerdeAttrs) -> Container {
+    let (rename_ser, rename_de) = attrs.directional("rename");
+    let (rename_all_ser, rename_all_de) = attrs.directional("rename_all");
+    Container {
+        rename_ser,
+        rename_de,
+        rename_all_ser,
+        rename_all_de,
+        rename_all_fields: attrs.get("rename_all_fields").map(str::to_string),
+        tag: attrs.get("tag").map(str::to_string),
+        content: attrs.get("content").map(str::to_string),
+        untagged: attrs.has("untagged"),
+        transparent: attrs.has("transparent"),
+        deny_unknown_fields: attrs.has("deny_unknown_fields"),
+        default: attrs.has("default"),
+        proxy: attrs
+            .get("from")
+            .or(attrs.get("try_from"))
+            .or(attrs.get("into"))
+            .map(str::to_string),
+    }
+}
+
+/// Every type in the file that derives `Serialize` or `Deserialize`. A file that does not
+/// parse yields `Err` with the parser's message.
+pub fn read_types(file: &str, source: &str) -> Result<Vec<SerdeType>, String> {
+    let ast = syn::parse_file(source).map_err(|e| format!("{file}:{}: {e}", e.span().start().line))?;
+    let mut out = Vec::new();
+    walk(&ast.items, file, "", &mut out);
+    Ok(out)
+}
+
+fn walk(items: &[Item], file: &str, prefix: &str, out: &mut Vec<SerdeType>) {
+    for item in items {
+        match item {
+            Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    if !m.attrs.iter().any(|a| a.path().is_ident("cfg")) {
+                        walk(inner, file, &format!("{prefix}{}::", m.ident), out);
+                    }
+                }
+            }
+            Item::Struct(s) => {
+                let (ser, de) = derives(&s.attrs);
+                if ser || de {
+                    let attrs = SerdeAttrs::read(&s.attrs);
+                    let container = container_of(&attrs);
+                    let body = fields_of(
+                        &s.fields,
+                        (container.rename_all_ser.as_deref(), container.rename_all_de.as_deref()),
+                    );
+                    out.push(SerdeType {
+                        name: s.ident.to_string(),
+                        item_path: format!("{prefix}{}", s.ident),
+                        file: file.to_string(),
+                        line: line_of(s.ident.span()),
+                        ser,
+                        de,
+                        container,
+                        kind: Kind::Struct(body),
+                    });
+                }
+            }
+            Item::Enum(e) => {
+                let (ser, de) = derives(&e.attrs);
+                if ser || de {
+                    let attrs = SerdeAttrs::read(&e.attrs);
+                    let container = container_of(&attrs);
+                    let variants = e
+                        .variants
+                        .iter()
+                        .map(|v| {
+                            let va = SerdeAttrs::read(&v.attrs);
+                            let rust = unraw(&v.ident);
+                            let (r_ser, r_de) = va.directional("rename");
+                            let conv =
+                                |rule: Option<&String>| rule.map_or(rust.clone(), |r| convert_case(&rust, r, true));
+                            let fields_rule = va.directional("rename_all");
+                            let fr = container.rename_all_fields.as_deref();
+                            Variant {
+                                wire_ser: r_ser.unwrap_or_else(|| conv(container.rename_all_ser.as_ref())),
+                                wire_de: r_de.unwrap_or_else(|| conv(container.rename_all_de.as_ref())),
+                                aliases: va.all("alias"),
+                                body: fields_of(
+                                    &v.fields,
+                                    (fields_rule.0.as_deref().or(fr), fields_rule.1.as_deref().or(fr)),
+                                ),
+                                other: va.has("other"),
+                                skip: va.has("skip") || va.has("skip_deserializing"),
+                                line: line_of(v.ident.span()),
+                                rust,
+                            }
+                        })
+                        .collect();
+                    out.push(SerdeType {
+                        name: e.ident.to_string(),
+                        item_path: format!("{prefix}{}", e.ident),
+                        file: file.to_string(),
+                        line: line_of(e.ident.span()),
+                        ser,
+                        de,
+                        container,
+                        kind: Kind::Enum(variants),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_conversions_follow_serde() {
+        assert_eq!(convert_case("user_id", "camelCase", false), "userId");
+        assert_eq!(convert_case("user_id", "PascalCase", false), "UserId");
+        assert_eq!(convert_case("user_id", "SCREAMING-KEBAB-CASE", false), "USER-ID");
+        assert_eq!(convert_case("name", "camelCase", false), "name");
+        assert_eq!(convert_case("AwaitingPayment", "snake_case", true), "awaiting_payment");
+        assert_eq!(convert_case("AwaitingPayment", "camelCase", true), "awaitingPayment");
+        assert_eq!(convert_case("AwaitingPayment", "kebab-case", true), "awaiting-payment");
+        assert_eq!(convert_case("Active", "lowercase", true), "active");
+    }
+
+    #[test]
+    fn reads_fields_attributes_and_shapes() {
+        let src = r#"
+            use serde::{Deserialize, Serialize};
+            #[derive(Debug, Serialize, serde::Deserialize)]
+            #[serde(rename_all = "camelCase", deny_unknown_fields)]
+            pub struct UserPrefs {
+                pub user_id: u64,
+                #[serde(rename = "tz", alias = "timezone")]
+                pub time_zone: Option<String>,
+                #[serde(default, skip_serializing_if = "Vec::is_empty")]
+                pub tags: Vec<Box<str>>,
+                pub r#type: Cow<'static, str>,
+                #[serde(with = "ts")]
+                pub at: Option<i64>,
+            }
+            struct NotSerde { x: u8 }
+        "#;
+        let types = read_types("src/model.rs", src).unwrap();
+        assert_eq!(types.len(), 1);
+        let t = &types[0];
+        assert!(t.ser && t.de && t.container.deny_unknown_fields);
+        let Kind::Struct(Body::Named(f)) = &t.kind else {
+            panic!()
+        };
+        assert_eq!(
+            (f[0].wire_de.as_str(), &f[0].shape),
+            (
+                "userId",
+                &Shape::Int {
+                    signed: false,
+                    bits: 64
+                }
+            )
+        );
+        assert_eq!(
+            (f[1].wire_ser.as_str(), f[1].aliases.clone()),
+            ("tz", vec!["timezone".to_string()])
+        );
+        assert!(!f[1].required_on_read(false));
+        assert!(!f[2].required_on_read(false) && f[2].skip_ser_if);
+        assert_eq!((f[3].wire_ser.as_str(), &f[3].shape), ("type", &Shape::String));
+        assert!(
+            f[4].required_on_read(false),
+            "an Option with a custom codec is required"
+        );
+    }
+
+    #[test]
+    fn enums_with_representation_and_variant_names() {
+        let src = r#"
+            #[derive(Serialize, Deserialize)]
+            #[serde(tag = "kind", rename_all = "snake_case")]
+            enum Status { Active, AwaitingPayment { since: String }, #[serde(other)] Unknown }
+        "#;
+        let t = &read_types("a.rs", src).unwrap()[0];
+        assert_eq!(t.container.tag.as_deref(), Some("kind"));
+        let Kind::Enum(v) = &t.kind else { panic!() };
+        assert_eq!(
+            v.iter().map(|v| v.wire_de.as_str()).collect::<Vec<_>>(),
+            vec!["active", "awaiting_payment", "unknown"]
+        );
+        assert!(v[2].other);
+    }
+}
