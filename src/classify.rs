@@ -349,7 +349,18 @@ impl Classifier {
         for file in &mut change.files {
             file.kind = self.kind_of(file, &generated_attrs);
         }
+        for file in &mut change.tree {
+            file.kind = self.kind_of_path(&file.path, &generated_attrs);
+        }
         change
+    }
+
+    /// The kind from the path alone (no content markers), for files of the tree.
+    pub fn kind_of_path(&self, path: &str, generated_attrs: &GlobSet) -> FileKind {
+        let probe = ChangedFile::from_lines(path, crate::diff::FileStatus::Modified, &[], &[]);
+        let mut probe = probe;
+        probe.skipped = Some(crate::diff::SkipReason::Binary);
+        self.kind_of(&probe, generated_attrs)
     }
 
     fn kind_of(&self, file: &ChangedFile, generated_attrs: &GlobSet) -> FileKind {

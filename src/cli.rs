@@ -3,7 +3,7 @@
 
 use crate::config::{Config, Threshold};
 use crate::diff::git::Repo;
-use crate::pipeline::{self, ExternalPlans, Outcome, RangeSpec, RuleSet};
+use crate::pipeline::{self, Extras, Outcome, RangeSpec, RuleSet};
 use crate::report::{self, Format, RenderContext};
 use crate::score::Level;
 use anyhow::{anyhow, bail, Context, Result};
@@ -163,6 +163,9 @@ pub struct AnalysisArgs {
     /// A GitHub event payload: the range and PR body come from it.
     #[arg(long, value_name = "FILE")]
     pub github_event: Option<PathBuf>,
+    /// A coverage report (lcov, Cobertura XML or llvm-cov JSON); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub coverage: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Write the report here instead of stdout.
@@ -310,9 +313,11 @@ fn report_for(
         }
         None => event.pr_body.clone(),
     };
-    let plans = ExternalPlans {
+    let coverage = pipeline::load_coverage(&config, &repo.root(), &args.coverage)?;
+    let plans = Extras {
         plan_file: args.plan.clone(),
         pr_body,
+        coverage,
     };
     match pipeline::run(&repo, &config, &rules, &range, &plans)? {
         Outcome::Nothing(msg) => {
@@ -524,7 +529,7 @@ fn audit_per_commit(cli: &Cli, args: &AnalysisArgs, branch: Option<&str>) -> Res
             },
             None => RangeSpec::FromRoot { head: sha.clone() },
         };
-        if let Outcome::Report(r) = pipeline::run(&repo, &config, &rules, &range, &ExternalPlans::default())? {
+        if let Outcome::Report(r) = pipeline::run(&repo, &config, &rules, &range, &Extras::default())? {
             let top_rule = r.score.contributions.iter().find_map(|c| c.rule.clone());
             let summary = r.commits.last().map(|c| c.summary.clone()).unwrap_or_default();
             rows.push(CommitScore {

@@ -4,7 +4,7 @@ use crate::config::Config;
 use crate::diff::git::Repo;
 use crate::finding::Severity;
 use crate::gate::Verdict;
-use crate::pipeline::{self, ExternalPlans, Outcome, RangeSpec, RuleSet};
+use crate::pipeline::{self, Extras, Outcome, RangeSpec, RuleSet};
 use anyhow::{Context, Result};
 use std::fmt::Write;
 
@@ -125,7 +125,7 @@ pub fn pre_push(
                 continue;
             }
         };
-        let report = match pipeline::run(repo, config, rules, &range, &ExternalPlans::default())? {
+        let report = match pipeline::run(repo, config, rules, &range, &Extras::default())? {
             Outcome::Nothing(msg) => {
                 if !quiet {
                     let _ = writeln!(out, "riskgate: {name}: {msg}");

@@ -9,6 +9,7 @@ pub mod analyzers;
 pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod coverage;
 pub mod demo;
 pub mod diff;
 pub mod event;

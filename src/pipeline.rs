@@ -29,11 +29,12 @@ pub enum RangeSpec {
     Staged,
 }
 
-/// Plans handed in from outside the repository's range.
+/// What comes from outside the repository's range: plans and coverage reports.
 #[derive(Debug, Clone, Default)]
-pub struct ExternalPlans {
+pub struct Extras {
     pub plan_file: Option<PathBuf>,
     pub pr_body: Option<String>,
+    pub coverage: Option<crate::coverage::Coverage>,
 }
 
 /// The rules in force for a run: built-in packs, the repository's packs, and code rules.
@@ -155,7 +156,7 @@ pub fn read_change(repo: &Repo, config: &Config, range: &RangeSpec) -> Result<Lo
 }
 
 /// Runs the whole pipeline over a range.
-pub fn run(repo: &Repo, config: &Config, rules: &RuleSet, range: &RangeSpec, plans: &ExternalPlans) -> Result<Outcome> {
+pub fn run(repo: &Repo, config: &Config, rules: &RuleSet, range: &RangeSpec, plans: &Extras) -> Result<Outcome> {
     let change = match read_change(repo, config, range)? {
         Loaded::Empty(msg) => return Ok(Outcome::Nothing(msg)),
         Loaded::Change(c) => c,
@@ -166,13 +167,25 @@ pub fn run(repo: &Repo, config: &Config, rules: &RuleSet, range: &RangeSpec, pla
         config,
         rules,
         plan.as_ref(),
+        plans.coverage.as_ref(),
     )?)))
 }
 
 /// The stages after `diff`, over an already-read change: pure, no repository needed.
-pub fn analyze(change: ChangeSet, config: &Config, rules: &RuleSet, plan: Option<&PlanInput>) -> Result<Report> {
+pub fn analyze(
+    change: ChangeSet,
+    config: &Config,
+    rules: &RuleSet,
+    plan: Option<&PlanInput>,
+    coverage: Option<&crate::coverage::Coverage>,
+) -> Result<Report> {
     let change = Classifier::new(config)?.classify(change);
-    let mut findings = analyzers::run(&change, &rules.packs, &config.json_column);
+    let inputs = analyzers::Inputs {
+        packs: &rules.packs,
+        json_columns: &config.json_column,
+        coverage,
+    };
+    let mut findings = analyzers::run(&change, &inputs);
     findings.retain(|f| !rules.disabled.contains(&f.rule));
     let mut findings = suppress::apply(&change, config, &rules.known, findings)?;
     findings.retain(|f| !rules.disabled.contains(&f.rule));
@@ -185,11 +198,16 @@ pub fn analyze(change: ChangeSet, config: &Config, rules: &RuleSet, plan: Option
         &config.gate,
         &config.plan.required_sections,
     );
-    Ok(Report::new(&change, findings, score, plan_status, gate))
+    let mut report = Report::new(&change, findings, score, plan_status, gate);
+    if let Some(c) = coverage {
+        let (covered, coverable) = analyzers::untested::patch_coverage(&change, c);
+        report.stats.patch_coverage = Some(crate::report::PatchCoverage { covered, coverable });
+    }
+    Ok(report)
 }
 
 /// Plan sources in the order of design §5; the first one found is the one validated.
-fn find_plan(change: &ChangeSet, config: &Config, plans: &ExternalPlans, root: &Path) -> Result<Option<PlanInput>> {
+fn find_plan(change: &ChangeSet, config: &Config, plans: &Extras, root: &Path) -> Result<Option<PlanInput>> {
     if let Some(path) = &plans.plan_file {
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read plan {}", path.display()))?;
         let shown = path.strip_prefix(root).unwrap_or(path).display().to_string();
@@ -269,6 +287,25 @@ pub fn rollback_section(body: &str) -> Option<String> {
         }
     }
     level.map(|_| out)
+}
+
+/// Coverage from `--coverage` files (which must exist) and `[tests] coverage` (when present).
+pub fn load_coverage(config: &Config, root: &Path, explicit: &[PathBuf]) -> Result<Option<crate::coverage::Coverage>> {
+    let mut merged: Option<crate::coverage::Coverage> = None;
+    let configured = config
+        .tests
+        .coverage
+        .iter()
+        .map(|p| root.join(p))
+        .filter(|p| p.is_file());
+    for path in explicit.iter().cloned().chain(configured) {
+        let c = crate::coverage::read(&path)?;
+        match &mut merged {
+            Some(m) => m.merge(c),
+            None => merged = Some(c),
+        }
+    }
+    Ok(merged)
 }
 
 /// Used by `explain` and `rules` outside a repository: only what is built in.

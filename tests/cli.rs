@@ -19,7 +19,10 @@ fn check_blocks_a_risky_change_without_a_plan() {
 
 #[test]
 fn check_passes_a_harmless_change() {
-    let t = feature(&[("src/lib.rs", "pub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n")]);
+    let t = feature(&[(
+        "src/lib.rs",
+        "pub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn adds() {\n        assert_eq!(super::add(1, 2), 3);\n    }\n}\n",
+    )]);
     let (code, out, _) = run(t.riskgate().args(["check", "--base", "main"]));
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("No findings."), "{out}");

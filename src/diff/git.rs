@@ -3,6 +3,7 @@
 
 use super::{
     BlobLoader, ChangeSet, ChangedFile, Commit, DiffLine, FileStatus, Hunk, LazyText, LineKind, RangeInfo, SkipReason,
+    TreeFile,
 };
 use crate::classify::FileKind;
 use anyhow::{anyhow, bail, Context, Result};
@@ -115,7 +116,9 @@ impl Repo {
             .diff_tree_to_tree(Some(&old_tree), Some(&new_tree), Some(&mut opts))
             .context("reading the diff")?;
         let files = self.files_of(diff, max_file_size)?;
+        let tree = self.tree_files(&new_tree, max_file_size)?;
         Ok(Loaded::Change(ChangeSet {
+            tree,
             range: RangeInfo {
                 base: base_commit.id().to_string(),
                 head: head_commit.id().to_string(),
@@ -148,7 +151,13 @@ impl Repo {
             .map(|oid| oid.to_string())
             .unwrap_or_default();
         let files = self.files_of(diff, max_file_size)?;
+        // The index is not a tree without writing one; the head tree stands in for unchanged files.
+        let tree = match &head_tree {
+            Some(t) => self.tree_files(t, max_file_size)?,
+            None => Vec::new(),
+        };
         Ok(Loaded::Change(ChangeSet {
+            tree,
             range: RangeInfo {
                 base: head_sha.clone(),
                 head: "index".to_string(),
@@ -193,6 +202,33 @@ impl Repo {
         let entry = tree?.get_name(".gitattributes")?;
         let blob = self.repo.find_blob(entry.id()).ok()?;
         Some(String::from_utf8_lossy(blob.content()).into_owned())
+    }
+
+    /// The text files of a tree, each loaded only when asked for; files over the size limit and
+    /// links are left out.
+    fn tree_files(&self, tree: &git2::Tree<'_>, max_file_size: u64) -> Result<Vec<TreeFile>> {
+        let loader = self.loader()?;
+        let odb = self.repo.odb()?;
+        let mut out = Vec::new();
+        tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.kind() == Some(git2::ObjectType::Blob) && entry.filemode() & 0o170000 == 0o100000 {
+                if let Some(name) = entry.name() {
+                    let small = odb
+                        .read_header(entry.id())
+                        .map(|(size, _)| (size as u64) <= max_file_size)
+                        .unwrap_or(false);
+                    if small {
+                        out.push(TreeFile {
+                            path: format!("{dir}{name}"),
+                            text: LazyText::from_blob(loader.clone(), entry.id().to_string()),
+                            kind: FileKind::Other,
+                        });
+                    }
+                }
+            }
+            git2::TreeWalkResult::Ok
+        })?;
+        Ok(out)
     }
 
     fn loader(&self) -> Result<Arc<dyn BlobLoader>> {
@@ -454,8 +490,10 @@ impl Repo {
         let new_tree = head_commit.tree()?;
         let diff = self.repo.diff_tree_to_tree(None, Some(&new_tree), Some(&mut opts))?;
         let files = self.files_of(diff, max_file_size)?;
+        let tree = self.tree_files(&new_tree, max_file_size)?;
         let empty = "0".repeat(40);
         Ok(Loaded::Change(ChangeSet {
+            tree,
             range: RangeInfo {
                 base: empty.clone(),
                 head: head_commit.id().to_string(),

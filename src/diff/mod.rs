@@ -16,6 +16,18 @@ pub struct ChangeSet {
     pub files: Vec<ChangedFile>,
     /// `.gitattributes` at the repository root of the head, for `linguist-generated`.
     pub gitattributes: Option<String>,
+    /// Every file of the head tree (paths only; text on demand), for analyzers that look
+    /// beyond the changed files, such as the test files that reference changed code.
+    pub tree: Vec<TreeFile>,
+}
+
+/// A file of the head tree, read only when an analyzer asks for it.
+#[derive(Debug, Clone)]
+pub struct TreeFile {
+    pub path: String,
+    pub text: LazyText,
+    /// Set by `classify`, from the path alone.
+    pub kind: FileKind,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -41,7 +41,9 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
         for f in &report.findings {
             let mut what = cell(&f.message);
             if let Some(e) = &f.evidence {
-                let _ = write!(what, "<br>`{}`", cell(e).replace('`', "'"));
+                for line in e.lines() {
+                    let _ = write!(what, "<br>`{}`", cell(line).replace('`', "'"));
+                }
             }
             if let Some(s) = &f.suppressed {
                 let _ = write!(what, "<br>_waived: {}_", cell(&s.reason));

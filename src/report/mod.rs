@@ -48,6 +48,15 @@ pub struct Stats {
     pub files_changed: usize,
     pub lines_added: u64,
     pub lines_removed: u64,
+    /// Changed lines the coverage report measures, and how many of them ran; only with a report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patch_coverage: Option<PatchCoverage>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PatchCoverage {
+    pub covered: usize,
+    pub coverable: usize,
 }
 
 /// The JSON report of design §3, and what every other format renders.
@@ -102,6 +111,7 @@ impl Report {
                 files_changed: change.files.len(),
                 lines_added: change.files.iter().map(|f| u64::from(f.lines_added)).sum(),
                 lines_removed: change.files.iter().map(|f| u64::from(f.lines_removed)).sum(),
+                patch_coverage: None,
             },
             findings,
             score,

@@ -37,8 +37,15 @@ fn finding_block(out: &mut String, f: &Finding) {
     );
     let _ = writeln!(out, "           {}", f.message);
     if let Some(e) = &f.evidence {
-        let gutter = f.line.map(|l| l.to_string()).unwrap_or_default();
-        let _ = writeln!(out, "           {} {} {}", gutter.dimmed(), "│".dimmed(), e);
+        if e.contains('\n') {
+            // Already numbered lines (the changed lines of a function).
+            for line in e.lines() {
+                let _ = writeln!(out, "           {} {}", "│".dimmed(), line);
+            }
+        } else {
+            let gutter = f.line.map(|l| l.to_string()).unwrap_or_default();
+            let _ = writeln!(out, "           {} {} {}", gutter.dimmed(), "│".dimmed(), e);
+        }
     }
     if let Some(s) = &f.suppressed {
         let _ = writeln!(out, "           {} {} ({})", "waived:".dimmed(), s.reason, s.source);

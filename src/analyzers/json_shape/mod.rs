@@ -234,7 +234,15 @@ fn serde_findings(change: &ChangeSet) -> Vec<Finding> {
                 .help(help_for(c.kind))
                 .tags(&[c.kind]);
             f.symbol = Some(format!("{}::{}", n.file, n.item_path));
-            f.evidence = Some(c.subject.clone());
+            let source_line = change
+                .files
+                .iter()
+                .find(|file| file.path == n.file)
+                .and_then(|file| file.new_text.get())
+                .and_then(|text| text.lines().nth(c.line.saturating_sub(1) as usize))
+                .map(|l| l.trim().to_string());
+            f.evidence = Some(source_line.unwrap_or_else(|| c.subject.clone()));
+            f.target = Some(c.subject.clone());
             weigh(&mut f, dir, Severity::High);
             out.push(f);
         }

@@ -1,0 +1,699 @@
+//! The `untested` analyzer: which changed functions nothing tests — from references in test
+//! code, from a coverage report, or both — and changes that weaken the tests themselves.
+
+pub mod health;
+pub mod other;
+pub mod rust;
+
+use crate::classify::{FileKind, Language};
+use crate::code_rule;
+use crate::coverage::{Coverage, Lines};
+use crate::diff::{ChangeSet, ChangedFile, FileStatus, LineKind};
+use crate::finding::Finding;
+use crate::rules::CodeRule;
+use rust::{RustFn, TestCode};
+use std::collections::{BTreeMap, BTreeSet};
+
+code_rule! {
+    /// ## What it does
+    /// For Rust, maps each changed line to the function around it (closures count for their
+    /// function) and reports each changed function that no test refers to: inline
+    /// `#[cfg(test)]` modules, files under `tests/` and doc tests, resolved through `use` paths,
+    /// renames and re-exports; methods are reached through their type, trait methods through
+    /// their `Self` type, and a private helper counts as tested when a tested function of its
+    /// file calls it. With a coverage report for the file, the report decides instead. Changes
+    /// that need no test are exempt: comments, docs and formatting only, pure renames, test code,
+    /// generated files.
+    ///
+    /// ## Why is this risky?
+    /// Untested changes are where regressions go unnoticed until production; a public function
+    /// with no test is a contract nobody checks.
+    ///
+    /// ## Example
+    /// ```rust
+    /// pub fn vat_rate(country: &str) -> u32 { match country { "NL" => 21, _ => 20 } } // no test names vat_rate
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Nothing to undo in data; add a test that calls the function, or name the function in the
+    /// rollback plan's scope with how to revert it.
+    pub static UNTESTED_FUNCTION: "untested-function-changed", "untested", Medium, ["untested"], needs_plan = false;
+}
+
+code_rule! {
+    /// ## What it does
+    /// For Python, JavaScript/TypeScript, Go, Java/Kotlin, C# and Ruby: finds the changed
+    /// functions by their declaration syntax and searches the conventional test files of the
+    /// repository for their names; a source file whose changed functions no test names is
+    /// reported once, listing them.
+    ///
+    /// ## Why is this risky?
+    /// Without a reference from any test, nothing would notice if the change broke them.
+    ///
+    /// ## Example
+    /// ```python
+    /// def vat_rate(country):  # changed; no file under tests/ mentions vat_rate
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Add a test that calls the functions, or pass a coverage report (`--coverage`).
+    pub static UNTESTED_FILE: "untested-file-changed", "untested", Low, ["untested"], needs_plan = false;
+}
+
+code_rule! {
+    /// ## What it does
+    /// With a coverage report (`--coverage FILE` or `[tests] coverage`; lcov, Cobertura XML or
+    /// llvm-cov JSON), reports changed lines with zero hits, grouped by function. A changed line
+    /// without a record takes the hits of the nearest recorded line above it in the same
+    /// function (the lines of a multi-line statement). The report also shows patch coverage.
+    ///
+    /// ## Why is this risky?
+    /// The tests ran and never executed these lines.
+    ///
+    /// ## Example
+    /// ```text
+    /// src/vat.rs:5  + "NL" => 21,   hits 0
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Add a test that reaches the lines.
+    pub static UNCOVERED_LINES: "uncovered-lines-changed", "untested", Medium, ["uncovered"], needs_plan = false;
+}
+
+code_rule! {
+    /// ## What it does
+    /// Reports a changed source file that the coverage report does not mention (excluded,
+    /// behind a feature, or a path the report spells differently). Such a file is not
+    /// covered; riskgate falls back to looking for test references.
+    ///
+    /// ## Why is this risky?
+    /// Missing from the report usually means never run by the tests.
+    ///
+    /// ## Example
+    /// ```text
+    /// src/export.rs changed; lcov.info has no SF record for it
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Include the file in the coverage run.
+    pub static UNMEASURED: "coverage-unmeasured", "untested", Low, ["unmeasured"], needs_plan = false;
+}
+
+code_rule! {
+    /// ## What it does
+    /// Reports a coverage report that does not match the head tree: records beyond the end of a
+    /// file, or no file of the report in the tree. Its data is not used for those files.
+    ///
+    /// ## Why is this risky?
+    /// A stale report would call new code covered or uncovered at random.
+    ///
+    /// ## Example
+    /// ```text
+    /// lcov.info: src/vat.rs has records up to line 120, the file has 80 lines
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Regenerate the report from the head commit.
+    pub static STALE_COVERAGE: "coverage-report-stale", "untested", Info, [], needs_plan = false;
+}
+
+code_rule! {
+    /// ## What it does
+    /// Reports a test function (or test file) that existed before the change and is gone,
+    /// naming the changed functions it referenced.
+    ///
+    /// ## Why is this risky?
+    /// Deleting the test that would catch a regression in the same change removes the safety
+    /// net exactly where it is needed.
+    ///
+    /// ## Example
+    /// ```rust
+    /// #[test] fn vat_for_nl() { … }  // deleted while vat_rate changes
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Restore the test from the base commit.
+    pub static TEST_REMOVED: "test-removed", "untested", Medium, ["test-removed"], needs_plan = true;
+}
+
+code_rule! {
+    /// ## What it does
+    /// Reports a test that is disabled (`#[ignore]`, `@pytest.mark.skip`, `xit`, `it.skip`,
+    /// `t.Skip`, `@Disabled`, `skip`) or that focuses the run on itself (`.only`, `fit`), which
+    /// disables every other test in the file.
+    ///
+    /// ## Why is this risky?
+    /// A disabled test passes silently; CI stays green while it checks nothing.
+    ///
+    /// ## Example
+    /// ```python
+    /// @pytest.mark.skip
+    /// def test_vat(): ...
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Remove the skip or focus marker and fix the test.
+    pub static TEST_DISABLED: "test-disabled", "untested", Medium, ["test-disabled"], needs_plan = true;
+}
+
+code_rule! {
+    /// ## What it does
+    /// Reports a test that stays but loses its assertions: none left, or half or more removed.
+    ///
+    /// ## Why is this risky?
+    /// A test without assertions runs the code but checks nothing.
+    ///
+    /// ## Example
+    /// ```rust
+    /// #[test] fn vat() { vat_rate("NL"); } // was: assert_eq!(vat_rate("NL"), 21);
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Restore the assertions from the base commit.
+    pub static ASSERTIONS_REMOVED: "test-assertions-removed", "untested", Medium, ["assertions-removed"], needs_plan = true;
+}
+
+pub const RULES: &[&CodeRule] = &[
+    &UNTESTED_FUNCTION,
+    &UNTESTED_FILE,
+    &UNCOVERED_LINES,
+    &UNMEASURED,
+    &STALE_COVERAGE,
+    &TEST_REMOVED,
+    &TEST_DISABLED,
+    &ASSERTIONS_REMOVED,
+];
+
+/// The lines a change touches in the new file: added lines, and for pure deletions the line
+/// where the removed text stood.
+fn touched_lines(file: &ChangedFile) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    for h in &file.hunks {
+        let added: Vec<_> = h.lines.iter().filter(|l| l.kind == LineKind::Added).collect();
+        if added.is_empty() {
+            out.push((h.new_start.max(1), "(lines removed)".to_string()));
+        }
+        for l in added {
+            out.push((l.new_lineno.unwrap_or(0), l.text.clone()));
+        }
+    }
+    out
+}
+
+fn is_rust_source(f: &ChangedFile) -> bool {
+    matches!(
+        f.kind,
+        FileKind::Source {
+            language: Language::Rust
+        }
+    )
+}
+
+/// Hits of a line: its own record, else the nearest record above it down to `floor`.
+fn hits_at(lines: &Lines, line: u32, floor: u32) -> Option<u64> {
+    lines.range(floor.max(1)..=line).next_back().map(|(_, h)| *h)
+}
+
+/// Whether the report fits the head file (no record beyond its end).
+fn fits(lines: &Lines, text: &str) -> bool {
+    let count = text.lines().count() as u32;
+    lines.keys().next_back().is_none_or(|last| *last <= count)
+}
+
+fn evidence(lines: &[(u32, String)]) -> String {
+    if let [(_, text)] = lines {
+        // One line: the report's gutter already shows its number.
+        return format!("+ {}", text.trim());
+    }
+    let mut s: Vec<String> = lines
+        .iter()
+        .take(6)
+        .map(|(n, t)| format!("{n} + {}", t.trim()))
+        .collect();
+    if lines.len() > 6 {
+        s.push(format!("… {} more changed lines", lines.len() - 6));
+    }
+    s.join("\n")
+}
+
+fn span_text(lines: &[(u32, String)]) -> String {
+    match (lines.first(), lines.last()) {
+        (Some(a), Some(b)) if a.0 != b.0 => format!("lines {}-{}", a.0, b.0),
+        (Some(a), _) => format!("line {}", a.0),
+        _ => String::new(),
+    }
+}
+
+struct ChangedRustFn<'a> {
+    file: &'a ChangedFile,
+    f: RustFn,
+    lines: Vec<(u32, String)>,
+}
+
+/// Changed production functions of the change's Rust files, after exemptions.
+fn changed_rust_fns(change: &ChangeSet) -> (Vec<ChangedRustFn<'_>>, BTreeMap<String, Vec<RustFn>>) {
+    let mut out = Vec::new();
+    let mut all = BTreeMap::new();
+    for file in change
+        .files
+        .iter()
+        .filter(|f| is_rust_source(f) && f.skipped.is_none() && f.status != FileStatus::Deleted)
+    {
+        let Some(new) = file.new_text.get().and_then(rust::functions) else {
+            continue;
+        };
+        let old = if file.status == FileStatus::Added {
+            Vec::new()
+        } else {
+            file.old_text.get().and_then(rust::functions).unwrap_or_default()
+        };
+        let touched = touched_lines(file);
+        for f in new.iter().filter(|f| !f.is_test) {
+            let lines: Vec<(u32, String)> = touched
+                .iter()
+                .filter(|(n, _)| (f.start..=f.end).contains(n))
+                .cloned()
+                .collect();
+            if lines.is_empty() {
+                continue;
+            }
+            let before = old.iter().find(|o| o.item_path() == f.item_path());
+            // Comments, docs and formatting only: the same tokens once doc attributes are gone.
+            if before.is_some_and(|o| o.tokens == f.tokens) {
+                continue;
+            }
+            // A pure rename: another old function had exactly this body.
+            if before.is_none()
+                && old
+                    .iter()
+                    .any(|o| o.body_tokens == f.body_tokens && !new.iter().any(|n| n.item_path() == o.item_path()))
+            {
+                continue;
+            }
+            out.push(ChangedRustFn {
+                file,
+                f: f.clone(),
+                lines,
+            });
+        }
+        all.insert(file.path.clone(), new);
+    }
+    (out, all)
+}
+
+/// Test code of the repository that may refer to any of `names`.
+fn test_carriers(change: &ChangeSet, names: &BTreeSet<String>) -> Vec<TestCode> {
+    let mut out = Vec::new();
+    for t in change.tree.iter().filter(|t| t.path.ends_with(".rs")) {
+        let whole = matches!(t.kind, FileKind::Test { .. });
+        if !whole && !matches!(t.kind, FileKind::Source { .. }) {
+            continue;
+        }
+        let Some(text) = t.text.get() else { continue };
+        if !names.iter().any(|n| text.contains(n.as_str())) {
+            continue;
+        }
+        if let Some(code) = rust::test_code(&t.path, text, whole) {
+            out.push(code);
+        }
+    }
+    out
+}
+
+/// Re-export names: `pub use path::name as alias` in the crate.
+fn aliases(change: &ChangeSet, names: &BTreeSet<String>) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for t in change
+        .tree
+        .iter()
+        .filter(|t| t.path.ends_with(".rs") && matches!(t.kind, FileKind::Source { .. }))
+    {
+        let Some(text) = t.text.get() else { continue };
+        if !text.contains(" as ") || !names.iter().any(|n| text.contains(n.as_str())) {
+            continue;
+        }
+        for import in rust::aliases_in(text) {
+            if let Some(original) = import.path.last().filter(|o| names.contains(*o)) {
+                out.entry(original.clone()).or_default().insert(import.name.clone());
+            }
+        }
+    }
+    out
+}
+
+fn rust_findings(
+    change: &ChangeSet,
+    coverage: Option<&Coverage>,
+    out: &mut Vec<Finding>,
+    unmeasured: &mut BTreeSet<String>,
+) {
+    let (changed, all) = changed_rust_fns(change);
+    if changed.is_empty() {
+        return;
+    }
+    let mut names: BTreeSet<String> = all.values().flatten().map(|f| f.name.clone()).collect();
+    names.extend(changed.iter().filter_map(|c| c.f.self_ty.clone()));
+    let alias = aliases(change, &names);
+    let mut lookup_names = names.clone();
+    lookup_names.extend(alias.values().flatten().cloned());
+    let carriers = test_carriers(change, &lookup_names);
+    let no_alias = BTreeSet::new();
+    // Which functions of the changed files are tested, directly or through a tested caller.
+    let mut tested: BTreeSet<(String, String)> = BTreeSet::new();
+    for (path, fns) in &all {
+        for f in fns.iter().filter(|f| !f.is_test) {
+            let a = alias.get(&f.name).unwrap_or(&no_alias);
+            if carriers.iter().any(|c| rust::refers_to(c, f, path, a)) {
+                tested.insert((path.clone(), f.item_path()));
+            }
+        }
+        loop {
+            let before = tested.len();
+            for f in fns.iter().filter(|f| !f.is_test && !f.public) {
+                let called_by_tested = fns
+                    .iter()
+                    .any(|g| tested.contains(&(path.clone(), g.item_path())) && g.calls.contains(&f.name));
+                if called_by_tested {
+                    tested.insert((path.clone(), f.item_path()));
+                }
+            }
+            if tested.len() == before {
+                break;
+            }
+        }
+    }
+    let changed_tests: Vec<&TestCode> = carriers
+        .iter()
+        .filter(|c| {
+            change
+                .files
+                .iter()
+                .any(|f| f.path == c.file && matches!(f.kind, FileKind::Test { .. }))
+        })
+        .collect();
+    for c in changed {
+        let symbol = format!("{}::{}", c.file.path, c.f.item_path());
+        let report = coverage
+            .and_then(|cov| cov.lines_of(&c.file.path))
+            .filter(|l| c.file.new_text.get().is_some_and(|t| fits(l, t)));
+        if coverage.is_some() && report.is_none() {
+            unmeasured.insert(c.file.path.clone());
+        }
+        if let Some(lines) = report {
+            let zero: Vec<(u32, String)> = c
+                .lines
+                .iter()
+                .filter(|(n, _)| hits_at(lines, *n, c.f.start) == Some(0))
+                .cloned()
+                .collect();
+            let coverable = c
+                .lines
+                .iter()
+                .filter(|(n, _)| hits_at(lines, *n, c.f.start).is_some())
+                .count();
+            if coverable > 0 {
+                if !zero.is_empty() {
+                    let mut f = UNCOVERED_LINES
+                        .finding(format!(
+                            "{symbol}: {} of {coverable} changed lines have zero hits in the coverage report",
+                            zero.len()
+                        ))
+                        .at(&c.file.path, Some(zero[0].0))
+                        .help("add a test that reaches these lines")
+                        .evidence(evidence(&zero));
+                    f.end_line = zero.last().map(|z| z.0);
+                    f.symbol = Some(symbol);
+                    f.needs_plan = c.f.public;
+                    out.push(f);
+                }
+                continue;
+            }
+        }
+        if tested.contains(&(c.file.path.clone(), c.f.item_path())) {
+            continue;
+        }
+        let kind = if c.f.public { "public" } else { "private" };
+        let mut message = format!(
+            "{kind} {} changed ({}) and no test refers to it",
+            c.f.item_path(),
+            span_text(&c.lines)
+        );
+        let others: Vec<String> = changed_tests
+            .iter()
+            .map(|t| {
+                let known: Vec<String> = all
+                    .get(&c.file.path)
+                    .into_iter()
+                    .flatten()
+                    .filter(|g| rust::refers_to(t, g, &c.file.path, &no_alias))
+                    .map(|g| g.name.clone())
+                    .collect();
+                if known.is_empty() {
+                    format!("{} changed but refers to nothing in {}", t.file, c.file.path)
+                } else {
+                    format!("{} changed but only refers to {}", t.file, known.join(", "))
+                }
+            })
+            .collect();
+        if !others.is_empty() {
+            message.push_str(&format!("; {}", others.join("; ")));
+        }
+        let mut f = UNTESTED_FUNCTION
+            .finding(message)
+            .at(&c.file.path, Some(c.lines[0].0))
+            .help("add a test that calls it (an inline #[cfg(test)] module or a file under tests/)")
+            .evidence(evidence(&c.lines));
+        f.end_line = c.lines.last().map(|l| l.0);
+        f.symbol = Some(symbol);
+        if !c.f.public {
+            f.severity = crate::finding::Severity::Low;
+        }
+        f.needs_plan = c.f.public;
+        out.push(f);
+    }
+}
+
+fn other_findings(
+    change: &ChangeSet,
+    coverage: Option<&Coverage>,
+    out: &mut Vec<Finding>,
+    unmeasured: &mut BTreeSet<String>,
+) {
+    for file in change
+        .files
+        .iter()
+        .filter(|f| f.skipped.is_none() && f.status != FileStatus::Deleted)
+    {
+        let FileKind::Source { language } = file.kind else {
+            continue;
+        };
+        if language == Language::Rust {
+            continue;
+        }
+        let Some(text) = file.new_text.get() else { continue };
+        let decls = other::declarations(language, text);
+        let touched = touched_lines(file);
+        let mut changed: BTreeMap<String, Vec<(u32, String)>> = BTreeMap::new();
+        for (n, t) in &touched {
+            if let Some((name, _)) = other::enclosing(&decls, *n) {
+                changed.entry(name.clone()).or_default().push((*n, t.clone()));
+            }
+        }
+        if changed.is_empty() {
+            continue;
+        }
+        let report = coverage.and_then(|c| c.lines_of(&file.path)).filter(|l| fits(l, text));
+        if coverage.is_some() && report.is_none() {
+            unmeasured.insert(file.path.clone());
+        }
+        if let Some(lines) = report {
+            let mut uncovered = Vec::new();
+            let mut any_coverable = false;
+            for (name, ls) in &changed {
+                let start = decls.iter().find(|(n, _)| n == name).map_or(1, |d| d.1);
+                for (n, t) in ls {
+                    match hits_at(lines, *n, start) {
+                        Some(0) => uncovered.push((*n, t.clone(), name.clone())),
+                        Some(_) => any_coverable = true,
+                        None => {}
+                    }
+                }
+            }
+            if !uncovered.is_empty() {
+                let fns: BTreeSet<&str> = uncovered.iter().map(|u| u.2.as_str()).collect();
+                let plain: Vec<(u32, String)> = uncovered.iter().map(|(n, t, _)| (*n, t.clone())).collect();
+                let mut f = UNCOVERED_LINES
+                    .finding(format!(
+                        "{}: {} changed lines in {} have zero hits in the coverage report",
+                        file.path,
+                        plain.len(),
+                        fns.into_iter().collect::<Vec<_>>().join(", ")
+                    ))
+                    .at(&file.path, Some(plain[0].0))
+                    .help("add a test that reaches these lines")
+                    .evidence(evidence(&plain));
+                f.symbol = Some(format!("{}::{}", file.path, uncovered[0].2));
+                out.push(f);
+            }
+            if any_coverable || !uncovered.is_empty() {
+                continue;
+            }
+        }
+        let ext = file.path.rsplit_once('.').map_or("", |(_, e)| e);
+        let tests: Vec<&str> = change
+            .tree
+            .iter()
+            .filter(|t| {
+                matches!(t.kind, FileKind::Test { .. })
+                    && t.path.rsplit_once('.').is_some_and(|(_, e)| {
+                        e == ext
+                            || (ext.starts_with('t') && e.starts_with('j'))
+                            || (ext.starts_with('j') && e.starts_with('t'))
+                    })
+            })
+            .filter_map(|t| t.text.get())
+            .collect();
+        let untested: Vec<&String> = changed
+            .keys()
+            .filter(|name| !tests.iter().any(|t| other::mentions(t, name)))
+            .collect();
+        if untested.is_empty() {
+            continue;
+        }
+        let first = untested
+            .iter()
+            .filter_map(|n| changed.get(*n))
+            .flat_map(|l| l.first())
+            .map(|l| l.0)
+            .min()
+            .unwrap_or(1);
+        let lines: Vec<(u32, String)> = untested.iter().flat_map(|n| changed[*n].clone()).collect();
+        let mut f = UNTESTED_FILE
+            .finding(format!(
+                "{} changed and no test file names {}",
+                file.path,
+                untested.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            ))
+            .at(&file.path, Some(first))
+            .help("add a test that calls them, or pass a coverage report with --coverage")
+            .evidence(evidence(&lines));
+        f.symbol = Some(format!("{}::{}", file.path, untested[0]));
+        out.push(f);
+    }
+}
+
+fn stale_findings(change: &ChangeSet, coverage: &Coverage, out: &mut Vec<Finding>) {
+    let tree_paths: BTreeSet<&str> = change.tree.iter().map(|t| t.path.as_str()).collect();
+    let matched = coverage
+        .files
+        .keys()
+        .any(|p| tree_paths.iter().any(|t| p == t || p.ends_with(&format!("/{t}"))));
+    if !matched && !coverage.files.is_empty() {
+        out.push(
+            STALE_COVERAGE
+                .finding(format!(
+                    "coverage report {} names no file of this tree; it is ignored",
+                    coverage.sources.join(", ")
+                ))
+                .help("regenerate the coverage report from the head commit"),
+        );
+        return;
+    }
+    for file in change
+        .files
+        .iter()
+        .filter(|f| matches!(f.kind, FileKind::Source { .. }) && f.status != FileStatus::Deleted)
+    {
+        if let (Some(lines), Some(text)) = (coverage.lines_of(&file.path), file.new_text.get()) {
+            if !fits(lines, text) {
+                let last = lines.keys().next_back().copied().unwrap_or(0);
+                out.push(
+                    STALE_COVERAGE
+                        .finding(format!("{} has coverage records up to line {last}, but the file has {} lines: the report is for another version; it is ignored for this file", file.path, text.lines().count()))
+                        .at(&file.path, None)
+                        .help("regenerate the coverage report from the head commit"),
+                );
+            }
+        }
+    }
+}
+
+/// (covered, coverable) changed lines of source files the report measures.
+pub fn patch_coverage(change: &ChangeSet, coverage: &Coverage) -> (usize, usize) {
+    let (mut covered, mut coverable) = (0, 0);
+    for file in change
+        .files
+        .iter()
+        .filter(|f| matches!(f.kind, FileKind::Source { .. }) && f.status != FileStatus::Deleted)
+    {
+        let (Some(lines), Some(text)) = (coverage.lines_of(&file.path), file.new_text.get()) else {
+            continue;
+        };
+        if !fits(lines, text) {
+            continue;
+        }
+        for l in file.added_lines() {
+            let n = l.new_lineno.unwrap_or(0);
+            match hits_at(lines, n, n.saturating_sub(3)) {
+                Some(0) => coverable += 1,
+                Some(_) => {
+                    coverable += 1;
+                    covered += 1;
+                }
+                None => {}
+            }
+        }
+    }
+    (covered, coverable)
+}
+
+pub fn analyze(change: &ChangeSet, coverage: Option<&Coverage>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut unmeasured = BTreeSet::new();
+    if let Some(c) = coverage {
+        stale_findings(change, c, &mut out);
+    }
+    rust_findings(change, coverage, &mut out, &mut unmeasured);
+    other_findings(change, coverage, &mut out, &mut unmeasured);
+    for path in unmeasured {
+        out.push(
+            UNMEASURED
+                .finding(format!("{path} changed but the coverage report does not measure it"))
+                .at(&path, None)
+                .help("include the file in the coverage run; riskgate falls back to test references for it"),
+        );
+    }
+    // Test health: the names of the functions this change touches, to say what a test covered.
+    let changed_names: BTreeSet<String> = {
+        let (fns, _) = changed_rust_fns(change);
+        let mut n: BTreeSet<String> = fns.into_iter().map(|c| c.f.name).collect();
+        for file in change
+            .files
+            .iter()
+            .filter(|f| matches!(f.kind, FileKind::Source { .. }))
+        {
+            if let (FileKind::Source { language }, Some(text)) = (file.kind, file.new_text.get()) {
+                let decls = other::declarations(language, text);
+                for (line, _) in touched_lines(file) {
+                    if let Some((name, _)) = other::enclosing(&decls, line) {
+                        n.insert(name.clone());
+                    }
+                }
+            }
+        }
+        n
+    };
+    for file in change.files.iter().filter(|f| f.skipped.is_none()) {
+        match file.kind {
+            FileKind::Test {
+                language: Some(Language::Rust),
+            }
+            | FileKind::Source {
+                language: Language::Rust,
+            } => out.extend(health::rust(file, &changed_names)),
+            FileKind::Test { .. } => out.extend(health::other(file, &changed_names)),
+            _ => {}
+        }
+    }
+    out
+}
