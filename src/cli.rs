@@ -96,6 +96,25 @@ pub enum Command {
         #[arg(long)]
         keep: bool,
     },
+    /// Record the current findings in .riskgate-baseline.json; they stop counting toward the gate.
+    Baseline {
+        #[command(subcommand)]
+        action: BaselineCommand,
+    },
+    /// Score the repository's own history against its reverts and fixes, and print the metrics.
+    Calibrate {
+        /// Head of the history to score.
+        #[arg(long, default_value = "HEAD")]
+        head: String,
+        /// How many landed (first-parent) changes to score.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+        /// Fit the context weights and store them in riskgate.toml, only if they beat the defaults.
+        #[arg(long)]
+        write: bool,
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
     /// Write a commented riskgate.toml suited to the frameworks found.
     Init {
         /// Replace an existing riskgate.toml.
@@ -104,6 +123,15 @@ pub enum Command {
         /// Print the config instead of writing it.
         #[arg(long)]
         stdout: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Write .riskgate-baseline.json at the repository root from the current findings.
+    Write {
+        #[command(flatten)]
+        analysis: AnalysisArgs,
     },
 }
 
@@ -163,6 +191,9 @@ pub struct AnalysisArgs {
     /// A GitHub event payload: the range and PR body come from it.
     #[arg(long, value_name = "FILE")]
     pub github_event: Option<PathBuf>,
+    /// Leave out the history factor (no scan of earlier commits, no cache).
+    #[arg(long)]
+    pub no_history: bool,
     /// A coverage report (lcov, Cobertura XML or llvm-cov JSON); repeatable.
     #[arg(long, value_name = "FILE")]
     pub coverage: Vec<PathBuf>,
@@ -249,6 +280,15 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
+        Command::Baseline {
+            action: BaselineCommand::Write { analysis },
+        } => baseline_write(&cli, analysis),
+        Command::Calibrate {
+            head,
+            limit,
+            write,
+            format,
+        } => calibrate(&cli, head, *limit, *write, *format),
         Command::Demo { keep } => crate::demo::run(*keep, if colour { "always" } else { "never" }),
         Command::Uninstall => {
             let repo = Repo::discover(&start_dir(&cli))?;
@@ -314,10 +354,14 @@ fn report_for(
         None => event.pr_body.clone(),
     };
     let coverage = pipeline::load_coverage(&config, &repo.root(), &args.coverage)?;
+    let baseline = crate::baseline::Baseline::load(&repo.root())?;
     let plans = Extras {
         plan_file: args.plan.clone(),
         pr_body,
         coverage,
+        baseline,
+        history: None,
+        no_history: args.no_history,
     };
     match pipeline::run(&repo, &config, &rules, &range, &plans)? {
         Outcome::Nothing(msg) => {
@@ -401,6 +445,77 @@ fn plan_init(cli: &Cli, args: &AnalysisArgs, force: bool) -> Result<u8> {
             scope.len()
         );
     }
+    Ok(0)
+}
+
+fn baseline_write(cli: &Cli, args: &AnalysisArgs) -> Result<u8> {
+    let Some((report, _, root)) = report_for(cli, args, None)? else {
+        return Ok(0);
+    };
+    // Findings already baselined stay baselined: they are recorded again.
+    let mut all = report.findings.clone();
+    for f in all
+        .iter_mut()
+        .filter(|f| f.suppressed.as_ref().is_some_and(|s| s.source.starts_with("baseline:")))
+    {
+        f.suppressed = None;
+    }
+    let baseline = crate::baseline::Baseline::from_findings(&all);
+    let path = root.join(crate::baseline::FILE_NAME);
+    std::fs::write(&path, serde_json::to_string_pretty(&baseline)? + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    if !cli.quiet {
+        println!("wrote {} with {} findings", path.display(), baseline.findings.len());
+    }
+    Ok(0)
+}
+
+fn calibrate(cli: &Cli, head: &str, limit: usize, write: bool, format: RulesFormat) -> Result<u8> {
+    let (repo, config) = open(cli)?;
+    let rules = RuleSet::load(&config, &repo.root())?;
+    let show = std::io::stderr().is_terminal() && !cli.quiet;
+    let progress = |i: usize, n: usize| {
+        if show && (i % 10 == 0 || i == n) {
+            eprint!("\rscoring change {i}/{n}…");
+        }
+    };
+    let cal = crate::calibrate::run(&repo, &config, &rules, head, limit, &progress)?;
+    if show {
+        eprint!("\r\x1b[K");
+    }
+    let mut text = match format {
+        RulesFormat::Json => {
+            let mut metrics = std::collections::BTreeMap::new();
+            for label in ["L1", "L2"] {
+                let labels: Vec<bool> = cal
+                    .samples
+                    .iter()
+                    .map(|s| if label == "L1" { s.l1 } else { s.l2 })
+                    .collect();
+                let per: std::collections::BTreeMap<String, crate::calibrate::Metrics> =
+                    crate::calibrate::scorers(&cal.samples)
+                        .into_iter()
+                        .map(|(n, sc)| (n.to_string(), crate::calibrate::metrics(&sc, &labels)))
+                        .collect();
+                metrics.insert(label, per);
+            }
+            let value = serde_json::json!({"samples": cal.samples.len(), "skipped": cal.skipped, "metrics": metrics});
+            serde_json::to_string_pretty(&value)? + "\n"
+        }
+        _ => crate::calibrate::render(&cal),
+    };
+    if write {
+        let (fitted, base, new) = crate::calibrate::fit_and_compare(&cal, config.score.context);
+        match fitted {
+            Some(w) => {
+                let path = repo.root().join(crate::config::FILE_NAME);
+                crate::calibrate::write_weights(&path, &w)?;
+                text.push_str(&format!("\nfitted context weights beat the defaults on the later 30% (ROC AUC {base:.3} → {new:.3}); written to {}\n", path.display()));
+            }
+            None => text.push_str(&format!("\nfitted context weights do not beat the defaults on the later 30% (ROC AUC {base:.3} vs {new:.3}); nothing written\n")),
+        }
+    }
+    emit(&text, None)?;
     Ok(0)
 }
 

@@ -99,6 +99,39 @@ pub struct ScoreConfig {
     pub confidence: BTreeMap<String, Spanned<f64>>,
     /// Turns the change-size factor off.
     pub no_context: bool,
+    /// Turns the history factor off (and its scan of earlier commits).
+    pub no_history: bool,
+    /// How many earlier commits the history scan reads (default 5000).
+    pub history_limit: Option<usize>,
+    /// Weights of the context term; `riskgate calibrate --write` fits them.
+    pub context: ContextWeights,
+}
+
+/// `R_ctx = cap · σ(intercept + size·ln(1+lines) + spread·ln(1+dirs) + entropy·H + no_tests·[..] + history·h)`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContextWeights {
+    pub intercept: f64,
+    pub size: f64,
+    pub spread: f64,
+    pub entropy: f64,
+    pub no_tests: f64,
+    pub history: f64,
+    pub cap: f64,
+}
+
+impl Default for ContextWeights {
+    fn default() -> Self {
+        ContextWeights {
+            intercept: -4.2,
+            size: 0.45,
+            spread: 0.4,
+            entropy: 0.15,
+            no_tests: 0.3,
+            history: 0.6,
+            cap: 0.35,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -6,6 +6,8 @@
 //! [`suppress`] → [`score`] → [`gate`] → [`report`]. [`pipeline`] runs it end to end.
 
 pub mod analyzers;
+pub mod baseline;
+pub mod calibrate;
 pub mod classify;
 pub mod cli;
 pub mod config;
@@ -15,6 +17,7 @@ pub mod diff;
 pub mod event;
 pub mod finding;
 pub mod gate;
+pub mod history;
 pub mod hook;
 pub mod init;
 pub mod install;

@@ -35,6 +35,11 @@ pub struct Extras {
     pub plan_file: Option<PathBuf>,
     pub pr_body: Option<String>,
     pub coverage: Option<crate::coverage::Coverage>,
+    pub baseline: Option<crate::baseline::Baseline>,
+    /// The history factor, computed by `run` before the pure stages.
+    pub history: Option<f64>,
+    /// Skip the history scan (`--no-history`).
+    pub no_history: bool,
 }
 
 /// The rules in force for a run: built-in packs, the repository's packs, and code rules.
@@ -162,12 +167,22 @@ pub fn run(repo: &Repo, config: &Config, rules: &RuleSet, range: &RangeSpec, pla
         Loaded::Change(c) => c,
     };
     let plan = find_plan(&change, config, plans, &repo.root())?;
+    let mut plans = plans.clone();
+    if !plans.no_history
+        && !config.score.no_history
+        && !config.score.no_context
+        && change.range.merge_base.len() == 40
+        && !change.range.merge_base.starts_with("0000")
+    {
+        plans.history = Some(history_factor(repo, &change, config)?);
+    }
+    let plans = &plans;
     Ok(Outcome::Report(Box::new(analyze(
         change,
         config,
         rules,
         plan.as_ref(),
-        plans.coverage.as_ref(),
+        plans,
     )?)))
 }
 
@@ -177,8 +192,9 @@ pub fn analyze(
     config: &Config,
     rules: &RuleSet,
     plan: Option<&PlanInput>,
-    coverage: Option<&crate::coverage::Coverage>,
+    extras: &Extras,
 ) -> Result<Report> {
+    let coverage = extras.coverage.as_ref();
     let change = Classifier::new(config)?.classify(change);
     let inputs = analyzers::Inputs {
         packs: &rules.packs,
@@ -189,7 +205,11 @@ pub fn analyze(
     findings.retain(|f| !rules.disabled.contains(&f.rule));
     let mut findings = suppress::apply(&change, config, &rules.known, findings)?;
     findings.retain(|f| !rules.disabled.contains(&f.rule));
-    let facts = ChangeFacts::of(&change);
+    if let Some(b) = &extras.baseline {
+        b.apply(&mut findings);
+    }
+    let mut facts = ChangeFacts::of(&change);
+    facts.history = extras.history.unwrap_or(0.0);
     let score = score::score(&findings, &facts, &config.score);
     let (plan_status, gate) = gate::decide(
         &score,
@@ -287,6 +307,19 @@ pub fn rollback_section(body: &str) -> Option<String> {
         }
     }
     level.map(|_| out)
+}
+
+/// The history factor of a change: touched files' earlier commits that were reverted or fixed,
+/// as known at the merge base.
+pub fn history_factor(repo: &Repo, change: &ChangeSet, config: &Config) -> Result<f64> {
+    let limit = config.score.history_limit.unwrap_or(crate::history::DEFAULT_LIMIT);
+    let mut cache = crate::history::Cache::load(repo);
+    let history = crate::history::scan(repo, &change.range.merge_base, limit, &mut cache)?;
+    let at = history.first().map_or(0, |(_, f)| f.time) + 1;
+    let ignore = repo.blame_ignore_revs(&change.range.head);
+    let bad = crate::history::bad_commits(&history, &ignore);
+    let files: Vec<String> = change.files.iter().map(|f| f.path.clone()).collect();
+    Ok(crate::history::file_risk(&history, &bad, &files, at))
 }
 
 /// Coverage from `--coverage` files (which must exist) and `[tests] coverage` (when present).

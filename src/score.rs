@@ -3,7 +3,7 @@
 //! The model is documented in `docs/scoring.md`: findings combine by a noisy-OR, the change's
 //! size and spread add a bounded context term, and every factor's marginal effect is listed.
 
-use crate::config::ScoreConfig;
+use crate::config::{ContextWeights, ScoreConfig};
 use crate::diff::ChangeSet;
 use crate::finding::{Finding, Severity};
 use serde::Serialize;
@@ -81,8 +81,6 @@ pub fn default_weight(severity: Severity) -> f64 {
 
 /// At most this many (rule, file) groups of one rule count, so repetition cannot pose as severity.
 const MAX_GROUPS_PER_RULE: usize = 3;
-/// The context term alone never exceeds this probability: size alone stays below `high`.
-const CONTEXT_CAP: f64 = 0.35;
 
 struct Factor {
     rule: Option<String>,
@@ -108,6 +106,8 @@ pub struct ChangeFacts {
     pub directories: usize,
     pub entropy: f64,
     pub source_without_tests: bool,
+    /// `ln(1 + Σ decayed bad commits)` over the touched files; 0 without history.
+    pub history: f64,
 }
 
 impl ChangeFacts {
@@ -140,47 +140,59 @@ impl ChangeFacts {
             directories,
             entropy,
             source_without_tests: has("source") && !has("test"),
+            history: 0.0,
         }
     }
 }
 
+/// The context features, in the order of `ContextWeights` (after the intercept).
+pub fn features(facts: &ChangeFacts) -> [f64; 5] {
+    [
+        (1.0 + facts.lines as f64).ln(),
+        (1.0 + facts.directories as f64).ln(),
+        facts.entropy,
+        if facts.source_without_tests { 1.0 } else { 0.0 },
+        facts.history,
+    ]
+}
+
 /// The context term's parts, each a logit increment, so that each can be left out.
-fn context_terms(facts: &ChangeFacts) -> Vec<(&'static str, f64, String)> {
+fn context_terms(facts: &ChangeFacts, w: &ContextWeights) -> Vec<(&'static str, f64, String)> {
+    let x = features(facts);
     vec![
-        (
-            "size",
-            0.45 * (1.0 + facts.lines as f64).ln(),
-            format!("{} lines changed", facts.lines),
-        ),
+        ("size", w.size * x[0], format!("{} lines changed", facts.lines)),
         (
             "spread",
-            0.4 * (1.0 + facts.directories as f64).ln(),
+            w.spread * x[1],
             format!("{} directories touched", facts.directories),
         ),
         (
             "entropy",
-            0.15 * facts.entropy,
+            w.entropy * x[2],
             format!("change entropy {:.2} bits across files", facts.entropy),
         ),
         (
             "no-tests-changed",
-            if facts.source_without_tests { 0.3 } else { 0.0 },
+            w.no_tests * x[3],
             "source changed with no test changed".to_string(),
+        ),
+        (
+            "history",
+            w.history * x[4],
+            "touched files were reverted or fixed recently (90-day half-life)".to_string(),
         ),
     ]
 }
 
-const CONTEXT_INTERCEPT: f64 = -4.2;
-
-fn context_probability(terms: &[(&str, f64, String)], skip: Option<usize>) -> f64 {
-    let z = CONTEXT_INTERCEPT
+fn context_probability(terms: &[(&str, f64, String)], skip: Option<usize>, w: &ContextWeights) -> f64 {
+    let z = w.intercept
         + terms
             .iter()
             .enumerate()
             .filter(|(i, _)| Some(*i) != skip)
             .map(|(_, t)| t.1)
             .sum::<f64>();
-    CONTEXT_CAP * sigmoid(z)
+    w.cap.clamp(0.0, 1.0) * sigmoid(z)
 }
 
 /// Scores the findings that count (not waived, not mitigated, not informative) in context.
@@ -228,12 +240,12 @@ pub fn score(findings: &[Finding], facts: &ChangeFacts, config: &ScoreConfig) ->
     let terms = if config.no_context {
         Vec::new()
     } else {
-        context_terms(facts)
+        context_terms(facts, &config.context)
     };
     let context_risk = if terms.is_empty() {
         0.0
     } else {
-        context_probability(&terms, None)
+        context_probability(&terms, None, &config.context)
     };
     let total = |find: f64, ctx: f64| 1.0 - (1.0 - find) * (1.0 - ctx);
     let p = total(finding_risk, context_risk);
@@ -259,7 +271,7 @@ pub fn score(findings: &[Finding], facts: &ChangeFacts, config: &ScoreConfig) ->
         });
     }
     for (i, (name, _, detail)) in terms.iter().enumerate() {
-        let points = (100.0 * (p - total(finding_risk, context_probability(&terms, Some(i)))))
+        let points = (100.0 * (p - total(finding_risk, context_probability(&terms, Some(i), &config.context))))
             .round()
             .max(0.0) as u32;
         if points > 0 {
@@ -343,6 +355,7 @@ mod tests {
             directories: 3,
             entropy: 1.5,
             source_without_tests: true,
+            history: 1.0,
         };
         let mut list = Vec::new();
         let mut last = score(&list, &facts, &ScoreConfig::default()).value;
@@ -371,6 +384,7 @@ mod tests {
             directories: 2,
             entropy: 1.0,
             source_without_tests: false,
+            history: 0.0,
         };
         let s = score(&[], &small, &ScoreConfig::default());
         assert!((4..=7).contains(&s.value), "{s:?}");
@@ -379,6 +393,7 @@ mod tests {
             directories: 900,
             entropy: 11.0,
             source_without_tests: true,
+            history: 1.0,
         };
         let s = score(&[], &huge, &ScoreConfig::default());
         assert!(s.level < Level::High, "{s:?}");

@@ -68,7 +68,60 @@ fn a_placeholder_plan_is_rejected_with_findings() {
         .filter(|h| h.1 == "ROLLBACK.md")
         .map(|h| h.0)
         .collect();
-    assert_eq!(rules, vec!["plan-placeholder", "plan-placeholder"]);
+    assert_eq!(rules, vec!["plan-placeholder", "plan-placeholder", "plan-no-owner"]);
+    let problems = r["plan"]["problems"].as_array().unwrap();
+    assert_eq!(
+        problems.len(),
+        2,
+        "a missing owner is a warning, not a problem: {problems:?}"
+    );
+}
+
+#[test]
+fn plans_must_answer_for_the_findings() {
+    let sql = "ALTER TABLE customers DROP COLUMN fax;\n";
+    let check = |plan: &str| -> Vec<String> {
+        let t = feature(&[("db/migrations/0042_drop_fax.sql", sql), ("ROLLBACK.md", plan)]);
+        let (_, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+        let r = json(&out);
+        hits(&r)
+            .into_iter()
+            .filter(|h| h.1 == "ROLLBACK.md")
+            .map(|h| h.0)
+            .collect()
+    };
+    let only_revert = "## Scope\nmigration-drops-column on customers.fax.\n## Backup\nTable customers_fax_backup, taken before deploy.\n## Rollback steps\n1. Revert the PR.\n## Verification\nRun `SELECT count(*) FROM customers_fax_backup`.\n## Owner\nThe billing team.\n";
+    assert_eq!(check(only_revert), vec!["plan-only-revert"]);
+    let no_backup = only_revert
+        .replace(
+            "Table customers_fax_backup, taken before deploy.",
+            "We have backups somewhere.",
+        )
+        .replace("1. Revert the PR.", "1. Re-add the column and restore it (10 min).");
+    assert_eq!(check(&no_backup), vec!["plan-no-backup-evidence"]);
+    let forward = no_backup.replace(
+        "We have backups somewhere.",
+        "None: irreversible, so the forward fix re-imports fax from the CRM.",
+    );
+    assert!(
+        check(&forward).is_empty(),
+        "an explicit irreversible: forward fix is accepted"
+    );
+    let vague = only_revert
+        .replace(
+            "1. Revert the PR.",
+            "1. Re-add the column from customers_fax_backup (10 min).",
+        )
+        .replace(
+            "Run `SELECT count(*) FROM customers_fax_backup`.",
+            "Make sure everything is fine again.",
+        );
+    assert_eq!(check(&vague), vec!["plan-no-verification"]);
+    let other_scope = only_revert
+        .replace("1. Revert the PR.", "1. Restore from the backup table (10 min).")
+        .replace("migration-drops-column on customers.fax.", "The orders table.")
+        .replace("customers_fax_backup", "orders_backup");
+    assert_eq!(check(&other_scope), vec!["plan-uncovered-change"]);
 }
 
 #[test]
@@ -571,4 +624,38 @@ fn demo_shows_the_block_then_the_pass_and_cleans_up() {
     );
     let dir = out.lines().next().unwrap().rsplit(' ').next().unwrap();
     assert!(!std::path::Path::new(dir).exists(), "the demo repository is removed");
+}
+
+#[test]
+fn baseline_write_records_findings_that_then_stop_counting() {
+    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let (code, out, _) = run(t.riskgate().args(["baseline", "write", "--base", "main"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("with 2 findings"), "{out}");
+    let written = json(&std::fs::read_to_string(t.file(".riskgate-baseline.json")).unwrap());
+    assert_eq!(written["findings"][0]["path"], ".github/workflows/label.yml");
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 0, "baselined findings do not count: {out}");
+    let r = json(&out);
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "ci-workflow-runs-untrusted-code")
+        .unwrap()
+        .clone();
+    assert_eq!(f["suppressed"]["source"], "baseline:.riskgate-baseline.json");
+    // A new finding of the same rule elsewhere still counts.
+    t.write(".github/workflows/other.yml", RISKY_WORKFLOW);
+    t.commit("another");
+    let (code, _, _) = run(t.riskgate().args(["check", "--base", "main"]));
+    assert_eq!(code, 1);
+    // A malformed baseline is an error with line and column.
+    t.write(
+        ".riskgate-baseline.json",
+        "{\"schema_version\": 1, \"findings\": [\n  {\"rule\": 1}\n]}\n",
+    );
+    let (code, _, err) = run(t.riskgate().args(["check", "--base", "main"]));
+    assert_eq!(code, 2);
+    assert!(err.contains(".riskgate-baseline.json:2:"), "{err}");
 }

@@ -29,6 +29,11 @@ const CORE_RULES: &[&CodeRule] = &[
     &crate::gate::PLAN_PLACEHOLDER,
     &crate::gate::PLAN_TOO_THIN,
     &crate::gate::PLAN_TEMPLATE_UNCHANGED,
+    &crate::gate::PLAN_ONLY_REVERT,
+    &crate::gate::PLAN_UNCOVERED_CHANGE,
+    &crate::gate::PLAN_NO_BACKUP_EVIDENCE,
+    &crate::gate::PLAN_NO_VERIFICATION,
+    &crate::gate::PLAN_NO_OWNER,
 ];
 
 /// Runs every analyzer over the change. They are independent, so they run on separate threads.

@@ -600,3 +600,102 @@ impl Scratch {
         Ok(())
     }
 }
+
+/// One commit of the history, as the history scan needs it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HistoryCommit {
+    pub sha: String,
+    pub time: i64,
+    pub parents: Vec<String>,
+    pub message: String,
+    pub author: String,
+}
+
+impl Repo {
+    /// Where riskgate keeps its caches: `.git/riskgate/` (never the work tree, refs or objects).
+    pub fn cache_dir(&self) -> PathBuf {
+        self.repo.path().join("riskgate")
+    }
+
+    /// Up to `limit` commits reachable from `from`, newest first.
+    pub fn history(&self, from: &str, limit: usize) -> Result<Vec<HistoryCommit>> {
+        let start = self.resolve_commit(from, "revision")?;
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(Sort::TIME)?;
+        walk.push(start.id())?;
+        let mut out = Vec::new();
+        for oid in walk.take(limit) {
+            let c = self.repo.find_commit(oid?)?;
+            out.push(HistoryCommit {
+                sha: c.id().to_string(),
+                time: c.time().seconds(),
+                parents: c.parent_ids().map(|p| p.to_string()).collect(),
+                message: String::from_utf8_lossy(c.message_bytes()).into_owned(),
+                author: String::from_utf8_lossy(c.author().name_bytes()).into_owned(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The first-parent chain from `head`, newest first: the changes as they landed.
+    pub fn first_parents(&self, head: &str, limit: usize) -> Result<Vec<String>> {
+        let start = self.resolve_commit(head, "head")?;
+        let mut walk = self.repo.revwalk()?;
+        walk.simplify_first_parent()?;
+        walk.push(start.id())?;
+        walk.take(limit).map(|o| Ok(o?.to_string())).collect()
+    }
+
+    /// Paths a commit changes against its first parent (names only; no content is read).
+    pub fn paths_changed(&self, sha: &str) -> Result<Vec<String>> {
+        let commit = self.repo.find_commit(Oid::from_str(sha)?)?;
+        let new_tree = commit.tree()?;
+        let old_tree = commit.parent(0).ok().map(|p| p.tree()).transpose()?;
+        let mut opts = DiffOptions::new();
+        opts.skip_binary_check(true);
+        let diff = self
+            .repo
+            .diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), Some(&mut opts))?;
+        Ok(diff
+            .deltas()
+            .filter_map(|d| {
+                d.new_file()
+                    .path()
+                    .or_else(|| d.old_file().path())
+                    .map(|p| p.to_string_lossy().into_owned())
+            })
+            .collect())
+    }
+
+    /// The commits a merge brought in (reachable from it, not from its first parent).
+    pub fn merged_commits(&self, sha: &str, limit: usize) -> Result<Vec<String>> {
+        let commit = self.repo.find_commit(Oid::from_str(sha)?)?;
+        let Ok(first) = commit.parent_id(0) else {
+            return Ok(Vec::new());
+        };
+        let mut walk = self.repo.revwalk()?;
+        walk.push(commit.id())?;
+        walk.hide(first)?;
+        walk.take(limit).map(|o| Ok(o?.to_string())).collect()
+    }
+
+    /// `.git-blame-ignore-revs` at the head, if any.
+    pub fn blame_ignore_revs(&self, head: &str) -> Vec<String> {
+        let Ok(commit) = self.resolve_commit(head, "head") else {
+            return Vec::new();
+        };
+        let Ok(tree) = commit.tree() else { return Vec::new() };
+        let Some(entry) = tree.get_name(".git-blame-ignore-revs") else {
+            return Vec::new();
+        };
+        let Ok(blob) = self.repo.find_blob(entry.id()) else {
+            return Vec::new();
+        };
+        String::from_utf8_lossy(blob.content())
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.len() >= 7 && !l.starts_with('#'))
+            .map(str::to_string)
+            .collect()
+    }
+}

@@ -2,7 +2,10 @@
 
 pub mod plan;
 
-pub use plan::{PLAN_MISSING_SECTION, PLAN_PLACEHOLDER, PLAN_TEMPLATE_UNCHANGED, PLAN_TOO_THIN};
+pub use plan::{
+    PLAN_MISSING_SECTION, PLAN_NO_BACKUP_EVIDENCE, PLAN_NO_OWNER, PLAN_NO_VERIFICATION, PLAN_ONLY_REVERT,
+    PLAN_PLACEHOLDER, PLAN_TEMPLATE_UNCHANGED, PLAN_TOO_THIN, PLAN_UNCOVERED_CHANGE,
+};
 
 use crate::config::{GateConfig, Threshold};
 use crate::finding::{Finding, Severity};
@@ -94,9 +97,11 @@ pub fn decide(
         status.source = Some(plan.source.clone());
         let needed = required_sections(findings, extra_sections);
         let file = plan.source.strip_prefix("file:").unwrap_or(&plan.source);
-        let problems = plan::validate(&plan.text, file, &needed);
-        status.valid = problems.is_empty();
-        status.problems = problems.iter().map(|p| p.message.clone()).collect();
+        let problems = plan::validate_for(&plan.text, file, &needed, &plan::Needs { findings });
+        // A missing owner is a warning: reported, but the plan stays valid.
+        let blocking: Vec<&Finding> = problems.iter().filter(|p| p.rule != "plan-no-owner").collect();
+        status.valid = blocking.is_empty();
+        status.problems = blocking.iter().map(|p| p.message.clone()).collect();
         findings.extend(problems);
     }
     let level = format!("risk {} ({})", score.value, score.level);

@@ -86,6 +86,220 @@ code_rule! {
     pub static PLAN_TEMPLATE_UNCHANGED: "plan-template-unchanged", "gate", Medium, ["plan"], needs_plan = false;
 }
 
+code_rule! {
+    /// ## What it does
+    /// Reports a plan whose only rollback step is to revert the commit or pull request, while
+    /// the change holds a data or schema finding (migration or JSON shape).
+    ///
+    /// ## Why is this risky?
+    /// Reverting code does not revert data: dropped columns stay dropped and rewritten rows
+    /// stay rewritten, and the reverted code then meets the new data.
+    ///
+    /// ## Example
+    /// ```markdown
+    /// ## Rollback steps
+    /// 1. Revert the PR.
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Add the data steps: restore from the backup, run the down migration, or the forward fix.
+    pub static PLAN_ONLY_REVERT: "plan-only-revert", "gate", Medium, ["plan"], needs_plan = false;
+}
+
+code_rule! {
+    /// ## What it does
+    /// Reports a finding that needs a plan but that the plan does not name: not its rule id,
+    /// file, table, column, symbol or type.
+    ///
+    /// ## Why is this risky?
+    /// A plan written for one risk gives false comfort about the others in the same change.
+    ///
+    /// ## Example
+    /// A plan about `orders.total` while the change also drops `customers.fax`.
+    ///
+    /// ## How to roll back
+    /// Name each risky change in the Scope section (`riskgate plan init` lists them).
+    pub static PLAN_UNCOVERED_CHANGE: "plan-uncovered-change", "gate", Medium, ["plan"], needs_plan = false;
+}
+
+code_rule! {
+    /// ## What it does
+    /// Reports a plan for a change with an unmitigated destructive, data-rewrite or json-reshape
+    /// finding that names no backup (a backup table, a dump file, a snapshot id, a
+    /// point-in-time-recovery window) and does not say "irreversible: forward fix".
+    ///
+    /// ## Why is this risky?
+    /// Without a copy of the data, the rollback steps have nothing to restore from.
+    ///
+    /// ## Example
+    /// ```markdown
+    /// ## Backup
+    /// We have backups.
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Name the backup and where it is: `customers_fax_backup`, `s3://…/dump-2026-11-20.sql.gz`,
+    /// `snap-0a1b2c`, or the PITR window.
+    pub static PLAN_NO_BACKUP_EVIDENCE: "plan-no-backup-evidence", "gate", Medium, ["plan"], needs_plan = false;
+}
+
+code_rule! {
+    /// ## What it does
+    /// Reports a Verification section that names no command, query, URL or check.
+    ///
+    /// ## Why is this risky?
+    /// "Check that it works" cannot tell a successful rollback from a failed one.
+    ///
+    /// ## Example
+    /// ```markdown
+    /// ## Verification
+    /// Make sure everything is fine again.
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Name the query, the dashboard URL, the smoke test or the command to run.
+    pub static PLAN_NO_VERIFICATION: "plan-no-verification", "gate", Medium, ["plan"], needs_plan = false;
+}
+
+code_rule! {
+    /// ## What it does
+    /// Reports a plan that names no owner: no person, team or role runs the rollback. This is a
+    /// warning: it does not make the plan invalid.
+    ///
+    /// ## Why is this risky?
+    /// In an incident, a plan nobody owns waits for someone to notice it.
+    ///
+    /// ## Example
+    /// A plan without an `## Owner` section.
+    ///
+    /// ## How to roll back
+    /// Add `## Owner` with a person, team or on-call role.
+    pub static PLAN_NO_OWNER: "plan-no-owner", "gate", Low, ["plan"], needs_plan = false;
+}
+
+/// What the plan must answer for: the findings of the change.
+pub struct Needs<'a> {
+    pub findings: &'a [Finding],
+}
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("plan regex compiles"))
+}
+
+/// Whether the plan names a finding: its rule, file, table or column, symbol or type.
+fn names(plan: &str, f: &Finding) -> bool {
+    let lower = plan.to_lowercase();
+    let mut keys: Vec<String> = vec![f.rule.clone()];
+    if let Some(file) = &f.file {
+        keys.push(file.clone());
+        keys.push(file.rsplit('/').next().unwrap_or(file).to_string());
+    }
+    if let Some(t) = &f.target {
+        keys.push(t.clone());
+        keys.extend(t.split('.').filter(|p| p.len() > 2).map(str::to_string));
+    }
+    if let Some(s) = &f.symbol {
+        keys.push(s.clone());
+        keys.push(s.rsplit("::").next().unwrap_or(s).to_string());
+    }
+    keys.iter().any(|k| !k.is_empty() && lower.contains(&k.to_lowercase()))
+}
+
+/// The checks that depend on the change's findings.
+fn check_against(
+    plan: &PlanDoc,
+    raw: &str,
+    needs: &Needs<'_>,
+    at: &dyn Fn(Finding) -> Finding,
+    out: &mut Vec<Finding>,
+) {
+    static REVERT: OnceLock<Regex> = OnceLock::new();
+    static STEP: OnceLock<Regex> = OnceLock::new();
+    static BACKUP: OnceLock<Regex> = OnceLock::new();
+    static FORWARD: OnceLock<Regex> = OnceLock::new();
+    static VERIFY: OnceLock<Regex> = OnceLock::new();
+    static OWNER: OnceLock<Regex> = OnceLock::new();
+    let active = || needs.findings.iter().filter(|f| f.is_active() && f.analyzer != "gate");
+    let data_or_schema = active().any(|f| f.analyzer == "migration" || f.analyzer == "json-shape");
+    if let Some(steps) = plan.section("rollback") {
+        let step = re(&STEP, r"(?m)^\s*(?:\d+[.)]|[-*+])\s+(.+)$");
+        let list: Vec<&str> = step
+            .captures_iter(steps)
+            .filter_map(|c| c.get(1).map(|m| m.as_str()))
+            .collect();
+        let revert = re(
+            &REVERT,
+            r"(?i)\b(revert|roll ?back the (pr|commit|deploy)|git revert|redeploy the previous)",
+        );
+        if data_or_schema && !list.is_empty() && list.iter().all(|s| revert.is_match(s)) {
+            out.push(at(PLAN_ONLY_REVERT
+                .finding(
+                    "the plan's only rollback step reverts the code, but this change alters data or a data contract",
+                )
+                .help(
+                    "add the data steps: restore from the backup, run the down migration, or the forward fix",
+                )));
+        }
+    }
+    let text = meaningful(raw);
+    for f in active().filter(|f| f.needs_plan) {
+        if !names(&text, f) {
+            out.push(at(PLAN_UNCOVERED_CHANGE
+                .finding(format!(
+                    "the plan does not name `{}` at {} ({})",
+                    f.rule,
+                    f.location(),
+                    f.message
+                ))
+                .help(
+                    "name each risky change in the Scope section: its rule id, file, table or type",
+                )));
+        }
+    }
+    let data_loss = active().any(|f| {
+        f.tags
+            .iter()
+            .any(|t| matches!(t.as_str(), "destructive" | "data-rewrite" | "json-reshape"))
+    });
+    if data_loss {
+        let backup = re(
+            &BACKUP,
+            r"(?i)(\b\w+_(backup|bak|copy|snapshot|old|archive)\b|\bbackup table\b|pg_dump|mysqldump|\.(sql|dump|csv|gz|tar|bak)\b|s3://|gs://|\bsnap-[0-9a-f]+|snapshot id|point[- ]in[- ]time|\bpitr\b)",
+        );
+        let forward = re(&FORWARD, r"(?i)irreversible\W+(\w+\W+){0,3}forward[- ]fix");
+        let where_ = plan.section("backup").unwrap_or(&text);
+        if !backup.is_match(where_) && !forward.is_match(&text) {
+            out.push(at(PLAN_NO_BACKUP_EVIDENCE
+                .finding("data is destroyed or rewritten, and the plan names no backup (table, dump, snapshot id, PITR window) nor says \"irreversible: forward fix\"")
+                .help("name the backup and where it is, or state that the change is irreversible and describe the forward fix")));
+        }
+    }
+    if let Some(v) = plan.section("verification") {
+        let verify = re(
+            &VERIFY,
+            r"(?i)(`[^`]+`|\bselect\b|https?://|\bcurl\b|dashboard|smoke[- ]test|health ?check|\balert\b|\bmetric|\bquery\b|\btest\b)",
+        );
+        let v_text = meaningful(v);
+        if !v_text.is_empty() && !is_placeholder(&v_text) && !verify.is_match(v) {
+            out.push(at(PLAN_NO_VERIFICATION
+                .finding("the Verification section names no command, query, URL or check")
+                .help(
+                    "name the query, dashboard URL, smoke test or command that shows the rollback worked",
+                )));
+        }
+    }
+    let owner = re(
+        &OWNER,
+        r"(?i)(@[\w-]+|\bteam\b|on[- ]call|\b[A-Z][a-z]+ [A-Z][a-z]+\b|\bsre\b|\bdba\b|engineer|lead|owner)",
+    );
+    let owner_text = plan.section("owner").map(meaningful).unwrap_or_default();
+    if owner_text.is_empty() || !owner.is_match(&owner_text) {
+        out.push(at(PLAN_NO_OWNER
+            .finding("the plan names no owner (person, team or role)")
+            .help("add an Owner section naming who runs the rollback")));
+    }
+}
+
 /// Marks text written by `riskgate plan init`.
 pub const TEMPLATE_MARKER: &str = "<!-- riskgate plan init:";
 
@@ -240,6 +454,11 @@ fn has_step(body: &str) -> bool {
 
 /// Checks a plan; returns one finding per failed check, pointing at the plan's source.
 pub fn validate(raw: &str, source: &str, required: &[String]) -> Vec<Finding> {
+    validate_for(raw, source, required, &Needs { findings: &[] })
+}
+
+/// Checks a plan against the change's findings.
+pub fn validate_for(raw: &str, source: &str, required: &[String], needs: &Needs<'_>) -> Vec<Finding> {
     let plan = &PlanDoc::parse(raw);
     let mut problems = Vec::new();
     let at = |f: Finding| f.at(source, None);
@@ -280,6 +499,9 @@ pub fn validate(raw: &str, source: &str, required: &[String]) -> Vec<Finding> {
                 ))
                 .help("write at least one real sentence")));
         }
+    }
+    if !needs.findings.is_empty() {
+        check_against(plan, raw, needs, &at, &mut problems);
     }
     problems
 }

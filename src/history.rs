@@ -1,0 +1,264 @@
+//! History facts: which earlier commits were later reverted or fixed, per file, with a
+//! 90-day half-life; and the labels `calibrate` scores against. Computed from git history
+//! before the base (no leakage), bounded, and cached incrementally under `.git/riskgate/`.
+
+use crate::diff::git::{HistoryCommit, Repo};
+use anyhow::Result;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::OnceLock;
+
+pub const DAY: i64 = 86_400;
+pub const HALF_LIFE_DAYS: f64 = 90.0;
+pub const LABEL_WINDOW: i64 = 90 * DAY;
+pub const DEFAULT_LIMIT: usize = 5000;
+
+/// What the history knows about one commit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Facts {
+    pub time: i64,
+    pub parents: Vec<String>,
+    pub files: Vec<String>,
+    /// Commits this one reverts (`This reverts commit <sha>`).
+    pub reverts: Vec<String>,
+    /// Its message says it fixes something.
+    pub fix: bool,
+    pub bot: bool,
+}
+
+fn revert_pattern() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"(?i)this reverts commit ([0-9a-f]{7,40})").expect("regex compiles"))
+}
+
+fn fix_pattern() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)^(fix|hotfix|bugfix)\b|\b(fix(es|ed)?|bug|hotfix|regression|broke|broken|crash|incident)\b")
+            .expect("regex compiles")
+    })
+}
+
+pub fn is_bot(author: &str) -> bool {
+    let a = author.to_lowercase();
+    a.contains("[bot]") || a.contains("dependabot") || a.contains("renovate") || a.ends_with("bot")
+}
+
+pub fn facts_of(c: &HistoryCommit, files: Vec<String>) -> Facts {
+    let summary = c.message.lines().next().unwrap_or("");
+    Facts {
+        time: c.time,
+        parents: c.parents.clone(),
+        files,
+        reverts: revert_pattern()
+            .captures_iter(&c.message)
+            .map(|m| m[1].to_lowercase())
+            .collect(),
+        fix: fix_pattern().is_match(summary) && !summary.to_lowercase().starts_with("revert"),
+        bot: is_bot(&c.author),
+    }
+}
+
+/// sha → facts, for the commits scanned so far.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Cache {
+    pub version: u32,
+    pub commits: HashMap<String, Facts>,
+}
+
+const CACHE_VERSION: u32 = 1;
+
+impl Cache {
+    fn path(repo: &Repo) -> std::path::PathBuf {
+        repo.cache_dir().join("history.json")
+    }
+
+    pub fn load(repo: &Repo) -> Cache {
+        std::fs::read(Cache::path(repo))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Cache>(&b).ok())
+            .filter(|c| c.version == CACHE_VERSION)
+            .unwrap_or_else(|| Cache {
+                version: CACHE_VERSION,
+                commits: HashMap::new(),
+            })
+    }
+
+    /// Saving is best effort: a read-only `.git` only costs the next run the scan again.
+    pub fn save(&self, repo: &Repo) {
+        let dir = repo.cache_dir();
+        if std::fs::create_dir_all(&dir).is_ok() {
+            if let Ok(json) = serde_json::to_vec(self) {
+                let tmp = dir.join("history.json.tmp");
+                if std::fs::write(&tmp, json).is_ok() {
+                    let _ = std::fs::rename(tmp, Cache::path(repo));
+                }
+            }
+        }
+    }
+}
+
+/// The history before `rev`: up to `limit` commits, with their facts, newest first.
+pub fn scan(repo: &Repo, rev: &str, limit: usize, cache: &mut Cache) -> Result<Vec<(String, Facts)>> {
+    let commits = repo.history(rev, limit)?;
+    let mut out = Vec::with_capacity(commits.len());
+    let mut dirty = false;
+    for c in commits {
+        let facts = match cache.commits.get(&c.sha) {
+            Some(f) => f.clone(),
+            None => {
+                let f = facts_of(&c, repo.paths_changed(&c.sha).unwrap_or_default());
+                cache.commits.insert(c.sha.clone(), f.clone());
+                dirty = true;
+                f
+            }
+        };
+        out.push((c.sha, facts));
+    }
+    if dirty {
+        cache.save(repo);
+    }
+    Ok(out)
+}
+
+/// A commit that turned out bad, and when that became known.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bad {
+    pub time: i64,
+    pub known_at: i64,
+    pub reverted: bool,
+}
+
+fn matches_sha(full: &str, short: &str) -> bool {
+    full.starts_with(short)
+}
+
+/// Marks commits reverted by a later commit, or "fix-inducing": the last earlier commit that
+/// touched a file a fix commit changes, within 90 days (an SZZ approximation without blame).
+pub fn bad_commits(history: &[(String, Facts)], ignore: &[String]) -> BTreeMap<String, Bad> {
+    let mut bad: BTreeMap<String, Bad> = BTreeMap::new();
+    // file → (time, sha) of non-merge commits touching it, oldest first.
+    let mut by_file: HashMap<&str, Vec<(i64, &str)>> = HashMap::new();
+    for (sha, f) in history.iter().filter(|(_, f)| f.parents.len() <= 1) {
+        if ignore.iter().any(|i| matches_sha(sha, i)) {
+            continue;
+        }
+        for file in &f.files {
+            by_file.entry(file.as_str()).or_default().push((f.time, sha.as_str()));
+        }
+    }
+    for list in by_file.values_mut() {
+        list.sort_unstable();
+    }
+    let index: HashMap<&str, &Facts> = history.iter().map(|(s, f)| (s.as_str(), f)).collect();
+    for (sha, f) in history {
+        for r in &f.reverts {
+            let target = index.get(r.as_str()).map(|t| (r.clone(), *t)).or_else(|| {
+                history
+                    .iter()
+                    .find(|(s, _)| matches_sha(s, r))
+                    .map(|(s, t)| (s.clone(), t))
+            });
+            if let Some((target, tf)) = target {
+                bad.insert(
+                    target,
+                    Bad {
+                        time: tf.time,
+                        known_at: f.time,
+                        reverted: true,
+                    },
+                );
+            }
+        }
+        if f.fix && !f.bot {
+            for file in &f.files {
+                let Some(list) = by_file.get(file.as_str()) else {
+                    continue;
+                };
+                // The last commit to this file before the fix, within the window.
+                let before = list.partition_point(|(t, _)| *t < f.time);
+                let culprit = list[..before]
+                    .iter()
+                    .rev()
+                    .find(|(t, s)| *t >= f.time - LABEL_WINDOW && *s != sha.as_str());
+                if let Some((t, s)) = culprit {
+                    bad.entry(s.to_string()).or_insert(Bad {
+                        time: *t,
+                        known_at: f.time,
+                        reverted: false,
+                    });
+                }
+            }
+        }
+    }
+    bad
+}
+
+/// The history factor of a change at time `at`: for each touched file, the time-decayed count
+/// of earlier commits to it known to be bad before `at`; summed, then `ln(1 + x)`.
+pub fn file_risk(history: &[(String, Facts)], bad: &BTreeMap<String, Bad>, files: &[String], at: i64) -> f64 {
+    let touched: BTreeSet<&str> = files.iter().map(String::as_str).collect();
+    let mut total = 0.0;
+    for (sha, f) in history {
+        let Some(b) = bad.get(sha) else { continue };
+        if b.known_at >= at || f.time >= at {
+            continue;
+        }
+        let hits = f.files.iter().filter(|p| touched.contains(p.as_str())).count();
+        if hits > 0 {
+            let age_days = (at - f.time) as f64 / DAY as f64;
+            total += hits as f64 * 0.5f64.powf(age_days / HALF_LIFE_DAYS);
+        }
+    }
+    (1.0 + total).ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(sha: &str, day: i64, files: &[&str], msg: &str) -> (String, Facts) {
+        let hc = HistoryCommit {
+            sha: sha.into(),
+            time: day * DAY,
+            parents: vec!["p".into()],
+            message: msg.into(),
+            author: "dev".into(),
+        };
+        (sha.into(), facts_of(&hc, files.iter().map(|s| s.to_string()).collect()))
+    }
+
+    #[test]
+    fn reverts_and_fixes_mark_commits_bad_when_known() {
+        let h = vec![
+            c("aaa1111", 0, &["src/a.rs"], "Add caching"),
+            c("bbb2222", 10, &["src/b.rs"], "Tidy"),
+            c(
+                "ccc3333",
+                20,
+                &["src/a.rs"],
+                "Revert \"Add caching\"\n\nThis reverts commit aaa1111.",
+            ),
+            c("ddd4444", 30, &["src/b.rs"], "Fix crash in b"),
+        ];
+        let bad = bad_commits(&h, &[]);
+        assert_eq!(
+            bad["aaa1111"],
+            Bad {
+                time: 0,
+                known_at: 20 * DAY,
+                reverted: true
+            }
+        );
+        assert_eq!(bad["bbb2222"].known_at, 30 * DAY);
+        assert!(!bad.contains_key("ddd4444"));
+        // Before the revert was known, a.rs looks clean: no leakage from the future.
+        assert_eq!(file_risk(&h, &bad, &["src/a.rs".into()], 15 * DAY), 0.0);
+        let later = file_risk(&h, &bad, &["src/a.rs".into()], 25 * DAY);
+        let much_later = file_risk(&h, &bad, &["src/a.rs".into()], 400 * DAY);
+        assert!(later > much_later && much_later > 0.0, "{later} {much_later}");
+        // Ignored revisions (.git-blame-ignore-revs) are never blamed.
+        assert!(!bad_commits(&h, &["bbb2222".into()]).contains_key("bbb2222"));
+    }
+}
