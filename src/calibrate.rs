@@ -271,9 +271,11 @@ pub fn run(
             base: Some(parent.clone()),
             head: (*sha).clone(),
         };
-        let change = match pipeline::read_change(repo, config, &range)? {
-            Loaded::Change(c) => c,
-            Loaded::Empty(_) => {
+        // A change that cannot be read (objects missing from a shallow or partial clone) is
+        // counted as skipped, not fatal.
+        let change = match pipeline::read_change(repo, config, &range) {
+            Ok(Loaded::Change(c)) => c,
+            Ok(Loaded::Empty(_)) | Err(_) => {
                 skipped += 1;
                 continue;
             }

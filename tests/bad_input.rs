@@ -315,3 +315,129 @@ fn usage_errors_exit_2() {
     let (code, out, _) = run(t.riskgate().args(["--version"]));
     assert_eq!((code, out.trim()), (0, "riskgate 0.1.0"));
 }
+
+#[test]
+fn a_fifty_megabyte_file_is_skipped_without_reading_it_whole() {
+    let t = TestRepo::new();
+    t.branch("feature");
+    t.write("data/dump.sql", "INSERT INTO t VALUES (1);\n".repeat(2_000_000));
+    t.commit("huge");
+    let found = not_analyzed(&t);
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0]
+            .1
+            .starts_with("file of 52000000 bytes is over the 1048576-byte limit"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_submodule_bump_is_reported_not_fatal() {
+    let t = TestRepo::new();
+    t.branch("feature");
+    // A gitlink entry, as `git submodule add` leaves in the index.
+    let mut index = t.repo.index().unwrap();
+    let entry = git2::IndexEntry {
+        ctime: git2::IndexTime::new(0, 0),
+        mtime: git2::IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode: 0o160000,
+        uid: 0,
+        gid: 0,
+        file_size: 0,
+        id: git2::Oid::from_str("1234567890123456789012345678901234567890").unwrap(),
+        flags: 0,
+        flags_extended: 0,
+        path: b"vendor/lib".to_vec(),
+    };
+    index.add(&entry).unwrap();
+    let tree = t.repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::new("T", "t@example.com", &git2::Time::new(1_700_100_000, 0)).unwrap();
+    let head = t.repo.head().unwrap().peel_to_commit().unwrap();
+    t.repo
+        .commit(Some("HEAD"), &sig, &sig, "add submodule", &tree, &[&head])
+        .unwrap();
+    let found = not_analyzed(&t);
+    assert_eq!(
+        found,
+        vec![(
+            "vendor/lib".to_string(),
+            "submodule commit change; not analysed".to_string()
+        )]
+    );
+}
+
+#[test]
+fn a_file_deleted_and_re_added_and_a_rename_with_edits() {
+    let t = TestRepo::new();
+    t.write("db/migrations/0001.sql", "CREATE TABLE a (id int);\n");
+    t.write("src/old.py", &"def f():\n    return 1\n".repeat(20));
+    t.commit("base");
+    t.branch("feature");
+    t.remove("db/migrations/0001.sql");
+    t.commit("delete");
+    t.write("db/migrations/0001.sql", "CREATE TABLE a (id bigint);\n");
+    t.remove("src/old.py");
+    t.write(
+        "src/new.py",
+        &format!("{}def g():\n    return 2\n", "def f():\n    return 1\n".repeat(20)),
+    );
+    t.commit("re-add and rename");
+    let (code, out, err) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert!(code == 0 || code == 1, "{err}");
+    let r = json(&out);
+    let found = hits(&r);
+    assert!(
+        found
+            .iter()
+            .any(|h| h.0 == "applied-migration-edited" && h.1 == "db/migrations/0001.sql"),
+        "deleted and re-added is an edit: {found:?}"
+    );
+    assert_eq!(r["stats"]["files_changed"], 2, "{r}");
+    assert!(
+        found.iter().any(|h| h.1 == "src/new.py"),
+        "the renamed file is analysed under its new name: {found:?}"
+    );
+}
+
+#[test]
+fn a_missing_object_is_reported_not_fatal() {
+    let t = TestRepo::new();
+    t.branch("feature");
+    t.write("db/x.sql", "DROP TABLE t;\n");
+    t.commit("drop");
+    // Remove the blob's loose object, as a partial clone would lack it.
+    let blob = t.repo.revparse_single("HEAD:db/x.sql").unwrap().id().to_string();
+    std::fs::remove_file(t.path().join(".git/objects").join(&blob[..2]).join(&blob[2..])).unwrap();
+    let found = not_analyzed(&t);
+    assert_eq!(
+        found,
+        vec![(
+            "db/x.sql".to_string(),
+            "content is not in the local repository (partial clone?); not analysed".to_string()
+        )]
+    );
+}
+
+#[test]
+fn a_coverage_report_for_another_tree_is_reported_not_fatal() {
+    let t = feature(&[("src/app.py", "def f():\n    return 1\n")]);
+    t.write(
+        "lcov.info",
+        "SF:/elsewhere/other_project/main.go\nDA:1,1\nend_of_record\n",
+    );
+    let (code, out, err) =
+        run(t
+            .riskgate()
+            .args(["check", "--base", "main", "--format", "json", "--coverage", "lcov.info"]));
+    assert!(code == 0, "{err}");
+    let found = hits(&json(&out));
+    assert!(found.iter().any(|h| h.0 == "coverage-report-stale"), "{found:?}");
+    t.write("bad.info", "this is not a report\n");
+    fails_with(
+        t.riskgate().args(["check", "--base", "main", "--coverage", "bad.info"]),
+        "coverage report bad.info: not lcov, Cobertura XML or llvm-cov JSON",
+    );
+}

@@ -298,6 +298,10 @@ impl Repo {
             } else if is_mode(old_mode, 0o120000) || is_mode(new_mode, 0o120000) {
                 skipped = Some(SkipReason::Symlink);
             }
+            let present = |oid: Oid| oid.is_zero() || self.repo.odb().map(|o| o.exists(oid)).unwrap_or(false);
+            if skipped.is_none() && (!present(old.id()) || !present(new.id())) {
+                skipped = Some(SkipReason::Missing);
+            }
             let (old_size, new_size) = (self.blob_size(old.id()), self.blob_size(new.id()));
             if skipped.is_none() && old_size.max(new_size) > max_file_size {
                 skipped = Some(SkipReason::TooLarge {

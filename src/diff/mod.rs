@@ -88,12 +88,17 @@ impl FileStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SkipReason {
     Binary,
-    TooLarge { size: u64, limit: u64 },
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
     LfsPointer,
     NotUtf8,
     PathNotUtf8,
     Submodule,
     Symlink,
+    /// The blob is not in the local object store (a partial or filtered clone).
+    Missing,
 }
 
 impl SkipReason {
@@ -108,6 +113,7 @@ impl SkipReason {
             SkipReason::PathNotUtf8 => "path is not valid UTF-8".to_string(),
             SkipReason::Submodule => "submodule commit change".to_string(),
             SkipReason::Symlink => "symbolic link".to_string(),
+            SkipReason::Missing => "content is not in the local repository (partial clone?)".to_string(),
         }
     }
 }
