@@ -115,6 +115,37 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
         format: RulesFormat,
     },
+    /// Check a serde type against samples of stored JSON: which records it would reject or misread.
+    Shapes {
+        /// The type, as PATH::TYPE (src/model.rs::UserPrefs).
+        #[arg(long = "type", value_name = "PATH::TYPE")]
+        type_spec: String,
+        /// The revision whose type to check (default HEAD).
+        #[arg(long, default_value = "HEAD")]
+        rev: String,
+        /// Also compare with the type at this revision (the release you would roll back to).
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        /// A JSON Lines file or a JSON array of records.
+        #[arg(
+            long,
+            value_name = "FILE",
+            conflicts_with = "postgres",
+            required_unless_present = "postgres"
+        )]
+        sample: Option<PathBuf>,
+        /// A PostgreSQL URL; the query runs in a READ ONLY transaction.
+        #[arg(long, value_name = "URL", requires = "query")]
+        postgres: Option<String>,
+        /// The query whose one column holds the JSON (SELECT payload FROM … TABLESAMPLE SYSTEM (1)).
+        #[arg(long, value_name = "SQL")]
+        query: Option<String>,
+        /// At most this many rows.
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
     /// Write a commented riskgate.toml suited to the frameworks found.
     Init {
         /// Replace an existing riskgate.toml.
@@ -289,6 +320,31 @@ pub fn run(cli: Cli) -> Result<u8> {
             write,
             format,
         } => calibrate(&cli, head, *limit, *write, *format),
+        Command::Shapes {
+            type_spec,
+            rev,
+            base,
+            sample,
+            postgres,
+            query,
+            limit,
+            format,
+        } => {
+            let repo = Repo::discover(&start_dir(&cli))?;
+            let input = crate::shapes::source::Input {
+                sample: sample.clone(),
+                postgres: postgres.clone(),
+                query: query.clone(),
+                limit: *limit,
+            };
+            let report = crate::shapes::source::run(&repo, type_spec, rev, base.as_deref(), &input)?;
+            let text = match format {
+                RulesFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+                _ => crate::shapes::render_text(&report),
+            };
+            emit(&text, None)?;
+            Ok(u8::from(report.rejected > 0))
+        }
         Command::Demo { keep } => crate::demo::run(*keep, if colour { "always" } else { "never" }),
         Command::Uninstall => {
             let repo = Repo::discover(&start_dir(&cli))?;
@@ -362,6 +418,7 @@ fn report_for(
         baseline,
         history: None,
         no_history: args.no_history,
+        extra_findings: Vec::new(),
     };
     match pipeline::run(&repo, &config, &rules, &range, &plans)? {
         Outcome::Nothing(msg) => {

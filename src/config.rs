@@ -158,6 +158,20 @@ pub struct ClassifyConfig {
     pub ignore: Vec<Spanned<String>>,
 }
 
+/// `[[shapes]]`: a serde type and where samples of its stored JSON come from.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShapesCheck {
+    #[serde(rename = "type")]
+    pub type_spec: String,
+    /// A JSON Lines or JSON array file, relative to the repository root.
+    pub sample: Option<String>,
+    /// The environment variable holding a PostgreSQL URL (never the URL itself).
+    pub postgres_url_env: Option<String>,
+    pub query: Option<String>,
+    pub limit: Option<u64>,
+}
+
 /// `[[json_column]]`: which Rust type is stored in which JSON column.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -204,6 +218,7 @@ pub struct Config {
     pub diff: DiffConfig,
     pub hook: HookConfig,
     pub json_column: Vec<JsonColumn>,
+    pub shapes: Vec<ShapesCheck>,
     /// Where the config came from, for messages that point into it.
     #[serde(skip)]
     pub source: Option<SourceText>,

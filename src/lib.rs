@@ -26,4 +26,5 @@ pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod score;
+pub mod shapes;
 pub mod suppress;

@@ -40,6 +40,8 @@ pub struct Extras {
     pub history: Option<f64>,
     /// Skip the history scan (`--no-history`).
     pub no_history: bool,
+    /// Findings from checks that read outside the repository (`[[shapes]]` samples).
+    pub extra_findings: Vec<crate::finding::Finding>,
 }
 
 /// The rules in force for a run: built-in packs, the repository's packs, and code rules.
@@ -176,6 +178,7 @@ pub fn run(repo: &Repo, config: &Config, rules: &RuleSet, range: &RangeSpec, pla
     {
         plans.history = Some(history_factor(repo, &change, config)?);
     }
+    plans.extra_findings.extend(shape_checks(repo, &change, config)?);
     let plans = &plans;
     Ok(Outcome::Report(Box::new(analyze(
         change,
@@ -202,6 +205,7 @@ pub fn analyze(
         coverage,
     };
     let mut findings = analyzers::run(&change, &inputs);
+    findings.extend(extras.extra_findings.iter().cloned());
     findings.retain(|f| !rules.disabled.contains(&f.rule));
     let mut findings = suppress::apply(&change, config, &rules.known, findings)?;
     findings.retain(|f| !rules.disabled.contains(&f.rule));
@@ -307,6 +311,49 @@ pub fn rollback_section(body: &str) -> Option<String> {
         }
     }
     level.map(|_| out)
+}
+
+/// `[[shapes]]` checks for the types this change touches; nothing runs without a sample.
+fn shape_checks(repo: &Repo, change: &ChangeSet, config: &Config) -> Result<Vec<crate::finding::Finding>> {
+    let mut out = Vec::new();
+    for entry in &config.shapes {
+        let (file, _) = crate::shapes::source::split_type(&entry.type_spec)?;
+        let Some(changed) = change
+            .files
+            .iter()
+            .find(|f| f.path == file && f.status != crate::diff::FileStatus::Deleted)
+        else {
+            continue;
+        };
+        let url = entry
+            .postgres_url_env
+            .as_ref()
+            .and_then(|v| std::env::var(v).ok())
+            .filter(|u| !u.is_empty());
+        let input = crate::shapes::source::Input {
+            sample: entry.sample.as_ref().map(|s| repo.root().join(s)),
+            postgres: if entry.sample.is_none() { url } else { None },
+            query: entry.query.clone(),
+            limit: entry.limit,
+        };
+        if input.sample.is_none() && input.postgres.is_none() {
+            continue;
+        }
+        let report = crate::shapes::source::run(repo, &entry.type_spec, &change.range.head, None, &input)?;
+        if report.rejected == 0 {
+            continue;
+        }
+        let lines = crate::shapes::summary(&report);
+        let mut f = crate::shapes::SAMPLE_REJECTED
+            .finding(format!("{}: {} of {} sampled records would be rejected — {}", entry.type_spec, report.rejected, report.records, lines.join("; ")))
+            .at(&changed.path, changed.first_changed_line())
+            .help("make the type accept the stored values (#[serde(other)], alias, Option, default) or migrate the data first, with a backup")
+            .evidence(format!("sample: {}", report.source));
+        f.symbol = Some(entry.type_spec.clone());
+        f.direction = Some(crate::finding::Direction::ReadsOldData);
+        out.push(f);
+    }
+    Ok(out)
 }
 
 /// The history factor of a change: touched files' earlier commits that were reverted or fixed,

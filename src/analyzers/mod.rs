@@ -19,6 +19,7 @@ pub fn code_rules() -> Vec<&'static CodeRule> {
     all.extend_from_slice(migration::RULES);
     all.extend_from_slice(json_shape::RULES);
     all.extend_from_slice(untested::RULES);
+    all.push(&crate::shapes::SAMPLE_REJECTED);
     all
 }
 

@@ -683,6 +683,12 @@ impl Repo {
         walk.take(limit).map(|o| Ok(o?.to_string())).collect()
     }
 
+    /// The text files of the tree at a revision, read on demand.
+    pub fn files_at(&self, rev: &str) -> Result<Vec<TreeFile>> {
+        let commit = self.resolve_commit(rev, "revision")?;
+        self.tree_files(&commit.tree()?, 4 * 1024 * 1024)
+    }
+
     /// `.git-blame-ignore-revs` at the head, if any.
     pub fn blame_ignore_revs(&self, head: &str) -> Vec<String> {
         let Ok(commit) = self.resolve_commit(head, "head") else {

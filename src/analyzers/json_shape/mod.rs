@@ -270,6 +270,24 @@ pub fn help_for(kind: &str) -> &'static str {
     }
 }
 
+/// Compares the serde types of two versions of one file, by type name.
+pub fn compare_sources(old: &str, new: &str) -> Vec<Change> {
+    let (Ok(old), Ok(new)) = (
+        serde_model::read_types("a.rs", old),
+        serde_model::read_types("a.rs", new),
+    ) else {
+        return Vec::new();
+    };
+    let models = Models { old, new };
+    let mut out = Vec::new();
+    for n in &models.new {
+        for o in models.old.iter().filter(|o| o.name == n.name) {
+            out.extend(serde_diff::compare(o, n, &models));
+        }
+    }
+    out
+}
+
 pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
     let mut out = serde_findings(change);
     out.extend(documents::analyze(change));

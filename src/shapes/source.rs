@@ -1,0 +1,236 @@
+//! Where records come from: a JSON Lines or JSON array file, or a PostgreSQL query run inside a
+//! READ ONLY transaction. And where the type comes from: the repository at a revision.
+
+use super::{Checker, Model};
+use crate::analyzers::json_shape::serde_model::{read_types, Body, Kind, SerdeType, Shape};
+use crate::diff::git::Repo;
+use anyhow::{anyhow, bail, Context, Result};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+/// Feeds every record of a sample file: JSON Lines, or one JSON array.
+pub fn read_sample(path: &Path, checker: &mut Checker<'_>) -> Result<()> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read sample {}", path.display()))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let first = reader.fill_buf()?.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if first == Some(b'[') {
+        let mut text = String::new();
+        reader
+            .read_to_string(&mut text)
+            .with_context(|| format!("sample {} is not UTF-8", path.display()))?;
+        let items: Vec<Box<serde_json::value::RawValue>> = serde_json::from_str(&text)
+            .map_err(|e| anyhow!("sample {}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
+        for (i, item) in items.iter().enumerate() {
+            checker.add(i as u64 + 1, item.get());
+        }
+        return Ok(());
+    }
+    let mut n = 0;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader
+            .read_line(&mut line)
+            .with_context(|| format!("sample {} is not UTF-8", path.display()))?
+            == 0
+        {
+            break;
+        }
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        n += 1;
+        checker.add(n, t);
+    }
+    Ok(())
+}
+
+/// `postgres://user:secret@host:5432/db` → `postgres://host:5432/db`: never keep credentials.
+pub fn redact(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+            let rest = rest.split('?').next().unwrap_or(rest);
+            format!("{scheme}://{rest}")
+        }
+        None => "a PostgreSQL connection string".to_string(),
+    }
+}
+
+/// The server's own words for a database error.
+fn db_message(e: &postgres::Error) -> String {
+    e.as_db_error()
+        .map_or_else(|| e.to_string(), |d| d.message().to_string())
+}
+
+/// Streams the first column of `query` (as text) into the checker, inside a READ ONLY
+/// transaction that is rolled back: riskgate never writes to the database.
+pub fn read_postgres(url: &str, query: &str, limit: Option<u64>, checker: &mut Checker<'_>) -> Result<()> {
+    use postgres::fallible_iterator::FallibleIterator;
+    let mut client = postgres::Client::connect(url, postgres::NoTls)
+        .map_err(|e| anyhow!("cannot connect to {}: {e}", redact(url)))?;
+    let mut tx = client
+        .build_transaction()
+        .read_only(true)
+        .start()
+        .map_err(|e| anyhow!("cannot start a read-only transaction: {}", db_message(&e)))?;
+    let q = query.trim().trim_end_matches(';');
+    let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
+    let wrapped =
+        format!("SELECT riskgate_sample.riskgate_json::text FROM ({q}) AS riskgate_sample(riskgate_json){limit}");
+    let rows = tx
+        .query_raw(wrapped.as_str(), std::iter::empty::<&str>())
+        .map_err(|e| anyhow!("query failed: {}", db_message(&e)))?;
+    let mut rows = rows;
+    let mut n = 0;
+    while let Some(row) = rows.next().map_err(|e| anyhow!("query failed: {}", db_message(&e)))? {
+        n += 1;
+        let text: Option<String> = row.try_get(0).map_err(|e| anyhow!("row {n}: {e}"))?;
+        checker.add(n, text.as_deref().unwrap_or("null"));
+    }
+    drop(rows);
+    tx.rollback()?;
+    Ok(())
+}
+
+/// Splits `src/model.rs::inner::UserPrefs` into the file and the item path.
+pub fn split_type(spec: &str) -> Result<(&str, &str)> {
+    let at = spec
+        .find(".rs::")
+        .ok_or_else(|| anyhow!("--type takes PATH::TYPE, for example src/model.rs::UserPrefs (got `{spec}`)"))?;
+    Ok((&spec[..at + 3], &spec[at + 5..]))
+}
+
+fn names_in(shape: &Shape, out: &mut Vec<String>) {
+    match shape {
+        Shape::Named(n) => out.push(n.clone()),
+        Shape::Option(s) | Shape::Seq(s) | Shape::Map(s) => names_in(s, out),
+        Shape::Tuple(v) => v.iter().for_each(|s| names_in(s, out)),
+        _ => {}
+    }
+}
+
+fn referenced(t: &SerdeType) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut body = |b: &Body| match b {
+        Body::Named(f) | Body::Tuple(f) => f.iter().for_each(|f| names_in(&f.shape, &mut out)),
+        Body::Unit => {}
+    };
+    match &t.kind {
+        Kind::Struct(b) => body(b),
+        Kind::Enum(vs) => vs.iter().for_each(|v| body(&v.body)),
+    }
+    out
+}
+
+/// The type and every serde type it reaches, read from the repository at `rev`: its own file
+/// first, then other Rust files of the tree that define the missing names.
+pub fn load_model(repo: &Repo, rev: &str, spec: &str) -> Result<(Model, String)> {
+    let (file, item) = split_type(spec)?;
+    let files = repo.files_at(rev)?;
+    let own = files
+        .iter()
+        .find(|f| f.path == file)
+        .ok_or_else(|| anyhow!("{file} does not exist at {rev}"))?;
+    let text = own
+        .text
+        .get()
+        .ok_or_else(|| anyhow!("{file} at {rev} is not readable text"))?;
+    let mut types: HashMap<String, SerdeType> = HashMap::new();
+    for t in read_types(file, text).map_err(|e| anyhow!("{e}"))? {
+        types.entry(t.name.clone()).or_insert(t);
+    }
+    let root = types
+        .values()
+        .find(|t| t.item_path == item)
+        .map(|t| t.name.clone())
+        .ok_or_else(|| anyhow!("{file} has no Serialize/Deserialize type `{item}` at {rev}"))?;
+    // Resolve named field types defined elsewhere in the crate.
+    for _ in 0..4 {
+        let missing: Vec<String> = types
+            .values()
+            .flat_map(referenced)
+            .filter(|n| !types.contains_key(n))
+            .collect();
+        if missing.is_empty() {
+            break;
+        }
+        for f in files.iter().filter(|f| f.path.ends_with(".rs") && f.path != file) {
+            let Some(t) = f.text.get() else { continue };
+            if !missing
+                .iter()
+                .any(|m| t.contains(&format!("struct {m}")) || t.contains(&format!("enum {m}")))
+            {
+                continue;
+            }
+            for found in read_types(&f.path, t).unwrap_or_default() {
+                if missing.contains(&found.name) {
+                    types.entry(found.name.clone()).or_insert(found);
+                }
+            }
+        }
+    }
+    let sha = repo.commit_sha(rev).ok_or_else(|| anyhow!("`{rev}` not found"))?;
+    if !types[&root].de {
+        bail!("{spec} does not derive Deserialize: it never reads stored data");
+    }
+    Ok((Model { root, types }, sha))
+}
+
+/// Where the records come from.
+#[derive(Debug, Clone, Default)]
+pub struct Input {
+    pub sample: Option<std::path::PathBuf>,
+    pub postgres: Option<String>,
+    pub query: Option<String>,
+    pub limit: Option<u64>,
+}
+
+/// The whole check: the type at `rev` (and `base`), the records, the report.
+pub fn run(repo: &Repo, spec: &str, rev: &str, base: Option<&str>, input: &Input) -> Result<super::Report> {
+    let (model, sha) = load_model(repo, rev, spec)?;
+    let old = base.map(|b| load_model(repo, b, spec)).transpose()?;
+    let mut checker = Checker::new(&model, old.as_ref().map(|(m, _)| m));
+    let source = match (&input.sample, &input.postgres) {
+        (Some(path), _) => {
+            read_sample(path, &mut checker)?;
+            path.display().to_string()
+        }
+        (None, Some(url)) => {
+            let query = input
+                .query
+                .as_deref()
+                .ok_or_else(|| anyhow!("--postgres needs --query"))?;
+            read_postgres(url, query, input.limit, &mut checker)?;
+            format!("{} (read-only transaction)", redact(url))
+        }
+        _ => bail!("give --sample FILE or --postgres URL --query SQL"),
+    };
+    let old_readers = match &old {
+        Some((o, _)) => {
+            let (ot, nt) = (&o.types[&o.root], &model.types[&model.root]);
+            struct Both<'a>(&'a Model, &'a Model);
+            impl crate::analyzers::json_shape::serde_diff::Types for Both<'_> {
+                fn old_type(&self, name: &str) -> Option<&SerdeType> {
+                    self.0.types.get(name)
+                }
+                fn new_type(&self, name: &str) -> Option<&SerdeType> {
+                    self.1.types.get(name)
+                }
+            }
+            crate::analyzers::json_shape::serde_diff::compare(ot, nt, &Both(o, &model))
+                .into_iter()
+                .filter(|c| c.old_readers && ot.de && nt.ser)
+                .map(|c| super::OldReader {
+                    kind: c.kind.to_string(),
+                    path: format!("$.{}", c.subject.split_once('.').map_or("", |(_, p)| p)),
+                    message: c.message,
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    Ok(checker.finish(spec, &sha, &source, old_readers))
+}

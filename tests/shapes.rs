@@ -1,0 +1,279 @@
+//! `riskgate shapes`: a serde type against samples of stored JSON, from files and from a real
+//! PostgreSQL (given by RISKGATE_TEST_POSTGRES_URL; skipped, with a reason, without it).
+
+mod common;
+use common::*;
+
+const MODEL_V1: &str = "use serde::{Deserialize, Serialize};\n\n#[derive(Serialize, Deserialize)]\n#[serde(rename_all = \"snake_case\")]\npub enum Status {\n    Active,\n    AwaitingPayment,\n}\n\n#[derive(Serialize, Deserialize)]\npub struct Order {\n    pub id: u64,\n    pub status: Status,\n    pub note: Option<String>,\n}\n";
+// v2 drops a variant and adds a required field.
+const MODEL_V2: &str = "use serde::{Deserialize, Serialize};\n\n#[derive(Serialize, Deserialize)]\n#[serde(rename_all = \"snake_case\")]\npub enum Status {\n    Active,\n}\n\n#[derive(Serialize, Deserialize)]\npub struct Order {\n    pub id: u64,\n    pub status: Status,\n    pub note: Option<String>,\n    pub currency: String,\n}\n";
+
+fn repo() -> TestRepo {
+    let t = TestRepo::new();
+    t.write("src/model.rs", MODEL_V1);
+    t.commit("v1");
+    t.branch("feature");
+    t.write("src/model.rs", MODEL_V2);
+    t.commit("v2");
+    t
+}
+
+fn records() -> String {
+    let mut s = String::new();
+    for i in 0..10 {
+        s.push_str(&format!(
+            "{{\"id\": {i}, \"status\": \"active\", \"currency\": \"EUR\"}}\n"
+        ));
+    }
+    for i in 10..13 {
+        s.push_str(&format!(
+            "{{\"id\": {i}, \"status\": \"awaiting_payment\", \"currency\": \"EUR\", \"legacy\": 1}}\n"
+        ));
+    }
+    s.push_str("{\"id\": 13, \"status\": \"active\"}\n");
+    s
+}
+
+#[test]
+fn a_sample_file_with_counts_examples_and_the_old_type() {
+    let t = repo();
+    t.write("sample.jsonl", records());
+    let (code, out, err) = run(t.riskgate().args([
+        "shapes",
+        "--type",
+        "src/model.rs::Order",
+        "--sample",
+        "sample.jsonl",
+        "--base",
+        "main",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 1, "{err}");
+    let r = json(&out);
+    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["type"], "src/model.rs::Order");
+    assert_eq!(
+        (r["records"].as_u64(), r["accepted"].as_u64(), r["rejected"].as_u64()),
+        (Some(14), Some(10), Some(4))
+    );
+    assert_eq!(r["distinct_shapes"], 3);
+    let failures = r["failures"].as_array().unwrap();
+    assert_eq!(failures[0]["kind"], "unknown-variant");
+    assert_eq!(failures[0]["path"], "$.status");
+    assert_eq!(failures[0]["count"], 3);
+    assert_eq!(
+        failures[0]["examples"][0],
+        serde_json::json!({"record": 11, "value": "awaiting_payment"})
+    );
+    assert_eq!(failures[1]["kind"], "missing-field");
+    assert_eq!(failures[1]["path"], "$.currency");
+    assert_eq!(
+        r["dropped_on_rewrite"],
+        serde_json::json!([{"path": "$.legacy", "count": 3}])
+    );
+    assert_eq!(r["newly_rejected"], 4, "the old type read all of them");
+    let old_readers = r["old_readers"].as_array().unwrap();
+    assert!(
+        old_readers
+            .iter()
+            .any(|o| o["kind"] == "field-added-required" || o["kind"] == "variant-removed")
+            || old_readers.is_empty(),
+        "{old_readers:?}"
+    );
+    // Text: one line per path with counts and values.
+    let (_, text, _) = run(t
+        .riskgate()
+        .args(["shapes", "--type", "src/model.rs::Order", "--sample", "sample.jsonl"]));
+    assert!(
+        text.contains("status: 3 of 14 records would fail: \"awaiting_payment\" (3, unknown-variant)"),
+        "{text}"
+    );
+    // The old type accepts every record.
+    let (code, out, _) = run(t.riskgate().args([
+        "shapes",
+        "--type",
+        "src/model.rs::Order",
+        "--rev",
+        "main",
+        "--sample",
+        "sample.jsonl",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0);
+    assert_eq!(json(&out)["rejected"], 0);
+}
+
+#[test]
+fn a_json_array_sample_and_bad_arguments() {
+    let t = repo();
+    t.write("sample.json", "[{\"id\": 1, \"status\": \"active\", \"currency\": \"EUR\"}, {\"id\": 1.5, \"status\": \"active\", \"currency\": \"EUR\"}]");
+    let (code, out, _) = run(t.riskgate().args([
+        "shapes",
+        "--type",
+        "src/model.rs::Order",
+        "--sample",
+        "sample.json",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 1);
+    assert_eq!(json(&out)["failures"][0]["kind"], "float-into-integer");
+    let (code, _, err) = run(t
+        .riskgate()
+        .args(["shapes", "--type", "src/model.rs", "--sample", "sample.json"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("--type takes PATH::TYPE"), "{err}");
+    let (code, _, err) = run(t
+        .riskgate()
+        .args(["shapes", "--type", "src/model.rs::Nope", "--sample", "sample.json"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("has no Serialize/Deserialize type `Nope`"), "{err}");
+}
+
+#[test]
+fn check_runs_configured_samples_for_touched_types() {
+    let t = TestRepo::new();
+    t.write("src/model.rs", MODEL_V1);
+    t.write("samples/orders.jsonl", records());
+    t.write(
+        "riskgate.toml",
+        "[[shapes]]\ntype = \"src/model.rs::Order\"\nsample = \"samples/orders.jsonl\"\n",
+    );
+    t.commit("v1");
+    t.branch("feature");
+    t.write("src/model.rs", MODEL_V2);
+    t.commit("v2");
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 1);
+    let r = json(&out);
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "json-sample-rejected")
+        .expect("a rejected-sample finding")
+        .clone();
+    assert_eq!(f["severity"], "critical");
+    assert_eq!(f["needs_plan"], true);
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("4 of 14 sampled records would be rejected"),
+        "{}",
+        f["message"]
+    );
+    // Without a sample, nothing runs and nothing is invented.
+    t.write("riskgate.toml", "[[shapes]]\ntype = \"src/model.rs::Order\"\npostgres_url_env = \"RISKGATE_NO_SUCH_VARIABLE\"\nquery = \"SELECT 1\"\n");
+    t.commit("no sample");
+    let (_, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert!(json(&out)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["rule"] != "json-sample-rejected"));
+}
+
+#[test]
+fn postgres_is_read_in_a_read_only_transaction() {
+    let Ok(url) = std::env::var("RISKGATE_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: RISKGATE_TEST_POSTGRES_URL is not set (.ci/run sets it to the machine's PostgreSQL)");
+        return;
+    };
+    let schema = format!("riskgate_test_{}", std::process::id());
+    let mut db = postgres::Client::connect(&url, postgres::NoTls).expect("connect to RISKGATE_TEST_POSTGRES_URL");
+    db.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; CREATE TABLE {schema}.orders (id serial PRIMARY KEY, payload jsonb NOT NULL, raw json);")).unwrap();
+    for line in records().lines() {
+        db.execute(
+            &format!("INSERT INTO {schema}.orders (payload, raw) VALUES ($1::text::jsonb, $1::text::json)"),
+            &[&line],
+        )
+        .unwrap();
+    }
+    db.execute(&format!("INSERT INTO {schema}.orders (payload, raw) VALUES ('{{}}', '{{\"id\": 1, \"id\": 2, \"status\": \"active\", \"currency\": \"X\"}}')"), &[]).unwrap();
+    let t = repo();
+    let query = format!("SELECT payload FROM {schema}.orders ORDER BY id");
+    let (code, out, err) = run(t.riskgate().args([
+        "shapes",
+        "--type",
+        "src/model.rs::Order",
+        "--postgres",
+        &url,
+        "--query",
+        &query,
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 1, "{err}");
+    let r = json(&out);
+    assert_eq!(r["records"], 15);
+    assert_eq!(r["rejected"], 5);
+    assert!(r["source"].as_str().unwrap().ends_with("(read-only transaction)"));
+    assert!(!out.contains("password"), "no credentials in the report");
+    // --limit, and duplicate keys kept by the json (not jsonb) column.
+    let raw = format!("SELECT raw FROM {schema}.orders WHERE raw IS NOT NULL AND id > 14 ORDER BY id");
+    let (_, out, _) = run(t.riskgate().args([
+        "shapes",
+        "--type",
+        "src/model.rs::Order",
+        "--postgres",
+        &url,
+        "--query",
+        &raw,
+        "--limit",
+        "5",
+        "--format",
+        "json",
+    ]));
+    let r = json(&out);
+    assert_eq!(r["records"], 1);
+    assert!(
+        r["failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "duplicate-key"),
+        "{r}"
+    );
+    // A statement that writes cannot even be expressed: the query is wrapped as a subquery.
+    let write = format!("INSERT INTO {schema}.orders (payload) VALUES ('{{}}') RETURNING payload");
+    let (code, _, _) = run(t.riskgate().args([
+        "shapes",
+        "--type",
+        "src/model.rs::Order",
+        "--postgres",
+        &url,
+        "--query",
+        &write,
+    ]));
+    assert_eq!(code, 2);
+    // A SELECT with a side effect fails inside the READ ONLY transaction, and nothing changes.
+    let state = |db: &mut postgres::Client| -> (i64, i64) {
+        let count: i64 = db
+            .query_one(&format!("SELECT count(*) FROM {schema}.orders"), &[])
+            .unwrap()
+            .get(0);
+        let seq: i64 = db
+            .query_one(&format!("SELECT last_value FROM {schema}.orders_id_seq"), &[])
+            .unwrap()
+            .get(0);
+        (count, seq)
+    };
+    let before = state(&mut db);
+    let sneaky = format!("SELECT to_jsonb(nextval('{schema}.orders_id_seq'))");
+    let (code, _, err) = run(t.riskgate().args([
+        "shapes",
+        "--type",
+        "src/model.rs::Order",
+        "--postgres",
+        &url,
+        "--query",
+        &sneaky,
+    ]));
+    assert_eq!(code, 2);
+    assert!(err.contains("read-only transaction"), "{err}");
+    assert_eq!(before, state(&mut db), "riskgate wrote nothing");
+    db.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).unwrap();
+}
