@@ -373,7 +373,7 @@ fn a_submodule_bump_is_reported_not_fatal() {
 fn a_file_deleted_and_re_added_and_a_rename_with_edits() {
     let t = TestRepo::new();
     t.write("db/migrations/0001.sql", "CREATE TABLE a (id int);\n");
-    t.write("src/old.py", &"def f():\n    return 1\n".repeat(20));
+    t.write("src/old.py", "def f():\n    return 1\n".repeat(20));
     t.commit("base");
     t.branch("feature");
     t.remove("db/migrations/0001.sql");
