@@ -225,58 +225,32 @@ fn judge_op(op: &Op, kind: &OpKind, ctx: &mut Context, out: &mut Vec<Finding>) {
 }
 
 fn collect_copies(kind: &OpKind, line: u32, copies: &mut Vec<Copy>) {
+    // Every source table of a copy gets its own record, pointing at where the rows went.
+    let mut record = |sources: &[String], into: &str, with_data: bool, columns: &Option<Vec<String>>| {
+        for s in sources {
+            copies.push(Copy {
+                of: s.clone(),
+                into: into.to_string(),
+                line,
+                with_data,
+                columns: columns.clone(),
+            });
+        }
+    };
     match kind {
         OpKind::CreateTableAs {
             table,
             sources,
             columns,
             with_data,
-        } => {
-            for s in sources {
-                copies.push(Copy {
-                    of: s.clone(),
-                    into: table.clone(),
-                    line,
-                    with_data: *with_data,
-                    columns: columns.clone(),
-                });
-            }
-        }
-        OpKind::CreateTableLike { table, source } => {
-            copies.push(Copy {
-                of: source.clone(),
-                into: table.clone(),
-                line,
-                with_data: false,
-                columns: None,
-            });
-        }
+        } => record(sources, table, *with_data, columns),
+        OpKind::CreateTableLike { table, source } => record(std::slice::from_ref(source), table, false, &None),
         OpKind::InsertSelect {
             table,
             sources,
             columns,
-        } => {
-            for s in sources {
-                copies.push(Copy {
-                    of: s.clone(),
-                    into: table.clone(),
-                    line,
-                    with_data: true,
-                    columns: columns.clone(),
-                });
-            }
-        }
-        OpKind::CopyTo { sources, columns } => {
-            for s in sources {
-                copies.push(Copy {
-                    of: s.clone(),
-                    into: "a file (COPY … TO)".to_string(),
-                    line,
-                    with_data: true,
-                    columns: columns.clone(),
-                });
-            }
-        }
+        } => record(sources, table, true, columns),
+        OpKind::CopyTo { sources, columns } => record(sources, "a file (COPY … TO)", true, columns),
         OpKind::DoBlock { nested, .. } => nested.iter().for_each(|k| collect_copies(k, line, copies)),
         _ => {}
     }
