@@ -87,7 +87,7 @@ impl Eval<'_> {
     }
 
     fn named(&mut self, v: &Value, name: &str, path: &str) {
-        match self.model.types.get(name) {
+        match self.model.types.get(Shape::base_name(name)) {
             Some(t) => self.ty(v, t, path),
             None => self.sig("?"),
         }

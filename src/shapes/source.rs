@@ -105,7 +105,7 @@ pub fn split_type(spec: &str) -> Result<(&str, &str)> {
 
 fn names_in(shape: &Shape, out: &mut Vec<String>) {
     match shape {
-        Shape::Named(n) => out.push(n.clone()),
+        Shape::Named(n) => out.push(Shape::base_name(n).to_string()),
         Shape::Option(s) | Shape::Seq(s) | Shape::Map(s) => names_in(s, out),
         Shape::Tuple(v) => v.iter().for_each(|s| names_in(s, out)),
         _ => {}

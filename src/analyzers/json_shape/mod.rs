@@ -568,6 +568,18 @@ mod tests {
     }
 
     #[test]
+    fn a_generic_wrapper_of_the_old_type_only_risks_old_readers() {
+        let base = "#[derive(Serialize, Deserialize)]\npub struct Undo {\n    pub object: Follow,\n}\n";
+        let wrapped = base.replace("pub object: Follow", "pub object: IdOrNestedObject<Follow>");
+        assert_eq!(
+            kinds(&serde_changes(base, &wrapped)),
+            vec![("type-widened", OldReaders)]
+        );
+        let other = base.replace("pub object: Follow", "pub object: Vote");
+        assert_eq!(kinds(&serde_changes(base, &other)), vec![("type-changed", Both)]);
+    }
+
+    #[test]
     fn string_to_enum_narrows() {
         let old = "#[derive(Serialize, Deserialize)]\npub struct O { pub status: String }\n";
         let new = "#[derive(Serialize, Deserialize)]\npub enum Status { Active }\n#[derive(Serialize, Deserialize)]\npub struct O { pub status: Status }\n";

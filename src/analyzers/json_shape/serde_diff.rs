@@ -468,15 +468,25 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
             true,
             format!("{at} widens from {od} to any JSON"),
         ),
-        (Shape::String, Shape::Named(e)) if is_unit_enum(cx.types.new_type(e)) => change(
+        (Shape::String, Shape::Named(e)) if is_unit_enum(cx.types.new_type(Shape::base_name(e))) => change(
             "type-narrowed",
             true,
             false,
             format!("{at} becomes the enum {e}: any stored string that is not one of its variants fails"),
         ),
+        (Shape::Named(a), Shape::Named(b))
+            if b.contains(&format!("<{a}>")) || b.contains(&format!("<{a},")) || b.contains(&format!(", {a}>")) =>
+        {
+            // A generic wrapper around the old type (`IdOrNestedObject<Follow>`): it reads what
+            // the old type read, but may write a form old readers do not know.
+            change("type-widened", false, true, format!("{at} changes from {a} to {b}, which wraps it: old code cannot read the other forms the wrapper may write"))
+        }
         (Shape::Named(a), Shape::Named(b)) => {
             if cx.depth < 4 {
-                if let (Some(ot), Some(nt)) = (cx.types.old_type(a), cx.types.new_type(b)) {
+                if let (Some(ot), Some(nt)) = (
+                    cx.types.old_type(Shape::base_name(a)),
+                    cx.types.new_type(Shape::base_name(b)),
+                ) {
                     // A Rust-only rename: compare what the two types put on the wire.
                     let inner = compare_at(ot, nt, cx.types, cx.depth + 1);
                     if inner.is_empty() {

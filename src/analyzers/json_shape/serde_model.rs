@@ -24,11 +24,17 @@ pub enum Shape {
     Any,
     Unit,
     Tuple(Vec<Shape>),
-    /// Another type, by its Rust name (resolved against the other models when compared).
+    /// Another type, by its Rust name with any generic arguments (`Wrapper<Inner>`), resolved
+    /// against the other models when compared.
     Named(String),
 }
 
 impl Shape {
+    /// The type name without generic arguments, for looking the type up.
+    pub fn base_name(name: &str) -> &str {
+        name.split('<').next().unwrap_or(name).trim()
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Shape::Option(s) => format!("Option<{}>", s.describe()),
@@ -355,7 +361,15 @@ pub fn shape_of(ty: &Type) -> Shape {
                     let bits = name[1..].parse().unwrap_or(64);
                     Shape::Int { signed, bits }
                 }
-                _ => Shape::Named(name),
+                // Generic arguments stay in the name, so that a wrapper of the old type shows.
+                _ if args.is_empty() => Shape::Named(name),
+                _ => Shape::Named(format!(
+                    "{name}<{}>",
+                    args.iter()
+                        .map(|t| shape_of(t).describe())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
             }
         }
         _ => Shape::Any,
