@@ -258,6 +258,26 @@ mod tests {
     }
 
     #[test]
+    fn views_and_safety_assured_blocks() {
+        assert!(rules("CREATE MATERIALIZED VIEW recent (id) AS SELECT id FROM orders;\nCREATE UNIQUE INDEX recent_id ON recent (id);").is_empty());
+        let text = "-- safety-assured:start\n-- small table, measured\nCREATE INDEX i ON orders (id);\nALTER TABLE orders ALTER COLUMN customer_id SET NOT NULL;\n-- safety-assured:end\nCREATE INDEX j ON orders (x);\n";
+        let found = run(&[("db/migrations/1.sql", text)]);
+        let got: Vec<_> = found
+            .iter()
+            .map(|f| (f.rule.as_str(), f.line.unwrap(), f.suppressed.is_some()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("migration-creates-index-without-concurrently", 3, true),
+                ("migration-sets-not-null", 4, false),
+                ("migration-creates-index-without-concurrently", 6, false),
+            ],
+            "lock-only findings inside the block are acknowledged; data and contract risks stay"
+        );
+    }
+
+    #[test]
     fn type_changes_and_defaults() {
         let f = run(&[(
             "db/migrations/1.sql",

@@ -183,9 +183,27 @@ pub fn read_file(format: MigrationFormat, text: &str, dialect: Dialect) -> Scrip
                 .flat_map(|s| sql::ops_of(s, dialect))
                 .collect(),
             rollback: Rollback::Fine,
-            lock_acknowledged: Vec::new(),
+            lock_acknowledged: safety_assured_blocks(text),
         },
     }
+}
+
+/// `-- safety-assured:start` … `-- safety-assured:end` blocks (the diesel-guard convention):
+/// the author acknowledged the lock risk of the statements inside.
+fn safety_assured_blocks(text: &str) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim().trim_start_matches('-').trim().to_lowercase();
+        if t.starts_with("safety-assured:start") {
+            start = Some(i as u32 + 1);
+        } else if t.starts_with("safety-assured:end") {
+            if let Some(s) = start.take() {
+                out.push((s, i as u32 + 1));
+            }
+        }
+    }
+    out
 }
 
 /// Judges a list of ops in order, following the file's state.
@@ -381,7 +399,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 .is_some_and(|l| script.lock_acknowledged.iter().any(|(a, b)| (*a..=*b).contains(&l)));
             if in_ack && f.tags.iter().all(|t| t == "locking") {
                 f.suppressed = Some(Suppression {
-                    reason: "safety_assured: lock risk acknowledged in the migration".to_string(),
+                    reason: "safety assured: the migration acknowledges the lock risk".to_string(),
                     source: format!("inline:{}:{}", file.path, f.line.unwrap_or(0)),
                 });
             }

@@ -435,8 +435,12 @@ fn from_ast(statement: &Statement, stmt: &Stmt) -> Vec<OpKind> {
                 }]
             }
         },
+        // A view created here is new, like a table: indexing or dropping it is safe.
+        Statement::CreateView { name: view, .. } => vec![OpKind::CreateTable {
+            table: name(view),
+            columns: Vec::new(),
+        }],
         Statement::Query(_)
-        | Statement::CreateView { .. }
         | Statement::Comment { .. }
         | Statement::StartTransaction { .. }
         | Statement::Commit { .. }
@@ -855,6 +859,20 @@ fn create_from_tokens(toks: &[Token]) -> Vec<OpKind> {
         i += 1;
     }
     match word_at(toks, i) {
+        Some("view") | Some("materialized") => {
+            let mut j = if word_at(toks, i) == Some("materialized") {
+                i + 2
+            } else {
+                i + 1
+            };
+            if word_at(toks, j) == Some("if") {
+                j += 3;
+            }
+            vec![OpKind::CreateTable {
+                table: qualified_name(toks, j).unwrap_or_default(),
+                columns: Vec::new(),
+            }]
+        }
         Some("index") => {
             let concurrently = word_at(toks, i + 1) == Some("concurrently");
             let on = toks.iter().position(|t| t.is_word("on"));
@@ -1185,6 +1203,19 @@ mod tests {
             matches!(&got[0].0, OpKind::CreateTableAs { with_data: false, .. }),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn views_created_here_are_new() {
+        let view = |sql: &str| match &kinds(sql)[0].0 {
+            OpKind::CreateTable { table, .. } => table.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            view("CREATE MATERIALIZED VIEW recent (id) AS SELECT id FROM t;"),
+            "recent"
+        );
+        assert_eq!(view("CREATE VIEW v AS SELECT 1;"), "v");
     }
 
     #[test]
