@@ -382,7 +382,7 @@ fn a_file_deleted_and_re_added_and_a_rename_with_edits() {
     t.remove("src/old.py");
     t.write(
         "src/new.py",
-        &format!("{}def g():\n    return 2\n", "def f():\n    return 1\n".repeat(20)),
+        format!("{}def g():\n    return 2\n", "def f():\n    return 1\n".repeat(20)),
     );
     t.commit("re-add and rename");
     let (code, out, err) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
