@@ -7,15 +7,16 @@ use common::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-fn snapshot(
-    t: &TestRepo,
-) -> (
+/// Refs, index, HEAD, object count and working tree.
+type Snapshot = (
     BTreeMap<String, String>,
     Vec<u8>,
     String,
     usize,
     BTreeMap<String, Vec<u8>>,
-) {
+);
+
+fn snapshot(t: &TestRepo) -> Snapshot {
     let repo = &t.repo;
     let refs: BTreeMap<String, String> = repo
         .references()
