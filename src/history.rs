@@ -67,18 +67,68 @@ pub struct Cache {
     pub commits: HashMap<String, Facts>,
 }
 
-const CACHE_VERSION: u32 = 1;
+const CACHE_VERSION: u32 = 2;
 
 impl Cache {
     fn path(repo: &Repo) -> std::path::PathBuf {
-        repo.cache_dir().join("history.json")
+        repo.cache_dir().join("history.tsv")
+    }
+
+    /// One line per commit: sha, time, parents, reverted shas, flags, files (tab-separated;
+    /// lists joined by `,`, files by the unit separator). Read on every push, so kept cheap.
+    fn to_text(&self) -> String {
+        let mut out = format!("riskgate-history {CACHE_VERSION}\n");
+        for (sha, f) in &self.commits {
+            let flags = format!("{}{}", if f.fix { "f" } else { "" }, if f.bot { "b" } else { "" });
+            out.push_str(&format!(
+                "{sha}\t{}\t{}\t{}\t{flags}\t{}\n",
+                f.time,
+                f.parents.join(","),
+                f.reverts.join(","),
+                f.files.join("\u{1f}")
+            ));
+        }
+        out
+    }
+
+    fn from_text(text: &str) -> Option<Cache> {
+        let mut lines = text.lines();
+        if lines.next()? != format!("riskgate-history {CACHE_VERSION}") {
+            return None;
+        }
+        let split = |s: &str, sep: char| -> Vec<String> {
+            if s.is_empty() {
+                Vec::new()
+            } else {
+                s.split(sep).map(str::to_string).collect()
+            }
+        };
+        let mut commits = HashMap::new();
+        for line in lines {
+            let p: Vec<&str> = line.split('\t').collect();
+            if p.len() != 6 {
+                return None;
+            }
+            let facts = Facts {
+                time: p[1].parse().ok()?,
+                parents: split(p[2], ','),
+                reverts: split(p[3], ','),
+                fix: p[4].contains('f'),
+                bot: p[4].contains('b'),
+                files: split(p[5], '\u{1f}'),
+            };
+            commits.insert(p[0].to_string(), facts);
+        }
+        Some(Cache {
+            version: CACHE_VERSION,
+            commits,
+        })
     }
 
     pub fn load(repo: &Repo) -> Cache {
-        std::fs::read(Cache::path(repo))
+        std::fs::read_to_string(Cache::path(repo))
             .ok()
-            .and_then(|b| serde_json::from_slice::<Cache>(&b).ok())
-            .filter(|c| c.version == CACHE_VERSION)
+            .and_then(|t| Cache::from_text(&t))
             .unwrap_or_else(|| Cache {
                 version: CACHE_VERSION,
                 commits: HashMap::new(),
@@ -89,32 +139,32 @@ impl Cache {
     pub fn save(&self, repo: &Repo) {
         let dir = repo.cache_dir();
         if std::fs::create_dir_all(&dir).is_ok() {
-            if let Ok(json) = serde_json::to_vec(self) {
-                let tmp = dir.join("history.json.tmp");
-                if std::fs::write(&tmp, json).is_ok() {
-                    let _ = std::fs::rename(tmp, Cache::path(repo));
-                }
+            let tmp = dir.join("history.tsv.tmp");
+            if std::fs::write(&tmp, self.to_text()).is_ok() {
+                let _ = std::fs::rename(tmp, Cache::path(repo));
             }
         }
     }
 }
 
-/// The history before `rev`: up to `limit` commits, with their facts, newest first.
+/// The history before `rev`: up to `limit` commits, with their facts, newest first. Commits
+/// already in the cache are not even loaded: the walk only reads their ids.
 pub fn scan(repo: &Repo, rev: &str, limit: usize, cache: &mut Cache) -> Result<Vec<(String, Facts)>> {
-    let commits = repo.history(rev, limit)?;
-    let mut out = Vec::with_capacity(commits.len());
+    let ids = repo.history_ids(rev, limit)?;
+    let mut out = Vec::with_capacity(ids.len());
     let mut dirty = false;
-    for c in commits {
-        let facts = match cache.commits.get(&c.sha) {
+    for sha in ids {
+        let facts = match cache.commits.get(&sha) {
             Some(f) => f.clone(),
             None => {
-                let f = facts_of(&c, repo.paths_changed(&c.sha).unwrap_or_default());
-                cache.commits.insert(c.sha.clone(), f.clone());
+                let c = repo.history_commit(&sha)?;
+                let f = facts_of(&c, repo.paths_changed(&sha).unwrap_or_default());
+                cache.commits.insert(sha.clone(), f.clone());
                 dirty = true;
                 f
             }
         };
-        out.push((c.sha, facts));
+        out.push((sha, facts));
     }
     if dirty {
         cache.save(repo);
@@ -227,6 +277,27 @@ mod tests {
             author: "dev".into(),
         };
         (sha.into(), facts_of(&hc, files.iter().map(|s| s.to_string()).collect()))
+    }
+
+    #[test]
+    fn the_cache_round_trips() {
+        let mut cache = Cache {
+            version: CACHE_VERSION,
+            commits: HashMap::new(),
+        };
+        let (sha, f) = c(
+            "aaa1111",
+            3,
+            &["src/a b.rs", "x"],
+            "Fix crash\n\nThis reverts commit bbb2222.",
+        );
+        cache.commits.insert(sha, f.clone());
+        let back = Cache::from_text(&cache.to_text()).unwrap();
+        assert_eq!(back.commits["aaa1111"], f);
+        assert!(
+            Cache::from_text("riskgate-history 1\n").is_none(),
+            "an old version is ignored"
+        );
     }
 
     #[test]

@@ -99,7 +99,7 @@ fn the_history_factor_raises_the_score_of_files_reverted_before() {
         "{r}"
     );
     assert!(
-        t.path().join(".git/riskgate/history.json").exists(),
+        t.path().join(".git/riskgate/history.tsv").exists(),
         "the scan is cached under .git/riskgate"
     );
 }

@@ -621,24 +621,26 @@ impl Repo {
         self.repo.path().join("riskgate")
     }
 
-    /// Up to `limit` commits reachable from `from`, newest first.
-    pub fn history(&self, from: &str, limit: usize) -> Result<Vec<HistoryCommit>> {
+    /// Up to `limit` commit ids reachable from `from`, newest first, without loading the commits.
+    pub fn history_ids(&self, from: &str, limit: usize) -> Result<Vec<String>> {
         let start = self.resolve_commit(from, "revision")?;
         let mut walk = self.repo.revwalk()?;
         walk.set_sorting(Sort::TIME)?;
         walk.push(start.id())?;
-        let mut out = Vec::new();
-        for oid in walk.take(limit) {
-            let c = self.repo.find_commit(oid?)?;
-            out.push(HistoryCommit {
-                sha: c.id().to_string(),
-                time: c.time().seconds(),
-                parents: c.parent_ids().map(|p| p.to_string()).collect(),
-                message: String::from_utf8_lossy(c.message_bytes()).into_owned(),
-                author: String::from_utf8_lossy(c.author().name_bytes()).into_owned(),
-            });
-        }
-        Ok(out)
+        walk.take(limit).map(|o| Ok(o?.to_string())).collect()
+    }
+
+    /// One commit, as the history scan records it.
+    pub fn history_commit(&self, sha: &str) -> Result<HistoryCommit> {
+        let c = self.repo.find_commit(Oid::from_str(sha)?)?;
+        let author = String::from_utf8_lossy(c.author().name_bytes()).into_owned();
+        Ok(HistoryCommit {
+            sha: sha.to_string(),
+            time: c.time().seconds(),
+            parents: c.parent_ids().map(|p| p.to_string()).collect(),
+            message: String::from_utf8_lossy(c.message_bytes()).into_owned(),
+            author,
+        })
     }
 
     /// The first-parent chain from `head`, newest first: the changes as they landed.

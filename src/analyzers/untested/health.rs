@@ -23,17 +23,12 @@ fn referencing(list: &[String]) -> String {
 }
 
 /// Rust tests: `#[test]` functions and `#[cfg(test)]` modules, old against new.
-pub fn rust(file: &ChangedFile, changed: &BTreeSet<String>) -> Vec<Finding> {
-    let old = if file.status == FileStatus::Added {
-        Vec::new()
-    } else {
-        file.old_text.get().and_then(rust::functions).unwrap_or_default()
-    };
-    let new = if file.status == FileStatus::Deleted {
-        Vec::new()
-    } else {
-        file.new_text.get().and_then(rust::functions).unwrap_or_default()
-    };
+pub fn rust(
+    file: &ChangedFile,
+    old: &[rust::RustFn],
+    new: &[rust::RustFn],
+    changed: &BTreeSet<String>,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     for o in old
         .iter()

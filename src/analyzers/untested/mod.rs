@@ -251,7 +251,38 @@ struct ChangedRustFn<'a> {
 }
 
 /// Changed production functions of the change's Rust files, after exemptions.
-fn changed_rust_fns(change: &ChangeSet) -> (Vec<ChangedRustFn<'_>>, BTreeMap<String, Vec<RustFn>>) {
+/// Old and new functions of every changed Rust file, parsed once for all the checks.
+struct Parsed {
+    old: Vec<RustFn>,
+    new: Option<Vec<RustFn>>,
+}
+
+fn parse_rust_files(change: &ChangeSet) -> BTreeMap<String, Parsed> {
+    let mut out = BTreeMap::new();
+    for file in change
+        .files
+        .iter()
+        .filter(|f| f.skipped.is_none() && f.path.ends_with(".rs"))
+    {
+        let old = if file.status == FileStatus::Added {
+            Vec::new()
+        } else {
+            file.old_text.get().and_then(rust::functions).unwrap_or_default()
+        };
+        let new = if file.status == FileStatus::Deleted {
+            Some(Vec::new())
+        } else {
+            file.new_text.get().and_then(rust::functions)
+        };
+        out.insert(file.path.clone(), Parsed { old, new });
+    }
+    out
+}
+
+fn changed_rust_fns<'a>(
+    change: &'a ChangeSet,
+    parsed: &BTreeMap<String, Parsed>,
+) -> (Vec<ChangedRustFn<'a>>, BTreeMap<String, Vec<RustFn>>) {
     let mut out = Vec::new();
     let mut all = BTreeMap::new();
     for file in change
@@ -259,14 +290,10 @@ fn changed_rust_fns(change: &ChangeSet) -> (Vec<ChangedRustFn<'_>>, BTreeMap<Str
         .iter()
         .filter(|f| is_rust_source(f) && f.skipped.is_none() && f.status != FileStatus::Deleted)
     {
-        let Some(new) = file.new_text.get().and_then(rust::functions) else {
+        let Some(Parsed { old, new: Some(new) }) = parsed.get(&file.path) else {
             continue;
         };
-        let old = if file.status == FileStatus::Added {
-            Vec::new()
-        } else {
-            file.old_text.get().and_then(rust::functions).unwrap_or_default()
-        };
+        let (old, new) = (old.clone(), new.clone());
         let touched = touched_lines(file);
         for f in new.iter().filter(|f| !f.is_test) {
             let lines: Vec<(u32, String)> = touched
@@ -310,6 +337,10 @@ fn test_carriers(change: &ChangeSet, names: &BTreeSet<String>) -> Vec<TestCode> 
             continue;
         }
         let Some(text) = t.text.get() else { continue };
+        // Cheap checks first: a source file matters only if it carries tests or doc tests.
+        if !whole && !text.contains("#[test]") && !text.contains("cfg(test)") && !text.contains("```") {
+            continue;
+        }
         if !names.iter().any(|n| text.contains(n.as_str())) {
             continue;
         }
@@ -329,7 +360,7 @@ fn aliases(change: &ChangeSet, names: &BTreeSet<String>) -> BTreeMap<String, BTr
         .filter(|t| t.path.ends_with(".rs") && matches!(t.kind, FileKind::Source { .. }))
     {
         let Some(text) = t.text.get() else { continue };
-        if !text.contains(" as ") || !names.iter().any(|n| text.contains(n.as_str())) {
+        if !text.contains("pub use") || !text.contains(" as ") || !names.iter().any(|n| text.contains(n.as_str())) {
             continue;
         }
         for import in rust::aliases_in(text) {
@@ -341,17 +372,46 @@ fn aliases(change: &ChangeSet, names: &BTreeSet<String>) -> BTreeMap<String, BTr
     out
 }
 
+/// The functions whose tested-ness matters: the changed ones, and the callers (two levels up)
+/// of changed private helpers, which lend them their tests.
+fn relevant(changed: &[ChangedRustFn<'_>], all: &BTreeMap<String, Vec<RustFn>>) -> BTreeSet<(String, String)> {
+    let mut set: BTreeSet<(String, String)> = changed.iter().map(|c| (c.file.path.clone(), c.f.item_path())).collect();
+    for _ in 0..2 {
+        let mut more = Vec::new();
+        for (path, fns) in all {
+            for f in fns
+                .iter()
+                .filter(|f| !f.public && set.contains(&(path.clone(), f.item_path())))
+            {
+                for g in fns.iter().filter(|g| !g.is_test && g.calls.contains(&f.name)) {
+                    more.push((path.clone(), g.item_path()));
+                }
+            }
+        }
+        set.extend(more);
+    }
+    set
+}
+
 fn rust_findings(
     change: &ChangeSet,
     coverage: Option<&Coverage>,
+    (changed, all): (Vec<ChangedRustFn<'_>>, BTreeMap<String, Vec<RustFn>>),
     out: &mut Vec<Finding>,
     unmeasured: &mut BTreeSet<String>,
 ) {
-    let (changed, all) = changed_rust_fns(change);
     if changed.is_empty() {
         return;
     }
-    let mut names: BTreeSet<String> = all.values().flatten().map(|f| f.name.clone()).collect();
+    let wanted = relevant(&changed, &all);
+    let mut names: BTreeSet<String> = all
+        .iter()
+        .flat_map(|(p, fns)| {
+            fns.iter()
+                .filter(|f| wanted.contains(&(p.clone(), f.item_path())))
+                .map(|f| f.name.clone())
+        })
+        .collect();
     names.extend(changed.iter().filter_map(|c| c.f.self_ty.clone()));
     let alias = aliases(change, &names);
     let mut lookup_names = names.clone();
@@ -361,7 +421,10 @@ fn rust_findings(
     // Which functions of the changed files are tested, directly or through a tested caller.
     let mut tested: BTreeSet<(String, String)> = BTreeSet::new();
     for (path, fns) in &all {
-        for f in fns.iter().filter(|f| !f.is_test) {
+        for f in fns
+            .iter()
+            .filter(|f| !f.is_test && wanted.contains(&(path.clone(), f.item_path())))
+        {
             let a = alias.get(&f.name).unwrap_or(&no_alias);
             if carriers.iter().any(|c| rust::refers_to(c, f, path, a)) {
                 tested.insert((path.clone(), f.item_path()));
@@ -653,7 +716,10 @@ pub fn analyze(change: &ChangeSet, coverage: Option<&Coverage>) -> Vec<Finding> 
     if let Some(c) = coverage {
         stale_findings(change, c, &mut out);
     }
-    rust_findings(change, coverage, &mut out, &mut unmeasured);
+    let parsed = parse_rust_files(change);
+    let (changed_fns, all_fns) = changed_rust_fns(change, &parsed);
+    let mut changed_names: BTreeSet<String> = changed_fns.iter().map(|c| c.f.name.clone()).collect();
+    rust_findings(change, coverage, (changed_fns, all_fns), &mut out, &mut unmeasured);
     other_findings(change, coverage, &mut out, &mut unmeasured);
     for path in unmeasured {
         out.push(
@@ -664,9 +730,8 @@ pub fn analyze(change: &ChangeSet, coverage: Option<&Coverage>) -> Vec<Finding> 
         );
     }
     // Test health: the names of the functions this change touches, to say what a test covered.
-    let changed_names: BTreeSet<String> = {
-        let (fns, _) = changed_rust_fns(change);
-        let mut n: BTreeSet<String> = fns.into_iter().map(|c| c.f.name).collect();
+    {
+        let n = &mut changed_names;
         for file in change
             .files
             .iter()
@@ -681,8 +746,7 @@ pub fn analyze(change: &ChangeSet, coverage: Option<&Coverage>) -> Vec<Finding> 
                 }
             }
         }
-        n
-    };
+    }
     for file in change.files.iter().filter(|f| f.skipped.is_none()) {
         match file.kind {
             FileKind::Test {
@@ -690,7 +754,16 @@ pub fn analyze(change: &ChangeSet, coverage: Option<&Coverage>) -> Vec<Finding> 
             }
             | FileKind::Source {
                 language: Language::Rust,
-            } => out.extend(health::rust(file, &changed_names)),
+            } => {
+                if let Some(p) = parsed.get(&file.path) {
+                    out.extend(health::rust(
+                        file,
+                        &p.old,
+                        p.new.as_deref().unwrap_or_default(),
+                        &changed_names,
+                    ));
+                }
+            }
             FileKind::Test { .. } => out.extend(health::other(file, &changed_names)),
             _ => {}
         }
