@@ -147,23 +147,44 @@ impl Cache {
     }
 }
 
-/// The history before `rev`: up to `limit` commits, with their facts, newest first. Commits
-/// already in the cache are not even loaded: the walk only reads their ids.
+/// The history before `rev`: up to `limit` commits, with their facts, newest first (by commit
+/// time, as `git log` orders them). The walk runs over the cache's parent links; git is only
+/// asked about commits the cache has not seen, so a warm scan reads no objects at all.
 pub fn scan(repo: &Repo, rev: &str, limit: usize, cache: &mut Cache) -> Result<Vec<(String, Facts)>> {
-    let ids = repo.history_ids(rev, limit)?;
-    let mut out = Vec::with_capacity(ids.len());
+    use std::collections::{BinaryHeap, HashSet};
+    let start = repo
+        .commit_sha(rev)
+        .ok_or_else(|| anyhow::anyhow!("`{rev}` not found"))?;
     let mut dirty = false;
-    for sha in ids {
-        let facts = match cache.commits.get(&sha) {
-            Some(f) => f.clone(),
-            None => {
-                let c = repo.history_commit(&sha)?;
-                let f = facts_of(&c, repo.paths_changed(&sha).unwrap_or_default());
-                cache.commits.insert(sha.clone(), f.clone());
-                dirty = true;
-                f
+    let mut facts_of_sha = |sha: &str, cache: &mut Cache| -> Result<Facts> {
+        if let Some(f) = cache.commits.get(sha) {
+            return Ok(f.clone());
+        }
+        let c = repo.history_commit(sha)?;
+        let f = facts_of(&c, repo.paths_changed(sha).unwrap_or_default());
+        cache.commits.insert(sha.to_string(), f.clone());
+        dirty = true;
+        Ok(f)
+    };
+    let mut out = Vec::with_capacity(limit.min(1 << 16));
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut queue: BinaryHeap<(i64, String)> = BinaryHeap::new();
+    let first = facts_of_sha(&start, cache)?;
+    seen.insert(start.clone());
+    queue.push((first.time, start));
+    while let Some((_, sha)) = queue.pop() {
+        if out.len() >= limit {
+            break;
+        }
+        let facts = facts_of_sha(&sha, cache)?;
+        for p in &facts.parents {
+            if seen.insert(p.clone()) {
+                // A parent missing from a shallow clone ends that line of history.
+                if let Ok(pf) = facts_of_sha(p, cache) {
+                    queue.push((pf.time, p.clone()));
+                }
             }
-        };
+        }
         out.push((sha, facts));
     }
     if dirty {

@@ -621,15 +621,6 @@ impl Repo {
         self.repo.path().join("riskgate")
     }
 
-    /// Up to `limit` commit ids reachable from `from`, newest first, without loading the commits.
-    pub fn history_ids(&self, from: &str, limit: usize) -> Result<Vec<String>> {
-        let start = self.resolve_commit(from, "revision")?;
-        let mut walk = self.repo.revwalk()?;
-        walk.set_sorting(Sort::TIME)?;
-        walk.push(start.id())?;
-        walk.take(limit).map(|o| Ok(o?.to_string())).collect()
-    }
-
     /// One commit, as the history scan records it.
     pub fn history_commit(&self, sha: &str) -> Result<HistoryCommit> {
         let c = self.repo.find_commit(Oid::from_str(sha)?)?;

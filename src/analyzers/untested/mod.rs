@@ -328,10 +328,43 @@ fn changed_rust_fns<'a>(
     (out, all)
 }
 
+/// The crate directories (with a `Cargo.toml`) of the changed Rust files: tests of a crate
+/// live inside it, so only those are searched.
+fn crate_roots(change: &ChangeSet) -> Vec<String> {
+    let manifests: BTreeSet<&str> = change
+        .tree
+        .iter()
+        .filter(|t| t.path == "Cargo.toml" || t.path.ends_with("/Cargo.toml"))
+        .map(|t| t.path.as_str())
+        .collect();
+    let mut roots = BTreeSet::new();
+    for f in change.files.iter().filter(|f| f.path.ends_with(".rs")) {
+        let mut dir = f.path.as_str();
+        let root = loop {
+            match dir.rsplit_once('/') {
+                Some((parent, _)) => {
+                    if manifests.contains(format!("{parent}/Cargo.toml").as_str()) {
+                        break format!("{parent}/");
+                    }
+                    dir = parent;
+                }
+                None => break String::new(),
+            }
+        };
+        roots.insert(root);
+    }
+    roots.into_iter().collect()
+}
+
 /// Test code of the repository that may refer to any of `names`.
 fn test_carriers(change: &ChangeSet, names: &BTreeSet<String>) -> Vec<TestCode> {
+    let roots = crate_roots(change);
     let mut out = Vec::new();
-    for t in change.tree.iter().filter(|t| t.path.ends_with(".rs")) {
+    for t in change
+        .tree
+        .iter()
+        .filter(|t| t.path.ends_with(".rs") && roots.iter().any(|r| t.path.starts_with(r.as_str())))
+    {
         let whole = matches!(t.kind, FileKind::Test { .. });
         if !whole && !matches!(t.kind, FileKind::Source { .. }) {
             continue;
