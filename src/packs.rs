@@ -106,6 +106,8 @@ pub struct PackRule {
     pub kinds: Vec<String>,
     pub status: Vec<FileStatus>,
     pub keywords: Vec<String>,
+    /// The keywords as one case-insensitive matcher: the cheap prefilter before the regexes.
+    pub keyword_matcher: Option<aho_corasick::AhoCorasick>,
     pub added: Option<Regex>,
     pub removed: Option<Regex>,
     pub without_changed: Option<GlobSet>,
@@ -206,6 +208,14 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
             kinds: m.kinds.iter().map(|k| k.get_ref().clone()).collect(),
             status,
             keywords: m.keywords.iter().map(|k| k.to_lowercase()).collect(),
+            keyword_matcher: if m.keywords.is_empty() {
+                None
+            } else {
+                aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(&m.keywords)
+                    .ok()
+            },
             added: m.added.as_ref().map(|r| regex_at(&src, r)).transpose()?,
             removed: m.removed.as_ref().map(|r| regex_at(&src, r)).transpose()?,
             without_changed: optional_globs(&src, &m.without_changed)?,

@@ -53,9 +53,8 @@ fn applies_to(rule: &PackRule, file: &ChangedFile) -> bool {
 }
 
 fn line_matches(rule: &PackRule, regex: &regex::Regex, line: &DiffLine) -> bool {
-    if !rule.keywords.is_empty() {
-        let lower = line.text.to_ascii_lowercase();
-        if !rule.keywords.iter().any(|k| lower.contains(k.as_str())) {
+    if let Some(keywords) = &rule.keyword_matcher {
+        if !keywords.is_match(&line.text) {
             return false;
         }
     }

@@ -209,6 +209,26 @@ fn is_rust_source(f: &ChangedFile) -> bool {
     )
 }
 
+/// Changed lines grouped by the function around them. Lines of one function come in a run, so
+/// each run is one map entry rather than one per line.
+fn group_by_function(touched: Vec<(u32, String)>, decls: &[(String, u32)]) -> BTreeMap<String, Vec<(u32, String)>> {
+    let mut runs: Vec<(&str, Vec<(u32, String)>)> = Vec::new();
+    for (n, t) in touched {
+        let Some((name, _)) = other::enclosing(decls, n) else {
+            continue;
+        };
+        match runs.last_mut() {
+            Some((last, lines)) if *last == name.as_str() => lines.push((n, t)),
+            _ => runs.push((name.as_str(), vec![(n, t)])),
+        }
+    }
+    let mut out: BTreeMap<String, Vec<(u32, String)>> = BTreeMap::new();
+    for (name, lines) in runs {
+        out.entry(name.to_string()).or_default().extend(lines);
+    }
+    out
+}
+
 /// Hits of a line: its own record, else the nearest record above it down to `floor`.
 fn hits_at(lines: &Lines, line: u32, floor: u32) -> Option<u64> {
     lines.range(floor.max(1)..=line).next_back().map(|(_, h)| *h)
@@ -572,6 +592,7 @@ fn rust_findings(
 fn other_findings(
     change: &ChangeSet,
     coverage: Option<&Coverage>,
+    decls_by_path: &BTreeMap<String, Vec<(String, u32)>>,
     out: &mut Vec<Finding>,
     unmeasured: &mut BTreeSet<String>,
 ) {
@@ -587,14 +608,10 @@ fn other_findings(
             continue;
         }
         let Some(text) = file.new_text.get() else { continue };
-        let decls = other::declarations(language, text);
-        let touched = touched_lines(file);
-        let mut changed: BTreeMap<String, Vec<(u32, String)>> = BTreeMap::new();
-        for (n, t) in &touched {
-            if let Some((name, _)) = other::enclosing(&decls, *n) {
-                changed.entry(name.clone()).or_default().push((*n, t.clone()));
-            }
-        }
+        let Some(decls) = decls_by_path.get(&file.path) else {
+            continue;
+        };
+        let changed = group_by_function(touched_lines(file), decls);
         if changed.is_empty() {
             continue;
         }
@@ -753,7 +770,18 @@ pub fn analyze(change: &ChangeSet, coverage: Option<&Coverage>) -> Vec<Finding> 
     let (changed_fns, all_fns) = changed_rust_fns(change, &parsed);
     let mut changed_names: BTreeSet<String> = changed_fns.iter().map(|c| c.f.name.clone()).collect();
     rust_findings(change, coverage, (changed_fns, all_fns), &mut out, &mut unmeasured);
-    other_findings(change, coverage, &mut out, &mut unmeasured);
+    // Declarations of the other languages' changed files, read once for every check below.
+    let decls_by_path: BTreeMap<String, Vec<(String, u32)>> = change
+        .files
+        .iter()
+        .filter_map(|f| match (f.kind, f.new_text.get()) {
+            (FileKind::Source { language }, Some(text)) if language != Language::Rust && f.skipped.is_none() => {
+                Some((f.path.clone(), other::declarations(language, text)))
+            }
+            _ => None,
+        })
+        .collect();
+    other_findings(change, coverage, &decls_by_path, &mut out, &mut unmeasured);
     for path in unmeasured {
         out.push(
             UNMEASURED
@@ -770,13 +798,8 @@ pub fn analyze(change: &ChangeSet, coverage: Option<&Coverage>) -> Vec<Finding> 
             .iter()
             .filter(|f| matches!(f.kind, FileKind::Source { .. }))
         {
-            if let (FileKind::Source { language }, Some(text)) = (file.kind, file.new_text.get()) {
-                let decls = other::declarations(language, text);
-                for (line, _) in touched_lines(file) {
-                    if let Some((name, _)) = other::enclosing(&decls, line) {
-                        n.insert(name.clone());
-                    }
-                }
+            if let Some(decls) = decls_by_path.get(&file.path) {
+                n.extend(group_by_function(touched_lines(file), decls).into_keys());
             }
         }
     }
