@@ -379,6 +379,8 @@ fn crate_roots(change: &ChangeSet) -> Vec<String> {
 /// Test code of the repository that may refer to any of `names`.
 fn test_carriers(change: &ChangeSet, names: &BTreeSet<String>) -> Vec<TestCode> {
     let roots = crate_roots(change);
+    // One automaton for all the names: a file is read further only if it mentions one.
+    let finder = aho_corasick::AhoCorasick::new(names.iter()).ok();
     let mut out = Vec::new();
     for t in change
         .tree
@@ -394,7 +396,7 @@ fn test_carriers(change: &ChangeSet, names: &BTreeSet<String>) -> Vec<TestCode> 
         if !whole && !text.contains("#[test]") && !text.contains("cfg(test)") && !text.contains("```") {
             continue;
         }
-        if !names.iter().any(|n| text.contains(n.as_str())) {
+        if !finder.as_ref().is_some_and(|f| f.is_match(text)) {
             continue;
         }
         if let Some(code) = rust::test_code(&t.path, text, whole) {
@@ -479,7 +481,9 @@ fn rust_findings(
             .filter(|f| !f.is_test && wanted.contains(&(path.clone(), f.item_path())))
         {
             let a = alias.get(&f.name).unwrap_or(&no_alias);
-            if carriers.iter().any(|c| rust::refers_to(c, f, path, a)) {
+            let mut module = rust::module_of(path);
+            module.extend(f.modules.iter().cloned());
+            if carriers.iter().any(|c| rust::refers_to_in(c, f, path, &module, a)) {
                 tested.insert((path.clone(), f.item_path()));
             }
         }

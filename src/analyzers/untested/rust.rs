@@ -296,6 +296,26 @@ pub struct TestCode {
     /// Names called as methods (`.total(`).
     pub methods: BTreeSet<String>,
     pub imports: Vec<Import>,
+    /// Every identifier the code mentions as a path segment, method or import: a cheap test
+    /// before the full resolution.
+    pub mentions: std::collections::HashSet<String>,
+}
+
+impl TestCode {
+    /// Fills the identifier index once the paths and imports are known.
+    fn index(mut self) -> TestCode {
+        let mut m = std::collections::HashSet::new();
+        for p in &self.paths {
+            m.extend(p.iter().cloned());
+        }
+        m.extend(self.methods.iter().cloned());
+        for i in &self.imports {
+            m.insert(i.name.clone());
+            m.extend(i.path.iter().cloned());
+        }
+        self.mentions = m;
+        self
+    }
 }
 
 /// Collects paths and method calls from tokens, including inside macros.
@@ -363,7 +383,7 @@ pub fn test_code(file: &str, source: &str, whole_file_is_test: bool) -> Option<T
         if let Ok(ast) = syn::parse_file(source) {
             collect_imports(&ast.items, &mut code.imports);
         }
-        return Some(code);
+        return Some(code.index());
     }
     if !source.contains("#[test]") && !source.contains("cfg(test)") && !has_doc_tests {
         return None;
@@ -405,7 +425,7 @@ pub fn test_code(file: &str, source: &str, whole_file_is_test: bool) -> Option<T
             }
         }
     }
-    found.then_some(code)
+    found.then(|| code.index())
 }
 
 #[derive(Default)]
@@ -468,6 +488,15 @@ pub fn module_of(path: &str) -> Vec<String> {
 pub fn refers_to(code: &TestCode, f: &RustFn, f_file: &str, aliases: &BTreeSet<String>) -> bool {
     let mut module = module_of(f_file);
     module.extend(f.modules.iter().cloned());
+    refers_to_in(code, f, f_file, &module, aliases)
+}
+
+/// `refers_to` with the function's module path already known.
+pub fn refers_to_in(code: &TestCode, f: &RustFn, f_file: &str, module: &[String], aliases: &BTreeSet<String>) -> bool {
+    // Nothing in this code even mentions the name: no resolution needed.
+    if !code.mentions.contains(&f.name) && !aliases.iter().any(|a| code.mentions.contains(a)) {
+        return false;
+    }
     // A re-export's own name is distinctive: any path or import ending in it counts.
     if aliases.iter().any(|a| {
         code.paths.iter().any(|p| p.last() == Some(a))
