@@ -432,7 +432,15 @@ fn report_for(
 }
 
 fn analyse(cli: &Cli, args: &AnalysisArgs, branch: Option<&str>, gate: bool) -> Result<u8> {
-    let Some((report, rules, _)) = report_for(cli, args, branch)? else {
+    // An audit that takes over a second says it is working, on a terminal only.
+    let progress = if gate || cli.quiet {
+        None
+    } else {
+        Progress::start("riskgate: reading and analysing the range…")
+    };
+    let result = report_for(cli, args, branch);
+    drop(progress);
+    let Some((report, rules, _)) = result? else {
         return Ok(0);
     };
     let ctx = RenderContext {
@@ -738,6 +746,43 @@ fn audit_per_commit(cli: &Cli, args: &AnalysisArgs, branch: Option<&str>) -> Res
     };
     emit(&text, args.output.as_deref())?;
     Ok(0)
+}
+
+/// A status line on stderr that appears only if the work takes over a second, and only on a
+/// terminal outside CI; it is erased when dropped.
+struct Progress {
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    shown: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Progress {
+    fn start(message: &'static str) -> Option<Progress> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        if !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+            return None;
+        }
+        let (done, shown) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+        let (d, sh) = (done.clone(), shown.clone());
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            if !d.load(Ordering::SeqCst) {
+                eprint!("{message}");
+                sh.store(true, Ordering::SeqCst);
+            }
+        });
+        Some(Progress { done, shown })
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        use std::sync::atomic::Ordering;
+        self.done.store(true, Ordering::SeqCst);
+        if self.shown.load(Ordering::SeqCst) {
+            eprint!("\r\x1b[K");
+        }
+    }
 }
 
 /// Writes to the file, or to stdout where a closed pipe is not an error.

@@ -208,6 +208,23 @@ fn coverage_decides_when_given() {
         json(&out)["stats"]["patch_coverage"],
         serde_json::json!({"covered": 1, "coverable": 2})
     );
+    let (_, text, _) = run(t
+        .riskgate()
+        .args(["check", "--base", "main", "--coverage", "lcov.info"]));
+    assert!(
+        text.contains("Patch coverage 1/2 changed lines covered (50%)"),
+        "{text}"
+    );
+    let (_, md, _) = run(t.riskgate().args([
+        "check",
+        "--base",
+        "main",
+        "--coverage",
+        "lcov.info",
+        "--format",
+        "markdown",
+    ]));
+    assert!(md.contains("Patch coverage: 1/2 changed lines covered (50%)."), "{md}");
 
     // A coverage report of another version of the file is stale and ignored for it.
     t.write("stale.info", "SF:src/billing.rs\nDA:400,1\nend_of_record\n");

@@ -580,6 +580,90 @@ mod tests {
     }
 
     #[test]
+    fn more_field_attributes() {
+        let base = "#[derive(Serialize, Deserialize)]\npub struct A {\n    pub name: String,\n    pub age: u8,\n}\n";
+        let edit = |from: &str, to: &str| {
+            kinds(&serde_changes(base, &base.replace(from, to)))
+                .into_iter()
+                .map(|(k, d)| (k.to_string(), d))
+                .collect::<Vec<_>>()
+        };
+        // skip_serializing_if: the key may be left out, which old readers require.
+        assert_eq!(
+            edit(
+                "    pub name: String,",
+                "    #[serde(skip_serializing_if = \"String::is_empty\")]\n    pub name: String,"
+            ),
+            vec![("optionality-loosened".to_string(), OldReaders)]
+        );
+        // skip: the key is neither read nor written any more.
+        assert_eq!(
+            edit("    pub age: u8,", "    #[serde(skip)]\n    pub age: u8,"),
+            vec![("field-removed".to_string(), OldReaders)]
+        );
+        // skip_deserializing: new code ignores the stored key; nothing breaks a reader.
+        assert_eq!(
+            edit("    pub age: u8,", "    #[serde(skip_deserializing)]\n    pub age: u8,"),
+            vec![]
+        );
+        // rename(deserialize = …) only: reads a new key, still writes the old one.
+        assert_eq!(
+            edit(
+                "    pub name: String,",
+                "    #[serde(rename(deserialize = \"full_name\"))]\n    pub name: String,"
+            ),
+            vec![("field-renamed".to_string(), ReadsOldData)]
+        );
+        // from: the shape is another type's.
+        assert_eq!(
+            edit("pub struct A {", "#[serde(from = \"RawA\")]\npub struct A {"),
+            vec![("custom-codec-changed".to_string(), Both)]
+        );
+        // container default: missing keys are filled, so a new field is not required.
+        let with_default = base.replace("pub struct A {", "#[serde(default)]\npub struct A {");
+        assert!(serde_changes(
+            &with_default,
+            &with_default.replace("    pub age: u8,\n", "    pub age: u8,\n    pub city: String,\n")
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn more_enum_attributes() {
+        let e = "#[derive(Serialize, Deserialize)]\n#[serde(tag = \"t\", content = \"c\")]\npub enum E {\n    A { x: i32 },\n    #[serde(other)]\n    Unknown,\n}\n";
+        // The old enum has #[serde(other)]: a new variant does not break old readers.
+        assert!(serde_changes(
+            e,
+            &e.replace("    #[serde(other)]", "    B { y: i32 },\n    #[serde(other)]")
+        )
+        .is_empty());
+        // content key renamed: every stored value changes layout.
+        assert_eq!(
+            kinds(&serde_changes(e, &e.replace("content = \"c\"", "content = \"data\""))),
+            vec![("enum-repr-changed", Both)]
+        );
+        // rename_all_fields renames the fields of struct variants.
+        let f = "#[derive(Serialize, Deserialize)]\npub enum F {\n    Move { dest_x: i32 },\n}\n";
+        let got = serde_changes(
+            f,
+            &f.replace(
+                "pub enum F {",
+                "#[serde(rename_all_fields = \"camelCase\")]\npub enum F {",
+            ),
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        // A variant alias keeps old data readable.
+        let g = "#[derive(Serialize, Deserialize)]\npub enum G {\n    Old,\n}\n";
+        assert_eq!(
+            kinds(&serde_changes(
+                g,
+                &g.replace("    Old,", "    #[serde(alias = \"Old\")]\n    New,")
+            )),
+            vec![("variant-renamed", OldReaders)]
+        );
+    }
+
+    #[test]
     fn string_to_enum_narrows() {
         let old = "#[derive(Serialize, Deserialize)]\npub struct O { pub status: String }\n";
         let new = "#[derive(Serialize, Deserialize)]\npub enum Status { Active }\n#[derive(Serialize, Deserialize)]\npub struct O { pub status: Status }\n";
