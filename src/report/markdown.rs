@@ -35,16 +35,7 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
         short(&report.range.head)
     );
     if let Some(pc) = report.stats.patch_coverage {
-        let pct = if pc.coverable == 0 {
-            100.0
-        } else {
-            100.0 * pc.covered as f64 / pc.coverable as f64
-        };
-        let _ = writeln!(
-            out,
-            "Patch coverage: {}/{} changed lines covered ({pct:.0}%).\n",
-            pc.covered, pc.coverable
-        );
+        let _ = writeln!(out, "Patch coverage: {pc}.\n");
     }
     if report.findings.is_empty() {
         let _ = writeln!(out, "No findings.\n");

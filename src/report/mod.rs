@@ -59,6 +59,22 @@ pub struct PatchCoverage {
     pub coverable: usize,
 }
 
+impl std::fmt::Display for PatchCoverage {
+    /// `3/4 changed lines covered (75%)`; no coverable line counts as fully covered.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pct = if self.coverable == 0 {
+            100.0
+        } else {
+            100.0 * self.covered as f64 / self.coverable as f64
+        };
+        write!(
+            f,
+            "{}/{} changed lines covered ({pct:.0}%)",
+            self.covered, self.coverable
+        )
+    }
+}
+
 /// The JSON report of design §3, and what every other format renders.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {

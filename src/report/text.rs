@@ -111,18 +111,7 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
             }
         }
         if let Some(pc) = report.stats.patch_coverage {
-            let pct = if pc.coverable == 0 {
-                100.0
-            } else {
-                100.0 * pc.covered as f64 / pc.coverable as f64
-            };
-            let _ = writeln!(
-                out,
-                "{} {}/{} changed lines covered ({pct:.0}%)\n",
-                "Patch coverage".bold(),
-                pc.covered,
-                pc.coverable
-            );
+            let _ = writeln!(out, "{} {pc}\n", "Patch coverage".bold());
         }
         let _ = writeln!(
             out,
