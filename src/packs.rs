@@ -108,18 +108,37 @@ pub struct PackRule {
     pub keywords: Vec<String>,
     /// The keywords as one case-insensitive matcher: the cheap prefilter before the regexes.
     pub keyword_matcher: Option<aho_corasick::AhoCorasick>,
-    pub added: Option<Regex>,
-    pub removed: Option<Regex>,
+    pub added: Option<LazyRegex>,
+    pub removed: Option<LazyRegex>,
     pub without_changed: Option<GlobSet>,
     pub min_lines_added: Option<u32>,
     pub min_lines_removed: Option<u32>,
     pub allow_paths: Vec<GlobSet>,
-    pub allow_regex: Vec<Regex>,
+    pub allow_regex: Vec<LazyRegex>,
     pub examples: Vec<Example>,
 }
 
-fn regex_at(src: &SourceText, pattern: &Spanned<String>) -> Result<Regex> {
-    Regex::new(pattern.get_ref()).map_err(|e| {
+/// A regex checked when the pack loads and compiled at its first use: most rules never meet a
+/// line that passes their path and keyword filters, and compiling every pattern on every push
+/// would cost more than the push's whole analysis. A pattern that parses but exceeds the regex
+/// engine's size limits never matches.
+#[derive(Debug)]
+pub struct LazyRegex {
+    pattern: String,
+    compiled: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    pub fn is_match(&self, text: &str) -> bool {
+        self.compiled
+            .get_or_init(|| Regex::new(&self.pattern).ok())
+            .as_ref()
+            .is_some_and(|r| r.is_match(text))
+    }
+}
+
+fn regex_at(src: &SourceText, pattern: &Spanned<String>) -> Result<LazyRegex> {
+    regex_syntax::Parser::new().parse(pattern.get_ref()).map_err(|e| {
         let first = e
             .to_string()
             .lines()
@@ -128,6 +147,10 @@ fn regex_at(src: &SourceText, pattern: &Spanned<String>) -> Result<Regex> {
             .trim()
             .to_string();
         src.error_at(pattern.span(), format!("bad regex `{}`: {first}", pattern.get_ref()))
+    })?;
+    Ok(LazyRegex {
+        pattern: pattern.get_ref().clone(),
+        compiled: std::sync::OnceLock::new(),
     })
 }
 

@@ -52,7 +52,7 @@ fn applies_to(rule: &PackRule, file: &ChangedFile) -> bool {
     true
 }
 
-fn line_matches(rule: &PackRule, regex: &regex::Regex, line: &DiffLine) -> bool {
+fn line_matches(rule: &PackRule, regex: &crate::packs::LazyRegex, line: &DiffLine) -> bool {
     if let Some(keywords) = &rule.keyword_matcher {
         if !keywords.is_match(&line.text) {
             return false;
