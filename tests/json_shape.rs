@@ -23,15 +23,7 @@ fn change(base: &[(&str, &str)], head: &[(&str, Option<&str>)]) -> Vec<Value> {
         }
     }
     t.commit("change");
-    let (code, out, err) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
-    assert!(code == 0 || code == 1, "{err}");
-    json(&out)["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["analyzer"] == "json-shape")
-        .cloned()
-        .collect()
+    analyzer_findings(&t, "json-shape", &[])
 }
 
 fn brief(found: &[Value]) -> Vec<(String, String, String)> {

@@ -8,16 +8,7 @@ use serde_json::Value;
 
 /// Findings of the migration analyzer for a feature branch holding `files`.
 fn migration_findings(files: &[(&str, &str)]) -> Vec<Value> {
-    let t = feature(files);
-    let (code, out, err) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
-    assert!(code == 0 || code == 1, "{err}");
-    json(&out)["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["analyzer"] == "migration")
-        .cloned()
-        .collect()
+    analyzer_findings(&feature(files), "migration", &[])
 }
 
 fn summary(files: &[(&str, &str)]) -> Vec<(String, String, u64)> {

@@ -24,18 +24,7 @@ fn crate_repo() -> TestRepo {
 }
 
 fn untested(t: &TestRepo, extra: &[&str]) -> Vec<Value> {
-    let (code, out, err) = run(t
-        .riskgate()
-        .args(["check", "--base", "main", "--format", "json"])
-        .args(extra));
-    assert!(code == 0 || code == 1, "{err}");
-    json(&out)["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["analyzer"] == "untested")
-        .cloned()
-        .collect()
+    analyzer_findings(t, "untested", extra)
 }
 
 fn symbols(found: &[Value]) -> Vec<(String, String)> {

@@ -151,3 +151,20 @@ pub fn hits(report: &serde_json::Value) -> Vec<(String, String, Option<u64>)> {
 pub const GOOD_PLAN: &str = "# Rollback plan\n\n## Scope\nThe workflow trigger in .github/workflows/label.yml (ci-workflow-runs-untrusted-code).\n\n## Rollback steps\n1. Revert the workflow file and push (5 min).\n2. Rotate the repository secrets (15 min).\n\n## Verification\nRun `gh workflow list` and check that no run used pull_request_target after the revert.\n\n## Owner\nThe platform team.\n";
 
 pub const RISKY_WORKFLOW: &str = "on:\n  pull_request_target:\n    types: [opened]\njobs: {}\n";
+
+/// The findings of one analyzer from `check --base main --format json` (plus `extra` flags);
+/// the check may pass or block, but must not fail.
+pub fn analyzer_findings(t: &TestRepo, analyzer: &str, extra: &[&str]) -> Vec<serde_json::Value> {
+    let (code, out, err) = run(t
+        .riskgate()
+        .args(["check", "--base", "main", "--format", "json"])
+        .args(extra));
+    assert!(code == 0 || code == 1, "{err}");
+    json(&out)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["analyzer"] == analyzer)
+        .cloned()
+        .collect()
+}
