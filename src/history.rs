@@ -5,7 +5,6 @@
 use crate::diff::git::{HistoryCommit, Repo};
 use anyhow::Result;
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
@@ -15,7 +14,7 @@ pub const LABEL_WINDOW: i64 = 90 * DAY;
 pub const DEFAULT_LIMIT: usize = 5000;
 
 /// What the history knows about one commit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
     pub time: i64,
     pub parents: Vec<String>,
@@ -61,7 +60,7 @@ pub fn facts_of(c: &HistoryCommit, files: Vec<String>) -> Facts {
 }
 
 /// sha → facts, for the commits scanned so far.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Cache {
     pub version: u32,
     pub commits: HashMap<String, Facts>,

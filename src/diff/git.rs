@@ -25,6 +25,8 @@ pub struct Repo {
 
 struct GitBlobLoader {
     repo: Mutex<Repository>,
+    /// Blobs over this size are not loaded (tree files: the size is checked only when read).
+    max_size: Option<u64>,
 }
 
 impl std::fmt::Debug for GitBlobLoader {
@@ -37,6 +39,12 @@ impl BlobLoader for GitBlobLoader {
     fn load(&self, id: &str) -> Option<String> {
         let repo = self.repo.lock().ok()?;
         let oid = Oid::from_str(id).ok()?;
+        if let Some(max) = self.max_size {
+            let (size, _) = repo.odb().ok()?.read_header(oid).ok()?;
+            if size as u64 > max {
+                return None;
+            }
+        }
         let blob = repo.find_blob(oid).ok()?;
         String::from_utf8(blob.content().to_vec()).ok()
     }
@@ -207,23 +215,17 @@ impl Repo {
     /// The text files of a tree, each loaded only when asked for; files over the size limit and
     /// links are left out.
     fn tree_files(&self, tree: &git2::Tree<'_>, max_file_size: u64) -> Result<Vec<TreeFile>> {
-        let loader = self.loader()?;
-        let odb = self.repo.odb()?;
+        // Sizes are checked when a file is read, not for every file of the tree on every run.
+        let loader = self.loader_with_limit(Some(max_file_size))?;
         let mut out = Vec::new();
         tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
             if entry.kind() == Some(git2::ObjectType::Blob) && entry.filemode() & 0o170000 == 0o100000 {
                 if let Some(name) = entry.name() {
-                    let small = odb
-                        .read_header(entry.id())
-                        .map(|(size, _)| (size as u64) <= max_file_size)
-                        .unwrap_or(false);
-                    if small {
-                        out.push(TreeFile {
-                            path: format!("{dir}{name}"),
-                            text: LazyText::from_blob(loader.clone(), entry.id().to_string()),
-                            kind: FileKind::Other,
-                        });
-                    }
+                    out.push(TreeFile {
+                        path: format!("{dir}{name}"),
+                        text: LazyText::from_blob(loader.clone(), entry.id().to_string()),
+                        kind: FileKind::Other,
+                    });
                 }
             }
             git2::TreeWalkResult::Ok
@@ -232,8 +234,15 @@ impl Repo {
     }
 
     fn loader(&self) -> Result<Arc<dyn BlobLoader>> {
+        self.loader_with_limit(None)
+    }
+
+    fn loader_with_limit(&self, max_size: Option<u64>) -> Result<Arc<dyn BlobLoader>> {
         let repo = Repository::open(self.repo.path()).context("reopening the repository")?;
-        Ok(Arc::new(GitBlobLoader { repo: Mutex::new(repo) }))
+        Ok(Arc::new(GitBlobLoader {
+            repo: Mutex::new(repo),
+            max_size,
+        }))
     }
 
     fn blob_size(&self, oid: Oid) -> u64 {

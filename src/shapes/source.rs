@@ -210,7 +210,6 @@ pub fn run(repo: &Repo, spec: &str, rev: &str, base: Option<&str>, input: &Input
     };
     let old_readers = match &old {
         Some((o, _)) => {
-            let (ot, nt) = (&o.types[&o.root], &model.types[&model.root]);
             struct Both<'a>(&'a Model, &'a Model);
             impl crate::analyzers::json_shape::serde_diff::Types for Both<'_> {
                 fn old_type(&self, name: &str) -> Option<&SerdeType> {
@@ -220,15 +219,32 @@ pub fn run(repo: &Repo, spec: &str, rev: &str, base: Option<&str>, input: &Input
                     self.1.types.get(name)
                 }
             }
-            crate::analyzers::json_shape::serde_diff::compare(ot, nt, &Both(o, &model))
-                .into_iter()
-                .filter(|c| c.old_readers && ot.de && nt.ser)
-                .map(|c| super::OldReader {
-                    kind: c.kind.to_string(),
-                    path: format!("$.{}", c.subject.split_once('.').map_or("", |(_, p)| p)),
-                    message: c.message,
-                })
-                .collect()
+            // Every type the new model reaches, against its old version: a variant added to a
+            // nested enum breaks old readers as surely as a change to the root type.
+            let mut names: Vec<&String> = model.types.keys().collect();
+            names.sort();
+            let root_prefix = format!("{}.", model.root);
+            let mut out = Vec::new();
+            for name in names {
+                let (Some(ot), Some(nt)) = (o.types.get(name), model.types.get(name)) else {
+                    continue;
+                };
+                for c in crate::analyzers::json_shape::serde_diff::compare(ot, nt, &Both(o, &model)) {
+                    if c.old_readers && ot.de && nt.ser {
+                        // Root fields read as JSON paths; nested types keep their Rust subject.
+                        let path = c
+                            .subject
+                            .strip_prefix(&root_prefix)
+                            .map_or_else(|| c.subject.clone(), |p| format!("$.{p}"));
+                        out.push(super::OldReader {
+                            kind: c.kind.to_string(),
+                            path,
+                            message: c.message,
+                        });
+                    }
+                }
+            }
+            out
         }
         None => Vec::new(),
     };

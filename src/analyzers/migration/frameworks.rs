@@ -2,7 +2,7 @@
 //! calls become `Op`s, their embedded SQL goes through the SQL reader, and each file's rollback
 //! is judged by its framework's convention.
 
-use super::ops::{Filter, Op, OpKind};
+use super::ops::{Op, OpKind};
 use super::sql;
 use crate::classify::MigrationFormat;
 use crate::config::Dialect;
@@ -373,9 +373,7 @@ fn rails(text: &str, dialect: Dialect) -> Script {
         };
         if section == "change" && irreversible_in_change.is_none() {
             let why = match &kind {
-                OpKind::DropColumn { .. }
-                    if positional(args, 2).is_none() && !args.contains(',') || args.matches(',').count() < 2 =>
-                {
+                OpKind::DropColumn { .. } if args.matches(',').count() < 2 => {
                     Some("`remove_column` without the column type")
                 }
                 OpKind::DropTable { .. } if !line.contains(" do") => Some("`drop_table` without its definition block"),
@@ -785,14 +783,10 @@ fn brace_body(s: &str) -> &str {
     &s[1.min(s.len())..]
 }
 
-/// An `update_all` with a `where` narrows nothing we can see; keep the filter unknown.
-pub fn code_filter() -> Filter {
-    Filter::None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyzers::migration::ops::Filter;
 
     fn kinds(s: &Script) -> Vec<&OpKind> {
         s.ops.iter().map(|o| &o.kind).collect()
