@@ -233,6 +233,9 @@ pub struct AnalysisArgs {
     /// Write the report here instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write a SARIF 2.1.0 report to this file, from the same analysis.
+    #[arg(long, value_name = "FILE")]
+    pub sarif_file: Option<PathBuf>,
     /// Level from which a valid rollback plan is required (overrides gate.require_plan_at).
     #[arg(long, value_name = "LEVEL", value_parser = parse_threshold)]
     pub fail_level: Option<Threshold>,
@@ -449,6 +452,10 @@ fn analyse(cli: &Cli, args: &AnalysisArgs, branch: Option<&str>, gate: bool) -> 
         quiet: cli.quiet,
         verbose: cli.verbose,
     };
+    // The SARIF file first, so that a path that cannot be written leaves no half-done output.
+    if let Some(path) = &args.sarif_file {
+        emit(&report::render(&report, Format::Sarif, &ctx), Some(path))?;
+    }
     let rendered = report::render(&report, args.format, &ctx);
     emit(&rendered, args.output.as_deref())?;
     if args.format == Format::Github {
@@ -540,7 +547,7 @@ fn calibrate(cli: &Cli, head: &str, limit: usize, write: bool, format: RulesForm
     let rules = RuleSet::load(&config, &repo.root())?;
     let show = std::io::stderr().is_terminal() && !cli.quiet;
     let progress = |i: usize, n: usize| {
-        if show && (i % 10 == 0 || i == n) {
+        if show && (i.is_multiple_of(10) || i == n) {
             eprint!("\rscoring change {i}/{n}…");
         }
     };
@@ -745,6 +752,9 @@ fn audit_per_commit(cli: &Cli, args: &AnalysisArgs, branch: Option<&str>) -> Res
         Format::Text => format!("{}\n{rendered}", commit_table(&rows, false)),
     };
     emit(&text, args.output.as_deref())?;
+    if let Some(path) = &args.sarif_file {
+        emit(&report::render(&report, Format::Sarif, &ctx), Some(path))?;
+    }
     Ok(0)
 }
 

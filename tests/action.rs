@@ -80,14 +80,28 @@ fn the_check_step_writes_annotations_summary_outputs_and_sarif() {
     for f in ["summary.md", "output.txt"] {
         std::fs::write(file(f), "").unwrap();
     }
+    // A `riskgate` on the PATH that counts its runs, then runs the real binary.
     let bin = assert_cmd::cargo::cargo_bin("riskgate");
+    let wrapper = runner.path().join("bin");
+    std::fs::create_dir(&wrapper).unwrap();
+    std::fs::write(
+        wrapper.join("riskgate"),
+        format!(
+            "#!/bin/sh\necho run >> '{}'\nexec '{}' \"$@\"\n",
+            file("runs.txt").display(),
+            bin.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(wrapper.join("riskgate"))
+        .status()
+        .unwrap();
     let out = Command::new("bash")
         .arg(std::fs::canonicalize("action/check.sh").unwrap())
         .current_dir(t.path())
-        .env(
-            "PATH",
-            format!("{}:/usr/local/bin:/usr/bin:/bin", bin.parent().unwrap().display()),
-        )
+        .env("PATH", format!("{}:/usr/local/bin:/usr/bin:/bin", wrapper.display()))
         .env("HOME", runner.path())
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_EVENT_NAME", "pull_request")
@@ -122,6 +136,11 @@ fn the_check_step_writes_annotations_summary_outputs_and_sarif() {
     assert!(outputs.lines().any(|l| l.starts_with("score=")), "{outputs}");
     let sarif = json(&std::fs::read_to_string(file("riskgate.sarif")).unwrap());
     assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "migration-drops-column");
+    assert_eq!(
+        std::fs::read_to_string(file("runs.txt")).unwrap(),
+        "run\n",
+        "one analysis for both outputs"
+    );
     assert!(!std::path::Path::new("/tmp/riskgate-should-not-exist").exists());
 }
 
@@ -151,4 +170,111 @@ fn a_push_event_and_a_missing_base_say_what_to_do() {
         err.trim(),
         format!("riskgate: error: base `{missing}` not found; fetch it or run with fetch-depth: 0")
     );
+}
+
+/// A directory laid out like a GitHub release (`<version>/<archive>` and its `.sha256`), made
+/// by the release workflow's own packing script from the binary under test.
+fn fake_release(version: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("riskgate");
+    let out = Command::new("bash")
+        .arg("release/archive.sh")
+        .arg(&bin)
+        .arg(version)
+        .arg("x86_64-unknown-linux-musl")
+        .arg(dir.path().join(version))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    dir
+}
+
+/// Runs `action/install.sh` as the runner would on a Linux x64 machine.
+fn install(action_ref: &str, releases: &std::path::Path, runner: &std::path::Path) -> (i32, String, String) {
+    for f in ["output.txt", "path.txt"] {
+        std::fs::write(runner.join(f), "").unwrap();
+    }
+    let out = Command::new("bash")
+        .arg(std::fs::canonicalize("action/install.sh").unwrap())
+        .env("ACTION_REF", action_ref)
+        .env("RUNNER_OS", "Linux")
+        .env("RUNNER_ARCH", "X64")
+        .env("RUNNER_TEMP", runner)
+        .env("GITHUB_OUTPUT", runner.join("output.txt"))
+        .env("GITHUB_PATH", runner.join("path.txt"))
+        .env("GITHUB_ACTION_PATH", std::env::current_dir().unwrap())
+        .env("RISKGATE_RELEASE_URL", format!("file://{}", releases.display()))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_install_step_takes_the_release_binary_when_its_checksum_matches() {
+    let releases = fake_release("v9.8.7");
+    let runner = tempfile::tempdir().unwrap();
+    let (code, _, err) = install("v9.8.7", releases.path(), runner.path());
+    assert_eq!(code, 0, "{err}");
+    let dest = runner.path().join("riskgate-v9.8.7");
+    let path = std::fs::read_to_string(runner.path().join("path.txt")).unwrap();
+    assert_eq!(path, format!("{}\n", dest.display()));
+    assert_eq!(
+        std::fs::read_to_string(runner.path().join("output.txt")).unwrap(),
+        "mode=release\n"
+    );
+    let version = Command::new(dest.join("riskgate")).arg("--version").output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("riskgate {}", env!("CARGO_PKG_VERSION"))
+    );
+    assert!(err.contains("installed riskgate"), "{err}");
+}
+
+#[test]
+fn a_wrong_checksum_stops_the_install_and_installs_nothing() {
+    let releases = fake_release("v9.8.7");
+    let sum = releases
+        .path()
+        .join("v9.8.7/riskgate-v9.8.7-x86_64-unknown-linux-musl.tar.gz.sha256");
+    let text = std::fs::read_to_string(&sum).unwrap();
+    let flipped = if text.starts_with('0') { "1" } else { "0" };
+    std::fs::write(&sum, format!("{flipped}{}", &text[1..])).unwrap();
+    let runner = tempfile::tempdir().unwrap();
+    let (code, _, err) = install("v9.8.7", releases.path(), runner.path());
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("checksum mismatch for riskgate-v9.8.7-x86_64-unknown-linux-musl.tar.gz"),
+        "{err}"
+    );
+    assert!(!runner.path().join("riskgate-v9.8.7").exists());
+    assert_eq!(std::fs::read_to_string(runner.path().join("path.txt")).unwrap(), "");
+    // A sum file that holds no sum is refused too, as is a missing release.
+    std::fs::write(&sum, "<html>not found</html>").unwrap();
+    let (code, _, err) = install("v9.8.7", releases.path(), runner.path());
+    assert_eq!(code, 1);
+    assert!(err.contains("does not hold a SHA-256 sum"), "{err}");
+    let (code, _, err) = install("v1.0.0", releases.path(), runner.path());
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot download"), "{err}");
+}
+
+#[test]
+fn a_branch_ref_builds_from_source_under_a_key_of_the_source() {
+    let releases = tempfile::tempdir().unwrap();
+    let runner = tempfile::tempdir().unwrap();
+    let (code, _, err) = install("main", releases.path(), runner.path());
+    assert_eq!(code, 0, "{err}");
+    let outputs = std::fs::read_to_string(runner.path().join("output.txt")).unwrap();
+    let lines: Vec<&str> = outputs.lines().collect();
+    assert_eq!(lines[0], "mode=source");
+    let key = lines[1].strip_prefix("key=").unwrap();
+    assert!(key.len() == 32 && key.chars().all(|c| c.is_ascii_hexdigit()), "{key}");
+    // The same source gives the same key.
+    let (_, _, _) = install("", releases.path(), runner.path());
+    let again = std::fs::read_to_string(runner.path().join("output.txt")).unwrap();
+    assert_eq!(again, outputs);
 }

@@ -659,3 +659,36 @@ fn baseline_write_records_findings_that_then_stop_counting() {
     assert_eq!(code, 2);
     assert!(err.contains(".riskgate-baseline.json:2:"), "{err}");
 }
+
+#[test]
+fn sarif_file_is_written_beside_any_format_from_the_same_analysis() {
+    let t = feature(&[(
+        "db/migrations/0042_drop_fax.sql",
+        "ALTER TABLE customers DROP COLUMN fax;\n",
+    )]);
+    let (code, out, err) = run(t.riskgate().args([
+        "check",
+        "--base",
+        "main",
+        "--format",
+        "json",
+        "--sarif-file",
+        "out/r.sarif",
+    ]));
+    assert_eq!(code, 2, "a missing folder is an error");
+    assert_eq!(out, "", "and nothing half-done is printed");
+    assert!(err.starts_with("riskgate: error: cannot write out/r.sarif"), "{err}");
+    let (code, out, err) =
+        run(t
+            .riskgate()
+            .args(["check", "--base", "main", "--format", "json", "--sarif-file", "r.sarif"]));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(json(&out)["findings"][0]["rule"], "migration-drops-column");
+    let sarif = json(&std::fs::read_to_string(t.file("r.sarif")).unwrap());
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "migration-drops-column");
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "db/migrations/0042_drop_fax.sql"
+    );
+}

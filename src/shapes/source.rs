@@ -60,6 +60,7 @@ pub fn redact(url: &str) -> String {
 }
 
 /// The server's own words for a database error.
+#[cfg(feature = "postgres")]
 fn db_message(e: &postgres::Error) -> String {
     e.as_db_error()
         .map_or_else(|| e.to_string(), |d| d.message().to_string())
@@ -67,6 +68,7 @@ fn db_message(e: &postgres::Error) -> String {
 
 /// Streams the first column of `query` (as text) into the checker, inside a READ ONLY
 /// transaction that is rolled back: riskgate never writes to the database.
+#[cfg(feature = "postgres")]
 pub fn read_postgres(url: &str, query: &str, limit: Option<u64>, checker: &mut Checker<'_>) -> Result<()> {
     use postgres::fallible_iterator::FallibleIterator;
     let mut client = postgres::Client::connect(url, postgres::NoTls)
@@ -93,6 +95,12 @@ pub fn read_postgres(url: &str, query: &str, limit: Option<u64>, checker: &mut C
     drop(rows);
     tx.rollback()?;
     Ok(())
+}
+
+/// A build without the PostgreSQL client says so instead of failing to connect.
+#[cfg(not(feature = "postgres"))]
+pub fn read_postgres(_url: &str, _query: &str, _limit: Option<u64>, _checker: &mut Checker<'_>) -> Result<()> {
+    bail!("this riskgate was built without the `postgres` feature; rebuild with default features to read samples from PostgreSQL")
 }
 
 /// Splits `src/model.rs::inner::UserPrefs` into the file and the item path.

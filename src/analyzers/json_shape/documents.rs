@@ -47,7 +47,7 @@ fn parse_doc(path: &str, text: &str) -> Option<Value> {
     if path.ends_with(".json") {
         serde_json::from_str(text).ok()
     } else {
-        serde_yaml::from_str(text).ok()
+        super::yaml::to_json(text).ok()
     }
 }
 

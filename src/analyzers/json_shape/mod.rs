@@ -7,6 +7,7 @@ pub mod contract;
 pub mod documents;
 pub mod serde_diff;
 pub mod serde_model;
+pub mod yaml;
 
 use crate::classify::{FileKind, Language};
 use crate::code_rule;
