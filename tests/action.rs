@@ -278,3 +278,40 @@ fn a_branch_ref_builds_from_source_under_a_key_of_the_source() {
     let again = std::fs::read_to_string(runner.path().join("output.txt")).unwrap();
     assert_eq!(again, outputs);
 }
+
+#[test]
+fn cargo_binstall_metadata_names_the_archives_the_release_makes() {
+    let manifest: toml::Value = toml::from_str(&std::fs::read_to_string("Cargo.toml").unwrap()).unwrap();
+    let meta = &manifest["package"]["metadata"]["binstall"];
+    let version = env!("CARGO_PKG_VERSION");
+    let expand = |template: &str, target: &str| {
+        template
+            .replace("{ repo }", "https://github.com/riskgate/riskgate")
+            .replace("{ version }", version)
+            .replace("{ name }", "riskgate")
+            .replace("{ target }", target)
+            .replace("{ bin }", "riskgate")
+            .replace("{ binary-ext }", if target.contains("windows") { ".exe" } else { "" })
+    };
+    let target = "x86_64-unknown-linux-musl";
+    let releases = fake_release(&format!("v{version}"));
+    let url = expand(meta["pkg-url"].as_str().unwrap(), target);
+    let archive = url.rsplit('/').next().unwrap();
+    assert!(url.contains(&format!("/releases/download/v{version}/")), "{url}");
+    let path = releases.path().join(format!("v{version}")).join(archive);
+    assert!(
+        path.is_file(),
+        "binstall would fetch {archive}, which the release does not make"
+    );
+    let listing = Command::new("tar").arg("-tzf").arg(&path).output().unwrap();
+    let bin_dir = expand(meta["bin-dir"].as_str().unwrap(), target);
+    assert!(
+        String::from_utf8_lossy(&listing.stdout).lines().any(|l| l == bin_dir),
+        "{bin_dir} is not in the archive"
+    );
+    let windows = &meta["overrides"]["x86_64-pc-windows-msvc"];
+    assert_eq!(windows["pkg-fmt"].as_str(), Some("zip"));
+    assert!(
+        expand(windows["pkg-url"].as_str().unwrap(), "x86_64-pc-windows-msvc").ends_with("-x86_64-pc-windows-msvc.zip")
+    );
+}
