@@ -263,13 +263,24 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    match std::panic::catch_unwind(|| run(cli)) {
-        Ok(Ok(code)) => ExitCode::from(code),
-        Ok(Err(e)) => {
+    // The work runs on a thread with a large stack: parsers recurse over what the change
+    // wrote, and bounded input must never find the main thread's 8 MiB too small.
+    let worker = std::thread::Builder::new()
+        .name("riskgate".to_string())
+        .stack_size(256 << 20)
+        .spawn(move || run(cli));
+    match worker.map(|w| w.join()) {
+        Ok(Ok(Ok(code))) => ExitCode::from(code),
+        Ok(Ok(Err(e))) => {
             eprintln!("riskgate: error: {}", format!("{e:#}").replace('\n', " "));
             ExitCode::from(2)
         }
-        Err(_) => ExitCode::from(2),
+        // A panic: the hook has said what it was, in one line.
+        Ok(Err(_)) => ExitCode::from(2),
+        Err(e) => {
+            eprintln!("riskgate: error: cannot start: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 

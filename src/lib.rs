@@ -28,3 +28,4 @@ pub mod rules;
 pub mod score;
 pub mod shapes;
 pub mod suppress;
+pub mod text;

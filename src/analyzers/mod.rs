@@ -37,7 +37,6 @@ const CORE_RULES: &[&CodeRule] = &[
     &crate::gate::PLAN_NO_OWNER,
 ];
 
-/// Runs every analyzer over the change. They are independent, so they run on separate threads.
 /// What the analyzers need beyond the change itself.
 pub struct Inputs<'a> {
     pub packs: &'a [PackRule],
@@ -45,16 +44,41 @@ pub struct Inputs<'a> {
     pub coverage: Option<&'a Coverage>,
 }
 
+/// Each analyzer's thread stack. Parsers recurse over syntax trees; the inputs are bounded
+/// before parsing (nesting depth, expression length), and this leaves a wide margin above
+/// those bounds. Untouched stack pages cost no memory.
+const ANALYZER_STACK: usize = 256 << 20;
+
+fn spawn<'scope, F>(
+    s: &'scope std::thread::Scope<'scope, '_>,
+    name: &str,
+    work: F,
+) -> std::thread::ScopedJoinHandle<'scope, Vec<Finding>>
+where
+    F: FnOnce() -> Vec<Finding> + Send + 'scope,
+{
+    std::thread::Builder::new()
+        .name(format!("{name} analyzer"))
+        .stack_size(ANALYZER_STACK)
+        .spawn_scoped(s, work)
+        .unwrap_or_else(|e| panic!("cannot start the {name} analyzer: {e}"))
+}
+
+/// Runs every analyzer over the change. They are independent, so they run on separate threads.
+/// A panic in any of them fails the whole run (exit 2): a gate never passes on a partial report.
 pub fn run(change: &ChangeSet, inputs: &Inputs<'_>) -> Vec<Finding> {
     let mut findings = std::thread::scope(|s| {
-        let patterns = s.spawn(|| pattern::analyze(change, inputs.packs));
-        let shapes = s.spawn(|| json_shape::analyze(change));
-        let untested = s.spawn(|| untested::analyze(change, inputs.coverage));
-        let mut findings = migration::analyze(change);
-        findings.extend(file_not_analyzed::analyze(change));
-        findings.extend(shapes.join().unwrap_or_default());
-        findings.extend(untested.join().unwrap_or_default());
-        findings.extend(patterns.join().unwrap_or_default());
+        let workers = [
+            spawn(s, "migration", || migration::analyze(change)),
+            spawn(s, "json-shape", || json_shape::analyze(change)),
+            spawn(s, "untested", || untested::analyze(change, inputs.coverage)),
+            spawn(s, "pattern", || pattern::analyze(change, inputs.packs)),
+        ];
+        let mut findings = file_not_analyzed::analyze(change);
+        for worker in workers {
+            // The panic hook has already said what failed; carry the panic to `main`.
+            findings.extend(worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        }
         findings
     });
     // Correlation across analyzers, once each has spoken.

@@ -435,7 +435,7 @@ fn container_of(attrs: &SerdeAttrs) -> Container {
 /// Every type in the file that derives `Serialize` or `Deserialize`. A file that does not
 /// parse yields `Err` with the parser's message.
 pub fn read_types(file: &str, source: &str) -> Result<Vec<SerdeType>, String> {
-    let ast = syn::parse_file(source).map_err(|e| format!("{file}:{}: {e}", e.span().start().line))?;
+    let ast = crate::text::parse_rust(source).map_err(|e| format!("{file}: {e}"))?;
     let mut out = Vec::new();
     walk(&ast.items, file, "", &mut out);
     Ok(out)

@@ -272,10 +272,14 @@ fn parser_dialect(d: Dialect) -> Box<dyn SqlDialect> {
 
 /// The operations of one statement, from the AST when sqlparser parses it.
 pub fn ops_of(stmt: &Stmt, dialect: Dialect) -> Vec<Op> {
-    let parsed = Parser::parse_sql(parser_dialect(dialect).as_ref(), &stmt.text);
-    let kinds = match parsed {
-        Ok(statements) if statements.len() == 1 => Some(from_ast(&statements[0], stmt)),
-        _ => None,
+    // A statement too deep or too long for the recursive parser goes to the token scan.
+    let kinds = if crate::text::sql_too_deep(&stmt.text).is_some() {
+        None
+    } else {
+        match Parser::parse_sql(parser_dialect(dialect).as_ref(), &stmt.text) {
+            Ok(statements) if statements.len() == 1 => Some(from_ast(&statements[0], stmt)),
+            _ => None,
+        }
     };
     let (kinds, parsed) = match kinds {
         // The AST covers the common forms; anything it leaves unclassified gets the token scan,

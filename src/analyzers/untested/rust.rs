@@ -178,7 +178,7 @@ fn strip_doc_attrs(stream: TokenStream) -> TokenStream {
 
 /// Every function of a file: free functions, methods, trait defaults, in inline modules too.
 pub fn functions(source: &str) -> Option<Vec<RustFn>> {
-    let file = syn::parse_file(source).ok()?;
+    let file = crate::text::parse_rust(source).ok()?;
     let mut out = Vec::new();
     walk(&file.items, &[], false, &mut out);
     Some(out)
@@ -378,9 +378,12 @@ pub fn test_code(file: &str, source: &str, whole_file_is_test: bool) -> Option<T
         ..Default::default()
     };
     let has_doc_tests = source.contains("```");
+    if crate::text::rust_too_deep(source).is_some() {
+        return None;
+    }
     if whole_file_is_test {
         scan_tokens(TokenStream::from_str(source).ok()?, &mut code);
-        if let Ok(ast) = syn::parse_file(source) {
+        if let Ok(ast) = crate::text::parse_rust(source) {
             collect_imports(&ast.items, &mut code.imports);
         }
         return Some(code.index());
@@ -388,7 +391,7 @@ pub fn test_code(file: &str, source: &str, whole_file_is_test: bool) -> Option<T
     if !source.contains("#[test]") && !source.contains("cfg(test)") && !has_doc_tests {
         return None;
     }
-    let ast = syn::parse_file(source).ok()?;
+    let ast = crate::text::parse_rust(source).ok()?;
     let mut found = false;
     fn visit_items(items: &[Item], code: &mut TestCode, found: &mut bool) {
         for item in items {
@@ -419,6 +422,9 @@ pub fn test_code(file: &str, source: &str, whole_file_is_test: bool) -> Option<T
         let mut docs = DocBlocks::default();
         docs.visit_file(&ast);
         for block in docs.blocks {
+            if crate::text::rust_too_deep(&block).is_some() {
+                continue;
+            }
             if let Ok(ts) = TokenStream::from_str(&block) {
                 found = true;
                 scan_tokens(ts, &mut code);
@@ -552,7 +558,7 @@ pub fn refers_to_in(code: &TestCode, f: &RustFn, f_file: &str, module: &[String]
 
 /// `pub use path::name as alias` anywhere in the crate: names a function is also known by.
 pub fn aliases_in(source: &str) -> Vec<Import> {
-    let Ok(ast) = syn::parse_file(source) else {
+    let Ok(ast) = crate::text::parse_rust(source) else {
         return Vec::new();
     };
     let mut out = Vec::new();

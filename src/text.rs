@@ -1,0 +1,238 @@
+//! Source text that comes from the change, checked before a recursive parser sees it.
+//!
+//! syn and sqlparser recurse once per nesting level and once per operator of a flat
+//! expression; the change under review chooses both. These scans are linear and cheap, and
+//! what they refuse is reported as not analysed instead of overflowing a stack.
+
+/// Brackets (or generic angle brackets) nested deeper than this are refused.
+pub const MAX_NESTING: usize = 128;
+/// Operators in one expression run (between `,` `;` `{` `}`) above this are refused.
+pub const MAX_OPERATORS: usize = 2_000;
+
+/// Why a Rust source is too deep or too long to parse safely, if it is.
+pub fn rust_too_deep(source: &str) -> Option<String> {
+    let b = source.as_bytes();
+    let (mut depth, mut angles, mut ops) = (0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i < b.len() {
+        let next = b.get(i + 1).copied().unwrap_or(0);
+        match b[i] {
+            b'/' if next == b'/' => {
+                i = find(b, i, b"\n");
+                continue;
+            }
+            b'/' if next == b'*' => {
+                i = skip_block_comment(b, i);
+                continue;
+            }
+            b'"' => {
+                i = skip_quoted(b, i, b'"');
+                continue;
+            }
+            b'r' if (next == b'"' || next == b'#') && (i == 0 || !is_ident(b[i - 1])) => {
+                if let Some(end) = skip_raw_string(b, i + 1) {
+                    i = end;
+                    continue;
+                }
+            }
+            b'\'' => {
+                i = skip_char_or_lifetime(b, i);
+                continue;
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if b[i] == b'{' {
+                    (angles, ops) = (0, 0);
+                }
+                if depth > MAX_NESTING {
+                    return Some(format!("brackets nested more than {MAX_NESTING} deep"));
+                }
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                if b[i] == b'}' {
+                    (angles, ops) = (0, 0);
+                }
+            }
+            b';' | b',' => {
+                if b[i] == b';' {
+                    angles = 0;
+                }
+                ops = 0;
+            }
+            b'<' if next != b'=' && next != b'<' => {
+                angles += 1;
+                if angles > MAX_NESTING {
+                    return Some(format!("generics nested more than {MAX_NESTING} deep"));
+                }
+            }
+            b'>' if i == 0 || !matches!(b[i - 1], b'-' | b'=') => angles = angles.saturating_sub(1),
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'&' | b'|' | b'^' | b'=' | b'.' => {
+                ops += 1;
+                if ops > MAX_OPERATORS {
+                    return Some(format!("one expression with more than {MAX_OPERATORS} operators"));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Why a SQL statement is too deep or too long for the parser, if it is. Strings and comments
+/// were already taken out by the statement splitter's tokens; this sees the raw text, so a
+/// quoted bracket can only make it more careful.
+pub fn sql_too_deep(statement: &str) -> Option<String> {
+    let (mut depth, mut ops) = (0usize, 0usize);
+    for c in statement.bytes() {
+        match c {
+            b'(' | b'[' => {
+                depth += 1;
+                if depth > MAX_NESTING / 2 {
+                    return Some(format!("parentheses nested more than {} deep", MAX_NESTING / 2));
+                }
+            }
+            b')' | b']' => depth = depth.saturating_sub(1),
+            b',' | b';' => ops = 0,
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'|' | b'&' | b'=' | b'<' | b'>' => {
+                ops += 1;
+                if ops > MAX_OPERATORS {
+                    return Some(format!("one expression with more than {MAX_OPERATORS} operators"));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Parses a Rust file after the depth check; the error is one line.
+pub fn parse_rust(source: &str) -> Result<syn::File, String> {
+    if let Some(why) = rust_too_deep(source) {
+        return Err(format!("not parsed: {why}"));
+    }
+    syn::parse_file(source).map_err(|e| format!("line {}: {e}", e.span().start().line))
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// The index just past the first `needle` at or after `from`, or the end.
+fn find(b: &[u8], from: usize, needle: &[u8]) -> usize {
+    b[from..]
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map_or(b.len(), |p| from + p + needle.len())
+}
+
+fn skip_block_comment(b: &[u8], start: usize) -> usize {
+    let (mut i, mut level) = (start + 2, 1usize);
+    while i < b.len() && level > 0 {
+        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            level += 1;
+            i += 2;
+        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+            level -= 1;
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    i
+}
+
+fn skip_quoted(b: &[u8], start: usize, quote: u8) -> usize {
+    let mut i = start + 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            c if c == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+/// `r"…"`, `r#"…"#`: `at` is just after the `r`; `None` when it is not a raw string.
+fn skip_raw_string(b: &[u8], at: usize) -> Option<usize> {
+    let hashes = b[at..].iter().take_while(|c| **c == b'#').count();
+    if b.get(at + hashes) != Some(&b'"') {
+        return None;
+    }
+    let mut close = vec![b'"'];
+    close.extend(std::iter::repeat_n(b'#', hashes));
+    Some(find(b, at + hashes + 1, &close))
+}
+
+/// `'x'`, `'\n'`, `'\u{1F600}'` are characters; `'a` in `&'a T` is a lifetime.
+fn skip_char_or_lifetime(b: &[u8], start: usize) -> usize {
+    if b.get(start + 1) == Some(&b'\\') {
+        return skip_quoted(b, start, b'\'');
+    }
+    let width = match b.get(start + 1) {
+        Some(c) if *c < 0x80 => 1,
+        Some(c) if *c >= 0xf0 => 4,
+        Some(c) if *c >= 0xe0 => 3,
+        Some(_) => 2,
+        None => return b.len(),
+    };
+    if b.get(start + 1 + width) == Some(&b'\'') {
+        start + 2 + width
+    } else {
+        start + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_code_passes() {
+        let src = r###"
+            fn f<'a>(x: &'a [Vec<Option<u8>>]) -> Result<(), Box<dyn std::error::Error>> {
+                let s = "(((( not code";
+                let r = r#"[[[[ "also" not code"#;
+                let c = '(';
+                /* {{{{ /* nested */ comment */
+                if a < b && c >= d { x.iter().map(|v| v * 2 - 1).sum::<u8>() } else { 0 }
+            }
+        "###;
+        assert_eq!(rust_too_deep(src), None);
+        assert!(parse_rust(src).is_ok());
+    }
+
+    #[test]
+    fn deep_nesting_and_long_expressions_are_refused() {
+        let parens = format!("fn f() {{ let x = {}1{}; }}", "(".repeat(700), ")".repeat(700));
+        assert_eq!(rust_too_deep(&parens).unwrap(), "brackets nested more than 128 deep");
+        let generics = format!("type T = {}u8{};", "Vec<".repeat(2000), ">".repeat(2000));
+        assert_eq!(rust_too_deep(&generics).unwrap(), "generics nested more than 128 deep");
+        let flat = format!("fn f() -> u32 {{ {} }}", vec!["1"; 5000].join(" + "));
+        assert_eq!(
+            rust_too_deep(&flat).unwrap(),
+            "one expression with more than 2000 operators"
+        );
+        assert!(parse_rust(&flat).unwrap_err().starts_with("not parsed: one expression"));
+    }
+
+    #[test]
+    fn a_long_list_is_not_a_long_expression() {
+        let table = format!("const T: [i32; 5000] = [{}];", vec!["-1"; 5000].join(", "));
+        assert_eq!(rust_too_deep(&table), None);
+    }
+
+    #[test]
+    fn sql_bounds() {
+        let flat = format!("UPDATE t SET a = {};", vec!["1"; 200_000].join("+"));
+        assert_eq!(
+            sql_too_deep(&flat).unwrap(),
+            "one expression with more than 2000 operators"
+        );
+        let deep = format!("SELECT {}1{};", "(".repeat(100), ")".repeat(100));
+        assert_eq!(sql_too_deep(&deep).unwrap(), "parentheses nested more than 64 deep");
+        assert_eq!(sql_too_deep("UPDATE t SET a = a + 1 WHERE id IN (1, 2, 3);"), None);
+    }
+}
