@@ -69,9 +69,11 @@ impl Baseline {
             return Ok(None);
         }
         let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {FILE_NAME}"))?;
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| anyhow!("{FILE_NAME}:{}:{}: {e}", e.line(), e.column()))
+        Baseline::parse(&text).map(Some)
+    }
+
+    pub fn parse(text: &str) -> Result<Baseline> {
+        serde_json::from_str(text).map_err(|e| anyhow!("{FILE_NAME}:{}:{}: {e}", e.line(), e.column()))
     }
 
     /// Marks findings recorded in the baseline; they stay in the report.

@@ -4,6 +4,7 @@ use crate::config::{glob, glob_set, Config, Dialect};
 use crate::diff::{ChangeSet, ChangedFile};
 use anyhow::Result;
 use globset::{GlobSet, GlobSetBuilder};
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Language {
@@ -371,15 +372,16 @@ impl Classifier {
         if self.lockfiles.is_match(path) {
             return FileKind::Lockfile;
         }
+        // A migration changes stored data whoever wrote it: generated markers never exempt one.
+        if let Some(kind) = self.migration_kind(path) {
+            return kind;
+        }
         if self.generated.is_match(path)
             || self.user_generated.is_match(path)
             || generated_attrs.is_match(path)
             || has_generated_marker(file)
         {
             return FileKind::Generated;
-        }
-        if let Some(kind) = self.migration_kind(path) {
-            return kind;
         }
         if self.ci.is_match(path) {
             return FileKind::Ci;
@@ -454,33 +456,61 @@ fn has_generated_marker(file: &ChangedFile) -> bool {
     if file.skipped.is_some() {
         return false;
     }
+    // The marker is the change's own word: it never hides serde types (stored or wire shapes).
     file.new_text
         .get()
-        .map(|t| t.lines().take(5).any(|l| l.contains("@generated")))
+        .map(|t| {
+            t.lines().take(5).any(|l| l.contains("@generated"))
+                && !(file.path.ends_with(".rs") && (t.contains("Serialize") || t.contains("Deserialize")))
+        })
         .unwrap_or(false)
 }
 
-/// Paths marked `linguist-generated` (or `=true`) in `.gitattributes`.
-fn linguist_generated(attributes: Option<&str>) -> GlobSet {
-    let mut b = GlobSetBuilder::new();
-    for line in attributes.unwrap_or("").lines() {
-        let mut parts = line.split_whitespace();
-        let Some(pattern) = parts.next() else { continue };
-        if pattern.starts_with('#') {
+/// The `.gitattributes` entries riskgate honours: what is binary, not diffed, or generated.
+pub fn honoured_attributes(text: Option<&str>) -> BTreeSet<(String, &'static str)> {
+    let mut out = BTreeSet::new();
+    for line in text.unwrap_or("").lines() {
+        let line = line.trim();
+        if line.starts_with('#') {
             continue;
         }
-        if parts.any(|a| a == "linguist-generated" || a == "linguist-generated=true") {
-            let pattern = if pattern.contains('/') {
-                pattern.trim_start_matches('/').to_string()
-            } else {
-                format!("**/{pattern}")
+        let mut parts = line.split_whitespace();
+        let Some(pattern) = parts.next() else { continue };
+        for attr in parts {
+            let meaning = match attr {
+                "binary" => "binary",
+                "-diff" | "diff=false" => "not diffed",
+                "linguist-generated" | "linguist-generated=true" => "generated",
+                _ => continue,
             };
-            if let Ok(g) = glob(&pattern) {
-                b.add(g);
-            }
+            out.insert((pattern.to_string(), meaning));
+        }
+    }
+    out
+}
+
+/// The paths `.gitattributes` gives one meaning (`binary`, `not diffed`, `generated`).
+pub fn attribute_globs(attributes: Option<&str>, meaning: &str) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for (pattern, m) in honoured_attributes(attributes) {
+        if m != meaning {
+            continue;
+        }
+        // As git reads them: a pattern without a slash matches a name at any depth.
+        let pattern = if pattern.contains('/') {
+            pattern.trim_start_matches('/').to_string()
+        } else {
+            format!("**/{pattern}")
+        };
+        if let Ok(g) = glob(&pattern) {
+            b.add(g);
         }
     }
     b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+fn linguist_generated(attributes: Option<&str>) -> GlobSet {
+    attribute_globs(attributes, "generated")
 }
 
 #[cfg(test)]

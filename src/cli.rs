@@ -1,9 +1,10 @@
 //! The command line (design §2). Every command returns its exit code: 0 passed, 1 blocked,
 //! 2 error; errors print as one line on stderr.
 
-use crate::config::{Config, Threshold};
+use crate::config::Threshold;
 use crate::diff::git::Repo;
 use crate::pipeline::{self, Extras, Outcome, RangeSpec, RuleSet};
+use crate::policy::{Policy, PolicyChoice};
 use crate::report::{self, Format, RenderContext};
 use crate::score::Level;
 use anyhow::{anyhow, bail, Context, Result};
@@ -56,6 +57,10 @@ pub enum Command {
         /// Also score every commit of the branch on its own, so the riskiest stands out.
         #[arg(long)]
         per_commit: bool,
+        /// Whose policy judges the range: the base revision's (as `check` always does) or the
+        /// working tree's, to try a policy before committing it.
+        #[arg(long, value_enum, default_value_t = PolicyChoice::Base)]
+        policy: PolicyChoice,
         #[command(flatten)]
         analysis: AnalysisArgs,
     },
@@ -299,16 +304,17 @@ pub fn run(cli: Cli) -> Result<u8> {
     };
     colored::control::set_override(colour);
     match &cli.command {
-        Command::Check(args) => analyse(&cli, args, None, true),
+        Command::Check(args) => analyse(&cli, args, None, PolicyChoice::Base, true),
         Command::Audit {
             branch,
             analysis,
             per_commit,
+            policy,
         } => {
             if *per_commit {
-                audit_per_commit(&cli, analysis, branch.as_deref())
+                audit_per_commit(&cli, analysis, branch.as_deref(), *policy)
             } else {
-                analyse(&cli, analysis, branch.as_deref(), false)
+                analyse(&cli, analysis, branch.as_deref(), *policy, false)
             }
         }
         Command::Rules { format } => list_rules(&cli, *format),
@@ -377,14 +383,19 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-fn open(cli: &Cli) -> Result<(Repo, Config)> {
+fn open_repo(cli: &Cli) -> Result<Repo> {
     let dir = start_dir(cli);
     if !dir.exists() {
         bail!("no such directory: {}", dir.display());
     }
-    let repo = Repo::discover(&dir)?;
-    let config = Config::load(cli.config.as_deref(), &repo.root())?;
-    Ok((repo, config))
+    Repo::discover(&dir)
+}
+
+/// The repository and the working tree's policy: for the commands that never gate.
+fn open(cli: &Cli) -> Result<(Repo, Policy)> {
+    let repo = open_repo(cli)?;
+    let policy = Policy::work_tree(&repo, cli.config.as_deref())?;
+    Ok((repo, policy))
 }
 
 /// Runs the pipeline for the analysis flags; `None` when the range is empty (already said).
@@ -392,12 +403,9 @@ fn report_for(
     cli: &Cli,
     args: &AnalysisArgs,
     branch: Option<&str>,
+    choice: PolicyChoice,
 ) -> Result<Option<(Box<report::Report>, RuleSet, PathBuf)>> {
-    let (repo, mut config) = open(cli)?;
-    if let Some(level) = args.fail_level {
-        config.gate.require_plan_at = level;
-    }
-    let rules = RuleSet::load(&config, &repo.root())?;
+    let repo = open_repo(cli)?;
     let event = args
         .github_event
         .as_deref()
@@ -417,42 +425,45 @@ fn report_for(
             head,
         }
     };
+    let mut policy = pipeline::policy_for(&repo, &range, choice, cli.config.as_deref())?;
+    if let Some(level) = args.fail_level {
+        policy.config.gate.require_plan_at = level;
+    }
     let pr_body = match &args.pr_body {
         Some(path) => {
             Some(std::fs::read_to_string(path).with_context(|| format!("cannot read PR body {}", path.display()))?)
         }
         None => event.pr_body.clone(),
     };
-    let coverage = pipeline::load_coverage(&config, &repo.root(), &args.coverage)?;
-    let baseline = crate::baseline::Baseline::load(&repo.root())?;
+    let coverage = pipeline::load_coverage(&policy.config, &repo.root(), &args.coverage)?;
     let plans = Extras {
         plan_file: args.plan.clone(),
         pr_body,
         coverage,
-        baseline,
+        baseline: None,
         history: None,
         no_history: args.no_history,
         extra_findings: Vec::new(),
     };
-    match pipeline::run(&repo, &config, &rules, &range, &plans)? {
+    match pipeline::run(&repo, &policy, &range, &plans)? {
         Outcome::Nothing(msg) => {
             if !cli.quiet {
                 eprintln!("riskgate: {msg}");
             }
             Ok(None)
         }
-        Outcome::Report(r) => Ok(Some((r, rules, repo.root()))),
+        Outcome::Report(r) => Ok(Some((r, policy.rules, repo.root()))),
     }
 }
 
-fn analyse(cli: &Cli, args: &AnalysisArgs, branch: Option<&str>, gate: bool) -> Result<u8> {
+fn analyse(cli: &Cli, args: &AnalysisArgs, branch: Option<&str>, choice: PolicyChoice, gate: bool) -> Result<u8> {
     // An audit that takes over a second says it is working, on a terminal only.
     let progress = if gate || cli.quiet {
         None
     } else {
         Progress::start("riskgate: reading and analysing the range…")
     };
-    let result = report_for(cli, args, branch);
+    let result = report_for(cli, args, branch, choice);
     drop(progress);
     let Some((report, rules, _)) = result? else {
         return Ok(0);
@@ -481,11 +492,10 @@ fn analyse(cli: &Cli, args: &AnalysisArgs, branch: Option<&str>, gate: bool) -> 
 
 fn pre_push(cli: &Cli, remote: &str) -> Result<u8> {
     let run = || -> Result<(u8, String)> {
-        let (repo, config) = open(cli)?;
-        let rules = RuleSet::load(&config, &repo.root())?;
+        let repo = open_repo(cli)?;
         let mut input = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut input).context("reading git's pre-push input")?;
-        crate::hook::pre_push(&repo, &config, &rules, remote, &input, cli.quiet)
+        crate::hook::pre_push(&repo, cli.config.as_deref(), remote, &input, cli.quiet)
     };
     match run() {
         Ok((code, text)) => {
@@ -497,7 +507,7 @@ fn pre_push(cli: &Cli, remote: &str) -> Result<u8> {
 }
 
 fn plan_init(cli: &Cli, args: &AnalysisArgs, force: bool) -> Result<u8> {
-    let Some((report, _, root)) = report_for(cli, args, None)? else {
+    let Some((report, _, root)) = report_for(cli, args, None, PolicyChoice::Base)? else {
         return Ok(0);
     };
     let mut scope: Vec<String> = report
@@ -532,7 +542,7 @@ fn plan_init(cli: &Cli, args: &AnalysisArgs, force: bool) -> Result<u8> {
 }
 
 fn baseline_write(cli: &Cli, args: &AnalysisArgs) -> Result<u8> {
-    let Some((report, _, root)) = report_for(cli, args, None)? else {
+    let Some((report, _, root)) = report_for(cli, args, None, PolicyChoice::Base)? else {
         return Ok(0);
     };
     // Findings already baselined stay baselined: they are recorded again.
@@ -554,15 +564,15 @@ fn baseline_write(cli: &Cli, args: &AnalysisArgs) -> Result<u8> {
 }
 
 fn calibrate(cli: &Cli, head: &str, limit: usize, write: bool, format: RulesFormat) -> Result<u8> {
-    let (repo, config) = open(cli)?;
-    let rules = RuleSet::load(&config, &repo.root())?;
+    let (repo, policy) = open(cli)?;
+    let (config, rules) = (&policy.config, &policy.rules);
     let show = std::io::stderr().is_terminal() && !cli.quiet;
     let progress = |i: usize, n: usize| {
         if show && (i.is_multiple_of(10) || i == n) {
             eprint!("\rscoring change {i}/{n}…");
         }
     };
-    let cal = crate::calibrate::run(&repo, &config, &rules, head, limit, &progress)?;
+    let cal = crate::calibrate::run(&repo, config, rules, head, limit, &progress)?;
     if show {
         eprint!("\r\x1b[K");
     }
@@ -603,7 +613,7 @@ fn calibrate(cli: &Cli, head: &str, limit: usize, write: bool, format: RulesForm
 }
 
 fn plan_check(cli: &Cli, args: &AnalysisArgs) -> Result<u8> {
-    let Some((report, _, _)) = report_for(cli, args, None)? else {
+    let Some((report, _, _)) = report_for(cli, args, None, PolicyChoice::Base)? else {
         return Ok(0);
     };
     let plan = &report.plan;
@@ -702,9 +712,8 @@ fn commit_table(rows: &[CommitScore], markdown: bool) -> String {
     s
 }
 
-fn audit_per_commit(cli: &Cli, args: &AnalysisArgs, branch: Option<&str>) -> Result<u8> {
-    let (repo, config) = open(cli)?;
-    let rules = RuleSet::load(&config, &repo.root())?;
+fn audit_per_commit(cli: &Cli, args: &AnalysisArgs, branch: Option<&str>, choice: PolicyChoice) -> Result<u8> {
+    let repo = open_repo(cli)?;
     let head = branch
         .map(str::to_string)
         .or_else(|| args.head.clone())
@@ -727,7 +736,8 @@ fn audit_per_commit(cli: &Cli, args: &AnalysisArgs, branch: Option<&str>) -> Res
             },
             None => RangeSpec::FromRoot { head: sha.clone() },
         };
-        if let Outcome::Report(r) = pipeline::run(&repo, &config, &rules, &range, &Extras::default())? {
+        let policy = pipeline::policy_for(&repo, &range, choice, cli.config.as_deref())?;
+        if let Outcome::Report(r) = pipeline::run(&repo, &policy, &range, &Extras::default())? {
             let top_rule = r.score.contributions.iter().find_map(|c| c.rule.clone());
             let summary = r.commits.last().map(|c| c.summary.clone()).unwrap_or_default();
             rows.push(CommitScore {
@@ -742,7 +752,7 @@ fn audit_per_commit(cli: &Cli, args: &AnalysisArgs, branch: Option<&str>) -> Res
     if progress {
         eprint!("\r\x1b[K");
     }
-    let Some((report, rules, _)) = report_for(cli, args, branch)? else {
+    let Some((report, rules, _)) = report_for(cli, args, branch, choice)? else {
         return Ok(0);
     };
     let ctx = RenderContext {
@@ -823,10 +833,7 @@ fn emit(text: &str, output: Option<&Path>) -> Result<()> {
 /// Rules in force: with the repository's packs when run inside one, built-ins otherwise.
 fn rule_set(cli: &Cli) -> Result<RuleSet> {
     match Repo::discover(&start_dir(cli)) {
-        Ok(repo) => {
-            let config = Config::load(cli.config.as_deref(), &repo.root())?;
-            RuleSet::load(&config, &repo.root())
-        }
+        Ok(repo) => Ok(Policy::work_tree(&repo, cli.config.as_deref())?.rules),
         Err(_) if cli.config.is_none() => pipeline::built_in_rules(),
         Err(e) => Err(e),
     }

@@ -285,7 +285,11 @@ impl Config {
             Ok(rel) => rel.display().to_string(),
             Err(_) => path.display().to_string(),
         };
-        let source = SourceText { name, text };
+        Config::parse(SourceText { name, text })
+    }
+
+    /// Parses and checks a config text; `source.name` is how messages name it.
+    pub fn parse(source: SourceText) -> Result<Config> {
         let mut config: Config = parse_toml(&source)?;
         for (sev, weight) in &config.score.severity {
             if crate::finding::Severity::parse(sev).is_none() {

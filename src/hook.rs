@@ -1,12 +1,13 @@
 //! `riskgate hook pre-push`: checks every ref git is about to push, each over the range it adds.
 
-use crate::config::Config;
 use crate::diff::git::Repo;
 use crate::finding::Severity;
 use crate::gate::Verdict;
-use crate::pipeline::{self, Extras, Outcome, RangeSpec, RuleSet};
+use crate::pipeline::{self, Extras, Outcome, RangeSpec};
+use crate::policy::{Policy, PolicyChoice};
 use anyhow::{Context, Result};
 use std::fmt::Write;
+use std::path::Path;
 
 /// One line of git's pre-push input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,14 +85,16 @@ pub fn range_of(repo: &Repo, pushed: &PushedRef, remote: &str, check_tags: bool)
 }
 
 /// Runs the check for each pushed ref; returns the exit code and what to print on stderr.
+/// Each ref is judged by the policy of its own base; whether tags are checked is the working
+/// tree's setting (it only decides what this machine checks before pushing).
 pub fn pre_push(
     repo: &Repo,
-    config: &Config,
-    rules: &RuleSet,
+    explicit_config: Option<&Path>,
     remote: &str,
     input: &str,
     quiet: bool,
 ) -> Result<(u8, String)> {
+    let check_tags = Policy::work_tree(repo, explicit_config).is_ok_and(|p| p.config.hook.tags);
     let mut refs = parse_lines(input)?;
     // The pre-commit framework consumes stdin and passes the range in variables instead.
     if refs.is_empty() {
@@ -116,7 +119,7 @@ pub fn pre_push(
     let mut blocked = false;
     for pushed in &refs {
         let name = pushed.remote_ref.trim_start_matches("refs/heads/");
-        let range = match range_of(repo, pushed, &remote, config.hook.tags)? {
+        let range = match range_of(repo, pushed, &remote, check_tags)? {
             Ok(r) => r,
             Err(why) => {
                 if !quiet {
@@ -125,7 +128,8 @@ pub fn pre_push(
                 continue;
             }
         };
-        let report = match pipeline::run(repo, config, rules, &range, &Extras::default())? {
+        let policy = pipeline::policy_for(repo, &range, PolicyChoice::Base, explicit_config)?;
+        let report = match pipeline::run(repo, &policy, &range, &Extras::default())? {
             Outcome::Nothing(msg) => {
                 if !quiet {
                     let _ = writeln!(out, "riskgate: {name}: {msg}");

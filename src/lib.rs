@@ -23,6 +23,7 @@ pub mod init;
 pub mod install;
 pub mod packs;
 pub mod pipeline;
+pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod score;

@@ -7,11 +7,12 @@ use crate::diff::git::{Loaded, Repo};
 use crate::diff::ChangeSet;
 use crate::gate::{self, PlanInput};
 use crate::packs::{self, PackRule};
+use crate::policy::{Policy, PolicyChoice};
 use crate::report::Report;
 use crate::rules::RuleDoc;
 use crate::score::{self, ChangeFacts};
 use crate::suppress;
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -53,22 +54,15 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    pub fn load(config: &Config, root: &Path) -> Result<RuleSet> {
+    /// The built-in rules plus the repository's packs, given as (path, text).
+    pub fn load(config: &Config, pack_files: &[(String, String)]) -> Result<RuleSet> {
         let mut all = packs::built_in()?;
-        for pattern in &config.rules.packs {
-            let files = expand(root, pattern.get_ref()).map_err(|e| config.error_at(pattern.span(), e))?;
-            if files.is_empty() {
-                return Err(config.error_at(pattern.span(), format!("no rule pack matches `{}`", pattern.get_ref())));
+        for (file, text) in pack_files {
+            let loaded = packs::load(file, text)?;
+            for rule in &loaded {
+                analyzers::pattern::check_examples(rule).map_err(|e| anyhow!(e))?;
             }
-            for file in files {
-                let text = std::fs::read_to_string(root.join(&file))
-                    .with_context(|| format!("cannot read rule pack {file}"))?;
-                let loaded = packs::load(&file, &text)?;
-                for rule in &loaded {
-                    analyzers::pattern::check_examples(rule).map_err(|e| anyhow!(e))?;
-                }
-                all.extend(loaded);
-            }
+            all.extend(loaded);
         }
         let mut docs: Vec<RuleDoc> = analyzers::code_rules().iter().map(|r| r.doc()).collect();
         let mut known: HashSet<String> = docs.iter().map(|d| d.id.clone()).collect();
@@ -108,6 +102,25 @@ impl RuleSet {
     }
 }
 
+/// The repository's packs as `[rules] packs` names them in the working tree: regular files
+/// inside the repository only (`audit --policy worktree`, and commands that never gate).
+pub fn work_tree_packs(config: &Config, root: &Path) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for pattern in &config.rules.packs {
+        crate::policy::check_relative(pattern.get_ref()).map_err(|e| config.error_at(pattern.span(), e))?;
+        let files = expand(root, pattern.get_ref()).map_err(|e| config.error_at(pattern.span(), e))?;
+        if files.is_empty() {
+            return Err(config.error_at(pattern.span(), format!("no rule pack matches `{}`", pattern.get_ref())));
+        }
+        for file in files {
+            let text = crate::policy::read_inside(root, &file, crate::policy::MAX_POLICY_FILE)
+                .with_context(|| format!("cannot read rule pack {file}"))?;
+            out.push((file, text));
+        }
+    }
+    Ok(out)
+}
+
 /// Files under `root` matching a glob, relative and `/`-separated, sorted.
 fn expand(root: &Path, pattern: &str) -> std::result::Result<Vec<String>, String> {
     let matcher = glob(pattern)
@@ -132,7 +145,9 @@ fn expand(root: &Path, pattern: &str) -> std::result::Result<Vec<String>, String
         }
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };
         for entry in entries.flatten() {
-            if entry.file_name() != ".git" {
+            // Links are never followed: a pack is a file of this repository.
+            let link = entry.file_type().map_or(true, |t| t.is_symlink());
+            if entry.file_name() != ".git" && !link {
                 stack.push(entry.path());
             }
         }
@@ -162,14 +177,53 @@ pub fn read_change(repo: &Repo, config: &Config, range: &RangeSpec) -> Result<Lo
     }
 }
 
-/// Runs the whole pipeline over a range.
-pub fn run(repo: &Repo, config: &Config, rules: &RuleSet, range: &RangeSpec, plans: &Extras) -> Result<Outcome> {
-    let change = match read_change(repo, config, range)? {
+/// The policy that judges `range`: the base revision's (the index's base is `HEAD`; a pushed
+/// root commit has none, so the defaults), or the working tree's when asked for.
+pub fn policy_for(repo: &Repo, range: &RangeSpec, choice: PolicyChoice, explicit: Option<&Path>) -> Result<Policy> {
+    if choice == PolicyChoice::Worktree {
+        return Policy::work_tree(repo, explicit);
+    }
+    let rev = match range {
+        RangeSpec::Staged => repo.commit_sha("HEAD"),
+        RangeSpec::FromRoot { .. } => None,
+        RangeSpec::Revisions { base, .. } => {
+            let base = match base {
+                Some(b) => b.clone(),
+                None => repo.default_base()?,
+            };
+            match repo.commit_sha(&base) {
+                Some(sha) => Some(sha),
+                None => bail!("base `{base}` not found; fetch it or run with fetch-depth: 0"),
+            }
+        }
+    };
+    match rev {
+        Some(rev) => Policy::at_revision(repo, &rev, explicit),
+        None => Policy::without_base(explicit),
+    }
+}
+
+/// Runs the whole pipeline over a range, judged by `policy`.
+pub fn run(repo: &Repo, policy: &Policy, range: &RangeSpec, plans: &Extras) -> Result<Outcome> {
+    let config = &policy.config;
+    let rules = &policy.rules;
+    let mut change = match read_change(repo, config, range)? {
         Loaded::Empty(msg) => return Ok(Outcome::Nothing(msg)),
         Loaded::Change(c) => c,
     };
+    // What is binary, not diffed or generated is the policy's word, not the change's.
+    change.gitattributes = policy.gitattributes.clone();
+    mark_by_attributes(&mut change);
     let plan = find_plan(&change, config, plans, &repo.root())?;
     let mut plans = plans.clone();
+    plans.baseline = policy.baseline.clone();
+    let head = change.range.head.clone();
+    plans
+        .extra_findings
+        .extend(crate::policy::findings(&change, policy, || match range {
+            RangeSpec::Staged => Policy::work_tree(repo, policy.explicit.as_deref()),
+            _ => Policy::at_revision(repo, &head, policy.explicit.as_deref()),
+        }));
     if !plans.no_history
         && !config.score.no_history
         && !config.score.no_context
@@ -187,6 +241,26 @@ pub fn run(repo: &Repo, config: &Config, rules: &RuleSet, range: &RangeSpec, pla
         plan.as_ref(),
         plans,
     )?)))
+}
+
+/// Files the policy's `.gitattributes` marks `binary` or `-diff` are not analysed, and say so.
+fn mark_by_attributes(change: &mut ChangeSet) {
+    let attrs = change.gitattributes.as_deref();
+    for meaning in ["binary", "not diffed"] {
+        let set = crate::classify::attribute_globs(attrs, meaning);
+        if set.is_empty() {
+            continue;
+        }
+        for file in change.files.iter_mut().filter(|f| f.skipped.is_none()) {
+            if set.is_match(&file.path) {
+                let what = if meaning == "binary" { "binary" } else { "-diff" };
+                file.skipped = Some(crate::diff::SkipReason::Attribute(what.to_string()));
+                file.hunks.clear();
+                file.old_text = crate::diff::LazyText::absent();
+                file.new_text = crate::diff::LazyText::absent();
+            }
+        }
+    }
 }
 
 /// The stages after `diff`, over an already-read change: pure, no repository needed.
@@ -390,7 +464,7 @@ pub fn load_coverage(config: &Config, root: &Path, explicit: &[PathBuf]) -> Resu
 
 /// Used by `explain` and `rules` outside a repository: only what is built in.
 pub fn built_in_rules() -> Result<RuleSet> {
-    RuleSet::load(&Config::default(), Path::new("."))
+    RuleSet::load(&Config::default(), &[])
 }
 
 /// Reads a file the user named, for messages that must name it.

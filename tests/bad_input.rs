@@ -13,6 +13,10 @@ fn fails_with(cmd: &mut assert_cmd::Command, expected: &str) {
     assert!(err.contains(expected), "expected `{expected}` in: {err}");
 }
 
+/// The policy files of the working tree, where a bad one is an error at once; `check` reads
+/// the base's, where a bad one in the change is a `policy-changed` finding (tests/security.rs).
+const WORKTREE_POLICY: [&str; 5] = ["audit", "--base", "main", "--policy", "worktree"];
+
 fn not_analyzed(t: &TestRepo) -> Vec<(String, String)> {
     let (code, out, err) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
     assert_eq!(code, 0, "{out}{err}");
@@ -221,16 +225,16 @@ fn crlf_lines_match_like_lf_lines() {
 fn malformed_config() {
     let t = feature(&[("riskgate.toml", "[gate]\nrequire_plan_at = \"high\"\nbogus = true\n")]);
     fails_with(
-        t.riskgate().args(["check", "--base", "main"]),
+        t.riskgate().args(WORKTREE_POLICY),
         "riskgate.toml:3:1: unknown field `bogus`",
     );
     t.write("riskgate.toml", "[gate\n");
-    fails_with(t.riskgate().args(["check", "--base", "main"]), "riskgate.toml:1:6:");
+    fails_with(t.riskgate().args(WORKTREE_POLICY), "riskgate.toml:1:6:");
     t.write("riskgate.toml", "[diff]\nmax_file_size = \"big\"\n");
-    fails_with(t.riskgate().args(["check", "--base", "main"]), "riskgate.toml:2:17:");
+    fails_with(t.riskgate().args(WORKTREE_POLICY), "riskgate.toml:2:17:");
     t.write("riskgate.toml", "[migrations]\npaths = [\"db/[\"]\n");
     fails_with(
-        t.riskgate().args(["check", "--base", "main"]),
+        t.riskgate().args(WORKTREE_POLICY),
         "riskgate.toml:2:10: bad glob `db/[`",
     );
 }
@@ -252,12 +256,12 @@ fn unknown_rule_id_in_config() {
         "[rules]\ndisable = [\"ci-pipeline-changed\", \"no-such-rule\"]\n",
     )]);
     fails_with(
-        t.riskgate().args(["check", "--base", "main"]),
+        t.riskgate().args(WORKTREE_POLICY),
         "riskgate.toml:2:35: unknown rule id `no-such-rule`",
     );
     t.write("riskgate.toml", "[[waiver]]\nrule = \"no-such-rule\"\nreason = \"r\"\n");
     fails_with(
-        t.riskgate().args(["check", "--base", "main"]),
+        t.riskgate().args(WORKTREE_POLICY),
         "riskgate.toml:2:8: waiver names unknown rule `no-such-rule`",
     );
 }
@@ -266,7 +270,7 @@ fn unknown_rule_id_in_config() {
 fn waiver_without_reason() {
     let t = feature(&[("riskgate.toml", "[[waiver]]\nrule = \"ci-pipeline-changed\"\n")]);
     fails_with(
-        t.riskgate().args(["check", "--base", "main"]),
+        t.riskgate().args(WORKTREE_POLICY),
         "riskgate.toml:1:1: waiver for `ci-pipeline-changed` has no reason",
     );
     let t = feature(&[("db/x.sql", "-- riskgate: allow(ci-pipeline-changed)\nSELECT 1;\n")]);
@@ -283,14 +287,14 @@ fn malformed_rule_pack() {
         ("packs/mine.toml", "[[rule]]\nid = \"my-rule\"\ndescription = \"d\"\nwhy = \"w\"\nrollback = \"r\"\nseverity = \"low\"\n[rule.match]\nadded = \"([\"\n"),
     ]);
     fails_with(
-        t.riskgate().args(["check", "--base", "main"]),
+        t.riskgate().args(WORKTREE_POLICY),
         "packs/mine.toml:8:9: bad regex `([`",
     );
     t.write("packs/mine.toml", "[[rule]\n");
-    fails_with(t.riskgate().args(["check", "--base", "main"]), "packs/mine.toml:1:");
+    fails_with(t.riskgate().args(WORKTREE_POLICY), "packs/mine.toml:1:");
     t.write("riskgate.toml", "[rules]\npacks = [\"nowhere/*.toml\"]\n");
     fails_with(
-        t.riskgate().args(["check", "--base", "main"]),
+        t.riskgate().args(WORKTREE_POLICY),
         "riskgate.toml:2:10: no rule pack matches `nowhere/*.toml`",
     );
 }

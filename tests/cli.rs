@@ -398,11 +398,13 @@ fn github_event_gives_range_and_plan() {
 
 #[test]
 fn inline_and_config_waivers() {
-    let t = feature(&[
-        (".github/workflows/label.yml", "on:\n  # riskgate: allow(ci-workflow-runs-untrusted-code) reason=\"no checkout of PR code, labels only\"\n  pull_request_target:\n"),
-        ("src/util.py", "# riskgate: allow(secret-token-added) reason=\"stale\"\nx = 1\n"),
-        ("riskgate.toml", "[[waiver]]\nrule = \"ci-pipeline-changed\"\npath = \".github/workflows/*.yml\"\nreason = \"reviewed by platform team\"\n"),
-    ]);
+    let t = with_base_policy(
+        &[("riskgate.toml", "[[waiver]]\nrule = \"ci-pipeline-changed\"\npath = \".github/workflows/*.yml\"\nreason = \"reviewed by platform team\"\n")],
+        &[
+            (".github/workflows/label.yml", "on:\n  # riskgate: allow(ci-workflow-runs-untrusted-code) reason=\"no checkout of PR code, labels only\"\n  pull_request_target:\n"),
+            ("src/util.py", "# riskgate: allow(secret-token-added) reason=\"stale\"\nx = 1\n"),
+        ],
+    );
     let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
     assert_eq!(code, 0, "{out}");
     let r = json(&out);
@@ -423,7 +425,10 @@ fn inline_and_config_waivers() {
     );
     assert_eq!(
         by_rule("ci-pipeline-changed")["suppressed"]["source"],
-        "config:riskgate.toml:1"
+        format!(
+            "config:riskgate.toml (at {}):1",
+            &t.repo.revparse_single("main").unwrap().id().to_string()[..7]
+        )
     );
     let unused = by_rule("unused-waiver");
     assert_eq!(
@@ -435,13 +440,13 @@ fn inline_and_config_waivers() {
 
 #[test]
 fn disabled_rules_do_not_run() {
-    let t = feature(&[
-        (".github/workflows/label.yml", RISKY_WORKFLOW),
-        (
+    let t = with_base_policy(
+        &[(
             "riskgate.toml",
             "[rules]\ndisable = [\"ci-workflow-runs-untrusted-code\", \"ci-pipeline-changed\"]\n",
-        ),
-    ]);
+        )],
+        &[(".github/workflows/label.yml", RISKY_WORKFLOW)],
+    );
     let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
     assert_eq!(code, 0, "{out}");
     assert!(hits(&json(&out)).iter().all(|h| !h.0.starts_with("ci-")), "{out}");
@@ -464,11 +469,13 @@ path = "src/payments/client.py"
 added = ["x = 1"]
 fires = true
 "#;
-    let t = feature(&[
-        ("src/payments/client.py", "RETRIES = 3\n"),
-        ("riskgate/rules/payments.toml", pack),
-        ("riskgate.toml", "[rules]\npacks = [\"riskgate/rules/*.toml\"]\n"),
-    ]);
+    let t = with_base_policy(
+        &[
+            ("riskgate/rules/payments.toml", pack),
+            ("riskgate.toml", "[rules]\npacks = [\"riskgate/rules/*.toml\"]\n"),
+        ],
+        &[("src/payments/client.py", "RETRIES = 3\n")],
+    );
     let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
     assert_eq!(code, 1, "{out}");
     assert!(hits(&json(&out)).contains(&(
@@ -632,8 +639,15 @@ fn baseline_write_records_findings_that_then_stop_counting() {
     let (code, out, _) = run(t.riskgate().args(["baseline", "write", "--base", "main"]));
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("with 2 findings"), "{out}");
-    let written = json(&std::fs::read_to_string(t.file(".riskgate-baseline.json")).unwrap());
+    let text = std::fs::read_to_string(t.file(".riskgate-baseline.json")).unwrap();
+    let written = json(&text);
     assert_eq!(written["findings"][0]["path"], ".github/workflows/label.yml");
+    // The baseline judges changes once it is on the base.
+    t.remove(".riskgate-baseline.json");
+    t.checkout("main");
+    t.write(".riskgate-baseline.json", &text);
+    t.commit("record the baseline");
+    t.checkout("feature");
     let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
     assert_eq!(code, 0, "baselined findings do not count: {out}");
     let r = json(&out);
@@ -650,11 +664,14 @@ fn baseline_write_records_findings_that_then_stop_counting() {
     t.commit("another");
     let (code, _, _) = run(t.riskgate().args(["check", "--base", "main"]));
     assert_eq!(code, 1);
-    // A malformed baseline is an error with line and column.
+    // A malformed baseline on the base is an error with line and column.
+    t.checkout("main");
     t.write(
         ".riskgate-baseline.json",
         "{\"schema_version\": 1, \"findings\": [\n  {\"rule\": 1}\n]}\n",
     );
+    t.commit("break the baseline");
+    t.checkout("feature");
     let (code, _, err) = run(t.riskgate().args(["check", "--base", "main"]));
     assert_eq!(code, 2);
     assert!(err.contains(".riskgate-baseline.json:2:"), "{err}");

@@ -166,9 +166,19 @@ fn check_runs_configured_samples_for_touched_types() {
         "{}",
         f["message"]
     );
-    // Without a sample, nothing runs and nothing is invented.
+    // A policy change in the change itself does not judge it: the base's sample still runs.
+    t.write("riskgate.toml", "");
+    t.commit("drop the shapes check");
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 1);
+    let rules: Vec<String> = hits(&json(&out)).into_iter().map(|h| h.0).collect();
+    assert!(rules.contains(&"json-sample-rejected".to_string()), "{rules:?}");
+    assert!(rules.contains(&"policy-changed".to_string()), "{rules:?}");
+    // Without a sample in the base policy, nothing runs and nothing is invented.
+    t.checkout("main");
     t.write("riskgate.toml", "[[shapes]]\ntype = \"src/model.rs::Order\"\npostgres_url_env = \"RISKGATE_NO_SUCH_VARIABLE\"\nquery = \"SELECT 1\"\n");
     t.commit("no sample");
+    t.checkout("feature");
     let (_, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
     assert!(json(&out)["findings"]
         .as_array()

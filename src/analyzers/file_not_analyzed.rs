@@ -1,18 +1,24 @@
 //! `file-not-analyzed`: says which changed files riskgate could not read, and why.
 
+use crate::classify::{FileKind, Language};
 use crate::code_rule;
-use crate::diff::ChangeSet;
-use crate::finding::Finding;
+use crate::diff::{ChangeSet, ChangedFile, SkipReason};
+use crate::finding::{Finding, Severity};
 
 code_rule! {
     /// ## What it does
     /// Reports each changed file whose content riskgate did not analyse: binary files, files
     /// over `diff.max_file_size` (1 MiB by default), Git LFS pointers, content or paths that are
-    /// not valid UTF-8, submodule bumps and symbolic links.
+    /// not valid UTF-8, submodule bumps and symbolic links, files the base policy's
+    /// `.gitattributes` marks `binary` or `-diff`, and files whose parser gave up (a syntax
+    /// error, nesting too deep, an unsupported YAML feature).
     ///
     /// ## Why is this risky?
-    /// A gate should never pass a change silently because it could not read part of it. The
-    /// finding is informative (severity `info`, no points) so reviewers know what nobody checked.
+    /// A gate should never pass a change silently because it could not read part of it. For a
+    /// migration, a JSON Schema or OpenAPI document, or a Rust source (which may hold serde
+    /// types), the finding is `high` and needs a plan: that is where data and contracts break,
+    /// and a change could otherwise hide there by padding or corrupting the file. For other
+    /// files it is informative (`info`, no points) so reviewers know what nobody checked.
     ///
     /// ## Example
     /// ```text
@@ -31,14 +37,41 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         .iter()
         .filter_map(|file| {
             let reason = file.skipped.as_ref()?;
-            Some(
-                FILE_NOT_ANALYZED
-                    .finding(format!("{}; not analysed", reason.describe()))
-                    .at(&file.path, None)
-                    .help("review this file by hand"),
-            )
+            let risky = holds_data_or_contract(file) && !matches!(reason, SkipReason::Symlink | SkipReason::Submodule);
+            Some(not_analyzed(file, &reason.describe(), risky))
         })
         .collect()
+}
+
+/// Migrations, JSON Schema and OpenAPI documents, Rust sources: where stored data and wire
+/// contracts change.
+pub fn holds_data_or_contract(file: &ChangedFile) -> bool {
+    matches!(
+        file.kind,
+        FileKind::Migration { .. }
+            | FileKind::JsonSchema
+            | FileKind::OpenApi
+            | FileKind::Source {
+                language: Language::Rust
+            }
+    )
+}
+
+/// The finding for a file no analyzer could read, and why; `high` and gating when `risky`.
+pub fn not_analyzed(file: &ChangedFile, why: &str, risky: bool) -> Finding {
+    let mut f = FILE_NOT_ANALYZED
+        .finding(format!("{why}; not analysed"))
+        .at(&file.path, None)
+        .help(if risky {
+            "this file can change stored data or a contract and nobody checked it: make it readable (or split it), or review it by hand and name it in the rollback plan"
+        } else {
+            "review this file by hand"
+        });
+    if risky {
+        f.severity = Severity::High;
+        f.needs_plan = true;
+    }
+    f
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ pub fn code_rules() -> Vec<&'static CodeRule> {
 
 const CORE_RULES: &[&CodeRule] = &[
     &file_not_analyzed::FILE_NOT_ANALYZED,
+    &crate::policy::POLICY_CHANGED,
     &crate::suppress::UNUSED_WAIVER,
     &crate::gate::PLAN_MISSING_SECTION,
     &crate::gate::PLAN_PLACEHOLDER,

@@ -13,6 +13,15 @@ use std::sync::{Arc, Mutex};
 
 const LFS_HEADER: &[u8] = b"version https://git-lfs.github.com/spec/";
 
+/// A policy file read from a tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyBlob {
+    Text(String),
+    Absent,
+    /// Present but not readable as policy, and why.
+    Refused(String),
+}
+
 /// What reading a range produced: a change to analyse, or a reason there is nothing to do.
 pub enum Loaded {
     Change(ChangeSet),
@@ -256,6 +265,17 @@ impl Repo {
             .unwrap_or(0)
     }
 
+    /// Binary as git decides it: a NUL byte in the first 8,000 bytes.
+    fn has_nul(&self, oid: Oid) -> bool {
+        if oid.is_zero() {
+            return false;
+        }
+        self.repo
+            .find_blob(oid)
+            .map(|b| b.content().iter().take(8000).any(|c| *c == 0))
+            .unwrap_or(false)
+    }
+
     fn is_lfs_pointer(&self, oid: Oid, size: u64) -> bool {
         if oid.is_zero() || size > 1024 {
             return false;
@@ -322,6 +342,9 @@ impl Repo {
             {
                 skipped = Some(SkipReason::LfsPointer);
             }
+            if skipped.is_none() && (self.has_nul(old.id()) || self.has_nul(new.id())) {
+                skipped = Some(SkipReason::Binary);
+            }
             let mut hunks = Vec::new();
             let (mut added, mut removed) = (0u32, 0u32);
             if skipped.is_none() {
@@ -371,6 +394,9 @@ fn diff_options(max_file_size: u64) -> DiffOptions {
         .interhunk_lines(0)
         .include_typechange(true)
         .ignore_submodules(false)
+        // Attributes in the working tree are the change's word; riskgate decides what is
+        // binary itself (a NUL byte, as git does) and honours only the base policy's.
+        .force_text(true)
         .max_size(i64::try_from(max_file_size).unwrap_or(i64::MAX));
     opts
 }
@@ -689,6 +715,57 @@ impl Repo {
     pub fn files_at(&self, rev: &str) -> Result<Vec<TreeFile>> {
         let commit = self.resolve_commit(rev, "revision")?;
         self.tree_files(&commit.tree()?, 4 * 1024 * 1024)
+    }
+
+    /// A policy file (`riskgate.toml`, a rule pack, the baseline, `.gitattributes`) as the
+    /// tree at `rev` holds it: only a regular file of at most `max` bytes of UTF-8 is read; a
+    /// link, a submodule or anything else is refused, so policy never reaches outside the tree.
+    pub fn policy_file(&self, rev: &str, path: &str, max: u64) -> Result<PolicyBlob> {
+        let tree = self.resolve_commit(rev, "policy revision")?.tree()?;
+        let entry = match tree.get_path(Path::new(path)) {
+            Ok(e) => e,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(PolicyBlob::Absent),
+            Err(e) => return Err(e.into()),
+        };
+        let mode = entry.filemode() as u32;
+        if !is_mode(mode, 0o100000) {
+            let what = if is_mode(mode, 0o120000) {
+                "a symbolic link"
+            } else {
+                "not a regular file"
+            };
+            return Ok(PolicyBlob::Refused(format!(
+                "{path} is {what}; policy files must be regular files"
+            )));
+        }
+        let (size, _) = self.repo.odb()?.read_header(entry.id())?;
+        if size as u64 > max {
+            return Ok(PolicyBlob::Refused(format!("{path} is over {max} bytes")));
+        }
+        let blob = self.repo.find_blob(entry.id())?;
+        match String::from_utf8(blob.content().to_vec()) {
+            Ok(text) => Ok(PolicyBlob::Text(text)),
+            Err(_) => Ok(PolicyBlob::Refused(format!("{path} is not UTF-8"))),
+        }
+    }
+
+    /// Paths of the regular files of the tree at `rev` that `wanted` accepts.
+    pub fn regular_files_at(&self, rev: &str, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<String>> {
+        let tree = self.resolve_commit(rev, "policy revision")?.tree()?;
+        let mut out = Vec::new();
+        tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            if is_mode(entry.filemode() as u32, 0o100000) {
+                if let Some(name) = entry.name() {
+                    let path = format!("{dir}{name}");
+                    if wanted(&path) {
+                        out.push(path);
+                    }
+                }
+            }
+            git2::TreeWalkResult::Ok
+        })?;
+        out.sort();
+        Ok(out)
     }
 
     /// `.git-blame-ignore-revs` at the head, if any.

@@ -99,6 +99,8 @@ pub enum SkipReason {
     Symlink,
     /// The blob is not in the local object store (a partial or filtered clone).
     Missing,
+    /// The base policy's `.gitattributes` says so (`binary`, `-diff`).
+    Attribute(String),
 }
 
 impl SkipReason {
@@ -114,6 +116,7 @@ impl SkipReason {
             SkipReason::Submodule => "submodule commit change".to_string(),
             SkipReason::Symlink => "symbolic link".to_string(),
             SkipReason::Missing => "content is not in the local repository (partial clone?)".to_string(),
+            SkipReason::Attribute(what) => format!("marked {what} in .gitattributes"),
         }
     }
 }

@@ -127,6 +127,22 @@ pub fn feature(files: &[(&str, &str)]) -> TestRepo {
     t
 }
 
+/// `policy` committed on `main` (the base, whose policy judges the change), then a feature
+/// branch holding `files` in one commit.
+pub fn with_base_policy(policy: &[(&str, &str)], files: &[(&str, &str)]) -> TestRepo {
+    let t = TestRepo::new();
+    for (path, content) in policy {
+        t.write(path, content);
+    }
+    t.commit("policy");
+    t.branch("feature");
+    for (path, content) in files {
+        t.write(path, content);
+    }
+    t.commit("feature work");
+    t
+}
+
 /// Parses a JSON report.
 pub fn json(stdout: &str) -> serde_json::Value {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))

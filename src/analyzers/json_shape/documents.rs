@@ -2,6 +2,7 @@
 //! OpenAPI specs (compared as contracts, in both directions).
 
 use super::{weigh, JSON_SAMPLE_SHAPE_CHANGED, JSON_SCHEMA_CHANGED};
+use crate::analyzers::file_not_analyzed::not_analyzed;
 use crate::classify::FileKind;
 use crate::diff::{ChangeSet, ChangedFile, FileStatus};
 use crate::finding::{Direction, Finding, Severity};
@@ -19,7 +20,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         };
         match file.kind {
             FileKind::JsonFixture => {
-                if let (Ok(o), Ok(n)) = (serde_json::from_str::<Value>(old), serde_json::from_str::<Value>(new)) {
+                if let (Ok(o), Ok(n)) = (parse_doc(&file.path, old), parse_doc(&file.path, new)) {
                     out.extend(
                         sample_changes(&o, &n)
                             .into_iter()
@@ -28,13 +29,17 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 }
             }
             FileKind::JsonSchema | FileKind::OpenApi => {
-                if let (Some(o), Some(n)) = (parse_doc(&file.path, old), parse_doc(&file.path, new)) {
-                    let changes = if file.kind == FileKind::OpenApi {
-                        openapi_changes(&o, &n)
-                    } else {
-                        schema_changes(&o, &n, "$")
-                    };
-                    out.extend(changes.into_iter().map(|c| finding(file, new, old, c, true)));
+                match (parse_doc(&file.path, old), parse_doc(&file.path, new)) {
+                    (Ok(o), Ok(n)) => {
+                        let changes = if file.kind == FileKind::OpenApi {
+                            openapi_changes(&o, &n)
+                        } else {
+                            schema_changes(&o, &n, "$")
+                        };
+                        out.extend(changes.into_iter().map(|c| finding(file, new, old, c, true)));
+                    }
+                    // A contract that cannot be read is not a contract that did not change.
+                    (Err(e), _) | (_, Err(e)) => out.push(not_analyzed(file, &e, true)),
                 }
             }
             _ => {}
@@ -43,11 +48,15 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
     out
 }
 
-fn parse_doc(path: &str, text: &str) -> Option<Value> {
+/// A JSON or YAML document as a JSON value; the error says where it fails. serde_json
+/// refuses nesting past 128 levels; the YAML reader bounds depth and size itself.
+fn parse_doc(path: &str, text: &str) -> Result<Value, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if path.ends_with(".json") {
-        serde_json::from_str(text).ok()
+        serde_json::from_str(text)
+            .map_err(|e| format!("JSON does not parse at line {}, column {}: {e}", e.line(), e.column()))
     } else {
-        super::yaml::to_json(text).ok()
+        super::yaml::to_json(text).map_err(|e| format!("YAML does not parse: {e}"))
     }
 }
 

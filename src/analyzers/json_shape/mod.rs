@@ -9,6 +9,7 @@ pub mod serde_diff;
 pub mod serde_model;
 pub mod yaml;
 
+use crate::analyzers::file_not_analyzed::not_analyzed;
 use crate::classify::{FileKind, Language};
 use crate::code_rule;
 use crate::diff::{ChangeSet, FileStatus};
@@ -178,9 +179,10 @@ fn mentions_serde(text: &str) -> bool {
     text.contains("Serialize") || text.contains("Deserialize")
 }
 
-/// Serde types of the change's Rust files, old and new versions.
-pub fn models(change: &ChangeSet) -> (Vec<SerdeType>, Vec<SerdeType>) {
-    let (mut old, mut new) = (Vec::new(), Vec::new());
+/// Serde types of the change's Rust files, old and new versions, and a `file-not-analyzed`
+/// finding for each file with serde derives that does not parse.
+pub fn models(change: &ChangeSet) -> (Vec<SerdeType>, Vec<SerdeType>, Vec<Finding>) {
+    let (mut old, mut new, mut unread) = (Vec::new(), Vec::new(), Vec::new());
     for file in change
         .files
         .iter()
@@ -194,20 +196,27 @@ pub fn models(change: &ChangeSet) -> (Vec<SerdeType>, Vec<SerdeType>) {
         }
         if file.status != FileStatus::Deleted {
             if let Some(text) = file.new_text.get().filter(|t| mentions_serde(t)) {
-                new.extend(serde_model::read_types(&file.path, text).unwrap_or_default());
+                match serde_model::read_types(&file.path, text) {
+                    Ok(types) => new.extend(types),
+                    Err(e) => unread.push(not_analyzed(
+                        file,
+                        &format!("Rust with serde derives that does not parse ({e})"),
+                        true,
+                    )),
+                }
             }
         }
     }
-    (old, new)
+    (old, new, unread)
 }
 
 fn serde_findings(change: &ChangeSet) -> Vec<Finding> {
-    let (old, new) = models(change);
+    let (old, new, unread) = models(change);
     if old.is_empty() || new.is_empty() {
-        return Vec::new();
+        return unread;
     }
     let models = Models { old, new };
-    let mut out = Vec::new();
+    let mut out = unread;
     for n in &models.new {
         // Same name, same file first; a type moved to another file of the change matches too.
         let o = models

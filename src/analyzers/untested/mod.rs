@@ -771,6 +771,26 @@ pub fn analyze(change: &ChangeSet, coverage: Option<&Coverage>) -> Vec<Finding> 
         stale_findings(change, c, &mut out);
     }
     let parsed = parse_rust_files(change);
+    // A Rust file that does not parse is said once: here, unless it has serde derives (then
+    // the json-shape analyzer reports it, as gating).
+    for file in change
+        .files
+        .iter()
+        .filter(|f| parsed.get(&f.path).is_some_and(|p| p.new.is_none()))
+    {
+        if let Some(text) = file
+            .new_text
+            .get()
+            .filter(|t| !t.contains("Serialize") && !t.contains("Deserialize"))
+        {
+            let why = crate::text::parse_rust(text).err().unwrap_or_default();
+            out.push(crate::analyzers::file_not_analyzed::not_analyzed(
+                file,
+                &format!("Rust that does not parse ({why}); untested code not checked"),
+                false,
+            ));
+        }
+    }
     let (changed_fns, all_fns) = changed_rust_fns(change, &parsed);
     let mut changed_names: BTreeSet<String> = changed_fns.iter().map(|c| c.f.name.clone()).collect();
     rust_findings(change, coverage, (changed_fns, all_fns), &mut out, &mut unmeasured);

@@ -1,0 +1,773 @@
+//! The policy that judges a change: `riskgate.toml`, the repository's rule packs, the baseline
+//! and the `.gitattributes` entries riskgate honours.
+//!
+//! `check` and the pre-push hook read it from the base revision's tree (git objects), as
+//! GitHub reads CODEOWNERS from the base branch: the change under review cannot change the
+//! rules it is judged by. A change to any policy file is reported as `policy-changed`, saying
+//! what it changes; one that weakens the gate needs a rollback plan like any other risk.
+
+use crate::baseline::{self, Baseline};
+use crate::classify::honoured_attributes;
+use crate::code_rule;
+use crate::config::{self, Config, SourceText, Threshold};
+use crate::diff::git::{PolicyBlob, Repo};
+use crate::diff::ChangeSet;
+use crate::finding::{Finding, Severity};
+use crate::pipeline::RuleSet;
+use anyhow::{anyhow, bail, Context, Result};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path, PathBuf};
+
+code_rule! {
+    /// ## What it does
+    /// Reports a change to riskgate's own policy: `riskgate.toml`, a rule pack it names, the
+    /// baseline (`.riskgate-baseline.json`) or the `.gitattributes` entries riskgate honours
+    /// (`binary`, `-diff`, `linguist-generated`). The message lists each effective difference,
+    /// such as "disables migration-drops-schema" or "ignores db/**".
+    ///
+    /// ## Why is this risky?
+    /// `check` and the hook judge a change by the policy of its base, so a change cannot switch
+    /// the gate off for itself; but once merged, its policy judges every later change. A change
+    /// that weakens the gate (disables a rule, ignores or reclassifies paths, raises a
+    /// threshold, lowers a severity or a size limit, adds a waiver or a baseline entry) is
+    /// `high` and needs a rollback plan that names `policy-changed` and says why. One that only
+    /// strengthens it is `info`.
+    ///
+    /// ## Example
+    /// ```text
+    /// riskgate.toml: policy-changed (high): disables migration-drops-schema; ignores db/**
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Revert the policy file; the base policy is back in force at once. Put the policy files
+    /// under CODEOWNERS so that the people who own the gate review changes to it.
+    pub static POLICY_CHANGED: "policy-changed", "policy", High, [], needs_plan = true;
+}
+
+/// Policy files are small; a larger one is refused rather than read.
+pub const MAX_POLICY_FILE: u64 = 4 << 20;
+
+/// Where a run's policy comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum PolicyChoice {
+    /// The base revision's tree (what `check` and the hook always use).
+    #[default]
+    Base,
+    /// The files in the working tree, to try a policy before committing it.
+    Worktree,
+}
+
+/// The policy in force for a run.
+pub struct Policy {
+    pub config: Config,
+    pub rules: RuleSet,
+    pub pack_files: Vec<(String, String)>,
+    pub baseline: Option<Baseline>,
+    pub gitattributes: Option<String>,
+    /// Said in reports: `base 1a2b3c4`, `work tree`, `--config FILE`.
+    pub origin: String,
+    /// `--config FILE`, which replaces `riskgate.toml` wherever a policy is read.
+    pub explicit: Option<PathBuf>,
+}
+
+impl Policy {
+    /// The policy of the tree at `rev`. An explicit `--config FILE` (the caller's choice, not
+    /// the change's) replaces `riskgate.toml`; packs, baseline and attributes stay the tree's.
+    pub fn at_revision(repo: &Repo, rev: &str, explicit: Option<&Path>) -> Result<Policy> {
+        let short: String = repo
+            .commit_sha(rev)
+            .unwrap_or_else(|| rev.to_string())
+            .chars()
+            .take(7)
+            .collect();
+        let (config, origin) = match explicit {
+            Some(path) => (load_explicit(path)?, format!("--config {}", path.display())),
+            None => {
+                let config = match tree_text(repo, rev, config::FILE_NAME)? {
+                    Some(text) => Config::parse(SourceText {
+                        name: format!("{} (at {short})", config::FILE_NAME),
+                        text,
+                    })?,
+                    None => Config::default(),
+                };
+                (config, format!("base {short}"))
+            }
+        };
+        let mut pack_files = Vec::new();
+        for pattern in &config.rules.packs {
+            check_relative(pattern.get_ref()).map_err(|e| config.error_at(pattern.span(), e))?;
+            let matcher = config::glob(pattern.get_ref())
+                .map_err(|e| {
+                    config.error_at(
+                        pattern.span(),
+                        format!("bad glob `{}`: {}", pattern.get_ref(), e.kind()),
+                    )
+                })?
+                .compile_matcher();
+            let files = repo.regular_files_at(rev, &|p| matcher.is_match(p))?;
+            if files.is_empty() {
+                return Err(config.error_at(
+                    pattern.span(),
+                    format!("no rule pack matches `{}` at {short}", pattern.get_ref()),
+                ));
+            }
+            for file in files {
+                let text = tree_text(repo, rev, &file)?.ok_or_else(|| anyhow!("rule pack {file} vanished"))?;
+                pack_files.push((file, text));
+            }
+        }
+        let rules = RuleSet::load(&config, &pack_files)?;
+        let baseline = tree_text(repo, rev, baseline::FILE_NAME)?
+            .map(|t| Baseline::parse(&t))
+            .transpose()?;
+        let gitattributes = tree_text(repo, rev, ".gitattributes")?;
+        Ok(Policy {
+            config,
+            rules,
+            pack_files,
+            baseline,
+            gitattributes,
+            origin,
+            explicit: explicit.map(Path::to_path_buf),
+        })
+    }
+
+    /// The policy files as they are in the working tree (`audit --policy worktree`, and the
+    /// commands that never gate). Files are read inside the repository only, links refused.
+    pub fn work_tree(repo: &Repo, explicit: Option<&Path>) -> Result<Policy> {
+        let root = repo.root();
+        let (config, origin) = match explicit {
+            Some(path) => (load_explicit(path)?, format!("--config {}", path.display())),
+            None => {
+                let config = match read_inside_if_present(&root, config::FILE_NAME)? {
+                    Some(text) => Config::parse(SourceText {
+                        name: config::FILE_NAME.to_string(),
+                        text,
+                    })?,
+                    None => Config::default(),
+                };
+                (config, "work tree".to_string())
+            }
+        };
+        let pack_files = crate::pipeline::work_tree_packs(&config, &root)?;
+        let rules = RuleSet::load(&config, &pack_files)?;
+        let baseline = read_inside_if_present(&root, baseline::FILE_NAME)?
+            .map(|t| Baseline::parse(&t))
+            .transpose()?;
+        let gitattributes = read_inside_if_present(&root, ".gitattributes")?;
+        Ok(Policy {
+            config,
+            rules,
+            pack_files,
+            baseline,
+            gitattributes,
+            origin,
+            explicit: explicit.map(Path::to_path_buf),
+        })
+    }
+
+    /// With no base to read (a pushed root commit): built-in rules and default settings, or
+    /// the explicit `--config FILE`.
+    pub fn without_base(explicit: Option<&Path>) -> Result<Policy> {
+        let (config, origin) = match explicit {
+            Some(path) => (load_explicit(path)?, format!("--config {}", path.display())),
+            None => (Config::default(), "defaults (no base)".to_string()),
+        };
+        Ok(Policy {
+            rules: RuleSet::load(&config, &[])?,
+            config,
+            pack_files: Vec::new(),
+            baseline: None,
+            gitattributes: None,
+            origin,
+            explicit: explicit.map(Path::to_path_buf),
+        })
+    }
+}
+
+fn load_explicit(path: &Path) -> Result<Config> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read config {}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| anyhow!("{}: config is not valid UTF-8", path.display()))?;
+    Config::parse(SourceText {
+        name: path.display().to_string(),
+        text,
+    })
+}
+
+fn tree_text(repo: &Repo, rev: &str, path: &str) -> Result<Option<String>> {
+    match repo.policy_file(rev, path, MAX_POLICY_FILE)? {
+        PolicyBlob::Text(t) => Ok(Some(t)),
+        PolicyBlob::Absent => Ok(None),
+        PolicyBlob::Refused(why) => bail!("{why}"),
+    }
+}
+
+/// A path that a policy names must stay inside the repository: relative, no `..`.
+pub fn check_relative(path: &str) -> std::result::Result<(), String> {
+    let p = Path::new(path);
+    let outside = path.is_empty()
+        || path.contains('\\')
+        || p.components()
+            .any(|c| matches!(c, Component::ParentDir | Component::RootDir | Component::Prefix(_)));
+    if outside {
+        Err(format!("`{path}` is not a relative path inside the repository"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Opens `rel` under `root` as a regular file, refusing `..`, absolute paths and a link at
+/// any step of the path.
+pub fn open_inside(root: &Path, rel: &str) -> Result<std::fs::File> {
+    check_relative(rel).map_err(|e| anyhow!(e))?;
+    let mut at = root.to_path_buf();
+    for part in Path::new(rel).components() {
+        at.push(part);
+        let meta = std::fs::symlink_metadata(&at).with_context(|| format!("cannot read {rel}"))?;
+        if meta.file_type().is_symlink() {
+            bail!("{rel}: a symbolic link; riskgate reads policy and data files only inside the repository");
+        }
+    }
+    if !std::fs::symlink_metadata(&at)?.is_file() {
+        bail!("{rel} is not a regular file");
+    }
+    std::fs::File::open(&at).with_context(|| format!("cannot read {rel}"))
+}
+
+/// Reads `rel` under `root` as `open_inside` does, at most `max` bytes of UTF-8.
+pub fn read_inside(root: &Path, rel: &str, max: u64) -> Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    open_inside(root, rel)?
+        .take(max + 1)
+        .read_to_string(&mut text)
+        .with_context(|| format!("{rel} is not UTF-8"))?;
+    if text.len() as u64 > max {
+        bail!("{rel} is over {max} bytes");
+    }
+    Ok(text)
+}
+
+fn read_inside_if_present(root: &Path, rel: &str) -> Result<Option<String>> {
+    match std::fs::symlink_metadata(root.join(rel)) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        _ => read_inside(root, rel, MAX_POLICY_FILE).map(Some),
+    }
+}
+
+/// One effective difference between two policies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyChange {
+    pub file: String,
+    pub weakens: bool,
+    pub what: String,
+}
+
+/// `policy-changed` findings for a change that touches a policy file: the policy at the head
+/// (`head_policy`, loaded only when needed) against the base policy in force.
+pub fn findings(change: &ChangeSet, base: &Policy, head_policy: impl FnOnce() -> Result<Policy>) -> Vec<Finding> {
+    let pack_paths: BTreeSet<&str> = base.pack_files.iter().map(|(p, _)| p.as_str()).collect();
+    let touched: Vec<&crate::diff::ChangedFile> = change
+        .files
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.path.as_str(),
+                config::FILE_NAME | baseline::FILE_NAME | ".gitattributes"
+            ) || pack_paths.contains(f.path.as_str())
+                || looks_like_pack(&f.path)
+        })
+        .collect();
+    if touched.is_empty() {
+        return Vec::new();
+    }
+    let line_of = |file: &str| {
+        touched
+            .iter()
+            .find(|f| f.path == file)
+            .and_then(|f| f.first_changed_line())
+    };
+    let head = match head_policy() {
+        Ok(h) => h,
+        Err(e) => {
+            let file = touched[0].path.clone();
+            let mut f = POLICY_CHANGED
+                .finding(format!(
+                    "the policy this change commits does not load, so every later run would stop with an error: {}",
+                    format!("{e:#}").replace('\n', " ")
+                ))
+                .at(&file, line_of(&file))
+                .help("fix the policy file; until then the base policy stays in force");
+            f.severity = Severity::Medium;
+            f.needs_plan = false;
+            return vec![f];
+        }
+    };
+    let mut by_file: BTreeMap<String, Vec<PolicyChange>> = BTreeMap::new();
+    for c in compare(base, &head) {
+        by_file.entry(c.file.clone()).or_default().push(c);
+    }
+    by_file
+        .into_iter()
+        .map(|(file, changes)| {
+            let weakens = changes.iter().any(|c| c.weakens);
+            let (strong, weak): (Vec<&PolicyChange>, Vec<&PolicyChange>) = changes.iter().partition(|c| !c.weakens);
+            let mut parts: Vec<String> = weak.iter().map(|c| c.what.clone()).collect();
+            parts.extend(strong.iter().map(|c| c.what.clone()));
+            let mut f = POLICY_CHANGED
+                .finding(format!("{}: {}", if weakens { "weakens the gate" } else { "strengthens the gate" }, parts.join("; ")))
+                .at(&file, line_of(&file))
+                .help(if weakens {
+                    "a change that weakens the gate needs a rollback plan that names policy-changed and says why; the base policy judges this change"
+                } else {
+                    "takes effect for the changes after this one"
+                })
+                .evidence(format!("policy of this check: {}", base.origin));
+            if !weakens {
+                f.severity = Severity::Info;
+                f.needs_plan = false;
+            }
+            f
+        })
+        .collect()
+}
+
+/// A rule pack the change adds or edits under a conventional folder, named by no base glob.
+fn looks_like_pack(path: &str) -> bool {
+    path.ends_with(".toml")
+        && (path.starts_with("riskgate/") || path.starts_with(".riskgate/") || path.starts_with("rules/"))
+}
+
+/// Every effective difference from `base` to `head`, each saying whether it weakens the gate.
+pub fn compare(base: &Policy, head: &Policy) -> Vec<PolicyChange> {
+    let mut out = Vec::new();
+    let toml = config::FILE_NAME;
+    let mut say = |file: &str, weakens: bool, what: String| {
+        out.push(PolicyChange {
+            file: file.to_string(),
+            weakens,
+            what,
+        })
+    };
+    let (b, h) = (&base.config, &head.config);
+    let spanned = |v: &[toml::Spanned<String>]| v.iter().map(|s| s.get_ref().clone()).collect::<BTreeSet<_>>();
+
+    for (word, bt, ht) in [
+        ("require_plan_at", b.gate.require_plan_at, h.gate.require_plan_at),
+        ("block_at", b.gate.block_at, h.gate.block_at),
+    ] {
+        if bt != ht {
+            let raised = rank(ht) > rank(bt);
+            say(
+                toml,
+                raised,
+                format!(
+                    "{} [gate] {word} from {} to {}",
+                    if raised { "raises" } else { "lowers" },
+                    threshold(bt),
+                    threshold(ht)
+                ),
+            );
+        }
+    }
+    for (added, ids) in set_changes(&spanned(&b.rules.disable), &spanned(&h.rules.disable)) {
+        for id in ids {
+            say(
+                toml,
+                added,
+                format!("{} {id}", if added { "disables" } else { "enables" }),
+            );
+        }
+    }
+    for (label, bs, hs) in [
+        ("ignores", &b.classify.ignore, &h.classify.ignore),
+        ("marks as generated", &b.classify.generated, &h.classify.generated),
+        ("counts as tests", &b.tests.paths, &h.tests.paths),
+    ] {
+        for (added, globs) in set_changes(&spanned(bs), &spanned(hs)) {
+            for g in globs {
+                say(
+                    toml,
+                    added,
+                    format!("{}{label} {g}", if added { "" } else { "no longer " }),
+                );
+            }
+        }
+    }
+    for (added, globs) in set_changes(&spanned(&b.migrations.paths), &spanned(&h.migrations.paths)) {
+        for g in globs {
+            say(
+                toml,
+                !added,
+                format!("{} {g} as migrations", if added { "reads" } else { "no longer reads" }),
+            );
+        }
+    }
+    if b.migrations.dialect != h.migrations.dialect {
+        say(
+            toml,
+            true,
+            format!(
+                "changes the migration dialect from {:?} to {:?}",
+                b.migrations.dialect, h.migrations.dialect
+            ),
+        );
+    }
+    if h.diff.max_file_size != b.diff.max_file_size {
+        let lowered = h.diff.max_file_size < b.diff.max_file_size;
+        say(
+            toml,
+            lowered,
+            format!(
+                "{} [diff] max_file_size from {} to {} bytes",
+                if lowered { "lowers" } else { "raises" },
+                b.diff.max_file_size,
+                h.diff.max_file_size
+            ),
+        );
+    }
+    if b.hook.tags && !h.hook.tags {
+        say(toml, true, "stops checking pushed tags".to_string());
+    }
+    // The gate compares the score's level, so every weight of the score can open it.
+    let weights = |m: &BTreeMap<String, toml::Spanned<f64>>| {
+        m.iter()
+            .map(|(k, v)| (k.clone(), *v.get_ref()))
+            .collect::<BTreeMap<_, _>>()
+    };
+    for (table, bm, hm) in [
+        ("severity", weights(&b.score.severity), weights(&h.score.severity)),
+        ("confidence", weights(&b.score.confidence), weights(&h.score.confidence)),
+    ] {
+        for key in bm.keys().chain(hm.keys()).collect::<BTreeSet<_>>() {
+            let (bv, hv) = (bm.get(key), hm.get(key));
+            if bv != hv {
+                let lowered = match (bv, hv) {
+                    (Some(x), Some(y)) => y < x,
+                    (None, Some(_)) => true,
+                    _ => false,
+                };
+                let shown = |v: Option<&f64>| v.map_or("the default".to_string(), |v| v.to_string());
+                say(
+                    toml,
+                    lowered,
+                    format!("sets [score.{table}] {key} from {} to {}", shown(bv), shown(hv)),
+                );
+            }
+        }
+    }
+    for (word, bv, hv) in [
+        ("no_context", b.score.no_context, h.score.no_context),
+        ("no_history", b.score.no_history, h.score.no_history),
+    ] {
+        if bv != hv {
+            say(
+                toml,
+                hv,
+                format!("{} [score] {word}", if hv { "sets" } else { "clears" }),
+            );
+        }
+    }
+    if b.score.context != h.score.context || b.score.history_limit != h.score.history_limit {
+        say(toml, true, "changes the score's context weights".to_string());
+    }
+    if b.tests.coverage != h.tests.coverage {
+        say(
+            toml,
+            true,
+            format!(
+                "reads coverage from {:?} instead of {:?}",
+                h.tests.coverage, b.tests.coverage
+            ),
+        );
+    }
+    let sections = |c: &Config| {
+        c.plan
+            .required_sections
+            .iter()
+            .map(|s| s.to_lowercase())
+            .collect::<BTreeSet<_>>()
+    };
+    for (added, names) in set_changes(&sections(b), &sections(h)) {
+        for n in names {
+            say(
+                toml,
+                !added,
+                format!(
+                    "{} the plan section `{n}`",
+                    if added { "requires" } else { "no longer requires" }
+                ),
+            );
+        }
+    }
+    if spanned(&b.plan.paths) != spanned(&h.plan.paths) {
+        say(toml, false, "changes where plans are looked for".to_string());
+    }
+    let waiver = |c: &Config| {
+        c.waivers
+            .iter()
+            .map(|w| {
+                let w = w.get_ref();
+                let at = w
+                    .path
+                    .as_ref()
+                    .map_or("every path".to_string(), |p| p.get_ref().clone());
+                format!(
+                    "{} at {at} (\"{}\")",
+                    w.rule.get_ref(),
+                    w.reason.as_deref().unwrap_or("")
+                )
+            })
+            .collect::<BTreeSet<_>>()
+    };
+    for (added, ws) in set_changes(&waiver(b), &waiver(h)) {
+        for w in ws {
+            say(
+                toml,
+                added,
+                format!("{} {w}", if added { "waives" } else { "removes the waiver of" }),
+            );
+        }
+    }
+    let columns = |c: &Config| {
+        c.json_column
+            .iter()
+            .map(|j| format!("{}.{} as {}", j.table, j.column, j.type_name))
+            .collect::<BTreeSet<_>>()
+    };
+    let shapes = |c: &Config| c.shapes.iter().map(|s| s.type_spec.clone()).collect::<BTreeSet<_>>();
+    for (label, bs, hs) in [
+        ("the JSON column", columns(b), columns(h)),
+        ("the [[shapes]] check of", shapes(b), shapes(h)),
+    ] {
+        for (added, items) in set_changes(&bs, &hs) {
+            for i in items {
+                say(
+                    toml,
+                    !added,
+                    format!("{} {label} {i}", if added { "adds" } else { "removes" }),
+                );
+            }
+        }
+    }
+    pack_changes(base, head, &mut out);
+    baseline_changes(base, head, &mut out);
+    attribute_changes(base, head, &mut out);
+    out
+}
+
+fn rank(t: Threshold) -> u8 {
+    match t {
+        Threshold::At(level) => level as u8,
+        Threshold::Never => u8::MAX,
+    }
+}
+
+fn threshold(t: Threshold) -> String {
+    match t {
+        Threshold::At(level) => level.as_str().to_string(),
+        Threshold::Never => "never".to_string(),
+    }
+}
+
+/// `(true, added)` and `(false, removed)`, each only when not empty.
+fn set_changes(base: &BTreeSet<String>, head: &BTreeSet<String>) -> Vec<(bool, Vec<String>)> {
+    let added: Vec<String> = head.difference(base).cloned().collect();
+    let removed: Vec<String> = base.difference(head).cloned().collect();
+    [(true, added), (false, removed)]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+}
+
+/// Each pack rule by id, as its TOML table, with the file it is in.
+fn pack_rules(policy: &Policy) -> BTreeMap<String, (String, toml::Value)> {
+    let mut out = BTreeMap::new();
+    for (file, text) in &policy.pack_files {
+        let Ok(value) = text.parse::<toml::Table>() else {
+            continue;
+        };
+        for rule in value.get("rule").and_then(|r| r.as_array()).into_iter().flatten() {
+            if let Some(id) = rule.get("id").and_then(|i| i.as_str()) {
+                out.insert(id.to_string(), (file.clone(), rule.clone()));
+            }
+        }
+    }
+    out
+}
+
+fn pack_changes(base: &Policy, head: &Policy, out: &mut Vec<PolicyChange>) {
+    let (b, h) = (pack_rules(base), pack_rules(head));
+    for (id, (file, rule)) in &b {
+        match h.get(id) {
+            None => out.push(PolicyChange {
+                file: file.clone(),
+                weakens: true,
+                what: format!("removes the rule {id}"),
+            }),
+            Some((hfile, hrule)) if hrule != rule => out.push(PolicyChange {
+                file: hfile.clone(),
+                weakens: true,
+                what: format!("changes the rule {id}"),
+            }),
+            _ => {}
+        }
+    }
+    for (id, (file, _)) in h.iter().filter(|(id, _)| !b.contains_key(*id)) {
+        out.push(PolicyChange {
+            file: file.clone(),
+            weakens: false,
+            what: format!("adds the rule {id}"),
+        });
+    }
+}
+
+fn baseline_changes(base: &Policy, head: &Policy, out: &mut Vec<PolicyChange>) {
+    let entries = |p: &Policy| {
+        p.baseline
+            .iter()
+            .flat_map(|b| b.findings.iter().map(|e| format!("{} at {}", e.rule, e.path)))
+            .collect::<BTreeSet<_>>()
+    };
+    for (added, items) in set_changes(&entries(base), &entries(head)) {
+        out.push(PolicyChange {
+            file: baseline::FILE_NAME.to_string(),
+            weakens: added,
+            what: format!(
+                "{} {} finding{} ({})",
+                if added { "baselines" } else { "drops from the baseline" },
+                items.len(),
+                if items.len() == 1 { "" } else { "s" },
+                items.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+            ),
+        });
+    }
+}
+
+fn attribute_changes(base: &Policy, head: &Policy, out: &mut Vec<PolicyChange>) {
+    let (b, h) = (
+        honoured_attributes(base.gitattributes.as_deref()),
+        honoured_attributes(head.gitattributes.as_deref()),
+    );
+    for (pattern, meaning) in h.difference(&b) {
+        out.push(PolicyChange {
+            file: ".gitattributes".to_string(),
+            weakens: true,
+            what: format!("marks {pattern} as {meaning}"),
+        });
+    }
+    for (pattern, meaning) in b.difference(&h) {
+        out.push(PolicyChange {
+            file: ".gitattributes".to_string(),
+            weakens: false,
+            what: format!("no longer marks {pattern} as {meaning}"),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(toml_text: &str) -> Policy {
+        let config = Config::parse(SourceText {
+            name: "riskgate.toml".into(),
+            text: toml_text.into(),
+        })
+        .unwrap();
+        Policy {
+            rules: RuleSet::load(&config, &[]).unwrap(),
+            config,
+            pack_files: Vec::new(),
+            baseline: None,
+            gitattributes: None,
+            origin: "test".into(),
+            explicit: None,
+        }
+    }
+
+    fn said(base: &str, head: &str) -> Vec<(bool, String)> {
+        compare(&policy(base), &policy(head))
+            .into_iter()
+            .map(|c| (c.weakens, c.what))
+            .collect()
+    }
+
+    #[test]
+    fn weakening_settings_are_named() {
+        assert_eq!(
+            said(
+                "",
+                "[rules]\ndisable = [\"migration-drops-schema\"]\n[classify]\nignore = [\"db/**\"]\n"
+            ),
+            vec![
+                (true, "disables migration-drops-schema".to_string()),
+                (true, "ignores db/**".to_string())
+            ]
+        );
+        assert_eq!(
+            said("", "[gate]\nrequire_plan_at = \"never\"\n[diff]\nmax_file_size = 1\n"),
+            vec![
+                (true, "raises [gate] require_plan_at from high to never".to_string()),
+                (true, "lowers [diff] max_file_size from 1048576 to 1 bytes".to_string())
+            ]
+        );
+        assert_eq!(
+            said(
+                "",
+                "[score.severity]\ncritical = 0.0\n[score.confidence]\nmigration-drops-schema = 0.0\n"
+            ),
+            vec![
+                (true, "sets [score.severity] critical from the default to 0".to_string()),
+                (
+                    true,
+                    "sets [score.confidence] migration-drops-schema from the default to 0".to_string()
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn strengthening_is_not_weakening() {
+        assert_eq!(
+            said(
+                "[gate]\nrequire_plan_at = \"critical\"\n[rules]\ndisable = [\"rust-unsafe-added\"]\n",
+                ""
+            ),
+            vec![
+                (false, "lowers [gate] require_plan_at from critical to high".to_string()),
+                (false, "enables rust-unsafe-added".to_string())
+            ]
+        );
+        assert!(said("[gate]\nblock_at = \"never\"\n", "[gate]\nblock_at = \"never\"\n").is_empty());
+    }
+
+    #[test]
+    fn attributes_that_hide_files_are_weakening() {
+        let mut base = policy("");
+        let mut head = policy("");
+        base.gitattributes = Some("*.png binary\n".into());
+        head.gitattributes = Some("*.png binary\n*.sql binary\ndb/** -diff linguist-generated\n".into());
+        let changes: Vec<String> = compare(&base, &head)
+            .into_iter()
+            .filter(|c| c.weakens)
+            .map(|c| c.what)
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                "marks *.sql as binary",
+                "marks db/** as generated",
+                "marks db/** as not diffed"
+            ]
+        );
+    }
+
+    #[test]
+    fn paths_must_stay_inside() {
+        assert!(check_relative("rules/own.toml").is_ok());
+        for bad in ["../outside.jsonl", "/etc/passwd", "a/../../b", "", "a\\b"] {
+            assert!(check_relative(bad).is_err(), "{bad}");
+        }
+    }
+}
