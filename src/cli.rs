@@ -696,7 +696,7 @@ fn commit_table(rows: &[CommitScore], markdown: bool) -> String {
                 crate::report::short(&r.sha),
                 r.score,
                 r.level,
-                crate::report::markdown::cell(&r.summary)
+                crate::report::escape::markdown(&r.summary)
             ));
         } else {
             s.push_str(&format!(
@@ -705,7 +705,7 @@ fn commit_table(rows: &[CommitScore], markdown: bool) -> String {
                 r.score,
                 r.level.as_str(),
                 top,
-                r.summary
+                crate::report::escape::terminal(&r.summary)
             ));
         }
     }

@@ -49,11 +49,32 @@ fn normalise(path: &str) -> String {
     p.strip_prefix("./").unwrap_or(&p).to_string()
 }
 
-/// Reads one report, recognising its format from its content.
+/// Line numbers above this are not lines of a file riskgate analyses.
+pub const MAX_LINE: u32 = 4 << 20;
+/// A coverage report larger than this is refused.
+pub const MAX_REPORT: u64 = 512 << 20;
+
+/// Reads one report, recognising its format from its content. Only a regular file is read,
+/// and at most `MAX_REPORT` bytes of it.
 pub fn read(path: &Path) -> Result<Coverage> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read coverage report {}", path.display()))?;
-    parse(&path.display().to_string(), &text)
+    let meta = std::fs::metadata(path).with_context(|| format!("cannot read coverage report {}", path.display()))?;
+    if !meta.is_file() {
+        return Err(anyhow!("coverage report {} is not a regular file", path.display()));
+    }
+    read_from(&path.display().to_string(), std::fs::File::open(path)?)
+}
+
+/// Reads a report from an open file, bounded by `MAX_REPORT`.
+pub fn read_from(name: &str, file: std::fs::File) -> Result<Coverage> {
+    use std::io::Read;
+    let mut text = String::new();
+    file.take(MAX_REPORT + 1)
+        .read_to_string(&mut text)
+        .with_context(|| format!("cannot read coverage report {name} (not UTF-8?)"))?;
+    if text.len() as u64 > MAX_REPORT {
+        return Err(anyhow!("coverage report {name} is over {MAX_REPORT} bytes"));
+    }
+    parse(name, &text)
 }
 
 pub fn parse(name: &str, text: &str) -> Result<Coverage> {
@@ -140,6 +161,8 @@ fn llvm_cov(text: &str) -> std::result::Result<BTreeMap<String, Lines>, String> 
             let Some(name) = file.get("filename").and_then(|f| f.as_str()) else {
                 continue;
             };
+            // A line past the largest file riskgate reads cannot be a source line: such segments
+            // are dropped, so a crafted report cannot make the walk below allocate per line.
             let segments: Vec<(u32, u32, u64, bool, bool)> = file
                 .get("segments")
                 .and_then(|s| s.as_array())
@@ -155,6 +178,7 @@ fn llvm_cov(text: &str) -> std::result::Result<BTreeMap<String, Lines>, String> 
                         s.get(4)?.as_bool()?,
                     ))
                 })
+                .filter(|s| s.0 <= MAX_LINE)
                 .collect();
             let entry = out.entry(normalise(name)).or_default();
             let mut wrapping: Option<u64> = None;

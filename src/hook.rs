@@ -5,6 +5,7 @@ use crate::finding::Severity;
 use crate::gate::Verdict;
 use crate::pipeline::{self, Extras, Outcome, RangeSpec};
 use crate::policy::{Policy, PolicyChoice};
+use crate::report::escape::terminal;
 use anyhow::{Context, Result};
 use std::fmt::Write;
 use std::path::Path;
@@ -151,7 +152,11 @@ pub fn pre_push(
             continue;
         }
         blocked = true;
-        let _ = writeln!(out, "riskgate: push of {name} blocked — {}", report.gate.reason);
+        let _ = writeln!(
+            out,
+            "riskgate: push of {name} blocked — {}",
+            terminal(&report.gate.reason)
+        );
         let top: Vec<_> = report
             .ranked()
             .into_iter()
@@ -162,9 +167,9 @@ pub fn pre_push(
                 out,
                 "  {:<8} {}  {}  {}",
                 f.severity.as_str(),
-                f.rule,
-                f.location(),
-                f.message
+                terminal(&f.rule),
+                terminal(&f.location()),
+                terminal(&f.message)
             );
         }
         if top.len() > 5 {
@@ -177,18 +182,23 @@ pub fn pre_push(
             );
         }
         if !report.plan.found {
+            // A pushed root commit has no base to name.
+            let base = if is_zero(&report.range.merge_base) || report.range.merge_base.is_empty() {
+                String::new()
+            } else {
+                format!("--base {} ", crate::report::short(&report.range.merge_base))
+            };
             let _ = writeln!(
                 out,
-                "  To pass: `riskgate plan init --base {} --head {}` writes ROLLBACK.md naming each risk; fill it in, commit it on this branch, and push again.",
-                crate::report::short(&report.range.merge_base),
+                "  To pass: `riskgate plan init {base}--head {}` writes ROLLBACK.md naming each risk; fill it in, commit it on this branch, and push again.",
                 crate::report::short(&report.range.head)
             );
         } else {
             let _ = writeln!(
                 out,
                 "  The plan {} is not valid yet: {}",
-                report.plan.source.as_deref().unwrap_or(""),
-                report.plan.problems.join("; ")
+                terminal(report.plan.source.as_deref().unwrap_or("")),
+                terminal(&report.plan.problems.join("; "))
             );
         }
     }

@@ -404,6 +404,10 @@ fn shape_checks(repo: &Repo, change: &ChangeSet, config: &Config) -> Result<Vec<
             .as_ref()
             .and_then(|v| std::env::var(v).ok())
             .filter(|u| !u.is_empty());
+        // A sample the policy names is a regular file inside the repository.
+        if let Some(rel) = &entry.sample {
+            crate::policy::open_inside(&repo.root(), rel).with_context(|| format!("[[shapes]] sample `{rel}`"))?;
+        }
         let input = crate::shapes::source::Input {
             sample: entry.sample.as_ref().map(|s| repo.root().join(s)),
             postgres: if entry.sample.is_none() { url } else { None },
@@ -445,21 +449,23 @@ pub fn history_factor(repo: &Repo, change: &ChangeSet, config: &Config) -> Resul
 
 /// Coverage from `--coverage` files (which must exist) and `[tests] coverage` (when present).
 pub fn load_coverage(config: &Config, root: &Path, explicit: &[PathBuf]) -> Result<Option<crate::coverage::Coverage>> {
-    let mut merged: Option<crate::coverage::Coverage> = None;
-    let configured = config
-        .tests
-        .coverage
-        .iter()
-        .map(|p| root.join(p))
-        .filter(|p| p.is_file());
-    for path in explicit.iter().cloned().chain(configured) {
-        let c = crate::coverage::read(&path)?;
-        match &mut merged {
-            Some(m) => m.merge(c),
-            None => merged = Some(c),
-        }
+    let mut reports = Vec::new();
+    for path in explicit {
+        reports.push(crate::coverage::read(path)?);
     }
-    Ok(merged)
+    // Paths from the policy: inside the repository, regular files, no links; absent is fine.
+    for rel in &config.tests.coverage {
+        crate::policy::check_relative(rel).map_err(|e| anyhow!("[tests] coverage: {e}"))?;
+        if std::fs::symlink_metadata(root.join(rel)).is_err() {
+            continue;
+        }
+        let file = crate::policy::open_inside(root, rel)?;
+        reports.push(crate::coverage::read_from(rel, file)?);
+    }
+    Ok(reports.into_iter().reduce(|mut all, c| {
+        all.merge(c);
+        all
+    }))
 }
 
 /// Used by `explain` and `rules` outside a repository: only what is built in.

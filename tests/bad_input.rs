@@ -445,3 +445,231 @@ fn a_coverage_report_for_another_tree_is_reported_not_fatal() {
         "coverage report bad.info: not lcov, Cobertura XML or llvm-cov JSON",
     );
 }
+
+/// `check` of a change holding `files`: never an abort, and the report.
+fn report_of(files: &[(&str, &str)]) -> serde_json::Value {
+    let t = feature(files);
+    let (code, out, err) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert!(code == 0 || code == 1, "exit {code}: {err}");
+    assert!(!err.contains("panicked") && !err.contains("internal error"), "{err}");
+    json(&out)
+}
+
+fn finding<'a>(r: &'a serde_json::Value, rule: &str, file: &str) -> &'a serde_json::Value {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == rule && f["file"] == file)
+        .unwrap_or_else(|| panic!("no {rule} on {file}: {r}"))
+}
+
+#[test]
+fn deeply_nested_rust_is_not_analysed_and_never_overflows() {
+    let parens = format!("fn f() -> u32 {{ {}1{} }}\n", "(".repeat(700), ")".repeat(700));
+    let blocks = format!("fn g() {{ {}{} }}\n", "{".repeat(2000), "}".repeat(2000));
+    let flat = format!("fn h() -> u32 {{ {} }}\n", vec!["1"; 5000].join(" + "));
+    let generics = format!(
+        "#[derive(serde::Deserialize)]\npub struct Deep {{ pub v: {}u8{} }}\n",
+        "Vec<".repeat(2000),
+        ">".repeat(2000)
+    );
+    let r = report_of(&[
+        ("src/parens.rs", &parens),
+        ("src/blocks.rs", &blocks),
+        ("src/flat.rs", &flat),
+        ("src/model.rs", &generics),
+    ]);
+    for (file, why) in [
+        ("src/parens.rs", "brackets nested more than 128 deep"),
+        ("src/blocks.rs", "brackets nested more than 128 deep"),
+        ("src/flat.rs", "one expression with more than 2000 operators"),
+    ] {
+        let f = finding(&r, "file-not-analyzed", file);
+        assert_eq!(f["severity"], "info", "{f}");
+        assert!(f["message"].as_str().unwrap().contains(why), "{f}");
+    }
+    let serde = finding(&r, "file-not-analyzed", "src/model.rs");
+    assert_eq!(serde["severity"], "high", "a serde file nobody read gates: {serde}");
+    assert!(
+        serde["message"]
+            .as_str()
+            .unwrap()
+            .contains("generics nested more than 128 deep"),
+        "{serde}"
+    );
+}
+
+#[test]
+fn a_rust_file_that_does_not_parse_is_said() {
+    let r = report_of(&[("src/broken.rs", "fn f( {\n")]);
+    let f = finding(&r, "file-not-analyzed", "src/broken.rs");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Rust that does not parse (line 1:"),
+        "{f}"
+    );
+}
+
+#[test]
+fn shapes_on_a_deeply_nested_type_is_an_error_not_an_abort() {
+    let t = TestRepo::new();
+    t.write(
+        "src/model.rs",
+        format!(
+            "#[derive(serde::Deserialize)]\npub struct Deep {{ pub v: {}u8{} }}\n",
+            "Vec<".repeat(3000),
+            ">".repeat(3000)
+        ),
+    );
+    t.write("sample.jsonl", "{\"v\": []}\n");
+    t.commit("deep");
+    fails_with(
+        t.riskgate()
+            .args(["shapes", "--type", "src/model.rs::Deep", "--sample", "sample.jsonl"]),
+        "generics nested more than 128 deep",
+    );
+}
+
+#[test]
+fn a_migration_with_a_huge_expression_is_read_by_the_token_scan() {
+    let sql = format!("UPDATE accounts SET a = {};\n", vec!["1"; 200_000].join("+"));
+    let r = report_of(&[("db/migrations/0001_x.sql", &sql)]);
+    assert!(
+        hits(&r).iter().any(|h| h.1 == "db/migrations/0001_x.sql"),
+        "the rewrite is still found: {}",
+        r["findings"]
+    );
+}
+
+#[test]
+fn a_coverage_segment_far_past_any_file_is_dropped() {
+    let t = feature(&[("src/lib.rs", "pub fn f() -> u32 { 1 }\n")]);
+    t.write(
+        "cov.json",
+        r#"{"data":[{"files":[{"filename":"src/lib.rs","segments":[[1,1,1,true,true,false],[4000000000,1,0,true,true,false]]}]}]}"#,
+    );
+    let started = std::time::Instant::now();
+    let (code, _, err) =
+        run(t
+            .riskgate()
+            .args(["check", "--base", "main", "--coverage", "cov.json", "--format", "json"]));
+    assert!(code == 0 || code == 1, "{err}");
+    assert!(started.elapsed().as_secs() < 20, "the report was walked line by line");
+}
+
+#[test]
+fn samples_are_regular_files_inside_the_repository() {
+    let t = TestRepo::new();
+    t.write(
+        "src/model.rs",
+        "#[derive(serde::Deserialize)]\npub struct Order { pub id: u64 }\n",
+    );
+    t.commit("model");
+    fails_with(
+        t.riskgate()
+            .args(["shapes", "--type", "src/model.rs::Order", "--sample", "/dev/zero"]),
+        "sample /dev/zero is not a regular file",
+    );
+    for sample in ["/dev/zero", "../outside.jsonl"] {
+        let t = with_base_policy(
+            &[
+                (
+                    "src/model.rs",
+                    "#[derive(serde::Deserialize)]\npub struct Order { pub id: u64 }\n",
+                ),
+                (
+                    "riskgate.toml",
+                    &format!("[[shapes]]\ntype = \"src/model.rs::Order\"\nsample = \"{sample}\"\n"),
+                ),
+            ],
+            &[(
+                "src/model.rs",
+                "#[derive(serde::Deserialize)]\npub struct Order { pub id: String }\n",
+            )],
+        );
+        fails_with(
+            t.riskgate().args(["check", "--base", "main"]),
+            "is not a relative path inside the repository",
+        );
+    }
+}
+
+#[test]
+fn a_sample_line_that_is_not_utf8_is_a_rejected_record() {
+    let t = TestRepo::new();
+    t.write(
+        "src/model.rs",
+        "#[derive(serde::Deserialize)]\npub struct Order { pub id: u64 }\n",
+    );
+    t.write("s.jsonl", b"{\"id\": 1}\n{\"id\": \xff}\n{\"id\": 2}\n");
+    t.commit("model");
+    let (code, out, err) = run(t.riskgate().args([
+        "shapes",
+        "--type",
+        "src/model.rs::Order",
+        "--sample",
+        "s.jsonl",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 1, "{err}");
+    let r = json(&out);
+    assert_eq!((r["records"].as_u64(), r["rejected"].as_u64()), (Some(3), Some(1)));
+    assert_eq!(r["failures"][0]["kind"], "invalid-json");
+    assert_eq!(r["failures"][0]["examples"][0]["value"], "not UTF-8");
+}
+
+#[test]
+fn openapi_in_any_real_yaml_form_is_read_and_a_broken_one_is_not_passed() {
+    let v1 = "openapi: 3.0.0\ncomponents:\n  schemas:\n    User:\n      type: object\n";
+    let v2 = v1.replace("type: object", "type: string");
+    for (label, new) in [
+        ("trailing document marker", format!("{v2}---\n")),
+        (
+            "merge key",
+            format!(
+                "base: &b\n  type: string\n{}",
+                v2.replace("      type: string\n", "      <<: *b\n")
+            ),
+        ),
+        ("custom tag", v2.replace("type: string", "type: !Str string")),
+        ("byte-order mark", format!("\u{feff}{v2}")),
+    ] {
+        let t = TestRepo::new();
+        t.write("api/openapi.yaml", v1);
+        t.commit("v1");
+        t.branch("feature");
+        t.write("api/openapi.yaml", &new);
+        t.commit("v2");
+        let (_, out, err) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+        let rules: Vec<String> = hits(&json(&out)).into_iter().map(|h| h.0).collect();
+        assert!(
+            rules.contains(&"json-schema-changed".to_string()),
+            "{label}: {out}{err}"
+        );
+    }
+    let t = TestRepo::new();
+    t.write("api/openapi.yaml", v1);
+    t.commit("v1");
+    t.branch("feature");
+    t.write("api/openapi.yaml", format!("{v2}  bad: [\n"));
+    t.commit("broken");
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 1, "{out}");
+    let r = json(&out);
+    let f = finding(&r, "file-not-analyzed", "api/openapi.yaml");
+    assert_eq!(f["severity"], "high");
+    assert!(f["message"].as_str().unwrap().starts_with("YAML does not parse"), "{f}");
+    // A JSON Schema with a byte-order mark is read like any other.
+    let t = TestRepo::new();
+    t.write("schemas/user.schema.json", "{\"type\": \"object\"}");
+    t.commit("v1");
+    t.branch("feature");
+    t.write("schemas/user.schema.json", "\u{feff}{\"type\": \"string\"}");
+    t.commit("v2");
+    let (_, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert!(hits(&json(&out)).iter().any(|h| h.0 == "json-schema-changed"), "{out}");
+}

@@ -276,3 +276,78 @@ fn audit_can_try_the_work_tree_policy() {
         "{out}"
     );
 }
+
+/// Lines of `--format github` output that the runner would take as a command: only the
+/// annotations riskgate writes itself may start with `::`, and none may hold `##[`.
+fn forged_lines(out: &str) -> Vec<String> {
+    out.lines()
+        .filter(|l| {
+            let ours = l.starts_with("::error file=")
+                || l.starts_with("::warning file=")
+                || l.starts_with("::notice file=")
+                || l.starts_with("::error title=riskgate")
+                || l.starts_with("::warning title=riskgate")
+                || l.starts_with("::notice title=riskgate");
+            (l.trim_start().starts_with("::") && !ours) || l.contains("##[")
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn nothing_from_the_change_becomes_a_workflow_command_or_html() {
+    let t = TestRepo::new();
+    t.branch("feature");
+    t.write(
+        "db/migrations/0044_x.sql",
+        "DROP TABLE \"t##[warning]x\";\nALTER TABLE a DROP COLUMN \"<img src=x onerror=alert(1)>\";\n",
+    );
+    t.write("db/migrations/0045\n::notice::forged.sql", "DROP TABLE b;\n");
+    t.commit("drops\r::warning::forged summary");
+    let base = t.repo.revparse_single("main").unwrap().id().to_string();
+    let head = t.repo.revparse_single("feature").unwrap().id().to_string();
+    let body = "## Rollback plan\n### Rollback steps\n1. restore from the dump (5 min)\n### Verification\nok\n::notice::riskgate-approved\n##[warning]approved\n";
+    let event = serde_json::json!({"pull_request": {"body": body, "base": {"sha": base}, "head": {"sha": head}}});
+    t.write("event.json", event.to_string());
+    let summary = t.file("summary.md");
+    std::fs::write(&summary, "").unwrap();
+    let (code, out, err) = run(t.riskgate().env("GITHUB_STEP_SUMMARY", &summary).args([
+        "check",
+        "--github-event",
+        "event.json",
+        "--format",
+        "github",
+    ]));
+    assert!(code == 0 || code == 1, "{err}");
+    assert!(out.starts_with("::error file="), "{out}");
+    assert_eq!(forged_lines(&out), Vec::<String>::new(), "{out}");
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    // Outside code spans (where markdown shows text as it is) no tag survives.
+    let prose: String = summary.split('`').step_by(2).collect();
+    assert!(!prose.contains("<img"), "{summary}");
+    assert!(prose.contains("&lt;img src=x onerror=alert(1)&gt;"), "{summary}");
+    let (_, out, _) = run(t
+        .riskgate()
+        .args(["audit", "--base", "main", "--per-commit", "--format", "github"]));
+    assert_eq!(forged_lines(&out), Vec::<String>::new(), "{out}");
+}
+
+#[test]
+fn terminal_output_shows_control_characters_as_escapes() {
+    let t = feature(&[("db/migrations/0046_\u{1b}]0;owned\u{7}\u{1b}[2J.sql", "DROP TABLE c;\n")]);
+    let (code, out, err) = run(t.riskgate().args(["check", "--base", "main"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    assert!(out.contains("0046_\\u{1b}]0;owned\\u{7}\\u{1b}[2J.sql"), "{out}");
+}
+
+#[test]
+fn sarif_uris_are_percent_encoded() {
+    let t = feature(&[("db/migrations/0047 drop#1.sql", "DROP TABLE d;\n")]);
+    let (_, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "sarif"]));
+    let sarif = json(&out);
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "db/migrations/0047%20drop%231.sql"
+    );
+}

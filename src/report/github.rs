@@ -7,8 +7,14 @@ use std::fmt::Write;
 /// GitHub shows at most this many annotations of one kind per step.
 const ANNOTATION_LIMIT: usize = 10;
 
+/// Workflow-command data, as GitHub's runner decodes it; `##[` (the runner's older command
+/// syntax) is broken with a zero-width space so no log line carries one that riskgate did
+/// not mean.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+        .replace("##[", "#\u{200b}#[")
 }
 
 fn escape_property(s: &str) -> String {

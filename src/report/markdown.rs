@@ -1,5 +1,6 @@
 //! `--format markdown`: a PR comment or job summary.
 
+use super::escape::{code, markdown};
 use super::{next_steps, short, RenderContext, Report};
 use crate::gate::Verdict;
 use std::fmt::Write;
@@ -23,14 +24,15 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
         report.score.value,
         report.score.level
     );
-    let _ = writeln!(out, "{}\n", report.gate.reason);
+    let _ = writeln!(out, "{}\n", markdown(&report.gate.reason));
     let _ = writeln!(
         out,
-        "{} files changed, +{} −{} in {} commits (`{}..{}`).\n",
+        "{} files changed, +{} −{} in {} commit{} (`{}..{}`).\n",
         report.stats.files_changed,
         report.stats.lines_added,
         report.stats.lines_removed,
         report.commits.len(),
+        if report.commits.len() == 1 { "" } else { "s" },
         short(&report.range.merge_base),
         short(&report.range.head)
     );
@@ -42,23 +44,23 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
     } else {
         let _ = writeln!(out, "| Severity | Rule | Location | Finding |\n|---|---|---|---|");
         for f in &report.findings {
-            let mut what = cell(&f.message);
+            let mut what = markdown(&f.message);
             if let Some(e) = &f.evidence {
                 for line in e.lines() {
-                    let _ = write!(what, "<br>`{}`", cell(line).replace('`', "'"));
+                    let _ = write!(what, "<br>`{}`", code(line));
                 }
             }
             if let Some(s) = &f.suppressed {
-                let _ = write!(what, "<br>_waived: {}_", cell(&s.reason));
+                let _ = write!(what, "<br>_waived: {}_", markdown(&s.reason));
             } else if !f.mitigated_by.is_empty() {
-                let _ = write!(what, "<br>_mitigated by {}_", f.mitigated_by.join(", "));
+                let _ = write!(what, "<br>_mitigated by {}_", markdown(&f.mitigated_by.join(", ")));
             }
             let _ = writeln!(
                 out,
                 "| {} | `{}` | `{}` | {} |",
                 f.severity,
-                f.rule,
-                cell(&f.location()),
+                code(&f.rule),
+                code(&f.location()),
                 what
             );
         }
@@ -70,11 +72,11 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
         for c in report.score.contributions.iter().take(limit) {
             let what = c.rule.as_deref().or(c.factor.as_deref()).unwrap_or("");
             let loc = match (&c.file, c.line) {
-                (Some(f), Some(l)) => format!(" `{f}:{l}`"),
-                (Some(f), None) => format!(" `{f}`"),
+                (Some(f), Some(l)) => format!(" `{}:{l}`", code(f)),
+                (Some(f), None) => format!(" `{}`", code(f)),
                 _ => String::new(),
             };
-            let _ = writeln!(out, "- **+{}** `{what}`{loc}: {}", c.points, cell(&c.hint));
+            let _ = writeln!(out, "- **+{}** `{}`{loc}: {}", c.points, code(what), markdown(&c.hint));
         }
         out.push('\n');
     }
@@ -85,13 +87,16 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
         "Required: {} · found: {}{} · valid: {}\n",
         if plan.required { "yes" } else { "no" },
         if plan.found { "yes" } else { "no" },
-        plan.source.as_ref().map(|s| format!(" (`{s}`)")).unwrap_or_default(),
+        plan.source
+            .as_ref()
+            .map(|s| format!(" (`{}`)", code(s)))
+            .unwrap_or_default(),
         if plan.valid { "yes" } else { "no" }
     );
     for p in &plan.problems {
-        let _ = writeln!(out, "- {}", cell(p));
+        let _ = writeln!(out, "- {}", markdown(p));
     }
-    let steps = next_steps(report);
+    let steps = next_steps(report, markdown);
     if !steps.is_empty() {
         let _ = writeln!(out, "\n### What to do next\n");
         for s in steps {

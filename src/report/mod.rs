@@ -1,5 +1,6 @@
 //! Stage 7: render one `Report` in every format. Renderers never decide anything.
 
+pub mod escape;
 pub mod github;
 pub mod json;
 pub mod markdown;
@@ -184,14 +185,16 @@ pub fn short(sha: &str) -> &str {
 }
 
 /// What a blocked author can do, in the order they should try it.
-pub fn next_steps(report: &Report) -> Vec<String> {
+/// What to do next; `escape` prepares the plan's problems (text from the change) for the
+/// destination.
+pub fn next_steps(report: &Report, escape: fn(&str) -> String) -> Vec<String> {
     use crate::gate::Verdict;
     let mut steps = Vec::new();
     if report.gate.verdict == Verdict::Blocked {
         if !report.plan.found {
             steps.push("run `riskgate plan init` to write a rollback-plan skeleton (ROLLBACK.md) naming each risky change, fill it in, and commit it or pass it with --plan".to_string());
         } else if !report.plan.valid {
-            steps.push("fix the rollback plan: ".to_string() + &report.plan.problems.join("; "));
+            steps.push("fix the rollback plan: ".to_string() + &escape(&report.plan.problems.join("; ")));
         }
         steps.push("or make the change safer: each finding's help says how".to_string());
         steps.push("a finding that is wrong can be waived with a reason: `riskgate: allow(RULE) reason=\"…\"` in a comment, or a [[waiver]] in riskgate.toml".to_string());

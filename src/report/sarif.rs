@@ -65,7 +65,7 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
                 },
             });
             if let Some(file) = &f.file {
-                let mut physical = json!({"artifactLocation": {"uri": file, "uriBaseId": "%SRCROOT%"}});
+                let mut physical = json!({"artifactLocation": {"uri": super::escape::uri(file), "uriBaseId": "%SRCROOT%"}});
                 let start = f.line.unwrap_or(1);
                 physical["region"] = json!({"startLine": start, "endLine": f.end_line.unwrap_or(start).max(start)});
                 result["locations"] = json!([{"physicalLocation": physical}]);

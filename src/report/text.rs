@@ -1,5 +1,6 @@
 //! `--format text`: coloured, grouped by file, with the offending line.
 
+use super::escape::terminal;
 use super::{next_steps, short, RenderContext, Report};
 use crate::finding::{Finding, Severity};
 use crate::gate::Verdict;
@@ -32,32 +33,38 @@ fn finding_block(out: &mut String, f: &Finding) {
         out,
         "  {} {}  {}",
         severity_label(f.severity),
-        f.rule.bold(),
+        terminal(&f.rule).bold(),
         line.dimmed()
     );
-    let _ = writeln!(out, "           {}", f.message);
+    let _ = writeln!(out, "           {}", terminal(&f.message));
     if let Some(e) = &f.evidence {
         if e.contains('\n') {
             // Already numbered lines (the changed lines of a function).
             for line in e.lines() {
-                let _ = writeln!(out, "           {} {}", "│".dimmed(), line);
+                let _ = writeln!(out, "           {} {}", "│".dimmed(), terminal(line));
             }
         } else {
             let gutter = f.line.map(|l| l.to_string()).unwrap_or_default();
-            let _ = writeln!(out, "           {} {} {}", gutter.dimmed(), "│".dimmed(), e);
+            let _ = writeln!(out, "           {} {} {}", gutter.dimmed(), "│".dimmed(), terminal(e));
         }
     }
     if let Some(s) = &f.suppressed {
-        let _ = writeln!(out, "           {} {} ({})", "waived:".dimmed(), s.reason, s.source);
+        let _ = writeln!(
+            out,
+            "           {} {} ({})",
+            "waived:".dimmed(),
+            terminal(&s.reason),
+            terminal(&s.source)
+        );
     } else if !f.mitigated_by.is_empty() {
         let _ = writeln!(
             out,
             "           {} {}",
             "mitigated by:".green(),
-            f.mitigated_by.join(", ")
+            terminal(&f.mitigated_by.join(", "))
         );
     } else if !f.help.is_empty() {
-        let _ = writeln!(out, "           {} {}", "help:".cyan(), f.help);
+        let _ = writeln!(out, "           {} {}", "help:".cyan(), terminal(&f.help));
     }
 }
 
@@ -87,7 +94,11 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
         let mut current: Option<&Option<String>> = None;
         for f in &shown {
             if current != Some(&f.file) {
-                let _ = writeln!(out, "{}", f.file.as_deref().unwrap_or("(whole change)").underline());
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    terminal(f.file.as_deref().unwrap_or("(whole change)")).underline()
+                );
                 current = Some(&f.file);
             }
             finding_block(&mut out, f);
@@ -128,7 +139,14 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
                 (Some(f), None) => f.clone(),
                 _ => String::new(),
             };
-            let _ = writeln!(out, "  +{:<3} {} {} {}", c.points, what, loc.dimmed(), c.hint.dimmed());
+            let _ = writeln!(
+                out,
+                "  +{:<3} {} {} {}",
+                c.points,
+                terminal(what),
+                terminal(&loc).dimmed(),
+                terminal(&c.hint).dimmed()
+            );
         }
         if report.score.contributions.len() > limit {
             let _ = writeln!(
@@ -148,17 +166,17 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
             (true, false, _) => "required, none found".to_string(),
             (false, false, _) => "not required".to_string(),
         };
-        let _ = writeln!(out, "{} {}", "Rollback plan".bold(), plan_line);
+        let _ = writeln!(out, "{} {}", "Rollback plan".bold(), terminal(&plan_line));
     }
     let _ = writeln!(
         out,
         "{} {} — {}",
         "Verdict".bold(),
         verdict_label(report.gate.verdict),
-        report.gate.reason
+        terminal(&report.gate.reason)
     );
     if !ctx.quiet {
-        for step in next_steps(report) {
+        for step in next_steps(report, terminal) {
             let _ = writeln!(out, "  • {step}");
         }
     }

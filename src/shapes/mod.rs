@@ -535,6 +535,7 @@ impl<'a> Checker<'a> {
     }
 
     fn note(&mut self, kind: &str, path: &str, record: u64, value: &Value) {
+        let value = &shorten(value);
         let f = self
             .failures
             .entry((kind.to_string(), path.to_string()))
@@ -562,6 +563,14 @@ impl<'a> Checker<'a> {
         } else if f.values.len() < 20 {
             f.values.push((shown, 1));
         }
+    }
+
+    /// A record that could not be read as text (not UTF-8, over the size limit): rejected as
+    /// `invalid-json`, and the run goes on.
+    pub fn add_unreadable(&mut self, n: u64, why: &str) {
+        self.records += 1;
+        self.rejected += 1;
+        self.note("invalid-json", "$", n, &Value::String(why.to_string()));
     }
 
     /// Adds one record (1-based number `n`).
@@ -703,6 +712,23 @@ pub fn render_text(r: &Report) -> String {
         s.push_str(&format!("  old readers: {} {}: {}\n", o.kind, o.path, o.message));
     }
     s
+}
+
+/// Example values are shown, never dumped: past `MAX_SHOWN` characters a value is cut.
+pub const MAX_SHOWN: usize = 200;
+
+fn shorten(value: &Value) -> Value {
+    let text = match value {
+        Value::String(s) if s.chars().count() <= MAX_SHOWN => return value.clone(),
+        Value::String(s) => s.clone(),
+        Value::Array(_) | Value::Object(_) => value.to_string(),
+        _ => return value.clone(),
+    };
+    if text.chars().count() <= MAX_SHOWN {
+        return value.clone();
+    }
+    let cut: String = text.chars().take(MAX_SHOWN).collect();
+    Value::String(format!("{cut}… ({} bytes)", text.len()))
 }
 
 #[cfg(test)]

@@ -9,35 +9,79 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-/// Feeds every record of a sample file: JSON Lines, or one JSON array.
+/// One JSON Lines record larger than this is rejected unread.
+pub const MAX_RECORD: usize = 16 << 20;
+/// A sample file larger than this is refused.
+pub const MAX_SAMPLE: u64 = 8 << 30;
+/// The JSON array form is read whole, so it is held to less.
+pub const MAX_ARRAY: u64 = 1 << 30;
+
+/// Feeds every record of a sample file: JSON Lines, or one JSON array. Only a regular file is
+/// read (not a device, a pipe or a directory).
 pub fn read_sample(path: &Path, checker: &mut Checker<'_>) -> Result<()> {
+    let meta = std::fs::metadata(path).with_context(|| format!("cannot read sample {}", path.display()))?;
+    if !meta.is_file() {
+        bail!("sample {} is not a regular file", path.display());
+    }
     let file = std::fs::File::open(path).with_context(|| format!("cannot read sample {}", path.display()))?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
+    read_sample_from(&path.display().to_string(), file, checker)
+}
+
+/// Reads records from an open file, within `MAX_SAMPLE` bytes and `MAX_RECORD` per record; a
+/// line that is not UTF-8 or too long is a rejected record, not the end of the run.
+pub fn read_sample_from(name: &str, file: std::fs::File, checker: &mut Checker<'_>) -> Result<()> {
+    let mut reader = BufReader::with_capacity(1 << 20, file.take(MAX_SAMPLE + 1));
     let first = reader.fill_buf()?.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if first == Some(b'[') {
-        let mut text = String::new();
-        reader
-            .read_to_string(&mut text)
-            .with_context(|| format!("sample {} is not UTF-8", path.display()))?;
-        let items: Vec<Box<serde_json::value::RawValue>> = serde_json::from_str(&text)
-            .map_err(|e| anyhow!("sample {}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
+        let mut bytes = Vec::new();
+        (&mut reader).take(MAX_ARRAY + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_ARRAY {
+            bail!("sample {name}: a JSON array over {MAX_ARRAY} bytes; use JSON Lines");
+        }
+        let text = String::from_utf8(bytes).map_err(|_| anyhow!("sample {name} is not UTF-8"))?;
+        let items: Vec<Box<serde_json::value::RawValue>> =
+            serde_json::from_str(&text).map_err(|e| anyhow!("sample {name}:{}:{}: {e}", e.line(), e.column()))?;
         for (i, item) in items.iter().enumerate() {
             checker.add(i as u64 + 1, item.get());
         }
         return Ok(());
     }
-    let mut n = 0;
-    let mut line = String::new();
+    let (mut n, mut total) = (0u64, 0u64);
+    let mut line = Vec::new();
     loop {
         line.clear();
-        if reader
-            .read_line(&mut line)
-            .with_context(|| format!("sample {} is not UTF-8", path.display()))?
-            == 0
-        {
+        let read = (&mut reader).take(MAX_RECORD as u64 + 1).read_until(b'\n', &mut line)?;
+        if read == 0 {
             break;
         }
-        let t = line.trim();
+        total += read as u64;
+        if total > MAX_SAMPLE {
+            bail!("sample {name} is over {MAX_SAMPLE} bytes");
+        }
+        if line.len() > MAX_RECORD && !line.ends_with(b"\n") {
+            // Skip the rest of the oversized record, still counting its bytes.
+            n += 1;
+            checker.add_unreadable(n, &format!("record over {MAX_RECORD} bytes"));
+            let mut rest = Vec::new();
+            loop {
+                rest.clear();
+                let more = (&mut reader).take(1 << 20).read_until(b'\n', &mut rest)?;
+                total += more as u64;
+                if total > MAX_SAMPLE {
+                    bail!("sample {name} is over {MAX_SAMPLE} bytes");
+                }
+                if more == 0 || rest.ends_with(b"\n") {
+                    break;
+                }
+            }
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(&line) else {
+            n += 1;
+            checker.add_unreadable(n, "not UTF-8");
+            continue;
+        };
+        let t = text.trim();
         if t.is_empty() {
             continue;
         }
