@@ -148,6 +148,12 @@ pub enum Command {
         /// At most this many rows.
         #[arg(long, value_name = "N")]
         limit: Option<u64>,
+        /// Show the values read from the database (hidden by default).
+        #[arg(long)]
+        show_values: bool,
+        /// Sample as a superuser role (refused by default).
+        #[arg(long)]
+        allow_superuser: bool,
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
         format: RulesFormat,
     },
@@ -241,6 +247,12 @@ pub struct AnalysisArgs {
     /// Also write a SARIF 2.1.0 report to this file, from the same analysis.
     #[arg(long, value_name = "FILE")]
     pub sarif_file: Option<PathBuf>,
+    /// Show values that [[shapes]] checks read from a database (hidden by default).
+    #[arg(long)]
+    pub show_values: bool,
+    /// Let [[shapes]] checks sample as a superuser role (refused by default).
+    #[arg(long)]
+    pub allow_superuser: bool,
     /// Level from which a valid rollback plan is required (overrides gate.require_plan_at).
     #[arg(long, value_name = "LEVEL", value_parser = parse_threshold)]
     pub fail_level: Option<Threshold>,
@@ -348,6 +360,8 @@ pub fn run(cli: Cli) -> Result<u8> {
             postgres,
             query,
             limit,
+            show_values,
+            allow_superuser,
             format,
         } => {
             let repo = Repo::discover(&start_dir(&cli))?;
@@ -356,6 +370,8 @@ pub fn run(cli: Cli) -> Result<u8> {
                 postgres: postgres.clone(),
                 query: query.clone(),
                 limit: *limit,
+                show_values: *show_values,
+                allow_superuser: *allow_superuser,
             };
             let report = crate::shapes::source::run(&repo, type_spec, rev, base.as_deref(), &input)?;
             let text = match format {
@@ -443,6 +459,8 @@ fn report_for(
         baseline: None,
         history: None,
         no_history: args.no_history,
+        show_values: args.show_values,
+        allow_superuser: args.allow_superuser,
         extra_findings: Vec::new(),
     };
     match pipeline::run(&repo, &policy, &range, &plans)? {

@@ -243,6 +243,24 @@ impl SourceText {
     }
 }
 
+/// Where each line of a text starts, for many offset-to-line look-ups (one per waiver).
+pub struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    pub fn of(text: &str) -> LineIndex {
+        LineIndex(
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
+        )
+    }
+
+    /// The 1-based line of a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|start| *start <= offset)
+    }
+}
+
 /// 1-based line and column of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
@@ -386,6 +404,11 @@ mod tests {
 
     #[test]
     fn line_col_counts_from_one() {
+        let index = LineIndex::of("ab\ncd\n");
+        assert_eq!(
+            (index.line(0), index.line(2), index.line(3), index.line(5)),
+            (1, 1, 2, 2)
+        );
         assert_eq!(line_col("ab\ncd", 0), (1, 1));
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
     }

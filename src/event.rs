@@ -38,9 +38,14 @@ pub fn parse(text: &str) -> Result<Event> {
         });
     }
     if let Some(group) = v.get("merge_group") {
+        let (base, head) = (group.get("base_sha").and_then(s), group.get("head_sha").and_then(s));
+        // Never fall back to the default range: the queue's commit is what must be checked.
+        if base.is_none() || head.is_none() {
+            return Err(anyhow!("merge_group event without base_sha and head_sha"));
+        }
         return Ok(Event {
-            base: group.get("base_sha").and_then(s),
-            head: group.get("head_sha").and_then(s),
+            base,
+            head,
             pr_body: None,
         });
     }
@@ -78,6 +83,16 @@ mod tests {
     fn push_of_a_new_branch_has_no_base() {
         let e = parse(r#"{"before":"0000000000000000000000000000000000000000","after":"bbb"}"#).unwrap();
         assert_eq!((e.base, e.head.as_deref()), (None, Some("bbb")));
+    }
+
+    #[test]
+    fn a_merge_group_without_shas_is_an_error() {
+        let err = parse(r#"{"merge_group":{"head_ref":"refs/heads/gh-readonly-queue/main/pr-1-abc"}}"#)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "merge_group event without base_sha and head_sha");
+        let e = parse(r#"{"merge_group":{"base_sha":"aaa","head_sha":"bbb"}}"#).unwrap();
+        assert_eq!((e.base.as_deref(), e.head.as_deref()), (Some("aaa"), Some("bbb")));
     }
 
     #[test]

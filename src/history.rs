@@ -124,9 +124,10 @@ impl Cache {
         })
     }
 
+    /// The cache if it is a regular file of sane size; anything else (a link, a device, a
+    /// file grown past the bound) is ignored and rebuilt.
     pub fn load(repo: &Repo) -> Cache {
-        std::fs::read_to_string(Cache::path(repo))
-            .ok()
+        Cache::read_bounded(&Cache::path(repo))
             .and_then(|t| Cache::from_text(&t))
             .unwrap_or_else(|| Cache {
                 version: CACHE_VERSION,
@@ -134,13 +135,37 @@ impl Cache {
             })
     }
 
-    /// Saving is best effort: a read-only `.git` only costs the next run the scan again.
+    fn read_bounded(path: &std::path::Path) -> Option<String> {
+        use std::io::Read;
+        let meta = std::fs::symlink_metadata(path).ok()?;
+        if !meta.is_file() || meta.len() > MAX_CACHE_BYTES {
+            return None;
+        }
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .ok()?
+            .take(MAX_CACHE_BYTES)
+            .read_to_string(&mut text)
+            .ok()?;
+        Some(text)
+    }
+
+    /// Saving is best effort: a read-only `.git` only costs the next run the scan again. The
+    /// new file is created exclusively under a random name in the cache folder (never through
+    /// a link someone left there) and renamed over the old one.
     pub fn save(&self, repo: &Repo) {
+        use std::io::Write;
         let dir = repo.cache_dir();
-        if std::fs::create_dir_all(&dir).is_ok() {
-            let tmp = dir.join("history.tsv.tmp");
-            if std::fs::write(&tmp, self.to_text()).is_ok() {
-                let _ = std::fs::rename(tmp, Cache::path(repo));
+        if std::fs::create_dir_all(&dir).is_err() || std::fs::symlink_metadata(&dir).is_ok_and(|m| !m.is_dir()) {
+            return;
+        }
+        if let Ok(mut tmp) = tempfile::Builder::new()
+            .prefix("history.")
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+        {
+            if tmp.write_all(self.to_text().as_bytes()).is_ok() {
+                let _ = tmp.persist(Cache::path(repo));
             }
         }
     }
@@ -149,6 +174,9 @@ impl Cache {
 /// The history before `rev`: up to `limit` commits, with their facts, newest first (by commit
 /// time, as `git log` orders them). The walk runs over the cache's parent links; git is only
 /// asked about commits the cache has not seen, so a warm scan reads no objects at all.
+/// A cache larger than this is not read (about 300,000 commits' facts).
+const MAX_CACHE_BYTES: u64 = 256 << 20;
+
 pub fn scan(repo: &Repo, rev: &str, limit: usize, cache: &mut Cache) -> Result<Vec<(String, Facts)>> {
     use std::collections::{BinaryHeap, HashSet};
     let start = repo

@@ -41,6 +41,9 @@ pub struct Extras {
     pub history: Option<f64>,
     /// Skip the history scan (`--no-history`).
     pub no_history: bool,
+    /// `--show-values`, `--allow-superuser`: for `[[shapes]]` checks that read a database.
+    pub show_values: bool,
+    pub allow_superuser: bool,
     /// Findings from checks that read outside the repository (`[[shapes]]` samples).
     pub extra_findings: Vec<crate::finding::Finding>,
 }
@@ -232,7 +235,9 @@ pub fn run(repo: &Repo, policy: &Policy, range: &RangeSpec, plans: &Extras) -> R
     {
         plans.history = Some(history_factor(repo, &change, config)?);
     }
-    plans.extra_findings.extend(shape_checks(repo, &change, config)?);
+    plans
+        .extra_findings
+        .extend(shape_checks(repo, &change, config, &plans)?);
     let plans = &plans;
     Ok(Outcome::Report(Box::new(analyze(
         change,
@@ -388,7 +393,12 @@ pub fn rollback_section(body: &str) -> Option<String> {
 }
 
 /// `[[shapes]]` checks for the types this change touches; nothing runs without a sample.
-fn shape_checks(repo: &Repo, change: &ChangeSet, config: &Config) -> Result<Vec<crate::finding::Finding>> {
+fn shape_checks(
+    repo: &Repo,
+    change: &ChangeSet,
+    config: &Config,
+    extras: &Extras,
+) -> Result<Vec<crate::finding::Finding>> {
     let mut out = Vec::new();
     for entry in &config.shapes {
         let (file, _) = crate::shapes::source::split_type(&entry.type_spec)?;
@@ -413,6 +423,8 @@ fn shape_checks(repo: &Repo, change: &ChangeSet, config: &Config) -> Result<Vec<
             postgres: if entry.sample.is_none() { url } else { None },
             query: entry.query.clone(),
             limit: entry.limit,
+            show_values: extras.show_values,
+            allow_superuser: extras.allow_superuser,
         };
         if input.sample.is_none() && input.postgres.is_none() {
             continue;

@@ -171,6 +171,7 @@ fn collect(change: &ChangeSet, config: &Config, known: &HashSet<String>) -> Resu
             });
         }
     }
+    let lines = config.source.as_ref().map(|s| crate::config::LineIndex::of(&s.text));
     for entry in &config.waivers {
         let w = entry.get_ref();
         let rule = w.rule.get_ref();
@@ -191,7 +192,7 @@ fn collect(change: &ChangeSet, config: &Config, known: &HashSet<String>) -> Resu
         let touches_change = matcher
             .as_ref()
             .is_some_and(|m| change.files.iter().any(|f| m.is_match(&f.path)));
-        let line = config.source.as_ref().map(|s| s.line_of(entry.span()) as u32);
+        let line = lines.as_ref().map(|index| index.line(entry.span().start) as u32);
         waivers.push(Waiver {
             rules: vec![rule.clone()],
             reason: w.reason.clone().unwrap_or_default(),

@@ -673,3 +673,73 @@ fn openapi_in_any_real_yaml_form_is_read_and_a_broken_one_is_not_passed() {
     let (_, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
     assert!(hits(&json(&out)).iter().any(|h| h.0 == "json-schema-changed"), "{out}");
 }
+
+#[cfg(unix)]
+#[test]
+fn the_history_cache_follows_no_link_and_reads_no_device() {
+    let t = feature(&[("a.py", "x = 1\n")]);
+    let cache = t.path().join(".git/riskgate");
+    std::fs::create_dir_all(&cache).unwrap();
+    let victim = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(victim.path(), "untouched").unwrap();
+    std::os::unix::fs::symlink("/dev/zero", cache.join("history.tsv")).unwrap();
+    std::os::unix::fs::symlink(victim.path(), cache.join("history.tsv.tmp")).unwrap();
+    let started = std::time::Instant::now();
+    let (code, _, err) = run(t.riskgate().args(["check", "--base", "main"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(started.elapsed().as_secs() < 30, "the cache link was read");
+    assert_eq!(std::fs::read_to_string(victim.path()).unwrap(), "untouched");
+    let meta = std::fs::symlink_metadata(cache.join("history.tsv")).unwrap();
+    assert!(meta.is_file(), "the link was replaced by a fresh cache file");
+}
+
+#[test]
+fn staged_in_a_bare_repository_is_an_error() {
+    let t = TestRepo::new();
+    let bare = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("git")
+        .args(["clone", "-q", "--bare"])
+        .arg(t.path())
+        .arg(bare.path().join("b.git"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut cmd = assert_cmd::Command::cargo_bin("riskgate").unwrap();
+    cmd.current_dir(bare.path().join("b.git")).args(["check", "--staged"]);
+    fails_with(&mut cmd, "--staged needs a working tree; this repository is bare");
+}
+
+#[test]
+fn a_merge_group_event_without_shas_is_an_error_not_the_default_range() {
+    let t = feature(&[("a.py", "x = 1\n")]);
+    t.write(
+        "mg.json",
+        r#"{"merge_group": {"head_ref": "refs/heads/gh-readonly-queue/main/pr-7-abc"}}"#,
+    );
+    fails_with(
+        t.riskgate().args(["check", "--github-event", "mg.json"]),
+        "merge_group event without base_sha and head_sha",
+    );
+}
+
+#[test]
+fn a_rename_whose_old_blob_is_missing_is_reported_not_fatal() {
+    let t = TestRepo::new();
+    let body: String = (0..40).map(|i| format!("line {i} of the migration\n")).collect();
+    t.write("db/old.sql", &body);
+    t.commit("add");
+    t.branch("feature");
+    t.remove("db/old.sql");
+    t.write("db/new.sql", format!("{body}DROP TABLE t;\n"));
+    t.commit("rename and edit");
+    let blob = t.repo.revparse_single("main:db/old.sql").unwrap().id().to_string();
+    std::fs::remove_file(t.path().join(".git/objects").join(&blob[..2]).join(&blob[2..])).unwrap();
+    let found = not_analyzed(&t);
+    assert!(
+        found.contains(&(
+            "db/old.sql".to_string(),
+            "content is not in the local repository (partial clone?); not analysed".to_string()
+        )),
+        "{found:?}"
+    );
+}

@@ -204,25 +204,78 @@ fn postgres_is_read_in_a_read_only_transaction() {
         .unwrap();
     }
     db.execute(&format!("INSERT INTO {schema}.orders (payload, raw) VALUES ('{{}}', '{{\"id\": 1, \"id\": 2, \"status\": \"active\", \"currency\": \"X\"}}')"), &[]).unwrap();
+    // The least-privileged role the README recommends: it can read the sampled table, nothing more.
+    let role = format!("riskgate_reader_{}", std::process::id());
+    db.batch_execute(&format!(
+        "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN NOSUPERUSER; GRANT USAGE ON SCHEMA {schema} TO {role}; GRANT SELECT ON {schema}.orders TO {role};"
+    ))
+    .unwrap();
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let reader = format!(
+        "{scheme}://{role}@{}",
+        rest.rsplit_once('@').map_or(rest, |(_, host)| host)
+    );
     let t = repo();
     let query = format!("SELECT payload FROM {schema}.orders ORDER BY id");
-    let (code, out, err) = run(t.riskgate().args([
-        "shapes",
-        "--type",
-        "src/model.rs::Order",
-        "--postgres",
-        &url,
-        "--query",
-        &query,
-        "--format",
-        "json",
-    ]));
+    let shapes = |url: &str, extra: &[&str]| {
+        let mut args = vec![
+            "shapes",
+            "--type",
+            "src/model.rs::Order",
+            "--postgres",
+            url,
+            "--query",
+            &query,
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        run(t.riskgate().args(&args))
+    };
+    // A superuser is refused: READ ONLY does not bind it.
+    let (code, _, err) = shapes(&url, &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("refusing to sample as `postgres`, a superuser"), "{err}");
+    let (code, _, err) = shapes(&url, &["--allow-superuser"]);
+    assert_eq!(code, 1, "{err}");
+    // Values read from the database are hidden unless asked for.
+    let (code, out, err) = shapes(&reader, &[]);
     assert_eq!(code, 1, "{err}");
     let r = json(&out);
     assert_eq!(r["records"], 15);
     assert_eq!(r["rejected"], 5);
     assert!(r["source"].as_str().unwrap().ends_with("(read-only transaction)"));
     assert!(!out.contains("password"), "no credentials in the report");
+    let values: Vec<&serde_json::Value> = r["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["examples"].as_array().unwrap().iter().map(|e| &e["value"]))
+        .collect();
+    assert!(
+        !values.is_empty()
+            && values
+                .iter()
+                .all(|v| v.as_str() == Some("(hidden: read from a database; --show-values shows it)")),
+        "{r}"
+    );
+    let (_, out, _) = shapes(&reader, &["--show-values"]);
+    assert!(!out.contains("(hidden: read from a database"), "{out}");
+    // The role cannot read the server's files.
+    let file_query = "SELECT to_jsonb(pg_read_file('/etc/hostname'))";
+    let (code, _, err) = run(t.riskgate().args([
+        "shapes",
+        "--type",
+        "src/model.rs::Order",
+        "--postgres",
+        &reader,
+        "--query",
+        file_query,
+    ]));
+    assert_eq!(code, 2);
+    assert!(err.contains("permission denied"), "{err}");
+    let superuser = url.clone();
+    let url = reader.clone();
     // --limit, and duplicate keys kept by the json (not jsonb) column.
     let raw = format!("SELECT raw FROM {schema}.orders WHERE raw IS NOT NULL AND id > 14 ORDER BY id");
     let (_, out, _) = run(t.riskgate().args([
@@ -284,7 +337,21 @@ fn postgres_is_read_in_a_read_only_transaction() {
         &sneaky,
     ]));
     assert_eq!(code, 2);
+    assert!(err.contains("permission denied for sequence"), "{err}");
+    // Even a superuser, when allowed, is held by the READ ONLY transaction here.
+    let (code, _, err) = run(t.riskgate().args([
+        "shapes",
+        "--type",
+        "src/model.rs::Order",
+        "--postgres",
+        &superuser,
+        "--allow-superuser",
+        "--query",
+        &sneaky,
+    ]));
+    assert_eq!(code, 2);
     assert!(err.contains("read-only transaction"), "{err}");
     assert_eq!(before, state(&mut db), "riskgate wrote nothing");
-    db.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).unwrap();
+    db.batch_execute(&format!("DROP SCHEMA {schema} CASCADE; DROP ROLE {role};"))
+        .unwrap();
 }

@@ -149,6 +149,9 @@ impl Repo {
 
     /// Reads the index against `HEAD` (`--staged`).
     pub fn read_staged(&self, max_file_size: u64) -> Result<Loaded> {
+        if self.repo.is_bare() {
+            bail!("--staged needs a working tree; this repository is bare (use --base and --head)");
+        }
         let head_tree = match self.repo.head() {
             Ok(head) => Some(head.peel_to_tree()?),
             Err(_) => None,
@@ -289,7 +292,9 @@ impl Repo {
     fn files_of(&self, mut diff: git2::Diff<'_>, max_file_size: u64) -> Result<Vec<ChangedFile>> {
         let mut find = git2::DiffFindOptions::new();
         find.renames(true).copies(false).rename_limit(2000);
-        diff.find_similar(Some(&mut find)).context("detecting renames")?;
+        // Rename detection reads blobs; one missing from a partial clone must not stop the
+        // run: the files stay a deletion and an addition, and the missing blob is reported.
+        let _ = diff.find_similar(Some(&mut find));
         let loader = self.loader()?;
         let mut files = Vec::with_capacity(diff.deltas().len());
         for index in 0..diff.deltas().len() {

@@ -505,6 +505,8 @@ pub struct Checker<'a> {
     newly_rejected: u64,
     failures: BTreeMap<(String, String), Failure>,
     dropped: BTreeMap<String, u64>,
+    /// Values are replaced by `HIDDEN` in the report (records read from a database).
+    pub hide_values: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -517,6 +519,7 @@ impl<'a> Checker<'a> {
             rejected: 0,
             newly_rejected: 0,
             failures: BTreeMap::new(),
+            hide_values: false,
             dropped: BTreeMap::new(),
         }
     }
@@ -535,7 +538,11 @@ impl<'a> Checker<'a> {
     }
 
     fn note(&mut self, kind: &str, path: &str, record: u64, value: &Value) {
-        let value = &shorten(value);
+        let value = &if self.hide_values && kind != "invalid-json" {
+            Value::String(HIDDEN.to_string())
+        } else {
+            shorten(value)
+        };
         let f = self
             .failures
             .entry((kind.to_string(), path.to_string()))
@@ -659,12 +666,13 @@ pub fn summary(report: &Report) -> Vec<String> {
                         .map(move |(v, n)| format!("{v} ({n}, {})", f.kind))
                 })
                 .collect();
-            format!(
-                "{}: {count} of {} records would fail: {}",
-                path.trim_start_matches("$."),
-                report.records,
-                values.join(", ")
-            )
+            // One record can fail more than once at a path (each element of an array).
+            let how_many = if count <= report.records {
+                format!("{count} of {} records would fail", report.records)
+            } else {
+                format!("{count} failures in {} records", report.records)
+            };
+            format!("{}: {how_many}: {}", path.trim_start_matches("$."), values.join(", "))
         })
         .collect()
 }
@@ -713,6 +721,9 @@ pub fn render_text(r: &Report) -> String {
     }
     s
 }
+
+/// What stands for a value read from a database unless `--show-values`.
+pub const HIDDEN: &str = "(hidden: read from a database; --show-values shows it)";
 
 /// Example values are shown, never dumped: past `MAX_SHOWN` characters a value is cut.
 pub const MAX_SHOWN: usize = 200;

@@ -113,10 +113,30 @@ fn db_message(e: &postgres::Error) -> String {
 /// Streams the first column of `query` (as text) into the checker, inside a READ ONLY
 /// transaction that is rolled back: riskgate never writes to the database.
 #[cfg(feature = "postgres")]
-pub fn read_postgres(url: &str, query: &str, limit: Option<u64>, checker: &mut Checker<'_>) -> Result<()> {
+pub fn read_postgres(
+    url: &str,
+    query: &str,
+    limit: Option<u64>,
+    allow_superuser: bool,
+    checker: &mut Checker<'_>,
+) -> Result<()> {
     use postgres::fallible_iterator::FallibleIterator;
     let mut client = postgres::Client::connect(url, postgres::NoTls)
         .map_err(|e| anyhow!("cannot connect to {}: {e}", redact(url)))?;
+    // A READ ONLY transaction does not stop a superuser (pg_read_file, dblink_exec, COPY …
+    // PROGRAM): sampling runs as a role that can only read what it samples.
+    let row = client
+        .query_one(
+            "SELECT current_user::text, rolsuper FROM pg_roles WHERE rolname = current_user",
+            &[],
+        )
+        .map_err(|e| anyhow!("cannot read the connection's role: {}", db_message(&e)))?;
+    let (role, superuser): (String, bool) = (row.get(0), row.get(1));
+    if superuser && !allow_superuser {
+        bail!(
+            "refusing to sample as `{role}`, a superuser: connect as a role that can only SELECT the sampled table (see README, \"Checking a type against stored data\"), or pass --allow-superuser"
+        );
+    }
     let mut tx = client
         .build_transaction()
         .read_only(true)
@@ -143,7 +163,13 @@ pub fn read_postgres(url: &str, query: &str, limit: Option<u64>, checker: &mut C
 
 /// A build without the PostgreSQL client says so instead of failing to connect.
 #[cfg(not(feature = "postgres"))]
-pub fn read_postgres(_url: &str, _query: &str, _limit: Option<u64>, _checker: &mut Checker<'_>) -> Result<()> {
+pub fn read_postgres(
+    _url: &str,
+    _query: &str,
+    _limit: Option<u64>,
+    _allow_superuser: bool,
+    _checker: &mut Checker<'_>,
+) -> Result<()> {
     bail!("this riskgate was built without the `postgres` feature; rebuild with default features to read samples from PostgreSQL")
 }
 
@@ -238,6 +264,10 @@ pub struct Input {
     pub postgres: Option<String>,
     pub query: Option<String>,
     pub limit: Option<u64>,
+    /// Show values read from a database (hidden by default: they may be personal or secret).
+    pub show_values: bool,
+    /// Read as a superuser role (refused by default: READ ONLY does not bind a superuser).
+    pub allow_superuser: bool,
 }
 
 /// The whole check: the type at `rev` (and `base`), the records, the report.
@@ -255,7 +285,8 @@ pub fn run(repo: &Repo, spec: &str, rev: &str, base: Option<&str>, input: &Input
                 .query
                 .as_deref()
                 .ok_or_else(|| anyhow!("--postgres needs --query"))?;
-            read_postgres(url, query, input.limit, &mut checker)?;
+            checker.hide_values = !input.show_values;
+            read_postgres(url, query, input.limit, input.allow_superuser, &mut checker)?;
             format!("{} (read-only transaction)", redact(url))
         }
         _ => bail!("give --sample FILE or --postgres URL --query SQL"),

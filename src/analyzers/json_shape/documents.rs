@@ -7,7 +7,7 @@ use crate::classify::FileKind;
 use crate::diff::{ChangeSet, ChangedFile, FileStatus};
 use crate::finding::{Direction, Finding, Severity};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -21,10 +21,11 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         match file.kind {
             FileKind::JsonFixture => {
                 if let (Ok(o), Ok(n)) = (parse_doc(&file.path, old), parse_doc(&file.path, new)) {
+                    let lines = (KeyLines::of(new), KeyLines::of(old));
                     out.extend(
                         sample_changes(&o, &n)
                             .into_iter()
-                            .map(|c| finding(file, new, old, c, false)),
+                            .map(|c| finding(file, &lines, c, false)),
                     );
                 }
             }
@@ -36,7 +37,8 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                         } else {
                             schema_changes(&o, &n, "$")
                         };
-                        out.extend(changes.into_iter().map(|c| finding(file, new, old, c, true)));
+                        let lines = (KeyLines::of(new), KeyLines::of(old));
+                        out.extend(changes.into_iter().map(|c| finding(file, &lines, c, true)));
                     }
                     // A contract that cannot be read is not a contract that did not change.
                     (Err(e), _) | (_, Err(e)) => out.push(not_analyzed(file, &e, true)),
@@ -69,7 +71,8 @@ pub struct DocChange {
     pub message: String,
 }
 
-fn finding(file: &ChangedFile, new: &str, old: &str, c: DocChange, schema: bool) -> Finding {
+/// `lines`: where keys stand in the new and the old text.
+fn finding(file: &ChangedFile, lines: &(KeyLines, KeyLines), c: DocChange, schema: bool) -> Finding {
     let rule = if schema {
         &JSON_SCHEMA_CHANGED
     } else {
@@ -79,11 +82,8 @@ fn finding(file: &ChangedFile, new: &str, old: &str, c: DocChange, schema: bool)
         .path
         .rsplit(['.', '['])
         .find(|k| !k.is_empty() && *k != "]")
-        .unwrap_or("")
-        .to_string();
-    let line = line_of_key(new, &key)
-        .or_else(|| line_of_key(old, &key).map(|_| 1))
-        .unwrap_or(1);
+        .unwrap_or("");
+    let line = lines.0.line(key).or_else(|| lines.1.line(key).map(|_| 1)).unwrap_or(1);
     let mut f = rule
         .finding(c.message)
         .at(&file.path, Some(line))
@@ -99,15 +99,32 @@ fn finding(file: &ChangedFile, new: &str, old: &str, c: DocChange, schema: bool)
     f
 }
 
-fn line_of_key(text: &str, key: &str) -> Option<u32> {
-    if key.is_empty() {
-        return None;
+/// The first line each key stands on, as `"key"` anywhere in a line or `key:` at its start:
+/// built once per text, so a document with thousands of changed keys is read once.
+struct KeyLines(HashMap<String, u32>);
+
+impl KeyLines {
+    fn of(text: &str) -> KeyLines {
+        let mut first = HashMap::new();
+        for (i, line) in text.lines().enumerate() {
+            let n = i as u32 + 1;
+            if let Some((key, _)) = line.trim_start().split_once(':') {
+                first.entry(key.to_string()).or_insert(n);
+            }
+            let mut rest = line;
+            while let Some(open) = rest.find('"') {
+                let after = &rest[open + 1..];
+                let Some(close) = after.find('"') else { break };
+                first.entry(after[..close].to_string()).or_insert(n);
+                rest = &after[close + 1..];
+            }
+        }
+        KeyLines(first)
     }
-    let quoted = format!("\"{key}\"");
-    let yaml = format!("{key}:");
-    text.lines()
-        .position(|l| l.contains(&quoted) || l.trim_start().starts_with(&yaml))
-        .map(|i| i as u32 + 1)
+
+    fn line(&self, key: &str) -> Option<u32> {
+        (!key.is_empty()).then(|| self.0.get(key).copied()).flatten()
+    }
 }
 
 fn json_type(v: &Value) -> &'static str {
@@ -157,13 +174,23 @@ pub fn sample_changes(old: &Value, new: &Value) -> Vec<DocChange> {
     infer(old, "$", &mut ot, &mut ol);
     infer(new, "$", &mut nt, &mut nl);
     let mut out = Vec::new();
-    let mut reported: Vec<String> = Vec::new();
-    let covered = |p: &str, reported: &[String]| {
-        reported
-            .iter()
-            .any(|r| p.starts_with(&format!("{r}.")) || p.starts_with(&format!("{r}[]")))
+    let mut reported: BTreeSet<String> = BTreeSet::new();
+    // A path under a reported one (`$.a` covers `$.a.b` and `$.a[]`): checked by its ancestors.
+    let covered = |p: &str, reported: &BTreeSet<String>| {
+        p.char_indices()
+            .any(|(i, c)| (c == '.' || (c == '[' && p[i..].starts_with("[]"))) && reported.contains(&p[..i]))
     };
+    // The added leaves, indexed so that each removed path is matched in one look-up.
     let added: Vec<&String> = nt.keys().filter(|p| !ot.contains_key(*p)).collect();
+    let mut by_parent: HashMap<(&str, String), &String> = HashMap::new();
+    let mut by_key: HashMap<(&str, String), Vec<&String>> = HashMap::new();
+    for a in &added {
+        if let Some(v) = nl.get(a.as_str()) {
+            let (parent, key) = parent_and_key(a);
+            by_parent.entry((parent, v.to_string())).or_insert(a);
+            by_key.entry((key, v.to_string())).or_default().push(a);
+        }
+    }
     let mut renames = Vec::new();
     for (p, types) in &ot {
         if covered(p, &reported) {
@@ -172,19 +199,14 @@ pub fn sample_changes(old: &Value, new: &Value) -> Vec<DocChange> {
         match nt.get(p) {
             None => {
                 let (parent, key) = parent_and_key(p);
-                let value = ol.get(p);
+                let value = ol.get(p).map(Value::to_string);
                 // The same value under a new key of the same parent: a rename.
-                let renamed = added.iter().find(|a| {
-                    let (ap, _) = parent_and_key(a);
-                    ap == parent && value.is_some() && nl.get(a.as_str()) == value
-                });
+                let renamed = value.as_ref().and_then(|v| by_parent.get(&(parent, v.clone())));
                 // The same key and value under a new parent: moved.
-                let moved = added.iter().find(|a| {
-                    parent_and_key(a).1 == key
-                        && value.is_some()
-                        && nl.get(a.as_str()) == value
-                        && parent_and_key(a).0 != parent
-                });
+                let moved = value
+                    .as_ref()
+                    .and_then(|v| by_key.get(&(key, v.clone())))
+                    .and_then(|list| list.iter().find(|a| parent_and_key(a).0 != parent));
                 if let Some(a) = renamed {
                     renames.push((key.to_string(), parent_and_key(a).1.to_string(), p.clone()));
                 } else if let Some(a) = moved {
@@ -202,7 +224,7 @@ pub fn sample_changes(old: &Value, new: &Value) -> Vec<DocChange> {
                         message: format!("{p} is gone from the sample"),
                     });
                 }
-                reported.push(p.clone());
+                reported.insert(p.clone());
             }
             Some(new_types) if new_types != types => {
                 let o: BTreeSet<&str> = types.iter().copied().filter(|t| *t != "null").collect();
@@ -228,7 +250,7 @@ pub fn sample_changes(old: &Value, new: &Value) -> Vec<DocChange> {
                         path: p.clone(),
                         message: format!("{p} changes from {} to {}", desc(&ot[p]), desc(new_types)),
                     });
-                    reported.push(p.clone());
+                    reported.insert(p.clone());
                 }
             }
             _ => {}

@@ -12,7 +12,7 @@ use crate::diff::{ChangeSet, ChangedFile, FileStatus, LineKind};
 use crate::finding::Finding;
 use crate::rules::CodeRule;
 use rust::{RustFn, TestCode};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 code_rule! {
     /// ## What it does
@@ -409,13 +409,14 @@ fn test_carriers(change: &ChangeSet, names: &BTreeSet<String>) -> Vec<TestCode> 
 /// Re-export names: `pub use path::name as alias` in the crate.
 fn aliases(change: &ChangeSet, names: &BTreeSet<String>) -> BTreeMap<String, BTreeSet<String>> {
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let finder = aho_corasick::AhoCorasick::new(names.iter()).ok();
     for t in change
         .tree
         .iter()
         .filter(|t| t.path.ends_with(".rs") && matches!(t.kind, FileKind::Source { .. }))
     {
         let Some(text) = t.text.get() else { continue };
-        if !text.contains("pub use") || !text.contains(" as ") || !names.iter().any(|n| text.contains(n.as_str())) {
+        if !text.contains("pub use") || !text.contains(" as ") || !finder.as_ref().is_some_and(|f| f.is_match(text)) {
             continue;
         }
         for import in rust::aliases_in(text) {
@@ -593,6 +594,47 @@ fn rust_findings(
     }
 }
 
+/// The test files a changed file of one extension may be named in (JavaScript and TypeScript
+/// test each other), with the words they hold.
+struct TestWords<'a> {
+    texts: Vec<&'a str>,
+    words: HashSet<&'a str>,
+}
+
+impl<'a> TestWords<'a> {
+    fn of(change: &'a ChangeSet, ext: &str) -> TestWords<'a> {
+        let texts: Vec<&str> = change
+            .tree
+            .iter()
+            .filter(|t| {
+                matches!(t.kind, FileKind::Test { .. })
+                    && t.path.rsplit_once('.').is_some_and(|(_, e)| {
+                        e == ext
+                            || (ext.starts_with('t') && e.starts_with('j'))
+                            || (ext.starts_with('j') && e.starts_with('t'))
+                    })
+            })
+            .filter_map(|t| t.text.get())
+            .collect();
+        let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+        let words = texts
+            .iter()
+            .flat_map(|t| t.split(|c: char| !is_word(c)))
+            .filter(|w| !w.is_empty())
+            .collect();
+        TestWords { texts, words }
+    }
+
+    /// As `other::mentions` over every text: a name that is one word is looked up.
+    fn mention(&self, name: &str) -> bool {
+        if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$') {
+            self.words.contains(name)
+        } else {
+            self.texts.iter().any(|t| other::mentions(t, name))
+        }
+    }
+}
+
 fn other_findings(
     change: &ChangeSet,
     coverage: Option<&Coverage>,
@@ -600,6 +642,8 @@ fn other_findings(
     out: &mut Vec<Finding>,
     unmeasured: &mut BTreeSet<String>,
 ) {
+    // The test files of each extension, read once per run rather than once per changed file.
+    let mut tests_by_ext: HashMap<String, TestWords> = HashMap::new();
     for file in change
         .files
         .iter()
@@ -657,23 +701,10 @@ fn other_findings(
             }
         }
         let ext = file.path.rsplit_once('.').map_or("", |(_, e)| e);
-        let tests: Vec<&str> = change
-            .tree
-            .iter()
-            .filter(|t| {
-                matches!(t.kind, FileKind::Test { .. })
-                    && t.path.rsplit_once('.').is_some_and(|(_, e)| {
-                        e == ext
-                            || (ext.starts_with('t') && e.starts_with('j'))
-                            || (ext.starts_with('j') && e.starts_with('t'))
-                    })
-            })
-            .filter_map(|t| t.text.get())
-            .collect();
-        let untested: Vec<&String> = changed
-            .keys()
-            .filter(|name| !tests.iter().any(|t| other::mentions(t, name)))
-            .collect();
+        let tests = tests_by_ext
+            .entry(ext.to_string())
+            .or_insert_with(|| TestWords::of(change, ext));
+        let untested: Vec<&String> = changed.keys().filter(|name| !tests.mention(name)).collect();
         if untested.is_empty() {
             continue;
         }
