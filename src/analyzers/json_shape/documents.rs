@@ -520,7 +520,7 @@ fn openapi_schemas(doc: &Value) -> BTreeMap<String, Value> {
     out
 }
 
-fn openapi_changes(old: &Value, new: &Value) -> Vec<DocChange> {
+pub fn openapi_changes(old: &Value, new: &Value) -> Vec<DocChange> {
     let (o, n) = (openapi_schemas(old), openapi_schemas(new));
     let mut out = Vec::new();
     for (path, os) in &o {

@@ -1,0 +1,14 @@
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+// Any Rust text, as a changed file is read: the depth check, the parser, the function and
+// serde readers. Nothing may overflow a stack or panic.
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = riskgate::text::rust_too_deep(text);
+        let _ = riskgate::text::parse_rust(text);
+        let _ = riskgate::analyzers::untested::rust::functions(text);
+        let _ = riskgate::analyzers::json_shape::serde_model::read_types("a.rs", text);
+        let _ = riskgate::text::sql_too_deep(text);
+    }
+});
