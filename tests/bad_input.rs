@@ -628,6 +628,7 @@ fn openapi_in_any_real_yaml_form_is_read_and_a_broken_one_is_not_passed() {
     let v2 = v1.replace("type: object", "type: string");
     for (label, new) in [
         ("trailing document marker", format!("{v2}---\n")),
+        ("a second document", format!("{v2}---\nx-note: a second document\n")),
         (
             "merge key",
             format!(

@@ -286,3 +286,23 @@ fn make_exec(p: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+#[test]
+fn a_pushed_root_commit_gets_advice_that_runs() {
+    // A repository whose first push holds a risky migration: there is no base to name.
+    let t = TestRepo::new();
+    t.write("db/migrations/0001_drop.sql", RISKY_SQL);
+    t.commit("first");
+    let sha = t.repo.head().unwrap().target().unwrap().to_string();
+    let zero = "0".repeat(40);
+    let (code, _, err) = run(t
+        .riskgate()
+        .args(["hook", "pre-push", "origin", "x"])
+        .write_stdin(format!("refs/heads/main {sha} refs/heads/main {zero}\n")));
+    assert_eq!(code, 1, "{err}");
+    assert!(!err.contains("--base 0000000"), "{err}");
+    assert!(
+        err.contains(&format!("`riskgate plan init --head {}`", &sha[..7])),
+        "{err}"
+    );
+}

@@ -351,3 +351,72 @@ fn sarif_uris_are_percent_encoded() {
         "db/migrations/0047%20drop%231.sql"
     );
 }
+
+#[test]
+fn coverage_settings_in_the_change_are_not_read() {
+    let t = feature(&[
+        ("src/billing.py", "def charge(amount):\n    return amount * 2\n"),
+        ("tests/test_other.py", "def test_nothing():\n    assert True\n"),
+        ("riskgate.toml", "[tests]\ncoverage = [\"fake.lcov\"]\n"),
+        ("fake.lcov", "SF:src/billing.py\nDA:1,99\nDA:2,99\nend_of_record\n"),
+    ]);
+    let (_, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    let r = json(&out);
+    assert!(rules(&r).contains(&"untested-file-changed".to_string()), "{r}");
+    assert!(r["stats"]["patch_coverage"].is_null(), "the fake report was read: {r}");
+    let (severity, message) = policy_changed(&r);
+    assert_eq!(severity, "high");
+    assert!(
+        message.contains("reads coverage from [\"fake.lcov\"] instead of []"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_database_check_in_the_change_never_connects() {
+    // The change adds a [[shapes]] check with a query of its choosing; riskgate must not run
+    // it (were it to try, the unreachable server would stop the run with exit 2).
+    let t = with_base_policy(
+        &[("src/model.rs", "#[derive(serde::Deserialize)]\npub struct Order { pub id: u64 }\n")],
+        &[
+            ("src/model.rs", "#[derive(serde::Deserialize)]\npub struct Order { pub id: String }\n"),
+            (
+                "riskgate.toml",
+                "[[shapes]]\ntype = \"src/model.rs::Order\"\npostgres_url_env = \"RISKGATE_TEST_SECRET_URL\"\nquery = \"SELECT to_jsonb(secret) FROM credentials\"\n",
+            ),
+        ],
+    );
+    let (code, out, err) = run(t
+        .riskgate()
+        .env("RISKGATE_TEST_SECRET_URL", "postgres://nobody@127.0.0.1:1/none")
+        .args(["check", "--base", "main", "--format", "json"]));
+    assert!(code == 0 || code == 1, "{err}");
+    assert_eq!(
+        policy_changed(&json(&out)).0,
+        "info",
+        "adding a check strengthens the gate"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn baseline_and_coverage_links_are_refused() {
+    let t = TestRepo::new();
+    std::os::unix::fs::symlink("/etc/hostname", t.path().join(".riskgate-baseline.json")).unwrap();
+    t.commit("a linked baseline");
+    t.branch("feature");
+    t.write("a.txt", "x\n");
+    t.commit("work");
+    let (code, _, err) = run(t.riskgate().args(["check", "--base", "main"]));
+    assert_eq!(code, 2);
+    assert!(err.contains(".riskgate-baseline.json is a symbolic link"), "{err}");
+
+    let t = with_base_policy(
+        &[("riskgate.toml", "[tests]\ncoverage = [\"lcov.info\"]\n")],
+        &[("a.py", "x = 1\n")],
+    );
+    std::os::unix::fs::symlink("/etc/hostname", t.path().join("lcov.info")).unwrap();
+    let (code, _, err) = run(t.riskgate().args(["check", "--base", "main"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("lcov.info: a symbolic link"), "{err}");
+}

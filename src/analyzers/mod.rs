@@ -65,6 +65,18 @@ where
         .unwrap_or_else(|e| panic!("cannot start the {name} analyzer: {e}"))
 }
 
+/// Every worker's findings; a worker that panicked fails the whole run (the panic hook has
+/// already said what failed, in one line): never a report with an analyzer missing.
+fn join_all<'scope>(
+    workers: impl IntoIterator<Item = std::thread::ScopedJoinHandle<'scope, Vec<Finding>>>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for worker in workers {
+        findings.extend(worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+    }
+    findings
+}
+
 /// Runs every analyzer over the change. They are independent, so they run on separate threads.
 /// A panic in any of them fails the whole run (exit 2): a gate never passes on a partial report.
 pub fn run(change: &ChangeSet, inputs: &Inputs<'_>) -> Vec<Finding> {
@@ -76,14 +88,32 @@ pub fn run(change: &ChangeSet, inputs: &Inputs<'_>) -> Vec<Finding> {
             spawn(s, "pattern", || pattern::analyze(change, inputs.packs)),
         ];
         let mut findings = file_not_analyzed::analyze(change);
-        for worker in workers {
-            // The panic hook has already said what failed; carry the panic to `main`.
-            findings.extend(worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-        }
+        findings.extend(join_all(workers));
         findings
     });
     // Correlation across analyzers, once each has spoken.
     let compound = json_shape::contract::compound(&findings, inputs.json_columns);
     findings.extend(compound);
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_analyzer_fails_the_run_instead_of_dropping_its_findings() {
+        let ok = || vec![Finding::new("r", "a", crate::finding::Severity::Low, "m")];
+        let run = |fail: bool| {
+            std::panic::catch_unwind(|| {
+                std::thread::scope(|s| {
+                    let good = spawn(s, "good", ok);
+                    let other = spawn(s, "other", move || if fail { panic!("boom") } else { ok() });
+                    join_all([good, other])
+                })
+            })
+        };
+        assert_eq!(run(false).unwrap().len(), 2);
+        assert!(run(true).is_err(), "a partial list of findings must never come back");
+    }
 }

@@ -30,13 +30,25 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 }
             }
             FileKind::JsonSchema | FileKind::OpenApi => {
-                match (parse_doc(&file.path, old), parse_doc(&file.path, new)) {
+                match (parse_docs(&file.path, old), parse_docs(&file.path, new)) {
                     (Ok(o), Ok(n)) => {
-                        let changes = if file.kind == FileKind::OpenApi {
-                            openapi_changes(&o, &n)
-                        } else {
-                            schema_changes(&o, &n, "$")
-                        };
+                        // Each document of a YAML stream is a contract, compared with the one
+                        // at its place.
+                        let mut changes = Vec::new();
+                        for i in 0..o.len().max(n.len()) {
+                            let (od, nd) = (o.get(i).unwrap_or(&Value::Null), n.get(i).unwrap_or(&Value::Null));
+                            let mut found = if file.kind == FileKind::OpenApi {
+                                openapi_changes(od, nd)
+                            } else {
+                                schema_changes(od, nd, "$")
+                            };
+                            if i > 0 {
+                                for c in &mut found {
+                                    c.path = c.path.replacen('$', &format!("$(document {})", i + 1), 1);
+                                }
+                            }
+                            changes.extend(found);
+                        }
                         let lines = (KeyLines::of(new), KeyLines::of(old));
                         out.extend(changes.into_iter().map(|c| finding(file, &lines, c, true)));
                     }
@@ -52,6 +64,16 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
 
 /// A JSON or YAML document as a JSON value; the error says where it fails. serde_json
 /// refuses nesting past 128 levels; the YAML reader bounds depth and size itself.
+/// The documents of a file: one for JSON, each non-empty one of a YAML stream.
+fn parse_docs(path: &str, text: &str) -> Result<Vec<Value>, String> {
+    if path.ends_with(".json") {
+        parse_doc(path, text).map(|v| vec![v])
+    } else {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        super::yaml::documents(text).map_err(|e| format!("YAML does not parse: {e}"))
+    }
+}
+
 fn parse_doc(path: &str, text: &str) -> Result<Value, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if path.ends_with(".json") {

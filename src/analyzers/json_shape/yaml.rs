@@ -21,6 +21,16 @@ pub const MAX_NODES: usize = 2_000_000;
 /// Reads every document of `text`. One document gives its value; several give an array of
 /// them, empty documents (a trailing `---`) left out; none gives `null`.
 pub fn to_json(text: &str) -> Result<Value, String> {
+    let mut docs = documents(text)?;
+    Ok(match docs.len() {
+        0 => Value::Null,
+        1 => docs.remove(0),
+        _ => Value::Array(docs),
+    })
+}
+
+/// The documents of a YAML stream, empty ones (a trailing `---`) left out.
+pub fn documents(text: &str) -> Result<Vec<Value>, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut parser = Parser::new_from_str(text);
     let mut builder = Builder::default();
@@ -51,12 +61,7 @@ pub fn to_json(text: &str) -> Result<Value, String> {
             Event::SequenceEnd | Event::MappingEnd => builder.close().map_err(|e| format!("{e} at {}", at()))?,
         }
     }
-    let mut docs: Vec<Value> = builder.documents.into_iter().filter(|d| !d.is_null()).collect();
-    Ok(match docs.len() {
-        0 => Value::Null,
-        1 => docs.remove(0),
-        _ => Value::Array(docs),
-    })
+    Ok(builder.documents.into_iter().filter(|d| !d.is_null()).collect())
 }
 
 /// A collection being built: its items so far, its anchor, and (for a mapping) the key
