@@ -25,6 +25,8 @@ pub struct Script {
     pub rollback: Rollback,
     /// Lines inside `safety_assured` blocks: lock risk acknowledged there.
     pub lock_acknowledged: Vec<(u32, u32)>,
+    /// Lines of SQL statements written for another dialect (the token scan read them).
+    pub unparsed: Vec<u32>,
 }
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
@@ -42,6 +44,7 @@ pub fn read(format: MigrationFormat, text: &str, dialect: Dialect) -> Script {
             ops: Vec::new(),
             rollback: Rollback::Fine,
             lock_acknowledged: Vec::new(),
+            unparsed: Vec::new(),
         },
     }
 }
@@ -411,6 +414,7 @@ fn rails(text: &str, dialect: Dialect) -> Script {
         ops,
         rollback,
         lock_acknowledged: ack,
+        unparsed: Vec::new(),
     }
 }
 
@@ -547,6 +551,7 @@ fn django(text: &str, dialect: Dialect) -> Script {
         ops,
         rollback,
         lock_acknowledged: Vec::new(),
+        unparsed: Vec::new(),
     }
 }
 
@@ -666,6 +671,7 @@ fn alembic(text: &str, dialect: Dialect) -> Script {
         ops,
         rollback,
         lock_acknowledged: Vec::new(),
+        unparsed: Vec::new(),
     }
 }
 
@@ -763,6 +769,7 @@ fn knex(text: &str, dialect: Dialect) -> Script {
         ops,
         rollback,
         lock_acknowledged: Vec::new(),
+        unparsed: Vec::new(),
     }
 }
 

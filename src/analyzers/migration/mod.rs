@@ -6,6 +6,7 @@
 
 pub mod breaking;
 pub mod destructive;
+pub mod does_not_parse;
 pub mod frameworks;
 pub mod locking;
 pub mod ops;
@@ -43,6 +44,7 @@ pub const RULES: &[&CodeRule] = &[
     &breaking::SETS_NOT_NULL,
     &rollback::ROLLBACK_MISSING,
     &rollback::RUNS_DYNAMIC_SQL,
+    &does_not_parse::MIGRATION_DOES_NOT_PARSE,
 ];
 
 /// A copy of a table's rows (or only its structure) taken in the file.
@@ -176,15 +178,24 @@ pub fn read_file(format: MigrationFormat, text: &str, dialect: Dialect) -> Scrip
             ops: Vec::new(),
             rollback: Rollback::Fine,
             lock_acknowledged: Vec::new(),
+            unparsed: Vec::new(),
         },
-        _ => Script {
-            ops: sql::split(text, dialect, 1)
-                .iter()
-                .flat_map(|s| sql::ops_of(s, dialect))
-                .collect(),
-            rollback: Rollback::Fine,
-            lock_acknowledged: safety_assured_blocks(text),
-        },
+        _ => {
+            let (mut ops, mut unparsed) = (Vec::new(), Vec::new());
+            for stmt in sql::split(text, dialect, 1) {
+                let (found, rejected) = sql::read_statement(&stmt, dialect);
+                ops.extend(found);
+                if rejected {
+                    unparsed.push(stmt.line);
+                }
+            }
+            Script {
+                ops,
+                rollback: Rollback::Fine,
+                lock_acknowledged: safety_assured_blocks(text),
+                unparsed,
+            }
+        }
     }
 }
 
@@ -393,6 +404,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             }
         }
         let mut found = judge(&script.ops, &mut ctx);
+        found.extend(does_not_parse::check(&file.path, &script, dialect));
         for f in &mut found {
             let in_ack = f
                 .line

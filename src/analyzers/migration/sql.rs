@@ -272,13 +272,28 @@ fn parser_dialect(d: Dialect) -> Box<dyn SqlDialect> {
 
 /// The operations of one statement, from the AST when sqlparser parses it.
 pub fn ops_of(stmt: &Stmt, dialect: Dialect) -> Vec<Op> {
+    read_statement(stmt, dialect).0
+}
+
+/// The operations of one statement, and whether it is written for another dialect: rejected
+/// by the migration's dialect but accepted by another one (MySQL backticks in a PostgreSQL
+/// migration). SQL that no dialect of the parser knows (`NOT VALID`, a typo) is not counted:
+/// the parser's gaps are not the author's mistakes.
+pub fn read_statement(stmt: &Stmt, dialect: Dialect) -> (Vec<Op>, bool) {
     // A statement too deep or too long for the recursive parser goes to the token scan.
-    let kinds = if crate::text::sql_too_deep(&stmt.text).is_some() {
-        None
+    let (kinds, foreign) = if crate::text::sql_too_deep(&stmt.text).is_some() {
+        (None, false)
     } else {
         match Parser::parse_sql(parser_dialect(dialect).as_ref(), &stmt.text) {
-            Ok(statements) if statements.len() == 1 => Some(from_ast(&statements[0], stmt)),
-            _ => None,
+            Ok(statements) if statements.len() == 1 => (Some(from_ast(&statements[0], stmt)), false),
+            Ok(_) => (None, false),
+            Err(_) => {
+                let elsewhere = [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite]
+                    .into_iter()
+                    .filter(|d| *d != dialect)
+                    .any(|d| Parser::parse_sql(parser_dialect(d).as_ref(), &stmt.text).is_ok());
+                (None, elsewhere)
+            }
         }
     };
     let (kinds, parsed) = match kinds {
@@ -288,7 +303,7 @@ pub fn ops_of(stmt: &Stmt, dialect: Dialect) -> Vec<Op> {
         _ => (from_tokens(&stmt.tokens), false),
     };
     let evidence = one_line(&stmt.text);
-    kinds
+    let ops = kinds
         .into_iter()
         .map(|kind| Op {
             kind,
@@ -298,7 +313,8 @@ pub fn ops_of(stmt: &Stmt, dialect: Dialect) -> Vec<Op> {
             parsed,
             sql: true,
         })
-        .collect()
+        .collect();
+    (ops, foreign)
 }
 
 /// The statement on one line, shortened for reports.
