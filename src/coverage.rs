@@ -49,8 +49,12 @@ fn normalise(path: &str) -> String {
     p.strip_prefix("./").unwrap_or(&p).to_string()
 }
 
-/// Line numbers above this are not lines of a file riskgate analyses.
-pub const MAX_LINE: u32 = 4 << 20;
+/// Line numbers above this are not lines of a file riskgate analyses (a 1 MiB file has at
+/// most this many).
+pub const MAX_LINE: u32 = 1 << 20;
+/// Lines an llvm-cov report may fill in all, regions spanning lines included: far above a
+/// real project's, far below what would exhaust memory.
+pub const MAX_FILLED_LINES: u64 = 64 << 20;
 /// A coverage report larger than this is refused.
 pub const MAX_REPORT: u64 = 512 << 20;
 
@@ -155,7 +159,8 @@ fn llvm_cov(text: &str) -> std::result::Result<BTreeMap<String, Lines>, String> 
         .get("data")
         .and_then(|d| d.as_array())
         .ok_or("no `data` array (llvm-cov export format)")?;
-    let mut out: BTreeMap<String, Lines> = BTreeMap::new();
+    // Every file's segments first, so the whole report's span is known before any line is filled.
+    let mut files = Vec::new();
     for export in data {
         for file in export.get("files").and_then(|f| f.as_array()).into_iter().flatten() {
             let Some(name) = file.get("filename").and_then(|f| f.as_str()) else {
@@ -171,8 +176,8 @@ fn llvm_cov(text: &str) -> std::result::Result<BTreeMap<String, Lines>, String> 
                 .filter_map(|s| {
                     let s = s.as_array()?;
                     Some((
-                        s.first()?.as_u64()? as u32,
-                        s.get(1)?.as_u64()? as u32,
+                        u32::try_from(s.first()?.as_u64()?).ok()?,
+                        u32::try_from(s.get(1)?.as_u64()?).unwrap_or(u32::MAX),
                         s.get(2)?.as_u64()?,
                         s.get(3)?.as_bool()?,
                         s.get(4)?.as_bool()?,
@@ -180,31 +185,44 @@ fn llvm_cov(text: &str) -> std::result::Result<BTreeMap<String, Lines>, String> 
                 })
                 .filter(|s| s.0 <= MAX_LINE)
                 .collect();
-            let entry = out.entry(normalise(name)).or_default();
-            let mut wrapping: Option<u64> = None;
-            let mut i = 0;
-            let last = segments.last().map_or(0, |s| s.0);
-            let first = segments.first().map_or(0, |s| s.0);
-            for line in first..=last {
-                let starting: Vec<&(u32, u32, u64, bool, bool)> =
-                    segments[i..].iter().take_while(|s| s.0 == line).collect();
-                // A segment at column 1 is what is active at the line's start.
-                if let Some(s) = starting.iter().find(|s| s.1 <= 1) {
-                    wrapping = s.3.then_some(s.2);
-                }
-                let starts = starting.iter().filter(|s| s.3 && s.4).map(|s| s.2).max();
-                let count = match (wrapping, starts) {
-                    (Some(w), Some(s)) => Some(w.max(s)),
-                    (w, s) => w.or(s),
-                };
-                if let Some(c) = count {
-                    let e = entry.entry(line).or_insert(0);
-                    *e = (*e).max(c);
-                }
-                i += starting.len();
-                if let Some(lastseg) = starting.last() {
-                    wrapping = lastseg.3.then_some(lastseg.2);
-                }
+            files.push((name, segments));
+        }
+    }
+    let span = |segments: &[(u32, u32, u64, bool, bool)]| match (segments.first(), segments.last()) {
+        (Some(f), Some(l)) => u64::from(l.0.saturating_sub(f.0)) + 1,
+        _ => 0,
+    };
+    if files.iter().map(|(_, s)| span(s)).sum::<u64>() > MAX_FILLED_LINES {
+        return Err(format!(
+            "regions span more than {MAX_FILLED_LINES} lines in all; not a report of this repository"
+        ));
+    }
+    let mut out: BTreeMap<String, Lines> = BTreeMap::new();
+    for (name, segments) in files {
+        let entry = out.entry(normalise(name)).or_default();
+        let mut wrapping: Option<u64> = None;
+        let mut i = 0;
+        let last = segments.last().map_or(0, |s| s.0);
+        let first = segments.first().map_or(0, |s| s.0);
+        for line in first..=last {
+            let starting: Vec<&(u32, u32, u64, bool, bool)> =
+                segments[i..].iter().take_while(|s| s.0 == line).collect();
+            // A segment at column 1 is what is active at the line's start.
+            if let Some(s) = starting.iter().find(|s| s.1 <= 1) {
+                wrapping = s.3.then_some(s.2);
+            }
+            let starts = starting.iter().filter(|s| s.3 && s.4).map(|s| s.2).max();
+            let count = match (wrapping, starts) {
+                (Some(w), Some(s)) => Some(w.max(s)),
+                (w, s) => w.or(s),
+            };
+            if let Some(c) = count {
+                let e = entry.entry(line).or_insert(0);
+                *e = (*e).max(c);
+            }
+            i += starting.len();
+            if let Some(lastseg) = starting.last() {
+                wrapping = lastseg.3.then_some(lastseg.2);
             }
         }
     }
@@ -262,5 +280,23 @@ mod tests {
             .to_string()
             .contains("not lcov, Cobertura XML or llvm-cov JSON"));
         assert!(parse("x.json", "{\"nope\": 1}").is_err());
+    }
+
+    #[test]
+    fn line_numbers_past_any_file_are_dropped_and_the_total_is_bounded() {
+        // 2^32 + 1 must not wrap around to line 1.
+        let json = r#"{"data":[{"files":[{"filename":"a.rs","segments":[[4294967297,1,7,true,true,false],[2,1,0,true,true,false]]}]}]}"#;
+        let c = parse("r", json).unwrap();
+        assert_eq!(c.lines_of("a.rs").unwrap().get(&1), None);
+        let files: Vec<String> = (0..70)
+            .map(|i| {
+                format!(
+                    r#"{{"filename":"f{i}.rs","segments":[[1,1,1,true,true,false],[1048576,1,0,true,true,false]]}}"#
+                )
+            })
+            .collect();
+        let big = format!(r#"{{"data":[{{"files":[{}]}}]}}"#, files.join(","));
+        let err = parse("r", &big).unwrap_err().to_string();
+        assert!(err.contains("regions span more than"), "{err}");
     }
 }
