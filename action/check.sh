@@ -2,7 +2,8 @@
 # The action's check step. Inputs arrive as environment variables; the PR body is read by
 # riskgate from the event file, so no untrusted text passes through the shell.
 set -uo pipefail
-PATH="$HOME/.cargo/bin:$PATH"
+# The binary the install step verified or built (never whatever else is on the PATH).
+riskgate="${RISKGATE_BIN:-riskgate}"
 
 args=()
 [ -n "${RISKGATE_CONFIG:-}" ] && args+=(--config "$RISKGATE_CONFIG")
@@ -15,7 +16,7 @@ args+=(check --github-event "$GITHUB_EVENT_PATH" --format "${RISKGATE_FORMAT:-gi
 
 # `--format github` prints annotations and the report, appends the report to the job summary
 # and writes score, level and verdict to the step outputs. Exit 1 fails the check.
-riskgate "${args[@]}"
+"$riskgate" "${args[@]}"
 rc=$?
 if [ -n "${RISKGATE_SARIF_FILE:-}" ] && [ -f "$RISKGATE_SARIF_FILE" ] && [ -n "${GITHUB_OUTPUT:-}" ]; then
   echo "sarif-file=$RISKGATE_SARIF_FILE" >> "$GITHUB_OUTPUT"

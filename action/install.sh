@@ -20,6 +20,7 @@ if ! [[ "$ref" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
   say "ref '${ref:-local}' is not a release; building from source (cache key $key)"
   output "mode=source"
   output "key=$key"
+  output "bin=$HOME/.cargo/bin/riskgate"
   exit 0
 fi
 
@@ -72,3 +73,4 @@ install -m 0755 "$work/x/$name/$bin" "$dest/$bin"
 if [ -n "${GITHUB_PATH:-}" ]; then printf '%s\n' "$dest" >> "$GITHUB_PATH"; fi
 say "installed $("$dest/$bin" --version) from $name.$ext (sha256 $actual)"
 output "mode=release"
+output "bin=$dest/$bin"

@@ -376,10 +376,14 @@ impl Classifier {
         if let Some(kind) = self.migration_kind(path) {
             return kind;
         }
-        if self.generated.is_match(path)
-            || self.user_generated.is_match(path)
-            || generated_attrs.is_match(path)
-            || has_generated_marker(file)
+        // Contracts are contracts whoever generated them: an OpenAPI or JSON Schema document,
+        // or Rust with serde derives, is never set aside as generated.
+        let contract = self.openapi.is_match(path) || self.json_schema.is_match(path) || defines_serde_types(file);
+        if !contract
+            && (self.generated.is_match(path)
+                || self.user_generated.is_match(path)
+                || generated_attrs.is_match(path)
+                || has_generated_marker(file))
         {
             return FileKind::Generated;
         }
@@ -456,14 +460,18 @@ fn has_generated_marker(file: &ChangedFile) -> bool {
     if file.skipped.is_some() {
         return false;
     }
-    // The marker is the change's own word: it never hides serde types (stored or wire shapes).
     file.new_text
         .get()
-        .map(|t| {
-            t.lines().take(5).any(|l| l.contains("@generated"))
-                && !(file.path.ends_with(".rs") && (t.contains("Serialize") || t.contains("Deserialize")))
-        })
+        .map(|t| t.lines().take(5).any(|l| l.contains("@generated")))
         .unwrap_or(false)
+}
+
+/// A changed Rust file that derives serde traits (its old or new text mentions them).
+fn defines_serde_types(file: &ChangedFile) -> bool {
+    let serde = |t: &str| t.contains("Serialize") || t.contains("Deserialize");
+    file.path.ends_with(".rs")
+        && file.skipped.is_none()
+        && (file.new_text.get().is_some_and(serde) || file.old_text.get().is_some_and(serde))
 }
 
 /// The `.gitattributes` entries riskgate honours: what is binary, not diffed, or generated.

@@ -5,6 +5,7 @@ use crate::config::Threshold;
 use crate::diff::git::Repo;
 use crate::pipeline::{self, Extras, Outcome, RangeSpec, RuleSet};
 use crate::policy::{Policy, PolicyChoice};
+use crate::report::escape::terminal;
 use crate::report::{self, Format, RenderContext};
 use crate::score::Level;
 use anyhow::{anyhow, bail, Context, Result};
@@ -270,7 +271,7 @@ fn parse_threshold(s: &str) -> std::result::Result<Threshold, String> {
 /// The binary's entry point.
 pub fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
-        let msg = info.to_string().replace('\n', " ");
+        let msg = terminal(&info.to_string());
         eprintln!("riskgate: internal error, please report it: {msg}");
     }));
     let cli = match Cli::try_parse() {
@@ -289,7 +290,9 @@ pub fn main() -> ExitCode {
     match worker.map(|w| w.join()) {
         Ok(Ok(Ok(code))) => ExitCode::from(code),
         Ok(Ok(Err(e))) => {
-            eprintln!("riskgate: error: {}", format!("{e:#}").replace('\n', " "));
+            // One line, with nothing in it (a path, a waiver from the change) that a terminal
+            // or a CI runner would act on.
+            eprintln!("riskgate: error: {}", terminal(&format!("{e:#}")));
             ExitCode::from(2)
         }
         // A panic: the hook has said what it was, in one line.
@@ -367,6 +370,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             let repo = Repo::discover(&start_dir(&cli))?;
             let input = crate::shapes::source::Input {
                 sample: sample.clone(),
+                sample_blob: None,
                 postgres: postgres.clone(),
                 query: query.clone(),
                 limit: *limit,
@@ -640,18 +644,18 @@ fn plan_check(cli: &Cli, args: &AnalysisArgs) -> Result<u8> {
         (None, _) => out.push_str(
             "no rollback plan found (--plan FILE, a changed ROLLBACK.md, the PR body or a Rollback-Plan: trailer)\n",
         ),
-        (Some(src), true) => out.push_str(&format!("rollback plan {src} is valid\n")),
+        (Some(src), true) => out.push_str(&format!("rollback plan {} is valid\n", terminal(src))),
         (Some(src), false) => {
-            out.push_str(&format!("rollback plan {src} is not valid:\n"));
+            out.push_str(&format!("rollback plan {} is not valid:\n", terminal(src)));
             for p in &plan.problems {
-                out.push_str(&format!("  - {p}\n"));
+                out.push_str(&format!("  - {}\n", terminal(p)));
             }
         }
     }
     out.push_str(&format!(
         "gate: {} — {}\n",
         report.gate.verdict.as_str(),
-        report.gate.reason
+        terminal(&report.gate.reason)
     ));
     emit(&out, None)?;
     Ok(if plan.valid { 0 } else { 1 })
@@ -723,7 +727,7 @@ fn commit_table(rows: &[CommitScore], markdown: bool) -> String {
                 r.score,
                 r.level.as_str(),
                 top,
-                crate::report::escape::terminal(&r.summary)
+                terminal(&r.summary)
             ));
         }
     }
@@ -837,6 +841,11 @@ impl Drop for Progress {
 /// Writes to the file, or to stdout where a closed pipe is not an error.
 fn emit(text: &str, output: Option<&Path>) -> Result<()> {
     match output {
+        // A link at the path may have been committed by the change under review: never write
+        // through one.
+        Some(path) if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
+            bail!("cannot write {}: it is a symbolic link", path.display())
+        }
         Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display())),
         None => {
             let mut out = std::io::stdout().lock();

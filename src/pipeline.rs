@@ -3,7 +3,7 @@
 use crate::analyzers;
 use crate::classify::Classifier;
 use crate::config::{glob, Config, SourceText};
-use crate::diff::git::{Loaded, Repo};
+use crate::diff::git::{Loaded, PolicyBytes, Repo};
 use crate::diff::ChangeSet;
 use crate::gate::{self, PlanInput};
 use crate::packs::{self, PackRule};
@@ -202,7 +202,7 @@ pub fn policy_for(repo: &Repo, range: &RangeSpec, choice: PolicyChoice, explicit
     };
     match rev {
         Some(rev) => Policy::at_revision(repo, &rev, explicit),
-        None => Policy::without_base(explicit),
+        None => Policy::without_base(repo, explicit),
     }
 }
 
@@ -214,6 +214,15 @@ pub fn run(repo: &Repo, policy: &Policy, range: &RangeSpec, plans: &Extras) -> R
         Loaded::Empty(msg) => return Ok(Outcome::Nothing(msg)),
         Loaded::Change(c) => c,
     };
+    // A coverage report the change itself commits is the change's word about its own tests.
+    if let Some(p) = config.tests.coverage.iter().find(|p| {
+        change
+            .files
+            .iter()
+            .any(|f| &f.path == *p && f.status != crate::diff::FileStatus::Deleted)
+    }) {
+        bail!("the coverage report {p} is part of this change; riskgate does not take a report the change under review wrote (generate it in CI, and keep it out of git)");
+    }
     // What is binary, not diffed or generated is the policy's word, not the change's.
     change.gitattributes = policy.gitattributes.clone();
     mark_by_attributes(&mut change);
@@ -392,6 +401,9 @@ pub fn rollback_section(body: &str) -> Option<String> {
     level.map(|_| out)
 }
 
+/// A sample committed in the repository is read whole from the base tree; this bounds it.
+const MAX_TREE_SAMPLE: u64 = 512 << 20;
+
 /// `[[shapes]]` checks for the types this change touches; nothing runs without a sample.
 fn shape_checks(
     repo: &Repo,
@@ -414,19 +426,29 @@ fn shape_checks(
             .as_ref()
             .and_then(|v| std::env::var(v).ok())
             .filter(|u| !u.is_empty());
-        // A sample the policy names is a regular file inside the repository.
-        if let Some(rel) = &entry.sample {
-            crate::policy::open_inside(&repo.root(), rel).with_context(|| format!("[[shapes]] sample `{rel}`"))?;
-        }
+        // A sample the policy names is read as the base holds it: a regular file of the tree,
+        // never the change's version of it.
+        let sample_blob = match &entry.sample {
+            Some(rel) => {
+                crate::policy::check_relative(rel).map_err(|e| anyhow!("[[shapes]] sample: {e}"))?;
+                match repo.regular_file_at(&change.range.base, rel, MAX_TREE_SAMPLE)? {
+                    PolicyBytes::Bytes(bytes) => Some((rel.clone(), bytes)),
+                    PolicyBytes::Absent => bail!("[[shapes]] sample `{rel}` is not in the base revision"),
+                    PolicyBytes::Refused(why) => bail!("[[shapes]] sample: {why}"),
+                }
+            }
+            None => None,
+        };
         let input = crate::shapes::source::Input {
-            sample: entry.sample.as_ref().map(|s| repo.root().join(s)),
+            sample: None,
+            sample_blob,
             postgres: if entry.sample.is_none() { url } else { None },
             query: entry.query.clone(),
             limit: entry.limit,
             show_values: extras.show_values,
             allow_superuser: extras.allow_superuser,
         };
-        if input.sample.is_none() && input.postgres.is_none() {
+        if input.sample_blob.is_none() && input.postgres.is_none() {
             continue;
         }
         let report = crate::shapes::source::run(repo, &entry.type_spec, &change.range.head, None, &input)?;
@@ -453,7 +475,8 @@ pub fn history_factor(repo: &Repo, change: &ChangeSet, config: &Config) -> Resul
     let mut cache = crate::history::Cache::load(repo);
     let history = crate::history::scan(repo, &change.range.merge_base, limit, &mut cache)?;
     let at = history.first().map_or(0, |(_, f)| f.time) + 1;
-    let ignore = repo.blame_ignore_revs(&change.range.head);
+    // The base's list: a change cannot declare its way out of its files' history.
+    let ignore = repo.blame_ignore_revs(&change.range.merge_base);
     let bad = crate::history::bad_commits(&history, &ignore);
     let files: Vec<String> = change.files.iter().map(|f| f.path.clone()).collect();
     Ok(crate::history::file_risk(&history, &bad, &files, at))

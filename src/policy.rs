@@ -68,6 +68,9 @@ pub struct Policy {
     pub origin: String,
     /// `--config FILE`, which replaces `riskgate.toml` wherever a policy is read.
     pub explicit: Option<PathBuf>,
+    /// The config's path in the repository (`riskgate.toml` unless `--config` names another
+    /// file inside it); `None` for a config outside the repository.
+    pub config_path: Option<String>,
 }
 
 impl Policy {
@@ -80,14 +83,18 @@ impl Policy {
             .chars()
             .take(7)
             .collect();
-        let (config, origin) = match explicit {
-            Some(path) => (load_explicit(path)?, format!("--config {}", path.display())),
-            None => {
-                let config = match tree_text(repo, rev, config::FILE_NAME)? {
+        let (config, origin) = match ConfigAt::of(repo, explicit) {
+            ConfigAt::Outside(path) => (load_explicit(&path)?, format!("--config {}", path.display())),
+            ConfigAt::InRepo(rel) => {
+                let config = match tree_text(repo, rev, &rel)? {
                     Some(text) => Config::parse(SourceText {
-                        name: format!("{} (at {short})", config::FILE_NAME),
+                        name: format!("{rel} (at {short})"),
                         text,
                     })?,
+                    // A config named with --config that is nowhere is a mistake, not the defaults.
+                    None if explicit.is_some() && std::fs::symlink_metadata(repo.root().join(&rel)).is_err() => {
+                        bail!("cannot read config {rel}: not in the repository at {short} nor in the working tree")
+                    }
                     None => Config::default(),
                 };
                 (config, format!("base {short}"))
@@ -129,6 +136,7 @@ impl Policy {
             gitattributes,
             origin,
             explicit: explicit.map(Path::to_path_buf),
+            config_path: ConfigAt::of(repo, explicit).in_repo(),
         })
     }
 
@@ -136,14 +144,11 @@ impl Policy {
     /// commands that never gate). Files are read inside the repository only, links refused.
     pub fn work_tree(repo: &Repo, explicit: Option<&Path>) -> Result<Policy> {
         let root = repo.root();
-        let (config, origin) = match explicit {
-            Some(path) => (load_explicit(path)?, format!("--config {}", path.display())),
-            None => {
-                let config = match read_inside_if_present(&root, config::FILE_NAME)? {
-                    Some(text) => Config::parse(SourceText {
-                        name: config::FILE_NAME.to_string(),
-                        text,
-                    })?,
+        let (config, origin) = match ConfigAt::of(repo, explicit) {
+            ConfigAt::Outside(path) => (load_explicit(&path)?, format!("--config {}", path.display())),
+            ConfigAt::InRepo(rel) => {
+                let config = match read_inside_if_present(&root, &rel)? {
+                    Some(text) => Config::parse(SourceText { name: rel, text })?,
                     None => Config::default(),
                 };
                 (config, "work tree".to_string())
@@ -163,15 +168,17 @@ impl Policy {
             gitattributes,
             origin,
             explicit: explicit.map(Path::to_path_buf),
+            config_path: ConfigAt::of(repo, explicit).in_repo(),
         })
     }
 
     /// With no base to read (a pushed root commit): built-in rules and default settings, or
     /// the explicit `--config FILE`.
-    pub fn without_base(explicit: Option<&Path>) -> Result<Policy> {
-        let (config, origin) = match explicit {
-            Some(path) => (load_explicit(path)?, format!("--config {}", path.display())),
-            None => (Config::default(), "defaults (no base)".to_string()),
+    pub fn without_base(repo: &Repo, explicit: Option<&Path>) -> Result<Policy> {
+        let (config, origin) = match ConfigAt::of(repo, explicit) {
+            ConfigAt::Outside(path) => (load_explicit(&path)?, format!("--config {}", path.display())),
+            // A file of the change itself is not a policy yet.
+            ConfigAt::InRepo(_) => (Config::default(), "defaults (no base)".to_string()),
         };
         Ok(Policy {
             rules: RuleSet::load(&config, &[])?,
@@ -181,12 +188,67 @@ impl Policy {
             gitattributes: None,
             origin,
             explicit: explicit.map(Path::to_path_buf),
+            config_path: ConfigAt::of(repo, explicit).in_repo(),
         })
     }
 }
 
+/// Where the config is read from: a path inside the repository is a policy file like
+/// `riskgate.toml` (read from the base tree, never from the change's working tree); a file
+/// outside it is the caller's own and is read as it is.
+pub enum ConfigAt {
+    InRepo(String),
+    Outside(PathBuf),
+}
+
+impl ConfigAt {
+    fn in_repo(self) -> Option<String> {
+        match self {
+            ConfigAt::InRepo(rel) => Some(rel),
+            ConfigAt::Outside(_) => None,
+        }
+    }
+
+    pub fn of(repo: &Repo, explicit: Option<&Path>) -> ConfigAt {
+        let Some(path) = explicit else {
+            return ConfigAt::InRepo(config::FILE_NAME.to_string());
+        };
+        let root = repo.root();
+        let root = root.canonicalize().unwrap_or(root);
+        let cwd = std::env::current_dir().ok().and_then(|d| d.canonicalize().ok());
+        let full = match (path.is_absolute(), cwd) {
+            (true, _) => path.to_path_buf(),
+            (false, Some(cwd)) => cwd.join(path),
+            (false, None) => return ConfigAt::Outside(path.to_path_buf()),
+        };
+        // Lexically: a link inside the repository must not carry the path outside of it.
+        let mut normal = PathBuf::new();
+        for c in full.components() {
+            match c {
+                Component::ParentDir => {
+                    normal.pop();
+                }
+                Component::CurDir => {}
+                other => normal.push(other),
+            }
+        }
+        match normal.strip_prefix(&root) {
+            Ok(rel) if !rel.as_os_str().is_empty() => ConfigAt::InRepo(rel.to_string_lossy().replace('\\', "/")),
+            _ => ConfigAt::Outside(path.to_path_buf()),
+        }
+    }
+}
+
+/// The caller's own config file, outside the repository.
 fn load_explicit(path: &Path) -> Result<Config> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read config {}", path.display()))?;
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_POLICY_FILE + 1).read_to_end(&mut bytes))
+        .with_context(|| format!("cannot read config {}", path.display()))?;
+    if bytes.len() as u64 > MAX_POLICY_FILE {
+        bail!("config {} is over {MAX_POLICY_FILE} bytes", path.display());
+    }
     let text = String::from_utf8(bytes).map_err(|_| anyhow!("{}: config is not valid UTF-8", path.display()))?;
     Config::parse(SourceText {
         name: path.display().to_string(),
@@ -267,16 +329,17 @@ pub struct PolicyChange {
 /// (`head_policy`, loaded only when needed) against the base policy in force.
 pub fn findings(change: &ChangeSet, base: &Policy, head_policy: impl FnOnce() -> Result<Policy>) -> Vec<Finding> {
     let pack_paths: BTreeSet<&str> = base.pack_files.iter().map(|(p, _)| p.as_str()).collect();
+    let is_policy = |path: &str| {
+        base.config_path.as_deref() == Some(path)
+            || matches!(path, config::FILE_NAME | baseline::FILE_NAME | ".gitattributes")
+            || pack_paths.contains(path)
+            || looks_like_pack(path)
+    };
+    // A policy file renamed away is a policy change too.
     let touched: Vec<&crate::diff::ChangedFile> = change
         .files
         .iter()
-        .filter(|f| {
-            matches!(
-                f.path.as_str(),
-                config::FILE_NAME | baseline::FILE_NAME | ".gitattributes"
-            ) || pack_paths.contains(f.path.as_str())
-                || looks_like_pack(&f.path)
-        })
+        .filter(|f| is_policy(&f.path) || f.old_path.as_deref().is_some_and(is_policy))
         .collect();
     if touched.is_empty() {
         return Vec::new();
@@ -341,7 +404,7 @@ fn looks_like_pack(path: &str) -> bool {
 /// Every effective difference from `base` to `head`, each saying whether it weakens the gate.
 pub fn compare(base: &Policy, head: &Policy) -> Vec<PolicyChange> {
     let mut out = Vec::new();
-    let toml = config::FILE_NAME;
+    let toml = base.config_path.as_deref().unwrap_or(config::FILE_NAME);
     let mut say = |file: &str, weakens: bool, what: String| {
         out.push(PolicyChange {
             file: file.to_string(),
@@ -626,7 +689,12 @@ fn baseline_changes(base: &Policy, head: &Policy, out: &mut Vec<PolicyChange>) {
     let entries = |p: &Policy| {
         p.baseline
             .iter()
-            .flat_map(|b| b.findings.iter().map(|e| format!("{} at {}", e.rule, e.path)))
+            // The hash is compared too: an entry re-pointed at other content is a new entry.
+            .flat_map(|b| {
+                b.findings
+                    .iter()
+                    .map(|e| format!("{} at {}\t{}", e.rule, e.path, e.hash))
+            })
             .collect::<BTreeSet<_>>()
     };
     for (added, items) in set_changes(&entries(base), &entries(head)) {
@@ -638,7 +706,12 @@ fn baseline_changes(base: &Policy, head: &Policy, out: &mut Vec<PolicyChange>) {
                 if added { "baselines" } else { "drops from the baseline" },
                 items.len(),
                 if items.len() == 1 { "" } else { "s" },
-                items.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+                items
+                    .iter()
+                    .take(5)
+                    .map(|i| i.split('\t').next().unwrap_or(i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         });
     }
@@ -683,6 +756,7 @@ mod tests {
             gitattributes: None,
             origin: "test".into(),
             explicit: None,
+            config_path: Some(config::FILE_NAME.to_string()),
         }
     }
 

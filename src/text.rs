@@ -6,7 +6,9 @@
 
 /// Brackets (or generic angle brackets) nested deeper than this are refused.
 pub const MAX_NESTING: usize = 128;
-/// Operators in one expression run (between `,` `;` `{` `}`) above this are refused.
+/// Operators and words in one run (between `,` `;` `{` `}`) above this are refused: syn
+/// recurses once per prefix operator (`!`, `-`, `&`, `*`), per `return`/`break`, per binary
+/// operator and per path segment.
 pub const MAX_OPERATORS: usize = 2_000;
 
 /// Why a Rust source is too deep or too long to parse safely, if it is.
@@ -29,7 +31,8 @@ pub fn rust_too_deep(source: &str) -> Option<String> {
                 i = skip_quoted(b, i, b'"');
                 continue;
             }
-            b'r' if (next == b'"' || next == b'#') && (i == 0 || !is_ident(b[i - 1])) => {
+            // `r"…"`, `r#"…"#`, and the byte and C forms `br"…"`, `cr"…"`.
+            b'r' if (next == b'"' || next == b'#') && raw_prefix_ok(b, i) => {
                 if let Some(end) = skip_raw_string(b, i + 1) {
                     i = end;
                     continue;
@@ -60,14 +63,22 @@ pub fn rust_too_deep(source: &str) -> Option<String> {
                 }
                 ops = 0;
             }
-            b'<' if next != b'=' && next != b'<' => {
+            // Every `<` but `<=` may open generics (`<<T as A>::B as A>::B` opens two).
+            b'<' if next != b'=' => {
                 angles += 1;
                 if angles > MAX_NESTING {
                     return Some(format!("generics nested more than {MAX_NESTING} deep"));
                 }
             }
             b'>' if i == 0 || !matches!(b[i - 1], b'-' | b'=') => angles = angles.saturating_sub(1),
-            b'+' | b'-' | b'*' | b'/' | b'%' | b'&' | b'|' | b'^' | b'=' | b'.' => {
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'&' | b'|' | b'^' | b'=' | b'.' | b'!' => {
+                ops += 1;
+                if ops > MAX_OPERATORS {
+                    return Some(format!("one expression with more than {MAX_OPERATORS} operators"));
+                }
+            }
+            // A word starts: `return return …` and long paths recurse too.
+            c if is_ident(c) && (i == 0 || !is_ident(b[i - 1])) => {
                 ops += 1;
                 if ops > MAX_OPERATORS {
                     return Some(format!("one expression with more than {MAX_OPERATORS} operators"));
@@ -117,6 +128,15 @@ pub fn parse_rust(source: &str) -> Result<syn::File, String> {
 
 fn is_ident(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// Whether the `r` at `i` starts a raw string: alone, or after a lone `b` or `c`.
+fn raw_prefix_ok(b: &[u8], i: usize) -> bool {
+    match i.checked_sub(1).map(|j| b[j]) {
+        None => true,
+        Some(b'b' | b'c') => i < 2 || !is_ident(b[i - 2]),
+        Some(p) => !is_ident(p),
+    }
 }
 
 /// The index just past the first `needle` at or after `from`, or the end.
@@ -216,6 +236,23 @@ mod tests {
             "one expression with more than 2000 operators"
         );
         assert!(parse_rust(&flat).unwrap_err().starts_with("not parsed: one expression"));
+    }
+
+    #[test]
+    fn prefix_chains_and_qualified_paths_are_refused() {
+        let nots = format!("fn f() -> bool {{ {}true }}", "!".repeat(100_000));
+        assert!(rust_too_deep(&nots).is_some());
+        let returns = format!("fn f() {{ {}() }}", "return ".repeat(100_000));
+        assert!(rust_too_deep(&returns).is_some());
+        let qualified = format!("type T = {}u8{};", "<".repeat(10_000), " as A>::B".repeat(10_000));
+        assert!(rust_too_deep(&qualified).is_some());
+        // A raw byte string ending in a backslash does not hide what follows.
+        let hidden = format!(
+            "const S: &[u8] = br\"\\\"; fn f() {{ let x = {}1{}; }}",
+            "(".repeat(500),
+            ")".repeat(500)
+        );
+        assert_eq!(rust_too_deep(&hidden).unwrap(), "brackets nested more than 128 deep");
     }
 
     #[test]

@@ -224,7 +224,7 @@ fn the_install_step_takes_the_release_binary_when_its_checksum_matches() {
     assert_eq!(path, format!("{}\n", dest.display()));
     assert_eq!(
         std::fs::read_to_string(runner.path().join("output.txt")).unwrap(),
-        "mode=release\n"
+        format!("mode=release\nbin={}\n", dest.join("riskgate").display())
     );
     let version = Command::new(dest.join("riskgate")).arg("--version").output().unwrap();
     assert_eq!(

@@ -420,3 +420,217 @@ fn baseline_and_coverage_links_are_refused() {
     assert_eq!(code, 2);
     assert!(err.contains("lcov.info: a symbolic link"), "{err}");
 }
+
+#[test]
+fn an_explicit_config_inside_the_repository_is_read_from_the_base() {
+    // The action's `config:` input names a file of the checkout, which the change can edit.
+    let t = with_base_policy(
+        &[(".github/riskgate.toml", "[gate]\nrequire_plan_at = \"high\"\n")],
+        &[
+            (MIGRATION, DROP),
+            (".github/riskgate.toml", "[gate]\nrequire_plan_at = \"never\"\n"),
+        ],
+    );
+    let (code, out, err) = run(t.riskgate().args([
+        "--config",
+        ".github/riskgate.toml",
+        "check",
+        "--base",
+        "main",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 1, "{out}{err}");
+    let r = json(&out);
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "policy-changed")
+        .unwrap();
+    assert_eq!(f["file"], ".github/riskgate.toml");
+    assert_eq!(
+        f["message"],
+        "weakens the gate: raises [gate] require_plan_at from high to never"
+    );
+}
+
+#[test]
+fn renaming_a_policy_file_away_is_a_policy_change() {
+    let t = with_base_policy(
+        &[("riskgate.toml", "[gate]\nrequire_plan_at = \"medium\"\n")],
+        &[("a.txt", "x\n")],
+    );
+    std::fs::create_dir_all(t.path().join("old")).unwrap();
+    std::fs::rename(t.path().join("riskgate.toml"), t.path().join("old/riskgate.toml.bak")).unwrap();
+    t.commit("move the policy away");
+    let (_, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    let (severity, message) = policy_changed(&json(&out));
+    assert_eq!(severity, "high");
+    assert_eq!(
+        message,
+        "weakens the gate: raises [gate] require_plan_at from medium to high"
+    );
+}
+
+#[test]
+fn a_baseline_entry_re_pointed_at_other_content_is_new() {
+    let t = feature(&[(MIGRATION, DROP)]);
+    let (code, _, _) = run(t.riskgate().args(["baseline", "write", "--base", "main"]));
+    assert_eq!(code, 0);
+    let text = std::fs::read_to_string(t.file(".riskgate-baseline.json")).unwrap();
+    t.remove(".riskgate-baseline.json");
+    t.checkout("main");
+    t.write(".riskgate-baseline.json", &text);
+    t.commit("baseline");
+    t.checkout("feature");
+    let mut edited: serde_json::Value = serde_json::from_str(&text).unwrap();
+    edited["findings"][0]["hash"] = "0123456789abcdef".into();
+    t.write(".riskgate-baseline.json", edited.to_string());
+    t.commit("re-point the baseline");
+    let (_, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    let (severity, message) = policy_changed(&json(&out));
+    assert_eq!(severity, "high");
+    assert!(
+        message.contains("baselines 1 finding (migration-drops-schema at db/migrations/0043_drop_billing.sql)"),
+        "{message}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_migration_that_is_a_link_is_not_passed() {
+    let t = TestRepo::new();
+    t.branch("feature");
+    t.write("scripts/x.sql", "DROP TABLE users;\n");
+    std::fs::create_dir_all(t.path().join("db/migrations")).unwrap();
+    std::os::unix::fs::symlink("../../scripts/x.sql", t.path().join("db/migrations/0050_x.sql")).unwrap();
+    t.commit("a linked migration");
+    let r = blocked(&t);
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "file-not-analyzed")
+        .unwrap();
+    assert_eq!(
+        (f["file"].as_str(), f["severity"].as_str()),
+        (Some("db/migrations/0050_x.sql"), Some("high"))
+    );
+}
+
+#[test]
+fn generated_markers_and_folders_never_hide_contracts() {
+    let v1 = "openapi: 3.0.0\ncomponents:\n  schemas:\n    User:\n      type: object\n";
+    let t = TestRepo::new();
+    t.write("api/openapi.yaml", v1);
+    t.write(
+        "src/model.rs",
+        "#[derive(serde::Deserialize)]\npub struct Order { pub id: u64 }\n",
+    );
+    t.commit("v1");
+    t.branch("feature");
+    t.write(
+        "api/openapi.yaml",
+        format!("# @generated\n{}", v1.replace("type: object", "type: string")),
+    );
+    t.remove("src/model.rs");
+    t.write(
+        "src/generated/model.rs",
+        "// @generated\n#[derive(serde::Deserialize)]\npub struct Order { pub id: String }\n",
+    );
+    t.commit("v2, marked generated");
+    let (_, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    let found = rules(&json(&out));
+    assert!(found.contains(&"json-schema-changed".to_string()), "{found:?}");
+    assert!(found.contains(&"serde-shape-changed".to_string()), "{found:?}");
+}
+
+#[test]
+fn a_coverage_report_the_change_commits_is_refused() {
+    let t = with_base_policy(
+        &[("riskgate.toml", "[tests]\ncoverage = [\"lcov.info\"]\n")],
+        &[
+            ("src/a.py", "def f():\n    return 1\n"),
+            ("lcov.info", "SF:src/a.py\nDA:1,5\nDA:2,5\nend_of_record\n"),
+        ],
+    );
+    let (code, _, err) = run(t.riskgate().args(["check", "--base", "main"]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("the coverage report lcov.info is part of this change"),
+        "{err}"
+    );
+}
+
+#[test]
+fn nothing_from_the_change_reaches_stderr_or_the_text_format_as_a_command() {
+    let t = feature(&[(
+        "db/x.sql",
+        "-- riskgate: allow(x\r::error::Approved by security) reason=\"r\"\nSELECT 1;\n",
+    )]);
+    let (code, _, err) = run(t.riskgate().args(["check", "--base", "main"]));
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(forged_lines(&err.replace('\r', "\n")), Vec::<String>::new(), "{err:?}");
+    let t = feature(&[
+        ("::error::approved", "x\n"),
+        ("db/migrations/0051_y.sql", "DROP TABLE y;\n"),
+    ]);
+    let (_, out, _) = run(t.riskgate().args(["check", "--base", "main", "--verbose"]));
+    assert_eq!(forged_lines(&out), Vec::<String>::new(), "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn reports_are_never_written_through_a_link() {
+    let t = feature(&[(MIGRATION, DROP)]);
+    let victim = tempfile::NamedTempFile::new().unwrap();
+    std::os::unix::fs::symlink(victim.path(), t.path().join("riskgate.sarif")).unwrap();
+    let (code, _, err) = run(t
+        .riskgate()
+        .args(["check", "--base", "main", "--sarif-file", "riskgate.sarif"]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("cannot write riskgate.sarif: it is a symbolic link"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(victim.path()).unwrap(), "");
+}
+
+#[test]
+fn a_sample_is_read_as_the_base_holds_it() {
+    let t = with_base_policy(
+        &[
+            (
+                "src/model.rs",
+                "#[derive(serde::Deserialize)]\npub struct Order { pub id: u64 }\n",
+            ),
+            ("samples/orders.jsonl", "{\"id\": 1}\n{\"id\": 2}\n"),
+            (
+                "riskgate.toml",
+                "[[shapes]]\ntype = \"src/model.rs::Order\"\nsample = \"samples/orders.jsonl\"\n",
+            ),
+        ],
+        &[
+            (
+                "src/model.rs",
+                "#[derive(serde::Deserialize)]\npub struct Order { pub id: String }\n",
+            ),
+            ("samples/orders.jsonl", ""),
+        ],
+    );
+    let r = blocked(&t);
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "json-sample-rejected")
+        .unwrap();
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("2 of 2 sampled records would be rejected"),
+        "{f}"
+    );
+}

@@ -22,6 +22,14 @@ pub enum PolicyBlob {
     Refused(String),
 }
 
+/// A regular file's bytes read from a tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyBytes {
+    Bytes(Vec<u8>),
+    Absent,
+    Refused(String),
+}
+
 /// What reading a range produced: a change to analyse, or a reason there is nothing to do.
 pub enum Loaded {
     Change(ChangeSet),
@@ -726,10 +734,22 @@ impl Repo {
     /// tree at `rev` holds it: only a regular file of at most `max` bytes of UTF-8 is read; a
     /// link, a submodule or anything else is refused, so policy never reaches outside the tree.
     pub fn policy_file(&self, rev: &str, path: &str, max: u64) -> Result<PolicyBlob> {
+        Ok(match self.regular_file_at(rev, path, max)? {
+            PolicyBytes::Bytes(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => PolicyBlob::Text(text),
+                Err(_) => PolicyBlob::Refused(format!("{path} is not UTF-8")),
+            },
+            PolicyBytes::Absent => PolicyBlob::Absent,
+            PolicyBytes::Refused(why) => PolicyBlob::Refused(why),
+        })
+    }
+
+    /// The bytes of a regular file of the tree at `rev`, read as `policy_file` reads it.
+    pub fn regular_file_at(&self, rev: &str, path: &str, max: u64) -> Result<PolicyBytes> {
         let tree = self.resolve_commit(rev, "policy revision")?.tree()?;
         let entry = match tree.get_path(Path::new(path)) {
             Ok(e) => e,
-            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(PolicyBlob::Absent),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(PolicyBytes::Absent),
             Err(e) => return Err(e.into()),
         };
         let mode = entry.filemode() as u32;
@@ -739,19 +759,15 @@ impl Repo {
             } else {
                 "not a regular file"
             };
-            return Ok(PolicyBlob::Refused(format!(
+            return Ok(PolicyBytes::Refused(format!(
                 "{path} is {what}; policy files must be regular files"
             )));
         }
         let (size, _) = self.repo.odb()?.read_header(entry.id())?;
         if size as u64 > max {
-            return Ok(PolicyBlob::Refused(format!("{path} is over {max} bytes")));
+            return Ok(PolicyBytes::Refused(format!("{path} is over {max} bytes")));
         }
-        let blob = self.repo.find_blob(entry.id())?;
-        match String::from_utf8(blob.content().to_vec()) {
-            Ok(text) => Ok(PolicyBlob::Text(text)),
-            Err(_) => Ok(PolicyBlob::Refused(format!("{path} is not UTF-8"))),
-        }
+        Ok(PolicyBytes::Bytes(self.repo.find_blob(entry.id())?.content().to_vec()))
     }
 
     /// Paths of the regular files of the tree at `rev` that `wanted` accepts.

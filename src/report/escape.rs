@@ -3,21 +3,31 @@
 //! it merged: its text must not move a terminal's cursor, start a workflow command in the
 //! runner's log, or become HTML in a job summary.
 
-/// For a terminal: every control character (escape sequences, carriage returns, bells, line
-/// breaks) is shown as an escape, so a file name cannot recolour, retitle or rewrite the screen.
+/// For a terminal or a CI log: every control character (escape sequences, carriage returns,
+/// bells, line breaks) is shown as an escape, so a file name cannot recolour, retitle or
+/// rewrite the screen; and a runner reads no workflow command in it (`::` at the start, `##[`
+/// anywhere), because the default text format is what CI logs show too.
 pub fn terminal(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
+    let mut out = if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    } else {
+        s.to_string()
+    };
+    if out.contains("##[") {
+        out = out.replace("##[", "#\u{200b}#[");
     }
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    if out.trim_start().starts_with("::") {
+        out = out.replacen("::", ":\u{200b}:", 1);
+    }
+    out
 }
 
 /// For markdown prose (a job summary, a PR comment, a table cell): one line, HTML and markdown
@@ -82,6 +92,8 @@ mod tests {
         assert_eq!(terminal("db/\u{1b}]0;owned\u{7}x.sql"), "db/\\u{1b}]0;owned\\u{7}x.sql");
         assert_eq!(terminal("a\r\nb"), "a\\r\\nb");
         assert_eq!(terminal("plain/path.rs"), "plain/path.rs");
+        assert!(!terminal("::error::approved").starts_with("::"));
+        assert!(!terminal("x ##[warning]y").contains("##["));
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub fn read_sample(path: &Path, checker: &mut Checker<'_>) -> Result<()> {
 
 /// Reads records from an open file, within `MAX_SAMPLE` bytes and `MAX_RECORD` per record; a
 /// line that is not UTF-8 or too long is a rejected record, not the end of the run.
-pub fn read_sample_from(name: &str, file: std::fs::File, checker: &mut Checker<'_>) -> Result<()> {
+pub fn read_sample_from(name: &str, file: impl Read, checker: &mut Checker<'_>) -> Result<()> {
     let mut reader = BufReader::with_capacity(1 << 20, file.take(MAX_SAMPLE + 1));
     let first = reader.fill_buf()?.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if first == Some(b'[') {
@@ -261,6 +261,8 @@ pub fn load_model(repo: &Repo, rev: &str, spec: &str) -> Result<(Model, String)>
 #[derive(Debug, Clone, Default)]
 pub struct Input {
     pub sample: Option<std::path::PathBuf>,
+    /// A sample as the base tree holds it (`[[shapes]]` in `check`): name and bytes.
+    pub sample_blob: Option<(String, Vec<u8>)>,
     pub postgres: Option<String>,
     pub query: Option<String>,
     pub limit: Option<u64>,
@@ -276,6 +278,11 @@ pub fn run(repo: &Repo, spec: &str, rev: &str, base: Option<&str>, input: &Input
     let old = base.map(|b| load_model(repo, b, spec)).transpose()?;
     let mut checker = Checker::new(&model, old.as_ref().map(|(m, _)| m));
     let source = match (&input.sample, &input.postgres) {
+        _ if input.sample_blob.is_some() => {
+            let (name, bytes) = input.sample_blob.as_ref().expect("checked");
+            read_sample_from(name, bytes.as_slice(), &mut checker)?;
+            name.clone()
+        }
         (Some(path), _) => {
             read_sample(path, &mut checker)?;
             path.display().to_string()
