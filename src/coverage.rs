@@ -52,9 +52,9 @@ fn normalise(path: &str) -> String {
 /// Line numbers above this are not lines of a file riskgate analyses (a 1 MiB file has at
 /// most this many).
 pub const MAX_LINE: u32 = 1 << 20;
-/// Lines an llvm-cov report may fill in all, regions spanning lines included: far above a
-/// real project's, far below what would exhaust memory.
-pub const MAX_FILLED_LINES: u64 = 64 << 20;
+/// Lines an llvm-cov report may fill in all, regions spanning lines included: eight million
+/// lines of measured code is above any one repository's, and keeps the worst case near 300 MiB.
+pub const MAX_FILLED_LINES: u64 = 8 << 20;
 /// A coverage report larger than this is refused.
 pub const MAX_REPORT: u64 = 512 << 20;
 
@@ -288,7 +288,7 @@ mod tests {
         let json = r#"{"data":[{"files":[{"filename":"a.rs","segments":[[4294967297,1,7,true,true,false],[2,1,0,true,true,false]]}]}]}"#;
         let c = parse("r", json).unwrap();
         assert_eq!(c.lines_of("a.rs").unwrap().get(&1), None);
-        let files: Vec<String> = (0..70)
+        let files: Vec<String> = (0..10)
             .map(|i| {
                 format!(
                     r#"{{"filename":"f{i}.rs","segments":[[1,1,1,true,true,false],[1048576,1,0,true,true,false]]}}"#
