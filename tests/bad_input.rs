@@ -744,3 +744,12 @@ fn a_rename_whose_old_blob_is_missing_is_reported_not_fatal() {
         "{found:?}"
     );
 }
+
+#[test]
+fn fuzz_found_inputs_are_read_without_aborting() {
+    // rust_nesting: generics around long runs of reference types, found by cargo fuzz; on an
+    // 8 MiB stack it overflowed syn's type parser.
+    let nested = std::fs::read_to_string("tests/fixtures/fuzz/rust_nesting_types.rs.txt").unwrap();
+    let r = report_of(&[("src/types.rs", &nested)]);
+    assert!(r["findings"].is_array());
+}
