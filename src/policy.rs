@@ -123,11 +123,22 @@ impl Policy {
                 pack_files.push((file, text));
             }
         }
+        let read = |path: &str| tree_text(repo, rev, path);
+        Policy::assemble(repo, explicit, (config, origin), pack_files, &read)
+    }
+
+    /// The rest of a policy once its config and packs are read: the rules, and the baseline and
+    /// attributes as `read` finds them.
+    fn assemble(
+        repo: &Repo,
+        explicit: Option<&Path>,
+        (config, origin): (Config, String),
+        pack_files: Vec<(String, String)>,
+        read: &dyn Fn(&str) -> Result<Option<String>>,
+    ) -> Result<Policy> {
         let rules = RuleSet::load(&config, &pack_files)?;
-        let baseline = tree_text(repo, rev, baseline::FILE_NAME)?
-            .map(|t| Baseline::parse(&t))
-            .transpose()?;
-        let gitattributes = tree_text(repo, rev, ".gitattributes")?;
+        let baseline = read(baseline::FILE_NAME)?.map(|t| Baseline::parse(&t)).transpose()?;
+        let gitattributes = read(".gitattributes")?;
         Ok(Policy {
             config,
             rules,
@@ -155,21 +166,8 @@ impl Policy {
             }
         };
         let pack_files = crate::pipeline::work_tree_packs(&config, &root)?;
-        let rules = RuleSet::load(&config, &pack_files)?;
-        let baseline = read_inside_if_present(&root, baseline::FILE_NAME)?
-            .map(|t| Baseline::parse(&t))
-            .transpose()?;
-        let gitattributes = read_inside_if_present(&root, ".gitattributes")?;
-        Ok(Policy {
-            config,
-            rules,
-            pack_files,
-            baseline,
-            gitattributes,
-            origin,
-            explicit: explicit.map(Path::to_path_buf),
-            config_path: ConfigAt::of(repo, explicit).in_repo(),
-        })
+        let read = |path: &str| read_inside_if_present(&root, path);
+        Policy::assemble(repo, explicit, (config, origin), pack_files, &read)
     }
 
     /// With no base to read (a pushed root commit): built-in rules and default settings, or

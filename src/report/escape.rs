@@ -70,6 +70,20 @@ pub fn code(s: &str) -> String {
     out
 }
 
+/// Workflow-command data, as GitHub's runner decodes it; `##[` (the runner's older command
+/// syntax) is broken with a zero-width space so no log line carries one riskgate did not mean.
+pub fn workflow_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+        .replace("##[", "#\u{200b}#[")
+}
+
+/// A workflow-command property (`file=…`, `title=…`): data rules plus `:` and `,`.
+pub fn workflow_property(s: &str) -> String {
+    workflow_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
 /// A path as a SARIF `uri`: percent-encoded (RFC 3986), `/` kept.
 pub fn uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
@@ -109,6 +123,12 @@ mod tests {
     fn code_spans_cannot_be_closed_or_carry_commands() {
         assert_eq!(code("a`b|c\nd"), "a'b\\|c d");
         assert!(!code("t\"##[warning]x\"").contains("##["));
+    }
+
+    #[test]
+    fn workflow_commands_follow_githubs_rules() {
+        assert_eq!(workflow_data("a%b\nc\r##[x"), "a%25b%0Ac%0D#\u{200b}#[x");
+        assert_eq!(workflow_property("db/a,b:c.sql"), "db/a%2Cb%3Ac.sql");
     }
 
     #[test]

@@ -1,25 +1,12 @@
 //! `--format github`: workflow-command annotations on the offending lines, then the markdown.
 
+use super::escape::{workflow_data, workflow_property};
 use super::{markdown, RenderContext, Report};
 use crate::finding::Severity;
 use std::fmt::Write;
 
 /// GitHub shows at most this many annotations of one kind per step.
 const ANNOTATION_LIMIT: usize = 10;
-
-/// Workflow-command data, as GitHub's runner decodes it; `##[` (the runner's older command
-/// syntax) is broken with a zero-width space so no log line carries one that riskgate did
-/// not mean.
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-        .replace("##[", "#\u{200b}#[")
-}
-
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
-}
 
 pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
     let mut out = String::new();
@@ -41,7 +28,7 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
         counts[slot] += 1;
         let mut props = Vec::new();
         if let Some(file) = &f.file {
-            props.push(format!("file={}", escape_property(file)));
+            props.push(format!("file={}", workflow_property(file)));
             if let Some(line) = f.line {
                 props.push(format!("line={line}"));
                 props.push(format!("endLine={}", f.end_line.unwrap_or(line)));
@@ -49,14 +36,14 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
         }
         props.push(format!(
             "title={}",
-            escape_property(&format!("riskgate {} ({})", f.rule, f.severity))
+            workflow_property(&format!("riskgate {} ({})", f.rule, f.severity))
         ));
         let mut message = f.message.clone();
         if !f.help.is_empty() {
             message.push('\n');
             message.push_str(&f.help);
         }
-        let _ = writeln!(out, "::{kind} {}::{}", props.join(","), escape_data(&message));
+        let _ = writeln!(out, "::{kind} {}::{}", props.join(","), workflow_data(&message));
     }
     if hidden > 0 {
         let _ = writeln!(
@@ -66,15 +53,4 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
     }
     out.push_str(&markdown::render(report, ctx));
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_follow_the_workflow_command_rules() {
-        assert_eq!(escape_data("a%b\nc"), "a%25b%0Ac");
-        assert_eq!(escape_property("db/a,b:c.sql"), "db/a%2Cb%3Ac.sql");
-    }
 }
