@@ -753,3 +753,51 @@ fn fuzz_found_inputs_are_read_without_aborting() {
     let r = report_of(&[("src/types.rs", &nested)]);
     assert!(r["findings"].is_array());
 }
+
+#[test]
+fn shapes_cuts_example_values_and_counts_records_not_failures() {
+    let t = TestRepo::new();
+    t.write(
+        "src/model.rs",
+        "#[derive(serde::Deserialize)]\npub struct Order { pub id: u64, pub tags: Vec<u32> }\n",
+    );
+    let huge = "x".repeat(1_000_000);
+    t.write(
+        "s.jsonl",
+        format!("{{\"id\": \"{huge}\", \"tags\": []}}\n{{\"id\": 1, \"tags\": [\"a\", \"b\", \"c\"]}}\n"),
+    );
+    t.commit("model");
+    let (code, out, err) = run(t
+        .riskgate()
+        .args(["shapes", "--type", "src/model.rs::Order", "--sample", "s.jsonl"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.len() < 20_000,
+        "a 1 MB value is cut, not echoed: {} bytes",
+        out.len()
+    );
+    assert!(out.contains("… (1000000 bytes)"), "{}", &out[..out.len().min(2000)]);
+    // Failures inside one record's array are counted as failures, not as records.
+    let model = "#[derive(serde::Deserialize)]\npub struct Order { pub tags: Vec<u32> }\n";
+    let t = with_base_policy(
+        &[
+            ("src/model.rs", model),
+            ("s.jsonl", "{\"tags\": [\"a\", \"b\", \"c\"]}\n{\"tags\": [\"d\"]}\n"),
+            (
+                "riskgate.toml",
+                "[[shapes]]\ntype = \"src/model.rs::Order\"\nsample = \"s.jsonl\"\n",
+            ),
+        ],
+        &[("src/model.rs", &format!("// orders\n{model}"))],
+    );
+    let (_, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    let r = json(&out);
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "json-sample-rejected")
+        .unwrap();
+    let message = f["message"].as_str().unwrap();
+    assert!(message.contains("tags[]: 4 failures in 2 records"), "{message}");
+}
