@@ -355,3 +355,40 @@ fn postgres_is_read_in_a_read_only_transaction() {
     db.batch_execute(&format!("DROP SCHEMA {schema} CASCADE; DROP ROLE {role};"))
         .unwrap();
 }
+
+#[test]
+fn every_record_is_judged_whatever_came_before() {
+    let t = TestRepo::new();
+    t.write(
+        "src/prefs.rs",
+        "#[derive(serde::Deserialize)]\npub struct Prefs { pub theme: String, pub newsletter: bool }\n",
+    );
+    t.commit("prefs");
+    let good = "{\"theme\":\"x\",\"newsletter\":true}";
+    let bad = "{\"theme\":\"x\",\"newsletter\":\"yes\"}";
+    for (label, sample) in [
+        ("valid first", format!("{good}\n{bad}\n")),
+        ("invalid first", format!("{bad}\n{good}\n")),
+    ] {
+        t.write("s.jsonl", &sample);
+        let (code, out, err) = run(t.riskgate().args([
+            "shapes",
+            "--type",
+            "src/prefs.rs::Prefs",
+            "--sample",
+            "s.jsonl",
+            "--rev",
+            "HEAD",
+            "--format",
+            "json",
+        ]));
+        assert_eq!(code, 1, "{label}: {err}");
+        let r = json(&out);
+        assert_eq!(
+            (r["records"].as_u64(), r["rejected"].as_u64()),
+            (Some(2), Some(1)),
+            "{label}: {r}"
+        );
+        assert_eq!(r["failures"][0]["kind"], "wrong-type", "{label}");
+    }
+}

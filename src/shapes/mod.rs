@@ -11,7 +11,7 @@ use crate::code_rule;
 use json::Record;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 code_rule! {
     /// ## What it does
@@ -499,7 +499,8 @@ pub struct Report {
 pub struct Checker<'a> {
     model: &'a Model,
     old: Option<&'a Model>,
-    cache: HashMap<String, (Vec<Problem>, Vec<String>)>,
+    /// The distinct shapes seen, as the type sees them.
+    shapes: HashSet<String>,
     records: u64,
     rejected: u64,
     newly_rejected: u64,
@@ -514,7 +515,7 @@ impl<'a> Checker<'a> {
         Checker {
             model,
             old,
-            cache: HashMap::new(),
+            shapes: HashSet::new(),
             records: 0,
             rejected: 0,
             newly_rejected: 0,
@@ -591,17 +592,11 @@ impl<'a> Checker<'a> {
                 return;
             }
         };
+        // Every record is judged on its own: a shape seen before can hold other values (a
+        // string where a bool belongs), so an earlier outcome is never reused.
         let e = Checker::evaluate(self.model, &record);
-        let signature = e.signature.clone();
-        let (problems, dropped) = match self.cache.get(&signature) {
-            // A shape seen before: the same outcome; only the example values differ.
-            Some((p, d)) if p.is_empty() => (Vec::new(), d.clone()),
-            _ => {
-                let out = (e.problems.clone(), e.dropped.clone());
-                self.cache.entry(signature).or_insert_with(|| out.clone());
-                out
-            }
-        };
+        self.shapes.insert(e.signature);
+        let (problems, dropped) = (e.problems, e.dropped);
         let rejects = problems.iter().any(|p| p.rejects);
         if rejects {
             self.rejected += 1;
@@ -632,7 +627,7 @@ impl<'a> Checker<'a> {
             rev: rev.to_string(),
             source: source.to_string(),
             records: self.records,
-            distinct_shapes: self.cache.len() as u64,
+            distinct_shapes: self.shapes.len() as u64,
             accepted: self.records - self.rejected,
             rejected: self.rejected,
             failures,
