@@ -79,9 +79,14 @@ pub struct RuleDoc {
 fn doc_section(doc: &str, name: &str) -> String {
     let mut out = Vec::new();
     let mut inside = false;
+    // An example may be markdown with `## ` headings of its own: inside a fence they are text.
+    let mut fenced = false;
     for line in doc.lines() {
         let line = line.strip_prefix(' ').unwrap_or(line);
-        if let Some(heading) = line.strip_prefix("## ") {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+        }
+        if let (false, Some(heading)) = (fenced, line.strip_prefix("## ")) {
             inside = heading.trim() == name;
             continue;
         }

@@ -111,3 +111,21 @@ fn migration_rule_examples_fire() {
     }
     assert!(checked >= 15, "only {checked} SQL examples checked");
 }
+
+#[test]
+fn every_explanation_closes_its_code_fences() {
+    let rules = riskgate::pipeline::built_in_rules().unwrap();
+    for doc in &rules.docs {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("riskgate"))
+            .args(["explain", &doc.id])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let fences = text.lines().filter(|l| l.trim_start().starts_with("```")).count();
+        assert_eq!(fences % 2, 0, "{}: an unclosed code fence\n{text}", doc.id);
+        assert!(!doc.example.is_empty(), "{} has no example", doc.id);
+    }
+    let md = std::fs::read_to_string("docs/rules.md").unwrap();
+    assert_eq!(md.lines().filter(|l| l.trim_start().starts_with("```")).count() % 2, 0);
+}
