@@ -366,19 +366,24 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
 pub struct PlanDoc {
     /// (heading as written, body)
     pub sections: Vec<(String, String)>,
+    /// The first heading is the document's title (a level above every other heading), whatever
+    /// it says: "# Rollback plan: drop customers.fax" is a title, not the steps.
+    pub titled: bool,
 }
 
 impl PlanDoc {
     pub fn parse(text: &str) -> PlanDoc {
         let mut sections: Vec<(String, String)> = Vec::new();
+        let mut levels = Vec::new();
         let mut in_code = false;
         for line in text.lines() {
             if line.trim_start().starts_with("```") {
                 in_code = !in_code;
             }
             if !in_code {
-                if let Some(heading) = atx_heading(line) {
+                if let Some((level, heading)) = atx_heading(line) {
                     sections.push((heading.to_string(), String::new()));
+                    levels.push(level);
                     continue;
                 }
             }
@@ -387,30 +392,41 @@ impl PlanDoc {
                 body.push('\n');
             }
         }
-        PlanDoc { sections }
+        let titled = levels.len() > 1 && levels[1..].iter().all(|l| *l > levels[0]);
+        PlanDoc { sections, titled }
     }
 
-    /// The body of a known section (by canonical name) or of any heading equal to `name`.
+    /// The body of a known section (by canonical name) or of any heading equal to `name`:
+    /// a heading that says exactly that first, then one that starts with it.
     pub fn section(&self, name: &str) -> Option<&str> {
         let synonyms: Vec<&str> = SECTIONS
             .iter()
             .find(|(n, _)| *n == name)
             .map_or_else(|| vec![name], |(_, s)| s.to_vec());
-        self.sections
+        let candidates: Vec<(String, &str)> = self
+            .sections
             .iter()
-            .find(|(heading, _)| {
-                let h = normalise(heading);
-                h != "rollback plan" && synonyms.iter().any(|s| h == *s || h.starts_with(&format!("{s} ")))
+            .skip(usize::from(self.titled))
+            .map(|(heading, body)| (normalise(heading), body.as_str()))
+            .filter(|(h, _)| h != "rollback plan")
+            .collect();
+        let exact = candidates.iter().find(|(h, _)| synonyms.contains(&h.as_str()));
+        exact
+            .or_else(|| {
+                candidates
+                    .iter()
+                    .find(|(h, _)| synonyms.iter().any(|s| h.starts_with(&format!("{s} "))))
             })
-            .map(|(_, body)| body.as_str())
+            .map(|(_, body)| *body)
     }
 }
 
-fn atx_heading(line: &str) -> Option<&str> {
+/// `## Heading` → (2, "Heading").
+fn atx_heading(line: &str) -> Option<(usize, &str)> {
     let t = line.trim_start();
     let hashes = t.chars().take_while(|c| *c == '#').count();
     if (1..=6).contains(&hashes) && t[hashes..].starts_with(' ') {
-        Some(t[hashes..].trim().trim_end_matches('#').trim())
+        Some((hashes, t[hashes..].trim().trim_end_matches('#').trim()))
     } else {
         None
     }
@@ -567,5 +583,23 @@ mod tests {
         let plan = PlanDoc::parse("## Rollback steps\n```sh\n# Verification\npsql -f down.sql\n```\n");
         assert!(plan.section("verification").is_none());
         assert!(plan.section("rollback").unwrap().contains("psql"));
+    }
+
+    #[test]
+    fn a_title_of_any_wording_is_a_title_not_a_section() {
+        let plan = "# Rollback plan: drop customers.fax\nWhy this plan exists.\n\n## Rollback\n1. Restore the column from `customers_fax_backup` (5 min)\n\n## Backup\n`CREATE TABLE customers_fax_backup AS SELECT id, fax FROM customers` before the deploy.\n\n## Verification\nRun `SELECT count(*) FROM customers WHERE fax IS NOT NULL` and compare with the backup.\n";
+        let required = req(&["rollback", "verification", "backup"]);
+        assert_eq!(validate(plan, "ROLLBACK.md", &required), Vec::<Finding>::new());
+        // A placeholder in the steps is named as one.
+        let todo = plan.replace("1. Restore the column from `customers_fax_backup` (5 min)", "TODO");
+        let rules: Vec<String> = validate(&todo, "ROLLBACK.md", &required)
+            .into_iter()
+            .map(|f| f.rule)
+            .collect();
+        assert_eq!(rules, vec!["plan-placeholder"]);
+        // Without a title, the first heading is a section like the others.
+        let untitled = PlanDoc::parse("## Rollback steps\n1. revert\n## Verification\nok\n");
+        assert!(!untitled.titled);
+        assert!(untitled.section("rollback").is_some());
     }
 }
