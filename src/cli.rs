@@ -928,7 +928,7 @@ fn explain(cli: &Cli, id: &str) -> Result<u8> {
 fn init(cli: &Cli, force: bool, stdout: bool) -> Result<u8> {
     let dir = start_dir(cli);
     let root = Repo::discover(&dir).map(|r| r.root()).unwrap_or(dir);
-    let text = crate::init::template(&crate::init::detect(&root));
+    let text = crate::init::template_with(&crate::init::detect(&root), &crate::init::detect_dialects(&root));
     if stdout {
         emit(&text, None)?;
         return Ok(0);

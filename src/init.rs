@@ -53,7 +53,61 @@ pub fn detect(root: &Path) -> Vec<Framework> {
     found
 }
 
+/// The SQL dialects the project's dependencies and migration folders name (`postgres`,
+/// `mysql`, `sqlite`), sorted; reads only a few small files.
+pub fn detect_dialects(root: &Path) -> Vec<&'static str> {
+    let manifests = [
+        "Cargo.toml",
+        "package.json",
+        "Gemfile",
+        "requirements.txt",
+        "pyproject.toml",
+        "go.mod",
+    ]
+    .iter()
+    .map(|f| read(root, f).to_lowercase())
+    .collect::<Vec<_>>()
+    .join("\n");
+    let folder = |names: &[&str]| {
+        names.iter().any(|n| {
+            ["migrations", "db/migrations", "db/migrate"]
+                .iter()
+                .any(|m| root.join(m).join(n).is_dir())
+        })
+    };
+    let mut found = Vec::new();
+    let markers: [(&str, &[&str], &[&str]); 3] = [
+        ("mysql", &["mysql", "mariadb"], &["mysql", "mariadb"]),
+        (
+            "postgres",
+            &["postgres", "psycopg", "\"pg\"", "gem \"pg\"", "pgx", "lib/pq"],
+            &["postgres", "postgresql", "pg"],
+        ),
+        ("sqlite", &["sqlite"], &["sqlite", "sqlite3"]),
+    ];
+    for (dialect, words, folders) in markers {
+        if words.iter().any(|w| manifests.contains(w)) || folder(folders) {
+            found.push(dialect);
+        }
+    }
+    found
+}
+
 pub fn template(frameworks: &[Framework]) -> String {
+    template_with(frameworks, &[])
+}
+
+/// The commented config; `dialects` decides the `[migrations] dialect` line: one dialect is
+/// set, none or several leave each file's dialect to be read from its content.
+pub fn template_with(frameworks: &[Framework], dialects: &[&str]) -> String {
+    let dialect = match dialects {
+        [one] => format!("dialect = \"{one}\"          # postgres | mysql | sqlite | generic (found in the project's dependencies)"),
+        [] => "# dialect = \"postgres\"      # postgres | mysql | sqlite | generic; unset, each file's dialect is read from its content".to_string(),
+        many => format!(
+            "# dialect = \"postgres\"      # not set: this project uses {}; each file's dialect is read from its content",
+            many.join(", ")
+        ),
+    };
     let names: Vec<&str> = frameworks.iter().map(|f| f.name).collect();
     let detected = if names.is_empty() {
         "none".to_string()
@@ -89,7 +143,7 @@ paths = ["ROLLBACK.md", "docs/rollback/*.md", ".riskgate/rollback/*.md"]
 
 [migrations]
 {paths}
-dialect = "postgres"          # postgres | mysql | sqlite | generic
+{dialect}
 
 [tests]
 # coverage = ["target/lcov.info"]
@@ -138,6 +192,31 @@ mod tests {
             };
             parse_toml::<Config>(&src).unwrap();
         }
+    }
+
+    #[test]
+    fn the_dialect_line_follows_what_the_project_uses() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[dependencies]\ndiesel = { version = \"2\", features = [\"sqlite\"] }\n",
+        )
+        .unwrap();
+        assert_eq!(detect_dialects(dir.path()), vec!["sqlite"]);
+        assert!(template_with(&[], &["sqlite"]).contains("\ndialect = \"sqlite\""));
+        for d in ["mysql", "postgresql", "sqlite"] {
+            std::fs::create_dir_all(dir.path().join("migrations").join(d)).unwrap();
+        }
+        let all = detect_dialects(dir.path());
+        assert_eq!(all, vec!["mysql", "postgres", "sqlite"]);
+        let text = template_with(&[], &all);
+        assert!(!text.contains("\ndialect ="), "{text}");
+        assert!(text.contains("this project uses mysql, postgres, sqlite"), "{text}");
+        let src = SourceText {
+            name: "riskgate.toml".into(),
+            text,
+        };
+        parse_toml::<Config>(&src).unwrap();
     }
 
     #[test]

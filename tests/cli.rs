@@ -709,3 +709,14 @@ fn sarif_file_is_written_beside_any_format_from_the_same_analysis() {
         "db/migrations/0042_drop_fax.sql"
     );
 }
+
+#[test]
+fn the_readme_config_example_works_when_pasted() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let start = readme.find("```toml\n[gate]").expect("the README's config example") + "```toml\n".len();
+    let example = &readme[start..start + readme[start..].find("```").unwrap()];
+    let t = with_base_policy(&[("riskgate.toml", example)], &[("src/app.py", "x = 1\n")]);
+    let (code, out, err) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json(&out)["gate"]["verdict"], "passed");
+}
