@@ -463,6 +463,7 @@ fn report_for(
         baseline: None,
         history: None,
         no_history: args.no_history,
+        work_tree_plan: args.github_event.is_none(),
         show_values: args.show_values,
         allow_superuser: args.allow_superuser,
         extra_findings: Vec::new(),
@@ -547,12 +548,30 @@ fn plan_init(cli: &Cli, args: &AnalysisArgs, force: bool) -> Result<u8> {
             .collect();
     }
     scope.dedup();
-    let text = crate::gate::plan::template(&scope);
     let path = args.output.clone().unwrap_or_else(|| root.join("ROLLBACK.md"));
+    // An existing plan is the user's work: new risks join its Scope, nothing written is lost.
     if path.exists() && !force {
-        bail!("{} already exists; pass --force to replace it", path.display());
+        let existing = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let (text, added) = crate::gate::plan::add_to_scope(&existing, &scope);
+        if added > 0 {
+            emit(&text, Some(&path))?;
+        }
+        if !cli.quiet {
+            println!(
+                "{}: {} kept as written; run `riskgate plan check` (--force starts over from the skeleton)",
+                path.display(),
+                match added {
+                    0 => "every risky change is already in its Scope,".to_string(),
+                    n => format!(
+                        "added {n} risky change{} to its Scope, the rest",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                }
+            );
+        }
+        return Ok(0);
     }
-    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    emit(&crate::gate::plan::template(&scope), Some(&path))?;
     if !cli.quiet {
         println!(
             "wrote {} with {} scope line(s); fill in every section, then run `riskgate plan check`",

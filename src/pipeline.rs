@@ -41,6 +41,9 @@ pub struct Extras {
     pub history: Option<f64>,
     /// Skip the history scan (`--no-history`).
     pub no_history: bool,
+    /// A run by hand (`check`, `audit`, `plan check` without an event file): the plan being
+    /// written in the working tree counts. The hook and CI read committed plans only.
+    pub work_tree_plan: bool,
     /// `--show-values`, `--allow-superuser`: for `[[shapes]]` checks that read a database.
     pub show_values: bool,
     pub allow_superuser: bool,
@@ -327,6 +330,32 @@ fn find_plan(change: &ChangeSet, config: &Config, plans: &Extras, root: &Path) -
             source: format!("file:{shown}"),
             text,
         }));
+    }
+    if plans.work_tree_plan {
+        for pattern in &config.plan.paths {
+            if crate::policy::check_relative(pattern.get_ref()).is_err() {
+                continue;
+            }
+            let found = expand(root, pattern.get_ref()).unwrap_or_default();
+            if let Some(file) = found.first() {
+                let text = crate::policy::read_inside(root, file, crate::policy::MAX_POLICY_FILE)
+                    .with_context(|| format!("cannot read plan {file}"))?;
+                // The same text as committed in the range is the committed plan; anything
+                // else is the plan being written, and the report says where it came from.
+                let committed = change
+                    .files
+                    .iter()
+                    .find(|f| &f.path == file && f.status != crate::diff::FileStatus::Deleted)
+                    .and_then(|f| f.new_text.get());
+                if committed != Some(text.as_str()) {
+                    return Ok(Some(PlanInput {
+                        source: format!("worktree:{file}"),
+                        text,
+                    }));
+                }
+                break;
+            }
+        }
     }
     let src = config.source.as_ref();
     let plan_paths = crate::config::glob_set(&config.plan.paths, src)?;

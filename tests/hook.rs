@@ -306,3 +306,59 @@ fn a_pushed_root_commit_gets_advice_that_runs() {
         "{err}"
     );
 }
+
+#[test]
+fn the_plan_workflow_helps_from_init_to_push() {
+    let s = setup();
+    assert_eq!(s.install(&[]).0, 0);
+    s.commit_on(
+        "drop-fax",
+        &[("db/migrations/0042_drop_fax.sql", RISKY_SQL)],
+        "Drop the fax column",
+    );
+    // plan init writes the skeleton; the user fills it in and checks it before committing.
+    let (code, out, err) = run(s.repo.riskgate().args(["plan", "init", "--base", "main"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let skeleton = std::fs::read_to_string(s.repo.file("ROLLBACK.md")).unwrap();
+    assert!(
+        skeleton.contains("`migration-drops-column` at `db/migrations/0042_drop_fax.sql:1`"),
+        "{skeleton}"
+    );
+    let filled = PLAN.replacen(
+        "## Scope\n",
+        "## Scope\n- `migration-drops-column` at `db/migrations/0042_drop_fax.sql:1`: the fax column\n",
+        1,
+    );
+    s.repo.write("ROLLBACK.md", &filled);
+    let (code, out, err) = run(s.repo.riskgate().args(["plan", "check", "--base", "main"]));
+    assert_eq!(code, 0, "the plan being written counts for plan check: {out}{err}");
+    assert!(out.contains("rollback plan worktree:ROLLBACK.md is valid"), "{out}");
+    // The hook reads committed plans only: an uncommitted plan does not open the push.
+    let (code, err) = s.push(&["drop-fax"]);
+    assert_ne!(code, 0, "{err}");
+    // A second risky commit: plan init adds it to the Scope and keeps what was written.
+    s.commit_on(
+        "drop-fax",
+        &[(
+            "db/migrations/0043_drop_telex.sql",
+            "ALTER TABLE customers DROP COLUMN telex;\n",
+        )],
+        "Drop telex",
+    );
+    let (code, out, err) = run(s.repo.riskgate().args(["plan", "init", "--base", "main"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("added 1 risky change to its Scope"), "{out}");
+    let plan = std::fs::read_to_string(s.repo.file("ROLLBACK.md")).unwrap();
+    assert!(
+        plan.contains("The billing team on call."),
+        "what was written stays: {plan}"
+    );
+    assert!(
+        plan.contains("`migration-drops-column` at `db/migrations/0043_drop_telex.sql:1`"),
+        "{plan}"
+    );
+    s.repo.commit("Add the rollback plan");
+    let (code, err) = s.push(&["drop-fax"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("passed-with-plan"), "{err}");
+}

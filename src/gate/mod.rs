@@ -96,7 +96,11 @@ pub fn decide(
     if let Some(plan) = plan {
         status.source = Some(plan.source.clone());
         let needed = required_sections(findings, extra_sections);
-        let file = plan.source.strip_prefix("file:").unwrap_or(&plan.source);
+        let file = plan
+            .source
+            .strip_prefix("file:")
+            .or_else(|| plan.source.strip_prefix("worktree:"))
+            .unwrap_or(&plan.source);
         let problems = plan::validate_for(&plan.text, file, &needed, &plan::Needs { findings });
         // A missing owner is a warning: reported, but the plan stays valid.
         let blocking: Vec<&Finding> = problems.iter().filter(|p| p.rule != "plan-no-owner").collect();

@@ -322,6 +322,50 @@ pub fn template(scope: &[String]) -> String {
     )
 }
 
+/// Adds to an existing plan's Scope the lines it does not name yet (by rule and place), keeping
+/// everything written; a plan without a Scope section gets one at the end. Returns the new text
+/// and how many lines were added.
+pub fn add_to_scope(existing: &str, scope: &[String]) -> (String, usize) {
+    let new: Vec<&String> = scope
+        .iter()
+        .filter(|s| {
+            // `rule` at `place`: the part a person would keep when editing the line.
+            let key = s.split(": ").next().unwrap_or(s);
+            !existing.contains(key)
+        })
+        .collect();
+    if new.is_empty() {
+        return (existing.to_string(), 0);
+    }
+    let lines: String = new.iter().map(|s| format!("- {s}\n")).collect();
+    let mut out = Vec::new();
+    let mut in_scope = false;
+    let mut added = false;
+    for line in existing.lines() {
+        let heading = atx_heading(line);
+        if in_scope && heading.is_some() && !added {
+            // Right after the section's last line, before the blank lines that end it.
+            let blanks = out.iter().rev().take_while(|l: &&String| l.trim().is_empty()).count();
+            let at = out.len() - blanks;
+            out.insert(at, lines.trim_end().to_string());
+            added = true;
+        }
+        if let Some((_, h)) = heading {
+            in_scope = matches!(normalise(h).as_str(), "scope" | "covers");
+        }
+        out.push(line.to_string());
+    }
+    let mut text = out.join("\n");
+    text.push('\n');
+    if !added {
+        if !in_scope {
+            text.push_str("\n## Scope\n");
+        }
+        text.push_str(&lines);
+    }
+    (text, new.len())
+}
+
 fn is_unchanged_template(plan: &PlanDoc, raw: &str) -> bool {
     raw.contains(TEMPLATE_MARKER)
         && plan
@@ -601,5 +645,29 @@ mod tests {
         let untitled = PlanDoc::parse("## Rollback steps\n1. revert\n## Verification\nok\n");
         assert!(!untitled.titled);
         assert!(untitled.section("rollback").is_some());
+    }
+
+    #[test]
+    fn a_new_risk_is_added_to_the_scope_and_nothing_written_is_lost() {
+        let plan = "# Rollback plan: fax\n\n## Scope\n- `migration-drops-column` at `db/m.sql:3`: DROP COLUMN fax (our words)\n\n## Rollback steps\n1. restore (5 min)\n";
+        let scope = [
+            "`migration-drops-column` at `db/m.sql:3`: DROP COLUMN customers.fax discards every stored value"
+                .to_string(),
+            "`migration-drops-table` at `db/n.sql:1`: DROP TABLE t discards every row".to_string(),
+        ];
+        let (text, added) = add_to_scope(plan, &scope);
+        assert_eq!(added, 1);
+        assert_eq!(
+            text,
+            "# Rollback plan: fax\n\n## Scope\n- `migration-drops-column` at `db/m.sql:3`: DROP COLUMN fax (our words)\n- `migration-drops-table` at `db/n.sql:1`: DROP TABLE t discards every row\n\n## Rollback steps\n1. restore (5 min)\n"
+        );
+        assert_eq!(add_to_scope(&text, &scope), (text.clone(), 0));
+        let (appended, n) = add_to_scope("## Rollback steps\n1. x\n", &scope[1..]);
+        assert_eq!(n, 1);
+        assert!(
+            appended
+                .ends_with("## Scope\n- `migration-drops-table` at `db/n.sql:1`: DROP TABLE t discards every row\n"),
+            "{appended}"
+        );
     }
 }
