@@ -202,7 +202,85 @@ fn names(plan: &str, f: &Finding) -> bool {
         keys.push(s.clone());
         keys.push(s.rsplit("::").next().unwrap_or(s).to_string());
     }
-    keys.iter().any(|k| !k.is_empty() && lower.contains(&k.to_lowercase()))
+    if keys.iter().any(|k| !k.is_empty() && lower.contains(&k.to_lowercase())) {
+        return true;
+    }
+    // What a person writes: the tables and columns of the statement, in words. Every name the
+    // evidence holds (SQL words aside) must appear as a word of the plan.
+    let names = statement_names(f.evidence.as_deref().unwrap_or(""));
+    let words: std::collections::HashSet<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    !names.is_empty() && names.iter().all(|n| words.contains(n.as_str()))
+}
+
+/// The identifiers of a statement, SQL keywords and types left out, lowercased.
+fn statement_names(evidence: &str) -> Vec<String> {
+    const SQL: &[&str] = &[
+        "add",
+        "alter",
+        "and",
+        "as",
+        "bigint",
+        "boolean",
+        "by",
+        "cascade",
+        "column",
+        "constraint",
+        "create",
+        "default",
+        "delete",
+        "drop",
+        "exists",
+        "false",
+        "foreign",
+        "from",
+        "if",
+        "in",
+        "index",
+        "insert",
+        "int",
+        "integer",
+        "into",
+        "is",
+        "json",
+        "jsonb",
+        "key",
+        "not",
+        "null",
+        "on",
+        "or",
+        "primary",
+        "references",
+        "rename",
+        "restrict",
+        "schema",
+        "select",
+        "set",
+        "table",
+        "text",
+        "timestamp",
+        "timestamptz",
+        "to",
+        "true",
+        "truncate",
+        "type",
+        "unique",
+        "update",
+        "using",
+        "values",
+        "varchar",
+        "where",
+        "with",
+    ];
+    let mut out: Vec<String> = evidence
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map(str::to_lowercase)
+        .filter(|w| w.len() > 2 && !w.chars().all(|c| c.is_ascii_digit()) && !SQL.contains(&w.as_str()))
+        .collect();
+    out.dedup();
+    out
 }
 
 /// The checks that depend on the change's findings.
@@ -668,6 +746,26 @@ mod tests {
             appended
                 .ends_with("## Scope\n- `migration-drops-table` at `db/n.sql:1`: DROP TABLE t discards every row\n"),
             "{appended}"
+        );
+    }
+
+    #[test]
+    fn a_risk_named_in_words_is_covered() {
+        let mut f = Finding::new(
+            "migration-drops-column",
+            "migration",
+            crate::finding::Severity::High,
+            "DROP COLUMN customers.fax discards every stored value",
+        )
+        .at("db/migrations/0042_drop_fax.sql", Some(1))
+        .evidence("ALTER TABLE customers DROP COLUMN fax;");
+        f.needs_plan = true;
+        let named = |plan: &str| names(&meaningful(plan), &f);
+        assert!(named("## Scope\nWe drop the fax column of the customers table.\n"));
+        assert!(!named("## Scope\nWe drop the total column of the orders table.\n"));
+        assert!(
+            !named("## Scope\nWe drop a column of the customers table.\n"),
+            "the column must be named too"
         );
     }
 }
