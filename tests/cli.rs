@@ -720,3 +720,42 @@ fn the_readme_config_example_works_when_pasted() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(json(&out)["gate"]["verdict"], "passed");
 }
+
+#[test]
+fn each_plan_problem_is_said_once_and_advice_fits_where_it_is_read() {
+    let t = feature(&[
+        (
+            "db/migrations/0042_drop_fax.sql",
+            "ALTER TABLE customers DROP COLUMN fax;\n",
+        ),
+        ("ROLLBACK.md", "## Rollback steps\nTODO\n## Verification\nTBD\n"),
+    ]);
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main"]));
+    assert_eq!(code, 1, "{out}");
+    let problem = "the rollback plan has no `backup` section";
+    assert_eq!(out.matches(problem).count(), 1, "{out}");
+    assert!(
+        out.contains("invalid (file:ROLLBACK.md): 5 problems, listed with the plan's findings above"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("--plan"),
+        "a flag git push cannot pass is no advice: {out}"
+    );
+    let (_, md, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "markdown"]));
+    assert_eq!(md.matches("has no \\`backup\\` section").count(), 1, "{md}");
+    // The pull request's own advice: the description is where a plan goes.
+    t.remove("ROLLBACK.md");
+    t.commit("no plan");
+    let (_, md, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "markdown"]));
+    assert!(
+        md.contains("add a `## Rollback plan` section to the pull request description"),
+        "{md}"
+    );
+    // Rows lead with the most severe.
+    let rows: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Severity"))
+        .collect();
+    assert!(rows[0].starts_with("| high |"), "{rows:?}");
+}

@@ -120,10 +120,15 @@ pub fn decide(
             reason: format!("{level} is covered by a valid rollback plan"),
         }
     } else if required {
+        // The problems themselves are listed once, with the plan (every format shows them).
         let why = if !status.found {
-            "needs a rollback plan; run `riskgate plan init` or pass --plan FILE".to_string()
+            "needs a rollback plan".to_string()
         } else {
-            format!("needs a valid rollback plan: {}", status.problems.join("; "))
+            let n = status.problems.len();
+            format!(
+                "needs a valid rollback plan ({n} problem{} with the plan)",
+                if n == 1 { "" } else { "s" }
+            )
         };
         let level = if waived_critical && !over(config.require_plan_at) {
             format!("{level} with a waived critical finding")

@@ -43,7 +43,15 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
         let _ = writeln!(out, "No findings.\n");
     } else {
         let _ = writeln!(out, "| Severity | Rule | Location | Finding |\n|---|---|---|---|");
-        for f in &report.findings {
+        // Most severe first: a summary is read from the top.
+        let mut rows: Vec<&crate::finding::Finding> = report.findings.iter().collect();
+        rows.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.file.cmp(&b.file))
+                .then(a.line.cmp(&b.line))
+        });
+        for f in rows {
             let mut what = markdown(&f.message);
             if let Some(e) = &f.evidence {
                 for line in e.lines() {
@@ -93,10 +101,16 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
             .unwrap_or_default(),
         if plan.valid { "yes" } else { "no" }
     );
-    for p in &plan.problems {
-        let _ = writeln!(out, "- {}", markdown(p));
+    if !plan.problems.is_empty() {
+        // Each problem is a row of the findings table above: said once.
+        let n = plan.problems.len();
+        let _ = writeln!(
+            out,
+            "{n} problem{} with the plan, in the table above (rules `plan-*`).",
+            if n == 1 { "" } else { "s" }
+        );
     }
-    let steps = next_steps(report, markdown);
+    let steps = next_steps(report, super::Audience::PullRequest);
     if !steps.is_empty() {
         let _ = writeln!(out, "\n### What to do next\n");
         for s in steps {

@@ -184,17 +184,27 @@ pub fn short(sha: &str) -> &str {
     }
 }
 
-/// What a blocked author can do, in the order they should try it.
-/// What to do next; `escape` prepares the plan's problems (text from the change) for the
-/// destination.
-pub fn next_steps(report: &Report, escape: fn(&str) -> String) -> Vec<String> {
+/// Where the advice is read: a terminal (a person who can run commands and commit) or a pull
+/// request (where the plan can live in the description).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Terminal,
+    PullRequest,
+}
+
+/// What a blocked author can do, in the order they should try it. The plan's problems are
+/// listed with the plan, not repeated here.
+pub fn next_steps(report: &Report, audience: Audience) -> Vec<String> {
     use crate::gate::Verdict;
     let mut steps = Vec::new();
     if report.gate.verdict == Verdict::Blocked {
         if !report.plan.found {
-            steps.push("run `riskgate plan init` to write a rollback-plan skeleton (ROLLBACK.md) naming each risky change, fill it in, and commit it or pass it with --plan".to_string());
+            steps.push(match audience {
+                Audience::Terminal => "run `riskgate plan init` to write ROLLBACK.md naming each risky change, fill it in (`riskgate plan check` reads it before you commit), then commit it".to_string(),
+                Audience::PullRequest => "add a `## Rollback plan` section to the pull request description (with `### Rollback steps`, `### Verification` and, when data is at risk, `### Backup`), or commit a ROLLBACK.md (`riskgate plan init` writes one)".to_string(),
+            });
         } else if !report.plan.valid {
-            steps.push("fix the rollback plan: ".to_string() + &escape(&report.plan.problems.join("; ")));
+            steps.push("fix the problems listed with the rollback plan".to_string());
         }
         steps.push("or make the change safer: each finding's help says how".to_string());
         steps.push("a finding that is wrong can be waived with a reason: `riskgate: allow(RULE) reason=\"…\"` in a comment, or a [[waiver]] in riskgate.toml".to_string());

@@ -158,10 +158,12 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
         let plan = &report.plan;
         let plan_line = match (plan.required, plan.found, plan.valid) {
             (_, true, true) => format!("valid ({})", plan.source.as_deref().unwrap_or("")),
+            // The problems are findings of the plan's file, shown above: said once.
             (_, true, false) => format!(
-                "invalid ({}): {}",
+                "invalid ({}): {} problem{}, listed with the plan's findings above",
                 plan.source.as_deref().unwrap_or(""),
-                plan.problems.join("; ")
+                plan.problems.len(),
+                if plan.problems.len() == 1 { "" } else { "s" }
             ),
             (true, false, _) => "required, none found".to_string(),
             (false, false, _) => "not required".to_string(),
@@ -176,7 +178,7 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
         terminal(&report.gate.reason)
     );
     if !ctx.quiet {
-        for step in next_steps(report, terminal) {
+        for step in next_steps(report, super::Audience::Terminal) {
             let _ = writeln!(out, "  • {step}");
         }
     }
