@@ -735,7 +735,7 @@ fn each_plan_problem_is_said_once_and_advice_fits_where_it_is_read() {
     let problem = "the rollback plan has no `backup` section";
     assert_eq!(out.matches(problem).count(), 1, "{out}");
     assert!(
-        out.contains("invalid (file:ROLLBACK.md): 5 problems, listed with the plan's findings above"),
+        out.contains("invalid (file:ROLLBACK.md): 5 problems, listed with the findings above"),
         "{out}"
     );
     assert!(
@@ -758,4 +758,35 @@ fn each_plan_problem_is_said_once_and_advice_fits_where_it_is_read() {
         .filter(|l| l.starts_with("| ") && !l.starts_with("| Severity"))
         .collect();
     assert!(rows[0].starts_with("| high |"), "{rows:?}");
+}
+
+#[test]
+fn reports_lead_with_the_point_and_fold_what_is_minor() {
+    let t = feature(&[
+        (
+            "db/migrations/0042_drop_fax.sql",
+            "ALTER TABLE customers DROP COLUMN fax;\n",
+        ),
+        ("assets/a.png", "\0png"),
+        ("assets/b.png", "\0png"),
+    ]);
+    let (_, out, _) = run(t.riskgate().args(["check", "--base", "main"]));
+    let verdict = out.find("Verdict BLOCKED").expect("a verdict");
+    let first_finding = out.find("migration-drops-column  db/").expect("the finding");
+    assert!(verdict < first_finding, "the verdict comes first:\n{out}");
+    assert!(out.contains("Score 41 (high) · 1 high, 2 info\n  needs a plan: migration-drops-column at db/migrations/0042_drop_fax.sql:1\n"), "{out}");
+    assert!(
+        out.contains("info     file-not-analyzed ×2: assets/a.png, assets/b.png"),
+        "{out}"
+    );
+    assert!(!out.contains("+0 "), "no rows that add nothing: {out}");
+    let (_, verbose, _) = run(t.riskgate().args(["check", "--base", "main", "-v"]));
+    assert_eq!(verbose.matches("file-not-analyzed  assets/").count(), 2, "{verbose}");
+    let (_, md, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "markdown"]));
+    assert!(md.contains("Findings: 1 high, 2 info."), "{md}");
+    assert!(
+        md.contains("| info | `file-not-analyzed` | 2 findings | `assets/a.png`, `assets/b.png` |"),
+        "{md}"
+    );
+    assert!(!md.contains("**+0**"), "{md}");
 }

@@ -2,6 +2,7 @@
 
 use super::escape::{code, markdown};
 use super::{next_steps, short, RenderContext, Report};
+use crate::finding::Severity;
 use crate::gate::Verdict;
 use std::fmt::Write;
 
@@ -25,6 +26,10 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
         report.score.level
     );
     let _ = writeln!(out, "{}\n", markdown(&report.gate.reason));
+    let counts = report.counts_by_severity();
+    if !counts.is_empty() {
+        let _ = writeln!(out, "Findings: {}.\n", counts.join(", "));
+    }
     let _ = writeln!(
         out,
         "{} files changed, +{} −{} in {} commit{} (`{}..{}`).\n",
@@ -44,7 +49,9 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
     } else {
         let _ = writeln!(out, "| Severity | Rule | Location | Finding |\n|---|---|---|---|");
         // Most severe first: a summary is read from the top.
-        let mut rows: Vec<&crate::finding::Finding> = report.findings.iter().collect();
+        // Low and info findings fold into one row per rule unless -v.
+        let detailed = |f: &&crate::finding::Finding| ctx.verbose || ctx.full || f.severity >= Severity::Medium;
+        let mut rows: Vec<&crate::finding::Finding> = report.findings.iter().filter(detailed).collect();
         rows.sort_by(|a, b| {
             b.severity
                 .cmp(&a.severity)
@@ -72,12 +79,39 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
                 what
             );
         }
+        let mut folded: std::collections::BTreeMap<(std::cmp::Reverse<Severity>, &str), Vec<String>> =
+            Default::default();
+        for f in report.findings.iter().filter(|f| !detailed(f)) {
+            folded
+                .entry((std::cmp::Reverse(f.severity), f.rule.as_str()))
+                .or_default()
+                .push(f.location());
+        }
+        for ((severity, rule), places) in &folded {
+            let more = if places.len() > 3 {
+                format!(", … {} more", places.len() - 3)
+            } else {
+                String::new()
+            };
+            let shown: Vec<String> = places.iter().take(3).map(|p| format!("`{}`", code(p))).collect();
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | {} finding{} | {}{more} |",
+                severity.0,
+                code(rule),
+                places.len(),
+                if places.len() == 1 { "" } else { "s" },
+                shown.join(", ")
+            );
+        }
         out.push('\n');
     }
-    if !report.score.contributions.is_empty() {
+    // What makes up the score: rows that add nothing are left out.
+    let contributions: Vec<_> = report.score.contributions.iter().filter(|c| c.points > 0).collect();
+    if !contributions.is_empty() {
         let _ = writeln!(out, "### Why the score is {}\n", report.score.value);
         let limit = if ctx.full { usize::MAX } else { 10 };
-        for c in report.score.contributions.iter().take(limit) {
+        for c in contributions.iter().take(limit) {
             let what = c.rule.as_deref().or(c.factor.as_deref()).unwrap_or("");
             let loc = match (&c.file, c.line) {
                 (Some(f), Some(l)) => format!(" `{}:{l}`", code(f)),

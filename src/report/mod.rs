@@ -138,6 +138,28 @@ impl Report {
     }
 
     /// Findings that count, most severe first: what summaries and annotations lead with.
+    /// "1 high, 5 medium, 2 info": findings neither waived nor mitigated, per severity.
+    pub fn counts_by_severity(&self) -> Vec<String> {
+        use crate::finding::Severity;
+        [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+            Severity::Info,
+        ]
+        .iter()
+        .filter_map(|s| {
+            let n = self
+                .findings
+                .iter()
+                .filter(|f| f.severity == *s && f.suppressed.is_none() && f.mitigated_by.is_empty())
+                .count();
+            (n > 0).then(|| format!("{n} {}", s.as_str()))
+        })
+        .collect()
+    }
+
     pub fn ranked(&self) -> Vec<&Finding> {
         let mut v: Vec<&Finding> = self.findings.iter().filter(|f| f.suppressed.is_none()).collect();
         v.sort_by(|a, b| {
