@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The action's check step. Inputs arrive as environment variables; the PR body is read by
-# riskgate from the event file, so no untrusted text passes through the shell.
+# riskgate from the event file (or, in a merge queue, from a file the API wrote), so no
+# untrusted text passes through the shell.
 set -uo pipefail
 # The binary the install step verified or built (never whatever else is on the PATH).
 riskgate="${RISKGATE_BIN:-riskgate}"
@@ -13,6 +14,25 @@ args+=(check --github-event "$GITHUB_EVENT_PATH" --format "${RISKGATE_FORMAT:-gi
 [ -n "${RISKGATE_FAIL_LEVEL:-}" ] && args+=(--fail-level "$RISKGATE_FAIL_LEVEL")
 # One analysis writes the SARIF file beside the log's format.
 [ -n "${RISKGATE_SARIF_FILE:-}" ] && args+=(--sarif-file "$RISKGATE_SARIF_FILE")
+
+# A merge queue's event carries no pull request body: find the pull request from the queue
+# branch (gh-readonly-queue/<base>/pr-<N>-<sha>) and hand its body to riskgate as a file, so a
+# plan in the description counts in the queue as it did on the pull request. The body is
+# never expanded by the shell; it goes from the API to a file.
+if [ "${GITHUB_EVENT_NAME:-}" = merge_group ]; then
+  head_ref=$(jq -r '.merge_group.head_ref // empty' "$GITHUB_EVENT_PATH")
+  if [[ "$head_ref" =~ gh-readonly-queue/.+/pr-([0-9]+)-[0-9a-f]+$ ]]; then
+    pr="${BASH_REMATCH[1]}"
+    body="${RUNNER_TEMP:-/tmp}/riskgate-pr-$pr-body.md"
+    if gh api "repos/$GITHUB_REPOSITORY/pulls/$pr" --jq '.body // ""' > "$body"; then
+      args+=(--pr-body "$body")
+    else
+      echo "riskgate: cannot read pull request #$pr (the job needs pull-requests: read); checking without its description" >&2
+    fi
+  else
+    echo "riskgate: merge_group head_ref '$head_ref' names no pull request; checking without a description" >&2
+  fi
+fi
 
 # `--format github` prints annotations and the report, appends the report to the job summary
 # and writes score, level and verdict to the step outputs. Exit 1 fails the check.

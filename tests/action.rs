@@ -33,6 +33,7 @@ fn action_yml_uses_every_input_sets_every_output_and_never_interpolates_the_body
             "format",
             "sarif-file",
             "working-directory",
+            "github-token",
             "config"
         ]
     );
@@ -313,5 +314,67 @@ fn cargo_binstall_metadata_names_the_archives_the_release_makes() {
     assert_eq!(windows["pkg-fmt"].as_str(), Some("zip"));
     assert!(
         expand(windows["pkg-url"].as_str().unwrap(), "x86_64-pc-windows-msvc").ends_with("-x86_64-pc-windows-msvc.zip")
+    );
+}
+
+#[test]
+fn in_a_merge_queue_the_plan_in_the_pull_request_description_counts() {
+    let t = feature(&[(
+        "db/migrations/0042_drop_fax.sql",
+        "ALTER TABLE customers DROP COLUMN fax;\n",
+    )]);
+    let base = t.repo.revparse_single("main").unwrap().id().to_string();
+    let head = t.repo.revparse_single("feature").unwrap().id().to_string();
+    let runner = tempfile::tempdir().unwrap();
+    let file = |n: &str| runner.path().join(n);
+    let event = serde_json::json!({
+        "action": "checks_requested",
+        "merge_group": {"base_sha": base, "head_sha": head, "head_ref": format!("refs/heads/gh-readonly-queue/main/pr-7-{head}")},
+        "repository": {"full_name": "acme/shop"}
+    });
+    std::fs::write(file("event.json"), event.to_string()).unwrap();
+    // A `gh` that answers as the API would for pull request 7, and records what it was asked.
+    let plan = "Drops fax.\n\n## Rollback plan\n### Scope\nmigration-drops-column on customers.fax.\n### Backup\nThe table customers_fax_backup holds id and fax.\n### Rollback steps\n1. `UPDATE customers c SET fax = b.fax FROM customers_fax_backup b WHERE b.id = c.id;` (5 min)\n### Verification\nRun `SELECT count(*) FROM customers WHERE fax IS NOT NULL`.\n### Owner\nThe billing team.\n";
+    let bin = runner.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    std::fs::write(file("body.md"), plan).unwrap();
+    std::fs::write(
+        bin.join("gh"),
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\ncat '{}'\n",
+            file("gh-calls.txt").display(),
+            file("body.md").display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod").arg("+x").arg(bin.join("gh")).status().unwrap();
+    let run_step = |event_name: &str| {
+        Command::new("bash")
+            .arg(std::fs::canonicalize("action/check.sh").unwrap())
+            .current_dir(t.path())
+            .env("PATH", format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display()))
+            .env("RISKGATE_BIN", assert_cmd::cargo::cargo_bin("riskgate"))
+            .env("GITHUB_EVENT_NAME", event_name)
+            .env("GITHUB_EVENT_PATH", file("event.json"))
+            .env("GITHUB_REPOSITORY", "acme/shop")
+            .env("RUNNER_TEMP", runner.path())
+            .env("RISKGATE_FORMAT", "json")
+            .output()
+            .unwrap()
+    };
+    let out = run_step("merge_group");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&stdout);
+    assert_eq!(r["gate"]["verdict"], "passed-with-plan");
+    assert_eq!(r["plan"]["source"], "pr-body");
+    assert_eq!(
+        std::fs::read_to_string(file("gh-calls.txt")).unwrap(),
+        "api repos/acme/shop/pulls/7 --jq .body // \"\"\n"
     );
 }
