@@ -6,6 +6,25 @@ set -uo pipefail
 # The binary the install step verified or built (never whatever else is on the PATH).
 riskgate="${RISKGATE_BIN:-riskgate}"
 
+# One comment per pull request, found by its first line and edited in place: never a new
+# comment per push. The body goes from a file to the API, never through the shell.
+upsert_comment() {
+  local marker='<!-- riskgate report -->' number body id
+  number=$(jq -r '.pull_request.number // empty' "$GITHUB_EVENT_PATH")
+  if [ -z "$number" ] || [ ! -s "$1" ]; then
+    return 0
+  fi
+  body=$(mktemp "${RUNNER_TEMP:-/tmp}/riskgate-comment.XXXXXX")
+  { echo "$marker"; cat "$1"; } > "$body"
+  id=$(gh api "repos/$GITHUB_REPOSITORY/issues/$number/comments" --paginate \
+       --jq ".[] | select(.body | startswith(\"$marker\")) | .id" | head -n 1)
+  if [ -n "$id" ]; then
+    gh api -X PATCH "repos/$GITHUB_REPOSITORY/issues/comments/$id" -F "body=@$body" > /dev/null
+  else
+    gh api -X POST "repos/$GITHUB_REPOSITORY/issues/$number/comments" -F "body=@$body" > /dev/null
+  fi || echo "riskgate: cannot write the pull request comment (the job needs pull-requests: write)" >&2
+}
+
 args=()
 [ -n "${RISKGATE_CONFIG:-}" ] && args+=(--config "$RISKGATE_CONFIG")
 args+=(check --github-event "$GITHUB_EVENT_PATH" --format "${RISKGATE_FORMAT:-github}")
@@ -35,9 +54,20 @@ if [ "${GITHUB_EVENT_NAME:-}" = merge_group ]; then
 fi
 
 # `--format github` prints annotations and the report, appends the report to the job summary
-# and writes score, level and verdict to the step outputs. Exit 1 fails the check.
+# and writes score, level and verdict to the step outputs. Exit 1 fails the check. With
+# `comment: true` the summary riskgate writes is caught on its way, to keep one PR comment.
+summary="${GITHUB_STEP_SUMMARY:-}"
+report=""
+if [ "${RISKGATE_COMMENT:-false}" = true ]; then
+  report=$(mktemp "${RUNNER_TEMP:-/tmp}/riskgate-report.XXXXXX")
+  export GITHUB_STEP_SUMMARY="$report"
+fi
 "$riskgate" "${args[@]}"
 rc=$?
+if [ -n "$report" ]; then
+  if [ -n "$summary" ]; then cat "$report" >> "$summary"; fi
+  upsert_comment "$report"
+fi
 if [ -n "${RISKGATE_SARIF_FILE:-}" ] && [ -f "$RISKGATE_SARIF_FILE" ] && [ -n "${GITHUB_OUTPUT:-}" ]; then
   echo "sarif-file=$RISKGATE_SARIF_FILE" >> "$GITHUB_OUTPUT"
 fi

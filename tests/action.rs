@@ -33,6 +33,7 @@ fn action_yml_uses_every_input_sets_every_output_and_never_interpolates_the_body
             "format",
             "sarif-file",
             "working-directory",
+            "comment",
             "github-token",
             "config"
         ]
@@ -376,5 +377,84 @@ fn in_a_merge_queue_the_plan_in_the_pull_request_description_counts() {
     assert_eq!(
         std::fs::read_to_string(file("gh-calls.txt")).unwrap(),
         "api repos/acme/shop/pulls/7 --jq .body // \"\"\n"
+    );
+}
+
+#[test]
+fn one_pull_request_comment_is_kept_up_to_date() {
+    let t = feature(&[(
+        "db/migrations/0042_drop_fax.sql",
+        "ALTER TABLE customers DROP COLUMN fax;\n",
+    )]);
+    let base = t.repo.revparse_single("main").unwrap().id().to_string();
+    let head = t.repo.revparse_single("feature").unwrap().id().to_string();
+    let runner = tempfile::tempdir().unwrap();
+    let file = |n: &str| runner.path().join(n);
+    let event =
+        serde_json::json!({"pull_request": {"number": 7, "body": "", "base": {"sha": base}, "head": {"sha": head}}});
+    std::fs::write(file("event.json"), event.to_string()).unwrap();
+    // A `gh` with the API's memory: listing prints the id of the comment once one was posted.
+    let bin = runner.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let script = format!(
+        r#"#!/bin/bash
+echo "$*" >> '{calls}'
+case "$*" in
+  *"-X POST"*) echo 42 > '{state}'; for a in "$@"; do [[ "$a" == body=@* ]] && cp "${{a#body=@}}" '{posted}'; done ;;
+  *"-X PATCH"*) for a in "$@"; do [[ "$a" == body=@* ]] && cp "${{a#body=@}}" '{posted}'; done ;;
+  *--paginate*) [ -f '{state}' ] && cat '{state}' ;;
+esac
+exit 0
+"#,
+        calls = file("gh-calls.txt").display(),
+        state = file("comment-id").display(),
+        posted = file("posted.md").display()
+    );
+    std::fs::write(bin.join("gh"), script).unwrap();
+    Command::new("chmod").arg("+x").arg(bin.join("gh")).status().unwrap();
+    std::fs::write(file("summary.md"), "").unwrap();
+    let run_step = || {
+        Command::new("bash")
+            .arg(std::fs::canonicalize("action/check.sh").unwrap())
+            .current_dir(t.path())
+            .env("PATH", format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display()))
+            .env("RISKGATE_BIN", assert_cmd::cargo::cargo_bin("riskgate"))
+            .env("GITHUB_EVENT_NAME", "pull_request")
+            .env("GITHUB_EVENT_PATH", file("event.json"))
+            .env("GITHUB_REPOSITORY", "acme/shop")
+            .env("GITHUB_STEP_SUMMARY", file("summary.md"))
+            .env("RUNNER_TEMP", runner.path())
+            .env("RISKGATE_FORMAT", "github")
+            .env("RISKGATE_COMMENT", "true")
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run_step().status.code(), Some(1));
+    assert_eq!(run_step().status.code(), Some(1));
+    let calls = std::fs::read_to_string(file("gh-calls.txt")).unwrap();
+    let kinds: Vec<&str> = calls
+        .lines()
+        .map(|l| {
+            if l.contains("-X POST") {
+                "post"
+            } else if l.contains("-X PATCH") {
+                "patch"
+            } else {
+                "list"
+            }
+        })
+        .collect();
+    assert_eq!(kinds, ["list", "post", "list", "patch"], "{calls}");
+    assert!(calls.contains("repos/acme/shop/issues/comments/42"), "{calls}");
+    let posted = std::fs::read_to_string(file("posted.md")).unwrap();
+    assert!(
+        posted.starts_with("<!-- riskgate report -->\n## ⛔ riskgate: blocked"),
+        "{posted}"
+    );
+    let summary = std::fs::read_to_string(file("summary.md")).unwrap();
+    assert_eq!(
+        summary.matches("## ⛔ riskgate: blocked").count(),
+        2,
+        "the job summary still gets the report"
     );
 }
