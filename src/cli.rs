@@ -30,7 +30,7 @@ pub struct Cli {
     /// When to use colour. `auto` honours NO_COLOR and whether output is a terminal.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Print only the verdict.
+    /// Quieter: `check` and `audit` print only the verdict; other commands leave out their notes.
     #[arg(short, long, global = true)]
     pub quiet: bool,
     /// Print informative findings too.
@@ -50,7 +50,7 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Analyse the range and apply the gate; exits 1 when the gate blocks.
-    Check(AnalysisArgs),
+    Check(CheckArgs),
     /// Analyse a branch with full explanations, without gating (exit 0 unless error).
     Audit {
         /// The branch to audit (default: --head).
@@ -254,6 +254,13 @@ pub struct AnalysisArgs {
     /// Let [[shapes]] checks sample as a superuser role (refused by default).
     #[arg(long)]
     pub allow_superuser: bool,
+}
+
+/// `check`: the analysis flags, and the one that only a gate has.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
     /// Level from which a valid rollback plan is required (overrides gate.require_plan_at).
     #[arg(long, value_name = "LEVEL", value_parser = parse_threshold)]
     pub fail_level: Option<Threshold>,
@@ -310,8 +317,7 @@ fn start_dir(cli: &Cli) -> PathBuf {
 
 pub fn run(cli: Cli) -> Result<u8> {
     let to_terminal = std::io::stdout().is_terminal();
-    let writes_file =
-        matches!(&cli.command, Command::Check(a) | Command::Audit { analysis: a, .. } if a.output.is_some());
+    let writes_file = matches!(&cli.command, Command::Check(CheckArgs { analysis: a, .. }) | Command::Audit { analysis: a, .. } if a.output.is_some());
     let colour = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -319,7 +325,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     };
     colored::control::set_override(colour);
     match &cli.command {
-        Command::Check(args) => analyse(&cli, args, None, PolicyChoice::Base, true),
+        Command::Check(args) => analyse(&cli, &args.analysis, None, PolicyChoice::Base, Some(args.fail_level)),
         Command::Audit {
             branch,
             analysis,
@@ -329,7 +335,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             if *per_commit {
                 audit_per_commit(&cli, analysis, branch.as_deref(), *policy)
             } else {
-                analyse(&cli, analysis, branch.as_deref(), *policy, false)
+                analyse(&cli, analysis, branch.as_deref(), *policy, None)
             }
         }
         Command::Rules { format } => list_rules(&cli, *format),
@@ -424,6 +430,7 @@ fn report_for(
     args: &AnalysisArgs,
     branch: Option<&str>,
     choice: PolicyChoice,
+    fail_level: Option<Threshold>,
 ) -> Result<Option<(Box<report::Report>, RuleSet, PathBuf)>> {
     let repo = open_repo(cli)?;
     let event = args
@@ -446,7 +453,7 @@ fn report_for(
         }
     };
     let mut policy = pipeline::policy_for(&repo, &range, choice, cli.config.as_deref())?;
-    if let Some(level) = args.fail_level {
+    if let Some(level) = fail_level {
         policy.config.gate.require_plan_at = level;
     }
     let pr_body = match &args.pr_body {
@@ -479,14 +486,23 @@ fn report_for(
     }
 }
 
-fn analyse(cli: &Cli, args: &AnalysisArgs, branch: Option<&str>, choice: PolicyChoice, gate: bool) -> Result<u8> {
+/// `gate`: `Some` for `check` (with its `--fail-level`, if any), `None` for `audit`.
+fn analyse(
+    cli: &Cli,
+    args: &AnalysisArgs,
+    branch: Option<&str>,
+    choice: PolicyChoice,
+    gate: Option<Option<Threshold>>,
+) -> Result<u8> {
+    let fail_level = gate.flatten();
+    let gate = gate.is_some();
     // An audit that takes over a second says it is working, on a terminal only.
     let progress = if gate || cli.quiet {
         None
     } else {
         Progress::start("riskgate: reading and analysing the range…")
     };
-    let result = report_for(cli, args, branch, choice);
+    let result = report_for(cli, args, branch, choice, fail_level);
     drop(progress);
     let Some((report, rules, _)) = result? else {
         return Ok(0);
@@ -530,7 +546,7 @@ fn pre_push(cli: &Cli, remote: &str) -> Result<u8> {
 }
 
 fn plan_init(cli: &Cli, args: &AnalysisArgs, force: bool) -> Result<u8> {
-    let Some((report, _, root)) = report_for(cli, args, None, PolicyChoice::Base)? else {
+    let Some((report, _, root)) = report_for(cli, args, None, PolicyChoice::Base, None)? else {
         return Ok(0);
     };
     let mut scope: Vec<String> = report
@@ -583,7 +599,7 @@ fn plan_init(cli: &Cli, args: &AnalysisArgs, force: bool) -> Result<u8> {
 }
 
 fn baseline_write(cli: &Cli, args: &AnalysisArgs) -> Result<u8> {
-    let Some((report, _, root)) = report_for(cli, args, None, PolicyChoice::Base)? else {
+    let Some((report, _, root)) = report_for(cli, args, None, PolicyChoice::Base, None)? else {
         return Ok(0);
     };
     // Findings already baselined stay baselined: they are recorded again.
@@ -608,12 +624,21 @@ fn calibrate(cli: &Cli, head: &str, limit: usize, write: bool, format: RulesForm
     let (repo, policy) = open(cli)?;
     let (config, rules) = (&policy.config, &policy.rules);
     let show = std::io::stderr().is_terminal() && !cli.quiet;
+    // Reading and labelling the history comes before the first change is scored: say so.
+    let reading = if show {
+        Progress::start("riskgate: reading the history and labelling past changes…")
+    } else {
+        None
+    };
+    let reading = std::cell::RefCell::new(reading);
     let progress = |i: usize, n: usize| {
+        reading.borrow_mut().take();
         if show && (i.is_multiple_of(10) || i == n) {
             eprint!("\rscoring change {i}/{n}…");
         }
     };
     let cal = crate::calibrate::run(&repo, config, rules, head, limit, &progress)?;
+    drop(reading);
     if show {
         eprint!("\r\x1b[K");
     }
@@ -654,7 +679,7 @@ fn calibrate(cli: &Cli, head: &str, limit: usize, write: bool, format: RulesForm
 }
 
 fn plan_check(cli: &Cli, args: &AnalysisArgs) -> Result<u8> {
-    let Some((report, _, _)) = report_for(cli, args, None, PolicyChoice::Base)? else {
+    let Some((report, _, _)) = report_for(cli, args, None, PolicyChoice::Base, None)? else {
         return Ok(0);
     };
     let plan = &report.plan;
@@ -793,7 +818,7 @@ fn audit_per_commit(cli: &Cli, args: &AnalysisArgs, branch: Option<&str>, choice
     if progress {
         eprint!("\r\x1b[K");
     }
-    let Some((report, rules, _)) = report_for(cli, args, branch, choice)? else {
+    let Some((report, rules, _)) = report_for(cli, args, branch, choice, None)? else {
         return Ok(0);
     };
     let ctx = RenderContext {
@@ -914,16 +939,17 @@ fn list_rules(cli: &Cli, format: RulesFormat) -> Result<u8> {
         RulesFormat::Markdown => rules_markdown(&rules),
         RulesFormat::Text => {
             let width = rules.docs.iter().map(|d| d.id.len()).max().unwrap_or(0);
+            let analyzers = rules.docs.iter().map(|d| d.analyzer.len()).max().unwrap_or(0);
             rules
                 .docs
                 .iter()
                 .map(|d| {
                     format!(
-                        "{:<width$}  {:<8}  {:<8}  {}\n",
+                        "{:<width$}  {:<8}  {:<analyzers$}  {}\n",
                         d.id,
                         d.severity.as_str(),
                         d.analyzer,
-                        d.description.lines().next().unwrap_or("")
+                        first_sentence(&d.description)
                     )
                 })
                 .collect()
@@ -931,6 +957,15 @@ fn list_rules(cli: &Cli, format: RulesFormat) -> Result<u8> {
     };
     emit(&text, None)?;
     Ok(0)
+}
+
+/// The description's first sentence, on one line: a list shows whole sentences.
+fn first_sentence(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.find(". ") {
+        Some(end) => one_line[..=end].to_string(),
+        None => one_line,
+    }
 }
 
 fn explain(cli: &Cli, id: &str) -> Result<u8> {

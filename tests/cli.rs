@@ -790,3 +790,26 @@ fn reports_lead_with_the_point_and_fold_what_is_minor() {
     );
     assert!(!md.contains("**+0**"), "{md}");
 }
+
+#[test]
+fn the_rules_list_lines_up_and_flags_belong_where_they_work() {
+    let t = TestRepo::new();
+    let (code, out, _) = run(t.riskgate().arg("rules"));
+    assert_eq!(code, 0);
+    let column = |l: &str| l.find(|c: char| c.is_uppercase()).unwrap_or(0);
+    let starts: std::collections::BTreeSet<usize> = out.lines().map(column).collect();
+    assert_eq!(starts.len(), 1, "descriptions start in one column:\n{out}");
+    for line in out.lines() {
+        let description = &line[column(line)..];
+        assert!(
+            description.ends_with('.') || description.ends_with(')') || description.ends_with('`'),
+            "a whole sentence: {line}"
+        );
+    }
+    // --fail-level is a gate's flag: audit never gates.
+    let (code, _, err) = run(t.riskgate().args(["audit", "--fail-level", "high"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("unexpected argument '--fail-level'"), "{err}");
+    let (_, help, _) = run(t.riskgate().arg("--help"));
+    assert!(!help.contains("Print only the verdict"), "{help}");
+}
