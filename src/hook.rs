@@ -196,10 +196,12 @@ pub fn pre_push(
         } else {
             let _ = writeln!(
                 out,
-                "  The plan {} is not valid yet: {}",
-                terminal(report.plan.source.as_deref().unwrap_or("")),
-                terminal(&report.plan.problems.join("; "))
+                "  The plan {} is not valid yet; fix it, commit it on this branch, and push again:",
+                terminal(report.plan.source.as_deref().unwrap_or(""))
             );
+            for p in &report.plan.problems {
+                let _ = writeln!(out, "    - {}", terminal(p));
+            }
         }
     }
     if blocked {

@@ -813,3 +813,30 @@ fn the_rules_list_lines_up_and_flags_belong_where_they_work() {
     let (_, help, _) = run(t.riskgate().arg("--help"));
     assert!(!help.contains("Print only the verdict"), "{help}");
 }
+
+#[test]
+fn the_readme_quick_start_runs_as_written() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let section = &readme[readme.find("## Quick start").unwrap()..];
+    let start = section.find("```sh\n").unwrap() + "```sh\n".len();
+    let block = &section[start..start + section[start..].find("```").unwrap()];
+    let t = feature(&[(
+        "db/migrations/0042_drop_fax.sql",
+        "ALTER TABLE customers DROP COLUMN fax;\n",
+    )]);
+    let mut ran = 0;
+    for line in block.lines() {
+        let command = line.split('#').next().unwrap().trim();
+        let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+        assert_eq!(command.split_whitespace().next(), Some("riskgate"), "{line}");
+        let (code, out, err) = run(t.riskgate().args(&args));
+        // check and plan check may block (exit 1); nothing may be a usage or repository error.
+        assert!(code == 0 || code == 1, "`{command}` exited {code}: {err}");
+        assert!(!err.contains("error"), "`{command}`: {err}");
+        if args == ["plan", "init"] {
+            assert!(out.starts_with("wrote "), "{out}");
+        }
+        ran += 1;
+    }
+    assert_eq!(ran, 7);
+}

@@ -336,6 +336,21 @@ fn the_plan_workflow_helps_from_init_to_push() {
     // The hook reads committed plans only: an uncommitted plan does not open the push.
     let (code, err) = s.push(&["drop-fax"]);
     assert_ne!(code, 0, "{err}");
+    assert!(!err.contains("--plan"), "advice a push cannot follow: {err}");
+    // A committed plan that is not valid yet: each problem on a line of its own.
+    s.repo
+        .write("ROLLBACK.md", "## Rollback steps\nTODO\n## Verification\nTBD\n");
+    s.repo.commit("a first draft");
+    let (code, err) = s.push(&["drop-fax"]);
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        err.contains("is not valid yet; fix it, commit it on this branch, and push again:\n    - "),
+        "{err}"
+    );
+    assert!(
+        err.lines().all(|l| l.chars().count() <= 200),
+        "lines that fit a terminal: {err}"
+    );
     // A second risky commit: plan init adds it to the Scope and keeps what was written.
     s.commit_on(
         "drop-fax",
@@ -345,10 +360,11 @@ fn the_plan_workflow_helps_from_init_to_push() {
         )],
         "Drop telex",
     );
+    s.repo.write("ROLLBACK.md", &filled);
     let (code, out, err) = run(s.repo.riskgate().args(["plan", "init", "--base", "main"]));
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("added 1 risky change to its Scope"), "{out}");
     let plan = std::fs::read_to_string(s.repo.file("ROLLBACK.md")).unwrap();
+    assert!(out.contains("added 1 risky change to its Scope"), "{out}\n{plan}");
     assert!(
         plan.contains("The billing team on call."),
         "what was written stays: {plan}"
