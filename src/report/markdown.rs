@@ -32,12 +32,8 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
     }
     let _ = writeln!(
         out,
-        "{} files changed, +{} −{} in {} commit{} (`{}..{}`).\n",
-        report.stats.files_changed,
-        report.stats.lines_added,
-        report.stats.lines_removed,
-        report.commits.len(),
-        if report.commits.len() == 1 { "" } else { "s" },
+        "{} (`{}..{}`).\n",
+        report.size_line(),
         short(&report.range.merge_base),
         short(&report.range.head)
     );

@@ -138,6 +138,18 @@ impl Report {
     }
 
     /// Findings that count, most severe first: what summaries and annotations lead with.
+    /// "3 files changed, +40 −2 in 1 commit": the change's size, as every report opens.
+    pub fn size_line(&self) -> String {
+        let n = self.commits.len();
+        format!(
+            "{} files changed, +{} −{} in {n} commit{}",
+            self.stats.files_changed,
+            self.stats.lines_added,
+            self.stats.lines_removed,
+            if n == 1 { "" } else { "s" }
+        )
+    }
+
     /// "1 high, 5 medium, 2 info": findings neither waived nor mitigated, per severity.
     pub fn counts_by_severity(&self) -> Vec<String> {
         use crate::finding::Severity;

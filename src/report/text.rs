@@ -82,13 +82,9 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
     }
     let _ = writeln!(
         out,
-        "{} {} files changed, +{} −{} in {} commit{} ({}..{})\n",
+        "{} {} ({}..{})\n",
         "riskgate".bold(),
-        report.stats.files_changed,
-        report.stats.lines_added,
-        report.stats.lines_removed,
-        report.commits.len(),
-        if report.commits.len() == 1 { "" } else { "s" },
+        report.size_line(),
         short(&report.range.merge_base),
         short(&report.range.head),
     );
