@@ -93,10 +93,6 @@ pub fn detect_dialects(root: &Path) -> Vec<&'static str> {
     found
 }
 
-pub fn template(frameworks: &[Framework]) -> String {
-    template_with(frameworks, &[])
-}
-
 /// The commented config; `dialects` decides the `[migrations] dialect` line: one dialect is
 /// set, none or several leave each file's dialect to be read from its content.
 pub fn template_with(frameworks: &[Framework], dialects: &[&str]) -> String {
@@ -188,7 +184,7 @@ mod tests {
         ] {
             let src = SourceText {
                 name: "riskgate.toml".into(),
-                text: template(&fw),
+                text: template_with(&fw, &[]),
             };
             parse_toml::<Config>(&src).unwrap();
         }

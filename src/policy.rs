@@ -83,7 +83,8 @@ impl Policy {
             .chars()
             .take(7)
             .collect();
-        let (config, origin) = match ConfigAt::of(repo, explicit) {
+        let at = ConfigAt::of(repo, explicit);
+        let (config, origin) = match at.clone() {
             ConfigAt::Outside(path) => (load_explicit(&path)?, format!("--config {}", path.display())),
             ConfigAt::InRepo(rel) => {
                 let config = match tree_text(repo, rev, &rel)? {
@@ -124,13 +125,13 @@ impl Policy {
             }
         }
         let read = |path: &str| tree_text(repo, rev, path);
-        Policy::assemble(repo, explicit, (config, origin), pack_files, &read)
+        Policy::assemble(&at, explicit, (config, origin), pack_files, &read)
     }
 
     /// The rest of a policy once its config and packs are read: the rules, and the baseline and
     /// attributes as `read` finds them.
     fn assemble(
-        repo: &Repo,
+        at: &ConfigAt,
         explicit: Option<&Path>,
         (config, origin): (Config, String),
         pack_files: Vec<(String, String)>,
@@ -147,7 +148,7 @@ impl Policy {
             gitattributes,
             origin,
             explicit: explicit.map(Path::to_path_buf),
-            config_path: ConfigAt::of(repo, explicit).in_repo(),
+            config_path: at.in_repo(),
         })
     }
 
@@ -155,7 +156,8 @@ impl Policy {
     /// commands that never gate). Files are read inside the repository only, links refused.
     pub fn work_tree(repo: &Repo, explicit: Option<&Path>) -> Result<Policy> {
         let root = repo.root();
-        let (config, origin) = match ConfigAt::of(repo, explicit) {
+        let at = ConfigAt::of(repo, explicit);
+        let (config, origin) = match at.clone() {
             ConfigAt::Outside(path) => (load_explicit(&path)?, format!("--config {}", path.display())),
             ConfigAt::InRepo(rel) => {
                 let config = match read_inside_if_present(&root, &rel)? {
@@ -167,13 +169,14 @@ impl Policy {
         };
         let pack_files = crate::pipeline::work_tree_packs(&config, &root)?;
         let read = |path: &str| read_inside_if_present(&root, path);
-        Policy::assemble(repo, explicit, (config, origin), pack_files, &read)
+        Policy::assemble(&at, explicit, (config, origin), pack_files, &read)
     }
 
     /// With no base to read (a pushed root commit): built-in rules and default settings, or
     /// the explicit `--config FILE`.
     pub fn without_base(repo: &Repo, explicit: Option<&Path>) -> Result<Policy> {
-        let (config, origin) = match ConfigAt::of(repo, explicit) {
+        let at = ConfigAt::of(repo, explicit);
+        let (config, origin) = match at.clone() {
             ConfigAt::Outside(path) => (load_explicit(&path)?, format!("--config {}", path.display())),
             // A file of the change itself is not a policy yet.
             ConfigAt::InRepo(_) => (Config::default(), "defaults (no base)".to_string()),
@@ -186,7 +189,7 @@ impl Policy {
             gitattributes: None,
             origin,
             explicit: explicit.map(Path::to_path_buf),
-            config_path: ConfigAt::of(repo, explicit).in_repo(),
+            config_path: at.in_repo(),
         })
     }
 }
@@ -194,15 +197,16 @@ impl Policy {
 /// Where the config is read from: a path inside the repository is a policy file like
 /// `riskgate.toml` (read from the base tree, never from the change's working tree); a file
 /// outside it is the caller's own and is read as it is.
+#[derive(Debug, Clone)]
 pub enum ConfigAt {
     InRepo(String),
     Outside(PathBuf),
 }
 
 impl ConfigAt {
-    fn in_repo(self) -> Option<String> {
+    fn in_repo(&self) -> Option<String> {
         match self {
-            ConfigAt::InRepo(rel) => Some(rel),
+            ConfigAt::InRepo(rel) => Some(rel.clone()),
             ConfigAt::Outside(_) => None,
         }
     }

@@ -20,7 +20,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         };
         match file.kind {
             FileKind::JsonFixture => {
-                if let (Ok(o), Ok(n)) = (parse_doc(&file.path, old), parse_doc(&file.path, new)) {
+                if let (Ok(o), Ok(n)) = (parse_json(old), parse_json(new)) {
                     let lines = (KeyLines::of(new), KeyLines::of(old));
                     out.extend(
                         sample_changes(&o, &n)
@@ -62,26 +62,21 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
     out
 }
 
-/// A JSON or YAML document as a JSON value; the error says where it fails. serde_json
-/// refuses nesting past 128 levels; the YAML reader bounds depth and size itself.
-/// The documents of a file: one for JSON, each non-empty one of a YAML stream.
+/// The documents of a file: one for JSON (serde_json refuses nesting past 128 levels), each
+/// non-empty one of a YAML stream (the YAML reader bounds depth and size). A byte-order mark is
+/// allowed; the error says where the text fails.
 fn parse_docs(path: &str, text: &str) -> Result<Vec<Value>, String> {
     if path.ends_with(".json") {
-        parse_doc(path, text).map(|v| vec![v])
+        parse_json(text).map(|v| vec![v])
     } else {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         super::yaml::documents(text).map_err(|e| format!("YAML does not parse: {e}"))
     }
 }
 
-fn parse_doc(path: &str, text: &str) -> Result<Value, String> {
+fn parse_json(text: &str) -> Result<Value, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if path.ends_with(".json") {
-        serde_json::from_str(text)
-            .map_err(|e| format!("JSON does not parse at line {}, column {}: {e}", e.line(), e.column()))
-    } else {
-        super::yaml::to_json(text).map_err(|e| format!("YAML does not parse: {e}"))
-    }
+    serde_json::from_str(text)
+        .map_err(|e| format!("JSON does not parse at line {}, column {}: {e}", e.line(), e.column()))
 }
 
 /// One change in a document: kind, direction, JSON path, and what happened.

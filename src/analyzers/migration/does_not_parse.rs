@@ -86,4 +86,32 @@ mod tests {
         )
         .is_none());
     }
+
+    #[test]
+    fn a_backends_own_folder_decides_its_dialect() {
+        // vaultwarden's layout: the MySQL folder's `DROP PRIMARY KEY` is MySQL, not a mistake.
+        let file = crate::diff::ChangedFile::from_lines(
+            "migrations/mysql/2022-03-02-210038_update_devices_primary_key/up.sql",
+            crate::diff::FileStatus::Added,
+            &[],
+            &["ALTER TABLE devices DROP PRIMARY KEY;"],
+        );
+        let change = crate::diff::ChangeSet {
+            files: vec![file],
+            ..Default::default()
+        };
+        let change = crate::classify::Classifier::new(&crate::config::Config::default())
+            .unwrap()
+            .classify(change);
+        let rules: Vec<String> = super::super::analyze(&change).into_iter().map(|f| f.rule).collect();
+        assert!(!rules.contains(&"migration-does-not-parse".to_string()), "{rules:?}");
+        assert_eq!(
+            crate::analyzers::migration::sql::dialect_from_path("db/postgresql/1/up.sql"),
+            Some(Dialect::Postgres)
+        );
+        assert_eq!(
+            crate::analyzers::migration::sql::dialect_from_path("db/migrate/1.sql"),
+            None
+        );
+    }
 }

@@ -160,7 +160,12 @@ pub fn finding(rule: &CodeRule, ctx: &Context, op: &Op, message: String, help: &
     f
 }
 
+/// A backend's own folder says most (`migrations/mysql/…` in a multi-backend layout), then the
+/// configured dialect, then the file's content.
 fn dialect_of(file: &ChangedFile, text: &str) -> Dialect {
+    if let Some(d) = sql::dialect_from_path(&file.path) {
+        return d;
+    }
     match file.kind {
         FileKind::Migration { dialect: Some(d), .. } => d,
         _ => sql::detect_dialect(text),

@@ -248,6 +248,22 @@ fn dollar_tag(chars: &[char], at: usize) -> Option<String> {
         .then(|| chars[at..=j].iter().collect())
 }
 
+/// The dialect a folder of the path names: `mysql/`, `mariadb/`, `postgres/`, `postgresql/`,
+/// `pg/`, `sqlite/`, `sqlite3/`.
+pub fn dialect_from_path(path: &str) -> Option<Dialect> {
+    let mut folders: Vec<&str> = path.split('/').collect();
+    folders.pop();
+    folders
+        .iter()
+        .rev()
+        .find_map(|f| match f.to_ascii_lowercase().as_str() {
+            "mysql" | "mariadb" => Some(Dialect::Mysql),
+            "postgres" | "postgresql" | "pg" => Some(Dialect::Postgres),
+            "sqlite" | "sqlite3" => Some(Dialect::Sqlite),
+            _ => None,
+        })
+}
+
 /// Guesses the dialect from markers in the file when the config does not say.
 pub fn detect_dialect(sql: &str) -> Dialect {
     let lower = sql.to_lowercase();
