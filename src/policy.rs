@@ -112,7 +112,7 @@ impl Policy {
                     )
                 })?
                 .compile_matcher();
-            let files = repo.regular_files_at(rev, &|p| matcher.is_match(p))?;
+            let files = repo.regular_files_at(rev, &literal_folder(pattern.get_ref()), &|p| matcher.is_match(p))?;
             if files.is_empty() {
                 return Err(config.error_at(
                     pattern.span(),
@@ -264,6 +264,18 @@ fn tree_text(repo: &Repo, rev: &str, path: &str) -> Result<Option<String>> {
         PolicyBlob::Absent => Ok(None),
         PolicyBlob::Refused(why) => bail!("{why}"),
     }
+}
+
+/// The folder a glob's literal leading components name (`riskgate/rules` for
+/// `riskgate/rules/*.toml`): nothing outside it can match.
+fn literal_folder(pattern: &str) -> String {
+    let parts: Vec<&str> = pattern.split('/').collect();
+    let literal: Vec<&str> = parts[..parts.len().saturating_sub(1)]
+        .iter()
+        .take_while(|c| !c.contains(['*', '?', '[', '{']))
+        .copied()
+        .collect();
+    literal.join("/")
 }
 
 /// A path that a policy names must stay inside the repository: relative, no `..`.
@@ -837,6 +849,15 @@ mod tests {
                 "marks db/** as not diffed"
             ]
         );
+    }
+
+    #[test]
+    fn a_pack_glob_is_looked_for_under_its_literal_folder() {
+        assert_eq!(literal_folder("riskgate/rules/*.toml"), "riskgate/rules");
+        assert_eq!(literal_folder("rules/**/own.toml"), "rules");
+        assert_eq!(literal_folder("own.toml"), "");
+        assert_eq!(literal_folder("*/x.toml"), "");
+        assert_eq!(literal_folder("packs/{a,b}/x.toml"), "packs");
     }
 
     #[test]

@@ -771,13 +771,28 @@ impl Repo {
     }
 
     /// Paths of the regular files of the tree at `rev` that `wanted` accepts.
-    pub fn regular_files_at(&self, rev: &str, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<String>> {
-        let tree = self.resolve_commit(rev, "policy revision")?.tree()?;
+    /// Only the folder `under` is walked (`""` for the whole tree): a push must not walk a large
+    /// tree to find a rule pack.
+    pub fn regular_files_at(&self, rev: &str, under: &str, wanted: &dyn Fn(&str) -> bool) -> Result<Vec<String>> {
+        let root = self.resolve_commit(rev, "policy revision")?.tree()?;
+        let tree = if under.is_empty() {
+            root
+        } else {
+            match root.get_path(Path::new(under)) {
+                Ok(e) if e.kind() == Some(git2::ObjectType::Tree) => self.repo.find_tree(e.id())?,
+                _ => return Ok(Vec::new()),
+            }
+        };
+        let prefix = if under.is_empty() {
+            String::new()
+        } else {
+            format!("{under}/")
+        };
         let mut out = Vec::new();
         tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
             if is_mode(entry.filemode() as u32, 0o100000) {
                 if let Some(name) = entry.name() {
-                    let path = format!("{dir}{name}");
+                    let path = format!("{prefix}{dir}{name}");
                     if wanted(&path) {
                         out.push(path);
                     }
