@@ -35,8 +35,13 @@ impl<'de> Deserialize<'de> for Threshold {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GateConfig {
+    /// A gating finding at this severity or above needs a valid rollback plan.
     pub require_plan_at: Threshold,
+    /// A gating finding at this severity or above blocks whatever the plan.
     pub block_at: Threshold,
+    /// The score at this level or above needs a plan too; off by default, because context
+    /// alone is not evidence (`riskgate calibrate` says whether the history supports it).
+    pub block_on_score: Threshold,
 }
 
 impl Default for GateConfig {
@@ -44,6 +49,7 @@ impl Default for GateConfig {
         GateConfig {
             require_plan_at: Threshold::At(Level::High),
             block_at: Threshold::Never,
+            block_on_score: Threshold::Never,
         }
     }
 }

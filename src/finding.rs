@@ -44,6 +44,57 @@ impl fmt::Display for Severity {
     }
 }
 
+/// Why a finding may hold a change until it has a rollback plan: the risk is to data or to a
+/// contract, not merely to code. Findings without a class rank and explain, never gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GatingClass {
+    /// Stored data is deleted: a dropped table or column, a truncate, a removed JSON key.
+    DataLoss,
+    /// Stored data is rewritten in place, so the old values are gone unless backed up.
+    DataRewrite,
+    /// A contract of stored or wire data breaks: a schema, a serde type, a renamed column.
+    BrokenContract,
+    /// A file that holds data or a contract could not be read, so its risk is unknown.
+    NotAnalyzed,
+    /// The change weakens the policy that judges it.
+    PolicyWeakened,
+    /// A credential is committed: it must be rotated, which no revert undoes.
+    SecretExposed,
+}
+
+impl GatingClass {
+    pub const ALL: [GatingClass; 6] = [
+        GatingClass::DataLoss,
+        GatingClass::DataRewrite,
+        GatingClass::BrokenContract,
+        GatingClass::NotAnalyzed,
+        GatingClass::PolicyWeakened,
+        GatingClass::SecretExposed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GatingClass::DataLoss => "data-loss",
+            GatingClass::DataRewrite => "data-rewrite",
+            GatingClass::BrokenContract => "broken-contract",
+            GatingClass::NotAnalyzed => "not-analyzed",
+            GatingClass::PolicyWeakened => "policy-weakened",
+            GatingClass::SecretExposed => "secret-exposed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<GatingClass> {
+        GatingClass::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl fmt::Display for GatingClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Which readers a JSON-shape change breaks (design §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -76,6 +127,9 @@ pub struct Finding {
     pub help: String,
     pub evidence: Option<String>,
     pub mitigated_by: Vec<String>,
+    /// The rule's gating class; `None` for findings that only rank and explain.
+    pub gating: Option<GatingClass>,
+    /// Set by the gate: a gating finding at or above `require_plan_at` that a plan must cover.
     pub needs_plan: bool,
     pub suppressed: Option<Suppression>,
     /// What the finding is about, for correlating analyzers (`table.column` for migrations);
@@ -101,6 +155,7 @@ impl Finding {
             help: String::new(),
             evidence: None,
             mitigated_by: Vec::new(),
+            gating: None,
             needs_plan: false,
             suppressed: None,
             target: None,

@@ -3,7 +3,7 @@
 
 use crate::config::{glob_set, parse_toml, SourceText};
 use crate::diff::FileStatus;
-use crate::finding::Severity;
+use crate::finding::{GatingClass, Severity};
 use crate::rules::{is_valid_id, RuleDoc};
 use anyhow::Result;
 use globset::GlobSet;
@@ -37,6 +37,11 @@ struct RuleDef {
     severity: Spanned<String>,
     #[serde(default)]
     tags: Vec<String>,
+    /// The gating class (`data-loss`, `data-rewrite`, `broken-contract`, `not-analyzed`,
+    /// `policy-weakened`, `secret-exposed`); without one the rule ranks but never gates.
+    #[serde(default)]
+    gating: Option<Spanned<String>>,
+    /// Before gating classes: `true` gates, with the class read from the tags.
     #[serde(default)]
     needs_plan: bool,
     #[serde(rename = "match")]
@@ -162,6 +167,20 @@ fn optional_globs(src: &SourceText, globs: &[Spanned<String>]) -> Result<Option<
     }
 }
 
+/// The class a rule written before gating classes (`needs_plan = true`) gates as, by its tags.
+fn legacy_gating(tags: &[String]) -> GatingClass {
+    let has = |t: &str| tags.iter().any(|x| x == t);
+    if has("destructive") {
+        GatingClass::DataLoss
+    } else if has("data-rewrite") || has("json-reshape") {
+        GatingClass::DataRewrite
+    } else if has("secrets") {
+        GatingClass::SecretExposed
+    } else {
+        GatingClass::BrokenContract
+    }
+}
+
 /// Loads one pack file. `name` is how messages refer to it.
 pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
     let src = SourceText {
@@ -184,6 +203,20 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
                 format!("unknown severity `{}`", def.severity.get_ref()),
             )
         })?;
+        let gating = match &def.gating {
+            Some(class) => Some(GatingClass::parse(class.get_ref()).ok_or_else(|| {
+                src.error_at(
+                    class.span(),
+                    format!(
+                        "unknown gating class `{}`, expected one of {}",
+                        class.get_ref(),
+                        GatingClass::ALL.map(|c| format!("`{c}`")).join(", ")
+                    ),
+                )
+            })?),
+            None if def.needs_plan => Some(legacy_gating(&def.tags)),
+            None => None,
+        };
         let m = def.matcher.get_ref();
         for kind in &m.kinds {
             if !crate::classify::FileKind::NAMES.contains(&kind.get_ref().as_str()) {
@@ -220,7 +253,7 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
                 analyzer: "pattern".to_string(),
                 severity,
                 tags: def.tags.clone(),
-                needs_plan: def.needs_plan,
+                gating,
                 description: def.description.trim().to_string(),
                 why: def.why.trim().to_string(),
                 example,

@@ -41,7 +41,7 @@ code_rule! {
     /// ## How to roll back
     /// Revert the policy file; the base policy is back in force at once. Put the policy files
     /// under CODEOWNERS so that the people who own the gate review changes to it.
-    pub static POLICY_CHANGED: "policy-changed", "policy", High, [], needs_plan = true;
+    pub static POLICY_CHANGED: "policy-changed", "policy", High, [], gating = PolicyWeakened;
 }
 
 /// Policy files are small; a larger one is refused rather than read.
@@ -376,7 +376,7 @@ pub fn findings(change: &ChangeSet, base: &Policy, head_policy: impl FnOnce() ->
                 .at(&file, line_of(&file))
                 .help("fix the policy file; until then the base policy stays in force");
             f.severity = Severity::Medium;
-            f.needs_plan = false;
+            f.gating = None;
             return vec![f];
         }
     };
@@ -402,7 +402,7 @@ pub fn findings(change: &ChangeSet, base: &Policy, head_policy: impl FnOnce() ->
                 .evidence(format!("policy of this check: {}", base.origin));
             if !weakens {
                 f.severity = Severity::Info;
-                f.needs_plan = false;
+                f.gating = None;
             }
             f
         })

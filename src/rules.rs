@@ -1,7 +1,7 @@
 //! The rule registry: code rules and pack rules documented alike, so that `riskgate rules`,
 //! `riskgate explain` and `docs/rules.md` read one source.
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, GatingClass, Severity};
 use serde::Serialize;
 
 /// A rule implemented in Rust. Its documentation is its doc comment, captured by `code_rule!`.
@@ -11,7 +11,8 @@ pub struct CodeRule {
     pub analyzer: &'static str,
     pub severity: Severity,
     pub tags: &'static [&'static str],
-    pub needs_plan: bool,
+    /// What kind of risk lets this rule's findings hold a change; `None`: it never gates.
+    pub gating: Option<GatingClass>,
     pub doc: &'static str,
 }
 
@@ -19,7 +20,7 @@ impl CodeRule {
     /// A finding of this rule with its identity, severity and tags filled in.
     pub fn finding(&self, message: impl Into<String>) -> Finding {
         let mut f = Finding::new(self.id, self.analyzer, self.severity, message).tags(self.tags);
-        f.needs_plan = self.needs_plan;
+        f.gating = self.gating;
         f
     }
 
@@ -30,7 +31,7 @@ impl CodeRule {
             analyzer: self.analyzer.to_string(),
             severity: self.severity,
             tags: self.tags.iter().map(|t| t.to_string()).collect(),
-            needs_plan: self.needs_plan,
+            gating: self.gating,
             description: section("What it does"),
             why: section("Why is this risky?"),
             example: section("Example"),
@@ -46,17 +47,19 @@ impl CodeRule {
 macro_rules! code_rule {
     (
         $(#[doc = $doc:literal])*
-        $vis:vis static $name:ident: $id:literal, $analyzer:literal, $sev:ident, [$($tag:literal),*], needs_plan = $plan:literal;
+        $vis:vis static $name:ident: $id:literal, $analyzer:literal, $sev:ident, [$($tag:literal),*], gating = $gating:ident;
     ) => {
         $vis static $name: $crate::rules::CodeRule = $crate::rules::CodeRule {
             id: $id,
             analyzer: $analyzer,
             severity: $crate::finding::Severity::$sev,
             tags: &[$($tag),*],
-            needs_plan: $plan,
+            gating: $crate::code_rule!(@gating $gating),
             doc: concat!($($doc, "\n"),*),
         };
     };
+    (@gating None) => { None };
+    (@gating $class:ident) => { Some($crate::finding::GatingClass::$class) };
 }
 
 /// One rule's documentation, whichever way it is implemented.
@@ -66,7 +69,8 @@ pub struct RuleDoc {
     pub analyzer: String,
     pub severity: Severity,
     pub tags: Vec<String>,
-    pub needs_plan: bool,
+    /// The gating class; findings of a rule without one never hold a change.
+    pub gating: Option<GatingClass>,
     pub description: String,
     pub why: String,
     pub example: String,
@@ -120,7 +124,10 @@ impl RuleDoc {
             } else {
                 format!(", tags: {}", self.tags.join(", "))
             },
-            if self.needs_plan { ", needs a rollback plan" } else { "" },
+            match self.gating {
+                Some(class) => format!(", gates as {class}"),
+                None => ", ranks only (never gates)".to_string(),
+            },
             self.description
         );
         for (title, body) in [
@@ -157,10 +164,9 @@ impl RuleDoc {
                         .join(", ")
                 )
             },
-            if self.needs_plan {
-                " · needs a rollback plan"
-            } else {
-                ""
+            match self.gating {
+                Some(class) => format!(" · gates as `{class}`"),
+                None => " · ranks only, never gates".to_string(),
             },
             self.description
         ));

@@ -34,6 +34,16 @@ impl Level {
             .find(|l| l.as_str() == s)
     }
 
+    /// The finding severity a threshold at this level compares against.
+    pub fn severity(self) -> Severity {
+        match self {
+            Level::Low => Severity::Low,
+            Level::Medium => Severity::Medium,
+            Level::High => Severity::High,
+            Level::Critical => Severity::Critical,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Low => "low",
@@ -66,7 +76,12 @@ pub struct Score {
     pub value: u8,
     pub level: Level,
     pub contributions: Vec<Contribution>,
+    /// What the points mean, said in every report.
+    pub meaning: &'static str,
 }
+
+/// What a score and its points mean, for every report.
+pub const MEANING: &str = "the points add up to the score: each is its factor's share of the combined risk (docs/scoring.md); the score ranks and explains, and only gating findings hold a change unless gate.block_on_score is set";
 
 /// Default probability that a finding of this severity precedes an incident.
 pub fn default_weight(severity: Severity) -> f64 {
@@ -195,6 +210,41 @@ fn context_probability(terms: &[(&str, f64, String)], skip: Option<usize>, w: &C
     w.cap.clamp(0.0, 1.0) * sigmoid(z)
 }
 
+/// Exact Shapley values of `n` players (n ≤ 16) for a set function given as a bit mask.
+fn shapley(n: usize, value: impl Fn(u32) -> f64) -> Vec<f64> {
+    let full = 1u32 << n;
+    let memo: Vec<f64> = (0..full).map(&value).collect();
+    let fact = |k: usize| (1..=k).map(|x| x as f64).product::<f64>();
+    (0..n)
+        .map(|i| {
+            (0..full)
+                .filter(|set| set & (1 << i) == 0)
+                .map(|set| {
+                    let k = set.count_ones() as usize;
+                    let weight = fact(k) * fact(n - k - 1) / fact(n);
+                    weight * (memo[(set | (1 << i)) as usize] - memo[set as usize])
+                })
+                .sum()
+        })
+        .collect()
+}
+
+/// Rounds `parts` to whole numbers that add up to `total` (Hamilton's method).
+fn largest_remainder(parts: &[f64], total: u32) -> Vec<u32> {
+    let mut out: Vec<u32> = parts.iter().map(|p| p.max(0.0).floor() as u32).collect();
+    let given: u32 = out.iter().sum();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|&a, &b| {
+        (parts[b] - parts[b].floor())
+            .total_cmp(&(parts[a] - parts[a].floor()))
+            .then(a.cmp(&b))
+    });
+    for &i in order.iter().take(total.saturating_sub(given) as usize) {
+        out[i] += 1;
+    }
+    out
+}
+
 /// Scores the findings that count (not waived, not mitigated, not informative) in context.
 pub fn score(findings: &[Finding], facts: &ChangeFacts, config: &ScoreConfig) -> Score {
     let weight = |f: &Finding| -> f64 {
@@ -251,40 +301,84 @@ pub fn score(findings: &[Finding], facts: &ChangeFacts, config: &ScoreConfig) ->
     let p = total(finding_risk, context_risk);
     let value = (100.0 * p).round().clamp(0.0, 100.0) as u8;
 
-    let mut contributions = Vec::new();
-    for (i, f) in factors.iter().enumerate() {
-        let without = noisy_or(
-            factors
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, g)| g.probability),
-        );
-        let points = (100.0 * (p - total(without, context_risk))).round().max(0.0) as u32;
-        contributions.push(Contribution {
-            rule: f.rule.clone(),
-            factor: f.factor.clone(),
-            file: f.file.clone(),
-            line: f.line,
-            points,
-            hint: f.hint.clone(),
-        });
+    // Additive explanation: the noisy-OR adds hazards, −ln(1 − P) = Σ −ln(1 − pᵢ) + −ln(1 − R_ctx),
+    // so each factor gets the score's share that its hazard has of the whole. The context's
+    // hazard is split exactly among its terms by Shapley values, the intercept as `baseline`.
+    let hazard = |q: f64| -(1.0 - q.clamp(0.0, 0.999_999)).ln();
+    let mut shares: Vec<(Contribution, f64)> = Vec::new();
+    for f in &factors {
+        shares.push((
+            Contribution {
+                rule: f.rule.clone(),
+                factor: f.factor.clone(),
+                file: f.file.clone(),
+                line: f.line,
+                points: 0,
+                hint: f.hint.clone(),
+            },
+            hazard(f.probability),
+        ));
     }
-    for (i, (name, _, detail)) in terms.iter().enumerate() {
-        let points = (100.0 * (p - total(finding_risk, context_probability(&terms, Some(i), &config.context))))
-            .round()
-            .max(0.0) as u32;
-        if points > 0 {
-            contributions.push(Contribution {
+    if !terms.is_empty() {
+        let w = &config.context;
+        let context_hazard = |set: u32| {
+            let z = w.intercept
+                + terms
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| set & (1 << i) != 0)
+                    .map(|(_, t)| t.1)
+                    .sum::<f64>();
+            hazard(w.cap.clamp(0.0, 1.0) * sigmoid(z))
+        };
+        let baseline = context_hazard(0);
+        shares.push((
+            Contribution {
                 rule: None,
-                factor: Some(name.to_string()),
+                factor: Some("baseline".to_string()),
                 file: None,
                 line: None,
-                points,
-                hint: detail.clone(),
-            });
+                points: 0,
+                hint: "the base rate of any change (the context model's intercept)".to_string(),
+            },
+            baseline,
+        ));
+        for (i, share) in shapley(terms.len(), context_hazard).into_iter().enumerate() {
+            let (name, _, detail) = &terms[i];
+            shares.push((
+                Contribution {
+                    rule: None,
+                    factor: Some(name.to_string()),
+                    file: None,
+                    line: None,
+                    points: 0,
+                    hint: detail.clone(),
+                },
+                share,
+            ));
         }
     }
+    let whole: f64 = shares.iter().map(|s| s.1).sum();
+    let exact: Vec<f64> = shares
+        .iter()
+        .map(|s| {
+            if whole > 0.0 {
+                f64::from(value) * s.1 / whole
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let points = largest_remainder(&exact, u32::from(value));
+    let mut contributions: Vec<Contribution> = shares
+        .into_iter()
+        .zip(points)
+        .filter(|(_, pts)| *pts > 0)
+        .map(|((mut c, _), pts)| {
+            c.points = pts;
+            c
+        })
+        .collect();
     contributions.sort_by(|a, b| {
         b.points
             .cmp(&a.points)
@@ -295,6 +389,7 @@ pub fn score(findings: &[Finding], facts: &ChangeFacts, config: &ScoreConfig) ->
         value,
         level: Level::from_score(value),
         contributions,
+        meaning: MEANING,
     }
 }
 
@@ -414,7 +509,7 @@ mod tests {
     }
 
     #[test]
-    fn contributions_are_marginal_and_sorted() {
+    fn contributions_are_shares_of_the_hazard_and_sorted() {
         let s = score(
             &[
                 finding("a-b", Severity::High, "x"),
@@ -423,13 +518,60 @@ mod tests {
             &ChangeFacts::default(),
             &no_context(),
         );
-        // P = 1 − 0.6·0.85 = 0.49; without the high: 0.15, without the medium: 0.40.
+        // P = 1 − 0.6·0.85 = 0.49; hazards −ln 0.6 = 0.511 and −ln 0.85 = 0.163 share the 49.
         assert_eq!(s.value, 49);
         let pts: Vec<_> = s
             .contributions
             .iter()
             .map(|c| (c.rule.as_deref().unwrap(), c.points))
             .collect();
-        assert_eq!(pts, vec![("a-b", 34), ("c-d", 9)]);
+        assert_eq!(pts, vec![("a-b", 37), ("c-d", 12)]);
+    }
+
+    #[test]
+    fn contributions_add_up_to_the_score_exactly() {
+        let facts = ChangeFacts {
+            lines: 3_000,
+            directories: 40,
+            entropy: 4.0,
+            source_without_tests: true,
+            history: 1.5,
+        };
+        let sets: Vec<Vec<Finding>> = vec![
+            vec![],
+            vec![finding("a-b", Severity::Low, "x")],
+            vec![
+                finding("a-b", Severity::High, "x"),
+                finding("c-d", Severity::Medium, "y"),
+            ],
+            (0..9)
+                .map(|i| finding(&format!("r-{i}"), Severity::Critical, "x"))
+                .collect(),
+        ];
+        for findings in &sets {
+            for config in [ScoreConfig::default(), no_context()] {
+                let s = score(findings, &facts, &config);
+                let sum: u32 = s.contributions.iter().map(|c| c.points).sum();
+                assert_eq!(sum, u32::from(s.value), "{s:?}");
+            }
+        }
+        // Even at 100 every factor keeps a share, instead of +0 each.
+        let s = score(&sets[3], &facts, &ScoreConfig::default());
+        assert_eq!(s.value, 100);
+        assert!(
+            s.contributions
+                .iter()
+                .filter(|c| c.rule.is_some())
+                .all(|c| c.points > 0),
+            "{s:?}"
+        );
+    }
+
+    #[test]
+    fn context_shares_are_shapley_values() {
+        // Two players, v(∅)=0, v(a)=1, v(b)=2, v(ab)=6: φa = (1 + 4)/2, φb = (2 + 5)/2.
+        let v = |set: u32| [0.0, 1.0, 2.0, 6.0][set as usize];
+        assert_eq!(shapley(2, v), vec![2.5, 3.5]);
+        assert_eq!(largest_remainder(&[2.5, 3.5, 1.0], 7), vec![3, 3, 1]);
     }
 }

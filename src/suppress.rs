@@ -26,7 +26,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Delete the waiver, or point it at the line or path it was meant for.
-    pub static UNUSED_WAIVER: "unused-waiver", "suppress", Low, ["waiver"], needs_plan = false;
+    pub static UNUSED_WAIVER: "unused-waiver", "suppress", Low, ["waiver"], gating = None;
 }
 
 /// One waiver, wherever it was written.

@@ -209,7 +209,8 @@ fn symlinks_and_crlf_and_renames() {
 fn crlf_lines_match_like_lf_lines() {
     let t = feature(&[(".github/workflows/w.yml", "on:\r\n  pull_request_target:\r\n")]);
     let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
-    assert_eq!(code, 1);
+    // A workflow hazard ranks high but is no data or contract risk: it does not gate.
+    assert_eq!(code, 0);
     let r = json(&out);
     let f = r["findings"]
         .as_array()

@@ -5,13 +5,13 @@ use common::*;
 
 #[test]
 fn check_blocks_a_risky_change_without_a_plan() {
-    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let t = feature(&[(RISKY_PATH, RISKY_MIGRATION)]);
     let (code, out, err) = run(t.riskgate().args(["check", "--base", "main"]));
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains("ci-workflow-runs-untrusted-code"), "{out}");
-    assert!(out.contains(".github/workflows/label.yml"), "{out}");
+    assert!(out.contains("migration-drops-column"), "{out}");
+    assert!(out.contains(RISKY_PATH), "{out}");
     assert!(
-        out.contains("Verdict BLOCKED — risk 44 (high) needs a rollback plan"),
+        out.contains("Verdict BLOCKED — because of: migration-drops-column (high, data-loss) at db/migrations/0042_drop_fax.sql:1; needs a rollback plan"),
         "{out}"
     );
     assert!(out.contains("riskgate plan init"), "{out}");
@@ -26,12 +26,15 @@ fn check_passes_a_harmless_change() {
     let (code, out, _) = run(t.riskgate().args(["check", "--base", "main"]));
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("No findings."), "{out}");
-    assert!(out.contains("Verdict PASSED — risk "), "{out}");
+    assert!(
+        out.contains("Verdict PASSED — no finding of a gating class at high or above (risk "),
+        "{out}"
+    );
 }
 
 #[test]
 fn a_valid_plan_lets_the_risky_change_through() {
-    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let t = feature(&[(RISKY_PATH, RISKY_MIGRATION)]);
     let plan = t.dir.path().join("../plan-for-test.md");
     std::fs::write(&plan, GOOD_PLAN).unwrap();
     let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--plan"]).arg(&plan));
@@ -42,10 +45,7 @@ fn a_valid_plan_lets_the_risky_change_through() {
 
 #[test]
 fn a_plan_committed_in_the_range_is_found() {
-    let t = feature(&[
-        (".github/workflows/label.yml", RISKY_WORKFLOW),
-        ("ROLLBACK.md", GOOD_PLAN),
-    ]);
+    let t = feature(&[(RISKY_PATH, RISKY_MIGRATION), ("ROLLBACK.md", GOOD_PLAN)]);
     let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
     assert_eq!(code, 0, "{out}");
     let r = json(&out);
@@ -56,8 +56,11 @@ fn a_plan_committed_in_the_range_is_found() {
 #[test]
 fn a_placeholder_plan_is_rejected_with_findings() {
     let t = feature(&[
-        (".github/workflows/label.yml", RISKY_WORKFLOW),
-        ("ROLLBACK.md", "## Rollback steps\nTODO\n## Verification\nTBD\n"),
+        (RISKY_PATH, RISKY_MIGRATION),
+        (
+            "ROLLBACK.md",
+            "## Scope\nmigration-drops-column on customers.fax\n## Backup\n`pg_dump --table=customers > /backups/customers.sql` before the deploy (5 min)\n## Rollback steps\nTODO\n## Verification\nTBD\n",
+        ),
     ]);
     let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
     assert_eq!(code, 1, "{out}");
@@ -126,7 +129,7 @@ fn plans_must_answer_for_the_findings() {
 
 #[test]
 fn plan_from_pr_body_and_commit_trailer() {
-    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let t = feature(&[(RISKY_PATH, RISKY_MIGRATION)]);
     let body = t.file("body.md");
     std::fs::write(
         &body,
@@ -145,7 +148,7 @@ fn plan_from_pr_body_and_commit_trailer() {
 
     let t = TestRepo::new();
     t.branch("feature");
-    t.write(".github/workflows/label.yml", RISKY_WORKFLOW);
+    t.write(RISKY_PATH, RISKY_MIGRATION);
     t.write("docs/rollback-label.md", GOOD_PLAN);
     t.commit("Label PRs\n\nRollback-Plan: docs/rollback-label.md\n");
     let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
@@ -156,29 +159,32 @@ fn plan_from_pr_body_and_commit_trailer() {
 
 #[test]
 fn audit_explains_everything_and_never_gates() {
-    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let t = feature(&[(RISKY_PATH, RISKY_MIGRATION)]);
     let (code, out, _) = run(t.riskgate().args(["audit", "--base", "main"]));
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Why these rules fire"), "{out}");
-    assert!(out.contains("runs with the base repository's secrets"), "{out}");
+    assert!(out.contains("discards every stored value"), "{out}");
     assert!(out.contains("roll back:"), "{out}");
     assert!(out.contains("Verdict BLOCKED"), "{out}");
 }
 
 #[test]
 fn audit_takes_a_branch_argument() {
-    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let t = feature(&[(RISKY_PATH, RISKY_MIGRATION)]);
     t.checkout("main");
     let (code, out, _) = run(t
         .riskgate()
         .args(["audit", "feature", "--base", "main", "--format", "json"]));
     assert_eq!(code, 0);
-    assert_eq!(hits(&json(&out))[1].0, "ci-workflow-runs-untrusted-code");
+    assert!(
+        hits(&json(&out)).iter().any(|h| h.0 == "migration-drops-column"),
+        "{out}"
+    );
 }
 
 #[test]
 fn base_defaults_to_main_and_c_flag_changes_directory() {
-    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let t = feature(&[(RISKY_PATH, RISKY_MIGRATION)]);
     let mut cmd = assert_cmd::Command::cargo_bin("riskgate").unwrap();
     cmd.env("NO_COLOR", "1")
         .arg("-C")
@@ -199,7 +205,7 @@ fn merge_base_is_used_when_main_moved_on() {
     t.write("src/app.py", "import os\n");
     t.commit("feature");
     t.checkout("main");
-    t.write(".github/workflows/label.yml", RISKY_WORKFLOW);
+    t.write(RISKY_PATH, RISKY_MIGRATION);
     t.commit("main moves on");
     let (code, out, _) = run(t
         .riskgate()
@@ -213,7 +219,7 @@ fn merge_base_is_used_when_main_moved_on() {
 #[test]
 fn staged_changes_are_checked_against_head() {
     let t = TestRepo::new();
-    t.write(".github/workflows/label.yml", RISKY_WORKFLOW);
+    t.write(RISKY_PATH, RISKY_MIGRATION);
     t.stage();
     let (code, out, _) = run(t.riskgate().args(["check", "--staged", "--format", "json"]));
     assert_eq!(code, 1, "{out}");
@@ -221,13 +227,13 @@ fn staged_changes_are_checked_against_head() {
     assert_eq!(r["range"]["head"], "index");
     assert!(hits(&r)
         .iter()
-        .any(|h| h.0 == "ci-workflow-runs-untrusted-code" && h.2 == Some(2)));
+        .any(|h| h.0 == "migration-drops-column" && h.2 == Some(1)));
 }
 
 #[test]
 fn json_report_follows_the_contract() {
     let t = feature(&[
-        (".github/workflows/label.yml", RISKY_WORKFLOW),
+        (RISKY_PATH, RISKY_MIGRATION),
         ("src/buf.rs", "fn get(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n"),
     ]);
     let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
@@ -239,7 +245,7 @@ fn json_report_follows_the_contract() {
         assert_eq!(r["range"][key].as_str().unwrap().len(), 40);
     }
     assert_eq!(r["stats"]["files_changed"], 2);
-    assert_eq!(r["stats"]["lines_added"], 7);
+    assert_eq!(r["stats"]["lines_added"], 4);
     let f = &r["findings"]
         .as_array()
         .unwrap()
@@ -261,6 +267,7 @@ fn json_report_follows_the_contract() {
         "help",
         "evidence",
         "mitigated_by",
+        "gating",
         "needs_plan",
         "suppressed",
     ];
@@ -276,17 +283,21 @@ fn json_report_follows_the_contract() {
     assert!(f["suppressed"].is_null());
     assert_eq!(r["score"]["level"], "high");
     let top = &r["score"]["contributions"][0];
-    assert_eq!(top["rule"], "ci-workflow-runs-untrusted-code");
+    assert_eq!(top["rule"], "migration-drops-column");
     assert!(top["points"].as_u64().unwrap() > 0);
     assert_eq!(r["plan"]["required"], true);
     assert_eq!(r["plan"]["found"], false);
     assert_eq!(r["gate"]["verdict"], "blocked");
+    assert_eq!(
+        r["gate"]["gating"],
+        serde_json::json!([{"rule": "migration-drops-column", "class": "data-loss", "severity": "high", "file": RISKY_PATH, "line": 1}])
+    );
     insta::assert_snapshot!("json_report", out);
 }
 
 #[test]
 fn sarif_is_2_1_0_with_rules_and_locations() {
-    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let t = feature(&[(RISKY_PATH, RISKY_MIGRATION)]);
     let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "sarif"]));
     assert_eq!(code, 1);
     let s = json(&out);
@@ -297,14 +308,14 @@ fn sarif_is_2_1_0_with_rules_and_locations() {
     let results = run0["results"].as_array().unwrap();
     let r = results
         .iter()
-        .find(|r| r["ruleId"] == "ci-workflow-runs-untrusted-code")
+        .find(|r| r["ruleId"] == "migration-drops-column")
         .unwrap();
     assert_eq!(r["level"], "error");
     let loc = &r["locations"][0]["physicalLocation"];
-    assert_eq!(loc["artifactLocation"]["uri"], ".github/workflows/label.yml");
-    assert_eq!(loc["region"]["startLine"], 2);
+    assert_eq!(loc["artifactLocation"]["uri"], RISKY_PATH);
+    assert_eq!(loc["region"]["startLine"], 1);
     let idx = r["ruleIndex"].as_u64().unwrap() as usize;
-    assert_eq!(rules[idx]["id"], "ci-workflow-runs-untrusted-code");
+    assert_eq!(rules[idx]["id"], "migration-drops-column");
     assert!(rules[idx]["help"]["text"]
         .as_str()
         .unwrap()
@@ -313,12 +324,16 @@ fn sarif_is_2_1_0_with_rules_and_locations() {
 
 #[test]
 fn markdown_and_github_formats() {
-    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let t = feature(&[(RISKY_PATH, RISKY_MIGRATION)]);
     let (code, md, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "markdown"]));
     assert_eq!(code, 1);
-    assert!(md.starts_with("## ⛔ riskgate: blocked — risk 44 (high)"), "{md}");
+    assert!(md.starts_with("## ⛔ riskgate: blocked — risk 41 (high)"), "{md}");
     assert!(
-        md.contains("| high | `ci-workflow-runs-untrusted-code` | `.github/workflows/label.yml:2` |"),
+        md.contains("because of: migration-drops-column (high, data-loss)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| high | `migration-drops-column` | `db/migrations/0042_drop_fax.sql:1` |"),
         "{md}"
     );
     assert!(md.contains("### What to do next"), "{md}");
@@ -326,10 +341,9 @@ fn markdown_and_github_formats() {
     assert_eq!(code, 1);
     let first = gh.lines().next().unwrap();
     assert!(
-        first.starts_with("::error file=.github/workflows/label.yml,line=2,endLine=2,title=riskgate ci-workflow-runs-untrusted-code (high)::"),
+        first.starts_with("::error file=db/migrations/0042_drop_fax.sql,line=1,endLine=1,title=riskgate migration-drops-column (high)::"),
         "{first}"
     );
-    assert!(gh.contains("::notice file=.github/workflows/label.yml,line=1"), "{gh}");
     assert!(gh.contains("## ⛔ riskgate: blocked"), "{gh}");
 }
 
@@ -348,7 +362,7 @@ fn github_annotations_are_capped_with_a_pointer_to_the_rest() {
 
 #[test]
 fn output_file_and_colour() {
-    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let t = feature(&[(RISKY_PATH, RISKY_MIGRATION)]);
     let (code, out, _) =
         run(t
             .riskgate()
@@ -366,7 +380,11 @@ fn output_file_and_colour() {
 
 #[test]
 fn fail_level_overrides_the_threshold() {
-    let t = feature(&[("src/buf.rs", "fn get(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n")]);
+    // A medium finding of a gating class: it holds the change only from --fail-level medium.
+    let t = feature(&[(
+        "db/migrations/0050_email.sql",
+        "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n",
+    )]);
     let (code, _, _) = run(t.riskgate().args(["check", "--base", "main"]));
     assert_eq!(code, 0);
     let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--fail-level", "medium"]));
@@ -377,7 +395,7 @@ fn fail_level_overrides_the_threshold() {
 
 #[test]
 fn github_event_gives_range_and_plan() {
-    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let t = feature(&[(RISKY_PATH, RISKY_MIGRATION)]);
     let base = t.repo.revparse_single("main").unwrap().id().to_string();
     let head = t.repo.revparse_single("feature").unwrap().id().to_string();
     let body = format!(
@@ -443,13 +461,23 @@ fn disabled_rules_do_not_run() {
     let t = with_base_policy(
         &[(
             "riskgate.toml",
-            "[rules]\ndisable = [\"ci-workflow-runs-untrusted-code\", \"ci-pipeline-changed\"]\n",
+            "[rules]\ndisable = [\"migration-drops-column\", \"ci-pipeline-changed\"]\n",
         )],
-        &[(".github/workflows/label.yml", RISKY_WORKFLOW)],
+        &[
+            (RISKY_PATH, RISKY_MIGRATION),
+            (".github/workflows/label.yml", RISKY_WORKFLOW),
+        ],
     );
     let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
     assert_eq!(code, 0, "{out}");
-    assert!(hits(&json(&out)).iter().all(|h| !h.0.starts_with("ci-")), "{out}");
+    let found = hits(&json(&out));
+    assert!(
+        found
+            .iter()
+            .all(|h| h.0 != "migration-drops-column" && h.0 != "ci-pipeline-changed"),
+        "{out}"
+    );
+    assert!(found.iter().any(|h| h.0 == "ci-workflow-runs-untrusted-code"), "{out}");
 }
 
 #[test]
@@ -461,6 +489,7 @@ description = "The payments client changed."
 why = "Money moves through it."
 rollback = "Redeploy the previous release."
 severity = "high"
+gating = "broken-contract"
 tags = ["payments"]
 [rule.match]
 paths = ["src/payments/**"]
@@ -553,12 +582,12 @@ fn init_writes_a_config_that_loads() {
 
 #[test]
 fn plan_init_writes_a_skeleton_that_is_not_yet_valid() {
-    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let t = feature(&[(RISKY_PATH, RISKY_MIGRATION)]);
     let (code, out, _) = run(t.riskgate().args(["plan", "init", "--base", "main"]));
     assert_eq!(code, 0, "{out}");
     let plan = std::fs::read_to_string(t.file("ROLLBACK.md")).unwrap();
     assert!(
-        plan.contains("- `ci-workflow-runs-untrusted-code` at `.github/workflows/label.yml:2`"),
+        plan.contains("- `migration-drops-column` at `db/migrations/0042_drop_fax.sql:1`"),
         "{plan}"
     );
     let (code, out, _) = run(t
@@ -567,10 +596,17 @@ fn plan_init_writes_a_skeleton_that_is_not_yet_valid() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("still the `riskgate plan init` skeleton"), "{out}");
     let filled = plan
-        .replace("1.\n", "1. Revert the workflow and push (5 min)\n")
+        .replace(
+            "1.\n",
+            "1. Redeploy the previous release (5 min)\n2. Re-add customers.fax and restore it from /backups/customers.sql (15 min)\n",
+        )
+        .replace(
+            "## Backup\n",
+            "## Backup\n`pg_dump --table=customers > /backups/customers.sql` before the deploy, kept 30 days.\n",
+        )
         .replace(
             "## Verification\n",
-            "## Verification\nRun `gh run list --workflow label.yml` and see no new runs.\n",
+            "## Verification\nRun `SELECT count(*) FROM customers WHERE fax IS NOT NULL` and compare it with the dump.\n",
         );
     std::fs::write(t.file("ROLLBACK.md"), filled).unwrap();
     let (code, out, _) = run(t
@@ -635,13 +671,13 @@ fn demo_shows_the_block_then_the_pass_and_cleans_up() {
 
 #[test]
 fn baseline_write_records_findings_that_then_stop_counting() {
-    let t = feature(&[(".github/workflows/label.yml", RISKY_WORKFLOW)]);
+    let t = feature(&[(RISKY_PATH, RISKY_MIGRATION)]);
     let (code, out, _) = run(t.riskgate().args(["baseline", "write", "--base", "main"]));
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("with 2 findings"), "{out}");
+    assert!(out.contains("with 1 findings"), "{out}");
     let text = std::fs::read_to_string(t.file(".riskgate-baseline.json")).unwrap();
     let written = json(&text);
-    assert_eq!(written["findings"][0]["path"], ".github/workflows/label.yml");
+    assert_eq!(written["findings"][0]["path"], RISKY_PATH);
     // The baseline judges changes once it is on the base.
     t.remove(".riskgate-baseline.json");
     t.checkout("main");
@@ -655,12 +691,15 @@ fn baseline_write_records_findings_that_then_stop_counting() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["rule"] == "ci-workflow-runs-untrusted-code")
+        .find(|f| f["rule"] == "migration-drops-column")
         .unwrap()
         .clone();
     assert_eq!(f["suppressed"]["source"], "baseline:.riskgate-baseline.json");
     // A new finding of the same rule elsewhere still counts.
-    t.write(".github/workflows/other.yml", RISKY_WORKFLOW);
+    t.write(
+        "db/migrations/0043_drop_phone.sql",
+        "ALTER TABLE customers DROP COLUMN phone;\n",
+    );
     t.commit("another");
     let (code, _, _) = run(t.riskgate().args(["check", "--base", "main"]));
     assert_eq!(code, 1);

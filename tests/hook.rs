@@ -106,7 +106,10 @@ fn harmless_push_passes_risky_push_is_refused_and_a_plan_lets_it_through() {
     );
     let (code, err) = s.push(&["drop-fax"]);
     assert_ne!(code, 0, "{err}");
-    assert!(err.contains("riskgate: push of drop-fax blocked — risk"), "{err}");
+    assert!(
+        err.contains("riskgate: push of drop-fax blocked — because of: migration-drops-column (high, data-loss)"),
+        "{err}"
+    );
     assert!(
         err.contains("migration-drops-column  db/migrations/0042_drop_fax.sql:1"),
         "{err}"

@@ -224,7 +224,7 @@ fn a_bad_policy_on_the_base_is_an_error_that_names_it() {
     let short = &t.repo.revparse_single("main").unwrap().id().to_string()[..7];
     assert_eq!(
         err.trim(),
-        format!("riskgate: error: riskgate.toml (at {short}):2:1: unknown field `bogus`, expected `require_plan_at` or `block_at`")
+        format!("riskgate: error: riskgate.toml (at {short}):2:1: unknown field `bogus`, expected one of `require_plan_at`, `block_at`, `block_on_score`")
     );
 }
 

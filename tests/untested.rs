@@ -61,7 +61,11 @@ fn tested_code_is_silent_and_untested_code_is_named() {
     let f = &found[0];
     assert_eq!(f["line"], 30);
     assert_eq!(f["tags"], serde_json::json!(["untested"]));
-    assert_eq!(f["needs_plan"], true);
+    // Missing tests rank and explain; they never hold a change alone.
+    assert_eq!(
+        (f["gating"].clone(), f["needs_plan"].clone()),
+        (serde_json::Value::Null, false.into())
+    );
     assert_eq!(f["evidence"], "+ x / 5 + 0");
     assert_eq!(f["message"], "public vat changed (line 30) and no test refers to it");
 }

@@ -28,7 +28,7 @@ code_rule! {
     /// ## How to roll back
     /// Nothing to roll back; review the file by hand, or raise `diff.max_file_size` in
     /// `riskgate.toml` if a large text file should be analysed.
-    pub static FILE_NOT_ANALYZED: "file-not-analyzed", "diff", Info, [], needs_plan = false;
+    pub static FILE_NOT_ANALYZED: "file-not-analyzed", "diff", Info, [], gating = NotAnalyzed;
 }
 
 pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
@@ -70,7 +70,8 @@ pub fn not_analyzed(file: &ChangedFile, why: &str, risky: bool) -> Finding {
         });
     if risky {
         f.severity = Severity::High;
-        f.needs_plan = true;
+    } else {
+        f.gating = None;
     }
     f
 }

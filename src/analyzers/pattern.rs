@@ -67,7 +67,7 @@ fn base_finding(rule: &PackRule, file: &ChangedFile, line: Option<u32>) -> Findi
         .at(&file.path, line)
         .help(doc.rollback.clone());
     f.tags = doc.tags.clone();
-    f.needs_plan = doc.needs_plan;
+    f.gating = doc.gating;
     f
 }
 

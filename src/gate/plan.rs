@@ -24,7 +24,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Add the missing section; `riskgate plan init` writes a skeleton with every section.
-    pub static PLAN_MISSING_SECTION: "plan-missing-section", "gate", Medium, ["plan"], needs_plan = false;
+    pub static PLAN_MISSING_SECTION: "plan-missing-section", "gate", Medium, ["plan"], gating = None;
 }
 
 code_rule! {
@@ -44,7 +44,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Replace the placeholder with the real content.
-    pub static PLAN_PLACEHOLDER: "plan-placeholder", "gate", Medium, ["plan"], needs_plan = false;
+    pub static PLAN_PLACEHOLDER: "plan-placeholder", "gate", Medium, ["plan"], gating = None;
 }
 
 code_rule! {
@@ -63,7 +63,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Write numbered steps, each a command or action with its expected duration.
-    pub static PLAN_TOO_THIN: "plan-too-thin", "gate", Medium, ["plan"], needs_plan = false;
+    pub static PLAN_TOO_THIN: "plan-too-thin", "gate", Medium, ["plan"], gating = None;
 }
 
 code_rule! {
@@ -83,7 +83,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Fill in each section, then run `riskgate plan check`.
-    pub static PLAN_TEMPLATE_UNCHANGED: "plan-template-unchanged", "gate", Medium, ["plan"], needs_plan = false;
+    pub static PLAN_TEMPLATE_UNCHANGED: "plan-template-unchanged", "gate", Medium, ["plan"], gating = None;
 }
 
 code_rule! {
@@ -103,7 +103,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Add the data steps: restore from the backup, run the down migration, or the forward fix.
-    pub static PLAN_ONLY_REVERT: "plan-only-revert", "gate", Medium, ["plan"], needs_plan = false;
+    pub static PLAN_ONLY_REVERT: "plan-only-revert", "gate", Medium, ["plan"], gating = None;
 }
 
 code_rule! {
@@ -119,7 +119,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Name each risky change in the Scope section (`riskgate plan init` lists them).
-    pub static PLAN_UNCOVERED_CHANGE: "plan-uncovered-change", "gate", Medium, ["plan"], needs_plan = false;
+    pub static PLAN_UNCOVERED_CHANGE: "plan-uncovered-change", "gate", Medium, ["plan"], gating = None;
 }
 
 code_rule! {
@@ -140,7 +140,7 @@ code_rule! {
     /// ## How to roll back
     /// Name the backup and where it is: `customers_fax_backup`, `s3://…/dump-2026-11-20.sql.gz`,
     /// `snap-0a1b2c`, or the PITR window.
-    pub static PLAN_NO_BACKUP_EVIDENCE: "plan-no-backup-evidence", "gate", Medium, ["plan"], needs_plan = false;
+    pub static PLAN_NO_BACKUP_EVIDENCE: "plan-no-backup-evidence", "gate", Medium, ["plan"], gating = None;
 }
 
 code_rule! {
@@ -158,7 +158,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Name the query, the dashboard URL, the smoke test or the command to run.
-    pub static PLAN_NO_VERIFICATION: "plan-no-verification", "gate", Medium, ["plan"], needs_plan = false;
+    pub static PLAN_NO_VERIFICATION: "plan-no-verification", "gate", Medium, ["plan"], gating = None;
 }
 
 code_rule! {
@@ -174,7 +174,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Add `## Owner` with a person, team or on-call role.
-    pub static PLAN_NO_OWNER: "plan-no-owner", "gate", Low, ["plan"], needs_plan = false;
+    pub static PLAN_NO_OWNER: "plan-no-owner", "gate", Low, ["plan"], gating = None;
 }
 
 /// What the plan must answer for: the findings of the change.

@@ -106,6 +106,7 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
     let contributions: Vec<_> = report.score.contributions.iter().filter(|c| c.points > 0).collect();
     if !contributions.is_empty() {
         let _ = writeln!(out, "### Why the score is {}\n", report.score.value);
+        let _ = writeln!(out, "_{}_\n", markdown(report.score.meaning));
         let limit = if ctx.full { usize::MAX } else { 10 };
         for c in contributions.iter().take(limit) {
             let what = c.rule.as_deref().or(c.factor.as_deref()).unwrap_or("");

@@ -61,6 +61,7 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
                     "severity": f.severity,
                     "tags": f.tags,
                     "needs_plan": f.needs_plan,
+                    "gating": f.gating,
                     "mitigated_by": f.mitigated_by,
                 },
             });
@@ -90,7 +91,11 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
             "properties": {
                 "score": report.score.value,
                 "level": report.score.level,
+                "score_meaning": report.score.meaning,
+                "contributions": report.score.contributions,
                 "verdict": report.gate.verdict,
+                "reason": report.gate.reason,
+                "gating": report.gate.gating,
             },
         }],
     });

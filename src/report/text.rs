@@ -197,6 +197,7 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
     let contributions: Vec<_> = report.score.contributions.iter().filter(|c| c.points > 0).collect();
     if !contributions.is_empty() {
         let _ = writeln!(out, "{}", "Why the score".bold());
+        let _ = writeln!(out, "  {}", report.score.meaning.dimmed());
     }
     for c in contributions.iter().take(limit) {
         let what = c.rule.as_deref().or(c.factor.as_deref()).unwrap_or("");

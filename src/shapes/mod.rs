@@ -31,7 +31,7 @@ code_rule! {
     /// ## How to roll back
     /// Make the type accept the stored values (`#[serde(other)]`, `alias`, `Option`, `default`),
     /// or migrate the data first, with a backup.
-    pub static SAMPLE_REJECTED: "json-sample-rejected", "json-shape", Critical, [], needs_plan = true;
+    pub static SAMPLE_REJECTED: "json-sample-rejected", "json-shape", Critical, [], gating = BrokenContract;
 }
 
 pub const KINDS: [&str; 10] = [

@@ -164,8 +164,13 @@ pub fn hits(report: &serde_json::Value) -> Vec<(String, String, Option<u64>)> {
         .collect()
 }
 
-pub const GOOD_PLAN: &str = "# Rollback plan\n\n## Scope\nThe workflow trigger in .github/workflows/label.yml (ci-workflow-runs-untrusted-code).\n\n## Rollback steps\n1. Revert the workflow file and push (5 min).\n2. Rotate the repository secrets (15 min).\n\n## Verification\nRun `gh workflow list` and check that no run used pull_request_target after the revert.\n\n## Owner\nThe platform team.\n";
+pub const GOOD_PLAN: &str = "# Rollback plan\n\n## Scope\nThe fax column of the customers table, dropped by db/migrations/0042_drop_fax.sql (migration-drops-column).\n\n## Backup\nBefore the deploy: `pg_dump --table=customers --column-inserts prod > customers.sql` (5 min); the dump is kept for 30 days.\n\n## Rollback steps\n1. Redeploy the previous release (5 min).\n2. `ALTER TABLE customers ADD COLUMN fax text;` then restore the values from customers.sql (15 min).\n\n## Verification\nRun `SELECT count(*) FROM customers WHERE fax IS NOT NULL` and compare it with the count in the dump.\n\n## Owner\nThe platform team.\n";
 
+/// A change that gates: a migration that drops a column, at high, of class data-loss.
+pub const RISKY_PATH: &str = "db/migrations/0042_drop_fax.sql";
+pub const RISKY_MIGRATION: &str = "ALTER TABLE customers DROP COLUMN fax;\n";
+
+/// A workflow hazard: ranks high, but is no data or contract risk, so it never gates.
 pub const RISKY_WORKFLOW: &str = "on:\n  pull_request_target:\n    types: [opened]\njobs: {}\n";
 
 /// The findings of one analyzer from `check --base main --format json` (plus `extra` flags);

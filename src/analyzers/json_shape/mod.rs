@@ -49,7 +49,7 @@ code_rule! {
     /// Keep reading the old shape (`#[serde(alias = "color")]`, `Option`, `default`), write the
     /// old shape until every reader is upgraded, and check the new type against a sample of real
     /// data with `riskgate shapes`.
-    pub static SERDE_SHAPE_CHANGED: "serde-shape-changed", "json-shape", High, [], needs_plan = true;
+    pub static SERDE_SHAPE_CHANGED: "serde-shape-changed", "json-shape", High, [], gating = BrokenContract;
 }
 
 code_rule! {
@@ -71,7 +71,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Accept both shapes in the reader for a release, and migrate stored documents explicitly.
-    pub static JSON_SAMPLE_SHAPE_CHANGED: "json-sample-shape-changed", "json-shape", Medium, [], needs_plan = false;
+    pub static JSON_SAMPLE_SHAPE_CHANGED: "json-sample-shape-changed", "json-shape", Medium, [], gating = BrokenContract;
 }
 
 code_rule! {
@@ -93,7 +93,7 @@ code_rule! {
     /// ## How to roll back
     /// Add new requirements as optional first; remove properties only after no producer
     /// writes them.
-    pub static JSON_SCHEMA_CHANGED: "json-schema-changed", "json-shape", High, [], needs_plan = true;
+    pub static JSON_SCHEMA_CHANGED: "json-schema-changed", "json-shape", High, [], gating = BrokenContract;
 }
 
 code_rule! {
@@ -117,7 +117,7 @@ code_rule! {
     /// Split the change: make the type read both shapes first, migrate the data, then stop
     /// writing the old shape; back up the column before the migration and check real rows with
     /// `riskgate shapes`.
-    pub static JSON_COLUMN_CONTRACT_CHANGED: "json-column-contract-changed", "json-shape", Critical, ["json-reshape"], needs_plan = true;
+    pub static JSON_COLUMN_CONTRACT_CHANGED: "json-column-contract-changed", "json-shape", Critical, ["json-reshape"], gating = BrokenContract;
 }
 
 pub const RULES: &[&CodeRule] = &[

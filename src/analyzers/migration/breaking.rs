@@ -23,7 +23,7 @@ code_rule! {
     /// ## How to roll back
     /// Expand and contract: add the new column, write both, backfill, switch reads, drop the old
     /// one in a later release. Rolling back is the reverse rename.
-    pub static RENAMES_COLUMN: "migration-renames-column", "migration", High, ["breaking"], needs_plan = true;
+    pub static RENAMES_COLUMN: "migration-renames-column", "migration", High, ["breaking"], gating = BrokenContract;
 }
 
 code_rule! {
@@ -41,7 +41,7 @@ code_rule! {
     /// ## How to roll back
     /// Create a view with the old name for the transition, or expand and contract; the rollback
     /// is the reverse rename.
-    pub static RENAMES_TABLE: "migration-renames-table", "migration", High, ["breaking"], needs_plan = true;
+    pub static RENAMES_TABLE: "migration-renames-table", "migration", High, ["breaking"], gating = BrokenContract;
 }
 
 code_rule! {
@@ -62,7 +62,7 @@ code_rule! {
     /// ## How to roll back
     /// Add it nullable or with a default, backfill, then add the constraint; rolling back drops
     /// the new column.
-    pub static ADDS_REQUIRED_COLUMN: "migration-adds-required-column", "migration", High, ["breaking"], needs_plan = true;
+    pub static ADDS_REQUIRED_COLUMN: "migration-adds-required-column", "migration", High, ["breaking"], gating = BrokenContract;
 }
 
 code_rule! {
@@ -82,7 +82,7 @@ code_rule! {
     /// ## How to roll back
     /// Add `CHECK (customer_id IS NOT NULL) NOT VALID`, `VALIDATE CONSTRAINT`, then `SET NOT
     /// NULL` (no scan); the rollback is `DROP NOT NULL`.
-    pub static SETS_NOT_NULL: "migration-sets-not-null", "migration", Medium, ["locking", "breaking"], needs_plan = true;
+    pub static SETS_NOT_NULL: "migration-sets-not-null", "migration", Medium, ["locking", "breaking"], gating = BrokenContract;
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {

@@ -23,7 +23,7 @@ code_rule! {
     /// ## How to roll back
     /// Copy the rows first in the same migration (`CREATE TABLE invoices_2019_backup AS SELECT *
     /// FROM invoices_2019;`) or keep the table until the next release; restore from that copy.
-    pub static DROPS_TABLE: "migration-drops-table", "migration", High, ["destructive"], needs_plan = true;
+    pub static DROPS_TABLE: "migration-drops-table", "migration", High, ["destructive"], gating = DataLoss;
 }
 
 code_rule! {
@@ -43,7 +43,7 @@ code_rule! {
     /// ## How to roll back
     /// Copy the column first (`CREATE TABLE customers_fax_backup AS SELECT id, fax FROM
     /// customers;`), stop using it in one release and drop it in the next.
-    pub static DROPS_COLUMN: "migration-drops-column", "migration", High, ["destructive"], needs_plan = true;
+    pub static DROPS_COLUMN: "migration-drops-column", "migration", High, ["destructive"], gating = DataLoss;
 }
 
 code_rule! {
@@ -61,7 +61,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Only a dump or a point-in-time restore brings it back: take one and name it in the plan.
-    pub static DROPS_SCHEMA: "migration-drops-schema", "migration", Critical, ["destructive"], needs_plan = true;
+    pub static DROPS_SCHEMA: "migration-drops-schema", "migration", Critical, ["destructive"], gating = DataLoss;
 }
 
 code_rule! {
@@ -79,7 +79,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Copy the rows first (`CREATE TABLE … AS SELECT`) or `COPY (SELECT …) TO` a file.
-    pub static TRUNCATES_TABLE: "migration-truncates-table", "migration", High, ["destructive"], needs_plan = true;
+    pub static TRUNCATES_TABLE: "migration-truncates-table", "migration", High, ["destructive"], gating = DataLoss;
 }
 
 code_rule! {
@@ -98,7 +98,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Copy the rows first; delete in bounded batches with a real condition.
-    pub static DELETES_ALL_ROWS: "migration-deletes-all-rows", "migration", High, ["destructive"], needs_plan = true;
+    pub static DELETES_ALL_ROWS: "migration-deletes-all-rows", "migration", High, ["destructive"], gating = DataLoss;
 }
 
 const COPY_HELP: &str = "copy the rows first in this migration (CREATE TABLE … AS SELECT, INSERT INTO … SELECT, COPY (…) TO) or keep the data until the next release";

@@ -25,7 +25,7 @@ code_rule! {
     /// ## How to roll back
     /// `CREATE INDEX CONCURRENTLY` outside a transaction; drop a half-built index with
     /// `DROP INDEX CONCURRENTLY`.
-    pub static CREATES_INDEX_WITHOUT_CONCURRENTLY: "migration-creates-index-without-concurrently", "migration", Medium, ["locking"], needs_plan = false;
+    pub static CREATES_INDEX_WITHOUT_CONCURRENTLY: "migration-creates-index-without-concurrently", "migration", Medium, ["locking"], gating = None;
 }
 
 code_rule! {
@@ -46,7 +46,7 @@ code_rule! {
     /// ## How to roll back
     /// Add it `NOT VALID`, then `VALIDATE CONSTRAINT` in a later migration; build unique indexes
     /// `CONCURRENTLY` and attach them with `USING INDEX`.
-    pub static VALIDATES_CONSTRAINT_INLINE: "migration-validates-constraint-inline", "migration", Medium, ["locking"], needs_plan = false;
+    pub static VALIDATES_CONSTRAINT_INLINE: "migration-validates-constraint-inline", "migration", Medium, ["locking"], gating = None;
 }
 
 code_rule! {
@@ -68,7 +68,7 @@ code_rule! {
     /// ## How to roll back
     /// Add a new column, backfill in batches, switch reads, then drop the old one (expand and
     /// contract).
-    pub static CHANGES_COLUMN_TYPE: "migration-changes-column-type", "migration", Medium, ["locking"], needs_plan = false;
+    pub static CHANGES_COLUMN_TYPE: "migration-changes-column-type", "migration", Medium, ["locking"], gating = None;
 }
 
 code_rule! {
@@ -88,7 +88,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Add the column without a default, set the default afterwards, and backfill in batches.
-    pub static ADDS_VOLATILE_DEFAULT: "migration-adds-volatile-default", "migration", Medium, ["locking"], needs_plan = false;
+    pub static ADDS_VOLATILE_DEFAULT: "migration-adds-volatile-default", "migration", Medium, ["locking"], gating = None;
 }
 
 const VOLATILE: &[&str] = &[
@@ -213,11 +213,11 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             );
             if using.is_some() {
                 f.tags.push("data-rewrite".to_string());
-                f.needs_plan = true;
+                f.gating = Some(crate::finding::GatingClass::DataRewrite);
             }
             if looks_narrowing(type_name) {
                 f.tags.push("breaking".to_string());
-                f.needs_plan = true;
+                f.gating.get_or_insert(crate::finding::GatingClass::BrokenContract);
                 f.message.push_str("; the new type may reject values old code writes");
             }
             out.push(f);
@@ -286,7 +286,7 @@ mod tests {
         .remove(0);
         assert_eq!(f.rule, "migration-changes-column-type");
         assert_eq!(f.tags, vec!["locking", "data-rewrite", "breaking"]);
-        assert!(f.needs_plan);
+        assert_eq!(f.gating, Some(crate::finding::GatingClass::DataRewrite));
         assert_eq!(
             rules("ALTER TABLE events ADD COLUMN uid uuid DEFAULT gen_random_uuid();"),
             vec!["migration-adds-volatile-default"]

@@ -22,7 +22,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Copy the affected columns first; backfill in bounded batches with a real condition.
-    pub static REWRITES_ALL_ROWS: "migration-rewrites-all-rows", "migration", Medium, ["data-rewrite"], needs_plan = true;
+    pub static REWRITES_ALL_ROWS: "migration-rewrites-all-rows", "migration", Medium, ["data-rewrite"], gating = DataRewrite;
 }
 
 code_rule! {
@@ -41,7 +41,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Copy the affected rows first; give the operation a real `reverse_code` or `down`.
-    pub static BACKFILLS_IN_CODE: "migration-backfills-in-code", "migration", Medium, ["data-rewrite"], needs_plan = true;
+    pub static BACKFILLS_IN_CODE: "migration-backfills-in-code", "migration", Medium, ["data-rewrite"], gating = DataRewrite;
 }
 
 code_rule! {
@@ -64,7 +64,7 @@ code_rule! {
     /// Copy the column first (`CREATE TABLE users_prefs_backup AS SELECT id, prefs FROM users;`),
     /// check the new shape against a sample of real rows (`riskgate shapes`), and restore from
     /// the copy.
-    pub static RESHAPES_JSON: "migration-reshapes-json", "migration", High, ["json-reshape"], needs_plan = true;
+    pub static RESHAPES_JSON: "migration-reshapes-json", "migration", High, ["json-reshape"], gating = DataRewrite;
 }
 
 code_rule! {
@@ -83,7 +83,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Copy the column first and restore the key from the copy.
-    pub static REMOVES_JSON_KEY: "migration-removes-json-key", "migration", High, ["destructive", "json-reshape"], needs_plan = true;
+    pub static REMOVES_JSON_KEY: "migration-removes-json-key", "migration", High, ["destructive", "json-reshape"], gating = DataLoss;
 }
 
 const REMOVERS: &[&str] = &["-", "#-", "json_remove", "jsonb_delete", "jsonb_delete_path"];
@@ -229,7 +229,7 @@ mod tests {
         )])
         .remove(0);
         assert_eq!(f.tags, vec!["json-reshape", "data-rewrite"]);
-        assert!(f.needs_plan);
+        assert_eq!(f.gating, Some(crate::finding::GatingClass::DataRewrite));
         let got = sql("CREATE TABLE users_prefs_backup AS SELECT id, prefs FROM users;\nUPDATE users SET prefs = jsonb_set(prefs, '{a}', '1');");
         assert_eq!(got, vec![("migration-reshapes-json".to_string(), 2, true)]);
     }

@@ -32,7 +32,7 @@ code_rule! {
     /// ## How to roll back
     /// Write the reverse operations; where data cannot come back, say so in the rollback plan's
     /// Data section and name the forward fix.
-    pub static ROLLBACK_MISSING: "migration-rollback-missing", "migration", Medium, ["irreversible"], needs_plan = false;
+    pub static ROLLBACK_MISSING: "migration-rollback-missing", "migration", Medium, ["irreversible"], gating = None;
 }
 
 code_rule! {
@@ -50,7 +50,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Write the statements out, or list what they do in the rollback plan.
-    pub static RUNS_DYNAMIC_SQL: "migration-runs-dynamic-sql", "migration", Medium, [], needs_plan = false;
+    pub static RUNS_DYNAMIC_SQL: "migration-runs-dynamic-sql", "migration", Medium, [], gating = None;
 }
 
 pub fn dynamic(ctx: &Context, op: &Op) -> Finding {

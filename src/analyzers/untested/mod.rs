@@ -37,7 +37,7 @@ code_rule! {
     /// ## How to roll back
     /// Nothing to undo in data; add a test that calls the function, or name the function in the
     /// rollback plan's scope with how to revert it.
-    pub static UNTESTED_FUNCTION: "untested-function-changed", "untested", Medium, ["untested"], needs_plan = false;
+    pub static UNTESTED_FUNCTION: "untested-function-changed", "untested", Medium, ["untested"], gating = None;
 }
 
 code_rule! {
@@ -57,7 +57,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Add a test that calls the functions, or pass a coverage report (`--coverage`).
-    pub static UNTESTED_FILE: "untested-file-changed", "untested", Low, ["untested"], needs_plan = false;
+    pub static UNTESTED_FILE: "untested-file-changed", "untested", Low, ["untested"], gating = None;
 }
 
 code_rule! {
@@ -77,7 +77,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Add a test that reaches the lines.
-    pub static UNCOVERED_LINES: "uncovered-lines-changed", "untested", Medium, ["uncovered"], needs_plan = false;
+    pub static UNCOVERED_LINES: "uncovered-lines-changed", "untested", Medium, ["uncovered"], gating = None;
 }
 
 code_rule! {
@@ -96,7 +96,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Include the file in the coverage run.
-    pub static UNMEASURED: "coverage-unmeasured", "untested", Low, ["unmeasured"], needs_plan = false;
+    pub static UNMEASURED: "coverage-unmeasured", "untested", Low, ["unmeasured"], gating = None;
 }
 
 code_rule! {
@@ -114,7 +114,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Regenerate the report from the head commit.
-    pub static STALE_COVERAGE: "coverage-report-stale", "untested", Info, [], needs_plan = false;
+    pub static STALE_COVERAGE: "coverage-report-stale", "untested", Info, [], gating = None;
 }
 
 code_rule! {
@@ -133,7 +133,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Restore the test from the base commit.
-    pub static TEST_REMOVED: "test-removed", "untested", Medium, ["test-removed"], needs_plan = true;
+    pub static TEST_REMOVED: "test-removed", "untested", Medium, ["test-removed"], gating = None;
 }
 
 code_rule! {
@@ -153,7 +153,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Remove the skip or focus marker and fix the test.
-    pub static TEST_DISABLED: "test-disabled", "untested", Medium, ["test-disabled"], needs_plan = true;
+    pub static TEST_DISABLED: "test-disabled", "untested", Medium, ["test-disabled"], gating = None;
 }
 
 code_rule! {
@@ -170,7 +170,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Restore the assertions from the base commit.
-    pub static ASSERTIONS_REMOVED: "test-assertions-removed", "untested", Medium, ["assertions-removed"], needs_plan = true;
+    pub static ASSERTIONS_REMOVED: "test-assertions-removed", "untested", Medium, ["assertions-removed"], gating = None;
 }
 
 pub const RULES: &[&CodeRule] = &[
@@ -544,7 +544,6 @@ fn rust_findings(
                         .evidence(evidence(&zero));
                     f.end_line = zero.last().map(|z| z.0);
                     f.symbol = Some(symbol);
-                    f.needs_plan = c.f.public;
                     out.push(f);
                 }
                 continue;
@@ -589,7 +588,6 @@ fn rust_findings(
         if !c.f.public {
             f.severity = crate::finding::Severity::Low;
         }
-        f.needs_plan = c.f.public;
         out.push(f);
     }
 }
