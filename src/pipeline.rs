@@ -293,6 +293,13 @@ pub fn analyze(
     let inputs = analyzers::Inputs {
         packs: &rules.packs,
         json_columns: &config.json_column,
+        stored_types: config
+            .json_column
+            .iter()
+            .map(|c| c.type_name.as_str())
+            .chain(config.shapes.iter().map(|s| s.type_spec.as_str()))
+            .map(|t| t.rsplit("::").next().unwrap_or(t).trim().to_string())
+            .collect(),
         coverage,
     };
     let mut findings = analyzers::run(&change, &inputs);

@@ -39,9 +39,15 @@ fn brief(found: &[Value]) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// A Diesel row that stores `UserPrefs` in a JSON column: the type's role is stored JSON.
+const PREFS_ROW: &str = "use diesel::prelude::*;\nuse diesel::pg::sql_types::Jsonb;\n\n#[derive(Queryable, Selectable)]\npub struct User {\n    pub id: i32,\n    pub prefs: Json<UserPrefs>,\n}\n";
+
 #[test]
 fn a_renamed_serde_field_is_reported_with_type_field_and_direction() {
-    let found = change(&[("src/prefs.rs", PREFS_V1)], &[("src/prefs.rs", Some(PREFS_V2))]);
+    let found = change(
+        &[("src/prefs.rs", PREFS_V1), ("src/user.rs", PREFS_ROW)],
+        &[("src/prefs.rs", Some(PREFS_V2))],
+    );
     assert_eq!(
         brief(&found),
         vec![("serde-shape-changed".into(), "field-renamed".into(), "both".into())]
@@ -51,8 +57,139 @@ fn a_renamed_serde_field_is_reported_with_type_field_and_direction() {
     assert_eq!(f["file"], "src/prefs.rs");
     assert_eq!(f["line"], 5);
     assert_eq!(f["severity"], "high");
-    assert_eq!(f["message"], "UserPrefs.color is renamed to `theme`");
+    assert_eq!(
+        f["message"],
+        "UserPrefs.color is renamed to `theme` (stored JSON: a JSON column of the row `User` (src/user.rs:5))"
+    );
+    assert_eq!(f["gating"], "broken-contract");
     assert_eq!(f["needs_plan"], true);
+}
+
+#[test]
+fn a_type_whose_role_is_unknown_gets_a_medium_hint_that_says_so() {
+    let found = change(&[("src/prefs.rs", PREFS_V1)], &[("src/prefs.rs", Some(PREFS_V2))]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let f = &found[0];
+    assert_eq!(f["severity"], "medium");
+    assert_eq!(f["needs_plan"], false);
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("role unknown: no request, response or database use"),
+        "{f}"
+    );
+}
+
+const LOGIN_V1: &str = "#[derive(Deserialize)]\npub struct Login {\n    pub user: String,\n}\n\n#[derive(Serialize)]\npub struct Token {\n    pub token: String,\n    pub expires: i64,\n}\n\npub async fn login(Json(req): Json<Login>) -> Result<Json<Token>, Error> {\n    todo!()\n}\n";
+
+#[test]
+fn request_bodies_break_on_new_required_fields_and_responses_on_removed_ones() {
+    let v2 = LOGIN_V1
+        .replace(
+            "    pub user: String,\n",
+            "    pub user: String,\n    pub otp: String,\n",
+        )
+        .replace("    pub expires: i64,\n", "");
+    let found = change(&[("src/api.rs", LOGIN_V1)], &[("src/api.rs", Some(&v2))]);
+    let got: Vec<(String, String, String)> = found
+        .iter()
+        .map(|f| {
+            (
+                f["symbol"].as_str().unwrap().to_string(),
+                f["tags"][0].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("src/api.rs::Login".into(), "field-added-required".into(), "high".into()),
+            // A Serialize-only response: old clients that read `expires` break.
+            ("src/api.rs::Token".into(), "field-removed".into(), "high".into()),
+        ],
+        "{found:?}"
+    );
+    assert!(found[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("`login` takes it as a request body (src/api.rs:12)"));
+    assert!(found[1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("`login` returns it as a response"));
+    // Adding a field to a response breaks nobody.
+    let added = LOGIN_V1.replace(
+        "    pub expires: i64,\n",
+        "    pub expires: i64,\n    pub scope: String,\n",
+    );
+    assert!(change(&[("src/api.rs", LOGIN_V1)], &[("src/api.rs", Some(&added))]).is_empty());
+}
+
+const ROW_V1: &str = "#[cfg_attr(feature = \"full\", derive(Queryable, Selectable, Identifiable))]\n#[derive(Clone, Serialize, Deserialize)]\npub struct Post {\n    pub id: i32,\n    pub name: String,\n}\n";
+
+#[test]
+fn a_row_field_added_with_its_column_is_no_finding() {
+    let v2 = ROW_V1.replace(
+        "    pub name: String,\n",
+        "    pub name: String,\n    pub url_content_type: String,\n",
+    );
+    let migration = "ALTER TABLE post ADD COLUMN url_content_type text NOT NULL DEFAULT '';\n";
+    let found = change(
+        &[("src/post.rs", ROW_V1)],
+        &[
+            ("src/post.rs", Some(&v2)),
+            ("migrations/2024-01-01_add/up.sql", Some(migration)),
+        ],
+    );
+    assert!(found.is_empty(), "{found:?}");
+    // Without the column in the change the role is still a row: a medium hint, never gating.
+    let found = change(&[("src/post.rs", ROW_V1)], &[("src/post.rs", Some(&v2))]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["severity"], "medium");
+    assert!(
+        found[0]["message"].as_str().unwrap().contains("database row"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn an_optional_field_removed_from_stored_json_is_a_medium_break_for_old_readers() {
+    let v1 = PREFS_V1.replace(
+        "    pub newsletter: bool,\n",
+        "    pub newsletter: bool,\n    pub nick: Option<String>,\n",
+    );
+    let found = change(
+        &[("src/prefs.rs", &v1), ("src/user.rs", PREFS_ROW)],
+        &[("src/prefs.rs", Some(PREFS_V1))],
+    );
+    assert_eq!(
+        brief(&found),
+        vec![(
+            "serde-shape-changed".into(),
+            "field-removed".into(),
+            "old-readers".into()
+        )]
+    );
+    assert_eq!(found[0]["severity"], "medium");
+    assert!(
+        found[0]["message"].as_str().unwrap().contains("silently lose the data"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn serde_types_declared_inside_functions_are_read() {
+    let v1 = "pub async fn login(Json(req): Json<Login>) -> Status {\n    #[derive(Deserialize)]\n    struct Login {\n        user: String,\n    }\n    todo!()\n}\n";
+    let v2 = v1.replace(
+        "        user: String,\n",
+        "        user: String,\n        otp: String,\n",
+    );
+    let found = change(&[("src/api.rs", v1)], &[("src/api.rs", Some(&v2))]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["symbol"], "src/api.rs::login::Login");
+    assert_eq!(found[0]["severity"], "high");
 }
 
 #[test]

@@ -42,6 +42,8 @@ const CORE_RULES: &[&CodeRule] = &[
 pub struct Inputs<'a> {
     pub packs: &'a [PackRule],
     pub json_columns: &'a [JsonColumn],
+    /// Type names configured as stored JSON (`[[json_column]]` and `[[shapes]]` types).
+    pub stored_types: Vec<String>,
     pub coverage: Option<&'a Coverage>,
 }
 
@@ -83,7 +85,7 @@ pub fn run(change: &ChangeSet, inputs: &Inputs<'_>) -> Vec<Finding> {
     let mut findings = std::thread::scope(|s| {
         let workers = [
             spawn(s, "migration", || migration::analyze(change)),
-            spawn(s, "json-shape", || json_shape::analyze(change)),
+            spawn(s, "json-shape", || json_shape::analyze(change, &inputs.stored_types)),
             spawn(s, "untested", || untested::analyze(change, inputs.coverage)),
             spawn(s, "pattern", || pattern::analyze(change, inputs.packs)),
         ];

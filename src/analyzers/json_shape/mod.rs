@@ -5,6 +5,7 @@
 
 pub mod contract;
 pub mod documents;
+pub mod roles;
 pub mod serde_diff;
 pub mod serde_model;
 pub mod yaml;
@@ -15,8 +16,10 @@ use crate::code_rule;
 use crate::diff::{ChangeSet, FileStatus};
 use crate::finding::{Direction, Finding, Severity};
 use crate::rules::CodeRule;
+use roles::{Evidence, Role};
 use serde_diff::{Change, Types};
 use serde_model::SerdeType;
+use std::collections::BTreeSet;
 
 code_rule! {
     /// ## What it does
@@ -143,9 +146,11 @@ impl Types for Models {
 
 /// The direction of a change given which derives each version has; `None` when no reader can
 /// break.
-pub fn direction(change: &Change, old: &SerdeType, new: &SerdeType) -> Option<Direction> {
+pub fn direction(change: &Change, new: &SerdeType) -> Option<Direction> {
     let reads_old = change.reads_old && new.de;
-    let old_readers = change.old_readers && old.de && new.ser;
+    // Old readers are the old code (when it deserialises) or, for what is written out, clients;
+    // which of them exist is the type's role to say.
+    let old_readers = change.old_readers && new.ser;
     match (reads_old, old_readers) {
         (true, true) => Some(Direction::Both),
         (true, false) => Some(Direction::ReadsOldData),
@@ -210,13 +215,82 @@ pub fn models(change: &ChangeSet) -> (Vec<SerdeType>, Vec<SerdeType>, Vec<Findin
     (old, new, unread)
 }
 
-fn serde_findings(change: &ChangeSet) -> Vec<Finding> {
+/// Identifiers on the added lines of the change's migrations and Diesel `schema.rs` files:
+/// the columns this change adds, among other words.
+fn added_schema_words(change: &ChangeSet) -> BTreeSet<String> {
+    change
+        .files
+        .iter()
+        .filter(|f| matches!(f.kind, FileKind::Migration { .. }) || f.path.ends_with("schema.rs"))
+        .flat_map(|f| f.added_lines())
+        .flat_map(|l| {
+            l.text
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The severity of one change given the roles of its type; `None` when no reader of that
+/// role can break. With several roles, the strongest claim wins.
+fn severity_for(
+    c: &Change,
+    dir: Direction,
+    old_de: bool,
+    evidence: &[Evidence],
+    column_added: bool,
+) -> Option<(Severity, Role, String)> {
+    let reads_old = matches!(dir, Direction::ReadsOldData | Direction::Both);
+    let old_readers = matches!(dir, Direction::OldReaders | Direction::Both);
+    let mut best: Option<(Severity, Role, String)> = None;
+    let mut consider = |sev: Severity, role: Role, why: String| {
+        if best.as_ref().is_none_or(|(s, _, _)| sev > *s) {
+            best = Some((sev, role, why));
+        }
+    };
+    let mut seen_role = false;
+    for e in evidence {
+        seen_role = true;
+        let (new_fails, old_fails) = match e.role {
+            // New code fails on stored documents: the incident. Old code failing is a rollback hazard.
+            Role::Stored => (Severity::High, Severity::Medium),
+            // A new server rejects old clients' requests; an old server (after a rollback) new ones.
+            Role::WireInput => (Severity::High, Severity::Medium),
+            // Old clients read new responses; nobody reads old responses with new code.
+            Role::WireOutput => (Severity::Info, Severity::High),
+            // Serde on a row is incidental: a field added with its column is the normal pattern.
+            Role::Row if column_added && c.kind == "field-added-required" => (Severity::Info, Severity::Info),
+            Role::Row | Role::Unknown => (Severity::Medium, Severity::Medium),
+        };
+        // Only clients read what old code did not deserialise.
+        let old_readers = old_readers && (old_de || e.role == Role::WireOutput);
+        if reads_old && new_fails > Severity::Info {
+            consider(new_fails, e.role, format!("{}: {}", e.role.describe(), e.why));
+        }
+        if old_readers && old_fails > Severity::Info {
+            consider(old_fails, e.role, format!("{}: {}", e.role.describe(), e.why));
+        }
+    }
+    if !seen_role && (reads_old || old_de) {
+        consider(
+            Severity::Medium,
+            Role::Unknown,
+            "role unknown: no request, response or database use of the type was found, so this is a hint".to_string(),
+        );
+    }
+    best.map(|(sev, role, why)| (if c.soft { sev.min(Severity::Medium) } else { sev }, role, why))
+}
+
+fn serde_findings(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
     let (old, new, unread) = models(change);
     if old.is_empty() || new.is_empty() {
         return unread;
     }
     let models = Models { old, new };
     let mut out = unread;
+    let mut candidates = Vec::new();
     for n in &models.new {
         // Same name, same file first; a type moved to another file of the change matches too.
         let o = models
@@ -237,25 +311,47 @@ fn serde_findings(change: &ChangeSet) -> Vec<Finding> {
             });
         let Some(o) = o else { continue };
         for c in serde_diff::compare(o, n, &models) {
-            let Some(dir) = direction(&c, o, n) else { continue };
-            let mut f = SERDE_SHAPE_CHANGED
-                .finding(c.message.clone())
-                .at(&n.file, Some(c.line))
-                .help(help_for(c.kind))
-                .tags(&[c.kind]);
-            f.symbol = Some(format!("{}::{}", n.file, n.item_path));
-            let source_line = change
-                .files
-                .iter()
-                .find(|file| file.path == n.file)
-                .and_then(|file| file.new_text.get())
-                .and_then(|text| text.lines().nth(c.line.saturating_sub(1) as usize))
-                .map(|l| l.trim().to_string());
-            f.evidence = Some(source_line.unwrap_or_else(|| c.subject.clone()));
-            f.target = Some(c.subject.clone());
-            weigh(&mut f, dir, Severity::High);
-            out.push(f);
+            if let Some(dir) = direction(&c, n) {
+                candidates.push((n, c, dir));
+            }
         }
+    }
+    if candidates.is_empty() {
+        return out;
+    }
+    let wanted: BTreeSet<String> = candidates.iter().map(|(n, _, _)| n.name.clone()).collect();
+    let roles = roles::find(&models.new, &wanted, &change.tree, stored);
+    let schema_words = added_schema_words(change);
+    for (n, c, dir) in candidates {
+        let field = c.subject.rsplit('.').next().unwrap_or("").to_lowercase();
+        let column_added = !field.is_empty() && schema_words.contains(&field);
+        let old_de = models.old_type(&n.name).is_some_and(|o| o.de);
+        let Some((severity, role, why)) = severity_for(&c, dir, old_de, roles.of(&n.name), column_added) else {
+            continue;
+        };
+        let message = if role == Role::Stored {
+            c.message.clone()
+        } else {
+            c.message.replace("stored documents", "data written before this change")
+        };
+        let mut f = SERDE_SHAPE_CHANGED
+            .finding(format!("{message} ({why})"))
+            .at(&n.file, Some(c.line))
+            .help(help_for(c.kind))
+            .tags(&[c.kind]);
+        f.symbol = Some(format!("{}::{}", n.file, n.item_path));
+        let source_line = change
+            .files
+            .iter()
+            .find(|file| file.path == n.file)
+            .and_then(|file| file.new_text.get())
+            .and_then(|text| text.lines().nth(c.line.saturating_sub(1) as usize))
+            .map(|l| l.trim().to_string());
+        f.evidence = Some(source_line.unwrap_or_else(|| c.subject.clone()));
+        f.target = Some(c.subject.clone());
+        f.direction = Some(dir);
+        f.severity = severity;
+        out.push(f);
     }
     out
 }
@@ -298,8 +394,9 @@ pub fn compare_sources(old: &str, new: &str) -> Vec<Change> {
     out
 }
 
-pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
-    let mut out = serde_findings(change);
+/// `stored`: type names the config says are stored JSON (`[[json_column]]`, `[[shapes]]`).
+pub fn analyze(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
+    let mut out = serde_findings(change, stored);
     out.extend(documents::analyze(change));
     out
 }
@@ -321,7 +418,7 @@ pub mod testing {
             files: vec![f],
             ..Default::default()
         };
-        serde_findings(&change)
+        serde_findings(&change, &[])
             .into_iter()
             .map(|f| (f.tags[0].clone(), f.direction.unwrap(), f.evidence.unwrap()))
             .collect()

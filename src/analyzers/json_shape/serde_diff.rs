@@ -12,6 +12,9 @@ pub struct Change {
     pub reads_old: bool,
     /// Old code fails on data new code writes.
     pub old_readers: bool,
+    /// Only optional data is lost (an `Option` or `default` field removed or renamed): readers
+    /// do not fail, they silently see nothing; a hint, never more than medium.
+    pub soft: bool,
     /// `Type.field`, `Type::Variant`, …
     pub subject: String,
     pub message: String,
@@ -33,6 +36,12 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    fn soften_last(&mut self) {
+        if let Some(c) = self.out.last_mut() {
+            c.soft = true;
+        }
+    }
+
     fn push(
         &mut self,
         kind: &'static str,
@@ -42,16 +51,32 @@ impl Ctx<'_> {
         message: String,
         line: u32,
     ) {
+        self.record(kind, reads_old, old_readers, subject, message, line);
+    }
+
+    /// Like `push`, and says whether a change was recorded.
+    fn record(
+        &mut self,
+        kind: &'static str,
+        reads_old: bool,
+        old_readers: bool,
+        subject: String,
+        message: String,
+        line: u32,
+    ) -> bool {
         if reads_old || old_readers {
             self.out.push(Change {
                 kind,
                 reads_old,
                 old_readers,
+                soft: false,
                 subject,
                 message,
                 line,
             });
+            return true;
         }
+        false
     }
 }
 
@@ -268,7 +293,7 @@ fn compare_fields(
                 } else {
                     " (the old name stays readable through an alias)"
                 };
-                cx.push(
+                let pushed = cx.record(
                     "field-renamed",
                     reads_old,
                     old_readers,
@@ -276,6 +301,9 @@ fn compare_fields(
                     format!("{subject}.{} is renamed to `{}`{via}", o.wire_ser, n.wire_ser),
                     n.line,
                 );
+                if pushed && !o.required_on_read(defaults.0) && !n.required_on_read(defaults.1) {
+                    cx.soften_last();
+                }
             }
             pairs.push((i, j));
         }
@@ -315,6 +343,23 @@ fn compare_fields(
             (true, false) => "old code requires it; new code stops writing it and drops it on every read-modify-write",
             _ => "the new type denies unknown fields and stored documents still have it",
         };
+        if !old_required && !deny.1 {
+            // Old readers take the missing key as None and lose the data without failing.
+            cx.push(
+                "field-removed",
+                false,
+                true,
+                format!("{subject}.{}", o.wire_de),
+                format!(
+                    "{subject}.{} ({}) is removed: old readers see it as absent and silently lose the data",
+                    o.wire_de,
+                    of[i].shape.describe()
+                ),
+                line,
+            );
+            cx.soften_last();
+            continue;
+        }
         cx.push(
             "field-removed",
             deny.1,

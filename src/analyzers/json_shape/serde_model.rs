@@ -138,6 +138,8 @@ pub struct SerdeType {
     pub line: u32,
     pub ser: bool,
     pub de: bool,
+    /// Derives a database row trait (Diesel, sqlx, SeaORM): serde may be incidental.
+    pub row: bool,
     pub container: Container,
     pub kind: Kind,
 }
@@ -290,19 +292,12 @@ impl SerdeAttrs {
     }
 }
 
-fn derives(attrs: &[Attribute]) -> (bool, bool) {
-    let (mut ser, mut de) = (false, false);
-    for attr in attrs.iter().filter(|a| a.path().is_ident("derive")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            match meta.path.segments.last().map(|s| s.ident.to_string()).as_deref() {
-                Some("Serialize") => ser = true,
-                Some("Deserialize") => de = true,
-                _ => {}
-            }
-            Ok(())
-        });
-    }
-    (ser, de)
+/// (Serialize, Deserialize, a database row derive), plain or behind `cfg_attr`.
+fn derives(attrs: &[Attribute]) -> (bool, bool, bool) {
+    let names = super::roles::derive_names(attrs);
+    let has = |n: &str| names.iter().any(|d| d == n);
+    let row = names.iter().any(|d| super::roles::ROW_DERIVES.contains(&d.as_str()));
+    (has("Serialize"), has("Deserialize"), row)
 }
 
 /// The shape of a Rust type as serde_json sees it.
@@ -452,7 +447,7 @@ fn walk(items: &[Item], file: &str, prefix: &str, out: &mut Vec<SerdeType>) {
                 }
             }
             Item::Struct(s) => {
-                let (ser, de) = derives(&s.attrs);
+                let (ser, de, row) = derives(&s.attrs);
                 if ser || de {
                     let attrs = SerdeAttrs::read(&s.attrs);
                     let container = container_of(&attrs);
@@ -467,13 +462,14 @@ fn walk(items: &[Item], file: &str, prefix: &str, out: &mut Vec<SerdeType>) {
                         line: line_of(s.ident.span()),
                         ser,
                         de,
+                        row,
                         container,
                         kind: Kind::Struct(body),
                     });
                 }
             }
             Item::Enum(e) => {
-                let (ser, de) = derives(&e.attrs);
+                let (ser, de, row) = derives(&e.attrs);
                 if ser || de {
                     let attrs = SerdeAttrs::read(&e.attrs);
                     let container = container_of(&attrs);
@@ -510,9 +506,43 @@ fn walk(items: &[Item], file: &str, prefix: &str, out: &mut Vec<SerdeType>) {
                         line: line_of(e.ident.span()),
                         ser,
                         de,
+                        row,
                         container,
                         kind: Kind::Enum(variants),
                     });
+                }
+            }
+            // Types declared inside a function are serde types too (`fn::Type` in the path).
+            Item::Fn(f) => {
+                let inner: Vec<Item> = f
+                    .block
+                    .stmts
+                    .iter()
+                    .filter_map(|s| match s {
+                        syn::Stmt::Item(i) => Some(i.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                if !inner.is_empty() {
+                    walk(&inner, file, &format!("{prefix}{}::", f.sig.ident), out);
+                }
+            }
+            Item::Impl(imp) => {
+                for item in &imp.items {
+                    if let syn::ImplItem::Fn(f) = item {
+                        let inner: Vec<Item> = f
+                            .block
+                            .stmts
+                            .iter()
+                            .filter_map(|s| match s {
+                                syn::Stmt::Item(i) => Some(i.clone()),
+                                _ => None,
+                            })
+                            .collect();
+                        if !inner.is_empty() {
+                            walk(&inner, file, &format!("{prefix}{}::", f.sig.ident), out);
+                        }
+                    }
                 }
             }
             _ => {}
