@@ -185,6 +185,13 @@ const MIGRATION_CONVENTIONS: &[(&str, MigrationFormat, MigrationRole)] = &[
     ("**/migrations/*.py", MigrationFormat::Django, MigrationRole::Up),
     ("**/migrations/*/up.sql", MigrationFormat::Diesel, MigrationRole::Up),
     ("**/migrations/*/down.sql", MigrationFormat::Diesel, MigrationRole::Down),
+    // One folder per backend: migrations/{sqlite,mysql,postgresql}/<version>/up.sql.
+    ("**/migrations/*/*/up.sql", MigrationFormat::Diesel, MigrationRole::Up),
+    (
+        "**/migrations/*/*/down.sql",
+        MigrationFormat::Diesel,
+        MigrationRole::Down,
+    ),
     (
         "**/migrations/*/migration.sql",
         MigrationFormat::Prisma,
@@ -544,6 +551,14 @@ mod tests {
         assert_eq!(migration("alembic/versions/ab12_drop.py"), (Alembic, Up));
         assert_eq!(migration("migrations/2024-01-01-000000_init/up.sql"), (Diesel, Up));
         assert_eq!(migration("migrations/2024-01-01-000000_init/down.sql"), (Diesel, Down));
+        assert_eq!(
+            migration("migrations/mysql/2021-03-11-190243_add_sends/down.sql"),
+            (Diesel, Down)
+        );
+        assert_eq!(
+            migration("migrations/postgresql/2021-03-11-190243_add_sends/up.sql"),
+            (Diesel, Up)
+        );
         assert_eq!(migration("db/20240101_init.up.sql"), (GolangMigrate, Up));
         assert_eq!(migration("db/20240101_init.down.sql"), (GolangMigrate, Down));
         assert_eq!(migration("sql/V3__drop_fax.sql"), (Flyway, Up));

@@ -95,8 +95,8 @@ const MAX_SCAN_BYTES: usize = 512 * 1024;
 struct Facts {
     /// (type name, role, why) found directly: parameters, return types, JSON columns.
     direct: Vec<(String, Role, String)>,
-    /// (container, contained type names, container is a row) for every struct and enum.
-    containers: Vec<(String, BTreeSet<String>, bool)>,
+    /// (serde type, the types its JSON holds) for every serde type of the file.
+    containers: Vec<(String, BTreeSet<String>)>,
     /// Struct and enum names that derive a database row trait.
     rows: Vec<String>,
 }
@@ -218,8 +218,7 @@ impl Collector<'_> {
         }
     }
 
-    fn fields(&mut self, owner: &str, fields: &syn::Fields, row: bool, line: usize) -> BTreeSet<String> {
-        let mut contained = BTreeSet::new();
+    fn fields(&mut self, owner: &str, fields: &syn::Fields, row: bool, line: usize) {
         for f in fields {
             let json = wrapped_in(&f.ty, JSON_COLUMNS);
             let stored = if row && field_is_json(&f.attrs) {
@@ -236,9 +235,7 @@ impl Collector<'_> {
                     format!("a JSON column of the row `{owner}` ({}:{line})", self.file),
                 ));
             }
-            contained.extend(names_in(&f.ty));
         }
-        contained
     }
 }
 
@@ -267,8 +264,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 format!("it is a JSON column type ({}:{line})", self.file),
             ));
         }
-        let contained = self.fields(&name, &s.fields, row, line);
-        self.facts.containers.push((name, contained, row));
+        self.fields(&name, &s.fields, row, line);
         syn::visit::visit_item_struct(self, s);
     }
 
@@ -282,11 +278,6 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 format!("it is a JSON column type ({}:{line})", self.file),
             ));
         }
-        let mut contained = BTreeSet::new();
-        for v in &e.variants {
-            contained.extend(self.fields(&name, &v.fields, false, line));
-        }
-        self.facts.containers.push((name, contained, false));
         syn::visit::visit_item_enum(self, e);
     }
 
@@ -321,6 +312,13 @@ fn facts_of(file: &str, text: &str) -> Facts {
         facts: Facts::default(),
     };
     c.visit_file(&ast);
+    c.facts.containers = super::serde_model::types_in(file, &ast)
+        .into_iter()
+        .map(|t| {
+            let held = t.held_names().into_iter().collect();
+            (t.name, held)
+        })
+        .collect();
     c.facts
 }
 
@@ -367,7 +365,7 @@ pub fn find(models: &[SerdeType], wanted: &BTreeSet<String>, tree: &[TreeFile], 
         }
         // Containers of any name searched so far are searched next.
         for facts in parsed.values() {
-            for (container, inside, _) in &facts.containers {
+            for (container, inside) in &facts.containers {
                 if inside.iter().any(|n| names.contains(n)) {
                     names.insert(container.clone());
                 }
@@ -392,11 +390,10 @@ pub fn find(models: &[SerdeType], wanted: &BTreeSet<String>, tree: &[TreeFile], 
         }
     }
     // A type inside a stored or wire type is stored or on the wire too.
-    let containers: Vec<&(String, BTreeSet<String>, bool)> =
-        parsed.values().flat_map(|f| f.containers.iter()).collect();
+    let containers: Vec<&(String, BTreeSet<String>)> = parsed.values().flat_map(|f| f.containers.iter()).collect();
     for _ in 0..MAX_ROUNDS {
         let mut changed = false;
-        for (container, inside, _) in &containers {
+        for (container, inside) in &containers {
             let inherited: Vec<Evidence> = roles
                 .of(container)
                 .iter()

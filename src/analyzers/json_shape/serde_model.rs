@@ -431,9 +431,48 @@ fn container_of(attrs: &SerdeAttrs) -> Container {
 /// parse yields `Err` with the parser's message.
 pub fn read_types(file: &str, source: &str) -> Result<Vec<SerdeType>, String> {
     let ast = crate::text::parse_rust(source).map_err(|e| format!("{file}: {e}"))?;
+    Ok(types_in(file, &ast))
+}
+
+/// The serde types of an already parsed file.
+pub fn types_in(file: &str, ast: &syn::File) -> Vec<SerdeType> {
     let mut out = Vec::new();
     walk(&ast.items, file, "", &mut out);
-    Ok(out)
+    out
+}
+
+impl Shape {
+    /// The names of other types this shape holds by value: through `Option`, sequences, maps
+    /// and tuples, not through the generic arguments of other types (an `ObjectId<T>` is not a `T`).
+    pub fn held_names(&self, out: &mut Vec<String>) {
+        match self {
+            Shape::Option(s) | Shape::Seq(s) | Shape::Map(s) => s.held_names(out),
+            Shape::Tuple(v) => v.iter().for_each(|s| s.held_names(out)),
+            Shape::Named(n) => out.push(Shape::base_name(n).to_string()),
+            _ => {}
+        }
+    }
+}
+
+impl SerdeType {
+    /// The types this type's JSON holds, field by field (fields skipped both ways aside).
+    pub fn held_names(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let body = |b: &Body, out: &mut Vec<String>| {
+            let fields = match b {
+                Body::Named(f) | Body::Tuple(f) => f.as_slice(),
+                Body::Unit => &[],
+            };
+            for f in fields.iter().filter(|f| !(f.skip_ser && f.skip_de)) {
+                f.shape.held_names(out);
+            }
+        };
+        match &self.kind {
+            Kind::Struct(b) => body(b, &mut out),
+            Kind::Enum(vs) => vs.iter().for_each(|v| body(&v.body, &mut out)),
+        }
+        out
+    }
 }
 
 fn walk(items: &[Item], file: &str, prefix: &str, out: &mut Vec<SerdeType>) {

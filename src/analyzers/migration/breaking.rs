@@ -113,7 +113,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             default: None,
             ..
         } if !ctx.is_new_table(table) => {
-            out.push(finding(
+            let mut f = finding(
                 &ADDS_REQUIRED_COLUMN,
                 ctx,
                 op,
@@ -121,7 +121,16 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
                     "new column {table}.{column} is NOT NULL without a default: existing rows and old inserts fail"
                 ),
                 "add it nullable or with a default, backfill, then add NOT NULL",
-            ));
+            );
+            if ctx.backfills_new_columns {
+                // Existing rows get a value; old code's inserts still fail while both versions run.
+                f.severity = crate::finding::Severity::Medium;
+                f.message = format!(
+                    "new column {table}.{column} is NOT NULL without a database default: the framework fills existing rows, but inserts by the code still running fail until it is replaced"
+                );
+                f.help = "add it with null=True (or db_default) first, deploy, then make it required".to_string();
+            }
+            out.push(f);
         }
         OpKind::SetNotNull { table, column } if !ctx.is_new_column(table, column) => {
             let validated = ctx

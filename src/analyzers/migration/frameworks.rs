@@ -302,6 +302,13 @@ fn rails(text: &str, dialect: Dialect) -> Script {
             down_body.push('\n');
             continue;
         }
+        if !section.is_empty() {
+            if let Some(what) = RAILS_DELETES.iter().find(|d| line.contains(*d)) {
+                let what = format!("`{}`", what.trim_start_matches('.').trim_end_matches('('));
+                ops.push(Op::framework(OpKind::CodeDelete { what }, lineno, line));
+                continue;
+            }
+        }
         let Some(c) = call.captures(line) else { continue };
         let (name, args) = (&c[1], &c[2]);
         let arg = |n| positional(args, n).unwrap_or_default();
@@ -437,6 +444,35 @@ fn django_calls(text: &str) -> Vec<(String, String, u32)> {
         .collect()
 }
 
+/// Calls that delete rows through ActiveRecord.
+const RAILS_DELETES: &[&str] = &[
+    ".delete_all",
+    ".destroy_all",
+    ".destroy!",
+    ".destroy",
+    ".delete(",
+    ".delete\n",
+];
+
+/// The first line of the body of Python function `name` that deletes rows (`.delete()`).
+fn python_function_deletes(text: &str, name: &str) -> Option<u32> {
+    let header = format!("def {name}(");
+    let start = text.find(&header)?;
+    let body_start = start + text[start..].find('\n')? + 1;
+    let mut line = line_at(text, start);
+    for l in text[body_start..].lines() {
+        line += 1;
+        if !l.trim().is_empty() && !l.starts_with(' ') && !l.starts_with('\t') {
+            break;
+        }
+        let code = l.split('#').next().unwrap_or("");
+        if code.contains(".delete()") {
+            return Some(line);
+        }
+    }
+    None
+}
+
 fn django(text: &str, dialect: Dialect) -> Script {
     let mut ops = Vec::new();
     let mut rollback = Rollback::Fine;
@@ -539,6 +575,17 @@ fn django(text: &str, dialect: Dialect) -> Script {
                     };
                 }
                 let forward = args.split(',').next().unwrap_or("").trim().to_string();
+                let forward = forward.strip_prefix("code=").unwrap_or(&forward).trim().to_string();
+                if let Some(at) = python_function_deletes(text, &forward) {
+                    let evidence = text.lines().nth(at as usize - 1).unwrap_or("").trim().to_string();
+                    ops.push(Op::framework(
+                        OpKind::CodeDelete {
+                            what: format!("`{forward}` calls `.delete()`"),
+                        },
+                        at,
+                        &evidence,
+                    ));
+                }
                 OpKind::CodeBackfill {
                     what: format!("RunPython({forward})"),
                 }

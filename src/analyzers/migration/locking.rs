@@ -54,11 +54,15 @@ code_rule! {
     /// Finds a column type change on an existing table (`ALTER COLUMN … TYPE`, MySQL `MODIFY`/
     /// `CHANGE`, Rails `change_column`, Django `AlterField`, Alembic `type_=`). With `USING` it is
     /// also a data rewrite; to a narrower-looking type (`varchar(n)`, `smallint`, `integer`,
-    /// `numeric(p,s)`) it is also breaking.
+    /// `numeric(p,s)`) it is also breaking. It is `high` and gates (broken contract) when the
+    /// statement names the new type; a Django `AlterField`, which restates the whole field
+    /// whether or not its type changed, stays a `medium` hint.
     ///
     /// ## Why is this risky?
-    /// Most type changes rewrite the whole table under an exclusive lock (MySQL copies it), and
-    /// a narrower type rejects values old code still writes.
+    /// Most type changes rewrite the whole table under an exclusive lock (MySQL copies it), the
+    /// code still running reads and writes the old type (a Diesel `i32` cannot read a
+    /// `bigint`), a narrower type rejects values old code still writes, and the way back is
+    /// another conversion that may not fit the data written meanwhile.
     ///
     /// ## Example
     /// ```sql
@@ -219,6 +223,15 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
                 f.tags.push("breaking".to_string());
                 f.gating.get_or_insert(crate::finding::GatingClass::BrokenContract);
                 f.message.push_str("; the new type may reject values old code writes");
+            }
+            if !ctx.restates_fields {
+                // A stored column changes type: the code still running reads and writes the old
+                // one, and the way back is another conversion that may not fit the data.
+                f.severity = crate::finding::Severity::High;
+                f.gating.get_or_insert(crate::finding::GatingClass::BrokenContract);
+                if !f.tags.iter().any(|t| t == "breaking") {
+                    f.tags.push("breaking".to_string());
+                }
             }
             out.push(f);
         }

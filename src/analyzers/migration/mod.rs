@@ -5,6 +5,7 @@
 //! `locking`, `breaking`, `rollback` (irreversible and dynamic SQL).
 
 pub mod breaking;
+pub mod deletes_rows;
 pub mod destructive;
 pub mod does_not_parse;
 pub mod frameworks;
@@ -30,6 +31,7 @@ pub const RULES: &[&CodeRule] = &[
     &destructive::DROPS_SCHEMA,
     &destructive::TRUNCATES_TABLE,
     &destructive::DELETES_ALL_ROWS,
+    &deletes_rows::DELETES_ROWS,
     &rewrite::REWRITES_ALL_ROWS,
     &rewrite::BACKFILLS_IN_CODE,
     &rewrite::RESHAPES_JSON,
@@ -71,6 +73,12 @@ pub struct Context {
     pub not_null_checks: Vec<(String, String, bool)>,
     /// Objects the matching up-migration creates, when judging a down-migration.
     pub reverted: HashSet<String>,
+    /// The framework fills existing rows when it adds a NOT NULL column (Django does, with the
+    /// field's default or empty value), so only old code's inserts are at risk.
+    pub backfills_new_columns: bool,
+    /// A type change restates the whole field (Django `AlterField`), so whether the type
+    /// changed at all is not known from this file alone.
+    pub restates_fields: bool,
 }
 
 impl Context {
@@ -253,6 +261,7 @@ fn judge_op(op: &Op, kind: &OpKind, ctx: &mut Context, out: &mut Vec<Finding>) {
         return;
     }
     out.extend(destructive::check(op, kind, ctx));
+    out.extend(deletes_rows::check(op, kind, ctx));
     out.extend(rewrite::check(op, kind, ctx));
     out.extend(locking::check(op, kind, ctx));
     out.extend(breaking::check(op, kind, ctx));
@@ -398,6 +407,8 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         let mut ctx = Context {
             path: file.path.clone(),
             dialect,
+            backfills_new_columns: format == MigrationFormat::Django,
+            restates_fields: format == MigrationFormat::Django,
             ..Default::default()
         };
         if role == MigrationRole::Down {
@@ -410,6 +421,22 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         }
         let mut found = judge(&script.ops, &mut ctx);
         found.extend(does_not_parse::check(&file.path, &script, dialect));
+        // An edited migration that was already applied does not run again: only what the edit
+        // adds can reach a database, and a moved file adds nothing.
+        if file.status != FileStatus::Added {
+            let added: Vec<u32> = file.added_lines().filter_map(|l| l.new_lineno).collect();
+            found.retain(|f| match (f.line, f.end_line) {
+                (Some(start), end) => added.iter().any(|l| (start..=end.unwrap_or(start)).contains(l)),
+                (None, _) => !added.is_empty(),
+            });
+        }
+        // A down-migration runs only on rollback: what it loses is the plan's business, not a
+        // reason to hold the change.
+        if role == MigrationRole::Down {
+            for f in &mut found {
+                f.severity = f.severity.min(crate::finding::Severity::Medium);
+            }
+        }
         for f in &mut found {
             let in_ack = f
                 .line

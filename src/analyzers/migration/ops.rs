@@ -120,6 +120,10 @@ pub enum OpKind {
     CodeBackfill {
         what: String,
     },
+    /// Rows deleted by application code (Rails `delete_all`/`destroy`, Django `.delete()`).
+    CodeDelete {
+        what: String,
+    },
     Other,
 }
 

@@ -1,0 +1,98 @@
+//! `migration-deletes-rows`: rows deleted for good, by a filtered `DELETE` or by code.
+
+use super::ops::{Op, OpKind};
+use super::{finding, Context};
+use crate::code_rule;
+use crate::finding::Finding;
+
+code_rule! {
+    /// ## What it does
+    /// Finds rows deleted by a migration on a table it did not create: a `DELETE … WHERE …`
+    /// (a `DELETE` of every row is `migration-deletes-all-rows`), a Rails `delete_all`,
+    /// `destroy_all` or `destroy` in `up`/`change`, or a Django `RunPython` function that calls
+    /// `.delete()`. A copy of the table taken earlier in the same migration mitigates it.
+    ///
+    /// ## Why is this risky?
+    /// Deduplicating or purging rows in a migration is irreversible: the down-migration cannot
+    /// bring them back, a filter that matches more than intended loses data nobody meant to
+    /// lose, and rows that other rows referenced take those with them (`ON DELETE CASCADE`).
+    ///
+    /// ## Example
+    /// ```sql
+    /// DELETE FROM person WHERE id NOT IN (SELECT min(id) FROM person GROUP BY lower(name));
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Copy the rows first in the same migration (`CREATE TABLE person_deleted AS SELECT * FROM
+    /// person WHERE …;`), then delete; to roll back, insert them back from that copy.
+    pub static DELETES_ROWS: "migration-deletes-rows", "migration", High, ["destructive"], gating = DataLoss;
+}
+
+const HELP: &str =
+    "copy the rows you delete into a backup table in the same migration, and say in the plan how to put them back";
+
+pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
+    match kind {
+        OpKind::Delete { table, filter } if !filter.is_all_rows() && !ctx.is_new_table(table) => {
+            let f = finding(
+                &DELETES_ROWS,
+                ctx,
+                op,
+                format!("DELETE FROM {table} with a filter removes the rows it matches for good"),
+                HELP,
+            );
+            vec![ctx.judge_backup(f, table, None, op.line)]
+        }
+        OpKind::CodeDelete { what } => vec![finding(
+            &DELETES_ROWS,
+            ctx,
+            op,
+            format!("the migration deletes rows in code ({what}): they are gone for good"),
+            HELP,
+        )],
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{rules, run};
+
+    #[test]
+    fn filtered_deletes_fire_and_deletes_of_new_tables_do_not() {
+        assert_eq!(
+            rules("DELETE FROM person WHERE id NOT IN (SELECT min(id) FROM person GROUP BY name);"),
+            vec!["migration-deletes-rows"]
+        );
+        assert!(rules("CREATE TABLE tmp (id int);\nDELETE FROM tmp WHERE id > 3;").is_empty());
+        // Every row is the other rule's.
+        assert_eq!(rules("DELETE FROM person;"), vec!["migration-deletes-all-rows"]);
+    }
+
+    #[test]
+    fn a_copy_taken_first_mitigates() {
+        let f = run(&[(
+            "db/migrations/1.sql",
+            "CREATE TABLE person_backup AS SELECT * FROM person;\nDELETE FROM person WHERE banned;",
+        )]);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].mitigated_by, vec!["backup"]);
+    }
+
+    #[test]
+    fn rails_and_django_code_deletes() {
+        let rails = "class Purge < ActiveRecord::Migration[7.0]\n  def up\n    Domain.where(domain: 'x').destroy_all\n  end\n\n  def down\n    raise ActiveRecord::IrreversibleMigration\n  end\nend\n";
+        let f = run(&[("db/migrate/20240101000000_purge.rb", rails)]);
+        assert_eq!(
+            f.iter().map(|f| (f.rule.as_str(), f.line)).collect::<Vec<_>>(),
+            vec![
+                ("migration-deletes-rows", Some(3)),
+                ("migration-rollback-missing", Some(7))
+            ]
+        );
+        let django = "from django.db import migrations\n\ndef purge(apps, schema_editor):\n    Channel = apps.get_model('api', 'Channel')\n    Channel.objects.filter(kind='hipchat').delete()\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(purge, migrations.RunPython.noop)]\n";
+        let f = run(&[("hc/api/migrations/0100_purge.py", django)]);
+        let got: Vec<_> = f.iter().map(|f| (f.rule.as_str(), f.line)).collect();
+        assert!(got.contains(&("migration-deletes-rows", Some(5))), "{got:?}");
+    }
+}
