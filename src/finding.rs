@@ -122,6 +122,8 @@ pub struct Finding {
     pub line: Option<u32>,
     pub end_line: Option<u32>,
     pub symbol: Option<String>,
+    /// Every symbol a finding about several (a file's untested functions) is about.
+    pub symbols: Vec<String>,
     pub direction: Option<Direction>,
     pub message: String,
     pub help: String,
@@ -150,6 +152,7 @@ impl Finding {
             line: None,
             end_line: None,
             symbol: None,
+            symbols: Vec::new(),
             direction: None,
             message: message.into(),
             help: String::new(),

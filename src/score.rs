@@ -97,6 +97,15 @@ pub fn default_weight(severity: Severity) -> f64 {
 /// At most this many (rule, file) groups of one rule count, so repetition cannot pose as severity.
 const MAX_GROUPS_PER_RULE: usize = 3;
 
+/// Missing tests inform and rank; however many files lack them, they count as one medium
+/// finding at most.
+const UNTESTED_RULES: &[&str] = &[
+    "untested-file-changed",
+    "untested-function-changed",
+    "uncovered-lines-changed",
+];
+const UNTESTED_CAP: f64 = 0.15;
+
 struct Factor {
     rule: Option<String>,
     factor: Option<String>,
@@ -271,7 +280,10 @@ pub fn score(findings: &[Finding], facts: &ChangeFacts, config: &ScoreConfig) ->
     let mut factors = Vec::new();
     for (_, mut list) in per_rule {
         list.sort_by(|a, b| b.0.total_cmp(&a.0));
-        for (w, f) in list.into_iter().take(MAX_GROUPS_PER_RULE) {
+        let untested = UNTESTED_RULES.contains(&list[0].1.rule.as_str());
+        let limit = if untested { 1 } else { MAX_GROUPS_PER_RULE };
+        for (w, f) in list.into_iter().take(limit) {
+            let w = if untested { w.min(UNTESTED_CAP) } else { w };
             factors.push(Factor {
                 rule: Some(f.rule.clone()),
                 factor: None,

@@ -262,6 +262,7 @@ fn json_report_follows_the_contract() {
         "line",
         "end_line",
         "symbol",
+        "symbols",
         "direction",
         "message",
         "help",

@@ -56,8 +56,9 @@ fn tested_code_is_silent_and_untested_code_is_named() {
     // billing::vat collides with shipping::vat, which the test calls; billing::vat itself is untested.
     assert_eq!(
         symbols(&found),
-        vec![("untested-function-changed".into(), "src/billing.rs::vat".into())]
+        vec![("untested-file-changed".into(), "src/billing.rs::vat".into())]
     );
+    assert_eq!(found[0]["symbols"], serde_json::json!(["src/billing.rs::vat"]));
     let f = &found[0];
     assert_eq!(f["line"], 30);
     assert_eq!(f["tags"], serde_json::json!(["untested"]));
@@ -67,7 +68,111 @@ fn tested_code_is_silent_and_untested_code_is_named() {
         (serde_json::Value::Null, false.into())
     );
     assert_eq!(f["evidence"], "+ x / 5 + 0");
-    assert_eq!(f["message"], "public vat changed (line 30) and no test refers to it");
+    assert_eq!(f["message"], "1 changed function no test refers to: pub vat (line 30)");
+    assert_eq!(f["severity"], "medium");
+}
+
+#[test]
+fn one_finding_per_file_lists_every_untested_function() {
+    let t = crate_repo();
+    let many: String = (0..8)
+        .map(|i| format!("pub fn rate_{i}(x: u32) -> u32 {{\n    x + {i}\n}}\n\n"))
+        .collect();
+    t.write("src/rates.rs", &many);
+    t.write("src/lib.rs", format!("{LIB}pub mod rates;\n"));
+    t.commit("rates");
+    let found = untested(&t, &[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let f = &found[0];
+    assert_eq!(f["rule"], "untested-file-changed");
+    assert_eq!(f["file"], "src/rates.rs");
+    let symbols: Vec<&str> = f["symbols"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(symbols.len(), 8);
+    assert_eq!(symbols[0], "src/rates.rs::rate_0");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("8 changed functions no test refers to: pub rate_0 (lines 1-3), pub rate_1 (lines 5-7),"),
+        "{f}"
+    );
+    assert!(f["message"].as_str().unwrap().contains(", 3 more"), "{f}");
+    // However many there are, they weigh as one medium finding in the score.
+    let (_, out, _) = run(t
+        .riskgate()
+        .args(["check", "--base", "main", "--format", "json", "--no-history"]));
+    let r = json(&out);
+    let untested_points: u64 = r["score"]["contributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["rule"] == "untested-file-changed")
+        .map(|c| c["points"].as_u64().unwrap())
+        .sum();
+    assert!(untested_points <= 15, "{}", r["score"]);
+    assert_eq!(r["gate"]["verdict"], "passed");
+}
+
+#[test]
+fn moved_code_and_renames_carried_to_callers_are_not_changes() {
+    let t = crate_repo();
+    // vat moves to another module, re-indented inside an inline module.
+    let without = BILLING.replace("pub fn vat(x: u32) -> u32 {\n    x / 5\n}\n", "");
+    t.write("src/billing.rs", &without);
+    t.write(
+        "src/tax.rs",
+        "pub mod eu {\n    pub fn vat(x: u32) -> u32 {\n        x / 5\n    }\n}\n",
+    );
+    t.write("src/lib.rs", format!("{LIB}pub mod tax;\n"));
+    t.commit("move vat");
+    assert!(untested(&t, &[]).is_empty(), "{:?}", untested(&t, &[]));
+    // A rename carried to every caller (untested ones included): neither is new code.
+    let t = TestRepo::new();
+    let helper =
+        "pub fn fifth(x: u32) -> u32 {\n    x / 5\n}\n\npub fn vat_of(x: u32) -> u32 {\n    fifth(x) + fifth(1)\n}\n";
+    t.write("Cargo.toml", "[package]\nname = \"tax\"\nversion = \"0.1.0\"\n");
+    t.write("src/lib.rs", helper);
+    t.commit("tax");
+    t.branch("feature");
+    t.write("src/lib.rs", helper.replace("fifth", "one_fifth"));
+    t.commit("rename fifth");
+    assert!(untested(&t, &[]).is_empty(), "{:?}", untested(&t, &[]));
+}
+
+#[test]
+fn a_function_whose_only_test_is_deleted_is_untested_and_the_test_is_named() {
+    let t = TestRepo::new();
+    t.write("Cargo.toml", "[package]\nname = \"calc\"\nversion = \"0.1.0\"\n");
+    t.write(
+        "src/lib.rs",
+        "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn adds() {\n        assert_eq!(super::add(1, 2), 3);\n    }\n}\n",
+    );
+    t.commit("calc");
+    t.branch("feature");
+    t.write(
+        "src/lib.rs",
+        "pub fn add(a: u32, b: u32) -> u32 {\n    a.wrapping_add(b)\n}\n",
+    );
+    t.commit("drop the test");
+    let found = untested(&t, &[]);
+    let file = found
+        .iter()
+        .find(|f| f["rule"] == "untested-file-changed")
+        .expect("untested");
+    assert_eq!(file["symbols"], serde_json::json!(["src/lib.rs::add"]));
+    assert!(
+        file["message"]
+            .as_str()
+            .unwrap()
+            .contains("their tests are gone: src/lib.rs::tests::adds (deleted by this change)"),
+        "{file}"
+    );
+    assert!(found.iter().any(|f| f["rule"] == "test-removed"), "{found:?}");
 }
 
 #[test]
@@ -238,4 +343,35 @@ fn coverage_decides_when_given() {
         .args(["check", "--base", "main", "--coverage", "nope.info"]));
     assert_eq!(code, 2);
     assert!(err.contains("cannot read coverage report nope.info"), "{err}");
+}
+
+#[test]
+fn trait_methods_reached_through_std_traits_are_tested_when_those_calls_are() {
+    let t = TestRepo::new();
+    let src = "use std::fmt;\n\npub struct Money(pub u32);\n\nimpl fmt::Display for Money {\n    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {\n        write!(f, \"{} EUR\", self.0)\n    }\n}\n\nimpl From<u32> for Money {\n    fn from(x: u32) -> Money {\n        Money(x)\n    }\n}\n\nimpl std::ops::Add for Money {\n    type Output = Money;\n    fn add(self, o: Money) -> Money {\n        Money(self.0 + o.0)\n    }\n}\n";
+    t.write("Cargo.toml", "[package]\nname = \"money\"\nversion = \"0.1.0\"\n");
+    t.write("src/lib.rs", src);
+    t.write(
+        "tests/money.rs",
+        "use money::Money;\n\n#[test]\nfn shows() {\n    let m: Money = 2.into();\n    assert_eq!((m + Money(1)).to_string(), \"3 EUR\");\n}\n",
+    );
+    t.commit("money");
+    t.branch("feature");
+    t.write(
+        "src/lib.rs",
+        src.replace("{} EUR", "{} €")
+            .replace("Money(x)", "Money(x.min(1_000_000))")
+            .replace("self.0 + o.0", "self.0.saturating_add(o.0)"),
+    );
+    t.commit("euro sign");
+    assert!(untested(&t, &[]).is_empty(), "{:?}", untested(&t, &[]));
+    // With no test reaching the type, all three are named.
+    t.remove("tests/money.rs");
+    t.commit("no tests");
+    let found = untested(&t, &[]);
+    let file = found
+        .iter()
+        .find(|f| f["rule"] == "untested-file-changed")
+        .expect("untested");
+    assert_eq!(file["symbols"].as_array().unwrap().len(), 3, "{file}");
 }

@@ -16,36 +16,41 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 code_rule! {
     /// ## What it does
-    /// For Rust, maps each changed line to the function around it (closures count for their
-    /// function) and reports each changed function that no test refers to: inline
-    /// `#[cfg(test)]` modules, files under `tests/` and doc tests, resolved through `use` paths,
-    /// renames and re-exports; methods are reached through their type, trait methods through
-    /// their `Self` type, and a private helper counts as tested when a tested function of its
-    /// file calls it. With a coverage report for the file, the report decides instead. Changes
-    /// that need no test are exempt: comments, docs and formatting only, pure renames, test code,
-    /// generated files.
+    /// Retired: riskgate now reports the untested functions of a changed file together, as
+    /// `untested-file-changed` with the functions in `symbols`. The id stays so that
+    /// configurations, waivers and baselines that name it still load; it no longer fires.
     ///
     /// ## Why is this risky?
-    /// Untested changes are where regressions go unnoticed until production; a public function
-    /// with no test is a contract nobody checks.
+    /// See `untested-file-changed`.
     ///
     /// ## Example
-    /// ```rust
-    /// pub fn vat_rate(country: &str) -> u32 { match country { "NL" => 21, _ => 20 } } // no test names vat_rate
+    /// ```text
+    /// [rules] disable = ["untested-function-changed"]   # still loads; means nothing now
     /// ```
     ///
     /// ## How to roll back
-    /// Nothing to undo in data; add a test that calls the function, or name the function in the
-    /// rollback plan's scope with how to revert it.
+    /// Nothing to undo; replace the id with `untested-file-changed` in your configuration.
     pub static UNTESTED_FUNCTION: "untested-function-changed", "untested", Medium, ["untested"], gating = None;
 }
 
 code_rule! {
     /// ## What it does
-    /// For Python, JavaScript/TypeScript, Go, Java/Kotlin, C# and Ruby: finds the changed
-    /// functions by their declaration syntax and searches the conventional test files of the
-    /// repository for their names; a source file whose changed functions no test names is
-    /// reported once, listing them.
+    /// Reports once per changed source file the changed functions that no test refers to, in
+    /// the message and in the finding's `symbols`. For Rust it maps each changed line to the
+    /// function around it (closures count for their function) and looks for references in
+    /// inline `#[cfg(test)]` modules, files under `tests/` and doc tests, resolved through `use`
+    /// paths, renames and re-exports; methods are reached through their type, trait methods
+    /// (`Display::fmt`, `From::from`, operators) through their `Self` type, and a private helper
+    /// counts as tested when a tested function of its file calls it. For Python,
+    /// JavaScript/TypeScript, Go, Java/Kotlin, C# and Ruby it finds the changed functions by
+    /// their declaration syntax and searches the conventional test files for their names.
+    /// With a coverage report for the file, the report decides instead. Not changed: comments,
+    /// docs and formatting only; a function moved or renamed with the same body (another file,
+    /// module or indentation); a caller whose only change is a renamed function's new name;
+    /// test code and generated files. A function whose test this change deletes or disables is
+    /// untested, and the finding names the test. `medium` when a public function is among them,
+    /// else `low`; it never gates, and all of a change's untested files count as one finding in
+    /// the score.
     ///
     /// ## Why is this risky?
     /// Without a reference from any test, nothing would notice if the change broke them.
@@ -299,12 +304,53 @@ fn parse_rust_files(change: &ChangeSet) -> BTreeMap<String, Parsed> {
     out
 }
 
+/// Functions of the base that are gone from where they were: candidates for a move or rename.
+fn vanished(parsed: &BTreeMap<String, Parsed>) -> Vec<&RustFn> {
+    parsed
+        .values()
+        .flat_map(|p| {
+            let new = p.new.as_deref().unwrap_or_default();
+            p.old
+                .iter()
+                .filter(move |o| !o.is_test && !new.iter().any(|n| n.item_path() == o.item_path()))
+        })
+        .collect()
+}
+
+/// `tokens` with whole-word `from` replaced by `to`, for every renamed function.
+fn apply_renames(tokens: &str, renames: &[(String, String)]) -> String {
+    tokens
+        .split(' ')
+        .map(|t| {
+            renames
+                .iter()
+                .find(|(from, _)| from == t)
+                .map_or(t, |(_, to)| to.as_str())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn changed_rust_fns<'a>(
     change: &'a ChangeSet,
     parsed: &BTreeMap<String, Parsed>,
 ) -> (Vec<ChangedRustFn<'a>>, BTreeMap<String, Vec<RustFn>>) {
     let mut out = Vec::new();
     let mut all = BTreeMap::new();
+    let gone = vanished(parsed);
+    // Renames and moves across the whole change: a new function whose body a vanished one had.
+    let new_fns: Vec<&RustFn> = parsed
+        .values()
+        .flat_map(|p| p.new.as_deref().unwrap_or_default())
+        .collect();
+    let renames: Vec<(String, String)> = new_fns
+        .iter()
+        .filter_map(|n| {
+            gone.iter()
+                .find(|o| o.body_tokens == n.body_tokens && o.name != n.name)
+                .map(|o| (o.name.clone(), n.name.clone()))
+        })
+        .collect();
     for file in change
         .files
         .iter()
@@ -329,12 +375,13 @@ fn changed_rust_fns<'a>(
             if before.is_some_and(|o| o.tokens == f.tokens) {
                 continue;
             }
-            // A pure rename: another old function had exactly this body.
-            if before.is_none()
-                && old
-                    .iter()
-                    .any(|o| o.body_tokens == f.body_tokens && !new.iter().any(|n| n.item_path() == o.item_path()))
-            {
+            // A pure rename or move: a function of the base that is gone from where it was had
+            // exactly this body (tokens, so indentation and module path do not matter).
+            if before.is_none() && gone.iter().any(|o| o.body_tokens == f.body_tokens) {
+                continue;
+            }
+            // A caller whose only change is a renamed function's new name.
+            if before.is_some_and(|o| !renames.is_empty() && apply_renames(&o.tokens, &renames) == f.tokens) {
                 continue;
             }
             out.push(ChangedRustFn {
@@ -449,10 +496,92 @@ fn relevant(changed: &[ChangedRustFn<'_>], all: &BTreeMap<String, Vec<RustFn>>) 
     set
 }
 
+/// Tests of the base this change deletes or disables, with what they call: `file::test`.
+fn weakened_tests(parsed: &BTreeMap<String, Parsed>) -> Vec<(String, &'static str, &BTreeSet<String>)> {
+    let mut out = Vec::new();
+    for (path, p) in parsed {
+        let new = p.new.as_deref().unwrap_or_default();
+        for o in p.old.iter().filter(|o| o.is_test && !o.ignored) {
+            match new.iter().find(|n| n.is_test && n.item_path() == o.item_path()) {
+                None => out.push((format!("{path}::{}", o.item_path()), "deleted", &o.calls)),
+                Some(n) if n.ignored => out.push((format!("{path}::{}", o.item_path()), "disabled", &o.calls)),
+                Some(_) => {}
+            }
+        }
+    }
+    out
+}
+
+/// The calls through which a test reaches a standard trait's method without naming it, by
+/// method name; an empty list means any use of the type does (operators, comparisons, deref).
+const STD_TRAIT_METHODS: &[(&str, &[&str])] = &[
+    (
+        "fmt",
+        &[
+            "to_string",
+            "format",
+            "print",
+            "println",
+            "eprintln",
+            "write",
+            "writeln",
+            "panic",
+        ],
+    ),
+    ("from", &["into", "from", "try_into"]),
+    ("try_from", &["try_into", "try_from"]),
+    ("from_str", &["parse", "from_str"]),
+    ("deref", &[]),
+    ("deref_mut", &[]),
+    ("as_ref", &[]),
+    ("eq", &[]),
+    ("ne", &[]),
+    ("partial_cmp", &[]),
+    ("cmp", &[]),
+    ("hash", &[]),
+    ("clone", &[]),
+    ("default", &[]),
+    ("drop", &[]),
+    ("next", &[]),
+    ("index", &[]),
+    ("index_mut", &[]),
+    ("add", &[]),
+    ("sub", &[]),
+    ("mul", &[]),
+    ("div", &[]),
+    ("rem", &[]),
+    ("neg", &[]),
+    ("not", &[]),
+    ("add_assign", &[]),
+    ("sub_assign", &[]),
+    ("mul_assign", &[]),
+    ("div_assign", &[]),
+];
+
+/// A standard trait's method (`Display::fmt`, `From::from`, an operator) on a type the test
+/// uses, through the calls that invoke it (`to_string`, `format!`, `into`, `+`).
+fn reached_through_std_trait(test: &TestCode, f: &RustFn) -> bool {
+    let Some(ty) = f.self_ty.as_deref() else { return false };
+    let Some((_, forms)) = STD_TRAIT_METHODS.iter().find(|(name, _)| *name == f.name) else {
+        return false;
+    };
+    test.mentions.contains(ty) && (forms.is_empty() || forms.iter().any(|m| test.mentions.contains(*m)))
+}
+
+/// One untested function of a file, for its file's finding.
+struct Untested {
+    symbol: String,
+    public: bool,
+    lines: Vec<(u32, String)>,
+    /// Tests of the base that called it and that this change deletes or disables.
+    lost_tests: Vec<String>,
+}
+
 fn rust_findings(
     change: &ChangeSet,
     coverage: Option<&Coverage>,
     (changed, all): (Vec<ChangedRustFn<'_>>, BTreeMap<String, Vec<RustFn>>),
+    weakened: &[(String, &'static str, &BTreeSet<String>)],
     out: &mut Vec<Finding>,
     unmeasured: &mut BTreeSet<String>,
 ) {
@@ -484,7 +613,10 @@ fn rust_findings(
             let a = alias.get(&f.name).unwrap_or(&no_alias);
             let mut module = rust::module_of(path);
             module.extend(f.modules.iter().cloned());
-            if carriers.iter().any(|c| rust::refers_to_in(c, f, path, &module, a)) {
+            if carriers
+                .iter()
+                .any(|c| rust::refers_to_in(c, f, path, &module, a) || reached_through_std_trait(c, f))
+            {
                 tested.insert((path.clone(), f.item_path()));
             }
         }
@@ -512,6 +644,7 @@ fn rust_findings(
                 .any(|f| f.path == c.file && matches!(f.kind, FileKind::Test { .. }))
         })
         .collect();
+    let mut per_file: BTreeMap<String, Vec<Untested>> = BTreeMap::new();
     for c in changed {
         let symbol = format!("{}::{}", c.file.path, c.f.item_path());
         let report = coverage
@@ -552,24 +685,62 @@ fn rust_findings(
         if tested.contains(&(c.file.path.clone(), c.f.item_path())) {
             continue;
         }
-        let kind = if c.f.public { "public" } else { "private" };
+        let lost_tests = weakened
+            .iter()
+            .filter(|(_, _, calls)| calls.contains(&c.f.name))
+            .map(|(test, how, _)| format!("{test} ({how} by this change)"))
+            .collect();
+        per_file.entry(c.file.path.clone()).or_default().push(Untested {
+            symbol: c.f.item_path(),
+            public: c.f.public,
+            lines: c.lines,
+            lost_tests,
+        });
+    }
+    // One finding per file, listing its untested functions: a large change is a few lines to
+    // read, not one per function.
+    for (path, fns) in per_file {
+        let public = fns.iter().filter(|u| u.public).count();
+        let mut listed: Vec<String> = fns
+            .iter()
+            .take(5)
+            .map(|u| {
+                format!(
+                    "{}{} ({})",
+                    if u.public { "pub " } else { "" },
+                    u.symbol,
+                    span_text(&u.lines)
+                )
+            })
+            .collect();
+        if fns.len() > 5 {
+            listed.push(format!("{} more", fns.len() - 5));
+        }
         let mut message = format!(
-            "{kind} {} changed ({}) and no test refers to it",
-            c.f.item_path(),
-            span_text(&c.lines)
+            "{} changed function{} no test refers to: {}",
+            fns.len(),
+            if fns.len() == 1 { "" } else { "s" },
+            listed.join(", ")
         );
+        let lost: Vec<&String> = fns.iter().flat_map(|u| u.lost_tests.iter()).collect();
+        if !lost.is_empty() {
+            message.push_str(&format!(
+                "; their tests are gone: {}",
+                lost.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+        }
         let others: Vec<String> = changed_tests
             .iter()
             .map(|t| {
                 let known: Vec<String> = all
-                    .get(&c.file.path)
+                    .get(&path)
                     .into_iter()
                     .flatten()
-                    .filter(|g| rust::refers_to(t, g, &c.file.path, &no_alias))
+                    .filter(|g| rust::refers_to(t, g, &path, &no_alias))
                     .map(|g| g.name.clone())
                     .collect();
                 if known.is_empty() {
-                    format!("{} changed but refers to nothing in {}", t.file, c.file.path)
+                    format!("{} changed but refers to nothing in {path}", t.file)
                 } else {
                     format!("{} changed but only refers to {}", t.file, known.join(", "))
                 }
@@ -578,16 +749,20 @@ fn rust_findings(
         if !others.is_empty() {
             message.push_str(&format!("; {}", others.join("; ")));
         }
-        let mut f = UNTESTED_FUNCTION
+        let first = &fns[0];
+        let mut f = UNTESTED_FILE
             .finding(message)
-            .at(&c.file.path, Some(c.lines[0].0))
-            .help("add a test that calls it (an inline #[cfg(test)] module or a file under tests/)")
-            .evidence(evidence(&c.lines));
-        f.end_line = c.lines.last().map(|l| l.0);
-        f.symbol = Some(symbol);
-        if !c.f.public {
-            f.severity = crate::finding::Severity::Low;
-        }
+            .at(&path, Some(first.lines[0].0))
+            .help("add a test that calls them (an inline #[cfg(test)] module or a file under tests/)")
+            .evidence(evidence(&first.lines));
+        f.end_line = first.lines.last().map(|l| l.0);
+        f.symbol = Some(format!("{path}::{}", first.symbol));
+        f.symbols = fns.iter().map(|u| format!("{path}::{}", u.symbol)).collect();
+        f.severity = if public > 0 {
+            crate::finding::Severity::Medium
+        } else {
+            crate::finding::Severity::Low
+        };
         out.push(f);
     }
 }
@@ -822,7 +997,15 @@ pub fn analyze(change: &ChangeSet, coverage: Option<&Coverage>) -> Vec<Finding> 
     }
     let (changed_fns, all_fns) = changed_rust_fns(change, &parsed);
     let mut changed_names: BTreeSet<String> = changed_fns.iter().map(|c| c.f.name.clone()).collect();
-    rust_findings(change, coverage, (changed_fns, all_fns), &mut out, &mut unmeasured);
+    let weakened = weakened_tests(&parsed);
+    rust_findings(
+        change,
+        coverage,
+        (changed_fns, all_fns),
+        &weakened,
+        &mut out,
+        &mut unmeasured,
+    );
     // Declarations of the other languages' changed files, read once for every check below.
     let decls_by_path: BTreeMap<String, Vec<(String, u32)>> = change
         .files
