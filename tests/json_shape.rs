@@ -336,3 +336,19 @@ fn the_json_column_incident_raises_one_critical_finding() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn a_field_retyped_to_a_type_defined_elsewhere_is_only_a_hint() {
+    let v1 = "#[derive(Serialize, Deserialize)]\npub struct Record {\n    pub id: String,\n}\n\npub async fn put(Json(r): Json<Record>) -> Status {\n    todo!()\n}\n";
+    let v2 = v1.replace("pub id: String,", "pub id: RecordId,");
+    let found = change(&[("src/record.rs", v1)], &[("src/record.rs", Some(&v2))]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["severity"], "medium");
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("it may write the same JSON"),
+        "{found:?}"
+    );
+}

@@ -259,3 +259,96 @@ fn migration_explain_pages_exist() {
     assert_eq!(code, 0);
     assert!(out.contains("A JSON column's schema lives only in the data"), "{out}");
 }
+
+/// Migration findings of a change from `base` files to `head` files (None deletes).
+fn between(base: &[(&str, &str)], head: &[(&str, Option<&str>)]) -> Vec<(String, String, u64, String)> {
+    let t = TestRepo::new();
+    for (p, c) in base {
+        t.write(p, c);
+    }
+    t.commit("base");
+    t.branch("feature");
+    for (p, c) in head {
+        match c {
+            Some(c) => t.write(p, c),
+            None => t.remove(p),
+        }
+    }
+    t.commit("change");
+    analyzer_findings(&t, "migration", &[])
+        .into_iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap_or(0),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+const OLD_DROP: &str = "ALTER TABLE person DROP COLUMN fax;\nCREATE INDEX person_name ON person (name);\n";
+
+#[test]
+fn an_edited_migration_is_judged_by_what_the_edit_adds() {
+    let dir = "migrations/2024-01-01-000000_cleanup";
+    let up = format!("{dir}/up.sql");
+    // Only the index line changes: the drop ran long ago and does not run again.
+    let edited = OLD_DROP.replace("(name)", "(name, id)");
+    assert_eq!(
+        between(&[(&up, OLD_DROP)], &[(&up, Some(&edited))]),
+        vec![(
+            "migration-creates-index-without-concurrently".into(),
+            up.clone(),
+            2,
+            "medium".into()
+        )]
+    );
+    // A drop the edit adds is judged.
+    let more = format!("{OLD_DROP}ALTER TABLE person DROP COLUMN phone;\n");
+    assert_eq!(
+        between(&[(&up, OLD_DROP)], &[(&up, Some(&more))]),
+        vec![("migration-drops-column".into(), up.clone(), 3, "high".into())]
+    );
+}
+
+#[test]
+fn a_moved_migration_keeps_its_version_and_a_renamed_one_runs_again() {
+    let old = "server/migrations/2024-01-01-000000_cleanup/up.sql";
+    let moved = "crates/server/migrations/2024-01-01-000000_cleanup/up.sql";
+    assert_eq!(
+        between(&[(old, OLD_DROP)], &[(old, None), (moved, Some(OLD_DROP))]),
+        vec![]
+    );
+    let renamed = "server/migrations/2025-06-01-000000_cleanup/up.sql";
+    let found = between(&[(old, OLD_DROP)], &[(old, None), (renamed, Some(OLD_DROP))]);
+    assert!(
+        found.contains(&("migration-drops-column".into(), renamed.into(), 1, "high".into())),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_down_migration_never_holds_a_change() {
+    let dir = "migrations/mysql/2024-01-01-000000_add_fax";
+    let found = between(
+        &[],
+        &[
+            (
+                &format!("{dir}/up.sql"),
+                Some("CREATE INDEX person_name ON person (name);\n"),
+            ),
+            (
+                &format!("{dir}/down.sql"),
+                Some("ALTER TABLE person DROP COLUMN fax;\n"),
+            ),
+        ],
+    );
+    let down: Vec<_> = found.iter().filter(|f| f.1.ends_with("down.sql")).collect();
+    assert!(!down.is_empty(), "{found:?}");
+    assert!(
+        down.iter().all(|f| f.3 == "medium" || f.3 == "low" || f.3 == "info"),
+        "{found:?}"
+    );
+}

@@ -165,6 +165,21 @@ pub fn derive_names(attrs: &[syn::Attribute]) -> Vec<String> {
     out
 }
 
+/// Route attributes of Rocket, actix-web and poem.
+const ROUTE_ATTRIBUTES: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "route", "head", "options", "oai",
+];
+
+fn is_handler(sig: &syn::Signature, attrs: &[syn::Attribute]) -> bool {
+    sig.asyncness.is_some()
+        || attrs.iter().any(|a| {
+            a.path()
+                .segments
+                .last()
+                .is_some_and(|s| ROUTE_ATTRIBUTES.contains(&s.ident.to_string().as_str()))
+        })
+}
+
 fn is_row(attrs: &[syn::Attribute]) -> bool {
     derive_names(attrs).iter().any(|d| ROW_DERIVES.contains(&d.as_str()))
 }
@@ -194,9 +209,11 @@ struct Collector<'f> {
 }
 
 impl Collector<'_> {
-    fn signature(&mut self, sig: &syn::Signature, line: usize) {
+    /// `handler`: the function is async or carries a route attribute, as request handlers do;
+    /// a plain function taking `Json<T>` is a conversion helper, not an endpoint.
+    fn signature(&mut self, sig: &syn::Signature, handler: bool, line: usize) {
         let at = format!("{}:{line}", self.file);
-        for input in &sig.inputs {
+        for input in sig.inputs.iter().filter(|_| handler) {
             if let syn::FnArg::Typed(p) = input {
                 for name in wrapped_in(&p.ty, BODY_WRAPPERS) {
                     self.facts.direct.push((
@@ -207,7 +224,7 @@ impl Collector<'_> {
                 }
             }
         }
-        if let syn::ReturnType::Type(_, ty) = &sig.output {
+        if let (true, syn::ReturnType::Type(_, ty)) = (handler, &sig.output) {
             for name in wrapped_in(ty, &["Json", "JsonUpcase"]) {
                 self.facts.direct.push((
                     name,
@@ -241,12 +258,12 @@ impl Collector<'_> {
 
 impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        self.signature(&f.sig, f.sig.ident.span().start().line);
+        self.signature(&f.sig, is_handler(&f.sig, &f.attrs), f.sig.ident.span().start().line);
         syn::visit::visit_item_fn(self, f);
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.signature(&f.sig, f.sig.ident.span().start().line);
+        self.signature(&f.sig, is_handler(&f.sig, &f.attrs), f.sig.ident.span().start().line);
         syn::visit::visit_impl_item_fn(self, f);
     }
 
@@ -452,6 +469,13 @@ mod tests {
                    async fn login(State(s): State<App>, Json(req): Json<Login>) -> Result<Json<Token>, Error> { todo!() }\n";
         assert_eq!(roles_of(&[("src/api.rs", api)], "Login"), vec![Role::WireInput]);
         assert_eq!(roles_of(&[("src/api.rs", api)], "Token"), vec![Role::WireOutput]);
+        // Rocket's sync handlers carry a route attribute; a plain helper taking Json<T> is no endpoint.
+        let rocket = "#[derive(Deserialize)] pub struct Login { user: String }\n\
+                      #[post(\"/login\", data = \"<data>\")]\nfn login(data: Json<Login>) -> Status { todo!() }\n";
+        assert_eq!(roles_of(&[("src/api.rs", rocket)], "Login"), vec![Role::WireInput]);
+        let helper = "#[derive(Deserialize)] pub struct Login { user: String }\n\
+                      fn convert(Json(v): Json<Login>) -> Json<Other> { todo!() }\n";
+        assert!(roles_of(&[("src/api.rs", helper)], "Login").is_empty());
     }
 
     #[test]

@@ -548,8 +548,27 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
             format!("{at} changes JSON type from {od} to {nd}"),
         ),
     };
-    let (kind, reads_old, old_readers, message) = verdict;
-    cx.push(kind, reads_old, old_readers, at.to_string(), message, line);
+    let (kind, reads_old, old_readers, mut message) = verdict;
+    // A named type whose definition is not in the change (a newtype from a macro, another
+    // crate) may write the same JSON as before: say so, and keep it a hint.
+    let unknown = |s: &Shape, new: bool| match s {
+        Shape::Named(n) => {
+            let base = Shape::base_name(n);
+            if new {
+                cx.types.new_type(base).is_none()
+            } else {
+                cx.types.old_type(base).is_none()
+            }
+        }
+        _ => false,
+    };
+    let unsure = kind == "type-changed" && (unknown(o, false) || unknown(n, true));
+    if unsure {
+        message.push_str(" (a type whose JSON is not defined in this change: it may write the same JSON)");
+    }
+    if cx.record(kind, reads_old, old_readers, at.to_string(), message, line) && unsure {
+        cx.soften_last();
+    }
 }
 
 fn compare_enums(cx: &mut Ctx<'_>, name: &str, ov: &[Variant], nv: &[Variant]) {

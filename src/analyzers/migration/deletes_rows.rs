@@ -90,6 +90,16 @@ mod tests {
                 ("migration-rollback-missing", Some(7))
             ]
         );
+        // SQL in a heredoc through the connection is read as SQL.
+        let heredoc = "class Purge < ActiveRecord::Migration[8.0]\n  def up\n    ActiveRecord::Base.connection.execute <<~SQL\n      delete from keystores where `key` like 'user:%';\n    SQL\n  end\nend\n";
+        let f = run(&[("db/migrate/20250701121655_purge.rb", heredoc)]);
+        assert_eq!(
+            f.iter()
+                .filter(|f| f.rule == "migration-deletes-rows")
+                .map(|f| f.line)
+                .collect::<Vec<_>>(),
+            vec![Some(4)]
+        );
         let django = "from django.db import migrations\n\ndef purge(apps, schema_editor):\n    Channel = apps.get_model('api', 'Channel')\n    Channel.objects.filter(kind='hipchat').delete()\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(purge, migrations.RunPython.noop)]\n";
         let f = run(&[("hc/api/migrations/0100_purge.py", django)]);
         let got: Vec<_> = f.iter().map(|f| (f.rule.as_str(), f.line)).collect();

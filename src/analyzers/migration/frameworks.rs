@@ -240,7 +240,7 @@ fn rails(text: &str, dialect: Dialect) -> Script {
     static DEF: OnceLock<Regex> = OnceLock::new();
     let call = re(
         &CALL,
-        r"^\s*(?:t\.|\w+\.)?(remove_column|drop_table|rename_column|rename_table|change_column_null|change_column|add_column|add_index|add_foreign_key|add_reference|create_table|execute|update_all)\b(.*)$",
+        r"^\s*(?:[\w:]+\.)*(remove_column|drop_table|rename_column|rename_table|change_column_null|change_column|add_column|add_index|add_foreign_key|add_reference|create_table|execute|update_all)\b(.*)$",
     );
     let def = re(&DEF, r"^(\s*)def\s+(self\.)?(change|up|down)\b");
     let mut ops = Vec::new();

@@ -369,6 +369,26 @@ fn created_by(ops: &[Op]) -> HashSet<String> {
     set
 }
 
+/// The name that identifies a migration to its framework: the version folder of a Diesel
+/// migration (`2024-01-01-000000_add/up.sql`), the file name otherwise.
+fn version_of(path: &str, format: MigrationFormat) -> &str {
+    let mut parts = path.rsplit('/');
+    let file = parts.next().unwrap_or(path);
+    match format {
+        MigrationFormat::Diesel | MigrationFormat::Prisma => parts.next().unwrap_or(file),
+        _ => file,
+    }
+}
+
+/// A renamed or copied migration whose version changed: the framework will run it again.
+fn new_version(file: &ChangedFile, format: MigrationFormat) -> bool {
+    matches!(file.status, FileStatus::Renamed | FileStatus::Copied)
+        && file
+            .old_path
+            .as_deref()
+            .is_some_and(|old| version_of(old, format) != version_of(&file.path, format))
+}
+
 /// The path of the up-migration a down-migration reverts, by the format's naming convention.
 fn matching_up(path: &str, format: MigrationFormat) -> Option<String> {
     match format {
@@ -422,8 +442,9 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         let mut found = judge(&script.ops, &mut ctx);
         found.extend(does_not_parse::check(&file.path, &script, dialect));
         // An edited migration that was already applied does not run again: only what the edit
-        // adds can reach a database, and a moved file adds nothing.
-        if file.status != FileStatus::Added {
+        // adds can reach a database, and a file moved under the same version adds nothing. A
+        // migration renamed to another version is new to every database: judged whole.
+        if file.status != FileStatus::Added && !new_version(file, format) {
             let added: Vec<u32> = file.added_lines().filter_map(|l| l.new_lineno).collect();
             found.retain(|f| match (f.line, f.end_line) {
                 (Some(start), end) => added.iter().any(|l| (start..=end.unwrap_or(start)).contains(l)),
