@@ -363,7 +363,44 @@ pub fn render(cal: &Calibration) -> String {
             ));
         }
     }
+    out.push('\n');
+    out.push_str(&block_on_score_advice(cal));
     out
+}
+
+/// Whether this history supports `[gate] block_on_score`: the score must separate the changes
+/// that were later reverted or fixed clearly (the lower end of its ROC AUC interval at 0.6 or
+/// more) and better than the size of the change alone does. Says which, with the figures.
+pub fn block_on_score_advice(cal: &Calibration) -> String {
+    let s = &cal.samples;
+    let (name, labels): (&str, Vec<bool>) = if s.iter().filter(|x| x.l2).count() >= 5 {
+        ("L2", s.iter().map(|x| x.l2).collect())
+    } else {
+        ("L1", s.iter().map(|x| x.l1).collect())
+    };
+    let positives = labels.iter().filter(|l| **l).count();
+    if positives < 5 {
+        return format!(
+            "gate.block_on_score: not supported by this history ({positives} reverted or fixed changes; at least 5 are needed to judge the score)\n"
+        );
+    }
+    let all = scorers(s);
+    let ours = metrics(&all[0].1, &labels);
+    let size = metrics(&all[1].1, &labels);
+    let supported = ours.auc_ci.0 >= 0.6 && ours.auc > size.auc;
+    format!(
+        "gate.block_on_score: {} by this history ({name}: riskgate's ROC AUC {} (95% CI {}–{}) against {} for the size of the change alone{})\n",
+        if supported { "supported" } else { "not supported" },
+        fmt(ours.auc),
+        fmt(ours.auc_ci.0),
+        fmt(ours.auc_ci.1),
+        fmt(size.auc),
+        if supported {
+            "; a level where the top 5 % of changes start is a reasonable setting"
+        } else {
+            "; keep it off: the score ranks and explains, gating findings block"
+        }
+    )
 }
 
 /// Fits the context weights on the earlier 70 % and compares them with the defaults on the
@@ -422,6 +459,56 @@ mod tests {
         assert_eq!(average_precision(&[0.1, 0.2, 0.8, 0.9], &labels), 1.0);
         assert!((average_precision(&[0.9, 0.1, 0.8, 0.2], &labels) - (0.5 + 2.0 / 3.0) / 2.0).abs() < 1e-9);
         assert!(auc(&[0.1], &[true]).is_nan());
+    }
+
+    fn sample(score: f64, lines: f64, bad: bool) -> Sample {
+        Sample {
+            sha: String::new(),
+            time: 0,
+            score,
+            finding_risk: 0.0,
+            lines,
+            dirs: 0.0,
+            features: [0.0; 5],
+            l1: bad,
+            l2: bad,
+            bot: false,
+        }
+    }
+
+    #[test]
+    fn block_on_score_is_supported_only_when_the_score_separates_bad_changes() {
+        // The score puts every bad change on top; size is noise.
+        let good: Vec<Sample> = (0..60)
+            .map(|i| sample(if i % 6 == 0 { 90.0 } else { 10.0 }, (i % 7) as f64, i % 6 == 0))
+            .collect();
+        let cal = Calibration {
+            samples: good,
+            skipped: 0,
+        };
+        assert!(
+            block_on_score_advice(&cal).starts_with("gate.block_on_score: supported"),
+            "{}",
+            block_on_score_advice(&cal)
+        );
+        // A score that is noise.
+        let noise: Vec<Sample> = (0..60)
+            .map(|i| sample((i * 37 % 11) as f64, (i % 7) as f64, i % 6 == 0))
+            .collect();
+        let cal = Calibration {
+            samples: noise,
+            skipped: 0,
+        };
+        assert!(
+            block_on_score_advice(&cal).starts_with("gate.block_on_score: not supported"),
+            "{}",
+            block_on_score_advice(&cal)
+        );
+        let none = Calibration {
+            samples: vec![sample(1.0, 1.0, false); 10],
+            skipped: 0,
+        };
+        assert!(block_on_score_advice(&none).contains("at least 5 are needed"));
     }
 
     #[test]

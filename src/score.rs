@@ -1,7 +1,8 @@
 //! Stage 5: turn findings and change facts into a 0–100 risk score that explains itself.
 //!
 //! The model is documented in `docs/scoring.md`: findings combine by a noisy-OR, the change's
-//! size and spread add a bounded context term, and every factor's marginal effect is listed.
+//! size and spread add a bounded context term, and each factor shows its share of the hazard,
+//! so the points add up to the score.
 
 use crate::config::{ContextWeights, ScoreConfig};
 use crate::diff::ChangeSet;
