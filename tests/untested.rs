@@ -375,3 +375,32 @@ fn trait_methods_reached_through_std_traits_are_tested_when_those_calls_are() {
         .expect("untested");
     assert_eq!(file["symbols"].as_array().unwrap().len(), 3, "{file}");
 }
+
+#[test]
+fn a_function_whose_only_test_is_disabled_is_untested_and_the_test_is_named() {
+    let t = TestRepo::new();
+    t.write("Cargo.toml", "[package]\nname = \"calc\"\nversion = \"0.1.0\"\n");
+    let base = "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn adds() {\n        assert_eq!(super::add(1, 2), 3);\n    }\n}\n";
+    t.write("src/lib.rs", base);
+    t.commit("calc");
+    t.branch("feature");
+    t.write(
+        "src/lib.rs",
+        base.replace("a + b", "a.wrapping_add(b)")
+            .replace("    #[test]\n", "    #[test]\n    #[ignore]\n"),
+    );
+    t.commit("ignore the test");
+    let found = untested(&t, &[]);
+    let file = found
+        .iter()
+        .find(|f| f["rule"] == "untested-file-changed")
+        .expect("untested");
+    assert!(
+        file["message"]
+            .as_str()
+            .unwrap()
+            .contains("their tests are gone: src/lib.rs::tests::adds (disabled by this change)"),
+        "{file}"
+    );
+    assert!(found.iter().any(|f| f["rule"] == "test-disabled"), "{found:?}");
+}

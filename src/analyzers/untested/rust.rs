@@ -53,6 +53,18 @@ fn has_attr(attrs: &[Attribute], name: &str) -> bool {
         .any(|a| a.path().segments.last().is_some_and(|s| s.ident == name))
 }
 
+/// Drops `#[ignore]`d tests, in inline modules too.
+fn strip_ignored(items: &mut Vec<Item>) {
+    items.retain(|i| !matches!(i, Item::Fn(f) if has_attr(&f.attrs, "ignore")));
+    for i in items.iter_mut() {
+        if let Item::Mod(m) = i {
+            if let Some((_, inner)) = &mut m.content {
+                strip_ignored(inner);
+            }
+        }
+    }
+}
+
 fn is_cfg_test(attrs: &[Attribute]) -> bool {
     attrs
         .iter()
@@ -382,9 +394,14 @@ pub fn test_code(file: &str, source: &str, whole_file_is_test: bool) -> Option<T
         return None;
     }
     if whole_file_is_test {
-        scan_tokens(TokenStream::from_str(source).ok()?, &mut code);
-        if let Ok(ast) = crate::text::parse_rust(source) {
-            collect_imports(&ast.items, &mut code.imports);
+        match crate::text::parse_rust(source) {
+            Ok(mut ast) => {
+                // A disabled test tests nothing: what only it calls stays untested.
+                strip_ignored(&mut ast.items);
+                scan_tokens(ast.to_token_stream(), &mut code);
+                collect_imports(&ast.items, &mut code.imports);
+            }
+            Err(_) => scan_tokens(TokenStream::from_str(source).ok()?, &mut code),
         }
         return Some(code.index());
     }
@@ -399,6 +416,10 @@ pub fn test_code(file: &str, source: &str, whole_file_is_test: bool) -> Option<T
                 Item::Mod(m) if is_cfg_test(&m.attrs) => {
                     if let Some((_, inner)) = &m.content {
                         *found = true;
+                        let mut m = m.clone();
+                        if let Some((_, items)) = &mut m.content {
+                            strip_ignored(items);
+                        }
                         scan_tokens(m.to_token_stream(), code);
                         collect_imports(inner, &mut code.imports);
                     }
@@ -408,7 +429,7 @@ pub fn test_code(file: &str, source: &str, whole_file_is_test: bool) -> Option<T
                         visit_items(inner, code, found);
                     }
                 }
-                Item::Fn(f) if has_attr(&f.attrs, "test") => {
+                Item::Fn(f) if has_attr(&f.attrs, "test") && !has_attr(&f.attrs, "ignore") => {
                     *found = true;
                     scan_tokens(f.to_token_stream(), code);
                 }
