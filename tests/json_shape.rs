@@ -84,7 +84,7 @@ fn a_type_whose_role_is_unknown_gets_a_medium_hint_that_says_so() {
 const LOGIN_V1: &str = "#[derive(Deserialize)]\npub struct Login {\n    pub user: String,\n}\n\n#[derive(Serialize)]\npub struct Token {\n    pub token: String,\n    pub expires: i64,\n}\n\npub async fn login(Json(req): Json<Login>) -> Result<Json<Token>, Error> {\n    todo!()\n}\n";
 
 #[test]
-fn request_bodies_break_on_new_required_fields_and_responses_on_removed_ones() {
+fn request_bodies_break_on_renamed_fields_and_responses_on_removed_ones() {
     let v2 = LOGIN_V1
         .replace(
             "    pub user: String,\n",
@@ -105,7 +105,12 @@ fn request_bodies_break_on_new_required_fields_and_responses_on_removed_ones() {
     assert_eq!(
         got,
         vec![
-            ("src/api.rs::Login".into(), "field-added-required".into(), "high".into()),
+            // Whether old clients already send it is not visible here: a hint.
+            (
+                "src/api.rs::Login".into(),
+                "field-added-required".into(),
+                "medium".into()
+            ),
             // A Serialize-only response: old clients that read `expires` break.
             ("src/api.rs::Token".into(), "field-removed".into(), "high".into()),
         ],
@@ -119,6 +124,18 @@ fn request_bodies_break_on_new_required_fields_and_responses_on_removed_ones() {
         .as_str()
         .unwrap()
         .contains("`login` returns it as a response"));
+    // Renaming what clients send breaks them.
+    let renamed = LOGIN_V1.replace("    pub user: String,\n", "    pub username: String,\n");
+    let found = change(&[("src/api.rs", LOGIN_V1)], &[("src/api.rs", Some(&renamed))]);
+    assert_eq!(
+        brief(&found),
+        vec![(
+            "serde-shape-changed".into(),
+            "field-renamed".into(),
+            "reads-old-data".into()
+        )]
+    );
+    assert_eq!(found[0]["severity"], "high");
     // Adding a field to a response breaks nobody.
     let added = LOGIN_V1.replace(
         "    pub expires: i64,\n",
@@ -182,10 +199,7 @@ fn an_optional_field_removed_from_stored_json_is_a_medium_break_for_old_readers(
 #[test]
 fn serde_types_declared_inside_functions_are_read() {
     let v1 = "pub async fn login(Json(req): Json<Login>) -> Status {\n    #[derive(Deserialize)]\n    struct Login {\n        user: String,\n    }\n    todo!()\n}\n";
-    let v2 = v1.replace(
-        "        user: String,\n",
-        "        user: String,\n        otp: String,\n",
-    );
+    let v2 = v1.replace("        user: String,\n", "        username: String,\n");
     let found = change(&[("src/api.rs", v1)], &[("src/api.rs", Some(&v2))]);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0]["symbol"], "src/api.rs::login::Login");

@@ -352,3 +352,69 @@ fn a_down_migration_never_holds_a_change() {
         "{found:?}"
     );
 }
+
+#[test]
+fn real_history_edges_rebuilds_moves_reformats_and_restated_columns() {
+    // SQLite's rebuild: the old table is renamed away, created again and copied back.
+    let rebuild = "ALTER TABLE devices RENAME TO devices_old;\nCREATE TABLE devices (uuid TEXT PRIMARY KEY, name TEXT);\nINSERT INTO devices (uuid, name) SELECT uuid, name FROM devices_old;\nDROP TABLE devices_old;\n";
+    assert!(
+        !rules(&[("db/migrations/0007_rebuild.sql", rebuild)]).contains(&"migration-renames-table".to_string()),
+        "{:?}",
+        rules(&[("db/migrations/0007_rebuild.sql", rebuild)])
+    );
+    // Values moved into another column before the drop are not lost.
+    let moved = "UPDATE person SET person_id = (SELECT id FROM p WHERE p.name = person.local_user_name);\nALTER TABLE person DROP COLUMN local_user_name;\n";
+    let found = migration_findings(&[("db/migrations/0008_move.sql", moved)]);
+    let drop = found.iter().find(|f| f["rule"] == "migration-drops-column").unwrap();
+    assert_eq!(drop["mitigated_by"], serde_json::json!(["backup"]), "{drop}");
+    assert!(
+        drop["message"]
+            .as_str()
+            .unwrap()
+            .contains("moved into person.person_id"),
+        "{drop}"
+    );
+    // A table another migration of the same change creates is new.
+    assert!(rules(&[
+        ("db/migrations/0009_create.sql", "CREATE TABLE tag (id int);\n"),
+        (
+            "db/migrations/0010_rename.sql",
+            "ALTER TABLE tag RENAME TO community_tag;\n"
+        ),
+    ])
+    .is_empty());
+    // Reformatting an applied migration adds nothing.
+    let old = "class Widen < ActiveRecord::Migration[5.2]\n  def up\n    change_column :stories, :title, :string, limit: 150\n  end\nend\n";
+    let reformatted = old.replace(":string, limit: 150", ":string,   limit: 150");
+    assert_eq!(
+        between(
+            &[("db/migrate/20180101000000_widen.rb", old)],
+            &[("db/migrate/20180101000000_widen.rb", Some(&reformatted))]
+        ),
+        vec![]
+    );
+    // Restated columns and widenings to text stay hints; a real type change gates.
+    for (sql, severity) in [
+        ("ALTER TABLE users MODIFY name TEXT NULL;", "medium"),
+        ("ALTER TABLE users ALTER COLUMN name TYPE text;", "medium"),
+        ("ALTER TABLE users ALTER COLUMN age TYPE bigint;", "high"),
+    ] {
+        let found = migration_findings(&[("db/migrations/0011_type.sql", sql)]);
+        assert_eq!(found[0]["rule"], "migration-changes-column-type", "{sql}");
+        assert_eq!(found[0]["severity"], severity, "{sql}");
+    }
+    let rails = "class Ids < ActiveRecord::Migration[5.2]\n  def up\n    change_column :tags, :hotness_mod, :float\n    rename_column :users, \"old_#{col}\", col\n  end\nend\n";
+    let found = summary(&[("db/migrate/20180101000001_ids.rb", rails)]);
+    assert!(found.iter().all(|f| f.0 != "migration-renames-column"), "{found:?}");
+}
+
+#[test]
+fn rails_calls_on_a_loop_variable_are_not_guessed() {
+    let rails = "class Tokens < ActiveRecord::Migration[6.0]\n  def up\n    %w[stories comments].each do |table|\n      rename_column table, :slug, :token\n    end\n  end\nend\n";
+    let found = summary(&[("db/migrate/20200101000000_tokens.rb", rails)]);
+    assert!(found.iter().all(|f| f.0 != "migration-renames-column"), "{found:?}");
+    // A literal table still counts.
+    let literal = rails.replace("rename_column table,", "rename_column :stories,");
+    let found = summary(&[("db/migrate/20200101000000_tokens.rb", &literal)]);
+    assert!(found.iter().any(|f| f.0 == "migration-renames-column"), "{found:?}");
+}

@@ -241,6 +241,7 @@ fn severity_for(
     old_de: bool,
     evidence: &[Evidence],
     column_added: bool,
+    unknown_why: &str,
 ) -> Option<(Severity, Role, String)> {
     let reads_old = matches!(dir, Direction::ReadsOldData | Direction::Both);
     let old_readers = matches!(dir, Direction::OldReaders | Direction::Both);
@@ -256,11 +257,21 @@ fn severity_for(
         let (new_fails, old_fails) = match e.role {
             // New code fails on stored documents: the incident. Old code failing is a rollback hazard.
             Role::Stored => (Severity::High, Severity::Medium),
+            // Whether old clients send a newly required field is not visible in this code (a
+            // server often catches up with its clients): a hint. Removing, renaming or retyping
+            // what they send breaks them.
+            Role::WireInput if matches!(c.kind, "field-added-required" | "optionality-tightened") => {
+                (Severity::Medium, Severity::Medium)
+            }
             // A new server rejects old clients' requests; an old server (after a rollback) new ones.
             Role::WireInput => (Severity::High, Severity::Medium),
             // Old clients read new responses; nobody reads old responses with new code.
             // A new enum value is a string old clients may not know: worth a look, not a break.
-            Role::WireOutput if c.kind == "variant-added" => (Severity::Info, Severity::Medium),
+            // A new enum value or a value that may now be null: old clients may mishandle it,
+            // but nothing they read is gone.
+            Role::WireOutput if matches!(c.kind, "variant-added" | "optionality-loosened") => {
+                (Severity::Info, Severity::Medium)
+            }
             Role::WireOutput => (Severity::Info, Severity::High),
             // Serde on a row is incidental: a field added with its column is the normal pattern.
             Role::Row if column_added && c.kind == "field-added-required" => (Severity::Info, Severity::Info),
@@ -276,11 +287,7 @@ fn severity_for(
         }
     }
     if !seen_role && (reads_old || old_de) {
-        consider(
-            Severity::Medium,
-            Role::Unknown,
-            "role unknown: no request, response or database use of the type was found, so this is a hint".to_string(),
-        );
+        consider(Severity::Medium, Role::Unknown, unknown_why.to_string());
     }
     best.map(|(sev, role, why)| (if c.soft { sev.min(Severity::Medium) } else { sev }, role, why))
 }
@@ -328,7 +335,15 @@ fn serde_findings(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
         let field = c.subject.rsplit('.').next().unwrap_or("").to_lowercase();
         let column_added = !field.is_empty() && schema_words.contains(&field);
         let old_de = models.old_type(&n.name).is_some_and(|o| o.de);
-        let Some((severity, role, why)) = severity_for(&c, dir, old_de, roles.of(&n.name), column_added) else {
+        let unknown_why = match roles.ambiguous(&n.name) {
+            Some(count) => format!(
+                "role unknown: {count} serde types are named `{}`, and a use by name cannot tell them apart, so this is a hint",
+                n.name
+            ),
+            None => "role unknown: no request, response or database use of the type was found, so this is a hint".to_string(),
+        };
+        let Some((severity, role, why)) = severity_for(&c, dir, old_de, roles.of(&n.name), column_added, &unknown_why)
+        else {
             continue;
         };
         let message = if role == Role::Stored {

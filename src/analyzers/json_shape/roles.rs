@@ -49,11 +49,21 @@ pub struct Evidence {
 #[derive(Debug, Default)]
 pub struct Roles {
     by_type: BTreeMap<String, Vec<Evidence>>,
+    /// Names that several serde types of the crate share: evidence by name cannot tell them apart.
+    ambiguous: BTreeMap<String, usize>,
 }
 
 impl Roles {
     pub fn of(&self, name: &str) -> &[Evidence] {
+        if self.ambiguous.contains_key(name) {
+            return &[];
+        }
         self.by_type.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// How many serde types share this name, when more than one does.
+    pub fn ambiguous(&self, name: &str) -> Option<usize> {
+        self.ambiguous.get(name).copied()
     }
 
     fn add(&mut self, name: &str, role: Role, why: String) -> bool {
@@ -406,8 +416,27 @@ pub fn find(models: &[SerdeType], wanted: &BTreeSet<String>, tree: &[TreeFile], 
             roles.add(name, *role, why.clone());
         }
     }
+    // Serde types of the same name in several files: which one a use means is not known.
+    let mut defined: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (file, facts) in &parsed {
+        for (name, _) in &facts.containers {
+            defined.entry(name).or_default().insert(file);
+        }
+    }
+    for t in models {
+        defined.entry(&t.name).or_default().insert(&t.file);
+    }
+    roles.ambiguous = defined
+        .into_iter()
+        .filter(|(_, files)| files.len() > 1)
+        .map(|(name, files)| (name.to_string(), files.len()))
+        .collect();
     // A type inside a stored or wire type is stored or on the wire too.
-    let containers: Vec<&(String, BTreeSet<String>)> = parsed.values().flat_map(|f| f.containers.iter()).collect();
+    let containers: Vec<&(String, BTreeSet<String>)> = parsed
+        .values()
+        .flat_map(|f| f.containers.iter())
+        .filter(|(name, _)| !roles.ambiguous.contains_key(name))
+        .collect();
     for _ in 0..MAX_ROUNDS {
         let mut changed = false;
         for (container, inside) in &containers {
@@ -496,6 +525,19 @@ mod tests {
         let files = [("crates/views/src/lib.rs", view), ("crates/api/src/post.rs", handler)];
         assert_eq!(roles_of(&files, "PostView"), vec![Role::WireOutput]);
         assert_eq!(roles_of(&files, "Post"), vec![Role::WireOutput]);
+    }
+
+    #[test]
+    fn a_name_two_types_share_gives_no_role() {
+        let a = "#[derive(Deserialize)] pub struct InviteData { email: String }\n\
+                 pub async fn invite(Json(d): Json<InviteData>) -> Status { todo!() }\n";
+        let b = "#[derive(Serialize, Deserialize)] pub struct InviteData { token: String }\n";
+        let files = [("src/api/admin.rs", a), ("src/api/orgs.rs", b)];
+        let wanted = ["InviteData".to_string()].into_iter().collect();
+        let models = super::super::serde_model::read_types("src/api/orgs.rs", b).unwrap();
+        let r = find(&models, &wanted, &tree(&files), &[]);
+        assert!(r.of("InviteData").is_empty());
+        assert_eq!(r.ambiguous("InviteData"), Some(2));
     }
 
     #[test]

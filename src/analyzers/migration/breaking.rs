@@ -97,7 +97,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
                 "expand and contract: add the new column, write both, backfill, switch reads, drop the old column later",
             ));
         }
-        OpKind::RenameTable { from, to } if !ctx.is_new_table(from) => {
+        OpKind::RenameTable { from, to } if !ctx.is_new_table(from) && !ctx.recreates(from) => {
             out.push(finding(
                 &RENAMES_TABLE,
                 ctx,

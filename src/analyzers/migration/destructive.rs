@@ -137,7 +137,17 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
                 format!("DROP COLUMN {table}.{column} discards every stored value"),
                 "copy the column first (CREATE TABLE … AS SELECT id, column FROM …), stop reading it in one release and drop it in the next",
             );
-            out.push(ctx.judge_backup(f, table, Some(column), op.line));
+            let mut f = ctx.judge_backup(f, table, Some(column), op.line);
+            if f.mitigated_by.is_empty() {
+                if let Some(into) = ctx.moved_before(table, column, op.line) {
+                    f.mitigated_by = vec!["backup".to_string()];
+                    f.severity = crate::finding::Severity::Info;
+                    f.message = format!(
+                        "DROP COLUMN {table}.{column}: its values were moved into {table}.{into} earlier in this migration"
+                    );
+                }
+            }
+            out.push(f);
         }
         OpKind::Truncate { tables } => {
             for t in tables.iter().filter(|t| !ctx.is_new_table(t)) {

@@ -313,6 +313,10 @@ fn rails(text: &str, dialect: Dialect) -> Script {
         let (name, args) = (&c[1], &c[2]);
         let arg = |n| positional(args, n).unwrap_or_default();
         let kind = match name {
+            // A name built at run time (`"old_#{col}"`, a loop variable) cannot be read here.
+            _ if !matches!(name, "execute" | "update_all") && (args.contains("#{") || !names_literal_table(args)) => {
+                OpKind::Other
+            }
             "remove_column" => OpKind::DropColumn {
                 table: arg(0),
                 column: arg(1),
@@ -444,15 +448,16 @@ fn django_calls(text: &str) -> Vec<(String, String, u32)> {
         .collect()
 }
 
-/// Calls that delete rows through ActiveRecord.
-const RAILS_DELETES: &[&str] = &[
-    ".delete_all",
-    ".destroy_all",
-    ".destroy!",
-    ".destroy",
-    ".delete(",
-    ".delete\n",
-];
+/// Whether a Rails call's first argument is a literal name (`:users`, `"users"`), not a
+/// variable of a loop.
+fn names_literal_table(args: &str) -> bool {
+    let first = args.trim_start().trim_start_matches('(').trim_start();
+    first.is_empty() || first.starts_with([':', '"', '\''])
+}
+
+/// Calls that delete rows through ActiveRecord (`.delete` alone is also Ruby's `String#delete`,
+/// so it is not one of them).
+const RAILS_DELETES: &[&str] = &[".delete_all", ".destroy_all", ".destroy!", ".destroy"];
 
 /// The first line of the body of Python function `name` that deletes rows (`.delete()`).
 fn python_function_deletes(text: &str, name: &str) -> Option<u32> {

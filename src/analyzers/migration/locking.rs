@@ -55,8 +55,10 @@ code_rule! {
     /// `CHANGE`, Rails `change_column`, Django `AlterField`, Alembic `type_=`). With `USING` it is
     /// also a data rewrite; to a narrower-looking type (`varchar(n)`, `smallint`, `integer`,
     /// `numeric(p,s)`) it is also breaking. It is `high` and gates (broken contract) when the
-    /// statement names the new type; a Django `AlterField`, which restates the whole field
-    /// whether or not its type changed, stays a `medium` hint.
+    /// statement changes the type (`ALTER COLUMN … TYPE`); it stays a `medium` hint for a widening
+    /// to `text` or an unbounded `varchar`, and where the statement restates the whole column
+    /// whether or not its type changed (MySQL `MODIFY`/`CHANGE`, Rails `change_column`, Django
+    /// `AlterField`).
     ///
     /// ## Why is this risky?
     /// Most type changes rewrite the whole table under an exclusive lock (MySQL copies it), the
@@ -224,7 +226,22 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
                 f.gating.get_or_insert(crate::finding::GatingClass::BrokenContract);
                 f.message.push_str("; the new type may reject values old code writes");
             }
-            if !ctx.restates_fields {
+            // MySQL `MODIFY`/`CHANGE` and Rails `change_column` restate the whole column (type,
+            // null, default, collation): whether the type changed is not known from this file.
+            let evidence = op.evidence.to_uppercase();
+            let restated = ctx.restates_fields
+                || evidence.contains(" MODIFY ")
+                || evidence.contains(" CHANGE ")
+                || evidence.contains("CHANGE_COLUMN");
+            // To `text` or an unbounded `varchar`: a widening that PostgreSQL does in place.
+            let t = type_name.to_lowercase();
+            let widening = t == "text" || t == "varchar" || t == "character varying" || t == "citext";
+            if widening && !restated {
+                f.message = format!(
+                    "{table}.{column} changes type to {type_name}: a widening that rewrites nothing in PostgreSQL, but the way back may not fit the longer values written meanwhile"
+                );
+            }
+            if !ctx.restates_fields && !restated && !widening {
                 // A stored column changes type: the code still running reads and writes the old
                 // one, and the way back is another conversion that may not fit the data.
                 f.severity = crate::finding::Severity::High;

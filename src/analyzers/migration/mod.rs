@@ -79,17 +79,68 @@ pub struct Context {
     /// A type change restates the whole field (Django `AlterField`), so whether the type
     /// changed at all is not known from this file alone.
     pub restates_fields: bool,
+    /// Tables this file creates anywhere: renaming the old table away and creating it again is
+    /// a rebuild, not a rename.
+    pub created_in_file: HashSet<String>,
+    /// Tables that other migrations added by the same change create: new to every database.
+    pub created_by_other_files: HashSet<String>,
+    /// `UPDATE table SET …` statements of the file: (table, columns set, the statement in
+    /// lower case, line), to see values moved into another column before a drop.
+    pub updates: Vec<(String, Vec<String>, String, u32)>,
+}
+
+/// The SET clause of an UPDATE: up to its own WHERE, not one inside a subquery.
+fn set_clause(rest: &str) -> &str {
+    let mut depth = 0i32;
+    for (i, c) in rest.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ' ' if depth == 0 && rest[i..].starts_with(" where ") => return &rest[..i],
+            _ => {}
+        }
+    }
+    rest
 }
 
 impl Context {
     pub fn is_new_table(&self, table: &str) -> bool {
-        self.created_tables.contains(table) || self.reverted.contains(table)
+        self.created_tables.contains(table) || self.reverted.contains(table) || self.created_elsewhere(table)
+    }
+
+    fn created_elsewhere(&self, table: &str) -> bool {
+        self.created_by_other_files.contains(table)
+    }
+
+    /// The file creates `table` at some point: renaming the old one away is half a rebuild.
+    pub fn recreates(&self, table: &str) -> bool {
+        self.created_in_file.contains(table)
     }
 
     pub fn is_new_column(&self, table: &str, column: &str) -> bool {
         self.is_new_table(table)
             || self.added_columns.contains(&(table.to_string(), column.to_string()))
             || self.reverted.contains(&format!("{table}.{column}"))
+    }
+
+    /// An `UPDATE` before `line` that sets another column of `table` from `column`: its values
+    /// move, they are not lost. The column they moved into.
+    pub fn moved_before(&self, table: &str, column: &str, line: u32) -> Option<&str> {
+        let column = column.to_lowercase();
+        self.updates.iter().find_map(|(t, set, text, l)| {
+            let from_column = text
+                .split_once(" set ")
+                .map(|(_, rest)| set_clause(rest))
+                .is_some_and(|rest| {
+                    rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .filter(|w| *w == column)
+                        .count()
+                        > 0
+                });
+            let target = set.iter().find(|c| c.to_lowercase() != column);
+            (t == table && *l < line && from_column && !set.iter().any(|c| c.to_lowercase() == column))
+                .then_some(target?.as_str())
+        })
     }
 
     /// A real backup of `table` (and `column`) taken before `line`, or why there is none.
@@ -235,6 +286,13 @@ pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
     // Copies are known for the whole file up front, so a late copy can be named as late.
     for op in ops {
         collect_copies(&op.kind, op.line, &mut ctx.copies);
+        if let OpKind::CreateTable { table, .. } | OpKind::CreateTableAs { table, .. } = &op.kind {
+            ctx.created_in_file.insert(table.clone());
+        }
+        if let OpKind::Update { table, columns, .. } = &op.kind {
+            ctx.updates
+                .push((table.clone(), columns.clone(), op.evidence.to_lowercase(), op.line));
+        }
     }
     let mut out = Vec::new();
     for op in ops {
@@ -411,9 +469,38 @@ fn matching_down(path: &str, format: MigrationFormat) -> Option<String> {
     }
 }
 
+/// The tables each up-migration the change adds creates.
+fn tables_created_by_added(change: &ChangeSet) -> Vec<(String, HashSet<String>)> {
+    change
+        .files
+        .iter()
+        .filter(|f| f.status == FileStatus::Added && f.skipped.is_none())
+        .filter_map(|f| match f.kind {
+            FileKind::Migration {
+                format,
+                role: MigrationRole::Up,
+                ..
+            } => {
+                let text = f.new_text.get()?;
+                let ops = read_file(format, text, dialect_of(f, text)).ops;
+                let tables = ops
+                    .iter()
+                    .filter_map(|op| match &op.kind {
+                        OpKind::CreateTable { table, .. } | OpKind::CreateTableAs { table, .. } => Some(table.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                Some((f.path.clone(), tables))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
     let by_path = |p: &str| change.files.iter().find(|f| f.path == p);
     let mut out = Vec::new();
+    let created_by_added = tables_created_by_added(change);
     for file in &change.files {
         let FileKind::Migration { format, role, .. } = file.kind else {
             continue;
@@ -429,6 +516,11 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             dialect,
             backfills_new_columns: format == MigrationFormat::Django,
             restates_fields: format == MigrationFormat::Django,
+            created_by_other_files: created_by_added
+                .iter()
+                .filter(|(path, _)| *path != file.path)
+                .flat_map(|(_, tables)| tables.iter().cloned())
+                .collect(),
             ..Default::default()
         };
         if role == MigrationRole::Down {
@@ -446,9 +538,25 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         // migration renamed to another version is new to every database: judged whole.
         if file.status != FileStatus::Added && !new_version(file, format) {
             let added: Vec<u32> = file.added_lines().filter_map(|l| l.new_lineno).collect();
-            found.retain(|f| match (f.line, f.end_line) {
-                (Some(start), end) => added.iter().any(|l| (start..=end.unwrap_or(start)).contains(l)),
-                (None, _) => !added.is_empty(),
+            // A statement that was there before, only reformatted, is not new either.
+            let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+            let before: HashSet<String> = file
+                .old_text
+                .get()
+                .map(|old| {
+                    read_file(format, old, dialect)
+                        .ops
+                        .iter()
+                        .map(|op| squash(&op.evidence))
+                        .collect()
+                })
+                .unwrap_or_default();
+            found.retain(|f| {
+                let on_added = match (f.line, f.end_line) {
+                    (Some(start), end) => added.iter().any(|l| (start..=end.unwrap_or(start)).contains(l)),
+                    (None, _) => !added.is_empty(),
+                };
+                on_added && !f.evidence.as_deref().is_some_and(|e| before.contains(&squash(e)))
             });
         }
         // A down-migration runs only on rollback: what it loses is the plan's business, not a
@@ -476,8 +584,17 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 .as_deref()
                 .and_then(by_path)
                 .filter(|f| f.status != FileStatus::Deleted);
+            // An applied migration that already had no rollback did not lose it in this change.
+            let edited = file.status != FileStatus::Added && !new_version(file, format);
+            let had_none = edited
+                && file
+                    .old_text
+                    .get()
+                    .is_some_and(|old| !matches!(read_file(format, old, dialect).rollback, Rollback::Fine));
             if let Some(f) = rollback::check(file, format, &script, down.as_deref(), down_file, dialect) {
-                out.push(f);
+                if !had_none {
+                    out.push(f);
+                }
             }
         }
     }
