@@ -403,18 +403,64 @@ fn real_history_edges_rebuilds_moves_reformats_and_restated_columns() {
         assert_eq!(found[0]["rule"], "migration-changes-column-type", "{sql}");
         assert_eq!(found[0]["severity"], severity, "{sql}");
     }
-    let rails = "class Ids < ActiveRecord::Migration[5.2]\n  def up\n    change_column :tags, :hotness_mod, :float\n    rename_column :users, \"old_#{col}\", col\n  end\nend\n";
-    let found = summary(&[("db/migrate/20180101000001_ids.rb", rails)]);
-    assert!(found.iter().all(|f| f.0 != "migration-renames-column"), "{found:?}");
+    let rails = "class Ids < ActiveRecord::Migration[5.2]\n  def up\n    change_column :tags, :hotness_mod, :float\n  end\nend\n";
+    let found = migration_findings(&[("db/migrate/20180101000001_ids.rb", rails)]);
+    assert_eq!(found[0]["severity"], "medium", "{found:?}");
 }
 
 #[test]
-fn rails_calls_on_a_loop_variable_are_not_guessed() {
+fn rails_calls_on_a_loop_variable_name_the_variable() {
     let rails = "class Tokens < ActiveRecord::Migration[6.0]\n  def up\n    %w[stories comments].each do |table|\n      rename_column table, :slug, :token\n    end\n  end\nend\n";
-    let found = summary(&[("db/migrate/20200101000000_tokens.rb", rails)]);
-    assert!(found.iter().all(|f| f.0 != "migration-renames-column"), "{found:?}");
-    // A literal table still counts.
-    let literal = rails.replace("rename_column table,", "rename_column :stories,");
-    let found = summary(&[("db/migrate/20200101000000_tokens.rb", &literal)]);
-    assert!(found.iter().any(|f| f.0 == "migration-renames-column"), "{found:?}");
+    let found = migration_findings(&[("db/migrate/20200101000000_tokens.rb", rails)]);
+    let rename = found
+        .iter()
+        .find(|f| f["rule"] == "migration-renames-column")
+        .expect("rename");
+    assert_eq!(
+        rename["message"],
+        "column <table>.slug is renamed to token: deployed code still uses `slug`"
+    );
+}
+
+#[test]
+fn the_schema_file_says_whether_a_restated_column_changes_type() {
+    let schema = |ty: &str| {
+        format!("ActiveRecord::Schema[7.0].define(version: 1) do\n  create_table \"tags\", force: :cascade do |t|\n    t.{ty} \"hotness_mod\"\n    t.string \"tag\", limit: 25\n  end\nend\n")
+    };
+    let migration = "class Hot < ActiveRecord::Migration[7.0]\n  def up\n    change_column :tags, :hotness_mod, :float\n  end\nend\n";
+    let path = "db/migrate/20200101000000_hot.rb";
+    let found = between(
+        &[("db/schema.rb", &schema("integer"))],
+        &[(path, Some(migration)), ("db/schema.rb", Some(&schema("float")))],
+    );
+    let f = found
+        .iter()
+        .find(|f| f.0 == "migration-changes-column-type")
+        .expect("retype");
+    assert_eq!(f.3, "high", "{found:?}");
+    // Restated with the same type (a default or null change): a hint that says so.
+    let same = migration.replace(":float", ":integer, default: 0");
+    let t = TestRepo::new();
+    t.write("db/schema.rb", &schema("integer"));
+    t.commit("base");
+    t.branch("feature");
+    t.write(path, &same);
+    t.write(
+        "db/schema.rb",
+        &schema("integer").replace("\"hotness_mod\"", "\"hotness_mod\", default: 0"),
+    );
+    t.commit("default");
+    let found = analyzer_findings(&t, "migration", &[]);
+    let f = found
+        .iter()
+        .find(|f| f["rule"] == "migration-changes-column-type")
+        .expect("restated");
+    assert_eq!(f["severity"], "medium");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("the schema file shows its type unchanged"),
+        "{f}"
+    );
 }

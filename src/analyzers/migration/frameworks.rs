@@ -311,12 +311,18 @@ fn rails(text: &str, dialect: Dialect) -> Script {
         }
         let Some(c) = call.captures(line) else { continue };
         let (name, args) = (&c[1], &c[2]);
+        // A table in a variable (a loop over tables) is named as the variable: `<table>`.
+        let owned;
+        let args = if matches!(name, "execute" | "update_all") || names_literal_table(args) {
+            args
+        } else {
+            let t = args.trim_start().trim_start_matches('(').trim_start();
+            let (var, rest) = t.split_once(',').unwrap_or((t, ""));
+            owned = format!("'<{}>',{rest}", var.trim());
+            owned.as_str()
+        };
         let arg = |n| positional(args, n).unwrap_or_default();
         let kind = match name {
-            // A name built at run time (`"old_#{col}"`, a loop variable) cannot be read here.
-            _ if !matches!(name, "execute" | "update_all") && (args.contains("#{") || !names_literal_table(args)) => {
-                OpKind::Other
-            }
             "remove_column" => OpKind::DropColumn {
                 table: arg(0),
                 column: arg(1),

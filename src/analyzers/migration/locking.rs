@@ -241,7 +241,18 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
                     "{table}.{column} changes type to {type_name}: a widening that rewrites nothing in PostgreSQL, but the way back may not fit the longer values written meanwhile"
                 );
             }
-            if !ctx.restates_fields && !restated && !widening {
+            // The schema file the change updates says whether a restated column's type changed.
+            let key = (table.to_lowercase(), column.to_lowercase());
+            let schema = ctx.schema_retyped.get(&key);
+            if let Some((before, after)) = schema {
+                f.message.push_str(&format!(" (the schema file: {before} → {after})"));
+            } else if restated && ctx.schema_known.contains_key(&key) {
+                f.message = format!(
+                    "{table}.{column} is restated as {type_name}; the schema file shows its type unchanged, so this is about null, default or collation"
+                );
+            }
+            let restated = restated && schema.is_none();
+            if !restated && !widening {
                 // A stored column changes type: the code still running reads and writes the old
                 // one, and the way back is another conversion that may not fit the data.
                 f.severity = crate::finding::Severity::High;

@@ -11,8 +11,10 @@ pub mod does_not_parse;
 pub mod frameworks;
 pub mod locking;
 pub mod ops;
+pub mod rebuilds_table;
 pub mod rewrite;
 pub mod rollback;
+pub mod schema_state;
 pub mod sql;
 
 use crate::classify::{FileKind, MigrationFormat, MigrationRole};
@@ -22,7 +24,7 @@ use crate::finding::{Finding, Severity, Suppression};
 use crate::rules::CodeRule;
 use frameworks::{Rollback, Script};
 use ops::{Op, OpKind};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Every rule of this analyzer, for the registry.
 pub const RULES: &[&CodeRule] = &[
@@ -33,6 +35,7 @@ pub const RULES: &[&CodeRule] = &[
     &destructive::DELETES_ALL_ROWS,
     &deletes_rows::DELETES_ROWS,
     &rewrite::REWRITES_ALL_ROWS,
+    &rebuilds_table::REBUILDS_TABLE,
     &rewrite::BACKFILLS_IN_CODE,
     &rewrite::RESHAPES_JSON,
     &rewrite::REMOVES_JSON_KEY,
@@ -87,6 +90,11 @@ pub struct Context {
     /// `UPDATE table SET …` statements of the file: (table, columns set, the statement in
     /// lower case, line), to see values moved into another column before a drop.
     pub updates: Vec<(String, Vec<String>, String, u32)>,
+    /// Column types the change's schema files show changing, and every column they know.
+    pub schema_retyped: HashMap<(String, String), (String, String)>,
+    pub schema_known: schema_state::ColumnTypes,
+    /// Tables dropped so far in this file.
+    pub dropped_tables: HashSet<String>,
 }
 
 /// The SET clause of an UPDATE: up to its own WHERE, not one inside a subquery.
@@ -320,6 +328,7 @@ fn judge_op(op: &Op, kind: &OpKind, ctx: &mut Context, out: &mut Vec<Finding>) {
     }
     out.extend(destructive::check(op, kind, ctx));
     out.extend(deletes_rows::check(op, kind, ctx));
+    out.extend(rebuilds_table::check(op, kind, ctx));
     out.extend(rewrite::check(op, kind, ctx));
     out.extend(locking::check(op, kind, ctx));
     out.extend(breaking::check(op, kind, ctx));
@@ -370,6 +379,9 @@ fn learn(kind: &OpKind, ctx: &mut Context) {
         }
         OpKind::RenameTable { from, to } if ctx.created_tables.contains(from) => {
             ctx.created_tables.insert(to.clone());
+        }
+        OpKind::DropTable { tables } => {
+            ctx.dropped_tables.extend(tables.iter().cloned());
         }
         OpKind::AddConstraint {
             table,
@@ -501,6 +513,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
     let by_path = |p: &str| change.files.iter().find(|f| f.path == p);
     let mut out = Vec::new();
     let created_by_added = tables_created_by_added(change);
+    let (schema_retyped, schema_known) = schema_state::retyped(change);
     for file in &change.files {
         let FileKind::Migration { format, role, .. } = file.kind else {
             continue;
@@ -521,6 +534,8 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 .filter(|(path, _)| *path != file.path)
                 .flat_map(|(_, tables)| tables.iter().cloned())
                 .collect(),
+            schema_retyped: schema_retyped.clone(),
+            schema_known: schema_known.clone(),
             ..Default::default()
         };
         if role == MigrationRole::Down {

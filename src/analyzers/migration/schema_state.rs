@@ -1,0 +1,120 @@
+//! Column types from the schema files frameworks keep beside their migrations (Rails
+//! `db/schema.rb`, Diesel `schema.rs`), old and new, so that a statement that restates a whole
+//! column (`change_column`, MySQL `MODIFY`) can be told apart from a real type change.
+
+use crate::diff::ChangeSet;
+use std::collections::HashMap;
+
+/// (table, column) → the column's type as the schema file writes it (with limit, unsigned).
+pub type ColumnTypes = HashMap<(String, String), String>;
+
+/// Rails `db/schema.rb`: `create_table "tags"` blocks of `t.string "tag", limit: 25`.
+fn rails(text: &str) -> ColumnTypes {
+    let mut out = ColumnTypes::new();
+    let mut table: Option<String> = None;
+    for line in text.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("create_table ") {
+            table = quoted(rest).map(str::to_lowercase);
+            continue;
+        }
+        if line == "end" {
+            table = None;
+            continue;
+        }
+        let (Some(t), Some(rest)) = (&table, line.strip_prefix("t.")) else {
+            continue;
+        };
+        let Some((ty, args)) = rest.split_once(' ') else {
+            continue;
+        };
+        let Some(column) = quoted(args) else { continue };
+        let mut key = ty.to_string();
+        for part in args.split(',').map(str::trim) {
+            if part.starts_with("limit:")
+                || part.starts_with("unsigned:")
+                || part.starts_with("precision:")
+                || part.starts_with("scale:")
+            {
+                key.push(' ');
+                key.push_str(part);
+            }
+        }
+        out.insert((t.clone(), column.to_lowercase()), key);
+    }
+    out
+}
+
+/// Diesel `schema.rs`: `table! { users (id) { name -> Varchar, } }`.
+fn diesel(text: &str) -> ColumnTypes {
+    let mut out = ColumnTypes::new();
+    let mut table: Option<String> = None;
+    for line in text.lines().map(str::trim) {
+        if line.ends_with('{') && line.contains('(') && !line.contains("table!") {
+            table = line.split(['(', ' ']).next().map(|t| t.trim().to_lowercase());
+            continue;
+        }
+        if line.starts_with('}') {
+            table = None;
+            continue;
+        }
+        let (Some(t), Some((column, ty))) = (&table, line.split_once("->")) else {
+            continue;
+        };
+        let column = column.trim().trim_start_matches("r#").to_lowercase();
+        let ty = ty.trim().trim_end_matches(',').trim();
+        let ty = ty
+            .strip_prefix("Nullable<")
+            .and_then(|t| t.strip_suffix('>'))
+            .unwrap_or(ty);
+        out.insert((t.clone(), column), ty.to_string());
+    }
+    out
+}
+
+fn quoted(s: &str) -> Option<&str> {
+    let start = s.find('"')? + 1;
+    let end = s[start..].find('"')? + start;
+    Some(&s[start..end])
+}
+
+/// The columns whose type the change's schema files show changing: (table, column) → (old, new);
+/// and every column the new schema files know, to tell "unchanged" from "not known".
+pub fn retyped(change: &ChangeSet) -> (HashMap<(String, String), (String, String)>, ColumnTypes) {
+    let mut changed = HashMap::new();
+    let mut known = ColumnTypes::new();
+    for file in &change.files {
+        let read: fn(&str) -> ColumnTypes = if file.path.ends_with("schema.rb") {
+            rails
+        } else if file.path.ends_with("schema.rs") {
+            diesel
+        } else {
+            continue;
+        };
+        let (Some(old), Some(new)) = (file.old_text.get(), file.new_text.get()) else {
+            continue;
+        };
+        let (old, new) = (read(old), read(new));
+        for (key, ty) in &new {
+            if let Some(before) = old.get(key).filter(|b| *b != ty) {
+                changed.insert(key.clone(), (before.clone(), ty.clone()));
+            }
+        }
+        known.extend(new);
+    }
+    (changed, known)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rails_and_diesel_schemas() {
+        let r = rails("ActiveRecord::Schema.define do\n  create_table \"tags\", force: :cascade do |t|\n    t.string \"tag\", limit: 25, null: false, collation: \"NOCASE\"\n    t.bigint \"user_id\", unsigned: true\n  end\nend\n");
+        assert_eq!(r[&("tags".into(), "tag".into())], "string limit: 25");
+        assert_eq!(r[&("tags".into(), "user_id".into())], "bigint unsigned: true");
+        let d = diesel("diesel::table! {\n    users (uuid) {\n        uuid -> Text,\n        name -> Nullable<Varchar>,\n    }\n}\n");
+        assert_eq!(d[&("users".into(), "name".into())], "Varchar");
+        assert_eq!(d[&("users".into(), "uuid".into())], "Text");
+    }
+}
