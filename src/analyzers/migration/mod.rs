@@ -91,7 +91,7 @@ pub struct Context {
     /// lower case, line), to see values moved into another column before a drop.
     pub updates: Vec<(String, Vec<String>, String, u32)>,
     /// Column types the change's schema files show changing, and every column they know.
-    pub schema_retyped: HashMap<(String, String), (String, String)>,
+    pub schema_retyped: schema_state::Retyped,
     pub schema_known: schema_state::ColumnTypes,
     /// Tables dropped so far in this file.
     pub dropped_tables: HashSet<String>,

@@ -8,6 +8,9 @@ use std::collections::HashMap;
 /// (table, column) → the column's type as the schema file writes it (with limit, unsigned).
 pub type ColumnTypes = HashMap<(String, String), String>;
 
+/// (table, column) → (type before, type after), for the columns whose type changes.
+pub type Retyped = HashMap<(String, String), (String, String)>;
+
 /// Rails `db/schema.rb`: `create_table "tags"` blocks of `t.string "tag", limit: 25`.
 fn rails(text: &str) -> ColumnTypes {
     let mut out = ColumnTypes::new();
@@ -79,7 +82,7 @@ fn quoted(s: &str) -> Option<&str> {
 
 /// The columns whose type the change's schema files show changing: (table, column) → (old, new);
 /// and every column the new schema files know, to tell "unchanged" from "not known".
-pub fn retyped(change: &ChangeSet) -> (HashMap<(String, String), (String, String)>, ColumnTypes) {
+pub fn retyped(change: &ChangeSet) -> (Retyped, ColumnTypes) {
     let mut changed = HashMap::new();
     let mut known = ColumnTypes::new();
     for file in &change.files {
