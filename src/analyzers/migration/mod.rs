@@ -24,7 +24,7 @@ use crate::finding::{Finding, Severity, Suppression};
 use crate::rules::CodeRule;
 use frameworks::{Rollback, Script};
 use ops::{Op, OpKind};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// Every rule of this analyzer, for the registry.
 pub const RULES: &[&CodeRule] = &[
