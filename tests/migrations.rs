@@ -441,13 +441,13 @@ fn the_schema_file_says_whether_a_restated_column_changes_type() {
     // Restated with the same type (a default or null change): a hint that says so.
     let same = migration.replace(":float", ":integer, default: 0");
     let t = TestRepo::new();
-    t.write("db/schema.rb", &schema("integer"));
+    t.write("db/schema.rb", schema("integer"));
     t.commit("base");
     t.branch("feature");
     t.write(path, &same);
     t.write(
         "db/schema.rb",
-        &schema("integer").replace("\"hotness_mod\"", "\"hotness_mod\", default: 0"),
+        schema("integer").replace("\"hotness_mod\"", "\"hotness_mod\", default: 0"),
     );
     t.commit("default");
     let found = analyzer_findings(&t, "migration", &[]);
