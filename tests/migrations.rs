@@ -393,10 +393,10 @@ fn real_history_edges_rebuilds_moves_reformats_and_restated_columns() {
         ),
         vec![]
     );
-    // Restated columns and widenings to text stay hints; a real type change gates.
+    // Restated columns stay hints; a type change gates, a widening to text too (the way back may not fit).
     for (sql, severity) in [
         ("ALTER TABLE users MODIFY name TEXT NULL;", "medium"),
-        ("ALTER TABLE users ALTER COLUMN name TYPE text;", "medium"),
+        ("ALTER TABLE users ALTER COLUMN name TYPE text;", "high"),
         ("ALTER TABLE users ALTER COLUMN age TYPE bigint;", "high"),
     ] {
         let found = migration_findings(&[("db/migrations/0011_type.sql", sql)]);

@@ -55,10 +55,11 @@ code_rule! {
     /// `CHANGE`, Rails `change_column`, Django `AlterField`, Alembic `type_=`). With `USING` it is
     /// also a data rewrite; to a narrower-looking type (`varchar(n)`, `smallint`, `integer`,
     /// `numeric(p,s)`) it is also breaking. It is `high` and gates (broken contract) when the
-    /// statement changes the type (`ALTER COLUMN … TYPE`); it stays a `medium` hint for a widening
-    /// to `text` or an unbounded `varchar`, and where the statement restates the whole column
-    /// whether or not its type changed (MySQL `MODIFY`/`CHANGE`, Rails `change_column`, Django
-    /// `AlterField`).
+    /// statement changes the type (`ALTER COLUMN … TYPE`, a widening to `text` included: the way
+    /// back may not fit what was written meanwhile), or when the schema file the change updates
+    /// (Rails `db/schema.rb`, Diesel `schema.rs`) shows the type changing. It stays a `medium`
+    /// hint where the statement restates the whole column whether or not its type changed (MySQL
+    /// `MODIFY`/`CHANGE`, Rails `change_column`, Django `AlterField`) and no schema file says.
     ///
     /// ## Why is this risky?
     /// Most type changes rewrite the whole table under an exclusive lock (MySQL copies it), the
@@ -252,7 +253,8 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
                 );
             }
             let restated = restated && schema.is_none();
-            if !restated && !widening {
+            // A widening is still a retype: the way back may not fit what was written meanwhile.
+            if !restated {
                 // A stored column changes type: the code still running reads and writes the old
                 // one, and the way back is another conversion that may not fit the data.
                 f.severity = crate::finding::Severity::High;
