@@ -346,10 +346,16 @@ fn serde_findings(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
         else {
             continue;
         };
-        let message = if role == Role::Stored {
-            c.message.clone()
-        } else {
-            c.message.replace("stored documents", "data written before this change")
+        let message = match role {
+            Role::Stored => c.message.clone(),
+            Role::WireOutput => c
+                .message
+                .replace(
+                    "old code requires it; new code stops writing it and drops it on every read-modify-write",
+                    "old clients that read it no longer get it",
+                )
+                .replace("stored documents", "data written before this change"),
+            _ => c.message.replace("stored documents", "data written before this change"),
         };
         let mut f = SERDE_SHAPE_CHANGED
             .finding(format!("{message} ({why})"))
