@@ -478,6 +478,13 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
         (Shape::Option(a), Shape::Option(b)) => return compare_shapes(cx, at, a, b, line),
         (Shape::Option(a), b) | (b, Shape::Option(a)) if **a == *b => return,
         (Shape::Seq(a), Shape::Seq(b)) => return compare_shapes(cx, &format!("{at}[]"), a, b, line),
+        // Any JSON reads arrays too: a widening, not a change of cardinality.
+        (Shape::Seq(_), Shape::Any) => change(
+            "type-widened",
+            false,
+            true,
+            format!("{at} widens from {od} to any JSON"),
+        ),
         (Shape::Map(a), Shape::Map(b)) => return compare_shapes(cx, &format!("{at}{{}}"), a, b, line),
         (Shape::Seq(_), _) | (_, Shape::Seq(_)) => change(
             "cardinality-changed",

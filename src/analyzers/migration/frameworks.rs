@@ -311,14 +311,12 @@ fn rails(text: &str, dialect: Dialect) -> Script {
         }
         let Some(c) = call.captures(line) else { continue };
         let (name, args) = (&c[1], &c[2]);
-        // A table in a variable (a loop over tables) is named as the variable: `<table>`.
+        // A table or column in a variable (a loop) is named as the variable: `<table>`.
         let owned;
-        let args = if matches!(name, "execute" | "update_all") || names_literal_table(args) {
+        let args = if matches!(name, "execute" | "update_all") {
             args
         } else {
-            let t = args.trim_start().trim_start_matches('(').trim_start();
-            let (var, rest) = t.split_once(',').unwrap_or((t, ""));
-            owned = format!("'<{}>',{rest}", var.trim());
+            owned = name_variables(args);
             owned.as_str()
         };
         let arg = |n| positional(args, n).unwrap_or_default();
@@ -454,11 +452,26 @@ fn django_calls(text: &str) -> Vec<(String, String, u32)> {
         .collect()
 }
 
-/// Whether a Rails call's first argument is a literal name (`:users`, `"users"`), not a
-/// variable of a loop.
-fn names_literal_table(args: &str) -> bool {
-    let first = args.trim_start().trim_start_matches('(').trim_start();
-    first.is_empty() || first.starts_with([':', '"', '\''])
+/// A Rails call's positional arguments with every bare variable (`table`, `col`) written as
+/// the literal `'<table>'`, so that the names are read in their places; keyword arguments stay.
+fn name_variables(args: &str) -> String {
+    let inner = args.trim_start().trim_start_matches('(');
+    inner
+        .split(',')
+        .map(|part| {
+            let p = part.trim();
+            let bare = !p.is_empty()
+                && !p.contains(':')
+                && !p.starts_with(['"', '\''])
+                && p.chars().all(|c| c.is_alphanumeric() || c == '_');
+            if bare {
+                format!(" '<{p}>'")
+            } else {
+                part.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Calls that delete rows through ActiveRecord (`.delete` alone is also Ruby's `String#delete`,

@@ -97,20 +97,6 @@ pub struct Context {
     pub dropped_tables: HashSet<String>,
 }
 
-/// The SET clause of an UPDATE: up to its own WHERE, not one inside a subquery.
-fn set_clause(rest: &str) -> &str {
-    let mut depth = 0i32;
-    for (i, c) in rest.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ' ' if depth == 0 && rest[i..].starts_with(" where ") => return &rest[..i],
-            _ => {}
-        }
-    }
-    rest
-}
-
 impl Context {
     pub fn is_new_table(&self, table: &str) -> bool {
         self.created_tables.contains(table) || self.reverted.contains(table) || self.created_elsewhere(table)
@@ -136,15 +122,13 @@ impl Context {
     pub fn moved_before(&self, table: &str, column: &str, line: u32) -> Option<&str> {
         let column = column.to_lowercase();
         self.updates.iter().find_map(|(t, set, text, l)| {
-            let from_column = text
-                .split_once(" set ")
-                .map(|(_, rest)| set_clause(rest))
-                .is_some_and(|rest| {
-                    rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                        .filter(|w| *w == column)
-                        .count()
-                        > 0
-                });
+            // The column read anywhere in the UPDATE (its SET, or the WHERE of a join).
+            let from_column = text.split_once(" set ").map(|(_, rest)| rest).is_some_and(|rest| {
+                rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .filter(|w| *w == column)
+                    .count()
+                    > 0
+            });
             let target = set.iter().find(|c| c.to_lowercase() != column);
             (t == table && *l < line && from_column && !set.iter().any(|c| c.to_lowercase() == column))
                 .then_some(target?.as_str())
@@ -439,26 +423,6 @@ fn created_by(ops: &[Op]) -> HashSet<String> {
     set
 }
 
-/// The name that identifies a migration to its framework: the version folder of a Diesel
-/// migration (`2024-01-01-000000_add/up.sql`), the file name otherwise.
-fn version_of(path: &str, format: MigrationFormat) -> &str {
-    let mut parts = path.rsplit('/');
-    let file = parts.next().unwrap_or(path);
-    match format {
-        MigrationFormat::Diesel | MigrationFormat::Prisma => parts.next().unwrap_or(file),
-        _ => file,
-    }
-}
-
-/// A renamed or copied migration whose version changed: the framework will run it again.
-fn new_version(file: &ChangedFile, format: MigrationFormat) -> bool {
-    matches!(file.status, FileStatus::Renamed | FileStatus::Copied)
-        && file
-            .old_path
-            .as_deref()
-            .is_some_and(|old| version_of(old, format) != version_of(&file.path, format))
-}
-
 /// The path of the up-migration a down-migration reverts, by the format's naming convention.
 fn matching_up(path: &str, format: MigrationFormat) -> Option<String> {
     match format {
@@ -548,10 +512,10 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         }
         let mut found = judge(&script.ops, &mut ctx);
         found.extend(does_not_parse::check(&file.path, &script, dialect));
-        // An edited migration that was already applied does not run again: only what the edit
-        // adds can reach a database, and a file moved under the same version adds nothing. A
-        // migration renamed to another version is new to every database: judged whole.
-        if file.status != FileStatus::Added && !new_version(file, format) {
+        // A migration that existed before the change was most likely applied already: editing
+        // it changes what new databases get, not the deployed ones. Only what the edit adds is
+        // judged (a moved or reformatted file adds nothing), and it never holds the change.
+        if file.status != FileStatus::Added {
             let added: Vec<u32> = file.added_lines().filter_map(|l| l.new_lineno).collect();
             // A statement that was there before, only reformatted, is not new either.
             let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
@@ -573,6 +537,14 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 };
                 on_added && !f.evidence.as_deref().is_some_and(|e| before.contains(&squash(e)))
             });
+            for f in &mut found {
+                if f.severity > Severity::Medium {
+                    f.severity = Severity::Medium;
+                    f.message.push_str(
+                        " (in a migration that already existed: databases that applied it do not run it again; new ones do)",
+                    );
+                }
+            }
         }
         // A down-migration runs only on rollback: what it loses is the plan's business, not a
         // reason to hold the change.
@@ -600,7 +572,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 .and_then(by_path)
                 .filter(|f| f.status != FileStatus::Deleted);
             // An applied migration that already had no rollback did not lose it in this change.
-            let edited = file.status != FileStatus::Added && !new_version(file, format);
+            let edited = file.status != FileStatus::Added;
             let had_none = edited
                 && file
                     .old_text
