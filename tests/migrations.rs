@@ -294,24 +294,28 @@ const OLD_DROP: &str = "ALTER TABLE person DROP COLUMN fax;\nCREATE INDEX person
 fn an_edited_migration_is_judged_by_what_the_edit_adds() {
     let dir = "migrations/2024-01-01-000000_cleanup";
     let up = format!("{dir}/up.sql");
-    // Only the index line changes: the drop ran long ago and does not run again.
+    // Only the second line changes: the drop ran long ago and does not run again; the index on
+    // other columns of the same table is the same kind of statement as before.
     let edited = OLD_DROP.replace("(name)", "(name, id)");
+    assert_eq!(between(&[(&up, OLD_DROP)], &[(&up, Some(&edited))]), vec![]);
+    let edited = OLD_DROP.replace(
+        "CREATE INDEX person_name ON person (name);",
+        "ALTER TABLE person ALTER COLUMN name SET NOT NULL;",
+    );
     assert_eq!(
         between(&[(&up, OLD_DROP)], &[(&up, Some(&edited))]),
-        vec![(
-            "migration-creates-index-without-concurrently".into(),
-            up.clone(),
-            2,
-            "medium".into()
-        )]
+        vec![("migration-sets-not-null".into(), up.clone(), 2, "medium".into())]
     );
-    // A drop the edit adds is reported, but never holds the change: databases that applied
-    // the migration do not run it again.
+    // A drop the edit adds is judged: the migration may not have reached production yet.
     let more = format!("{OLD_DROP}ALTER TABLE person DROP COLUMN phone;\n");
     assert_eq!(
         between(&[(&up, OLD_DROP)], &[(&up, Some(&more))]),
-        vec![("migration-drops-column".into(), up.clone(), 3, "medium".into())]
+        vec![("migration-drops-column".into(), up.clone(), 3, "high".into())]
     );
+    // Drops folded into one statement were there before.
+    let two = "DROP TABLE a_aggregates;\nDROP TABLE b_aggregates;\n";
+    let folded = "DROP TABLE a_aggregates, b_aggregates;\n";
+    assert_eq!(between(&[(&up, two)], &[(&up, Some(folded))]), vec![]);
 }
 
 #[test]

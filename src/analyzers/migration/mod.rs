@@ -423,6 +423,26 @@ fn created_by(ops: &[Op]) -> HashSet<String> {
     set
 }
 
+/// An op as single-object operations, to compare two versions of a file statement by statement.
+fn single(kind: &OpKind) -> Vec<OpKind> {
+    match kind {
+        OpKind::DropTable { tables } => tables
+            .iter()
+            .map(|t| OpKind::DropTable {
+                tables: vec![t.clone()],
+            })
+            .collect(),
+        OpKind::Truncate { tables } => tables
+            .iter()
+            .map(|t| OpKind::Truncate {
+                tables: vec![t.clone()],
+            })
+            .collect(),
+        OpKind::Other => Vec::new(),
+        other => vec![other.clone()],
+    }
+}
+
 /// The path of the up-migration a down-migration reverts, by the format's naming convention.
 fn matching_up(path: &str, format: MigrationFormat) -> Option<String> {
     match format {
@@ -512,39 +532,40 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         }
         let mut found = judge(&script.ops, &mut ctx);
         found.extend(does_not_parse::check(&file.path, &script, dialect));
-        // A migration that existed before the change was most likely applied already: editing
-        // it changes what new databases get, not the deployed ones. Only what the edit adds is
-        // judged (a moved or reformatted file adds nothing), and it never holds the change.
+        // An edited migration: only what the edit adds can be new. A statement that was there
+        // before (moved, reformatted, folded into one `DROP TABLE a, b`) is not.
         if file.status != FileStatus::Added {
             let added: Vec<u32> = file.added_lines().filter_map(|l| l.new_lineno).collect();
-            // A statement that was there before, only reformatted, is not new either.
-            let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-            let before: HashSet<String> = file
+            let before: Vec<OpKind> = file
                 .old_text
                 .get()
                 .map(|old| {
                     read_file(format, old, dialect)
                         .ops
                         .iter()
-                        .map(|op| squash(&op.evidence))
+                        .flat_map(|op| single(&op.kind))
                         .collect()
                 })
                 .unwrap_or_default();
+            let old_lines: Vec<(u32, u32)> = script
+                .ops
+                .iter()
+                .filter(|op| {
+                    let kinds = single(&op.kind);
+                    !kinds.is_empty() && kinds.iter().all(|k| before.contains(k))
+                })
+                .map(|op| (op.line, op.end_line.max(op.line)))
+                .collect();
             found.retain(|f| {
                 let on_added = match (f.line, f.end_line) {
                     (Some(start), end) => added.iter().any(|l| (start..=end.unwrap_or(start)).contains(l)),
                     (None, _) => !added.is_empty(),
                 };
-                on_added && !f.evidence.as_deref().is_some_and(|e| before.contains(&squash(e)))
+                let was_there = f
+                    .line
+                    .is_some_and(|l| old_lines.iter().any(|(a, b)| (*a..=*b).contains(&l)));
+                on_added && !was_there
             });
-            for f in &mut found {
-                if f.severity > Severity::Medium {
-                    f.severity = Severity::Medium;
-                    f.message.push_str(
-                        " (in a migration that already existed: databases that applied it do not run it again; new ones do)",
-                    );
-                }
-            }
         }
         // A down-migration runs only on rollback: what it loses is the plan's business, not a
         // reason to hold the change.
