@@ -482,3 +482,17 @@ fn rails_variables_keep_their_places() {
         "column users.<col> is renamed to old_#{col}: deployed code still uses `<col>`"
     );
 }
+
+#[test]
+fn a_rewritten_delete_in_an_edited_migration_is_new() {
+    let up = "migrations/2024-02-01-000000_dedupe/up.sql";
+    let v1 = "DELETE FROM person WHERE id IN (SELECT id FROM dupes);\n";
+    let v2 = "DELETE FROM person p USING person q WHERE p.id > q.id AND p.name = q.name;\n";
+    assert_eq!(
+        between(&[(up, v1)], &[(up, Some(v2))]),
+        vec![("migration-deletes-rows".into(), up.into(), 1, "high".into())]
+    );
+    // Only reformatted: nothing new.
+    let v3 = "DELETE FROM person\n  WHERE id IN (SELECT id FROM dupes);\n";
+    assert_eq!(between(&[(up, v1)], &[(up, Some(v3))]), vec![]);
+}

@@ -423,6 +423,15 @@ fn created_by(ops: &[Op]) -> HashSet<String> {
     set
 }
 
+/// A statement's text for comparing versions: whitespace, case and quote style aside.
+fn squash(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+        .replace('"', "'")
+}
+
 /// An op as single-object operations, to compare two versions of a file statement by statement.
 fn single(kind: &OpKind) -> Vec<OpKind> {
     match kind {
@@ -536,23 +545,29 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         // before (moved, reformatted, folded into one `DROP TABLE a, b`) is not.
         if file.status != FileStatus::Added {
             let added: Vec<u32> = file.added_lines().filter_map(|l| l.new_lineno).collect();
-            let before: Vec<OpKind> = file
+            let old_ops = file
                 .old_text
                 .get()
-                .map(|old| {
-                    read_file(format, old, dialect)
-                        .ops
-                        .iter()
-                        .flat_map(|op| single(&op.kind))
-                        .collect()
-                })
+                .map(|old| read_file(format, old, dialect).ops)
                 .unwrap_or_default();
+            let before: Vec<OpKind> = old_ops.iter().flat_map(|op| single(&op.kind)).collect();
+            let old_text: HashSet<String> = old_ops.iter().map(|op| squash(&op.evidence)).collect();
             let old_lines: Vec<(u32, u32)> = script
                 .ops
                 .iter()
                 .filter(|op| {
                     let kinds = single(&op.kind);
-                    !kinds.is_empty() && kinds.iter().all(|k| before.contains(k))
+                    // A DELETE or UPDATE is its filter too, which the op does not hold: its text decides.
+                    let by_text = matches!(
+                        op.kind,
+                        OpKind::Delete { .. }
+                            | OpKind::Update { .. }
+                            | OpKind::CodeDelete { .. }
+                            | OpKind::CodeBackfill { .. }
+                    );
+                    !kinds.is_empty()
+                        && kinds.iter().all(|k| before.contains(k))
+                        && (!by_text || old_text.contains(&squash(&op.evidence)))
                 })
                 .map(|op| (op.line, op.end_line.max(op.line)))
                 .collect();
