@@ -366,3 +366,16 @@ fn a_field_retyped_to_a_type_defined_elsewhere_is_only_a_hint() {
         "{found:?}"
     );
 }
+
+#[test]
+fn a_primitive_wrapped_in_a_newtype_writes_the_same_json() {
+    let v1 = "#[derive(Serialize, Deserialize)]\npub struct ModAdd {\n    pub id: i32,\n}\n\npub async fn get(Json(m): Json<ModAdd>) -> Status {\n    todo!()\n}\n";
+    let v2 = v1.replace("pub id: i32,", "pub id: ModAddId,")
+        + "\n#[derive(Serialize, Deserialize)]\npub struct ModAddId(pub i32);\n";
+    assert!(change(&[("src/modlog.rs", v1)], &[("src/modlog.rs", Some(&v2))]).is_empty());
+    // A newtype around another type is a change.
+    let v3 = v1.replace("pub id: i32,", "pub id: ModAddId,")
+        + "\n#[derive(Serialize, Deserialize)]\npub struct ModAddId(pub String);\n";
+    let found = change(&[("src/modlog.rs", v1)], &[("src/modlog.rs", Some(&v3))]);
+    assert_eq!(brief(&found)[0].1, "type-changed", "{found:?}");
+}

@@ -247,12 +247,13 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             let schema = ctx.schema_retyped.get(&key);
             if let Some((before, after)) = schema {
                 f.message.push_str(&format!(" (the schema file: {before} → {after})"));
-            } else if restated && ctx.schema_known.contains_key(&key) {
+            } else if ctx.schema_known.contains_key(&key) {
                 f.message = format!(
                     "{table}.{column} is restated as {type_name}; the schema file shows its type unchanged, so this is about null, default or collation"
                 );
             }
-            let restated = restated && schema.is_none();
+            // The schema file knows the column and shows no type change: the statement restates it.
+            let restated = (restated || ctx.schema_known.contains_key(&key)) && schema.is_none();
             // A widening is still a retype: the way back may not fit what was written meanwhile.
             if !restated {
                 // A stored column changes type: the code still running reads and writes the old

@@ -558,13 +558,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 .filter(|op| {
                     let kinds = single(&op.kind);
                     // A DELETE or UPDATE is its filter too, which the op does not hold: its text decides.
-                    let by_text = matches!(
-                        op.kind,
-                        OpKind::Delete { .. }
-                            | OpKind::Update { .. }
-                            | OpKind::CodeDelete { .. }
-                            | OpKind::CodeBackfill { .. }
-                    );
+                    let by_text = matches!(op.kind, OpKind::Delete { .. } | OpKind::Update { .. });
                     !kinds.is_empty()
                         && kinds.iter().all(|k| before.contains(k))
                         && (!by_text || old_text.contains(&squash(&op.evidence)))

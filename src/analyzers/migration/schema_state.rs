@@ -30,6 +30,10 @@ fn rails(text: &str) -> ColumnTypes {
         let Some((ty, args)) = rest.split_once(' ') else {
             continue;
         };
+        // `t.index [...]`, `t.check_constraint "…"`: not columns.
+        if matches!(ty, "index" | "check_constraint" | "foreign_key" | "timestamps") {
+            continue;
+        }
         let Some(column) = quoted(args) else { continue };
         let mut key = ty.to_string();
         for part in args.split(',').map(str::trim) {
@@ -113,7 +117,8 @@ mod tests {
 
     #[test]
     fn rails_and_diesel_schemas() {
-        let r = rails("ActiveRecord::Schema.define do\n  create_table \"tags\", force: :cascade do |t|\n    t.string \"tag\", limit: 25, null: false, collation: \"NOCASE\"\n    t.bigint \"user_id\", unsigned: true\n  end\nend\n");
+        let r = rails("ActiveRecord::Schema.define do\n  create_table \"tags\", force: :cascade do |t|\n    t.string \"tag\", limit: 25, null: false, collation: \"NOCASE\"\n    t.bigint \"user_id\", unsigned: true\n    t.index [\"tag\"], name: \"index_tags_on_tag\"\n  end\nend\n");
+        assert_eq!(r.len(), 2, "an index is not a column: {r:?}");
         assert_eq!(r[&("tags".into(), "tag".into())], "string limit: 25");
         assert_eq!(r[&("tags".into(), "user_id".into())], "bigint unsigned: true");
         let d = diesel("diesel::table! {\n    users (uuid) {\n        uuid -> Text,\n        name -> Nullable<Varchar>,\n    }\n}\n");
