@@ -432,6 +432,7 @@ pub fn compare(base: &Policy, head: &Policy) -> Vec<PolicyChange> {
     for (word, bt, ht) in [
         ("require_plan_at", b.gate.require_plan_at, h.gate.require_plan_at),
         ("block_at", b.gate.block_at, h.gate.block_at),
+        ("block_on_score", b.gate.block_on_score, h.gate.block_on_score),
     ] {
         if bt != ht {
             let raised = rank(ht) > rank(bt);
@@ -828,6 +829,14 @@ mod tests {
             ]
         );
         assert!(said("[gate]\nblock_at = \"never\"\n", "[gate]\nblock_at = \"never\"\n").is_empty());
+        // Turning the score gate off weakens the gate like any threshold.
+        assert_eq!(
+            said(
+                "[gate]\nblock_on_score = \"high\"\n",
+                "[gate]\nblock_on_score = \"never\"\n"
+            ),
+            vec![(true, "raises [gate] block_on_score from high to never".to_string())]
+        );
     }
 
     #[test]
