@@ -10,20 +10,7 @@ const PREFS_V2: &str = "use serde::{Deserialize, Serialize};\n\n#[derive(Debug, 
 
 /// A repository whose main holds `base` and whose feature branch holds `head` (None deletes).
 fn change(base: &[(&str, &str)], head: &[(&str, Option<&str>)]) -> Vec<Value> {
-    let t = TestRepo::new();
-    for (p, c) in base {
-        t.write(p, c);
-    }
-    t.commit("base");
-    t.branch("feature");
-    for (p, c) in head {
-        match c {
-            Some(c) => t.write(p, c),
-            None => t.remove(p),
-        }
-    }
-    t.commit("change");
-    analyzer_findings(&t, "json-shape", &[])
+    analyzer_findings(&base_and_feature(base, head), "json-shape", &[])
 }
 
 fn brief(found: &[Value]) -> Vec<(String, String, String)> {
@@ -81,7 +68,7 @@ fn a_type_whose_role_is_unknown_gets_a_medium_hint_that_says_so() {
     );
 }
 
-const LOGIN_V1: &str = "#[derive(Deserialize)]\npub struct Login {\n    pub user: String,\n}\n\n#[derive(Serialize)]\npub struct Token {\n    pub token: String,\n    pub expires: i64,\n}\n\npub async fn login(Json(req): Json<Login>) -> Result<Json<Token>, Error> {\n    todo!()\n}\n";
+const LOGIN_V1: &str = "#[derive(Deserialize)]\npub struct Login {\n    pub user: String,\n}\n\n#[derive(Serialize)]\npub struct Token {\n    pub token: String,\n    pub expires: i64,\n}\n\npub async fn login(Json(req): Json<Login>) -> Result<Json<Token>, Error> {\n    issue(req).await\n}\n";
 
 #[test]
 fn request_bodies_break_on_renamed_fields_and_responses_on_removed_ones() {
@@ -198,7 +185,7 @@ fn an_optional_field_removed_from_stored_json_is_a_medium_break_for_old_readers(
 
 #[test]
 fn serde_types_declared_inside_functions_are_read() {
-    let v1 = "pub async fn login(Json(req): Json<Login>) -> Status {\n    #[derive(Deserialize)]\n    struct Login {\n        user: String,\n    }\n    todo!()\n}\n";
+    let v1 = "pub async fn login(Json(req): Json<Login>) -> Status {\n    #[derive(Deserialize)]\n    struct Login {\n        user: String,\n    }\n    check(req)\n}\n";
     let v2 = v1.replace("        user: String,\n", "        username: String,\n");
     let found = change(&[("src/api.rs", v1)], &[("src/api.rs", Some(&v2))]);
     assert_eq!(found.len(), 1, "{found:?}");
@@ -353,7 +340,7 @@ fn the_json_column_incident_raises_one_critical_finding() {
 
 #[test]
 fn a_field_retyped_to_a_type_defined_elsewhere_is_only_a_hint() {
-    let v1 = "#[derive(Serialize, Deserialize)]\npub struct Record {\n    pub id: String,\n}\n\npub async fn put(Json(r): Json<Record>) -> Status {\n    todo!()\n}\n";
+    let v1 = "#[derive(Serialize, Deserialize)]\npub struct Record {\n    pub id: String,\n}\n\npub async fn put(Json(r): Json<Record>) -> Status {\n    store(r).await\n}\n";
     let v2 = v1.replace("pub id: String,", "pub id: RecordId,");
     let found = change(&[("src/record.rs", v1)], &[("src/record.rs", Some(&v2))]);
     assert_eq!(found.len(), 1, "{found:?}");
@@ -369,7 +356,7 @@ fn a_field_retyped_to_a_type_defined_elsewhere_is_only_a_hint() {
 
 #[test]
 fn a_primitive_wrapped_in_a_newtype_writes_the_same_json() {
-    let v1 = "#[derive(Serialize, Deserialize)]\npub struct ModAdd {\n    pub id: i32,\n}\n\npub async fn get(Json(m): Json<ModAdd>) -> Status {\n    todo!()\n}\n";
+    let v1 = "#[derive(Serialize, Deserialize)]\npub struct ModAdd {\n    pub id: i32,\n}\n\npub async fn get(Json(m): Json<ModAdd>) -> Status {\n    record(m).await\n}\n";
     let v2 = v1.replace("pub id: i32,", "pub id: ModAddId,")
         + "\n#[derive(Serialize, Deserialize)]\npub struct ModAddId(pub i32);\n";
     assert!(change(&[("src/modlog.rs", v1)], &[("src/modlog.rs", Some(&v2))]).is_empty());

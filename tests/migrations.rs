@@ -262,19 +262,7 @@ fn migration_explain_pages_exist() {
 
 /// Migration findings of a change from `base` files to `head` files (None deletes).
 fn between(base: &[(&str, &str)], head: &[(&str, Option<&str>)]) -> Vec<(String, String, u64, String)> {
-    let t = TestRepo::new();
-    for (p, c) in base {
-        t.write(p, c);
-    }
-    t.commit("base");
-    t.branch("feature");
-    for (p, c) in head {
-        match c {
-            Some(c) => t.write(p, c),
-            None => t.remove(p),
-        }
-    }
-    t.commit("change");
+    let t = base_and_feature(base, head);
     analyzer_findings(&t, "migration", &[])
         .into_iter()
         .map(|f| {
@@ -413,20 +401,6 @@ fn real_history_edges_rebuilds_moves_reformats_and_restated_columns() {
 }
 
 #[test]
-fn rails_calls_on_a_loop_variable_name_the_variable() {
-    let rails = "class Tokens < ActiveRecord::Migration[6.0]\n  def up\n    %w[stories comments].each do |table|\n      rename_column table, :slug, :token\n    end\n  end\nend\n";
-    let found = migration_findings(&[("db/migrate/20200101000000_tokens.rb", rails)]);
-    let rename = found
-        .iter()
-        .find(|f| f["rule"] == "migration-renames-column")
-        .expect("rename");
-    assert_eq!(
-        rename["message"],
-        "column <table>.slug is renamed to token: deployed code still uses `slug`"
-    );
-}
-
-#[test]
 fn the_schema_file_says_whether_a_restated_column_changes_type() {
     let schema = |ty: &str| {
         format!("ActiveRecord::Schema[7.0].define(version: 1) do\n  create_table \"tags\", force: :cascade do |t|\n    t.{ty} \"hotness_mod\"\n    t.string \"tag\", limit: 25\n  end\nend\n")
@@ -444,16 +418,11 @@ fn the_schema_file_says_whether_a_restated_column_changes_type() {
     assert_eq!(f.3, "high", "{found:?}");
     // Restated with the same type (a default or null change): a hint that says so.
     let same = migration.replace(":float", ":integer, default: 0");
-    let t = TestRepo::new();
-    t.write("db/schema.rb", schema("integer"));
-    t.commit("base");
-    t.branch("feature");
-    t.write(path, &same);
-    t.write(
-        "db/schema.rb",
-        schema("integer").replace("\"hotness_mod\"", "\"hotness_mod\", default: 0"),
+    let restated = schema("integer").replace("\"hotness_mod\"", "\"hotness_mod\", default: 0");
+    let t = base_and_feature(
+        &[("db/schema.rb", &schema("integer"))],
+        &[(path, Some(&same)), ("db/schema.rb", Some(&restated))],
     );
-    t.commit("default");
     let found = analyzer_findings(&t, "migration", &[]);
     let f = found
         .iter()
@@ -470,17 +439,27 @@ fn the_schema_file_says_whether_a_restated_column_changes_type() {
 }
 
 #[test]
-fn rails_variables_keep_their_places() {
-    let rails = "class Old < ActiveRecord::Migration[6.0]\n  def up\n    %w[a b].each do |col|\n      rename_column :users, col, \"old_#{col}\"\n    end\n  end\nend\n";
-    let found = migration_findings(&[("db/migrate/20200101000001_old.rb", rails)]);
-    let rename = found
-        .iter()
-        .find(|f| f["rule"] == "migration-renames-column")
-        .expect("rename");
-    assert_eq!(
-        rename["message"],
-        "column users.<col> is renamed to old_#{col}: deployed code still uses `<col>`"
-    );
+fn rails_variables_are_named_in_their_places() {
+    for (call, message) in [
+        (
+            "rename_column table, :slug, :token",
+            "column <table>.slug is renamed to token: deployed code still uses `slug`",
+        ),
+        (
+            "rename_column :users, col, \"old_#{col}\"",
+            "column users.<col> is renamed to old_#{col}: deployed code still uses `<col>`",
+        ),
+    ] {
+        let rails = format!(
+            "class Loop < ActiveRecord::Migration[6.0]\n  def up\n    %w[a b].each do |table|\n      {call}\n    end\n  end\nend\n"
+        );
+        let found = migration_findings(&[("db/migrate/20200101000000_loop.rb", &rails)]);
+        let rename = found
+            .iter()
+            .find(|f| f["rule"] == "migration-renames-column")
+            .expect("rename");
+        assert_eq!(rename["message"], message, "{call}");
+    }
 }
 
 #[test]

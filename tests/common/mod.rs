@@ -143,6 +143,25 @@ pub fn with_base_policy(policy: &[(&str, &str)], files: &[(&str, &str)]) -> Test
     t
 }
 
+/// A repository whose main holds `base` and whose branch `feature` changes it to `head`
+/// (`None` deletes a file), one commit each.
+pub fn base_and_feature(base: &[(&str, &str)], head: &[(&str, Option<&str>)]) -> TestRepo {
+    let t = TestRepo::new();
+    for (p, c) in base {
+        t.write(p, c);
+    }
+    t.commit("base");
+    t.branch("feature");
+    for (p, c) in head {
+        match c {
+            Some(c) => t.write(p, c),
+            None => t.remove(p),
+        }
+    }
+    t.commit("change");
+    t
+}
+
 /// Parses a JSON report.
 pub fn json(stdout: &str) -> serde_json::Value {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))

@@ -475,6 +475,21 @@ impl SerdeType {
     }
 }
 
+/// The items declared inside a function body, under the function's name.
+fn walk_body(block: &syn::Block, file: &str, prefix: &str, out: &mut Vec<SerdeType>) {
+    let inner: Vec<Item> = block
+        .stmts
+        .iter()
+        .filter_map(|s| match s {
+            syn::Stmt::Item(i) => Some(i.clone()),
+            _ => None,
+        })
+        .collect();
+    if !inner.is_empty() {
+        walk(&inner, file, prefix, out);
+    }
+}
+
 fn walk(items: &[Item], file: &str, prefix: &str, out: &mut Vec<SerdeType>) {
     for item in items {
         match item {
@@ -552,35 +567,11 @@ fn walk(items: &[Item], file: &str, prefix: &str, out: &mut Vec<SerdeType>) {
                 }
             }
             // Types declared inside a function are serde types too (`fn::Type` in the path).
-            Item::Fn(f) => {
-                let inner: Vec<Item> = f
-                    .block
-                    .stmts
-                    .iter()
-                    .filter_map(|s| match s {
-                        syn::Stmt::Item(i) => Some(i.clone()),
-                        _ => None,
-                    })
-                    .collect();
-                if !inner.is_empty() {
-                    walk(&inner, file, &format!("{prefix}{}::", f.sig.ident), out);
-                }
-            }
+            Item::Fn(f) => walk_body(&f.block, file, &format!("{prefix}{}::", f.sig.ident), out),
             Item::Impl(imp) => {
                 for item in &imp.items {
                     if let syn::ImplItem::Fn(f) = item {
-                        let inner: Vec<Item> = f
-                            .block
-                            .stmts
-                            .iter()
-                            .filter_map(|s| match s {
-                                syn::Stmt::Item(i) => Some(i.clone()),
-                                _ => None,
-                            })
-                            .collect();
-                        if !inner.is_empty() {
-                            walk(&inner, file, &format!("{prefix}{}::", f.sig.ident), out);
-                        }
+                        walk_body(&f.block, file, &format!("{prefix}{}::", f.sig.ident), out);
                     }
                 }
             }

@@ -474,49 +474,102 @@ fn matching_down(path: &str, format: MigrationFormat) -> Option<String> {
     }
 }
 
-/// The tables each up-migration the change adds creates.
-fn tables_created_by_added(change: &ChangeSet) -> Vec<(String, HashSet<String>)> {
+/// One migration file of the change, read once for every check.
+struct Read<'a> {
+    file: &'a ChangedFile,
+    format: MigrationFormat,
+    role: MigrationRole,
+    dialect: Dialect,
+    script: Script,
+    /// The previous version of an edited file.
+    old: Option<Script>,
+}
+
+fn read_migrations(change: &ChangeSet) -> Vec<Read<'_>> {
     change
         .files
         .iter()
-        .filter(|f| f.status == FileStatus::Added && f.skipped.is_none())
-        .filter_map(|f| match f.kind {
-            FileKind::Migration {
+        .filter(|f| f.status != FileStatus::Deleted && f.skipped.is_none())
+        .filter_map(|file| {
+            let FileKind::Migration { format, role, .. } = file.kind else {
+                return None;
+            };
+            let text = file.new_text.get()?;
+            let dialect = dialect_of(file, text);
+            // An edited file whose old text cannot be read compares against nothing: its added
+            // lines still decide.
+            let old = (file.status != FileStatus::Added).then(|| {
+                file.old_text
+                    .get()
+                    .map_or_else(|| read_file(format, "", dialect), |old| read_file(format, old, dialect))
+            });
+            Some(Read {
+                file,
                 format,
-                role: MigrationRole::Up,
-                ..
-            } => {
-                let text = f.new_text.get()?;
-                let ops = read_file(format, text, dialect_of(f, text)).ops;
-                let tables = ops
-                    .iter()
-                    .filter_map(|op| match &op.kind {
-                        OpKind::CreateTable { table, .. } | OpKind::CreateTableAs { table, .. } => Some(table.clone()),
-                        _ => None,
-                    })
-                    .collect();
-                Some((f.path.clone(), tables))
-            }
-            _ => None,
+                role,
+                dialect,
+                script: read_file(format, text, dialect),
+                old,
+            })
         })
         .collect()
 }
 
+/// Keeps the findings of an edited migration that stand on what the edit adds: a statement that
+/// was there before (moved, reformatted, folded into one `DROP TABLE a, b`) is not new.
+fn keep_what_the_edit_adds(file: &ChangedFile, script: &Script, old: &Script, found: &mut Vec<Finding>) {
+    let added: Vec<u32> = file.added_lines().filter_map(|l| l.new_lineno).collect();
+    let before: Vec<OpKind> = old.ops.iter().flat_map(|op| single(&op.kind)).collect();
+    let old_text: HashSet<String> = old.ops.iter().map(|op| squash(&op.evidence)).collect();
+    let old_lines: Vec<(u32, u32)> = script
+        .ops
+        .iter()
+        .filter(|op| {
+            let kinds = single(&op.kind);
+            // A DELETE or UPDATE is its filter too, which the op does not hold: its text decides.
+            let by_text = matches!(op.kind, OpKind::Delete { .. } | OpKind::Update { .. });
+            !kinds.is_empty()
+                && kinds.iter().all(|k| before.contains(k))
+                && (!by_text || old_text.contains(&squash(&op.evidence)))
+        })
+        .map(|op| (op.line, op.end_line.max(op.line)))
+        .collect();
+    found.retain(|f| {
+        let on_added = match (f.line, f.end_line) {
+            (Some(start), end) => added.iter().any(|l| (start..=end.unwrap_or(start)).contains(l)),
+            (None, _) => !added.is_empty(),
+        };
+        let was_there = f
+            .line
+            .is_some_and(|l| old_lines.iter().any(|(a, b)| (*a..=*b).contains(&l)));
+        on_added && !was_there
+    });
+}
+
 pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
     let by_path = |p: &str| change.files.iter().find(|f| f.path == p);
-    let mut out = Vec::new();
-    let created_by_added = tables_created_by_added(change);
+    let reads = read_migrations(change);
+    // Tables each up-migration the change adds creates: new to the other files of the change.
+    let created_by_added: Vec<(&str, HashSet<String>)> = reads
+        .iter()
+        .filter(|r| r.file.status == FileStatus::Added && r.role == MigrationRole::Up)
+        .map(|r| {
+            let tables = r
+                .script
+                .ops
+                .iter()
+                .filter_map(|op| match &op.kind {
+                    OpKind::CreateTable { table, .. } | OpKind::CreateTableAs { table, .. } => Some(table.clone()),
+                    _ => None,
+                })
+                .collect();
+            (r.file.path.as_str(), tables)
+        })
+        .collect();
     let (schema_retyped, schema_known) = schema_state::retyped(change);
-    for file in &change.files {
-        let FileKind::Migration { format, role, .. } = file.kind else {
-            continue;
-        };
-        if file.status == FileStatus::Deleted || file.skipped.is_some() {
-            continue;
-        }
-        let Some(text) = file.new_text.get() else { continue };
-        let dialect = dialect_of(file, text);
-        let script = read_file(format, text, dialect);
+    let mut out = Vec::new();
+    for r in &reads {
+        let (file, format, role, dialect, script) = (r.file, r.format, r.role, r.dialect, &r.script);
         let mut ctx = Context {
             path: file.path.clone(),
             dialect,
@@ -532,55 +585,20 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             ..Default::default()
         };
         if role == MigrationRole::Down {
-            if let Some(up) = matching_up(&file.path, format)
-                .and_then(|p| by_path(&p))
-                .and_then(|f| f.new_text.get())
-            {
-                ctx.reverted = created_by(&read_file(format, up, dialect).ops);
+            if let Some(up) = matching_up(&file.path, format).and_then(|p| reads.iter().find(|u| u.file.path == p)) {
+                ctx.reverted = created_by(&up.script.ops);
             }
         }
         let mut found = judge(&script.ops, &mut ctx);
-        found.extend(does_not_parse::check(&file.path, &script, dialect));
-        // An edited migration: only what the edit adds can be new. A statement that was there
-        // before (moved, reformatted, folded into one `DROP TABLE a, b`) is not.
-        if file.status != FileStatus::Added {
-            let added: Vec<u32> = file.added_lines().filter_map(|l| l.new_lineno).collect();
-            let old_ops = file
-                .old_text
-                .get()
-                .map(|old| read_file(format, old, dialect).ops)
-                .unwrap_or_default();
-            let before: Vec<OpKind> = old_ops.iter().flat_map(|op| single(&op.kind)).collect();
-            let old_text: HashSet<String> = old_ops.iter().map(|op| squash(&op.evidence)).collect();
-            let old_lines: Vec<(u32, u32)> = script
-                .ops
-                .iter()
-                .filter(|op| {
-                    let kinds = single(&op.kind);
-                    // A DELETE or UPDATE is its filter too, which the op does not hold: its text decides.
-                    let by_text = matches!(op.kind, OpKind::Delete { .. } | OpKind::Update { .. });
-                    !kinds.is_empty()
-                        && kinds.iter().all(|k| before.contains(k))
-                        && (!by_text || old_text.contains(&squash(&op.evidence)))
-                })
-                .map(|op| (op.line, op.end_line.max(op.line)))
-                .collect();
-            found.retain(|f| {
-                let on_added = match (f.line, f.end_line) {
-                    (Some(start), end) => added.iter().any(|l| (start..=end.unwrap_or(start)).contains(l)),
-                    (None, _) => !added.is_empty(),
-                };
-                let was_there = f
-                    .line
-                    .is_some_and(|l| old_lines.iter().any(|(a, b)| (*a..=*b).contains(&l)));
-                on_added && !was_there
-            });
+        found.extend(does_not_parse::check(&file.path, script, dialect));
+        if let Some(old) = &r.old {
+            keep_what_the_edit_adds(file, script, old, &mut found);
         }
         // A down-migration runs only on rollback: what it loses is the plan's business, not a
         // reason to hold the change.
         if role == MigrationRole::Down {
             for f in &mut found {
-                f.severity = f.severity.min(crate::finding::Severity::Medium);
+                f.severity = f.severity.min(Severity::Medium);
             }
         }
         for f in &mut found {
@@ -601,14 +619,12 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 .as_deref()
                 .and_then(by_path)
                 .filter(|f| f.status != FileStatus::Deleted);
-            // An applied migration that already had no rollback did not lose it in this change.
-            let edited = file.status != FileStatus::Added;
-            let had_none = edited
-                && file
-                    .old_text
-                    .get()
-                    .is_some_and(|old| !matches!(read_file(format, old, dialect).rollback, Rollback::Fine));
-            if let Some(f) = rollback::check(file, format, &script, down.as_deref(), down_file, dialect) {
+            // An edited migration that already had no rollback did not lose it in this change.
+            let had_none = file.old_text.get().is_some()
+                && r.old
+                    .as_ref()
+                    .is_some_and(|old| !matches!(old.rollback, Rollback::Fine));
+            if let Some(f) = rollback::check(file, format, script, down.as_deref(), down_file, dialect) {
                 if !had_none {
                     out.push(f);
                 }
