@@ -1,7 +1,7 @@
 //! `.riskgate-baseline.json`: findings recorded once, by rule, path and a hash of their
 //! content (not their line), so that they stay in reports but no longer count toward the gate.
 
-use crate::finding::{Finding, Suppression};
+use crate::model::{Finding, Suppression};
 use anyhow::{anyhow, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -92,7 +92,7 @@ impl Baseline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Severity;
+    use crate::model::Severity;
 
     #[test]
     fn entries_survive_a_line_move_but_not_a_content_change() {

@@ -6,7 +6,8 @@
 use crate::config::{Config, ContextWeights};
 use crate::diff::git::{Loaded, Repo};
 use crate::history::{self, Bad, Facts, LABEL_WINDOW};
-use crate::pipeline::{self, Extras, RangeSpec, RuleSet};
+use crate::pipeline::{self, Extras, RangeSpec};
+use crate::registry::RuleSet;
 use crate::score::{features, ChangeFacts};
 use anyhow::Result;
 use serde::Serialize;

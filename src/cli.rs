@@ -3,8 +3,9 @@
 
 use crate::config::Threshold;
 use crate::diff::git::Repo;
-use crate::pipeline::{self, Extras, Outcome, RangeSpec, RuleSet};
+use crate::pipeline::{self, Extras, Outcome, RangeSpec};
 use crate::policy::{Policy, PolicyChoice};
+use crate::registry::RuleSet;
 use crate::report::escape::terminal;
 use crate::report::{self, Format, RenderContext};
 use crate::score::Level;
@@ -482,7 +483,7 @@ fn report_for(
             }
             Ok(None)
         }
-        Outcome::Report(r) => Ok(Some((r, policy.rules, repo.root()))),
+        Outcome::Report(r) => Ok(Some((r, RuleSet::of(&policy)?, repo.root()))),
     }
 }
 
@@ -622,7 +623,8 @@ fn baseline_write(cli: &Cli, args: &AnalysisArgs) -> Result<u8> {
 
 fn calibrate(cli: &Cli, head: &str, limit: usize, write: bool, format: RulesFormat) -> Result<u8> {
     let (repo, policy) = open(cli)?;
-    let (config, rules) = (&policy.config, &policy.rules);
+    let rules = &RuleSet::of(&policy)?;
+    let config = &policy.config;
     let show = std::io::stderr().is_terminal() && !cli.quiet;
     // Reading and labelling the history comes before the first change is scored: say so.
     let reading = if show {
@@ -759,7 +761,7 @@ fn commit_table(rows: &[CommitScore], markdown: bool) -> String {
         if markdown {
             s.push_str(&format!(
                 "| `{}` | {}{mark} | {} | `{top}` | {} |\n",
-                crate::report::short(&r.sha),
+                crate::text::short_sha(&r.sha),
                 r.score,
                 r.level,
                 crate::report::escape::markdown(&r.summary)
@@ -767,7 +769,7 @@ fn commit_table(rows: &[CommitScore], markdown: bool) -> String {
         } else {
             s.push_str(&format!(
                 "  {}  {:>3} {:<8} {:<40} {}{mark}\n",
-                crate::report::short(&r.sha),
+                crate::text::short_sha(&r.sha),
                 r.score,
                 r.level.as_str(),
                 top,
@@ -904,8 +906,8 @@ fn emit(text: &str, output: Option<&Path>) -> Result<()> {
 /// Rules in force: with the repository's packs when run inside one, built-ins otherwise.
 fn rule_set(cli: &Cli) -> Result<RuleSet> {
     match Repo::discover(&start_dir(cli)) {
-        Ok(repo) => Ok(Policy::work_tree(&repo, cli.config.as_deref())?.rules),
-        Err(_) if cli.config.is_none() => pipeline::built_in_rules(),
+        Ok(repo) => RuleSet::of(&Policy::work_tree(&repo, cli.config.as_deref())?),
+        Err(_) if cli.config.is_none() => crate::registry::built_in_rules(),
         Err(e) => Err(e),
     }
 }

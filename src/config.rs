@@ -1,6 +1,7 @@
 //! `riskgate.toml`: optional, strict (unknown keys are errors with line and column).
 
-use crate::score::Level;
+pub use crate::model::Dialect;
+use crate::model::Level;
 use anyhow::{anyhow, Context, Result};
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
@@ -69,16 +70,6 @@ impl Default for PlanConfig {
             required_sections: Vec::new(),
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Dialect {
-    #[default]
-    Postgres,
-    Mysql,
-    Sqlite,
-    Generic,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -316,7 +307,7 @@ impl Config {
     pub fn parse(source: SourceText) -> Result<Config> {
         let mut config: Config = parse_toml(&source)?;
         for (sev, weight) in &config.score.severity {
-            if crate::finding::Severity::parse(sev).is_none() {
+            if crate::model::Severity::parse(sev).is_none() {
                 return Err(source.error_at(weight.span(), format!("unknown severity `{sev}` in [score.severity]")));
             }
             if !(0.0..=1.0).contains(weight.get_ref()) {

@@ -1,8 +1,8 @@
 //! `riskgate hook pre-push`: checks every ref git is about to push, each over the range it adds.
 
 use crate::diff::git::Repo;
-use crate::finding::Severity;
 use crate::gate::Verdict;
+use crate::model::Severity;
 use crate::pipeline::{self, Extras, Outcome, RangeSpec};
 use crate::policy::{Policy, PolicyChoice};
 use crate::report::escape::terminal;
@@ -177,7 +177,7 @@ pub fn pre_push(
                 out,
                 "  … and {} more: riskgate audit --base {} --head {}",
                 top.len() - 5,
-                crate::report::short(&report.range.merge_base),
+                crate::text::short_sha(&report.range.merge_base),
                 name
             );
         }
@@ -186,12 +186,12 @@ pub fn pre_push(
             let base = if is_zero(&report.range.merge_base) || report.range.merge_base.is_empty() {
                 String::new()
             } else {
-                format!("--base {} ", crate::report::short(&report.range.merge_base))
+                format!("--base {} ", crate::text::short_sha(&report.range.merge_base))
             };
             let _ = writeln!(
                 out,
                 "  To pass: `riskgate plan init {base}--head {}` writes ROLLBACK.md naming each risk; fill it in, commit it on this branch, and push again.",
-                crate::report::short(&report.range.head)
+                crate::text::short_sha(&report.range.head)
             );
         } else {
             let _ = writeln!(

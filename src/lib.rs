@@ -2,8 +2,12 @@
 //! patterns (migrations, JSON shapes, untested code, declarative rule packs), scores the risk
 //! from 0 to 100 with an itemised explanation, and gates on a real rollback plan.
 //!
-//! The pipeline, one module per stage: [`diff`] → [`classify`] → [`analyzers`] →
-//! [`suppress`] → [`score`] → [`gate`] → [`report`]. [`pipeline`] runs it end to end.
+//! Modules are listed in pipeline order, and a module uses only those listed before it (a test
+//! holds the code to that, `tests/architecture.rs`): the vocabulary ([`model`]), the change
+//! ([`diff`]) and its files' kinds ([`classify`]), the analyzers and their rules
+//! ([`analyzers`]), waivers ([`suppress`]), the policy, the [`score`], the [`gate`], the
+//! [`registry`] of every rule, the [`report`]; [`pipeline`] runs it end to end and [`cli`]
+//! is the command line.
 
 pub mod analyzers;
 pub mod baseline;
@@ -15,17 +19,17 @@ pub mod coverage;
 pub mod demo;
 pub mod diff;
 pub mod event;
-pub mod finding;
 pub mod gate;
 pub mod history;
 pub mod hook;
 pub mod init;
 pub mod install;
+pub mod model;
 pub mod packs;
 pub mod pipeline;
 pub mod policy;
+pub mod registry;
 pub mod report;
-pub mod rules;
 pub mod score;
 pub mod shapes;
 pub mod suppress;

@@ -3,8 +3,8 @@
 
 use crate::config::{glob_set, parse_toml, SourceText};
 use crate::diff::FileStatus;
-use crate::finding::{GatingClass, Severity};
-use crate::rules::{is_valid_id, RuleDoc};
+use crate::model::{is_valid_id, RuleDoc};
+use crate::model::{GatingClass, Severity};
 use anyhow::Result;
 use globset::GlobSet;
 use regex::Regex;
@@ -210,7 +210,11 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
                     format!(
                         "unknown gating class `{}`, expected one of {}",
                         class.get_ref(),
-                        GatingClass::ALL.map(|c| format!("`{c}`")).join(", ")
+                        GatingClass::ALL
+                            .iter()
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 )
             })?),

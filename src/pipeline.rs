@@ -2,18 +2,16 @@
 
 use crate::analyzers;
 use crate::classify::Classifier;
-use crate::config::{glob, Config, SourceText};
+use crate::config::{Config, SourceText};
 use crate::diff::git::{Loaded, PolicyBytes, Repo};
 use crate::diff::ChangeSet;
 use crate::gate::{self, PlanInput};
-use crate::packs::{self, PackRule};
 use crate::policy::{Policy, PolicyChoice};
+use crate::registry::RuleSet;
 use crate::report::Report;
-use crate::rules::RuleDoc;
 use crate::score::{self, ChangeFacts};
 use crate::suppress;
 use anyhow::{anyhow, bail, Context, Result};
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Which change to read.
@@ -48,118 +46,7 @@ pub struct Extras {
     pub show_values: bool,
     pub allow_superuser: bool,
     /// Findings from checks that read outside the repository (`[[shapes]]` samples).
-    pub extra_findings: Vec<crate::finding::Finding>,
-}
-
-/// The rules in force for a run: built-in packs, the repository's packs, and code rules.
-pub struct RuleSet {
-    pub packs: Vec<PackRule>,
-    pub docs: Vec<RuleDoc>,
-    pub known: HashSet<String>,
-    pub disabled: HashSet<String>,
-}
-
-impl RuleSet {
-    /// The built-in rules plus the repository's packs, given as (path, text).
-    pub fn load(config: &Config, pack_files: &[(String, String)]) -> Result<RuleSet> {
-        let mut all = packs::built_in()?;
-        for (file, text) in pack_files {
-            let loaded = packs::load(file, text)?;
-            for rule in &loaded {
-                analyzers::pattern::check_examples(rule).map_err(|e| anyhow!(e))?;
-            }
-            all.extend(loaded);
-        }
-        let mut docs: Vec<RuleDoc> = analyzers::code_rules().iter().map(|r| r.doc()).collect();
-        let mut known: HashSet<String> = docs.iter().map(|d| d.id.clone()).collect();
-        for rule in &all {
-            if !known.insert(rule.doc.id.clone()) {
-                return Err(anyhow!(
-                    "{}: rule id `{}` is defined twice",
-                    rule.doc.source,
-                    rule.doc.id
-                ));
-            }
-            docs.push(rule.doc.clone());
-        }
-        let mut disabled = HashSet::new();
-        for id in &config.rules.disable {
-            if !known.contains(id.get_ref()) {
-                return Err(config.error_at(
-                    id.span(),
-                    format!("unknown rule id `{}` (see `riskgate rules`)", id.get_ref()),
-                ));
-            }
-            disabled.insert(id.get_ref().clone());
-        }
-        for (id, c) in &config.score.confidence {
-            if !known.contains(id) {
-                return Err(config.error_at(c.span(), format!("unknown rule id `{id}` in [score.confidence]")));
-            }
-        }
-        all.retain(|r| !disabled.contains(&r.doc.id));
-        docs.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(RuleSet {
-            packs: all,
-            docs,
-            known,
-            disabled,
-        })
-    }
-}
-
-/// The repository's packs as `[rules] packs` names them in the working tree: regular files
-/// inside the repository only (`audit --policy worktree`, and commands that never gate).
-pub fn work_tree_packs(config: &Config, root: &Path) -> Result<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for pattern in &config.rules.packs {
-        crate::policy::check_relative(pattern.get_ref()).map_err(|e| config.error_at(pattern.span(), e))?;
-        let files = expand(root, pattern.get_ref()).map_err(|e| config.error_at(pattern.span(), e))?;
-        if files.is_empty() {
-            return Err(config.error_at(pattern.span(), format!("no rule pack matches `{}`", pattern.get_ref())));
-        }
-        for file in files {
-            let text = crate::policy::read_inside(root, &file, crate::policy::MAX_POLICY_FILE)
-                .with_context(|| format!("cannot read rule pack {file}"))?;
-            out.push((file, text));
-        }
-    }
-    Ok(out)
-}
-
-/// Files under `root` matching a glob, relative and `/`-separated, sorted.
-fn expand(root: &Path, pattern: &str) -> std::result::Result<Vec<String>, String> {
-    let matcher = glob(pattern)
-        .map_err(|e| format!("bad glob `{pattern}`: {}", e.kind()))?
-        .compile_matcher();
-    let literal: Vec<&str> = pattern
-        .split('/')
-        .take_while(|c| !c.contains(['*', '?', '[', '{']))
-        .collect();
-    let start = literal.join("/");
-    let mut out = Vec::new();
-    let mut stack = vec![root.join(&start)];
-    while let Some(dir) = stack.pop() {
-        if dir.is_file() {
-            if let Ok(rel) = dir.strip_prefix(root) {
-                let rel = rel.to_string_lossy().replace('\\', "/");
-                if matcher.is_match(&rel) {
-                    out.push(rel);
-                }
-            }
-            continue;
-        }
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for entry in entries.flatten() {
-            // Links are never followed: a pack is a file of this repository.
-            let link = entry.file_type().map_or(true, |t| t.is_symlink());
-            if entry.file_name() != ".git" && !link {
-                stack.push(entry.path());
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+    pub extra_findings: Vec<crate::model::Finding>,
 }
 
 /// The outcome of analysing one range.
@@ -212,7 +99,7 @@ pub fn policy_for(repo: &Repo, range: &RangeSpec, choice: PolicyChoice, explicit
 /// Runs the whole pipeline over a range, judged by `policy`.
 pub fn run(repo: &Repo, policy: &Policy, range: &RangeSpec, plans: &Extras) -> Result<Outcome> {
     let config = &policy.config;
-    let rules = &policy.rules;
+    let rules = &RuleSet::of(policy)?;
     let mut change = match read_change(repo, config, range)? {
         Loaded::Empty(msg) => return Ok(Outcome::Nothing(msg)),
         Loaded::Change(c) => c,
@@ -343,7 +230,7 @@ fn find_plan(change: &ChangeSet, config: &Config, plans: &Extras, root: &Path) -
             if crate::policy::check_relative(pattern.get_ref()).is_err() {
                 continue;
             }
-            let found = expand(root, pattern.get_ref()).unwrap_or_default();
+            let found = crate::policy::expand(root, pattern.get_ref()).unwrap_or_default();
             if let Some(file) = found.first() {
                 let text = crate::policy::read_inside(root, file, crate::policy::MAX_POLICY_FILE)
                     .with_context(|| format!("cannot read plan {file}"))?;
@@ -395,7 +282,7 @@ fn find_plan(change: &ChangeSet, config: &Config, plans: &Extras, root: &Path) -
                     .and_then(|f| f.new_text.get().map(str::to_string));
                 let text = from_file.unwrap_or_else(|| value.to_string());
                 return Ok(Some(PlanInput {
-                    source: format!("trailer:{}", crate::report::short(&commit.sha)),
+                    source: format!("trailer:{}", crate::text::short_sha(&commit.sha)),
                     text,
                 }));
             }
@@ -446,7 +333,7 @@ fn shape_checks(
     change: &ChangeSet,
     config: &Config,
     extras: &Extras,
-) -> Result<Vec<crate::finding::Finding>> {
+) -> Result<Vec<crate::model::Finding>> {
     let mut out = Vec::new();
     for entry in &config.shapes {
         let (file, _) = crate::shapes::source::split_type(&entry.type_spec)?;
@@ -498,7 +385,7 @@ fn shape_checks(
             .help("make the type accept the stored values (#[serde(other)], alias, Option, default) or migrate the data first, with a backup")
             .evidence(format!("sample: {}", report.source));
         f.symbol = Some(entry.type_spec.clone());
-        f.direction = Some(crate::finding::Direction::ReadsOldData);
+        f.direction = Some(crate::model::Direction::ReadsOldData);
         out.push(f);
     }
     Ok(out)
@@ -537,11 +424,6 @@ pub fn load_coverage(config: &Config, root: &Path, explicit: &[PathBuf]) -> Resu
         all.merge(c);
         all
     }))
-}
-
-/// Used by `explain` and `rules` outside a repository: only what is built in.
-pub fn built_in_rules() -> Result<RuleSet> {
-    RuleSet::load(&Config::default(), &[])
 }
 
 /// Reads a file the user named, for messages that must name it.

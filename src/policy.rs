@@ -12,8 +12,7 @@ use crate::code_rule;
 use crate::config::{self, Config, SourceText, Threshold};
 use crate::diff::git::{PolicyBlob, Repo};
 use crate::diff::ChangeSet;
-use crate::finding::{Finding, Severity};
-use crate::pipeline::RuleSet;
+use crate::model::{Finding, Severity};
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
@@ -60,7 +59,6 @@ pub enum PolicyChoice {
 /// The policy in force for a run.
 pub struct Policy {
     pub config: Config,
-    pub rules: RuleSet,
     pub pack_files: Vec<(String, String)>,
     pub baseline: Option<Baseline>,
     pub gitattributes: Option<String>,
@@ -137,12 +135,10 @@ impl Policy {
         pack_files: Vec<(String, String)>,
         read: &dyn Fn(&str) -> Result<Option<String>>,
     ) -> Result<Policy> {
-        let rules = RuleSet::load(&config, &pack_files)?;
         let baseline = read(baseline::FILE_NAME)?.map(|t| Baseline::parse(&t)).transpose()?;
         let gitattributes = read(".gitattributes")?;
         Ok(Policy {
             config,
-            rules,
             pack_files,
             baseline,
             gitattributes,
@@ -167,7 +163,7 @@ impl Policy {
                 (config, "work tree".to_string())
             }
         };
-        let pack_files = crate::pipeline::work_tree_packs(&config, &root)?;
+        let pack_files = work_tree_packs(&config, &root)?;
         let read = |path: &str| read_inside_if_present(&root, path);
         Policy::assemble(&at, explicit, (config, origin), pack_files, &read)
     }
@@ -182,7 +178,6 @@ impl Policy {
             ConfigAt::InRepo(_) => (Config::default(), "defaults (no base)".to_string()),
         };
         Ok(Policy {
-            rules: RuleSet::load(&config, &[])?,
             config,
             pack_files: Vec::new(),
             baseline: None,
@@ -329,6 +324,60 @@ fn read_inside_if_present(root: &Path, rel: &str) -> Result<Option<String>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         _ => read_inside(root, rel, MAX_POLICY_FILE).map(Some),
     }
+}
+
+/// The repository's packs as `[rules] packs` names them in the working tree: regular files
+/// inside the repository only (`audit --policy worktree`, and commands that never gate).
+pub fn work_tree_packs(config: &Config, root: &Path) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for pattern in &config.rules.packs {
+        check_relative(pattern.get_ref()).map_err(|e| config.error_at(pattern.span(), e))?;
+        let files = expand(root, pattern.get_ref()).map_err(|e| config.error_at(pattern.span(), e))?;
+        if files.is_empty() {
+            return Err(config.error_at(pattern.span(), format!("no rule pack matches `{}`", pattern.get_ref())));
+        }
+        for file in files {
+            let text =
+                read_inside(root, &file, MAX_POLICY_FILE).with_context(|| format!("cannot read rule pack {file}"))?;
+            out.push((file, text));
+        }
+    }
+    Ok(out)
+}
+
+/// Files under `root` matching a glob, relative and `/`-separated, sorted.
+pub fn expand(root: &Path, pattern: &str) -> std::result::Result<Vec<String>, String> {
+    let matcher = config::glob(pattern)
+        .map_err(|e| format!("bad glob `{pattern}`: {}", e.kind()))?
+        .compile_matcher();
+    let literal: Vec<&str> = pattern
+        .split('/')
+        .take_while(|c| !c.contains(['*', '?', '[', '{']))
+        .collect();
+    let start = literal.join("/");
+    let mut out = Vec::new();
+    let mut stack = vec![root.join(&start)];
+    while let Some(dir) = stack.pop() {
+        if dir.is_file() {
+            if let Ok(rel) = dir.strip_prefix(root) {
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                if matcher.is_match(&rel) {
+                    out.push(rel);
+                }
+            }
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            // Links are never followed: a pack is a file of this repository.
+            let link = entry.file_type().map_or(true, |t| t.is_symlink());
+            if entry.file_name() != ".git" && !link {
+                stack.push(entry.path());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// One effective difference between two policies.
@@ -764,7 +813,6 @@ mod tests {
         })
         .unwrap();
         Policy {
-            rules: RuleSet::load(&config, &[]).unwrap(),
             config,
             pack_files: Vec::new(),
             baseline: None,

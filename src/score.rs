@@ -6,60 +6,10 @@
 
 use crate::config::{ContextWeights, ScoreConfig};
 use crate::diff::ChangeSet;
-use crate::finding::{Finding, Severity};
+pub use crate::model::Level;
+use crate::model::{Finding, Severity};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Level {
-    pub fn from_score(value: u8) -> Level {
-        match value {
-            0..=14 => Level::Low,
-            15..=39 => Level::Medium,
-            40..=69 => Level::High,
-            _ => Level::Critical,
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Level> {
-        [Level::Low, Level::Medium, Level::High, Level::Critical]
-            .into_iter()
-            .find(|l| l.as_str() == s)
-    }
-
-    /// The finding severity a threshold at this level compares against.
-    pub fn severity(self) -> Severity {
-        match self {
-            Level::Low => Severity::Low,
-            Level::Medium => Severity::Medium,
-            Level::High => Severity::High,
-            Level::Critical => Severity::Critical,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Low => "low",
-            Level::Medium => "medium",
-            Level::High => "high",
-            Level::Critical => "critical",
-        }
-    }
-}
-
-impl std::fmt::Display for Level {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// One factor's share of the score: the score minus the score without it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -510,7 +460,7 @@ mod tests {
     #[test]
     fn waived_and_mitigated_findings_do_not_count_but_are_explained_away() {
         let mut waived = finding("a-b", Severity::Critical, "x");
-        waived.suppressed = Some(crate::finding::Suppression {
+        waived.suppressed = Some(crate::model::Suppression {
             reason: "r".into(),
             source: "s".into(),
         });

@@ -4,7 +4,7 @@
 use crate::code_rule;
 use crate::config::{glob, Config};
 use crate::diff::{ChangeSet, LineKind};
-use crate::finding::{Finding, Suppression};
+use crate::model::{Finding, Suppression};
 use anyhow::{anyhow, Result};
 use regex::Regex;
 use std::collections::HashSet;
@@ -217,7 +217,7 @@ fn parse_rule_list(list: &str) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::diff::{ChangedFile, FileStatus};
-    use crate::finding::Severity;
+    use crate::model::Severity;
 
     fn known() -> HashSet<String> {
         ["thing-added", "unused-waiver"].iter().map(|s| s.to_string()).collect()

@@ -205,6 +205,15 @@ fn skip_char_or_lifetime(b: &[u8], start: usize) -> usize {
     }
 }
 
+/// `abc1234` for a full sha, unchanged otherwise.
+pub fn short_sha(sha: &str) -> &str {
+    if sha.len() >= 40 && sha.chars().all(|c| c.is_ascii_hexdigit()) {
+        &sha[..7]
+    } else {
+        sha
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

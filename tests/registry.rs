@@ -1,9 +1,9 @@
 //! The registry checks itself: every code rule is registered and documented, ids are unique
 //! and well named, and `docs/rules.md` is what the rule documentation generates.
 
-use riskgate::analyzers::code_rules;
-use riskgate::pipeline::built_in_rules;
-use riskgate::rules::is_valid_id;
+use riskgate::model::is_valid_id;
+use riskgate::registry::built_in_rules;
+use riskgate::registry::code_rules;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -114,7 +114,7 @@ fn migration_rule_examples_fire() {
 
 #[test]
 fn every_explanation_closes_its_code_fences() {
-    let rules = riskgate::pipeline::built_in_rules().unwrap();
+    let rules = riskgate::registry::built_in_rules().unwrap();
     for doc in &rules.docs {
         let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("riskgate"))
             .args(["explain", &doc.id])

@@ -3,7 +3,7 @@
 use crate::classify::{FileKind, Language};
 use crate::code_rule;
 use crate::diff::{ChangeSet, ChangedFile, SkipReason};
-use crate::finding::{Finding, Severity};
+use crate::model::{Finding, Severity};
 
 code_rule! {
     /// ## What it does

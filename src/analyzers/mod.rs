@@ -9,34 +9,8 @@ pub mod untested;
 use crate::config::JsonColumn;
 use crate::coverage::Coverage;
 use crate::diff::ChangeSet;
-use crate::finding::Finding;
+use crate::model::Finding;
 use crate::packs::PackRule;
-use crate::rules::CodeRule;
-
-/// Every rule implemented in code. A test checks that each `code_rule!` is listed here.
-pub fn code_rules() -> Vec<&'static CodeRule> {
-    let mut all: Vec<&'static CodeRule> = CORE_RULES.to_vec();
-    all.extend_from_slice(migration::RULES);
-    all.extend_from_slice(json_shape::RULES);
-    all.extend_from_slice(untested::RULES);
-    all.push(&crate::shapes::SAMPLE_REJECTED);
-    all
-}
-
-const CORE_RULES: &[&CodeRule] = &[
-    &file_not_analyzed::FILE_NOT_ANALYZED,
-    &crate::policy::POLICY_CHANGED,
-    &crate::suppress::UNUSED_WAIVER,
-    &crate::gate::PLAN_MISSING_SECTION,
-    &crate::gate::PLAN_PLACEHOLDER,
-    &crate::gate::PLAN_TOO_THIN,
-    &crate::gate::PLAN_TEMPLATE_UNCHANGED,
-    &crate::gate::PLAN_ONLY_REVERT,
-    &crate::gate::PLAN_UNCOVERED_CHANGE,
-    &crate::gate::PLAN_NO_BACKUP_EVIDENCE,
-    &crate::gate::PLAN_NO_VERIFICATION,
-    &crate::gate::PLAN_NO_OWNER,
-];
 
 /// What the analyzers need beyond the change itself.
 pub struct Inputs<'a> {
@@ -105,7 +79,7 @@ mod tests {
 
     #[test]
     fn a_panicking_analyzer_fails_the_run_instead_of_dropping_its_findings() {
-        let ok = || vec![Finding::new("r", "a", crate::finding::Severity::Low, "m")];
+        let ok = || vec![Finding::new("r", "a", crate::model::Severity::Low, "m")];
         let run = |fail: bool| {
             std::panic::catch_unwind(|| {
                 std::thread::scope(|s| {

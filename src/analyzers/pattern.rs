@@ -3,7 +3,7 @@
 use crate::classify::Classifier;
 use crate::config::Config;
 use crate::diff::{ChangeSet, ChangedFile, DiffLine, FileStatus};
-use crate::finding::Finding;
+use crate::model::Finding;
 use crate::packs::{Example, PackRule};
 
 /// At most this many findings of one rule in one file; the rest are summarised.

@@ -5,7 +5,7 @@ use super::{
     BlobLoader, ChangeSet, ChangedFile, Commit, DiffLine, FileStatus, Hunk, LazyText, LineKind, RangeInfo, SkipReason,
     TreeFile,
 };
-use crate::classify::FileKind;
+use crate::model::FileKind;
 use anyhow::{anyhow, bail, Context, Result};
 use git2::{Delta, DiffOptions, Oid, Repository, Sort};
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 
 pub mod git;
 
-use crate::classify::FileKind;
+use crate::model::FileKind;
 use std::sync::{Arc, OnceLock};
 
 /// Everything the later stages know about one range.

@@ -9,27 +9,10 @@ pub use plan::{
 };
 
 use crate::config::{GateConfig, Threshold};
-use crate::finding::{Finding, GatingClass, Severity};
+pub use crate::model::Verdict;
+use crate::model::{Finding, GatingClass, Severity};
 use crate::score::Score;
 use serde::Serialize;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    Passed,
-    PassedWithPlan,
-    Blocked,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Passed => "passed",
-            Verdict::PassedWithPlan => "passed-with-plan",
-            Verdict::Blocked => "blocked",
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlanStatus {
@@ -365,7 +348,7 @@ mod tests {
             Severity::Critical,
             Some(GatingClass::DataLoss),
         );
-        f.suppressed = Some(crate::finding::Suppression {
+        f.suppressed = Some(crate::model::Suppression {
             reason: "r".into(),
             source: "s".into(),
         });

@@ -1,7 +1,7 @@
 //! The rollback plan: reading its sections and checking that it is real (design §5).
 
 use crate::code_rule;
-use crate::finding::Finding;
+use crate::model::Finding;
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -754,7 +754,7 @@ mod tests {
         let mut f = Finding::new(
             "migration-drops-column",
             "migration",
-            crate::finding::Severity::High,
+            crate::model::Severity::High,
             "DROP COLUMN customers.fax discards every stored value",
         )
         .at("db/migrations/0042_drop_fax.sql", Some(1))

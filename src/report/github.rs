@@ -2,7 +2,7 @@
 
 use super::escape::{workflow_data, workflow_property};
 use super::{markdown, RenderContext, Report};
-use crate::finding::Severity;
+use crate::model::Severity;
 use std::fmt::Write;
 
 /// GitHub shows at most this many annotations of one kind per step.

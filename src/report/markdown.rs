@@ -1,9 +1,10 @@
 //! `--format markdown`: a PR comment or job summary.
 
 use super::escape::{code, markdown};
-use super::{next_steps, short, RenderContext, Report};
-use crate::finding::Severity;
+use super::{next_steps, RenderContext, Report};
 use crate::gate::Verdict;
+use crate::model::Severity;
+use crate::text::short_sha as short;
 use std::fmt::Write;
 
 /// Escapes text for a table cell.
@@ -46,8 +47,8 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
         let _ = writeln!(out, "| Severity | Rule | Location | Finding |\n|---|---|---|---|");
         // Most severe first: a summary is read from the top.
         // Low and info findings fold into one row per rule unless -v.
-        let detailed = |f: &&crate::finding::Finding| ctx.verbose || ctx.full || f.severity >= Severity::Medium;
-        let mut rows: Vec<&crate::finding::Finding> = report.findings.iter().filter(detailed).collect();
+        let detailed = |f: &&crate::model::Finding| ctx.verbose || ctx.full || f.severity >= Severity::Medium;
+        let mut rows: Vec<&crate::model::Finding> = report.findings.iter().filter(detailed).collect();
         rows.sort_by(|a, b| {
             b.severity
                 .cmp(&a.severity)

@@ -8,9 +8,9 @@ pub mod sarif;
 pub mod text;
 
 use crate::diff::ChangeSet;
-use crate::finding::Finding;
 use crate::gate::{GateResult, PlanStatus};
-use crate::rules::RuleDoc;
+use crate::model::Finding;
+use crate::model::RuleDoc;
 use crate::score::Score;
 use serde::Serialize;
 
@@ -152,7 +152,7 @@ impl Report {
 
     /// "1 high, 5 medium, 2 info": findings neither waived nor mitigated, per severity.
     pub fn counts_by_severity(&self) -> Vec<String> {
-        use crate::finding::Severity;
+        use crate::model::Severity;
         [
             Severity::Critical,
             Severity::High,
@@ -206,15 +206,6 @@ pub fn render(report: &Report, format: Format, ctx: &RenderContext<'_>) -> Strin
         Format::Sarif => sarif::render(report, ctx),
         Format::Markdown => markdown::render(report, ctx),
         Format::Github => github::render(report, ctx),
-    }
-}
-
-/// `abc1234` for a full sha, unchanged otherwise.
-pub fn short(sha: &str) -> &str {
-    if sha.len() >= 40 && sha.chars().all(|c| c.is_ascii_hexdigit()) {
-        &sha[..7]
-    } else {
-        sha
     }
 }
 

@@ -1,7 +1,7 @@
 //! `--format sarif`: SARIF 2.1.0, as GitHub code scanning accepts it.
 
 use super::{RenderContext, Report};
-use crate::finding::Severity;
+use crate::model::Severity;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 

@@ -1,9 +1,10 @@
 //! `--format text`: coloured, grouped by file, with the offending line.
 
 use super::escape::terminal;
-use super::{next_steps, short, RenderContext, Report};
-use crate::finding::{Finding, Severity};
+use super::{next_steps, RenderContext, Report};
 use crate::gate::Verdict;
+use crate::model::{Finding, Severity};
+use crate::text::short_sha as short;
 use colored::{ColoredString, Colorize};
 use std::collections::BTreeSet;
 use std::fmt::Write;

@@ -676,7 +676,7 @@ pub fn render_text(r: &Report) -> String {
     let mut s = format!(
         "{} at {} ({}): {} records, {} distinct shapes, {} accepted, {} rejected\n",
         r.type_name,
-        crate::report::short(&r.rev),
+        crate::text::short_sha(&r.rev),
         r.source,
         r.records,
         r.distinct_shapes,

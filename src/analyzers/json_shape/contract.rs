@@ -3,7 +3,7 @@
 
 use super::JSON_COLUMN_CONTRACT_CHANGED;
 use crate::config::JsonColumn;
-use crate::finding::{Direction, Finding};
+use crate::model::{Direction, Finding};
 use std::collections::BTreeSet;
 
 /// Column names that say nothing about what they hold; the table name must match too.

@@ -5,7 +5,7 @@ use super::{weigh, JSON_SAMPLE_SHAPE_CHANGED, JSON_SCHEMA_CHANGED};
 use crate::analyzers::file_not_analyzed::not_analyzed;
 use crate::classify::FileKind;
 use crate::diff::{ChangeSet, ChangedFile, FileStatus};
-use crate::finding::{Direction, Finding, Severity};
+use crate::model::{Direction, Finding, Severity};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -14,8 +14,8 @@ use crate::analyzers::file_not_analyzed::not_analyzed;
 use crate::classify::{FileKind, Language};
 use crate::code_rule;
 use crate::diff::{ChangeSet, FileStatus};
-use crate::finding::{Direction, Finding, Severity};
-use crate::rules::CodeRule;
+use crate::model::CodeRule;
+use crate::model::{Direction, Finding, Severity};
 use roles::{Evidence, Role};
 use serde_diff::{Change, Types};
 use serde_model::SerdeType;
@@ -451,15 +451,15 @@ pub mod testing {
 #[cfg(test)]
 mod tests {
     use super::testing::serde_changes;
-    use crate::finding::Direction::*;
+    use crate::model::Direction::*;
 
     const BASE: &str = "#[derive(Serialize, Deserialize)]\npub struct UserPrefs {\n    pub color: String,\n    pub newsletter: bool,\n    pub limit: i32,\n    pub nick: Option<String>,\n}\n";
 
-    fn with(from: &str, to: &str) -> Vec<(String, crate::finding::Direction, String)> {
+    fn with(from: &str, to: &str) -> Vec<(String, crate::model::Direction, String)> {
         serde_changes(BASE, &BASE.replace(from, to))
     }
 
-    fn kinds(v: &[(String, crate::finding::Direction, String)]) -> Vec<(&str, crate::finding::Direction)> {
+    fn kinds(v: &[(String, crate::model::Direction, String)]) -> Vec<(&str, crate::model::Direction)> {
         v.iter().map(|(k, d, _)| (k.as_str(), *d)).collect()
     }
 

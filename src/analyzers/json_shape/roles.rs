@@ -6,7 +6,7 @@
 //! `Json<T>`, a return type `Json<T>`, a `Json<T>` column of a database row, a struct that holds
 //! a `T` and has a role itself. What is not seen is `Unknown`, and says so.
 
-use super::serde_model::SerdeType;
+use super::serde_model::{derive_names, is_row, SerdeType};
 use crate::diff::TreeFile;
 use std::collections::{BTreeMap, BTreeSet};
 use syn::visit::Visit;
@@ -76,18 +76,6 @@ impl Roles {
     }
 }
 
-/// Derives that make a struct a database row.
-pub const ROW_DERIVES: &[&str] = &[
-    "Queryable",
-    "QueryableByName",
-    "Selectable",
-    "Insertable",
-    "AsChangeset",
-    "Identifiable",
-    "FromRow",
-    "DeriveEntityModel",
-];
-
 /// Extractor and response wrappers whose type argument is a request or response body.
 const BODY_WRAPPERS: &[&str] = &["Json", "JsonUpcase", "Form", "Query", "Valid", "Validated"];
 
@@ -147,34 +135,6 @@ fn wrapped_in(ty: &syn::Type, wrappers: &[&str]) -> BTreeSet<String> {
     w.1
 }
 
-/// Derive names, plain or behind `cfg_attr(…, derive(…))`.
-pub fn derive_names(attrs: &[syn::Attribute]) -> Vec<String> {
-    let mut out = Vec::new();
-    for attr in attrs {
-        if attr.path().is_ident("derive") || attr.path().is_ident("cfg_attr") {
-            let tokens = match &attr.meta {
-                syn::Meta::List(l) => l.tokens.to_string(),
-                _ => continue,
-            };
-            // `cfg_attr(feature = "full", derive(A, B))`: the names after `derive(`.
-            let list = if attr.path().is_ident("cfg_attr") {
-                match tokens.find("derive") {
-                    Some(i) => tokens[i + "derive".len()..].to_string(),
-                    None => continue,
-                }
-            } else {
-                tokens
-            };
-            for word in list.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
-                if !word.is_empty() {
-                    out.push(word.to_string());
-                }
-            }
-        }
-    }
-    out
-}
-
 /// Route attributes of Rocket, actix-web and poem.
 const ROUTE_ATTRIBUTES: &[&str] = &[
     "get", "post", "put", "patch", "delete", "route", "head", "options", "oai",
@@ -188,10 +148,6 @@ fn is_handler(sig: &syn::Signature, attrs: &[syn::Attribute]) -> bool {
                 .last()
                 .is_some_and(|s| ROUTE_ATTRIBUTES.contains(&s.ident.to_string().as_str()))
         })
-}
-
-fn is_row(attrs: &[syn::Attribute]) -> bool {
-    derive_names(attrs).iter().any(|d| ROW_DERIVES.contains(&d.as_str()))
 }
 
 /// `#[diesel(sql_type = Jsonb)]`, `FromJsonQueryResult`: the type itself is a JSON column.

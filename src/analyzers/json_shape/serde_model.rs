@@ -294,9 +294,9 @@ impl SerdeAttrs {
 
 /// (Serialize, Deserialize, a database row derive), plain or behind `cfg_attr`.
 fn derives(attrs: &[Attribute]) -> (bool, bool, bool) {
-    let names = super::roles::derive_names(attrs);
+    let names = derive_names(attrs);
     let has = |n: &str| names.iter().any(|d| d == n);
-    let row = names.iter().any(|d| super::roles::ROW_DERIVES.contains(&d.as_str()));
+    let row = names.iter().any(|d| ROW_DERIVES.contains(&d.as_str()));
     (has("Serialize"), has("Deserialize"), row)
 }
 
@@ -578,6 +578,51 @@ fn walk(items: &[Item], file: &str, prefix: &str, out: &mut Vec<SerdeType>) {
             _ => {}
         }
     }
+}
+
+/// Derives that make a struct a database row.
+pub const ROW_DERIVES: &[&str] = &[
+    "Queryable",
+    "QueryableByName",
+    "Selectable",
+    "Insertable",
+    "AsChangeset",
+    "Identifiable",
+    "FromRow",
+    "DeriveEntityModel",
+];
+
+/// Derive names, plain or behind `cfg_attr(…, derive(…))`.
+pub fn derive_names(attrs: &[syn::Attribute]) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in attrs {
+        if attr.path().is_ident("derive") || attr.path().is_ident("cfg_attr") {
+            let tokens = match &attr.meta {
+                syn::Meta::List(l) => l.tokens.to_string(),
+                _ => continue,
+            };
+            // `cfg_attr(feature = "full", derive(A, B))`: the names after `derive(`.
+            let list = if attr.path().is_ident("cfg_attr") {
+                match tokens.find("derive") {
+                    Some(i) => tokens[i + "derive".len()..].to_string(),
+                    None => continue,
+                }
+            } else {
+                tokens
+            };
+            for word in list.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+                if !word.is_empty() {
+                    out.push(word.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A struct deriving a database row trait.
+pub fn is_row(attrs: &[syn::Attribute]) -> bool {
+    derive_names(attrs).iter().any(|d| ROW_DERIVES.contains(&d.as_str()))
 }
 
 #[cfg(test)]

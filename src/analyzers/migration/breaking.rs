@@ -4,7 +4,7 @@
 use super::ops::{Op, OpKind};
 use super::{finding, Context};
 use crate::code_rule;
-use crate::finding::Finding;
+use crate::model::Finding;
 
 code_rule! {
     /// ## What it does
@@ -124,7 +124,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             );
             if ctx.backfills_new_columns {
                 // Existing rows get a value; old code's inserts still fail while both versions run.
-                f.severity = crate::finding::Severity::Medium;
+                f.severity = crate::model::Severity::Medium;
                 f.message = format!(
                     "new column {table}.{column} is NOT NULL without a database default: the framework fills existing rows, but inserts by the code still running fail until it is replaced"
                 );

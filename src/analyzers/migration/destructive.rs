@@ -4,7 +4,7 @@
 use super::ops::{Op, OpKind};
 use super::{finding, Context};
 use crate::code_rule;
-use crate::finding::Finding;
+use crate::model::Finding;
 
 code_rule! {
     /// ## What it does
@@ -141,7 +141,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             if f.mitigated_by.is_empty() {
                 if let Some(into) = ctx.moved_before(table, column, op.line) {
                     f.mitigated_by = vec!["backup".to_string()];
-                    f.severity = crate::finding::Severity::Info;
+                    f.severity = crate::model::Severity::Info;
                     f.message = format!(
                         "DROP COLUMN {table}.{column}: its values were moved into {table}.{into} earlier in this migration"
                     );

@@ -3,7 +3,7 @@
 use super::frameworks::Script;
 use crate::code_rule;
 use crate::config::Dialect;
-use crate::finding::Finding;
+use crate::model::Finding;
 
 code_rule! {
     /// ## What it does

@@ -5,7 +5,7 @@ use super::ops::{Op, OpKind};
 use super::{finding, Context};
 use crate::code_rule;
 use crate::config::Dialect;
-use crate::finding::Finding;
+use crate::model::Finding;
 
 code_rule! {
     /// ## What it does
@@ -220,11 +220,11 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             );
             if using.is_some() {
                 f.tags.push("data-rewrite".to_string());
-                f.gating = Some(crate::finding::GatingClass::DataRewrite);
+                f.gating = Some(crate::model::GatingClass::DataRewrite);
             }
             if looks_narrowing(type_name) {
                 f.tags.push("breaking".to_string());
-                f.gating.get_or_insert(crate::finding::GatingClass::BrokenContract);
+                f.gating.get_or_insert(crate::model::GatingClass::BrokenContract);
                 f.message.push_str("; the new type may reject values old code writes");
             }
             // MySQL `MODIFY`/`CHANGE` and Rails `change_column` restate the whole column (type,
@@ -258,8 +258,8 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             if !restated {
                 // A stored column changes type: the code still running reads and writes the old
                 // one, and the way back is another conversion that may not fit the data.
-                f.severity = crate::finding::Severity::High;
-                f.gating.get_or_insert(crate::finding::GatingClass::BrokenContract);
+                f.severity = crate::model::Severity::High;
+                f.gating.get_or_insert(crate::model::GatingClass::BrokenContract);
                 if !f.tags.iter().any(|t| t == "breaking") {
                     f.tags.push("breaking".to_string());
                 }
@@ -330,7 +330,7 @@ mod tests {
         .remove(0);
         assert_eq!(f.rule, "migration-changes-column-type");
         assert_eq!(f.tags, vec!["locking", "data-rewrite", "breaking"]);
-        assert_eq!(f.gating, Some(crate::finding::GatingClass::DataRewrite));
+        assert_eq!(f.gating, Some(crate::model::GatingClass::DataRewrite));
         assert_eq!(
             rules("ALTER TABLE events ADD COLUMN uid uuid DEFAULT gen_random_uuid();"),
             vec!["migration-adds-volatile-default"]

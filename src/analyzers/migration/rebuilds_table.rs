@@ -3,7 +3,7 @@
 use super::ops::{Op, OpKind};
 use super::{finding, Context};
 use crate::code_rule;
-use crate::finding::Finding;
+use crate::model::Finding;
 
 code_rule! {
     /// ## What it does

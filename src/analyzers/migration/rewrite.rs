@@ -4,7 +4,7 @@
 use super::ops::{Op, OpKind};
 use super::{finding, Context};
 use crate::code_rule;
-use crate::finding::Finding;
+use crate::model::Finding;
 
 code_rule! {
     /// ## What it does
@@ -229,7 +229,7 @@ mod tests {
         )])
         .remove(0);
         assert_eq!(f.tags, vec!["json-reshape", "data-rewrite"]);
-        assert_eq!(f.gating, Some(crate::finding::GatingClass::DataRewrite));
+        assert_eq!(f.gating, Some(crate::model::GatingClass::DataRewrite));
         let got = sql("CREATE TABLE users_prefs_backup AS SELECT id, prefs FROM users;\nUPDATE users SET prefs = jsonb_set(prefs, '{a}', '1');");
         assert_eq!(got, vec![("migration-reshapes-json".to_string(), 2, true)]);
     }

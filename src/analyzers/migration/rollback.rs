@@ -7,7 +7,7 @@ use crate::classify::MigrationFormat;
 use crate::code_rule;
 use crate::config::Dialect;
 use crate::diff::{ChangedFile, FileStatus};
-use crate::finding::Finding;
+use crate::model::Finding;
 
 code_rule! {
     /// ## What it does

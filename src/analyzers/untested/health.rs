@@ -5,7 +5,7 @@ use super::rust;
 use super::{ASSERTIONS_REMOVED, TEST_DISABLED, TEST_REMOVED};
 use crate::classify::{FileKind, Language};
 use crate::diff::{ChangedFile, FileStatus};
-use crate::finding::Finding;
+use crate::model::Finding;
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;

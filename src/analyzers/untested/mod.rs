@@ -9,8 +9,8 @@ use crate::classify::{FileKind, Language};
 use crate::code_rule;
 use crate::coverage::{Coverage, Lines};
 use crate::diff::{ChangeSet, ChangedFile, FileStatus, LineKind};
-use crate::finding::Finding;
-use crate::rules::CodeRule;
+use crate::model::CodeRule;
+use crate::model::Finding;
 use rust::{RustFn, TestCode};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -759,9 +759,9 @@ fn rust_findings(
         f.symbol = Some(format!("{path}::{}", first.symbol));
         f.symbols = fns.iter().map(|u| format!("{path}::{}", u.symbol)).collect();
         f.severity = if public > 0 {
-            crate::finding::Severity::Medium
+            crate::model::Severity::Medium
         } else {
-            crate::finding::Severity::Low
+            crate::model::Severity::Low
         };
         out.push(f);
     }

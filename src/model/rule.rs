@@ -1,7 +1,7 @@
-//! The rule registry: code rules and pack rules documented alike, so that `riskgate rules`,
-//! `riskgate explain` and `docs/rules.md` read one source.
+//! What a rule is: a code rule's declaration and any rule's documentation, so that `riskgate
+//! rules`, `riskgate explain` and `docs/rules.md` read one source.
 
-use crate::finding::{Finding, GatingClass, Severity};
+use super::{Finding, GatingClass, Severity};
 use serde::Serialize;
 
 /// A rule implemented in Rust. Its documentation is its doc comment, captured by `code_rule!`.
@@ -49,17 +49,17 @@ macro_rules! code_rule {
         $(#[doc = $doc:literal])*
         $vis:vis static $name:ident: $id:literal, $analyzer:literal, $sev:ident, [$($tag:literal),*], gating = $gating:ident;
     ) => {
-        $vis static $name: $crate::rules::CodeRule = $crate::rules::CodeRule {
+        $vis static $name: $crate::model::CodeRule = $crate::model::CodeRule {
             id: $id,
             analyzer: $analyzer,
-            severity: $crate::finding::Severity::$sev,
+            severity: $crate::model::Severity::$sev,
             tags: &[$($tag),*],
             gating: $crate::code_rule!(@gating $gating),
             doc: concat!($($doc, "\n"),*),
         };
     };
     (@gating None) => { None };
-    (@gating $class:ident) => { Some($crate::finding::GatingClass::$class) };
+    (@gating $class:ident) => { Some($crate::model::GatingClass::$class) };
 }
 
 /// One rule's documentation, whichever way it is implemented.

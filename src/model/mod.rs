@@ -1,0 +1,13 @@
+//! The vocabulary every stage shares. A leaf: nothing here imports the rest of the crate, so
+//! any stage may use it and none can form a cycle through it. String forms are derived
+//! (strum, serde), never hand-written tables.
+
+mod finding;
+mod kind;
+mod rule;
+mod severity;
+
+pub use finding::{Direction, Finding, Suppression};
+pub use kind::{Dialect, FileKind, Language, MigrationFormat, MigrationRole};
+pub use rule::{is_valid_id, CodeRule, RuleDoc};
+pub use severity::{GatingClass, Level, Severity, Verdict};
