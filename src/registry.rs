@@ -2,7 +2,8 @@
 //! (named after their ids) beside the stage that checks them; this lists them, adds the packs,
 //! and checks the config's rule ids against the whole set.
 
-use crate::analyzers::{self, file_not_analyzed, json_shape, migration, untested};
+use crate::analyzers::migration::rules as m;
+use crate::analyzers::{self, file_not_analyzed, json_shape, untested};
 use crate::config::Config;
 use crate::model::{CodeRule, RuleDoc};
 use crate::packs::{self, PackRule};
@@ -10,20 +11,56 @@ use crate::policy::Policy;
 use anyhow::{anyhow, Result};
 use std::collections::HashSet;
 
-/// Every rule implemented in code. A test checks that each `code_rule!` is listed here.
+/// Every rule implemented in code, each listed once. A test checks that every `code_rule!`
+/// in the source is listed here and lives in a file named after its id.
 pub fn code_rules() -> Vec<&'static CodeRule> {
-    let mut all: Vec<&'static CodeRule> = CORE_RULES.to_vec();
-    all.extend_from_slice(migration::RULES);
-    all.extend_from_slice(json_shape::RULES);
-    all.extend_from_slice(untested::RULES);
-    all.push(&crate::shapes::SAMPLE_REJECTED);
-    all
+    CODE_RULES.to_vec()
 }
 
-const CORE_RULES: &[&CodeRule] = &[
+const CODE_RULES: &[&CodeRule] = &[
+    // The change itself.
     &file_not_analyzed::FILE_NOT_ANALYZED,
-    &crate::policy::POLICY_CHANGED,
+    // Migrations.
+    &m::migration_adds_required_column::ADDS_REQUIRED_COLUMN,
+    &m::migration_adds_volatile_default::ADDS_VOLATILE_DEFAULT,
+    &m::migration_backfills_in_code::BACKFILLS_IN_CODE,
+    &m::migration_changes_column_type::CHANGES_COLUMN_TYPE,
+    &m::migration_creates_index_without_concurrently::CREATES_INDEX_WITHOUT_CONCURRENTLY,
+    &m::migration_deletes_all_rows::DELETES_ALL_ROWS,
+    &m::migration_deletes_rows::DELETES_ROWS,
+    &m::migration_does_not_parse::MIGRATION_DOES_NOT_PARSE,
+    &m::migration_drops_column::DROPS_COLUMN,
+    &m::migration_drops_schema::DROPS_SCHEMA,
+    &m::migration_drops_table::DROPS_TABLE,
+    &m::migration_rebuilds_table::REBUILDS_TABLE,
+    &m::migration_removes_json_key::REMOVES_JSON_KEY,
+    &m::migration_renames_column::RENAMES_COLUMN,
+    &m::migration_renames_table::RENAMES_TABLE,
+    &m::migration_reshapes_json::RESHAPES_JSON,
+    &m::migration_rewrites_all_rows::REWRITES_ALL_ROWS,
+    &m::migration_rollback_missing::ROLLBACK_MISSING,
+    &m::migration_runs_dynamic_sql::RUNS_DYNAMIC_SQL,
+    &m::migration_sets_not_null::SETS_NOT_NULL,
+    &m::migration_truncates_table::TRUNCATES_TABLE,
+    &m::migration_validates_constraint_inline::VALIDATES_CONSTRAINT_INLINE,
+    // JSON shapes.
+    &json_shape::JSON_COLUMN_CONTRACT_CHANGED,
+    &json_shape::JSON_SAMPLE_SHAPE_CHANGED,
+    &json_shape::JSON_SCHEMA_CHANGED,
+    &json_shape::SERDE_SHAPE_CHANGED,
+    &crate::shapes::SAMPLE_REJECTED,
+    // Tests.
+    &untested::ASSERTIONS_REMOVED,
+    &untested::STALE_COVERAGE,
+    &untested::TEST_DISABLED,
+    &untested::TEST_REMOVED,
+    &untested::UNCOVERED_LINES,
+    &untested::UNMEASURED,
+    &untested::UNTESTED_FILE,
+    &untested::UNTESTED_FUNCTION,
+    // Waivers, the policy and the plan.
     &crate::suppress::UNUSED_WAIVER,
+    &crate::policy::POLICY_CHANGED,
     &crate::gate::PLAN_MISSING_SECTION,
     &crate::gate::PLAN_PLACEHOLDER,
     &crate::gate::PLAN_TOO_THIN,

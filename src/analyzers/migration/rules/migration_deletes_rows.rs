@@ -1,7 +1,7 @@
 //! `migration-deletes-rows`: rows deleted for good, by a filtered `DELETE` or by code.
 
-use super::ops::{Op, OpKind};
-use super::{finding, Context};
+use crate::analyzers::migration::context::{finding, Context};
+use crate::analyzers::migration::ops::{Op, OpKind};
 use crate::code_rule;
 use crate::model::Finding;
 
@@ -56,7 +56,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{rules, run};
+    use crate::analyzers::migration::testing::{rules, run};
 
     #[test]
     fn filtered_deletes_fire_and_deletes_of_new_tables_do_not() {

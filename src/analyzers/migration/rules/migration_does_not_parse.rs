@@ -1,6 +1,6 @@
 //! `migration-does-not-parse`: SQL written for another dialect than the migration's.
 
-use super::frameworks::Script;
+use crate::analyzers::migration::frameworks::Script;
 use crate::code_rule;
 use crate::config::Dialect;
 use crate::model::Finding;
@@ -52,7 +52,7 @@ mod tests {
     use crate::classify::MigrationFormat;
 
     fn run(sql: &str, dialect: Dialect) -> Option<Finding> {
-        let script = super::super::read_file(MigrationFormat::Sql, sql, dialect);
+        let script = crate::analyzers::migration::read_file(MigrationFormat::Sql, sql, dialect);
         check("db/migrations/0007.sql", &script, dialect)
     }
 
@@ -103,7 +103,10 @@ mod tests {
         let change = crate::classify::Classifier::new(&crate::config::Config::default())
             .unwrap()
             .classify(change);
-        let rules: Vec<String> = super::super::analyze(&change).into_iter().map(|f| f.rule).collect();
+        let rules: Vec<String> = crate::analyzers::migration::analyze(&change)
+            .into_iter()
+            .map(|f| f.rule)
+            .collect();
         assert!(!rules.contains(&"migration-does-not-parse".to_string()), "{rules:?}");
         assert_eq!(
             crate::analyzers::migration::sql::dialect_from_path("db/postgresql/1/up.sql"),

@@ -1,8 +1,8 @@
-//! Rollbacks: whether the format's rollback convention holds, and SQL that cannot be judged.
+//! `migration-rollback-missing`: a migration without a working way back.
 
-use super::frameworks::{Rollback, Script};
-use super::ops::{Op, OpKind};
-use super::{finding, sql, Context};
+use crate::analyzers::migration::frameworks::{Rollback, Script};
+use crate::analyzers::migration::ops::OpKind;
+use crate::analyzers::migration::sql;
 use crate::classify::MigrationFormat;
 use crate::code_rule;
 use crate::config::Dialect;
@@ -35,40 +35,6 @@ code_rule! {
     pub static ROLLBACK_MISSING: "migration-rollback-missing", "migration", Medium, ["irreversible"], gating = None;
 }
 
-code_rule! {
-    /// ## What it does
-    /// Finds SQL built at run time (`EXECUTE` in a PL/pgSQL `DO` block), which no static tool
-    /// can read. The static statements of the block are still analysed.
-    ///
-    /// ## Why is this risky?
-    /// Whatever the built statement does — drop, rewrite, lock — passes review unseen.
-    ///
-    /// ## Example
-    /// ```sql
-    /// DO $$ BEGIN EXECUTE format('DROP TABLE %I', 'events_' || to_char(now(), 'YYYY')); END $$;
-    /// ```
-    ///
-    /// ## How to roll back
-    /// Write the statements out, or list what they do in the rollback plan.
-    pub static RUNS_DYNAMIC_SQL: "migration-runs-dynamic-sql", "migration", Medium, [], gating = None;
-}
-
-pub fn dynamic(ctx: &Context, op: &Op) -> Finding {
-    let mut f = finding(
-        &RUNS_DYNAMIC_SQL,
-        ctx,
-        op,
-        "DO block runs SQL built at run time (EXECUTE): riskgate cannot analyse it".to_string(),
-        "write the statements out, or list what they do in the rollback plan",
-    );
-    f.message = f.message.replace(
-        " (sqlparser could not parse this statement; found by the token scan)",
-        "",
-    );
-    f
-}
-
-/// A down file that changes nothing: only comments, `SELECT`s and the like.
 fn is_noop_sql(text: &str, dialect: Dialect) -> bool {
     sql::split(text, dialect, 1)
         .iter()
@@ -119,7 +85,7 @@ pub fn check(
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::run;
+    use crate::analyzers::migration::testing::run;
 
     fn rollback_findings(files: &[(&str, &str)]) -> Vec<(String, String)> {
         run(files)
@@ -171,18 +137,5 @@ mod tests {
         );
         let rules: Vec<_> = run(&[up, down]).into_iter().map(|f| f.rule).collect();
         assert_eq!(rules, vec!["migration-drops-column"]);
-    }
-
-    #[test]
-    fn dynamic_sql_in_do_blocks() {
-        let got = run(&[(
-            "db/migrations/1.sql",
-            "DO $$\nBEGIN\n  EXECUTE format('DROP TABLE %I', 'x');\nEND\n$$;",
-        )]);
-        assert_eq!(got.len(), 1);
-        assert_eq!(got[0].rule, "migration-runs-dynamic-sql");
-        let got = run(&[("db/migrations/1.sql", "DO $$\nBEGIN\n  DELETE FROM sessions;\nEND\n$$;")]);
-        assert_eq!(got[0].rule, "migration-deletes-all-rows");
-        assert!(got[0].message.contains("found by the token scan"), "{}", got[0].message);
     }
 }

@@ -1,7 +1,7 @@
 //! `migration-rebuilds-table`: a table rebuilt by copy (SQLite's way to change a column).
 
-use super::ops::{Op, OpKind};
-use super::{finding, Context};
+use crate::analyzers::migration::context::{finding, Context};
+use crate::analyzers::migration::ops::{Op, OpKind};
 use crate::code_rule;
 use crate::model::Finding;
 
@@ -58,7 +58,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::rules;
+    use crate::analyzers::migration::testing::rules;
 
     #[test]
     fn both_ways_of_rebuilding_fire_once() {

@@ -1,0 +1,201 @@
+//! What the migration analyzer knows while it reads a file: the objects the file and the
+//! change created, the copies taken, the checks validated. Rules read it; only the reader
+//! (`mod.rs`) updates it.
+
+use super::ops::{Filter, Op};
+use super::schema_state;
+use crate::model::{CodeRule, Dialect, Finding, Severity};
+use std::collections::HashSet;
+
+/// A copy of a table's rows (or only its structure) taken in the file.
+#[derive(Debug, Clone)]
+pub struct Copy {
+    pub of: String,
+    pub into: String,
+    pub line: u32,
+    pub with_data: bool,
+    /// `None`: every column.
+    pub columns: Option<Vec<String>>,
+}
+
+/// What the file has done before the op being judged.
+#[derive(Debug, Default)]
+pub struct Context {
+    pub path: String,
+    pub dialect: Dialect,
+    pub created_tables: HashSet<String>,
+    pub added_columns: HashSet<(String, String)>,
+    /// Every copy in the file, before or after the op: a late copy is explained as such.
+    pub copies: Vec<Copy>,
+    /// (table, column) with a `CHECK (column IS NOT NULL)`, and whether it is validated.
+    pub not_null_checks: Vec<(String, String, bool)>,
+    /// Objects the matching up-migration creates, when judging a down-migration.
+    pub reverted: HashSet<String>,
+    /// The framework fills existing rows when it adds a NOT NULL column (Django does, with the
+    /// field's default or empty value), so only old code's inserts are at risk.
+    pub backfills_new_columns: bool,
+    /// A type change restates the whole field (Django `AlterField`), so whether the type
+    /// changed at all is not known from this file alone.
+    pub restates_fields: bool,
+    /// Tables this file creates anywhere: renaming the old table away and creating it again is
+    /// a rebuild, not a rename.
+    pub created_in_file: HashSet<String>,
+    /// Tables that other migrations added by the same change create: new to every database.
+    pub created_by_other_files: HashSet<String>,
+    /// `UPDATE table SET …` statements of the file: (table, columns set, the statement in
+    /// lower case, line), to see values moved into another column before a drop.
+    pub updates: Vec<(String, Vec<String>, String, u32)>,
+    /// Column types the change's schema files show changing, and every column they know.
+    pub schema_retyped: schema_state::Retyped,
+    pub schema_known: schema_state::ColumnTypes,
+    /// Tables dropped so far in this file.
+    pub dropped_tables: HashSet<String>,
+}
+
+impl Context {
+    pub fn is_new_table(&self, table: &str) -> bool {
+        self.created_tables.contains(table) || self.reverted.contains(table) || self.created_elsewhere(table)
+    }
+
+    fn created_elsewhere(&self, table: &str) -> bool {
+        self.created_by_other_files.contains(table)
+    }
+
+    /// The file creates `table` at some point: renaming the old one away is half a rebuild.
+    pub fn recreates(&self, table: &str) -> bool {
+        self.created_in_file.contains(table)
+    }
+
+    pub fn is_new_column(&self, table: &str, column: &str) -> bool {
+        self.is_new_table(table)
+            || self.added_columns.contains(&(table.to_string(), column.to_string()))
+            || self.reverted.contains(&format!("{table}.{column}"))
+    }
+
+    /// An `UPDATE` before `line` that sets another column of `table` from `column`: its values
+    /// move, they are not lost. The column they moved into.
+    pub fn moved_before(&self, table: &str, column: &str, line: u32) -> Option<&str> {
+        let column = column.to_lowercase();
+        self.updates.iter().find_map(|(t, set, text, l)| {
+            // The column read anywhere in the UPDATE (its SET, or the WHERE of a join).
+            let from_column = text.split_once(" set ").map(|(_, rest)| rest).is_some_and(|rest| {
+                rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .filter(|w| *w == column)
+                    .count()
+                    > 0
+            });
+            let target = set.iter().find(|c| c.to_lowercase() != column);
+            (t == table && *l < line && from_column && !set.iter().any(|c| c.to_lowercase() == column))
+                .then_some(target?.as_str())
+        })
+    }
+
+    /// A real backup of `table` (and `column`) taken before `line`, or why there is none.
+    pub fn backup(&self, table: &str, column: Option<&str>, line: u32) -> Result<&Copy, String> {
+        let covers =
+            |c: &Copy| column.is_none_or(|col| c.columns.as_ref().is_none_or(|cols| cols.iter().any(|x| x == col)));
+        if let Some(c) = self
+            .copies
+            .iter()
+            .find(|c| c.of == table && c.line < line && c.with_data && covers(c))
+        {
+            return Ok(c);
+        }
+        let why = if let Some(c) = self
+            .copies
+            .iter()
+            .find(|c| c.of == table && c.line < line && c.with_data)
+        {
+            format!(
+                "the copy into `{}` at line {} does not include column `{}`",
+                c.into,
+                c.line,
+                column.unwrap_or("")
+            )
+        } else if let Some(c) = self.copies.iter().find(|c| c.of == table && c.line < line) {
+            format!(
+                "the copy into `{}` at line {} copies the structure only (LIKE / WITH NO DATA), not the rows",
+                c.into, c.line
+            )
+        } else if let Some(c) = self.copies.iter().find(|c| c.of == table && c.with_data) {
+            format!(
+                "the copy into `{}` at line {} is taken after this statement",
+                c.into, c.line
+            )
+        } else if let Some(c) = self.copies.iter().find(|c| c.line < line) {
+            format!("the copy at line {} is of `{}`, not `{table}`", c.line, c.of)
+        } else {
+            format!("no copy of `{table}` is taken earlier in this file")
+        };
+        Err(why)
+    }
+
+    /// Turns a finding about data on `table` into a mitigated one when a real backup exists,
+    /// or adds why the copies in the file do not count.
+    pub fn judge_backup(&self, mut f: Finding, table: &str, column: Option<&str>, line: u32) -> Finding {
+        match self.backup(table, column, line) {
+            Ok(copy) => {
+                f.mitigated_by = vec!["backup".to_string()];
+                f.severity = Severity::Info;
+                f.message
+                    .push_str(&format!(" (backed up into `{}` at line {})", copy.into, copy.line));
+            }
+            Err(why) => {
+                if self.copies.is_empty() {
+                    return f;
+                }
+                f.message.push_str(&format!("; not backed up: {why}"));
+            }
+        }
+        f
+    }
+}
+
+/// Builds a finding of `rule` at the op, naming the fallback when the token scan read it.
+pub fn finding(rule: &CodeRule, ctx: &Context, op: &Op, message: String, help: &str) -> Finding {
+    let mut f = rule
+        .finding(message)
+        .at(&ctx.path, Some(op.line))
+        .help(help)
+        .evidence(op.evidence.clone());
+    f.end_line = Some(op.end_line.max(op.line));
+    if op.sql && !op.parsed {
+        f.message
+            .push_str(" (sqlparser could not parse this statement; found by the token scan)");
+    }
+    f
+}
+
+/// The help of every rule whose rows are gone unless copied first.
+pub const COPY_HELP: &str = "copy the rows first in this migration (CREATE TABLE … AS SELECT, INSERT INTO … SELECT, COPY (…) TO) or keep the data until the next release";
+
+/// Operators and functions that delete keys from JSON.
+pub const JSON_KEY_REMOVERS: &[&str] = &["-", "#-", "json_remove", "jsonb_delete", "jsonb_delete_path"];
+
+/// The finding of an `UPDATE` that changes stored JSON (`what` says how), for a table it
+/// does not create: a whole-table one rewrites data too, and a copy taken first mitigates it.
+pub fn json_update(
+    rule: &CodeRule,
+    what: &str,
+    ctx: &Context,
+    op: &Op,
+    (table, columns, filter, json): (&str, &[String], &Filter, &[String]),
+) -> Finding {
+    let scope = if filter.is_all_rows() {
+        "every row of"
+    } else {
+        "rows of"
+    };
+    let mut f = finding(
+        rule,
+        ctx,
+        op,
+        format!("UPDATE {what} {table}.{} ({}) for {scope} the table", columns.join(", "), json.join(", ")),
+        "copy the column first, check the new shape against real rows (riskgate shapes), and make the reading code accept both shapes",
+    );
+    if filter.is_all_rows() {
+        f.tags.push("data-rewrite".to_string());
+    }
+    f.target = columns.first().map(|c| format!("{table}.{c}"));
+    ctx.judge_backup(f, table, columns.first().map(String::as_str), op.line)
+}

@@ -1,0 +1,53 @@
+//! `migration-backfills-in-code`: a migration changes data from application code.
+
+use crate::analyzers::migration::context::{finding, Context};
+use crate::analyzers::migration::ops::{Op, OpKind};
+use crate::code_rule;
+use crate::model::Finding;
+
+code_rule! {
+    /// ## What it does
+    /// Finds data changed by application code inside a migration: Django `RunPython`, Rails
+    /// `update_all`.
+    ///
+    /// ## Why is this risky?
+    /// Code backfills touch every row the code selects, are invisible to SQL review, and usually
+    /// cannot be undone by the framework.
+    ///
+    /// ## Example
+    /// ```python
+    /// migrations.RunPython(copy_fax_to_notes)
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Copy the affected rows first; give the operation a real `reverse_code` or `down`.
+    pub static BACKFILLS_IN_CODE: "migration-backfills-in-code", "migration", Medium, ["data-rewrite"], gating = DataRewrite;
+}
+
+pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
+    let OpKind::CodeBackfill { what } = kind else {
+        return Vec::new();
+    };
+    vec![finding(
+        &BACKFILLS_IN_CODE,
+        ctx,
+        op,
+        format!("{what} changes data from application code"),
+        "copy the affected rows first and give the operation a real reverse",
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyzers::migration::testing::run;
+
+    #[test]
+    fn django_run_python_fires() {
+        let text = "from django.db import migrations\n\ndef copy_fax(apps, schema_editor):\n    Customer = apps.get_model('shop', 'Customer')\n    for c in Customer.objects.all():\n        c.notes = c.fax\n        c.save()\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(copy_fax)]\n";
+        let rules: Vec<String> = run(&[("shop/migrations/0002_copy.py", text)])
+            .into_iter()
+            .map(|f| f.rule)
+            .collect();
+        assert!(rules.contains(&"migration-backfills-in-code".to_string()), "{rules:?}");
+    }
+}

@@ -1,0 +1,166 @@
+//! `migration-changes-column-type`: a stored column changes type.
+
+use crate::analyzers::migration::context::{finding, Context};
+use crate::analyzers::migration::ops::{Op, OpKind};
+use crate::code_rule;
+use crate::config::Dialect;
+use crate::model::Finding;
+
+code_rule! {
+    /// ## What it does
+    /// Finds a column type change on an existing table (`ALTER COLUMN … TYPE`, MySQL `MODIFY`/
+    /// `CHANGE`, Rails `change_column`, Django `AlterField`, Alembic `type_=`). With `USING` it is
+    /// also a data rewrite; to a narrower-looking type (`varchar(n)`, `smallint`, `integer`,
+    /// `numeric(p,s)`) it is also breaking. It is `high` and gates (broken contract) when the
+    /// statement changes the type (`ALTER COLUMN … TYPE`, a widening to `text` included: the way
+    /// back may not fit what was written meanwhile), or when the schema file the change updates
+    /// (Rails `db/schema.rb`, Diesel `schema.rs`) shows the type changing. It stays a `medium`
+    /// hint where the statement restates the whole column whether or not its type changed (MySQL
+    /// `MODIFY`/`CHANGE`, Rails `change_column`, Django `AlterField`) and no schema file says.
+    ///
+    /// ## Why is this risky?
+    /// Most type changes rewrite the whole table under an exclusive lock (MySQL copies it), the
+    /// code still running reads and writes the old type (a Diesel `i32` cannot read a
+    /// `bigint`), a narrower type rejects values old code still writes, and the way back is
+    /// another conversion that may not fit the data written meanwhile.
+    ///
+    /// ## Example
+    /// ```sql
+    /// ALTER TABLE orders ALTER COLUMN total TYPE numeric(10,2) USING total::numeric;
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Add a new column, backfill in batches, switch reads, then drop the old one (expand and
+    /// contract).
+    pub static CHANGES_COLUMN_TYPE: "migration-changes-column-type", "migration", Medium, ["locking"], gating = None;
+}
+
+/// A type that probably holds fewer values than what it replaces.
+pub fn looks_narrowing(type_name: &str) -> bool {
+    let t = type_name.replace(' ', "");
+    t.starts_with("varchar(")
+        || t.starts_with("charactervarying(")
+        || t.starts_with("char(")
+        || t.starts_with("numeric(")
+        || t.starts_with("decimal(")
+        || [
+            "smallint",
+            "int",
+            "integer",
+            "int2",
+            "int4",
+            "real",
+            "float4",
+            "tinyint",
+            "mediumint",
+        ]
+        .contains(&t.as_str())
+}
+
+pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
+    let OpKind::AlterColumnType {
+        table,
+        column,
+        type_name,
+        using,
+    } = kind
+    else {
+        return Vec::new();
+    };
+    if type_name.contains("json") || ctx.is_new_column(table, column) {
+        return Vec::new();
+    }
+    if op.evidence.to_lowercase().contains("algorithm=instant")
+        || op.evidence.to_lowercase().contains("algorithm=inplace")
+    {
+        return Vec::new();
+    }
+    let how = if ctx.dialect == Dialect::Mysql {
+        "copies the table"
+    } else {
+        "rewrites the table under an exclusive lock"
+    };
+    let mut f = finding(
+        &CHANGES_COLUMN_TYPE,
+        ctx,
+        op,
+        format!("{table}.{column} changes type to {type_name}: this {how}"),
+        "expand and contract: add a new column, backfill in batches, switch reads, drop the old column later",
+    );
+    if using.is_some() {
+        f.tags.push("data-rewrite".to_string());
+        f.gating = Some(crate::model::GatingClass::DataRewrite);
+    }
+    if looks_narrowing(type_name) {
+        f.tags.push("breaking".to_string());
+        f.gating.get_or_insert(crate::model::GatingClass::BrokenContract);
+        f.message.push_str("; the new type may reject values old code writes");
+    }
+    // MySQL `MODIFY`/`CHANGE` and Rails `change_column` restate the whole column (type,
+    // null, default, collation): whether the type changed is not known from this file.
+    let evidence = op.evidence.to_uppercase();
+    let restated = ctx.restates_fields
+        || evidence.contains(" MODIFY ")
+        || evidence.contains(" CHANGE ")
+        || evidence.contains("CHANGE_COLUMN");
+    // To `text` or an unbounded `varchar`: a widening that PostgreSQL does in place.
+    let t = type_name.to_lowercase();
+    let widening = t == "text" || t == "varchar" || t == "character varying" || t == "citext";
+    if widening && !restated {
+        f.message = format!(
+            "{table}.{column} changes type to {type_name}: a widening that rewrites nothing in PostgreSQL, but the way back may not fit the longer values written meanwhile"
+        );
+    }
+    // The schema file the change updates says whether a restated column's type changed.
+    let key = (table.to_lowercase(), column.to_lowercase());
+    let schema = ctx.schema_retyped.get(&key);
+    if let Some((before, after)) = schema {
+        f.message.push_str(&format!(" (the schema file: {before} → {after})"));
+    } else if ctx.schema_known.contains_key(&key) {
+        f.message = format!(
+            "{table}.{column} is restated as {type_name}; the schema file shows its type unchanged, so this is about null, default or collation"
+        );
+    }
+    // The schema file knows the column and shows no type change: the statement restates it.
+    let restated = (restated || ctx.schema_known.contains_key(&key)) && schema.is_none();
+    // A widening is still a retype: the way back may not fit what was written meanwhile.
+    if !restated {
+        // A stored column changes type: the code still running reads and writes the old
+        // one, and the way back is another conversion that may not fit the data.
+        f.severity = crate::model::Severity::High;
+        f.gating.get_or_insert(crate::model::GatingClass::BrokenContract);
+        if !f.tags.iter().any(|t| t == "breaking") {
+            f.tags.push("breaking".to_string());
+        }
+    }
+    vec![f]
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyzers::migration::testing::{rules, run};
+
+    #[test]
+    fn a_retype_with_using_rewrites_data_and_may_narrow() {
+        let f = run(&[(
+            "db/migrations/1.sql",
+            "ALTER TABLE orders ALTER COLUMN total TYPE numeric(10,2) USING total::numeric;",
+        )])
+        .remove(0);
+        assert_eq!(f.rule, "migration-changes-column-type");
+        assert_eq!(f.tags, vec!["locking", "data-rewrite", "breaking"]);
+        assert_eq!(f.gating, Some(crate::model::GatingClass::DataRewrite));
+    }
+
+    #[test]
+    fn new_columns_and_json_targets_are_other_rules() {
+        assert!(rules(
+            "ALTER TABLE orders ADD COLUMN note text;\nALTER TABLE orders ALTER COLUMN note TYPE varchar(20);"
+        )
+        .is_empty());
+        assert_eq!(
+            rules("ALTER TABLE events ALTER COLUMN payload TYPE jsonb USING payload::jsonb;"),
+            vec!["migration-reshapes-json"]
+        );
+    }
+}

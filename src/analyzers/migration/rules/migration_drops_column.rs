@@ -1,0 +1,98 @@
+//! `migration-drops-column`: a column the migration did not add is dropped.
+
+use crate::analyzers::migration::context::{finding, Context};
+use crate::analyzers::migration::ops::{Op, OpKind};
+use crate::code_rule;
+use crate::model::Finding;
+
+code_rule! {
+    /// ## What it does
+    /// Finds a dropped column (`ALTER TABLE … DROP COLUMN`, `remove_column`, `RemoveField`,
+    /// `op.drop_column`, `dropColumn`) that this migration did not add.
+    ///
+    /// ## Why is this risky?
+    /// The column's values are discarded for every row, and the release you would roll back to
+    /// still reads the column.
+    ///
+    /// ## Example
+    /// ```sql
+    /// ALTER TABLE customers DROP COLUMN fax;
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Copy the column first (`CREATE TABLE customers_fax_backup AS SELECT id, fax FROM
+    /// customers;`), stop using it in one release and drop it in the next.
+    pub static DROPS_COLUMN: "migration-drops-column", "migration", High, ["destructive"], gating = DataLoss;
+}
+
+pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
+    let OpKind::DropColumn { table, column } = kind else {
+        return Vec::new();
+    };
+    if ctx.is_new_column(table, column) {
+        return Vec::new();
+    }
+    let f = finding(
+        &DROPS_COLUMN,
+        ctx,
+        op,
+        format!("DROP COLUMN {table}.{column} discards every stored value"),
+        "copy the column first (CREATE TABLE … AS SELECT id, column FROM …), stop reading it in one release and drop it in the next",
+    );
+    let mut f = ctx.judge_backup(f, table, Some(column), op.line);
+    if f.mitigated_by.is_empty() {
+        if let Some(into) = ctx.moved_before(table, column, op.line) {
+            f.mitigated_by = vec!["backup".to_string()];
+            f.severity = crate::model::Severity::Info;
+            f.message = format!(
+                "DROP COLUMN {table}.{column}: its values were moved into {table}.{into} earlier in this migration"
+            );
+        }
+    }
+    vec![f]
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyzers::migration::testing::{rules, run, sql};
+
+    #[test]
+    fn fires_on_existing_columns_only() {
+        assert_eq!(
+            rules("ALTER TABLE customers DROP COLUMN fax;"),
+            vec!["migration-drops-column"]
+        );
+        assert!(rules("ALTER TABLE customers ADD COLUMN tmp int;\nALTER TABLE customers DROP COLUMN tmp;").is_empty());
+        assert!(rules("COMMENT ON TABLE customers IS 'we never DROP COLUMN fax';").is_empty());
+    }
+
+    #[test]
+    fn a_real_copy_taken_first_mitigates() {
+        let got = sql("CREATE TABLE customers_fax_backup AS SELECT id, fax FROM customers;\nALTER TABLE customers DROP COLUMN fax;");
+        assert_eq!(got, vec![("migration-drops-column".to_string(), 2, true)]);
+    }
+
+    #[test]
+    fn fake_backups_are_rejected_and_say_why() {
+        let msg = |text: &str| run(&[("db/migrations/1.sql", text)]).into_iter().next().unwrap();
+        let f = msg("CREATE TABLE orders_backup AS SELECT * FROM orders;\nALTER TABLE customers DROP COLUMN fax;");
+        assert!(f.mitigated_by.is_empty());
+        assert!(
+            f.message
+                .ends_with("not backed up: the copy at line 1 is of `orders`, not `customers`"),
+            "{}",
+            f.message
+        );
+        let f = msg("CREATE TABLE customers_backup (LIKE customers);\nALTER TABLE customers DROP COLUMN fax;");
+        assert!(f.mitigated_by.is_empty(), "{f:?}");
+        let f = msg("CREATE TABLE customers_backup AS SELECT * FROM customers WITH NO DATA;\nALTER TABLE customers DROP COLUMN fax;");
+        assert!(f.message.contains("copies the structure only"), "{}", f.message);
+        let f =
+            msg("ALTER TABLE customers DROP COLUMN fax;\nCREATE TABLE customers_backup AS SELECT * FROM customers;");
+        assert!(f.message.contains("is taken after this statement"), "{}", f.message);
+        let f = msg(
+            "CREATE TABLE customers_backup AS SELECT id, name FROM customers;\nALTER TABLE customers DROP COLUMN fax;",
+        );
+        assert!(f.message.contains("does not include column `fax`"), "{}", f.message);
+    }
+}

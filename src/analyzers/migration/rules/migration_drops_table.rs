@@ -1,0 +1,68 @@
+//! `migration-drops-table`: a table the migration did not create is dropped.
+
+use crate::analyzers::migration::context::{finding, Context, COPY_HELP};
+use crate::analyzers::migration::ops::{Op, OpKind};
+use crate::code_rule;
+use crate::model::Finding;
+
+code_rule! {
+    /// ## What it does
+    /// Finds `DROP TABLE` (and Rails `drop_table`, Django `DeleteModel`, Alembic `op.drop_table`,
+    /// Knex `dropTable`) on a table this migration did not create.
+    ///
+    /// ## Why is this risky?
+    /// Every row is gone the moment it runs; a down-migration can recreate the table but never
+    /// the data, and code still deployed that reads the table fails.
+    ///
+    /// ## Example
+    /// ```sql
+    /// DROP TABLE invoices_2019;
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Copy the rows first in the same migration (`CREATE TABLE invoices_2019_backup AS SELECT *
+    /// FROM invoices_2019;`) or keep the table until the next release; restore from that copy.
+    pub static DROPS_TABLE: "migration-drops-table", "migration", High, ["destructive"], gating = DataLoss;
+}
+
+pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
+    let OpKind::DropTable { tables } = kind else {
+        return Vec::new();
+    };
+    tables
+        .iter()
+        .filter(|t| !ctx.is_new_table(t))
+        .map(|t| {
+            let f = finding(
+                &DROPS_TABLE,
+                ctx,
+                op,
+                format!("DROP TABLE {t} discards every row"),
+                COPY_HELP,
+            );
+            ctx.judge_backup(f, t, None, op.line)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyzers::migration::testing::{rules, sql};
+
+    #[test]
+    fn fires_on_existing_tables_only() {
+        assert_eq!(rules("DROP TABLE invoices_2019;"), vec!["migration-drops-table"]);
+        assert!(
+            rules("CREATE TABLE scratch (id int);\nINSERT INTO scratch VALUES (1);\nDROP TABLE scratch;").is_empty()
+        );
+        assert!(
+            rules("-- DROP TABLE customers;\nINSERT INTO notes (body) VALUES ('DROP TABLE customers');").is_empty()
+        );
+    }
+
+    #[test]
+    fn a_copy_taken_first_mitigates() {
+        let got = sql("COPY (SELECT * FROM invoices) TO '/backups/invoices.csv';\nDROP TABLE invoices;");
+        assert_eq!(got, vec![("migration-drops-table".to_string(), 2, true)]);
+    }
+}

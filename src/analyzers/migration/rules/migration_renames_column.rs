@@ -1,0 +1,59 @@
+//! `migration-renames-column`: a column that stays is renamed under deployed code.
+
+use crate::analyzers::migration::context::{finding, Context};
+use crate::analyzers::migration::ops::{Op, OpKind};
+use crate::code_rule;
+use crate::model::Finding;
+
+code_rule! {
+    /// ## What it does
+    /// Finds a renamed column (`RENAME COLUMN`, MySQL `CHANGE`, `rename_column`, `RenameField`,
+    /// `alter_column(new_column_name=…)`, Knex `renameColumn`).
+    ///
+    /// ## Why is this risky?
+    /// Every running instance of the current release reads and writes the old name; between the
+    /// migration and the deploy, and after a rollback of the code, queries fail.
+    ///
+    /// ## Example
+    /// ```sql
+    /// ALTER TABLE customers RENAME COLUMN fax TO fax_number;
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Expand and contract: add the new column, write both, backfill, switch reads, drop the old
+    /// one in a later release. Rolling back is the reverse rename.
+    pub static RENAMES_COLUMN: "migration-renames-column", "migration", High, ["breaking"], gating = BrokenContract;
+}
+
+pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
+    let OpKind::RenameColumn { table, from, to } = kind else {
+        return Vec::new();
+    };
+    if ctx.is_new_column(table, from) {
+        return Vec::new();
+    }
+    vec![finding(
+        &RENAMES_COLUMN,
+        ctx,
+        op,
+        format!("column {table}.{from} is renamed to {to}: deployed code still uses `{from}`"),
+        "expand and contract: add the new column, write both, backfill, switch reads, drop the old column later",
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyzers::migration::testing::rules;
+
+    #[test]
+    fn fires_on_existing_columns_only() {
+        assert_eq!(
+            rules("ALTER TABLE customers RENAME COLUMN fax TO fax_number;"),
+            vec!["migration-renames-column"]
+        );
+        assert!(
+            rules("ALTER TABLE customers ADD COLUMN fx text;\nALTER TABLE customers RENAME COLUMN fx TO fax;")
+                .is_empty()
+        );
+    }
+}

@@ -1,0 +1,55 @@
+//! `migration-renames-table`: a table that stays is renamed under deployed code.
+
+use crate::analyzers::migration::context::{finding, Context};
+use crate::analyzers::migration::ops::{Op, OpKind};
+use crate::code_rule;
+use crate::model::Finding;
+
+code_rule! {
+    /// ## What it does
+    /// Finds a renamed table (`ALTER TABLE … RENAME TO`, `rename_table`, `RenameModel`).
+    ///
+    /// ## Why is this risky?
+    /// Deployed code still queries the old name and fails until the new release is everywhere.
+    ///
+    /// ## Example
+    /// ```sql
+    /// ALTER TABLE customers RENAME TO clients;
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Create a view with the old name for the transition, or expand and contract; the rollback
+    /// is the reverse rename.
+    pub static RENAMES_TABLE: "migration-renames-table", "migration", High, ["breaking"], gating = BrokenContract;
+}
+
+pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
+    let OpKind::RenameTable { from, to } = kind else {
+        return Vec::new();
+    };
+    // A table renamed away and created again is a rebuild, another rule's.
+    if ctx.is_new_table(from) || ctx.recreates(from) {
+        return Vec::new();
+    }
+    vec![finding(
+        &RENAMES_TABLE,
+        ctx,
+        op,
+        format!("table {from} is renamed to {to}: deployed code still uses `{from}`"),
+        "keep a view named after the old table during the transition, or expand and contract",
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyzers::migration::testing::rules;
+
+    #[test]
+    fn fires_on_existing_tables_only() {
+        assert_eq!(
+            rules("ALTER TABLE customers RENAME TO clients;"),
+            vec!["migration-renames-table"]
+        );
+        assert!(rules("CREATE TABLE drafts (id int);\nALTER TABLE drafts RENAME TO posts;").is_empty());
+    }
+}

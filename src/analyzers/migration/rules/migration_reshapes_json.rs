@@ -1,0 +1,108 @@
+//! `migration-reshapes-json`: stored JSON changes structure (JSON functions in an `UPDATE`, a conversion to `json`/`jsonb`).
+
+use crate::analyzers::migration::context::{finding, json_update, Context, JSON_KEY_REMOVERS};
+use crate::analyzers::migration::ops::{Op, OpKind};
+use crate::code_rule;
+use crate::model::Finding;
+
+code_rule! {
+    /// ## What it does
+    /// Finds statements that change the structure of stored JSON or move values between JSON
+    /// and columns: `jsonb_set`, `||` merges, objects rebuilt with `jsonb_build_object` or from
+    /// `->>`, `json` to `jsonb` conversions, MySQL `JSON_SET`/`JSON_INSERT`/`JSON_REPLACE`.
+    ///
+    /// ## Why is this risky?
+    /// A JSON column's schema lives only in the data: rows written by old code versions, nulls,
+    /// missing keys and odd types are the edge cases a reshape misses, and the code that reads
+    /// the column breaks on them.
+    ///
+    /// ## Example
+    /// ```sql
+    /// UPDATE users SET prefs = jsonb_set(prefs, '{theme}', to_jsonb(prefs->>'color'));
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Copy the column first (`CREATE TABLE users_prefs_backup AS SELECT id, prefs FROM users;`),
+    /// check the new shape against a sample of real rows (`riskgate shapes`), and restore from
+    /// the copy.
+    pub static RESHAPES_JSON: "migration-reshapes-json", "migration", High, ["json-reshape"], gating = DataRewrite;
+}
+
+pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
+    match kind {
+        OpKind::Update {
+            table,
+            columns,
+            filter,
+            json,
+        } if !ctx.is_new_table(table) && !json.is_empty() => {
+            if json.iter().any(|j| JSON_KEY_REMOVERS.contains(&j.as_str())) {
+                return Vec::new();
+            }
+            vec![json_update(
+                &RESHAPES_JSON,
+                "reshapes the JSON in",
+                ctx,
+                op,
+                (table, columns, filter, json),
+            )]
+        }
+        OpKind::AlterColumnType {
+            table,
+            column,
+            type_name,
+            ..
+        } if type_name.contains("json") && !ctx.is_new_column(table, column) => {
+            let mut f = finding(
+                &RESHAPES_JSON,
+                ctx,
+                op,
+                format!("{table}.{column} is converted to {type_name}: key order, duplicate keys and whitespace of stored JSON change"),
+                "copy the column first and check the converted values against real rows",
+            );
+            f.tags.push("locking".to_string());
+            f.target = Some(format!("{table}.{column}"));
+            vec![ctx.judge_backup(f, table, Some(column), op.line)]
+        }
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyzers::migration::testing::{rules, run, sql};
+
+    #[test]
+    fn json_functions_in_updates_and_conversions_fire() {
+        assert_eq!(
+            rules("UPDATE users SET prefs = jsonb_set(prefs, '{theme}', '\"dark\"');"),
+            vec!["migration-reshapes-json"]
+        );
+        assert_eq!(
+            rules("UPDATE users SET prefs = prefs || '{\"v\": 2}'::jsonb WHERE id > 10;"),
+            vec!["migration-reshapes-json"]
+        );
+        assert_eq!(
+            rules("UPDATE users SET city = address->>'city';"),
+            vec!["migration-reshapes-json"]
+        );
+        assert_eq!(
+            rules("ALTER TABLE events ALTER COLUMN payload TYPE jsonb USING payload::jsonb;"),
+            vec!["migration-reshapes-json"]
+        );
+        assert!(rules("UPDATE users SET note = 'jsonb_set(prefs)' WHERE id = 1;").is_empty());
+    }
+
+    #[test]
+    fn tags_class_and_backup() {
+        let f = run(&[(
+            "db/migrations/1.sql",
+            "UPDATE users SET prefs = jsonb_set(prefs, '{a}', '1');",
+        )])
+        .remove(0);
+        assert_eq!(f.tags, vec!["json-reshape", "data-rewrite"]);
+        assert_eq!(f.gating, Some(crate::model::GatingClass::DataRewrite));
+        let got = sql("CREATE TABLE users_prefs_backup AS SELECT id, prefs FROM users;\nUPDATE users SET prefs = jsonb_set(prefs, '{a}', '1');");
+        assert_eq!(got, vec![("migration-reshapes-json".to_string(), 2, true)]);
+    }
+}
