@@ -2,8 +2,9 @@
 //! (named after their ids) beside the stage that checks them; this lists them, adds the packs,
 //! and checks the config's rule ids against the whole set.
 
+use crate::analyzers::json_shape::rules as js;
 use crate::analyzers::migration::rules as m;
-use crate::analyzers::{self, file_not_analyzed, json_shape, untested};
+use crate::analyzers::{self, file_not_analyzed, untested};
 use crate::config::Config;
 use crate::model::{CodeRule, RuleDoc};
 use crate::packs::{self, PackRule};
@@ -44,10 +45,10 @@ const CODE_RULES: &[&CodeRule] = &[
     &m::migration_truncates_table::TRUNCATES_TABLE,
     &m::migration_validates_constraint_inline::VALIDATES_CONSTRAINT_INLINE,
     // JSON shapes.
-    &json_shape::JSON_COLUMN_CONTRACT_CHANGED,
-    &json_shape::JSON_SAMPLE_SHAPE_CHANGED,
-    &json_shape::JSON_SCHEMA_CHANGED,
-    &json_shape::SERDE_SHAPE_CHANGED,
+    &js::json_column_contract_changed::JSON_COLUMN_CONTRACT_CHANGED,
+    &js::json_sample_shape_changed::JSON_SAMPLE_SHAPE_CHANGED,
+    &js::json_schema_changed::JSON_SCHEMA_CHANGED,
+    &js::serde_shape_changed::SERDE_SHAPE_CHANGED,
     &crate::shapes::SAMPLE_REJECTED,
     // Tests.
     &untested::ASSERTIONS_REMOVED,

@@ -68,7 +68,7 @@ pub fn run(change: &ChangeSet, inputs: &Inputs<'_>) -> Vec<Finding> {
         findings
     });
     // Correlation across analyzers, once each has spoken.
-    let compound = json_shape::contract::compound(&findings, inputs.json_columns);
+    let compound = json_shape::rules::json_column_contract_changed::compound(&findings, inputs.json_columns);
     findings.extend(compound);
     findings
 }

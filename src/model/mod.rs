@@ -6,8 +6,10 @@ mod finding;
 mod kind;
 mod rule;
 mod severity;
+mod shape;
 
 pub use finding::{Direction, Finding, Suppression};
 pub use kind::{Dialect, FileKind, Language, MigrationFormat, MigrationRole};
 pub use rule::{is_valid_id, CodeRule, RuleDoc};
 pub use severity::{GatingClass, Level, Severity, Verdict};
+pub use shape::ShapeChange;

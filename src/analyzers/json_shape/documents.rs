@@ -1,10 +1,12 @@
 //! JSON documents: fixtures and samples (shape inferred from the values), JSON Schemas and
 //! OpenAPI specs (compared as contracts, in both directions).
 
-use super::{weigh, JSON_SAMPLE_SHAPE_CHANGED, JSON_SCHEMA_CHANGED};
+use super::rules::json_sample_shape_changed::JSON_SAMPLE_SHAPE_CHANGED;
+use super::rules::json_schema_changed::JSON_SCHEMA_CHANGED;
 use crate::analyzers::file_not_analyzed::not_analyzed;
 use crate::classify::FileKind;
 use crate::diff::{ChangeSet, ChangedFile, FileStatus};
+use crate::model::ShapeChange as SC;
 use crate::model::{Direction, Finding, Severity};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -82,7 +84,7 @@ fn parse_json(text: &str) -> Result<Value, String> {
 /// One change in a document: kind, direction, JSON path, and what happened.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocChange {
-    pub kind: &'static str,
+    pub kind: SC,
     pub direction: Direction,
     pub path: String,
     pub message: String,
@@ -104,8 +106,8 @@ fn finding(file: &ChangedFile, lines: &(KeyLines, KeyLines), c: DocChange, schem
     let mut f = rule
         .finding(c.message)
         .at(&file.path, Some(line))
-        .tags(&[c.kind])
-        .help(super::help_for(c.kind));
+        .tags(&[c.kind.as_str()])
+        .help(c.kind.help());
     f.symbol = Some(format!("{}::{}", file.path, c.path));
     f.evidence = Some(c.path);
     weigh(
@@ -228,14 +230,14 @@ pub fn sample_changes(old: &Value, new: &Value) -> Vec<DocChange> {
                     renames.push((key.to_string(), parent_and_key(a).1.to_string(), p.clone()));
                 } else if let Some(a) = moved {
                     out.push(DocChange {
-                        kind: "nesting-changed",
+                        kind: SC::NestingChanged,
                         direction: Direction::Both,
                         path: p.clone(),
                         message: format!("{p} moves to {a}"),
                     });
                 } else {
                     out.push(DocChange {
-                        kind: "field-removed",
+                        kind: SC::FieldRemoved,
                         direction: Direction::OldReaders,
                         path: p.clone(),
                         message: format!("{p} is gone from the sample"),
@@ -250,15 +252,15 @@ pub fn sample_changes(old: &Value, new: &Value) -> Vec<DocChange> {
                 let change = if o.is_empty() || n.is_empty() || n == o {
                     // Filling a null is harmless; a value becoming null loosens optionality.
                     (!types.contains("null") && new_types.contains("null"))
-                        .then_some(("optionality-loosened", Direction::OldReaders))
+                        .then_some((SC::OptionalityLoosened, Direction::OldReaders))
                 } else if o == BTreeSet::from(["integer"]) && n == BTreeSet::from(["number"]) {
-                    Some(("type-widened", Direction::OldReaders))
+                    Some((SC::TypeWidened, Direction::OldReaders))
                 } else if o == BTreeSet::from(["number"]) && n == BTreeSet::from(["integer"]) {
-                    Some(("type-narrowed", Direction::ReadsOldData))
+                    Some((SC::TypeNarrowed, Direction::ReadsOldData))
                 } else if o.contains("array") != n.contains("array") {
-                    Some(("cardinality-changed", Direction::Both))
+                    Some((SC::CardinalityChanged, Direction::Both))
                 } else {
-                    Some(("type-changed", Direction::Both))
+                    Some((SC::TypeChanged, Direction::Both))
                 };
                 if let Some((kind, direction)) = change {
                     out.push(DocChange {
@@ -307,7 +309,7 @@ fn emit_renames(renames: Vec<(String, String, String)>, out: &mut Vec<DocChange>
     if let Some(r) = rule {
         let list: Vec<String> = renames.iter().map(|(o, n, _)| format!("{o} → {n}")).collect();
         out.push(DocChange {
-            kind: "rename-all-changed",
+            kind: SC::RenameAllChanged,
             direction: Direction::Both,
             path: "$".into(),
             message: format!("every key is renamed to {r}: {}", list.join(", ")),
@@ -315,7 +317,7 @@ fn emit_renames(renames: Vec<(String, String, String)>, out: &mut Vec<DocChange>
     } else {
         for (o, n, p) in renames {
             out.push(DocChange {
-                kind: "field-renamed",
+                kind: SC::FieldRenamed,
                 direction: Direction::Both,
                 path: p.clone(),
                 message: format!("{p} is renamed to `{n}` (was `{o}`, same value)"),
@@ -346,7 +348,7 @@ fn closed(schema: &Value) -> bool {
 /// under the new one is `reads-old-data`; the reverse is `old-readers`.
 pub fn schema_changes(old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
     let mut out = Vec::new();
-    let mut push = |kind: &'static str, reads: bool, olds: bool, message: String| {
+    let mut push = |kind: SC, reads: bool, olds: bool, message: String| {
         let direction = match (reads, olds) {
             (true, true) => Direction::Both,
             (true, false) => Direction::ReadsOldData,
@@ -362,7 +364,7 @@ pub fn schema_changes(old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
     };
     if old.get("$ref") != new.get("$ref") {
         push(
-            "type-changed",
+            SC::TypeChanged,
             true,
             true,
             format!(
@@ -379,12 +381,12 @@ pub fn schema_changes(old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
         let narrowed = ot.iter().any(|t| !allows(&nt, t));
         let widened = nt.iter().any(|t| !allows(&ot, t));
         let kind = match (narrowed, widened) {
-            (true, false) if ot.contains("null") && !nt.contains("null") => "optionality-tightened",
-            (false, true) if nt.contains("null") && !ot.contains("null") => "optionality-loosened",
-            (true, false) => "type-narrowed",
-            (false, true) => "type-widened",
-            _ if ot.contains("array") != nt.contains("array") => "cardinality-changed",
-            _ => "type-changed",
+            (true, false) if ot.contains("null") && !nt.contains("null") => SC::OptionalityTightened,
+            (false, true) if nt.contains("null") && !ot.contains("null") => SC::OptionalityLoosened,
+            (true, false) => SC::TypeNarrowed,
+            (false, true) => SC::TypeWidened,
+            _ if ot.contains("array") != nt.contains("array") => SC::CardinalityChanged,
+            _ => SC::TypeChanged,
         };
         push(
             kind,
@@ -403,7 +405,7 @@ pub fn schema_changes(old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
         let added: Vec<_> = ne.difference(&oe).cloned().collect();
         if !removed.is_empty() && !ne.is_empty() {
             push(
-                "variant-removed",
+                SC::VariantRemoved,
                 true,
                 false,
                 format!("{path}: enum loses {}", removed.join(", ")),
@@ -411,7 +413,7 @@ pub fn schema_changes(old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
         }
         if !added.is_empty() && !oe.is_empty() {
             push(
-                "variant-added",
+                SC::VariantAdded,
                 false,
                 true,
                 format!("{path}: enum gains {}", added.join(", ")),
@@ -421,7 +423,7 @@ pub fn schema_changes(old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
     let (or, nr) = (string_set(old.get("required")), string_set(new.get("required")));
     for r in nr.difference(&or) {
         push(
-            "field-added-required",
+            SC::FieldAddedRequired,
             true,
             false,
             format!("{path}.{} becomes required", r.trim_matches('"')),
@@ -429,7 +431,7 @@ pub fn schema_changes(old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
     }
     for r in or.difference(&nr) {
         push(
-            "optionality-loosened",
+            SC::OptionalityLoosened,
             false,
             true,
             format!("{path}.{} is no longer required", r.trim_matches('"')),
@@ -437,7 +439,7 @@ pub fn schema_changes(old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
     }
     if !closed(old) && closed(new) {
         push(
-            "deny-unknown-added",
+            SC::DenyUnknownAdded,
             true,
             false,
             format!("{path} now forbids additional properties"),
@@ -461,7 +463,7 @@ pub fn schema_changes(old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
                 };
                 if let Some(direction) = d {
                     out.push(DocChange {
-                        kind: "field-removed",
+                        kind: SC::FieldRemoved,
                         direction,
                         path: at.clone(),
                         message: format!("{at} is removed from the schema"),
@@ -473,7 +475,7 @@ pub fn schema_changes(old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
     for k in np.keys().filter(|k| !op.contains_key(*k)) {
         if closed(old) {
             out.push(DocChange {
-                kind: "field-added-required",
+                kind: SC::FieldAddedRequired,
                 direction: Direction::OldReaders,
                 path: format!("{path}.{k}"),
                 message: format!("{path}.{k} is added, and the old schema forbids additional properties"),
@@ -488,7 +490,7 @@ pub fn schema_changes(old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
         if count(old) != count(new) {
             let fewer = count(new) < count(old);
             out.push(DocChange {
-                kind: if fewer { "variant-removed" } else { "variant-added" },
+                kind: if fewer { SC::VariantRemoved } else { SC::VariantAdded },
                 direction: if fewer {
                     Direction::ReadsOldData
                 } else {
@@ -548,12 +550,45 @@ pub fn openapi_changes(old: &Value, new: &Value) -> Vec<DocChange> {
     out
 }
 
+/// Severity and whether a plan is needed, by direction: new code failing on stored data is the
+/// incident; old readers failing is a rollback hazard.
+pub fn weigh(f: &mut Finding, dir: Direction, high: Severity) {
+    f.direction = Some(dir);
+    let (severity, plan) = match dir {
+        Direction::ReadsOldData | Direction::Both => (high, true),
+        Direction::OldReaders => (Severity::Medium, false),
+    };
+    f.severity = severity;
+    f.needs_plan = plan;
+}
+
+#[cfg(test)]
+pub mod testing {
+    use crate::diff::{ChangeSet, ChangedFile, FileStatus};
+
+    /// The rule ids the document reader reports for `path` changed from `old` to `new`, the
+    /// file's kind given by the built-in conventions.
+    pub fn rules_for(path: &str, old: &str, new: &str) -> Vec<String> {
+        let (o, n): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
+        let change = ChangeSet {
+            files: vec![ChangedFile::from_lines(path, FileStatus::Modified, &o, &n)],
+            ..Default::default()
+        };
+        let change = crate::classify::Classifier::new(&crate::config::Config::default())
+            .unwrap()
+            .classify(change);
+        super::analyze(&change).into_iter().map(|f| f.rule).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use crate::model::ShapeChange as SC;
     use serde_json::json;
 
-    fn kinds(v: &[DocChange]) -> Vec<(&str, Direction, &str)> {
+    fn kinds(v: &[DocChange]) -> Vec<(SC, Direction, &str)> {
         v.iter().map(|c| (c.kind, c.direction, c.path.as_str())).collect()
     }
 
@@ -565,12 +600,12 @@ mod tests {
         assert_eq!(
             kinds(&got),
             vec![
-                ("nesting-changed", Direction::Both, "$.user.city"),
-                ("type-changed", Direction::Both, "$.user.id"),
-                ("optionality-loosened", Direction::OldReaders, "$.user.nick"),
-                ("type-narrowed", Direction::ReadsOldData, "$.user.score"),
-                ("cardinality-changed", Direction::Both, "$.user.tags"),
-                ("field-renamed", Direction::Both, "$.user.color"),
+                (SC::NestingChanged, Direction::Both, "$.user.city"),
+                (SC::TypeChanged, Direction::Both, "$.user.id"),
+                (SC::OptionalityLoosened, Direction::OldReaders, "$.user.nick"),
+                (SC::TypeNarrowed, Direction::ReadsOldData, "$.user.score"),
+                (SC::CardinalityChanged, Direction::Both, "$.user.tags"),
+                (SC::FieldRenamed, Direction::Both, "$.user.color"),
             ]
         );
     }
@@ -590,7 +625,7 @@ mod tests {
             &json!({"user_id": 1, "first_name": "a"}),
             &json!({"userId": 1, "firstName": "a"}),
         );
-        assert_eq!(kinds(&got), vec![("rename-all-changed", Direction::Both, "$")]);
+        assert_eq!(kinds(&got), vec![(SC::RenameAllChanged, Direction::Both, "$")]);
     }
 
     #[test]
@@ -601,11 +636,11 @@ mod tests {
         assert_eq!(
             kinds(&got),
             vec![
-                ("field-added-required", Direction::ReadsOldData, "$"),
-                ("deny-unknown-added", Direction::ReadsOldData, "$"),
-                ("type-narrowed", Direction::ReadsOldData, "$.n"),
-                ("variant-removed", Direction::ReadsOldData, "$.status"),
-                ("variant-added", Direction::OldReaders, "$.status"),
+                (SC::FieldAddedRequired, Direction::ReadsOldData, "$"),
+                (SC::DenyUnknownAdded, Direction::ReadsOldData, "$"),
+                (SC::TypeNarrowed, Direction::ReadsOldData, "$.n"),
+                (SC::VariantRemoved, Direction::ReadsOldData, "$.status"),
+                (SC::VariantAdded, Direction::OldReaders, "$.status"),
             ]
         );
         let meta_only = json!({"type": "object", "description": "x", "properties": {"id": {"type": "integer", "description": "the id"}}});
@@ -624,7 +659,7 @@ mod tests {
         let got = openapi_changes(&old, &new);
         assert_eq!(
             kinds(&got),
-            vec![("type-changed", Direction::Both, "$.components.schemas.User.id")]
+            vec![(SC::TypeChanged, Direction::Both, "$.components.schemas.User.id")]
         );
     }
 }

@@ -3,11 +3,12 @@
 //! would roll back to) reading what new code writes.
 
 use super::serde_model::{Body, Field, Kind, SerdeType, Shape, Variant};
+use crate::model::ShapeChange as SC;
 
 /// One breaking change, with the directions it breaks before derives are considered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
-    pub kind: &'static str,
+    pub kind: SC,
     /// New code fails on data old code wrote.
     pub reads_old: bool,
     /// Old code fails on data new code writes.
@@ -42,22 +43,14 @@ impl Ctx<'_> {
         }
     }
 
-    fn push(
-        &mut self,
-        kind: &'static str,
-        reads_old: bool,
-        old_readers: bool,
-        subject: String,
-        message: String,
-        line: u32,
-    ) {
+    fn push(&mut self, kind: SC, reads_old: bool, old_readers: bool, subject: String, message: String, line: u32) {
         self.record(kind, reads_old, old_readers, subject, message, line);
     }
 
     /// Like `push`, and says whether a change was recorded.
     fn record(
         &mut self,
-        kind: &'static str,
+        kind: SC,
         reads_old: bool,
         old_readers: bool,
         subject: String,
@@ -121,7 +114,7 @@ fn compare_into(cx: &mut Ctx<'_>) {
     let (oc, nc) = (&old.container, &new.container);
     if oc.proxy != nc.proxy {
         cx.push(
-            "custom-codec-changed",
+            SC::CustomCodecChanged,
             true,
             true,
             name.clone(),
@@ -141,7 +134,7 @@ fn compare_into(cx: &mut Ctx<'_>) {
             "no longer serializes transparently: it becomes an object"
         };
         cx.push(
-            "transparent-changed",
+            SC::TransparentChanged,
             true,
             true,
             name.clone(),
@@ -151,7 +144,7 @@ fn compare_into(cx: &mut Ctx<'_>) {
         return;
     }
     if !oc.deny_unknown_fields && nc.deny_unknown_fields {
-        cx.push("deny-unknown-added", true, false, name.clone(), format!("{name} now denies unknown fields: stored documents with any extra key (older versions, other writers, jsonb_set) are rejected"), new.line);
+        cx.push(SC::DenyUnknownAdded, true, false, name.clone(), format!("{name} now denies unknown fields: stored documents with any extra key (older versions, other writers, jsonb_set) are rejected"), new.line);
     }
     match (&old.kind, &new.kind) {
         (Kind::Struct(ob), Kind::Struct(nb)) => compare_bodies(
@@ -165,7 +158,7 @@ fn compare_into(cx: &mut Ctx<'_>) {
         ),
         (Kind::Enum(ov), Kind::Enum(nv)) => compare_enums(cx, &name, ov, nv),
         _ => cx.push(
-            "type-changed",
+            SC::TypeChanged,
             true,
             true,
             name.clone(),
@@ -216,7 +209,7 @@ fn compare_bodies(
                 };
                 let desc = |v: &[&Shape]| v.iter().map(|s| s.describe()).collect::<Vec<_>>().join(", ");
                 cx.push(
-                    "tuple-order-changed",
+                    SC::TupleOrderChanged,
                     true,
                     true,
                     subject.to_string(),
@@ -227,7 +220,7 @@ fn compare_bodies(
         }
         (Body::Unit, Body::Unit) => {}
         _ => cx.push(
-            "type-changed",
+            SC::TypeChanged,
             true,
             true,
             subject.to_string(),
@@ -294,7 +287,7 @@ fn compare_fields(
                     " (the old name stays readable through an alias)"
                 };
                 let pushed = cx.record(
-                    "field-renamed",
+                    SC::FieldRenamed,
                     reads_old,
                     old_readers,
                     format!("{subject}.{}", n.wire_ser),
@@ -310,7 +303,7 @@ fn compare_fields(
     }
     if !renamed_by_rule.is_empty() {
         cx.push(
-            "rename-all-changed",
+            SC::RenameAllChanged,
             true,
             true,
             subject.to_string(),
@@ -327,7 +320,7 @@ fn compare_fields(
             "the old type denies unknown fields"
         };
         cx.push(
-            "field-added-required",
+            SC::FieldAddedRequired,
             required,
             deny.0 && written,
             format!("{subject}.{}", n.wire_ser),
@@ -346,7 +339,7 @@ fn compare_fields(
         if !old_required && !deny.1 {
             // Old readers take the missing key as None and lose the data without failing.
             cx.push(
-                "field-removed",
+                SC::FieldRemoved,
                 false,
                 true,
                 format!("{subject}.{}", o.wire_de),
@@ -361,7 +354,7 @@ fn compare_fields(
             continue;
         }
         cx.push(
-            "field-removed",
+            SC::FieldRemoved,
             deny.1,
             old_required,
             format!("{subject}.{}", o.wire_de),
@@ -402,7 +395,7 @@ fn compare_field_sides(cx: &mut Ctx<'_>, subject: &str, o: &Field, n: &Field, de
             "no longer flattened: its keys move under one key"
         };
         cx.push(
-            "nesting-changed",
+            SC::NestingChanged,
             true,
             true,
             at.clone(),
@@ -414,7 +407,7 @@ fn compare_field_sides(cx: &mut Ctx<'_>, subject: &str, o: &Field, n: &Field, de
     if o.codec != n.codec {
         // What a hand-written codec accepts is not visible here: a hint to test it on real data.
         cx.record(
-            "custom-codec-changed",
+            SC::CustomCodecChanged,
             true,
             true,
             at.clone(),
@@ -431,7 +424,7 @@ fn compare_field_sides(cx: &mut Ctx<'_>, subject: &str, o: &Field, n: &Field, de
     let (old_req, new_req) = (o.required_on_read(defaults.0), n.required_on_read(defaults.1));
     if !old_req && new_req {
         cx.push(
-            "optionality-tightened",
+            SC::OptionalityTightened,
             true,
             false,
             at.clone(),
@@ -445,7 +438,7 @@ fn compare_field_sides(cx: &mut Ctx<'_>, subject: &str, o: &Field, n: &Field, de
     }
     if !o.may_be_absent_on_write() && n.may_be_absent_on_write() && old_req {
         cx.push(
-            "optionality-loosened",
+            SC::OptionalityLoosened,
             false,
             true,
             at.clone(),
@@ -515,14 +508,14 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
         (Shape::Seq(a), Shape::Seq(b)) => return compare_shapes(cx, &format!("{at}[]"), a, b, line),
         // Any JSON reads arrays too: a widening, not a change of cardinality.
         (Shape::Seq(_), Shape::Any) => change(
-            "type-widened",
+            SC::TypeWidened,
             false,
             true,
             format!("{at} widens from {od} to any JSON"),
         ),
         (Shape::Map(a), Shape::Map(b)) => return compare_shapes(cx, &format!("{at}{{}}"), a, b, line),
         (Shape::Seq(_), _) | (_, Shape::Seq(_)) => change(
-            "cardinality-changed",
+            SC::CardinalityChanged,
             true,
             true,
             format!("{at} changes between one value and an array ({od} → {nd})"),
@@ -531,14 +524,14 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
             let widened = b2 >= b1 && (s1 == s2 || (!s1 && *s2 && b2 > b1));
             if widened {
                 change(
-                    "type-widened",
+                    SC::TypeWidened,
                     false,
                     true,
                     format!("{at} widens from {od} to {nd}: old code rejects values out of its range"),
                 )
             } else {
                 change(
-                    "type-narrowed",
+                    SC::TypeNarrowed,
                     true,
                     false,
                     format!("{at} narrows from {od} to {nd}: stored values out of range (or negative) fail"),
@@ -546,38 +539,38 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
             }
         }
         (Shape::Float, Shape::Int { .. }) => change(
-            "type-narrowed",
+            SC::TypeNarrowed,
             true,
             false,
             format!("{at} narrows from float to {nd}: serde_json wrote floats as 3.0, which an integer rejects"),
         ),
         (Shape::Int { .. }, Shape::Float) => change(
-            "type-widened",
+            SC::TypeWidened,
             false,
             true,
             format!("{at} widens from {od} to float: new code writes 3.0, which old integer readers reject"),
         ),
         (Shape::String, Shape::BorrowedStr) => change(
-            "type-narrowed",
+            SC::TypeNarrowed,
             true,
             false,
             format!("{at} becomes &str: stored strings with escapes (\\n, \\\", \\u…) cannot be borrowed"),
         ),
         (Shape::BorrowedStr, Shape::String) => return,
         (Shape::Any, _) => change(
-            "type-narrowed",
+            SC::TypeNarrowed,
             true,
             false,
             format!("{at} narrows from any JSON to {nd}"),
         ),
         (_, Shape::Any) => change(
-            "type-widened",
+            SC::TypeWidened,
             false,
             true,
             format!("{at} widens from {od} to any JSON"),
         ),
         (Shape::String, Shape::Named(e)) if is_unit_enum(cx.types.new_type(Shape::base_name(e))) => change(
-            "type-narrowed",
+            SC::TypeNarrowed,
             true,
             false,
             format!("{at} becomes the enum {e}: any stored string that is not one of its variants fails"),
@@ -587,7 +580,7 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
         {
             // A generic wrapper around the old type (`IdOrNestedObject<Follow>`): it reads what
             // the old type read, but may write a form old readers do not know.
-            change("type-widened", false, true, format!("{at} changes from {a} to {b}, which wraps it: old code cannot read the other forms the wrapper may write"))
+            change(SC::TypeWidened, false, true, format!("{at} changes from {a} to {b}, which wraps it: old code cannot read the other forms the wrapper may write"))
         }
         (Shape::Named(a), Shape::Named(b)) => {
             if cx.depth < 4 {
@@ -602,10 +595,15 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
                     }
                 }
             }
-            change("type-changed", true, true, format!("{at} changes type from {a} to {b}"))
+            change(
+                SC::TypeChanged,
+                true,
+                true,
+                format!("{at} changes type from {a} to {b}"),
+            )
         }
         _ => change(
-            "type-changed",
+            SC::TypeChanged,
             true,
             true,
             format!("{at} changes JSON type from {od} to {nd}"),
@@ -625,7 +623,7 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
         }
         _ => false,
     };
-    let unsure = kind == "type-changed" && (unknown(o, false) || unknown(n, true));
+    let unsure = kind == SC::TypeChanged && (unknown(o, false) || unknown(n, true));
     if unsure {
         message.push_str(" (a type whose JSON is not defined in this change: it may write the same JSON)");
     }
@@ -638,7 +636,7 @@ fn compare_enums(cx: &mut Ctx<'_>, name: &str, ov: &[Variant], nv: &[Variant]) {
     let (ro, rn) = (repr(cx.old), repr(cx.new));
     if ro != rn {
         cx.push(
-            "enum-repr-changed",
+            SC::EnumReprChanged,
             true,
             true,
             name.to_string(),
@@ -667,7 +665,7 @@ fn compare_enums(cx: &mut Ctx<'_>, name: &str, ov: &[Variant], nv: &[Variant]) {
             let o = ov[i];
             let reads_old = !n.aliases.contains(&o.wire_ser);
             cx.push(
-                "variant-renamed",
+                SC::VariantRenamed,
                 reads_old,
                 true,
                 format!("{name}::{}", n.rust),
@@ -686,7 +684,7 @@ fn compare_enums(cx: &mut Ctx<'_>, name: &str, ov: &[Variant], nv: &[Variant]) {
             ": old code rejects it (no #[serde(other)] variant)"
         };
         cx.push(
-            "variant-added",
+            SC::VariantAdded,
             false,
             !old_has_other,
             format!("{name}::{}", n.rust),
@@ -701,7 +699,7 @@ fn compare_enums(cx: &mut Ctx<'_>, name: &str, ov: &[Variant], nv: &[Variant]) {
             "stored values with it fail to read"
         };
         cx.push(
-            "variant-removed",
+            SC::VariantRemoved,
             true,
             false,
             format!("{name}::{}", o.rust),
@@ -721,7 +719,7 @@ fn compare_enums(cx: &mut Ctx<'_>, name: &str, ov: &[Variant], nv: &[Variant]) {
             .collect();
         if common_old != common_new {
             cx.push(
-                "untagged-order-changed",
+                SC::UntaggedOrderChanged,
                 true,
                 false,
                 name.to_string(),

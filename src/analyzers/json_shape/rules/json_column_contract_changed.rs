@@ -1,10 +1,34 @@
-//! The compound risk: a migration reshapes a JSON column while the serde type stored in that
+//! `json-column-contract-changed`, the compound risk: a migration reshapes a JSON column while the serde type stored in that
 //! column changes incompatibly in the same change.
 
-use super::JSON_COLUMN_CONTRACT_CHANGED;
+use crate::code_rule;
 use crate::config::JsonColumn;
 use crate::model::{Direction, Finding};
 use std::collections::BTreeSet;
+
+code_rule! {
+    /// ## What it does
+    /// Fires when one change both reshapes a JSON column in a migration and breaks the serde type
+    /// stored in that column, matched through table, column, type and field names, or through a
+    /// `[[json_column]]` entry in `riskgate.toml` (`table`, `column`, `type`).
+    ///
+    /// ## Why is this risky?
+    /// This is the incident riskgate exists for: the migration rewrites stored documents while
+    /// the code that reads them changes at the same time, so edge cases in the data (old shapes,
+    /// nulls, odd types) hit both at once, and rolling back the code meets rewritten data.
+    ///
+    /// ## Example
+    /// ```sql
+    /// UPDATE users SET prefs = jsonb_set(prefs - 'color', '{theme}', prefs->'color');
+    /// ```
+    /// together with `UserPrefs.color` renamed to `theme` in `src/prefs.rs`.
+    ///
+    /// ## How to roll back
+    /// Split the change: make the type read both shapes first, migrate the data, then stop
+    /// writing the old shape; back up the column before the migration and check real rows with
+    /// `riskgate shapes`.
+    pub static JSON_COLUMN_CONTRACT_CHANGED: "json-column-contract-changed", "json-shape", Critical, ["json-reshape"], gating = BrokenContract;
+}
 
 /// Column names that say nothing about what they hold; the table name must match too.
 const GENERIC_COLUMNS: &[&str] = &[

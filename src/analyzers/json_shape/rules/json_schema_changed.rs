@@ -1,0 +1,46 @@
+//! `json-schema-changed`: a JSON Schema or OpenAPI contract changes so that a reader breaks.
+//! The comparison is the document reader's (`documents.rs`); this is the rule's identity.
+
+use crate::code_rule;
+
+code_rule! {
+    /// ## What it does
+    /// Compares changed JSON Schemas (`*.schema.json`, `schemas/`) and OpenAPI specs
+    /// (`components/schemas`) in both directions: a document valid under the old schema and
+    /// invalid under the new one breaks readers of old data (`reads-old-data`); the reverse
+    /// breaks old readers. It compares `required`, `properties`, `type`, `enum`, `items` and
+    /// `additionalProperties`, and ignores metadata (`description`, `title`, `examples`).
+    ///
+    /// ## Why is this risky?
+    /// The schema is the contract other teams and stored documents rely on.
+    ///
+    /// ## Example
+    /// ```json
+    /// "required": ["id"]   →   "required": ["id", "email"]
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Add new requirements as optional first; remove properties only after no producer
+    /// writes them.
+    pub static JSON_SCHEMA_CHANGED: "json-schema-changed", "json-shape", High, [], gating = BrokenContract;
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyzers::json_shape::documents::testing::rules_for;
+
+    #[test]
+    fn a_newly_required_property_fires_and_a_new_optional_one_does_not() {
+        let old = r#"{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "properties": {"id": {"type": "integer"}, "email": {"type": "string"}}, "required": ["id"]}"#;
+        let new = old.replace(r#""required": ["id"]"#, r#""required": ["id", "email"]"#);
+        assert_eq!(
+            rules_for("schemas/user.schema.json", old, &new),
+            vec!["json-schema-changed"]
+        );
+        let added = old.replace(
+            r#""email": {"type": "string"}"#,
+            r#""email": {"type": "string"}, "nick": {"type": "string"}"#,
+        );
+        assert!(rules_for("schemas/user.schema.json", old, &added).is_empty());
+    }
+}

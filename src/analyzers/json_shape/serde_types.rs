@@ -1,0 +1,120 @@
+//! The serde types of both versions of a change, read and matched by name: what the rules
+//! compare. Emits no findings of its own beyond the files it could not read.
+
+use super::serde_diff::{self, Change, Types};
+use super::serde_model::{self, SerdeType};
+use crate::analyzers::file_not_analyzed::not_analyzed;
+use crate::classify::{FileKind, Language};
+use crate::diff::{ChangeSet, FileStatus};
+use crate::model::{Direction, Finding};
+use std::collections::BTreeSet;
+
+/// The serde types of the old and the new version of the change.
+pub struct Models {
+    pub old: Vec<SerdeType>,
+    pub new: Vec<SerdeType>,
+}
+
+impl Types for Models {
+    fn old_type(&self, name: &str) -> Option<&SerdeType> {
+        self.old.iter().find(|t| t.name == name)
+    }
+    fn new_type(&self, name: &str) -> Option<&SerdeType> {
+        self.new.iter().find(|t| t.name == name)
+    }
+}
+
+/// The direction of a change given which derives each version has; `None` when no reader can
+/// break.
+pub fn direction(change: &Change, new: &SerdeType) -> Option<Direction> {
+    let reads_old = change.reads_old && new.de;
+    // Old readers are the old code (when it deserialises) or, for what is written out, clients;
+    // which of them exist is the type's role to say.
+    let old_readers = change.old_readers && new.ser;
+    match (reads_old, old_readers) {
+        (true, true) => Some(Direction::Both),
+        (true, false) => Some(Direction::ReadsOldData),
+        (false, true) => Some(Direction::OldReaders),
+        _ => None,
+    }
+}
+
+fn is_rust_source(kind: &FileKind) -> bool {
+    matches!(
+        kind,
+        FileKind::Source {
+            language: Language::Rust
+        }
+    )
+}
+
+fn mentions_serde(text: &str) -> bool {
+    text.contains("Serialize") || text.contains("Deserialize")
+}
+
+/// Serde types of the change's Rust files, old and new versions, and a `file-not-analyzed`
+/// finding for each file with serde derives that does not parse.
+pub fn models(change: &ChangeSet) -> (Vec<SerdeType>, Vec<SerdeType>, Vec<Finding>) {
+    let (mut old, mut new, mut unread) = (Vec::new(), Vec::new(), Vec::new());
+    for file in change
+        .files
+        .iter()
+        .filter(|f| is_rust_source(&f.kind) && f.skipped.is_none())
+    {
+        let old_path = file.old_path.as_deref().unwrap_or(&file.path);
+        if file.status != FileStatus::Added {
+            if let Some(text) = file.old_text.get().filter(|t| mentions_serde(t)) {
+                old.extend(serde_model::read_types(old_path, text).unwrap_or_default());
+            }
+        }
+        if file.status != FileStatus::Deleted {
+            if let Some(text) = file.new_text.get().filter(|t| mentions_serde(t)) {
+                match serde_model::read_types(&file.path, text) {
+                    Ok(types) => new.extend(types),
+                    Err(e) => unread.push(not_analyzed(
+                        file,
+                        &format!("Rust with serde derives that does not parse ({e})"),
+                        true,
+                    )),
+                }
+            }
+        }
+    }
+    (old, new, unread)
+}
+
+/// Identifiers on the added lines of the change's migrations and Diesel `schema.rs` files:
+/// the columns this change adds, among other words.
+pub fn added_schema_words(change: &ChangeSet) -> BTreeSet<String> {
+    change
+        .files
+        .iter()
+        .filter(|f| matches!(f.kind, FileKind::Migration { .. }) || f.path.ends_with("schema.rs"))
+        .flat_map(|f| f.added_lines())
+        .flat_map(|l| {
+            l.text
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Compares the serde types of two versions of one file, by type name.
+pub fn compare_sources(old: &str, new: &str) -> Vec<Change> {
+    let (Ok(old), Ok(new)) = (
+        serde_model::read_types("a.rs", old),
+        serde_model::read_types("a.rs", new),
+    ) else {
+        return Vec::new();
+    };
+    let models = Models { old, new };
+    let mut out = Vec::new();
+    for n in &models.new {
+        for o in models.old.iter().filter(|o| o.name == n.name) {
+            out.extend(serde_diff::compare(o, n, &models));
+        }
+    }
+    out
+}
