@@ -4,7 +4,8 @@
 
 use crate::analyzers::json_shape::rules as js;
 use crate::analyzers::migration::rules as m;
-use crate::analyzers::{self, file_not_analyzed, untested};
+use crate::analyzers::untested::rules as ut;
+use crate::analyzers::{self, file_not_analyzed};
 use crate::config::Config;
 use crate::model::{CodeRule, RuleDoc};
 use crate::packs::{self, PackRule};
@@ -51,14 +52,14 @@ const CODE_RULES: &[&CodeRule] = &[
     &js::serde_shape_changed::SERDE_SHAPE_CHANGED,
     &crate::shapes::SAMPLE_REJECTED,
     // Tests.
-    &untested::ASSERTIONS_REMOVED,
-    &untested::STALE_COVERAGE,
-    &untested::TEST_DISABLED,
-    &untested::TEST_REMOVED,
-    &untested::UNCOVERED_LINES,
-    &untested::UNMEASURED,
-    &untested::UNTESTED_FILE,
-    &untested::UNTESTED_FUNCTION,
+    &ut::test_assertions_removed::ASSERTIONS_REMOVED,
+    &ut::coverage_report_stale::STALE_COVERAGE,
+    &ut::test_disabled::TEST_DISABLED,
+    &ut::test_removed::TEST_REMOVED,
+    &ut::uncovered_lines_changed::UNCOVERED_LINES,
+    &ut::coverage_unmeasured::UNMEASURED,
+    &ut::untested_file_changed::UNTESTED_FILE,
+    &ut::untested_function_changed::UNTESTED_FUNCTION,
     // Waivers, the policy and the plan.
     &crate::suppress::UNUSED_WAIVER,
     &crate::policy::POLICY_CHANGED,

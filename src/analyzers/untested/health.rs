@@ -1,8 +1,10 @@
 //! Test health, all languages: a test deleted, a test disabled (or others focused away), and
 //! assertions removed from a test that stays.
 
+use super::rules::test_assertions_removed::ASSERTIONS_REMOVED;
+use super::rules::test_disabled::TEST_DISABLED;
+use super::rules::test_removed::TEST_REMOVED;
 use super::rust;
-use super::{ASSERTIONS_REMOVED, TEST_DISABLED, TEST_REMOVED};
 use crate::classify::{FileKind, Language};
 use crate::diff::{ChangedFile, FileStatus};
 use crate::model::Finding;

@@ -1,0 +1,25 @@
+//! `uncovered-lines-changed`: changed lines a coverage report shows unreached.
+//! Found by `rust_changes.rs` and `other_changes.rs` when a report is given (tests/untested.rs
+//! runs it with real reports).
+
+use crate::code_rule;
+
+code_rule! {
+    /// ## What it does
+    /// With a coverage report (`--coverage FILE` or `[tests] coverage`; lcov, Cobertura XML or
+    /// llvm-cov JSON), reports changed lines with zero hits, grouped by function. A changed line
+    /// without a record takes the hits of the nearest recorded line above it in the same
+    /// function (the lines of a multi-line statement). The report also shows patch coverage.
+    ///
+    /// ## Why is this risky?
+    /// The tests ran and never executed these lines.
+    ///
+    /// ## Example
+    /// ```text
+    /// src/vat.rs:5  + "NL" => 21,   hits 0
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Add a test that reaches the lines.
+    pub static UNCOVERED_LINES: "uncovered-lines-changed", "untested", Medium, ["uncovered"], gating = None;
+}
