@@ -63,15 +63,15 @@ const CODE_RULES: &[&CodeRule] = &[
     // Waivers, the policy and the plan.
     &crate::suppress::UNUSED_WAIVER,
     &crate::policy::POLICY_CHANGED,
-    &crate::gate::PLAN_MISSING_SECTION,
-    &crate::gate::PLAN_PLACEHOLDER,
-    &crate::gate::PLAN_TOO_THIN,
-    &crate::gate::PLAN_TEMPLATE_UNCHANGED,
-    &crate::gate::PLAN_ONLY_REVERT,
-    &crate::gate::PLAN_UNCOVERED_CHANGE,
-    &crate::gate::PLAN_NO_BACKUP_EVIDENCE,
-    &crate::gate::PLAN_NO_VERIFICATION,
-    &crate::gate::PLAN_NO_OWNER,
+    &crate::gate::rules::plan_missing_section::PLAN_MISSING_SECTION,
+    &crate::gate::rules::plan_placeholder::PLAN_PLACEHOLDER,
+    &crate::gate::rules::plan_too_thin::PLAN_TOO_THIN,
+    &crate::gate::rules::plan_template_unchanged::PLAN_TEMPLATE_UNCHANGED,
+    &crate::gate::rules::plan_only_revert::PLAN_ONLY_REVERT,
+    &crate::gate::rules::plan_uncovered_change::PLAN_UNCOVERED_CHANGE,
+    &crate::gate::rules::plan_no_backup_evidence::PLAN_NO_BACKUP_EVIDENCE,
+    &crate::gate::rules::plan_no_verification::PLAN_NO_VERIFICATION,
+    &crate::gate::rules::plan_no_owner::PLAN_NO_OWNER,
 ];
 
 /// The rules in force for a run: built-in packs, the repository's packs, and code rules.

@@ -2,11 +2,8 @@
 //! the score ranks and explains, and gates only through `[gate] block_on_score`.
 
 pub mod plan;
-
-pub use plan::{
-    PLAN_MISSING_SECTION, PLAN_NO_BACKUP_EVIDENCE, PLAN_NO_OWNER, PLAN_NO_VERIFICATION, PLAN_ONLY_REVERT,
-    PLAN_PLACEHOLDER, PLAN_TEMPLATE_UNCHANGED, PLAN_TOO_THIN, PLAN_UNCOVERED_CHANGE,
-};
+pub mod plan_doc;
+pub mod rules;
 
 use crate::config::{GateConfig, Threshold};
 pub use crate::model::Verdict;
@@ -151,7 +148,10 @@ pub fn decide(
             .unwrap_or(&plan.source);
         let problems = plan::validate_for(&plan.text, file, &needed, &plan::Needs { findings });
         // A missing owner is a warning: reported, but the plan stays valid.
-        let blocking: Vec<&Finding> = problems.iter().filter(|p| p.rule != PLAN_NO_OWNER.id).collect();
+        let blocking: Vec<&Finding> = problems
+            .iter()
+            .filter(|p| p.rule != rules::plan_no_owner::PLAN_NO_OWNER.id)
+            .collect();
         status.valid = blocking.is_empty();
         status.problems = blocking.iter().map(|p| p.message.clone()).collect();
         findings.extend(problems);
