@@ -120,12 +120,14 @@ pub fn run(repo: &Repo, policy: &Policy, range: &RangeSpec, plans: &Extras) -> R
     let mut plans = plans.clone();
     plans.baseline = policy.baseline.clone();
     let head = change.range.head.clone();
-    plans
-        .extra_findings
-        .extend(crate::policy::findings(&change, policy, || match range {
+    plans.extra_findings.extend(crate::policy::policy_changed::findings(
+        &change,
+        policy,
+        || match range {
             RangeSpec::Staged => Policy::work_tree(repo, policy.explicit.as_deref()),
             _ => Policy::at_revision(repo, &head, policy.explicit.as_deref()),
-        }));
+        },
+    ));
     if !plans.no_history
         && !config.score.no_history
         && !config.score.no_context
@@ -375,18 +377,11 @@ fn shape_checks(
             continue;
         }
         let report = crate::shapes::source::run(repo, &entry.type_spec, &change.range.head, None, &input)?;
-        if report.rejected == 0 {
-            continue;
-        }
-        let lines = crate::shapes::summary(&report);
-        let mut f = crate::shapes::SAMPLE_REJECTED
-            .finding(format!("{}: {} of {} sampled records would be rejected — {}", entry.type_spec, report.rejected, report.records, lines.join("; ")))
-            .at(&changed.path, changed.first_changed_line())
-            .help("make the type accept the stored values (#[serde(other)], alias, Option, default) or migrate the data first, with a backup")
-            .evidence(format!("sample: {}", report.source));
-        f.symbol = Some(entry.type_spec.clone());
-        f.direction = Some(crate::model::Direction::ReadsOldData);
-        out.push(f);
+        out.extend(crate::shapes::json_sample_rejected::check(
+            &entry.type_spec,
+            &report,
+            changed,
+        ));
     }
     Ok(out)
 }

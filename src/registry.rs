@@ -50,7 +50,7 @@ const CODE_RULES: &[&CodeRule] = &[
     &js::json_sample_shape_changed::JSON_SAMPLE_SHAPE_CHANGED,
     &js::json_schema_changed::JSON_SCHEMA_CHANGED,
     &js::serde_shape_changed::SERDE_SHAPE_CHANGED,
-    &crate::shapes::SAMPLE_REJECTED,
+    &crate::shapes::json_sample_rejected::SAMPLE_REJECTED,
     // Tests.
     &ut::test_assertions_removed::ASSERTIONS_REMOVED,
     &ut::coverage_report_stale::STALE_COVERAGE,
@@ -61,8 +61,8 @@ const CODE_RULES: &[&CodeRule] = &[
     &ut::untested_file_changed::UNTESTED_FILE,
     &ut::untested_function_changed::UNTESTED_FUNCTION,
     // Waivers, the policy and the plan.
-    &crate::suppress::UNUSED_WAIVER,
-    &crate::policy::POLICY_CHANGED,
+    &crate::suppress::unused_waiver::UNUSED_WAIVER,
+    &crate::policy::policy_changed::POLICY_CHANGED,
     &crate::gate::rules::plan_missing_section::PLAN_MISSING_SECTION,
     &crate::gate::rules::plan_placeholder::PLAN_PLACEHOLDER,
     &crate::gate::rules::plan_too_thin::PLAN_TOO_THIN,

@@ -18,21 +18,38 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-#[test]
-fn every_code_rule_declared_in_src_is_registered() {
+/// Where each `code_rule!` is declared: (rule id, file).
+fn declarations() -> Vec<(String, std::path::PathBuf)> {
     let decl = regex::Regex::new(r#"pub static [A-Z_]+: "([a-z0-9-]+)", ""#).unwrap();
     let mut files = Vec::new();
     rust_files(Path::new("src"), &mut files);
-    let declared: BTreeSet<String> = files
+    files
         .iter()
         .flat_map(|f| {
             let text = std::fs::read_to_string(f).unwrap();
-            decl.captures_iter(&text).map(|c| c[1].to_string()).collect::<Vec<_>>()
+            decl.captures_iter(&text)
+                .map(|c| (c[1].to_string(), f.clone()))
+                .collect::<Vec<_>>()
         })
-        .collect();
-    let registered: BTreeSet<String> = code_rules().iter().map(|r| r.id.to_string()).collect();
-    assert_eq!(declared, registered);
-    assert!(declared.len() >= 6);
+        .collect()
+}
+
+#[test]
+fn every_code_rule_is_registered_once_in_a_file_named_after_it() {
+    let declared = declarations();
+    let ids: BTreeSet<String> = declared.iter().map(|(id, _)| id.clone()).collect();
+    assert_eq!(ids.len(), declared.len(), "a rule id is declared twice: {declared:?}");
+    let listed: Vec<String> = code_rules().iter().map(|r| r.id.to_string()).collect();
+    let registered: BTreeSet<String> = listed.iter().cloned().collect();
+    assert_eq!(registered.len(), listed.len(), "the registry lists a rule twice");
+    assert_eq!(ids, registered);
+    assert!(declared.len() >= 40);
+    for (id, file) in &declared {
+        let stem = file.file_stem().unwrap().to_string_lossy();
+        assert_eq!(stem, id.replace('-', "_"), "{id} is declared in {}", file.display());
+        let text = std::fs::read_to_string(file).unwrap();
+        assert_eq!(text.matches("code_rule! {").count(), 1, "{} declares more than its rule", file.display());
+    }
 }
 
 #[test]

@@ -4,35 +4,14 @@
 //! what changed between the old type and the new one.
 
 pub mod json;
+pub mod json_sample_rejected;
 pub mod source;
 
 use crate::analyzers::json_shape::serde_model::{Body, Field, Kind, SerdeType, Shape};
-use crate::code_rule;
 use json::Record;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
-
-code_rule! {
-    /// ## What it does
-    /// When a change touches a type listed in a `[[shapes]]` entry of `riskgate.toml`, runs
-    /// `riskgate shapes` on it against the configured sample (a file, or a PostgreSQL query in a
-    /// READ ONLY transaction) and reports the stored records the new type would reject, with
-    /// counts and examples. Without a sample nothing runs.
-    ///
-    /// ## Why is this risky?
-    /// Every rejected record is a request that fails in production as soon as the code ships.
-    ///
-    /// ## Example
-    /// ```text
-    /// status: 312 of 10000 records would fail: "awaiting_payment" (301, unknown-variant), "ACTIVE" (11, unknown-variant)
-    /// ```
-    ///
-    /// ## How to roll back
-    /// Make the type accept the stored values (`#[serde(other)]`, `alias`, `Option`, `default`),
-    /// or migrate the data first, with a backup.
-    pub static SAMPLE_REJECTED: "json-sample-rejected", "json-shape", Critical, [], gating = BrokenContract;
-}
 
 pub const KINDS: [&str; 10] = [
     "missing-field",

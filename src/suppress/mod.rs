@@ -1,7 +1,8 @@
 //! Stage 4: waivers. Inline comments and `[[waiver]]` entries silence findings, each with a
 //! reason; a waiver that silences nothing is itself reported.
 
-use crate::code_rule;
+pub mod unused_waiver;
+
 use crate::config::{glob, Config};
 use crate::diff::{ChangeSet, LineKind};
 use crate::model::{Finding, Suppression};
@@ -9,25 +10,6 @@ use anyhow::{anyhow, Result};
 use regex::Regex;
 use std::collections::HashSet;
 use std::sync::OnceLock;
-
-code_rule! {
-    /// ## What it does
-    /// Reports a waiver that silences no finding: an inline `riskgate: allow(…)` comment added
-    /// in this change, or a `[[waiver]]` whose path matches a changed file, that matched nothing.
-    ///
-    /// ## Why is this risky?
-    /// Stale waivers pile up and later hide a real finding that happens to match them.
-    ///
-    /// ## Example
-    /// ```sql
-    /// -- riskgate: allow(migration-drops-column) reason="column unused since 2024-03"
-    /// ALTER TABLE customers ADD COLUMN fax text;
-    /// ```
-    ///
-    /// ## How to roll back
-    /// Delete the waiver, or point it at the line or path it was meant for.
-    pub static UNUSED_WAIVER: "unused-waiver", "suppress", Low, ["waiver"], gating = None;
-}
 
 /// One waiver, wherever it was written.
 #[derive(Debug, Clone)]
@@ -83,14 +65,7 @@ pub fn apply(
     }
     for (w, used) in waivers.iter().zip(used) {
         if !used && w.report_unused {
-            let mut f = UNUSED_WAIVER
-                .finding(format!("waiver for {} silences no finding", w.rules.join(", ")))
-                .help("remove the waiver or move it next to the finding it is meant for")
-                .evidence(w.source.clone());
-            f.file = w.file.clone();
-            f.line = w.line;
-            f.end_line = w.line;
-            findings.push(f);
+            findings.push(unused_waiver::check(&w.rules, &w.source, w.file.as_deref(), w.line));
         }
     }
     Ok(findings)

@@ -1,0 +1,48 @@
+//! `json-sample-rejected`: a changed type named in `[[shapes]]` would reject records of the
+//! configured sample. `riskgate shapes` reads the sample; this turns its report into the finding.
+
+use super::{summary, Report};
+use crate::code_rule;
+use crate::diff::ChangedFile;
+use crate::model::{Direction, Finding};
+
+code_rule! {
+    /// ## What it does
+    /// When a change touches a type listed in a `[[shapes]]` entry of `riskgate.toml`, runs
+    /// `riskgate shapes` on it against the configured sample (a file, or a PostgreSQL query in a
+    /// READ ONLY transaction) and reports the stored records the new type would reject, with
+    /// counts and examples. Without a sample nothing runs.
+    ///
+    /// ## Why is this risky?
+    /// Every rejected record is a request that fails in production as soon as the code ships.
+    ///
+    /// ## Example
+    /// ```text
+    /// status: 312 of 10000 records would fail: "awaiting_payment" (301, unknown-variant), "ACTIVE" (11, unknown-variant)
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Make the type accept the stored values (`#[serde(other)]`, `alias`, `Option`, `default`),
+    /// or migrate the data first, with a backup.
+    pub static SAMPLE_REJECTED: "json-sample-rejected", "json-shape", Critical, [], gating = BrokenContract;
+}
+
+/// The finding for `type_spec`, changed in `file`, when its sample report has rejected records.
+pub fn check(type_spec: &str, report: &Report, file: &ChangedFile) -> Option<Finding> {
+    if report.rejected == 0 {
+        return None;
+    }
+    let mut f = SAMPLE_REJECTED
+        .finding(format!(
+            "{type_spec}: {} of {} sampled records would be rejected — {}",
+            report.rejected,
+            report.records,
+            summary(report).join("; ")
+        ))
+        .at(&file.path, file.first_changed_line())
+        .help("make the type accept the stored values (#[serde(other)], alias, Option, default) or migrate the data first, with a backup")
+        .evidence(format!("sample: {}", report.source));
+    f.symbol = Some(type_spec.to_string());
+    f.direction = Some(Direction::ReadsOldData);
+    Some(f)
+}
