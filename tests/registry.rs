@@ -48,7 +48,12 @@ fn every_code_rule_is_registered_once_in_a_file_named_after_it() {
         let stem = file.file_stem().unwrap().to_string_lossy();
         assert_eq!(stem, id.replace('-', "_"), "{id} is declared in {}", file.display());
         let text = std::fs::read_to_string(file).unwrap();
-        assert_eq!(text.matches("code_rule! {").count(), 1, "{} declares more than its rule", file.display());
+        assert_eq!(
+            text.matches("code_rule! {").count(),
+            1,
+            "{} declares more than its rule",
+            file.display()
+        );
     }
 }
 

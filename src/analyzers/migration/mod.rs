@@ -16,8 +16,8 @@ use crate::config::Dialect;
 use crate::diff::{ChangeSet, ChangedFile, FileStatus};
 use crate::model::{Finding, Severity, Suppression};
 pub use context::{Context, Copy};
-use frameworks::{Rollback, Script};
 use ops::{Op, OpKind};
+use ops::{Rollback, Script};
 use std::collections::HashSet;
 
 /// A backend's own folder says most (`migrations/mysql/…` in a multi-backend layout), then the

@@ -152,3 +152,23 @@ impl Op {
         }
     }
 }
+
+/// Whether the file's rollback, under its framework's convention, is real.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rollback {
+    /// The format has no rollback convention, or it holds.
+    Fine,
+    /// Missing, empty or a no-op; the text says which and where.
+    Missing { line: u32, why: String },
+}
+
+/// What a migration file holds, in the common language.
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub ops: Vec<Op>,
+    pub rollback: Rollback,
+    /// Lines inside `safety_assured` blocks: lock risk acknowledged there.
+    pub lock_acknowledged: Vec<(u32, u32)>,
+    /// Lines of SQL statements written for another dialect (the token scan read them).
+    pub unparsed: Vec<u32>,
+}

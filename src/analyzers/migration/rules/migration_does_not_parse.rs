@@ -1,6 +1,6 @@
 //! `migration-does-not-parse`: SQL written for another dialect than the migration's.
 
-use crate::analyzers::migration::frameworks::Script;
+use crate::analyzers::migration::ops::Script;
 use crate::code_rule;
 use crate::config::Dialect;
 use crate::model::Finding;

@@ -1,7 +1,7 @@
 //! `migration-rollback-missing`: a migration without a working way back.
 
-use crate::analyzers::migration::frameworks::{Rollback, Script};
 use crate::analyzers::migration::ops::OpKind;
+use crate::analyzers::migration::ops::{Rollback, Script};
 use crate::analyzers::migration::sql;
 use crate::classify::MigrationFormat;
 use crate::code_rule;

@@ -1,0 +1,155 @@
+//! Django migrations: `operations` (`RemoveField`, `AlterField`, `RunSQL`, `RunPython`, …) and their reverses.
+
+use super::scan::*;
+use crate::analyzers::migration::ops::{Op, OpKind, Rollback, Script};
+use crate::config::Dialect;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// Each `migrations.Name(` call with its balanced arguments and line.
+fn django_calls(text: &str) -> Vec<(String, String, u32)> {
+    static CALL: OnceLock<Regex> = OnceLock::new();
+    let call = re(&CALL, r"migrations\.(\w+)\s*\(");
+    call.captures_iter(text)
+        .filter(|c| {
+            // A call on a commented-out line is not code.
+            let start = c.get(0).map_or(0, |m| m.start());
+            let line_start = text[..start].rfind('\n').map_or(0, |n| n + 1);
+            !text[line_start..start].contains('#')
+        })
+        .map(|c| {
+            let m = c.get(0).expect("match");
+            let args = call_args(text, m.end() - 1).to_string();
+            (c[1].to_string(), args, line_at(text, m.start()))
+        })
+        .collect()
+}
+
+pub fn django(text: &str, dialect: Dialect) -> Script {
+    let mut ops = Vec::new();
+    let mut rollback = Rollback::Fine;
+    for (name, args, line) in django_calls(text) {
+        let model = || {
+            arg_str(&args, "model_name")
+                .or_else(|| positional(&args, 0))
+                .unwrap_or_default()
+        };
+        let evidence = format!(
+            "migrations.{name}({})",
+            args.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+        let kind = match name.as_str() {
+            "RemoveField" => OpKind::DropColumn {
+                table: model(),
+                column: arg_str(&args, "name")
+                    .or_else(|| positional(&args, 1))
+                    .unwrap_or_default(),
+            },
+            "DeleteModel" => OpKind::DropTable {
+                tables: vec![arg_str(&args, "name")
+                    .or_else(|| positional(&args, 0))
+                    .unwrap_or_default()],
+            },
+            "RenameField" => OpKind::RenameColumn {
+                table: model(),
+                from: arg_str(&args, "old_name").unwrap_or_default(),
+                to: arg_str(&args, "new_name").unwrap_or_default(),
+            },
+            "RenameModel" => OpKind::RenameTable {
+                from: arg_str(&args, "old_name").unwrap_or_default(),
+                to: arg_str(&args, "new_name").unwrap_or_default(),
+            },
+            "AlterField" => {
+                let field = args.split("field=").nth(1).unwrap_or("");
+                let type_name = field.split('(').next().unwrap_or("").trim().to_lowercase();
+                OpKind::AlterColumnType {
+                    table: model(),
+                    column: arg_str(&args, "name").unwrap_or_default(),
+                    type_name,
+                    using: None,
+                }
+            }
+            "AddField" => {
+                let field = args.split("field=").nth(1).unwrap_or("");
+                OpKind::AddColumn {
+                    table: model(),
+                    column: arg_str(&args, "name").unwrap_or_default(),
+                    not_null: !field.contains("null=True") && !field.contains("ManyToManyField"),
+                    default: (field.contains("default=") || field.contains("db_default="))
+                        .then(|| "constant".to_string()),
+                    references: field.contains("ForeignKey"),
+                }
+            }
+            "CreateModel" => OpKind::CreateTable {
+                table: arg_str(&args, "name").unwrap_or_default(),
+                columns: Vec::new(),
+            },
+            "AddIndex" | "AddConstraint" if name == "AddIndex" => OpKind::CreateIndex {
+                table: model(),
+                concurrently: false,
+            },
+            "AddIndexConcurrently" => OpKind::CreateIndex {
+                table: model(),
+                concurrently: true,
+            },
+            "RunSQL" => {
+                let open = args.find(|c: char| !c.is_whitespace()).unwrap_or(0);
+                let abs = text.find(&args).unwrap_or(0) + open;
+                if let Some((sql_text, first)) = string_at(text, abs) {
+                    ops.extend(sql_ops(&sql_text, first, dialect));
+                }
+                if !args.contains("reverse_sql") {
+                    rollback = Rollback::Missing {
+                        line,
+                        why: "`RunSQL` without `reverse_sql`".to_string(),
+                    };
+                } else if args.contains("reverse_sql=migrations.RunSQL.noop") {
+                    rollback = Rollback::Missing {
+                        line,
+                        why: "`RunSQL` reverses with `RunSQL.noop`".to_string(),
+                    };
+                }
+                continue;
+            }
+            "RunPython" => {
+                let reverse = args.split(',').nth(1).map(str::trim).unwrap_or("");
+                let reverse = reverse.strip_prefix("reverse_code=").unwrap_or(reverse).trim();
+                let reverse_kw = arg_has(&args, "reverse_code");
+                if reverse.is_empty() && !reverse_kw {
+                    rollback = Rollback::Missing {
+                        line,
+                        why: "`RunPython` without `reverse_code`".to_string(),
+                    };
+                } else if reverse.contains("RunPython.noop") {
+                    rollback = Rollback::Missing {
+                        line,
+                        why: "`RunPython` reverses with `RunPython.noop`, leaving the data as changed".to_string(),
+                    };
+                }
+                let forward = args.split(',').next().unwrap_or("").trim().to_string();
+                let forward = forward.strip_prefix("code=").unwrap_or(&forward).trim().to_string();
+                if let Some(at) = python_function_deletes(text, &forward) {
+                    let evidence = text.lines().nth(at as usize - 1).unwrap_or("").trim().to_string();
+                    ops.push(Op::framework(
+                        OpKind::CodeDelete {
+                            what: format!("`{forward}` calls `.delete()`"),
+                        },
+                        at,
+                        &evidence,
+                    ));
+                }
+                OpKind::CodeBackfill {
+                    what: format!("RunPython({forward})"),
+                }
+            }
+            _ => continue,
+        };
+        ops.push(Op::framework(kind, line, &evidence));
+    }
+    Script {
+        ops,
+        rollback,
+        lock_acknowledged: Vec::new(),
+        unparsed: Vec::new(),
+    }
+}

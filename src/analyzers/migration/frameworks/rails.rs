@@ -1,0 +1,209 @@
+//! Rails migrations: `create_table`, `remove_column`, `change_column`, `execute` SQL, `down`/`reversible`.
+
+use super::scan::*;
+use crate::analyzers::migration::ops::{Op, OpKind, Rollback, Script};
+use crate::config::Dialect;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// Calls that delete rows through ActiveRecord (`.delete` alone is also Ruby's `String#delete`,
+/// so it is not one of them).
+const RAILS_DELETES: &[&str] = &[".delete_all", ".destroy_all", ".destroy!", ".destroy"];
+
+pub fn rails(text: &str, dialect: Dialect) -> Script {
+    static CALL: OnceLock<Regex> = OnceLock::new();
+    static DEF: OnceLock<Regex> = OnceLock::new();
+    let call = re(
+        &CALL,
+        r"^\s*(?:[\w:]+\.)*(remove_column|drop_table|rename_column|rename_table|change_column_null|change_column|add_column|add_index|add_foreign_key|add_reference|create_table|execute|update_all)\b(.*)$",
+    );
+    let def = re(&DEF, r"^(\s*)def\s+(self\.)?(change|up|down)\b");
+    let mut ops = Vec::new();
+    let mut section = "";
+    let mut section_indent = 0usize;
+    let mut ack: Vec<(u32, u32)> = Vec::new();
+    let mut ack_open: Option<(u32, usize)> = None;
+    let (mut has_up, mut has_down, mut has_change) = (false, false, false);
+    let mut up_line = 1;
+    let mut down_body = String::new();
+    let mut irreversible_in_change: Option<(u32, String)> = None;
+    let mut in_reversible = 0usize;
+    let mut offset = 0usize;
+    for (i, raw) in text.lines().enumerate() {
+        let lineno = i as u32 + 1;
+        let line_start = offset;
+        offset += raw.len() + 1;
+        let line = code_part(raw, "#");
+        let indent = raw.len() - raw.trim_start().len();
+        if let Some(c) = def.captures(line) {
+            section = match &c[3] {
+                "up" => {
+                    has_up = true;
+                    up_line = lineno;
+                    "up"
+                }
+                "down" => {
+                    has_down = true;
+                    "down"
+                }
+                _ => {
+                    has_change = true;
+                    "change"
+                }
+            };
+            section_indent = c[1].len();
+            continue;
+        }
+        if line.trim() == "end" && indent == section_indent && !section.is_empty() {
+            section = "";
+            continue;
+        }
+        if let Some((start, ind)) = ack_open {
+            if line.trim() == "end" && indent == ind {
+                ack.push((start, lineno));
+                ack_open = None;
+            }
+        }
+        if line.contains("safety_assured") {
+            ack_open = Some((lineno, indent));
+        }
+        if line.contains("reversible do") {
+            in_reversible = indent + 1;
+        } else if in_reversible > 0 && line.trim() == "end" && indent + 1 == in_reversible {
+            in_reversible = 0;
+        }
+        if section == "down" {
+            down_body.push_str(line);
+            down_body.push('\n');
+            continue;
+        }
+        if !section.is_empty() {
+            if let Some(what) = RAILS_DELETES.iter().find(|d| line.contains(*d)) {
+                let what = format!("`{}`", what.trim_start_matches('.').trim_end_matches('('));
+                ops.push(Op::framework(OpKind::CodeDelete { what }, lineno, line));
+                continue;
+            }
+        }
+        let Some(c) = call.captures(line) else { continue };
+        let (name, args) = (&c[1], &c[2]);
+        // A table or column in a variable (a loop) is named as the variable: `<table>`.
+        let owned;
+        let args = if matches!(name, "execute" | "update_all") {
+            args
+        } else {
+            owned = name_variables(args);
+            owned.as_str()
+        };
+        let arg = |n| positional(args, n).unwrap_or_default();
+        let kind = match name {
+            "remove_column" => OpKind::DropColumn {
+                table: arg(0),
+                column: arg(1),
+            },
+            "drop_table" => OpKind::DropTable { tables: vec![arg(0)] },
+            "rename_column" => OpKind::RenameColumn {
+                table: arg(0),
+                from: arg(1),
+                to: arg(2),
+            },
+            "rename_table" => OpKind::RenameTable {
+                from: arg(0),
+                to: arg(1),
+            },
+            "change_column_null" if args.contains("false") => OpKind::SetNotNull {
+                table: arg(0),
+                column: arg(1),
+            },
+            "change_column_null" => OpKind::Other,
+            "change_column" => OpKind::AlterColumnType {
+                table: arg(0),
+                column: arg(1),
+                type_name: arg(2),
+                using: None,
+            },
+            "add_column" => OpKind::AddColumn {
+                table: arg(0),
+                column: arg(1),
+                not_null: args.contains("null: false"),
+                default: args.contains("default:").then(|| "constant".to_string()),
+                references: false,
+            },
+            "add_reference" => OpKind::AddColumn {
+                table: arg(0),
+                column: format!("{}_id", arg(1)),
+                not_null: args.contains("null: false"),
+                default: None,
+                references: args.contains("foreign_key: true"),
+            },
+            "add_index" => OpKind::CreateIndex {
+                table: arg(0),
+                concurrently: args.contains(":concurrently"),
+            },
+            "add_foreign_key" => OpKind::AddConstraint {
+                table: arg(0),
+                kind: "foreign key".to_string(),
+                not_valid: args.contains("validate: false"),
+                check: String::new(),
+            },
+            "create_table" => OpKind::CreateTable {
+                table: arg(0),
+                columns: Vec::new(),
+            },
+            "update_all" => OpKind::CodeBackfill {
+                what: "update_all".to_string(),
+            },
+            "execute" => {
+                let at = line_start + raw.find("execute").unwrap_or(0) + "execute".len();
+                if let Some((sql_text, first)) = string_at(text, at) {
+                    ops.extend(sql_ops(&sql_text, first, dialect));
+                }
+                if section == "change" && in_reversible == 0 && irreversible_in_change.is_none() {
+                    irreversible_in_change = Some((lineno, "`execute` in `change` outside `reversible`".to_string()));
+                }
+                continue;
+            }
+            _ => OpKind::Other,
+        };
+        if section == "change" && irreversible_in_change.is_none() {
+            let why = match &kind {
+                OpKind::DropColumn { .. } if args.matches(',').count() < 2 => {
+                    Some("`remove_column` without the column type")
+                }
+                OpKind::DropTable { .. } if !line.contains(" do") => Some("`drop_table` without its definition block"),
+                OpKind::AlterColumnType { .. } => Some("`change_column`"),
+                OpKind::CodeBackfill { .. } => Some("`update_all`"),
+                _ => None,
+            };
+            if let Some(why) = why {
+                irreversible_in_change = Some((lineno, format!("{why} in `change`, which Rails cannot reverse")));
+            }
+        }
+        ops.push(Op::framework(kind, lineno, line));
+    }
+    let rollback = if let Some(i) = text.find("ActiveRecord::IrreversibleMigration") {
+        Rollback::Missing {
+            line: line_at(text, i),
+            why: "the rollback raises ActiveRecord::IrreversibleMigration".to_string(),
+        }
+    } else if has_up && !has_down {
+        Rollback::Missing {
+            line: up_line,
+            why: "`up` has no `down`".to_string(),
+        }
+    } else if has_down && down_body.trim().is_empty() {
+        Rollback::Missing {
+            line: 1,
+            why: "`down` is empty".to_string(),
+        }
+    } else if let (true, Some((line, why))) = (has_change, irreversible_in_change) {
+        Rollback::Missing { line, why }
+    } else {
+        Rollback::Fine
+    };
+    Script {
+        ops,
+        rollback,
+        lock_acknowledged: ack,
+        unparsed: Vec::new(),
+    }
+}

@@ -1,0 +1,260 @@
+//! The scanner the framework readers share: code without comments, string literals, call
+//! arguments, Python function bodies, embedded SQL.
+
+use crate::analyzers::migration::ops::Op;
+use crate::analyzers::migration::sql;
+use crate::config::Dialect;
+use regex::Regex;
+use std::sync::OnceLock;
+
+pub fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("framework regex compiles"))
+}
+
+/// 1-based line of a byte offset.
+pub fn line_at(text: &str, offset: usize) -> u32 {
+    text[..offset.min(text.len())].matches('\n').count() as u32 + 1
+}
+
+/// The code of a line without its trailing `#` or `//` comment (quotes respected roughly).
+pub fn code_part<'a>(line: &'a str, marker: &str) -> &'a str {
+    let mut in_quote: Option<char> = None;
+    for (i, c) in line.char_indices() {
+        match in_quote {
+            Some(q) if c == q => in_quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' || c == '`' => in_quote = Some(c),
+            None if line[i..].starts_with(marker) => return &line[..i],
+            None => {}
+        }
+    }
+    line
+}
+
+/// A string literal starting at `at` (after optional spaces and `(`): Python triple quotes and
+/// prefixes, Ruby heredocs and `%q`, JavaScript template strings. Returns the content and the
+/// line its first character is on.
+pub fn string_at(text: &str, at: usize) -> Option<(String, u32)> {
+    let rest = &text[at..];
+    let skipped = rest.len() - rest.trim_start_matches(|c: char| c.is_whitespace() || c == '(').len();
+    let mut start = at + skipped;
+    let mut s = &text[start..];
+    // Python prefixes r, b, u, f (and `sa.text(`).
+    if let Some(inner) = s.strip_prefix("sa.text(").or_else(|| s.strip_prefix("text(")) {
+        start += s.len() - inner.len();
+        s = inner;
+    }
+    let prefix = s.chars().take_while(|c| "rRbBuUfF".contains(*c)).count();
+    if prefix <= 2 && s[prefix..].starts_with(['"', '\'']) {
+        start += prefix;
+        s = &text[start..];
+    }
+    for q in ["\"\"\"", "'''"] {
+        if let Some(body) = s.strip_prefix(q) {
+            let end = body.find(q)?;
+            return Some((body[..end].to_string(), line_at(text, start + q.len())));
+        }
+    }
+    if let Some(h) = s.strip_prefix("<<") {
+        let h = h.trim_start_matches(['~', '-']);
+        let tag: String = h
+            .trim_matches(|c| c == '\'' || c == '"')
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if tag.is_empty() {
+            return None;
+        }
+        let body_start = start + s.find('\n')? + 1;
+        let mut content = String::new();
+        for line in text[body_start..].lines() {
+            if line.trim() == tag {
+                return Some((content, line_at(text, body_start)));
+            }
+            content.push_str(line);
+            content.push('\n');
+        }
+        return None;
+    }
+    if let Some(body) = s.strip_prefix("%q{").or_else(|| s.strip_prefix("%Q{")) {
+        let end = body.find('}')?;
+        return Some((body[..end].to_string(), line_at(text, start + 3)));
+    }
+    let quote = s.chars().next().filter(|c| ['"', '\'', '`'].contains(c))?;
+    let mut out = String::new();
+    let mut chars = s[1..].chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(n) = chars.next() {
+                out.push(if n == 'n' { '\n' } else { n });
+            }
+        } else if c == quote {
+            return Some((out, line_at(text, start + 1)));
+        } else {
+            out.push(c);
+        }
+    }
+    None
+}
+
+/// SQL found in a string literal, as ops with file line numbers.
+pub fn sql_ops(sql_text: &str, first_line: u32, dialect: Dialect) -> Vec<Op> {
+    let dialect = if dialect == Dialect::Postgres {
+        sql::detect_dialect(sql_text)
+    } else {
+        dialect
+    };
+    sql::split(sql_text, dialect, first_line)
+        .iter()
+        .flat_map(|s| sql::ops_of(s, dialect))
+        .collect()
+}
+
+/// Start and end lines (inclusive) of each `def name` block, by indentation.
+pub fn python_functions(text: &str) -> Vec<(String, u32, u32, String)> {
+    static DEF: OnceLock<Regex> = OnceLock::new();
+    let def = re(&DEF, r"^(\s*)(?:async\s+)?def\s+(\w+)\s*\(");
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if let Some(c) = def.captures(line) {
+            let indent = c[1].len();
+            let mut end = i;
+            for (j, l) in lines.iter().enumerate().skip(i + 1) {
+                if l.trim().is_empty() {
+                    continue;
+                }
+                if l.len() - l.trim_start().len() <= indent {
+                    break;
+                }
+                end = j;
+            }
+            let body = lines[i + 1..=end.max(i)]
+                .iter()
+                .skip(usize::from(end == i))
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n");
+            out.push((c[2].to_string(), i as u32 + 1, end as u32 + 1, body));
+        }
+    }
+    out
+}
+
+/// A Python body that does nothing: empty, `pass`, a docstring, comments.
+pub fn python_body_is_empty(body: &str) -> bool {
+    let code: Vec<&str> = body
+        .lines()
+        .map(|l| code_part(l, "#").trim())
+        .filter(|l| !l.is_empty() && *l != "pass" && *l != "..." && !l.starts_with("\"\"\"") && !l.starts_with("'''"))
+        .collect();
+    code.is_empty()
+}
+
+pub fn arg_str(args: &str, key: &str) -> Option<String> {
+    let r = Regex::new(&format!(r#"\b{key}\s*=\s*['"]([^'"]+)['"]"#)).ok()?;
+    r.captures(args).map(|c| c[1].to_lowercase())
+}
+
+pub fn positional(args: &str, n: usize) -> Option<String> {
+    static S: OnceLock<Regex> = OnceLock::new();
+    let s = re(&S, r#"['"]([^'"]*)['"]|:(\w+)"#);
+    // Positional string (or Ruby symbol) arguments before the first keyword argument.
+    let head = args.split(['=']).next().unwrap_or(args);
+    let head = if head.len() < args.len() {
+        head.rsplit_once(',').map_or("", |(h, _)| h)
+    } else {
+        head
+    };
+    s.captures_iter(head).nth(n).map(|c| {
+        c.get(1)
+            .or(c.get(2))
+            .map_or(String::new(), |m| m.as_str().to_lowercase())
+    })
+}
+
+/// The text of a call's arguments, balanced parentheses, starting at the `(` at `open`.
+pub fn call_args(text: &str, open: usize) -> &str {
+    let mut depth = 0;
+    let mut quote: Option<char> = None;
+    for (i, c) in text[open..].char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '"' | '\'' => quote = Some(c),
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return &text[open + 1..open + i];
+                    }
+                }
+                _ => {}
+            },
+        }
+    }
+    &text[open + 1..]
+}
+
+/// A Rails call's positional arguments with every bare variable (`table`, `col`) written as
+/// the literal `'<table>'`, so that the names are read in their places; keyword arguments stay.
+pub fn name_variables(args: &str) -> String {
+    let inner = args.trim_start().trim_start_matches('(');
+    inner
+        .split(',')
+        .map(|part| {
+            let p = part.trim();
+            let bare = !p.is_empty()
+                && !p.contains(':')
+                && !p.starts_with(['"', '\''])
+                && p.chars().all(|c| c.is_alphanumeric() || c == '_');
+            if bare {
+                format!(" '<{p}>'")
+            } else {
+                part.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The first line of the body of Python function `name` that deletes rows (`.delete()`).
+pub fn python_function_deletes(text: &str, name: &str) -> Option<u32> {
+    let header = format!("def {name}(");
+    let start = text.find(&header)?;
+    let body_start = start + text[start..].find('\n')? + 1;
+    let mut line = line_at(text, start);
+    for l in text[body_start..].lines() {
+        line += 1;
+        if !l.trim().is_empty() && !l.starts_with(' ') && !l.starts_with('\t') {
+            break;
+        }
+        let code = l.split('#').next().unwrap_or("");
+        if code.contains(".delete()") {
+            return Some(line);
+        }
+    }
+    None
+}
+
+pub fn arg_has(args: &str, key: &str) -> bool {
+    args.contains(&format!("{key}="))
+}
+
+pub fn brace_body(s: &str) -> &str {
+    let mut depth = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return &s[1..i];
+                }
+            }
+            _ => {}
+        }
+    }
+    &s[1.min(s.len())..]
+}

@@ -1,0 +1,247 @@
+//! SQL for the migration analyzer: a lexer that knows comments, strings and dollar quotes, a
+//! statement splitter, and the translation of each statement into `Op`s — through sqlparser's
+//! AST when it parses, through a token scan of our own when it does not.
+
+mod ast;
+mod lex;
+mod scan;
+
+use ast::{from_ast, parser_dialect};
+pub use lex::{json_functions, select_columns, split, tables_read, Stmt, Tok, Token};
+pub use scan::from_tokens;
+
+use super::ops::Op;
+use crate::config::Dialect;
+use sqlparser::parser::Parser;
+
+/// The dialect a folder of the path names: `mysql/`, `mariadb/`, `postgres/`, `postgresql/`,
+/// `pg/`, `sqlite/`, `sqlite3/`.
+pub fn dialect_from_path(path: &str) -> Option<Dialect> {
+    let mut folders: Vec<&str> = path.split('/').collect();
+    folders.pop();
+    folders
+        .iter()
+        .rev()
+        .find_map(|f| match f.to_ascii_lowercase().as_str() {
+            "mysql" | "mariadb" => Some(Dialect::Mysql),
+            "postgres" | "postgresql" | "pg" => Some(Dialect::Postgres),
+            "sqlite" | "sqlite3" => Some(Dialect::Sqlite),
+            _ => None,
+        })
+}
+
+/// Guesses the dialect from markers in the file when the config does not say.
+pub fn detect_dialect(sql: &str) -> Dialect {
+    let lower = sql.to_lowercase();
+    if sql.contains('`') || lower.contains("engine=") || lower.contains("auto_increment") || lower.contains("engine =")
+    {
+        Dialect::Mysql
+    } else if lower.contains("autoincrement") || lower.contains("pragma ") {
+        Dialect::Sqlite
+    } else {
+        Dialect::Postgres
+    }
+}
+
+/// The operations of one statement, from the AST when sqlparser parses it.
+pub fn ops_of(stmt: &Stmt, dialect: Dialect) -> Vec<Op> {
+    read_statement(stmt, dialect).0
+}
+
+/// The operations of one statement, and whether it is written for another dialect: rejected
+/// by the migration's dialect but accepted by another one (MySQL backticks in a PostgreSQL
+/// migration). SQL that no dialect of the parser knows (`NOT VALID`, a typo) is not counted:
+/// the parser's gaps are not the author's mistakes.
+pub fn read_statement(stmt: &Stmt, dialect: Dialect) -> (Vec<Op>, bool) {
+    // A statement too deep or too long for the recursive parser goes to the token scan.
+    let (kinds, foreign) = if crate::text::sql_too_deep(&stmt.text).is_some() {
+        (None, false)
+    } else {
+        match Parser::parse_sql(parser_dialect(dialect).as_ref(), &stmt.text) {
+            Ok(statements) if statements.len() == 1 => (Some(from_ast(&statements[0], stmt)), false),
+            Ok(_) => (None, false),
+            Err(_) => {
+                let elsewhere = [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite]
+                    .into_iter()
+                    .filter(|d| *d != dialect)
+                    .any(|d| Parser::parse_sql(parser_dialect(d).as_ref(), &stmt.text).is_ok());
+                (None, elsewhere)
+            }
+        }
+    };
+    let (kinds, parsed) = match kinds {
+        // The AST covers the common forms; anything it leaves unclassified gets the token scan,
+        // which also knows dialect extensions such as `NOT VALID`.
+        Some(k) if !k.is_empty() => (k, true),
+        _ => (from_tokens(&stmt.tokens), false),
+    };
+    let evidence = one_line(&stmt.text);
+    let ops = kinds
+        .into_iter()
+        .map(|kind| Op {
+            kind,
+            line: stmt.line,
+            end_line: stmt.end_line,
+            evidence: evidence.clone(),
+            parsed,
+            sql: true,
+        })
+        .collect();
+    (ops, foreign)
+}
+
+/// The statement on one line, shortened for reports.
+pub fn one_line(text: &str) -> String {
+    let mut s: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() > 200 {
+        s = s.chars().take(197).collect::<String>() + "…";
+    }
+    if !s.ends_with(';') && !s.ends_with('…') {
+        s.push(';');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyzers::migration::ops::{Filter, OpKind};
+
+    fn kinds(sql: &str) -> Vec<(OpKind, bool)> {
+        split(sql, Dialect::Postgres, 1)
+            .iter()
+            .flat_map(|s| ops_of(s, Dialect::Postgres))
+            .map(|o| (o.kind, o.parsed))
+            .collect()
+    }
+
+    #[test]
+    fn comments_strings_and_dollar_quotes_are_not_code() {
+        let stmts = split(
+            "-- DROP TABLE a;\n/* DROP TABLE b; /* nested */ still comment */\nINSERT INTO log VALUES ('DROP TABLE c; ok');\nSELECT $x$ DROP TABLE d; $x$;\n",
+            Dialect::Postgres,
+            1,
+        );
+        assert_eq!(stmts.len(), 2);
+        assert_eq!(stmts[0].line, 3);
+        assert!(stmts.iter().all(|s| !s.tokens.iter().any(|t| t.is_word("drop"))));
+    }
+
+    #[test]
+    fn ast_and_token_paths_agree_on_drop_column() {
+        assert_eq!(
+            kinds("ALTER TABLE customers DROP COLUMN fax;"),
+            vec![(
+                OpKind::DropColumn {
+                    table: "customers".into(),
+                    column: "fax".into()
+                },
+                true
+            )]
+        );
+        let toks = split(
+            "ALTER TABLE public.customers DROP COLUMN IF EXISTS fax",
+            Dialect::Postgres,
+            1,
+        )
+        .remove(0)
+        .tokens;
+        assert_eq!(
+            from_tokens(&toks),
+            vec![OpKind::DropColumn {
+                table: "customers".into(),
+                column: "fax".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn tautologies_and_batches() {
+        let filter = |sql: &str| match kinds(sql).remove(0).0 {
+            OpKind::Delete { filter, .. } | OpKind::Update { filter, .. } => filter,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(filter("DELETE FROM t"), Filter::None);
+        assert_eq!(filter("DELETE FROM t WHERE 1 = 1"), Filter::Tautology);
+        assert_eq!(filter("DELETE FROM t WHERE true"), Filter::Tautology);
+        assert_eq!(filter("DELETE FROM t WHERE id = 3"), Filter::Real);
+        assert_eq!(
+            filter("UPDATE t SET a = 1 WHERE id IN (SELECT id FROM t WHERE a IS NULL LIMIT 1000)"),
+            Filter::Batched
+        );
+    }
+
+    #[test]
+    fn not_valid_falls_back_to_tokens() {
+        let got = kinds(
+            "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;",
+        );
+        assert!(
+            matches!(&got[0], (OpKind::AddConstraint { not_valid: true, .. }, _)),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn json_reshape_functions_are_found_outside_strings() {
+        let got = kinds("UPDATE users SET prefs = jsonb_set(prefs, '{theme}', '\"dark\"') WHERE id > 0;");
+        match &got[0].0 {
+            OpKind::Update { json, .. } => assert_eq!(json, &vec!["jsonb_set".to_string()]),
+            other => panic!("{other:?}"),
+        }
+        let got = kinds("UPDATE users SET note = 'jsonb_set(x)';");
+        match &got[0].0 {
+            OpKind::Update { json, .. } => assert!(json.is_empty()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn backups_know_their_sources_and_columns() {
+        let got = kinds("CREATE TABLE customers_backup AS SELECT id, fax FROM customers;");
+        assert_eq!(
+            got[0].0,
+            OpKind::CreateTableAs {
+                table: "customers_backup".into(),
+                sources: vec!["customers".into()],
+                columns: Some(vec!["id".into(), "fax".into()]),
+                with_data: true
+            }
+        );
+        let got = kinds("CREATE TABLE b AS SELECT * FROM customers WITH NO DATA;");
+        assert!(
+            matches!(&got[0].0, OpKind::CreateTableAs { with_data: false, .. }),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn views_created_here_are_new() {
+        let view = |sql: &str| match &kinds(sql)[0].0 {
+            OpKind::CreateTable { table, .. } => table.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            view("CREATE MATERIALIZED VIEW recent (id) AS SELECT id FROM t;"),
+            "recent"
+        );
+        assert_eq!(view("CREATE VIEW v AS SELECT 1;"), "v");
+    }
+
+    #[test]
+    fn do_blocks_with_execute_are_dynamic() {
+        let got = kinds("DO $$ BEGIN EXECUTE format('DROP TABLE %I', t); END $$;");
+        assert!(matches!(&got[0].0, OpKind::DoBlock { dynamic: true, .. }), "{got:?}");
+        let got = kinds("DO $$ BEGIN DELETE FROM sessions; END $$;");
+        match &got[0].0 {
+            OpKind::DoBlock { dynamic: false, nested } => assert!(matches!(
+                nested[0],
+                OpKind::Delete {
+                    filter: Filter::None,
+                    ..
+                }
+            )),
+            other => panic!("{other:?}"),
+        }
+    }
+}
