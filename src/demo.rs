@@ -4,6 +4,7 @@
 
 use crate::diff::git::Scratch;
 use anyhow::{Context, Result};
+use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
@@ -23,8 +24,9 @@ const PLAN_BODY: &[(&str, &str)] = &[
     ("## Owner\n", "## Owner\nThe accounts team on call.\n"),
 ];
 
+/// A line of the demo; a closed pipe (`riskgate demo | head`) ends the output, not the demo.
 fn say(text: &str) {
-    println!("{text}");
+    let _ = writeln!(std::io::stdout(), "{text}");
 }
 
 /// Runs this riskgate binary in the demo repository, echoing the command first.
@@ -42,7 +44,8 @@ fn riskgate(dir: &Path, args: &[&str], colour: &str) -> Result<i32> {
     Ok(status.code().unwrap_or(2))
 }
 
-pub fn run(keep: bool, colour: &str) -> Result<u8> {
+/// Runs the demo; `false` when riskgate did not behave as the demo shows (a bug to report).
+pub fn run(keep: bool, colour: &str) -> Result<bool> {
     let tmp = tempfile::Builder::new()
         .prefix("riskgate-demo-")
         .tempdir()
@@ -102,5 +105,5 @@ pub fn run(keep: bool, colour: &str) -> Result<u8> {
     } else {
         say("\nThe demo repository was removed; run `riskgate demo --keep` to look around in it.");
     }
-    Ok(if first == 1 && second == 0 { 0 } else { 2 })
+    Ok(first == 1 && second == 0)
 }

@@ -94,7 +94,7 @@ pub fn pre_push(
     remote: &str,
     input: &str,
     quiet: bool,
-) -> Result<(u8, String)> {
+) -> Result<(bool, String)> {
     let check_tags = Policy::work_tree(repo, explicit_config).is_ok_and(|p| p.config.hook.tags);
     let mut refs = parse_lines(input)?;
     // The pre-commit framework consumes stdin and passes the range in variables instead.
@@ -207,7 +207,7 @@ pub fn pre_push(
     if blocked {
         let _ = writeln!(out, "  To push without this check once: git push --no-verify");
     }
-    Ok((u8::from(blocked), out))
+    Ok((blocked, out))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! holds the code to that, `tests/architecture.rs`): the vocabulary ([`model`]), the change
 //! ([`diff`]) and its files' kinds ([`classify`]), the analyzers and their rules
 //! ([`analyzers`]), waivers ([`suppress`]), the policy, the [`score`], the [`gate`], the
-//! [`registry`] of every rule, the [`report`]; [`pipeline`] runs it end to end and [`cli`]
+//! [`report`], the [`registry`] of every rule; [`pipeline`] runs it end to end and [`cli`]
 //! is the command line.
 
 pub mod model;
@@ -25,8 +25,8 @@ pub mod baseline;
 pub mod policy;
 pub mod score;
 pub mod gate;
-pub mod registry;
 pub mod report;
+pub mod registry;
 pub mod pipeline;
 pub mod calibrate;
 pub mod install;

@@ -85,7 +85,7 @@ fn ids_are_unique_and_well_named() {
 
 #[test]
 fn docs_rules_md_is_fresh() {
-    let generated = riskgate::cli::rules_markdown(&built_in_rules().unwrap());
+    let generated = riskgate::registry::rules_markdown(&built_in_rules().unwrap());
     if std::env::var_os("RISKGATE_BLESS").is_some() {
         std::fs::write("docs/rules.md", &generated).unwrap();
     }

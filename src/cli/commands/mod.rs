@@ -1,0 +1,10 @@
+//! One file per subcommand; `cli::run` dispatches to them.
+
+pub mod audit;
+pub mod baseline;
+pub mod calibrate;
+pub mod check;
+pub mod hook;
+pub mod plan;
+pub mod rules;
+pub mod init;
