@@ -2,7 +2,7 @@
 //! migration reshapes a JSON column and drops a key, the Rust type stored in it changes, no
 //! test covers it — then shows the block, the plan, and the pass.
 
-use crate::diff::git::Scratch;
+use crate::diff::git::scratch::Scratch;
 use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::Path;

@@ -2,7 +2,8 @@
 //! 90-day half-life; and the labels `calibrate` scores against. Computed from git history
 //! before the base (no leakage), bounded, and cached incrementally under `.git/riskgate/`.
 
-use crate::diff::git::{HistoryCommit, Repo};
+use crate::diff::git::history::HistoryCommit;
+use crate::diff::git::Repo;
 use anyhow::Result;
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -35,6 +35,7 @@ code_rule! {
     pub static ROLLBACK_MISSING: "migration-rollback-missing", "migration", Medium, ["irreversible"], gating = None;
 }
 
+/// A down file that changes nothing: only comments, `SELECT`s and the like.
 fn is_noop_sql(text: &str, dialect: Dialect) -> bool {
     sql::split(text, dialect, 1)
         .iter()

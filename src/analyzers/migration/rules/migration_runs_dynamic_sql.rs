@@ -39,8 +39,6 @@ pub fn dynamic(ctx: &Context, op: &Op) -> Finding {
     f
 }
 
-/// A down file that changes nothing: only comments, `SELECT`s and the like.
-
 #[cfg(test)]
 mod tests {
     use crate::analyzers::migration::testing::run;

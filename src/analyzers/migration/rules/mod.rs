@@ -29,8 +29,11 @@ use super::context::Context;
 use super::ops::{Op, OpKind};
 use crate::model::Finding;
 
+/// A rule's judgement of one statement.
+type OpCheck = fn(&Op, &OpKind, &Context) -> Vec<Finding>;
+
 /// The rules that judge one statement, in reporting order.
-const OP_CHECKS: &[fn(&Op, &OpKind, &Context) -> Vec<Finding>] = &[
+const OP_CHECKS: &[OpCheck] = &[
     migration_drops_table::check,
     migration_drops_schema::check,
     migration_drops_column::check,
