@@ -21,8 +21,13 @@ code_rule! {
     /// files it is informative (`info`, no points) so reviewers know what nobody checked.
     ///
     /// ## Example
-    /// ```text
-    /// assets/model.bin: binary file; not analysed
+    /// A serde type that does not parse: its JSON contract cannot be read.
+    /// ```rust src/model.rs
+    /// #[derive(serde::Deserialize)]
+    /// pub struct Order {
+    ///     pub id: u64,
+    ///     pub total:
+    /// }
     /// ```
     ///
     /// ## How to roll back

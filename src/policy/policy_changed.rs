@@ -27,8 +27,13 @@ code_rule! {
     /// strengthens it is `info`.
     ///
     /// ## Example
-    /// ```text
-    /// riskgate.toml: policy-changed (high): disables migration-drops-schema; ignores db/**
+    /// ```toml riskgate.toml (before)
+    /// [gate]
+    /// require_plan_at = "high"
+    /// ```
+    /// ```toml riskgate.toml
+    /// [gate]
+    /// require_plan_at = "critical"
     /// ```
     ///
     /// ## How to roll back

@@ -17,8 +17,35 @@ code_rule! {
     /// Every rejected record is a request that fails in production as soon as the code ships.
     ///
     /// ## Example
-    /// ```text
-    /// status: 312 of 10000 records would fail: "awaiting_payment" (301, unknown-variant), "ACTIVE" (11, unknown-variant)
+    /// ```toml riskgate.toml (base)
+    /// [[shapes]]
+    /// type = "src/order.rs::Order"
+    /// sample = "samples/orders.jsonl"
+    /// ```
+    /// ```json samples/orders.jsonl (base)
+    /// {"id": 1, "status": "active"}
+    /// {"id": 2, "status": "awaiting_payment"}
+    /// ```
+    /// ```rust src/order.rs (before)
+    /// #[derive(serde::Deserialize)]
+    /// pub struct Order {
+    ///     pub id: u64,
+    ///     pub status: String,
+    /// }
+    /// ```
+    /// ```rust src/order.rs
+    /// #[derive(serde::Deserialize)]
+    /// #[serde(rename_all = "snake_case")]
+    /// pub enum Status {
+    ///     Active,
+    ///     Cancelled,
+    /// }
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// pub struct Order {
+    ///     pub id: u64,
+    ///     pub status: Status,
+    /// }
     /// ```
     ///
     /// ## How to roll back

@@ -15,9 +15,12 @@ code_rule! {
     /// A plan without steps or without a way to confirm the rollback worked is a hope, not a plan.
     ///
     /// ## Example
-    /// ```markdown
+    /// ```sql db/migrations/0042_drop_fax.sql
+    /// ALTER TABLE customers DROP COLUMN fax;
+    /// ```
+    /// ```markdown ROLLBACK.md
     /// ## Rollback steps
-    /// 1. `git revert abc123` and deploy (5 min)
+    /// 1. `ALTER TABLE customers ADD COLUMN fax text;` then restore it from customers_fax_backup (10 min)
     /// ```
     /// (no Verification section)
     ///

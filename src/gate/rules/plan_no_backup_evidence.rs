@@ -16,7 +16,10 @@ code_rule! {
     /// Without a copy of the data, the rollback steps have nothing to restore from.
     ///
     /// ## Example
-    /// ```markdown
+    /// ```sql db/migrations/0042_drop_fax.sql
+    /// ALTER TABLE customers DROP COLUMN fax;
+    /// ```
+    /// ```markdown ROLLBACK.md
     /// ## Backup
     /// We have backups.
     /// ```

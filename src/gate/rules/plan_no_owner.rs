@@ -15,7 +15,14 @@ code_rule! {
     /// In an incident, a plan nobody owns waits for someone to notice it.
     ///
     /// ## Example
-    /// A plan without an `## Owner` section.
+    /// ```sql db/migrations/0042_drop_fax.sql
+    /// ALTER TABLE customers DROP COLUMN fax;
+    /// ```
+    /// ```markdown ROLLBACK.md
+    /// ## Rollback steps
+    /// 1. Restore customers.fax from customers_fax_backup (10 min)
+    /// ```
+    /// (no Owner section)
     ///
     /// ## How to roll back
     /// Add `## Owner` with a person, team or on-call role.

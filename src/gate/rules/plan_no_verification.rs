@@ -14,7 +14,10 @@ code_rule! {
     /// "Check that it works" cannot tell a successful rollback from a failed one.
     ///
     /// ## Example
-    /// ```markdown
+    /// ```sql db/migrations/0042_drop_fax.sql
+    /// ALTER TABLE customers DROP COLUMN fax;
+    /// ```
+    /// ```markdown ROLLBACK.md
     /// ## Verification
     /// Make sure everything is fine again.
     /// ```

@@ -16,7 +16,10 @@ code_rule! {
     /// stay rewritten, and the reverted code then meets the new data.
     ///
     /// ## Example
-    /// ```markdown
+    /// ```sql db/migrations/0042_drop_fax.sql
+    /// ALTER TABLE customers DROP COLUMN fax;
+    /// ```
+    /// ```markdown ROLLBACK.md
     /// ## Rollback steps
     /// 1. Revert the PR.
     /// ```

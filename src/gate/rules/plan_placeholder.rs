@@ -14,7 +14,13 @@ code_rule! {
     /// when the rollback is needed.
     ///
     /// ## Example
-    /// ```markdown
+    /// ```sql db/migrations/0042_drop_fax.sql
+    /// ALTER TABLE customers DROP COLUMN fax;
+    /// ```
+    /// ```markdown ROLLBACK.md
+    /// ## Rollback steps
+    /// 1. Restore customers.fax from customers_fax_backup (10 min)
+    ///
     /// ## Verification
     /// TBD
     /// ```

@@ -13,7 +13,16 @@ code_rule! {
     /// Committing the skeleton satisfies nothing; it only looks like a plan.
     ///
     /// ## Example
-    /// ```markdown
+    /// ```sql db/migrations/0042_drop_fax.sql
+    /// ALTER TABLE customers DROP COLUMN fax;
+    /// ```
+    /// ```markdown ROLLBACK.md
+    /// # Rollback plan
+    /// <!-- riskgate plan init: fill in every section -->
+    ///
+    /// ## Scope
+    /// - migration-drops-column at db/migrations/0042_drop_fax.sql:1
+    ///
     /// ## Rollback steps
     /// <!-- Numbered, executable steps with an estimated time each. -->
     /// 1.

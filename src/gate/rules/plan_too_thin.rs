@@ -13,7 +13,10 @@ code_rule! {
     /// "Revert if needed" is not executable at 3 a.m.; steps must be concrete enough to follow.
     ///
     /// ## Example
-    /// ```markdown
+    /// ```sql db/migrations/0042_drop_fax.sql
+    /// ALTER TABLE customers DROP COLUMN fax;
+    /// ```
+    /// ```markdown ROLLBACK.md
     /// ## Rollback steps
     /// Revert if needed.
     /// ```

@@ -13,7 +13,14 @@ code_rule! {
     /// A plan written for one risk gives false comfort about the others in the same change.
     ///
     /// ## Example
-    /// A plan about `orders.total` while the change also drops `customers.fax`.
+    /// ```sql db/migrations/0042_drop_fax.sql
+    /// ALTER TABLE customers DROP COLUMN fax;
+    /// ```
+    /// ```markdown ROLLBACK.md
+    /// ## Scope
+    /// The orders.total column.
+    /// ```
+    /// The plan is about `orders.total`; the change also drops `customers.fax`.
     ///
     /// ## How to roll back
     /// Name each risky change in the Scope section (`riskgate plan init` lists them).

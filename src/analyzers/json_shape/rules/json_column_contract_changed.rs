@@ -18,10 +18,29 @@ code_rule! {
     /// nulls, odd types) hit both at once, and rolling back the code meets rewritten data.
     ///
     /// ## Example
-    /// ```sql
+    /// The base says which type the column stores; the change renames a field of the type and
+    /// moves the key in the stored documents.
+    /// ```toml riskgate.toml (base)
+    /// [[json_column]]
+    /// table = "users"
+    /// column = "prefs"
+    /// type = "UserPrefs"
+    /// ```
+    /// ```rust src/prefs.rs (before)
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// pub struct UserPrefs {
+    ///     pub color: String,
+    /// }
+    /// ```
+    /// ```rust src/prefs.rs
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// pub struct UserPrefs {
+    ///     pub theme: String,
+    /// }
+    /// ```
+    /// ```sql db/migrations/0043_theme.sql
     /// UPDATE users SET prefs = jsonb_set(prefs - 'color', '{theme}', prefs->'color');
     /// ```
-    /// together with `UserPrefs.color` renamed to `theme` in `src/prefs.rs`.
     ///
     /// ## How to roll back
     /// Split the change: make the type read both shapes first, migrate the data, then stop

@@ -16,8 +16,11 @@ code_rule! {
     /// the stored data and the other side of the contract usually did not.
     ///
     /// ## Example
-    /// ```json
-    /// {"user": {"id": 7, "color": "blue"}}   →   {"user": {"id": "7", "theme": "blue"}}
+    /// ```json tests/fixtures/user.json (before)
+    /// {"user": {"id": 7, "color": "blue"}}
+    /// ```
+    /// ```json tests/fixtures/user.json
+    /// {"user": {"id": "7", "theme": "blue"}}
     /// ```
     ///
     /// ## How to roll back

@@ -15,8 +15,13 @@ code_rule! {
     /// The schema is the contract other teams and stored documents rely on.
     ///
     /// ## Example
-    /// ```json
-    /// "required": ["id"]   →   "required": ["id", "email"]
+    /// ```json schemas/user.schema.json (before)
+    /// {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+    ///  "properties": {"id": {"type": "integer"}, "email": {"type": "string"}}, "required": ["id"]}
+    /// ```
+    /// ```json schemas/user.schema.json
+    /// {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+    ///  "properties": {"id": {"type": "integer"}, "email": {"type": "string"}}, "required": ["id", "email"]}
     /// ```
     ///
     /// ## How to roll back

@@ -31,10 +31,16 @@ code_rule! {
     /// every past version, and the first one the new type cannot read is an incident.
     ///
     /// ## Example
-    /// ```rust
-    /// #[derive(Serialize, Deserialize)]
+    /// ```rust src/prefs.rs (before)
+    /// #[derive(serde::Serialize, serde::Deserialize)]
     /// pub struct UserPrefs {
-    ///     pub theme: String, // was `color`: stored documents have no `theme`
+    ///     pub color: String,
+    /// }
+    /// ```
+    /// ```rust src/prefs.rs
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// pub struct UserPrefs {
+    ///     pub theme: String, // stored documents have no `theme`
     /// }
     /// ```
     ///

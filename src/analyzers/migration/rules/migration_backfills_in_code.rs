@@ -15,8 +15,19 @@ code_rule! {
     /// cannot be undone by the framework.
     ///
     /// ## Example
-    /// ```python
-    /// migrations.RunPython(copy_fax_to_notes)
+    /// ```python shop/migrations/0002_copy_fax.py
+    /// from django.db import migrations
+    ///
+    ///
+    /// def copy_fax(apps, schema_editor):
+    ///     Customer = apps.get_model("shop", "Customer")
+    ///     for customer in Customer.objects.all():
+    ///         customer.notes = customer.fax
+    ///         customer.save()
+    ///
+    ///
+    /// class Migration(migrations.Migration):
+    ///     operations = [migrations.RunPython(copy_fax)]
     /// ```
     ///
     /// ## How to roll back

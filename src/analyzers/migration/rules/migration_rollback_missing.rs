@@ -24,7 +24,15 @@ code_rule! {
     /// the new schema.
     ///
     /// ## Example
-    /// ```python
+    /// ```python alembic/versions/0002_add_age.py
+    /// from alembic import op
+    /// import sqlalchemy as sa
+    ///
+    ///
+    /// def upgrade():
+    ///     op.add_column("users", sa.Column("age", sa.Integer()))
+    ///
+    ///
     /// def downgrade():
     ///     pass
     /// ```

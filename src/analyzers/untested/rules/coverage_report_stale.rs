@@ -17,8 +17,25 @@ code_rule! {
     /// A stale report would call new code covered or uncovered at random.
     ///
     /// ## Example
-    /// ```text
-    /// lcov.info: src/vat.rs has records up to line 120, the file has 80 lines
+    /// The report records line 120 of a three-line file: it is for another version.
+    /// ```rust src/vat.rs (before)
+    /// pub fn vat(country: &str) -> u32 {
+    ///     20
+    /// }
+    /// ```
+    /// ```rust src/vat.rs
+    /// pub fn vat(country: &str) -> u32 {
+    ///     if country == "NL" { 21 } else { 20 }
+    /// }
+    /// ```
+    /// ```text lcov.info
+    /// SF:src/vat.rs
+    /// DA:1,1
+    /// DA:120,1
+    /// end_of_record
+    /// ```
+    /// ```console
+    /// $ riskgate check --base main --coverage lcov.info
     /// ```
     ///
     /// ## How to roll back

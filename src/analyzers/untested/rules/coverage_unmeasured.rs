@@ -14,8 +14,29 @@ code_rule! {
     /// Missing from the report usually means never run by the tests.
     ///
     /// ## Example
-    /// ```text
-    /// src/export.rs changed; lcov.info has no SF record for it
+    /// ```rust src/vat.rs (base)
+    /// pub fn vat(country: &str) -> u32 {
+    ///     20
+    /// }
+    /// ```
+    /// ```rust src/export.rs (before)
+    /// pub fn export() -> &'static str {
+    ///     "csv"
+    /// }
+    /// ```
+    /// ```rust src/export.rs
+    /// pub fn export() -> &'static str {
+    ///     "json"
+    /// }
+    /// ```
+    /// ```text lcov.info
+    /// SF:src/vat.rs
+    /// DA:1,3
+    /// DA:2,3
+    /// end_of_record
+    /// ```
+    /// ```console
+    /// $ riskgate check --base main --coverage lcov.info
     /// ```
     ///
     /// ## How to roll back

@@ -11,8 +11,31 @@ code_rule! {
     /// A test without assertions runs the code but checks nothing.
     ///
     /// ## Example
-    /// ```rust
-    /// #[test] fn vat() { vat_rate("NL"); } // was: assert_eq!(vat_rate("NL"), 21);
+    /// ```rust src/vat.rs (before)
+    /// pub fn vat(country: &str) -> u32 {
+    ///     if country == "NL" { 21 } else { 20 }
+    /// }
+    ///
+    /// #[cfg(test)]
+    /// mod tests {
+    ///     #[test]
+    ///     fn vat_for_nl() {
+    ///         assert_eq!(super::vat("NL"), 21);
+    ///     }
+    /// }
+    /// ```
+    /// ```rust src/vat.rs
+    /// pub fn vat(country: &str) -> u32 {
+    ///     if country == "NL" { 21 } else { 20 }
+    /// }
+    ///
+    /// #[cfg(test)]
+    /// mod tests {
+    ///     #[test]
+    ///     fn vat_for_nl() {
+    ///         super::vat("NL");
+    ///     }
+    /// }
     /// ```
     ///
     /// ## How to roll back

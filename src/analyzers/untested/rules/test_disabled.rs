@@ -13,9 +13,32 @@ code_rule! {
     /// A disabled test passes silently; CI stays green while it checks nothing.
     ///
     /// ## Example
-    /// ```python
-    /// @pytest.mark.skip
-    /// def test_vat(): ...
+    /// ```rust src/vat.rs (before)
+    /// pub fn vat(country: &str) -> u32 {
+    ///     if country == "NL" { 21 } else { 20 }
+    /// }
+    ///
+    /// #[cfg(test)]
+    /// mod tests {
+    ///     #[test]
+    ///     fn vat_for_nl() {
+    ///         assert_eq!(super::vat("NL"), 21);
+    ///     }
+    /// }
+    /// ```
+    /// ```rust src/vat.rs
+    /// pub fn vat(country: &str) -> u32 {
+    ///     if country == "NL" { 21 } else { 20 }
+    /// }
+    ///
+    /// #[cfg(test)]
+    /// mod tests {
+    ///     #[test]
+    ///     #[ignore]
+    ///     fn vat_for_nl() {
+    ///         assert_eq!(super::vat("NL"), 21);
+    ///     }
+    /// }
     /// ```
     ///
     /// ## How to roll back

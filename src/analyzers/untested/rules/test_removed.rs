@@ -13,8 +13,23 @@ code_rule! {
     /// net exactly where it is needed.
     ///
     /// ## Example
-    /// ```rust
-    /// #[test] fn vat_for_nl() { … }  // deleted while vat_rate changes
+    /// ```rust src/vat.rs (before)
+    /// pub fn vat(country: &str) -> u32 {
+    ///     if country == "NL" { 21 } else { 20 }
+    /// }
+    ///
+    /// #[cfg(test)]
+    /// mod tests {
+    ///     #[test]
+    ///     fn vat_for_nl() {
+    ///         assert_eq!(super::vat("NL"), 21);
+    ///     }
+    /// }
+    /// ```
+    /// ```rust src/vat.rs
+    /// pub fn vat(country: &str) -> u32 {
+    ///     if country == "NL" { 21 } else { 20 }
+    /// }
     /// ```
     ///
     /// ## How to roll back

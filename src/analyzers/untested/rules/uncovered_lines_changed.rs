@@ -15,8 +15,25 @@ code_rule! {
     /// The tests ran and never executed these lines.
     ///
     /// ## Example
-    /// ```text
-    /// src/vat.rs:5  + "NL" => 21,   hits 0
+    /// ```rust src/vat.rs (before)
+    /// pub fn vat(country: &str) -> u32 {
+    ///     20
+    /// }
+    /// ```
+    /// ```rust src/vat.rs
+    /// pub fn vat(country: &str) -> u32 {
+    ///     if country == "NL" { 21 } else { 20 }
+    /// }
+    /// ```
+    /// ```text lcov.info
+    /// SF:src/vat.rs
+    /// DA:1,3
+    /// DA:2,0
+    /// DA:3,3
+    /// end_of_record
+    /// ```
+    /// ```console
+    /// $ riskgate check --base main --coverage lcov.info
     /// ```
     ///
     /// ## How to roll back

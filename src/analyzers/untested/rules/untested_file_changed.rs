@@ -26,8 +26,13 @@ code_rule! {
     /// Without a reference from any test, nothing would notice if the change broke them.
     ///
     /// ## Example
-    /// ```python
-    /// def vat_rate(country):  # changed; no file under tests/ mentions vat_rate
+    /// ```python app/vat.py (before)
+    /// def vat_rate(country):
+    ///     return 20
+    /// ```
+    /// ```python app/vat.py
+    /// def vat_rate(country):  # no file under tests/ mentions vat_rate
+    ///     return 21 if country == "NL" else 20
     /// ```
     ///
     /// ## How to roll back

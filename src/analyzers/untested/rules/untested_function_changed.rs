@@ -13,8 +13,20 @@ code_rule! {
     /// See `untested-file-changed`.
     ///
     /// ## Example
-    /// ```text
-    /// [rules] disable = ["untested-function-changed"]   # still loads; means nothing now
+    /// A policy that still names the retired rule loads, and the rule never fires:
+    /// ```toml riskgate.toml (base) silent
+    /// [rules]
+    /// disable = ["untested-function-changed"]
+    /// ```
+    /// ```rust src/vat.rs (before)
+    /// pub fn vat(country: &str) -> u32 {
+    ///     20
+    /// }
+    /// ```
+    /// ```rust src/vat.rs
+    /// pub fn vat(country: &str) -> u32 {
+    ///     if country == "NL" { 21 } else { 20 }
+    /// }
     /// ```
     ///
     /// ## How to roll back

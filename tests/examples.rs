@@ -1,0 +1,134 @@
+//! Every built-in code rule's `## Example` runs: its code blocks are files of a real change
+//! (a block's info string names the file after the language; `(base)` marks a file of the base
+//! that the change keeps, `(before)` the base version of a file the change edits, or deletes
+//! when no later block names it again; a SQL block without a path is a migration), the real
+//! binary checks that change, and the rule must fire (or stay silent, for a block marked
+//! `silent`). What the user sees for each example is a snapshot.
+
+mod common;
+use common::*;
+
+#[derive(Debug, PartialEq)]
+enum Side {
+    Base,
+    Before,
+    Head,
+}
+
+#[derive(Debug)]
+struct Block {
+    path: Option<String>,
+    side: Side,
+    silent: bool,
+    lang: String,
+    text: String,
+}
+
+/// The fenced blocks of an example, with what their info strings say.
+fn blocks(example: &str) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut current: Option<Block> = None;
+    for line in example.lines() {
+        let trimmed = line.trim_start();
+        if let Some(info) = trimmed.strip_prefix("```") {
+            match current.take() {
+                Some(b) => out.push(b),
+                None => {
+                    let words: Vec<&str> = info.split_whitespace().collect();
+                    let lang = words.first().copied().unwrap_or("").to_string();
+                    let path = words.get(1).filter(|w| !w.starts_with('(') && **w != "silent");
+                    current = Some(Block {
+                        path: path.map(|p| p.to_string()),
+                        side: if words.contains(&"(base)") {
+                            Side::Base
+                        } else if words.contains(&"(before)") {
+                            Side::Before
+                        } else {
+                            Side::Head
+                        },
+                        silent: words.contains(&"silent"),
+                        lang,
+                        text: String::new(),
+                    });
+                }
+            }
+            continue;
+        }
+        if let Some(b) = current.as_mut() {
+            b.text.push_str(line);
+            b.text.push('\n');
+        }
+    }
+    out
+}
+
+/// The repository an example describes: `main` holds the base, `feature` the change.
+fn repository(blocks: &[Block]) -> TestRepo {
+    let file_blocks: Vec<&Block> = blocks.iter().filter(|b| b.lang != "console").collect();
+    let path_of = |b: &Block| {
+        b.path
+            .clone()
+            .unwrap_or_else(|| "db/migrations/0042_example.sql".to_string())
+    };
+    let t = TestRepo::new();
+    for b in file_blocks.iter().filter(|b| b.side != Side::Head) {
+        t.write(&path_of(b), &b.text);
+    }
+    t.commit("base");
+    t.branch("feature");
+    for b in file_blocks.iter().filter(|b| b.side == Side::Before) {
+        let path = path_of(b);
+        if !file_blocks.iter().any(|h| h.side == Side::Head && path_of(h) == path) {
+            t.remove(&path);
+        }
+    }
+    for b in file_blocks.iter().filter(|b| b.side == Side::Head) {
+        t.write(&path_of(b), &b.text);
+    }
+    t.commit("the example's change");
+    t
+}
+
+#[test]
+fn every_code_rule_example_runs_and_fires() {
+    let rules = riskgate::registry::code_rules();
+    let mut failures = Vec::new();
+    for rule in &rules {
+        let doc = rule.doc();
+        let blocks = blocks(&doc.example);
+        let runs = blocks
+            .iter()
+            .any(|b| b.path.is_some() || (b.lang == "sql" && b.side == Side::Head));
+        if !runs {
+            failures.push(format!("{}: the example names no file of a change", doc.id));
+            continue;
+        }
+        let silent = blocks.iter().any(|b| b.silent);
+        let args: Vec<String> = blocks
+            .iter()
+            .find(|b| b.lang == "console")
+            .and_then(|b| b.text.trim().strip_prefix("$ riskgate "))
+            .map(|a| a.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_else(|| vec!["check".into(), "--base".into(), "main".into()]);
+        let t = repository(&blocks);
+        let (code, out, err) = run(t.riskgate().args(&args).args(["--format", "json"]));
+        if code == 2 {
+            failures.push(format!("{}: the example fails to run: {err}", doc.id));
+            continue;
+        }
+        let fired = json(&out)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == doc.id.as_str());
+        if fired == silent {
+            let verb = if silent { "fires" } else { "does not fire" };
+            failures.push(format!("{}: its example {verb}\n{out}", doc.id));
+            continue;
+        }
+        let (_, text, _) = run(t.riskgate().args(&args).args(["--format", "text"]));
+        insta::assert_snapshot!(format!("example__{}", doc.id), text);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(rules.len() >= 40);
+}
