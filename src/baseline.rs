@@ -52,7 +52,7 @@ impl Baseline {
     pub fn from_findings(findings: &[Finding]) -> Baseline {
         let mut entries: Vec<Entry> = findings
             .iter()
-            .filter(|f| f.is_active() && f.analyzer != "gate")
+            .filter(|f| f.is_active() && f.analyzer != crate::model::Analyzer::Gate)
             .map(entry)
             .collect();
         entries.sort_by(|a, b| (&a.path, &a.rule, &a.hash).cmp(&(&b.path, &b.rule, &b.hash)));
@@ -96,7 +96,7 @@ mod tests {
 
     #[test]
     fn entries_survive_a_line_move_but_not_a_content_change() {
-        let f = Finding::new("a-b", "migration", Severity::High, "m")
+        let f = Finding::new("a-b", crate::model::Analyzer::Migration, Severity::High, "m")
             .at("x.sql", Some(3))
             .evidence("DROP TABLE t;");
         let mut moved = f.clone();

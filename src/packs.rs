@@ -254,7 +254,7 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
         rules.push(PackRule {
             doc: RuleDoc {
                 id,
-                analyzer: "pattern".to_string(),
+                analyzer: crate::model::Analyzer::Pattern,
                 severity,
                 tags: def.tags.clone(),
                 gating,

@@ -361,7 +361,7 @@ mod tests {
     use super::*;
 
     fn finding(rule: &str, severity: Severity, file: &str) -> Finding {
-        Finding::new(rule, "pattern", severity, "m").at(file, Some(1))
+        Finding::new(rule, crate::model::Analyzer::Pattern, severity, "m").at(file, Some(1))
     }
 
     fn no_context() -> ScoreConfig {

@@ -20,7 +20,7 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 
 /// Where each `code_rule!` is declared: (rule id, file).
 fn declarations() -> Vec<(String, std::path::PathBuf)> {
-    let decl = regex::Regex::new(r#"pub static [A-Z_]+: "([a-z0-9-]+)", ""#).unwrap();
+    let decl = regex::Regex::new(r#"pub static [A-Z_]+: "([a-z0-9-]+)", [A-Z]"#).unwrap();
     let mut files = Vec::new();
     rust_files(Path::new("src"), &mut files);
     files

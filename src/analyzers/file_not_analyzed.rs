@@ -33,7 +33,7 @@ code_rule! {
     /// ## How to roll back
     /// Nothing to roll back; review the file by hand, or raise `diff.max_file_size` in
     /// `riskgate.toml` if a large text file should be analysed.
-    pub static FILE_NOT_ANALYZED: "file-not-analyzed", "diff", Info, [], gating = NotAnalyzed;
+    pub static FILE_NOT_ANALYZED: "file-not-analyzed", Diff, Info, [], gating = NotAnalyzed;
 }
 
 pub fn analyze(change: &ChangeSet) -> Vec<Finding> {

@@ -239,7 +239,7 @@ mod tests {
         "## Scope\nmigration-drops-column and migration-drops-schema in db/1.sql.\n## Rollback steps\n1. redeploy v1 (5 min)\n## Verification\nThe health check `/healthz` returns 200.\n";
 
     fn gating(rule: &str, severity: Severity, class: Option<GatingClass>) -> Finding {
-        let mut f = Finding::new(rule, "migration", severity, "m").at("db/1.sql", Some(3));
+        let mut f = Finding::new(rule, crate::model::Analyzer::Migration, severity, "m").at("db/1.sql", Some(3));
         f.gating = class;
         f
     }

@@ -39,11 +39,11 @@ pub fn validate_for(raw: &str, source: &str, required: &[String], needs: &Needs<
         let active: Vec<&Finding> = needs
             .findings
             .iter()
-            .filter(|f| f.is_active() && f.analyzer != "gate")
+            .filter(|f| f.is_active() && f.analyzer != crate::model::Analyzer::Gate)
             .collect();
         let data_or_schema = active
             .iter()
-            .any(|f| f.analyzer == "migration" || f.analyzer == "json-shape");
+            .any(|f| f.analyzer.is_about_data());
         let data_loss = active.iter().any(|f| {
             f.tags
                 .iter()
@@ -191,7 +191,7 @@ mod tests {
     fn a_risk_named_in_words_is_covered() {
         let mut f = Finding::new(
             "migration-drops-column",
-            "migration",
+            crate::model::Analyzer::Migration,
             crate::model::Severity::High,
             "DROP COLUMN customers.fax discards every stored value",
         )

@@ -1,6 +1,6 @@
 //! The one `Finding` type every analyzer returns and every report renders.
 
-use super::{GatingClass, Severity};
+use super::{Analyzer, GatingClass, Severity};
 use serde::{Deserialize, Serialize};
 
 /// Which readers a JSON-shape change breaks (design §3).
@@ -23,7 +23,7 @@ pub struct Suppression {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     pub rule: String,
-    pub analyzer: String,
+    pub analyzer: Analyzer,
     pub severity: Severity,
     pub tags: Vec<String>,
     pub file: Option<String>,
@@ -50,10 +50,10 @@ pub struct Finding {
 
 impl Finding {
     /// A finding with the rule's identity and a message; the rest is filled by builder calls.
-    pub fn new(rule: &str, analyzer: &str, severity: Severity, message: impl Into<String>) -> Self {
+    pub fn new(rule: &str, analyzer: Analyzer, severity: Severity, message: impl Into<String>) -> Self {
         Finding {
             rule: rule.to_string(),
-            analyzer: analyzer.to_string(),
+            analyzer,
             severity,
             tags: Vec::new(),
             file: None,

@@ -2,12 +2,14 @@
 //! any stage may use it and none can form a cycle through it. String forms are derived
 //! (strum, serde), never hand-written tables.
 
+mod analyzer;
 mod finding;
 mod kind;
 mod rule;
 mod severity;
 mod shape;
 
+pub use analyzer::Analyzer;
 pub use finding::{Direction, Finding, Suppression};
 pub use kind::{Dialect, FileKind, Language, MigrationFormat, MigrationRole};
 pub use rule::{is_valid_id, CodeRule, RuleDoc};

@@ -1,14 +1,14 @@
 //! What a rule is: a code rule's declaration and any rule's documentation, so that `riskgate
 //! rules`, `riskgate explain` and `docs/rules.md` read one source.
 
-use super::{Finding, GatingClass, Severity};
+use super::{Analyzer, Finding, GatingClass, Severity};
 use serde::Serialize;
 
 /// A rule implemented in Rust. Its documentation is its doc comment, captured by `code_rule!`.
 #[derive(Debug)]
 pub struct CodeRule {
     pub id: &'static str,
-    pub analyzer: &'static str,
+    pub analyzer: Analyzer,
     pub severity: Severity,
     pub tags: &'static [&'static str],
     /// What kind of risk lets this rule's findings hold a change; `None`: it never gates.
@@ -28,7 +28,7 @@ impl CodeRule {
         let section = |name: &str| doc_section(self.doc, name);
         RuleDoc {
             id: self.id.to_string(),
-            analyzer: self.analyzer.to_string(),
+            analyzer: self.analyzer,
             severity: self.severity,
             tags: self.tags.iter().map(|t| t.to_string()).collect(),
             gating: self.gating,
@@ -47,11 +47,11 @@ impl CodeRule {
 macro_rules! code_rule {
     (
         $(#[doc = $doc:literal])*
-        $vis:vis static $name:ident: $id:literal, $analyzer:literal, $sev:ident, [$($tag:literal),*], gating = $gating:ident;
+        $vis:vis static $name:ident: $id:literal, $analyzer:ident, $sev:ident, [$($tag:literal),*], gating = $gating:ident;
     ) => {
         $vis static $name: $crate::model::CodeRule = $crate::model::CodeRule {
             id: $id,
-            analyzer: $analyzer,
+            analyzer: $crate::model::Analyzer::$analyzer,
             severity: $crate::model::Severity::$sev,
             tags: &[$($tag),*],
             gating: $crate::code_rule!(@gating $gating),
@@ -66,7 +66,7 @@ macro_rules! code_rule {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RuleDoc {
     pub id: String,
-    pub analyzer: String,
+    pub analyzer: Analyzer,
     pub severity: Severity,
     pub tags: Vec<String>,
     /// The gating class; findings of a rule without one never hold a change.

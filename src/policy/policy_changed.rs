@@ -39,7 +39,7 @@ code_rule! {
     /// ## How to roll back
     /// Revert the policy file; the base policy is back in force at once. Put the policy files
     /// under CODEOWNERS so that the people who own the gate review changes to it.
-    pub static POLICY_CHANGED: "policy-changed", "policy", High, [], gating = PolicyWeakened;
+    pub static POLICY_CHANGED: "policy-changed", Policy, High, [], gating = PolicyWeakened;
 }
 
 /// One effective difference between two policies.

@@ -51,7 +51,7 @@ code_rule! {
     /// ## How to roll back
     /// Make the type accept the stored values (`#[serde(other)]`, `alias`, `Option`, `default`),
     /// or migrate the data first, with a backup.
-    pub static SAMPLE_REJECTED: "json-sample-rejected", "json-shape", Critical, [], gating = BrokenContract;
+    pub static SAMPLE_REJECTED: "json-sample-rejected", JsonShape, Critical, [], gating = BrokenContract;
 }
 
 /// The finding for `type_spec`, changed in `file`, when its sample report has rejected records.

@@ -199,7 +199,7 @@ mod tests {
     }
 
     fn finding(line: u32) -> Finding {
-        Finding::new("thing-added", "pattern", Severity::High, "m").at("a.sql", Some(line))
+        Finding::new("thing-added", crate::model::Analyzer::Pattern, Severity::High, "m").at("a.sql", Some(line))
     }
 
     fn change(lines: &[&str]) -> ChangeSet {

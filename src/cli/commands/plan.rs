@@ -22,7 +22,7 @@ pub fn plan_init(cli: &Cli, args: &AnalysisArgs, force: bool) -> Result<ExitStat
         scope = report
             .findings
             .iter()
-            .filter(|f| f.is_active() && f.analyzer != "gate")
+            .filter(|f| f.is_active() && f.analyzer != crate::model::Analyzer::Gate)
             .map(|f| format!("`{}` at `{}`: {}", f.rule, f.location(), f.message))
             .collect();
     }

@@ -14,7 +14,7 @@ pub fn list_rules(cli: &Cli, format: RulesFormat) -> Result<ExitStatus> {
         RulesFormat::Markdown => rules_markdown(&rules),
         RulesFormat::Text => {
             let width = rules.docs.iter().map(|d| d.id.len()).max().unwrap_or(0);
-            let analyzers = rules.docs.iter().map(|d| d.analyzer.len()).max().unwrap_or(0);
+            let analyzers = rules.docs.iter().map(|d| d.analyzer.as_str().len()).max().unwrap_or(0);
             rules
                 .docs
                 .iter()

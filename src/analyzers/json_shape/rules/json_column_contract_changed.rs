@@ -46,7 +46,7 @@ code_rule! {
     /// Split the change: make the type read both shapes first, migrate the data, then stop
     /// writing the old shape; back up the column before the migration and check real rows with
     /// `riskgate shapes`.
-    pub static JSON_COLUMN_CONTRACT_CHANGED: "json-column-contract-changed", "json-shape", Critical, ["json-reshape"], gating = BrokenContract;
+    pub static JSON_COLUMN_CONTRACT_CHANGED: "json-column-contract-changed", JsonShape, Critical, ["json-reshape"], gating = BrokenContract;
 }
 
 /// Column names that say nothing about what they hold; the table name must match too.
@@ -121,7 +121,7 @@ pub fn matches(table: &str, column: &str, type_name: &str, mapping: &[JsonColumn
 pub fn compound(findings: &[Finding], mapping: &[JsonColumn]) -> Vec<Finding> {
     let reshapes: Vec<&Finding> = findings
         .iter()
-        .filter(|f| f.analyzer == "migration" && f.tags.iter().any(|t| t == "json-reshape"))
+        .filter(|f| f.analyzer == crate::model::Analyzer::Migration && f.tags.iter().any(|t| t == "json-reshape"))
         .collect();
     let shapes: Vec<&Finding> = findings.iter().filter(|f| f.rule == "serde-shape-changed").collect();
     let mut out = Vec::new();

@@ -25,7 +25,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Accept both shapes in the reader for a release, and migrate stored documents explicitly.
-    pub static JSON_SAMPLE_SHAPE_CHANGED: "json-sample-shape-changed", "json-shape", Medium, [], gating = BrokenContract;
+    pub static JSON_SAMPLE_SHAPE_CHANGED: "json-sample-shape-changed", JsonShape, Medium, [], gating = BrokenContract;
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ code_rule! {
     /// ## How to roll back
     /// Add new requirements as optional first; remove properties only after no producer
     /// writes them.
-    pub static JSON_SCHEMA_CHANGED: "json-schema-changed", "json-shape", High, [], gating = BrokenContract;
+    pub static JSON_SCHEMA_CHANGED: "json-schema-changed", JsonShape, High, [], gating = BrokenContract;
 }
 
 #[cfg(test)]

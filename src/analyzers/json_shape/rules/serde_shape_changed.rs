@@ -48,7 +48,7 @@ code_rule! {
     /// Keep reading the old shape (`#[serde(alias = "color")]`, `Option`, `default`), write the
     /// old shape until every reader is upgraded, and check the new type against a sample of real
     /// data with `riskgate shapes`.
-    pub static SERDE_SHAPE_CHANGED: "serde-shape-changed", "json-shape", High, [], gating = BrokenContract;
+    pub static SERDE_SHAPE_CHANGED: "serde-shape-changed", JsonShape, High, [], gating = BrokenContract;
 }
 
 /// The severity of one change given the roles of its type; `None` when no reader of that

@@ -32,7 +32,7 @@ code_rule! {
     /// ## How to roll back
     /// Add a new column, backfill in batches, switch reads, then drop the old one (expand and
     /// contract).
-    pub static CHANGES_COLUMN_TYPE: "migration-changes-column-type", "migration", Medium, ["locking"], gating = None;
+    pub static CHANGES_COLUMN_TYPE: "migration-changes-column-type", Migration, Medium, ["locking"], gating = None;
 }
 
 /// A type that probably holds fewer values than what it replaces.

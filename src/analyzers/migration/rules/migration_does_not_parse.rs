@@ -27,7 +27,7 @@ code_rule! {
     /// ## How to roll back
     /// Nothing ran if the database rejected it; fix the statement. Test migrations against the
     /// database they run on (`riskgate rehearse`, or the application's own migration tests).
-    pub static MIGRATION_DOES_NOT_PARSE: "migration-does-not-parse", "migration", Medium, [], gating = NotAnalyzed;
+    pub static MIGRATION_DOES_NOT_PARSE: "migration-does-not-parse", Migration, Medium, [], gating = NotAnalyzed;
 }
 
 pub fn check(path: &str, script: &Script, dialect: Dialect) -> Option<Finding> {

@@ -25,7 +25,7 @@ code_rule! {
     /// Copy the column first (`CREATE TABLE users_prefs_backup AS SELECT id, prefs FROM users;`),
     /// check the new shape against a sample of real rows (`riskgate shapes`), and restore from
     /// the copy.
-    pub static RESHAPES_JSON: "migration-reshapes-json", "migration", High, ["json-reshape"], gating = DataRewrite;
+    pub static RESHAPES_JSON: "migration-reshapes-json", Migration, High, ["json-reshape"], gating = DataRewrite;
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {

@@ -20,7 +20,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Write the statements out, or list what they do in the rollback plan.
-    pub static RUNS_DYNAMIC_SQL: "migration-runs-dynamic-sql", "migration", Medium, [], gating = None;
+    pub static RUNS_DYNAMIC_SQL: "migration-runs-dynamic-sql", Migration, Medium, [], gating = None;
 }
 
 /// The finding for a `DO` block that runs `EXECUTE`d SQL; its statements are not read.

@@ -40,7 +40,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Regenerate the report from the head commit.
-    pub static STALE_COVERAGE: "coverage-report-stale", "untested", Info, [], gating = None;
+    pub static STALE_COVERAGE: "coverage-report-stale", Untested, Info, [], gating = None;
 }
 
 /// The report names no file of the tree, or records lines beyond a changed file's end.
