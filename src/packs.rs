@@ -4,7 +4,7 @@
 use crate::config::{glob_set, parse_toml, SourceText};
 use crate::diff::FileStatus;
 use crate::model::{is_valid_id, RuleDoc};
-use crate::model::{GatingClass, Severity};
+use crate::model::{GatingClass, Severity, Tag};
 use anyhow::Result;
 use globset::GlobSet;
 use regex::Regex;
@@ -36,7 +36,7 @@ struct RuleDef {
     rollback: String,
     severity: Spanned<String>,
     #[serde(default)]
-    tags: Vec<String>,
+    tags: Vec<Spanned<String>>,
     /// The gating class (`data-loss`, `data-rewrite`, `broken-contract`, `not-analyzed`,
     /// `policy-weakened`, `secret-exposed`); without one the rule ranks but never gates.
     #[serde(default)]
@@ -168,17 +168,42 @@ fn optional_globs(src: &SourceText, globs: &[Spanned<String>]) -> Result<Option<
 }
 
 /// The class a rule written before gating classes (`needs_plan = true`) gates as, by its tags.
-fn legacy_gating(tags: &[String]) -> GatingClass {
-    let has = |t: &str| tags.iter().any(|x| x == t);
-    if has("destructive") {
+fn legacy_gating(tags: &[Tag]) -> GatingClass {
+    let has = |t: Tag| tags.contains(&t);
+    if has(Tag::Destructive) {
         GatingClass::DataLoss
-    } else if has("data-rewrite") || has("json-reshape") {
+    } else if has(Tag::DataRewrite) || has(Tag::JsonReshape) {
         GatingClass::DataRewrite
-    } else if has("secrets") {
+    } else if has(Tag::Secrets) {
         GatingClass::SecretExposed
     } else {
         GatingClass::BrokenContract
     }
+}
+
+/// A known tag within two edits of `word` (one, for tags of four letters or fewer) and not
+/// `word` itself: a typo of a tag the plan reads must not pass as a word of the repository's own.
+fn near_known_tag(word: &str) -> Option<&'static str> {
+    Tag::known().find(|known| {
+        let reach = if known.len() <= 4 { 1 } else { 2 };
+        *known != word && edit_distance(known, word) <= reach
+    })
+}
+
+/// Levenshtein distance, for short words.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (row[j + 1] + 1).min(row[j] + 1).min(prev + usize::from(ca != *cb));
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// Loads one pack file. `name` is how messages refer to it.
@@ -203,6 +228,17 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
                 format!("unknown severity `{}`", def.severity.get_ref()),
             )
         })?;
+        let mut tags = Vec::new();
+        for t in &def.tags {
+            let tag: Tag = t.get_ref().parse().expect("any word is a tag");
+            if let (Tag::Custom(word), Some(known)) = (&tag, near_known_tag(t.get_ref())) {
+                return Err(src.error_at(
+                    t.span(),
+                    format!("tag `{word}` is one letter or two from riskgate's `{known}`; write `{known}`, or a word of your own that is not so close"),
+                ));
+            }
+            tags.push(tag);
+        }
         let gating = match &def.gating {
             Some(class) => Some(GatingClass::parse(class.get_ref()).ok_or_else(|| {
                 src.error_at(
@@ -218,7 +254,7 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
                     ),
                 )
             })?),
-            None if def.needs_plan => Some(legacy_gating(&def.tags)),
+            None if def.needs_plan => Some(legacy_gating(&tags)),
             None => None,
         };
         let m = def.matcher.get_ref();
@@ -256,7 +292,7 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
                 id,
                 analyzer: crate::model::Analyzer::Pattern,
                 severity,
-                tags: def.tags.clone(),
+                tags,
                 gating,
                 description: def.description.trim().to_string(),
                 why: def.why.trim().to_string(),
@@ -320,6 +356,31 @@ pub fn built_in() -> Result<Vec<PackRule>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn own_words_are_tags_and_near_misses_of_known_ones_are_refused() {
+        let pack = |tags: &str| {
+            format!("[[rule]]\nid = \"payments-client-changed\"\ndescription = \"d\"\nwhy = \"w\"\nrollback = \"r\"\nseverity = \"high\"\ntags = {tags}\n[rule.match]\npaths = [\"src/payments/**\"]\n")
+        };
+        let rules = load("p.toml", &pack(r#"["payments", "destructive"]"#)).unwrap();
+        assert_eq!(
+            rules[0].doc.tags,
+            vec![Tag::Custom("payments".into()), Tag::Destructive]
+        );
+        let err = load("p.toml", &pack(r#"["destrutive"]"#)).unwrap_err().to_string();
+        assert!(
+            err.contains("tag `destrutive` is one letter or two from riskgate's `destructive`"),
+            "{err}"
+        );
+        assert!(err.contains("p.toml:7"), "{err}");
+        assert_eq!(edit_distance("data-rewrite", "data-rewrtie"), 2);
+        assert_eq!(
+            near_known_tag("db"),
+            None,
+            "short words of a team's own are not typos of `ci`"
+        );
+        assert_eq!(near_known_tag("infr"), Some("infra"));
+    }
 
     #[test]
     fn malformed_pack_names_line_and_column() {

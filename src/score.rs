@@ -4,8 +4,12 @@
 //! size and spread add a bounded context term, and each factor shows its share of the hazard,
 //! so the points add up to the score.
 
+use crate::analyzers::untested::rules::uncovered_lines_changed::UNCOVERED_LINES;
+use crate::analyzers::untested::rules::untested_file_changed::UNTESTED_FILE;
+use crate::analyzers::untested::rules::untested_function_changed::UNTESTED_FUNCTION;
 use crate::config::{ContextWeights, ScoreConfig};
 use crate::diff::ChangeSet;
+use crate::model::CodeRule;
 pub use crate::model::Level;
 use crate::model::{Finding, Severity};
 use serde::Serialize;
@@ -50,11 +54,7 @@ const MAX_GROUPS_PER_RULE: usize = 3;
 
 /// Missing tests inform and rank; however many files lack them, they count as one medium
 /// finding at most.
-const UNTESTED_RULES: &[&str] = &[
-    "untested-file-changed",
-    "untested-function-changed",
-    "uncovered-lines-changed",
-];
+const UNTESTED_RULES: &[&CodeRule] = &[&UNTESTED_FILE, &UNTESTED_FUNCTION, &UNCOVERED_LINES];
 const UNTESTED_CAP: f64 = 0.15;
 
 struct Factor {
@@ -231,7 +231,7 @@ pub fn score(findings: &[Finding], facts: &ChangeFacts, config: &ScoreConfig) ->
     let mut factors = Vec::new();
     for (_, mut list) in per_rule {
         list.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let untested = UNTESTED_RULES.contains(&list[0].1.rule.as_str());
+        let untested = UNTESTED_RULES.iter().any(|r| r.id == list[0].1.rule);
         let limit = if untested { 1 } else { MAX_GROUPS_PER_RULE };
         for (w, f) in list.into_iter().take(limit) {
             let w = if untested { w.min(UNTESTED_CAP) } else { w };

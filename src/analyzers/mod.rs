@@ -79,7 +79,14 @@ mod tests {
 
     #[test]
     fn a_panicking_analyzer_fails_the_run_instead_of_dropping_its_findings() {
-        let ok = || vec![Finding::new("r", crate::model::Analyzer::Pattern, crate::model::Severity::Low, "m")];
+        let ok = || {
+            vec![Finding::new(
+                "r",
+                crate::model::Analyzer::Pattern,
+                crate::model::Severity::Low,
+                "m",
+            )]
+        };
         let run = |fail: bool| {
             std::panic::catch_unwind(|| {
                 std::thread::scope(|s| {

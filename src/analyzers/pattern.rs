@@ -63,9 +63,14 @@ fn line_matches(rule: &PackRule, regex: &crate::packs::LazyRegex, line: &DiffLin
 
 fn base_finding(rule: &PackRule, file: &ChangedFile, line: Option<u32>) -> Finding {
     let doc = &rule.doc;
-    let mut f = Finding::new(&doc.id, crate::model::Analyzer::Pattern, doc.severity, doc.description.clone())
-        .at(&file.path, line)
-        .help(doc.rollback.clone());
+    let mut f = Finding::new(
+        &doc.id,
+        crate::model::Analyzer::Pattern,
+        doc.severity,
+        doc.description.clone(),
+    )
+    .at(&file.path, line)
+    .help(doc.rollback.clone());
     f.tags = doc.tags.clone();
     f.gating = doc.gating;
     f

@@ -38,12 +38,9 @@ pub struct PlanInput {
 /// The sections a plan needs for these findings (design §5).
 pub fn required_sections(findings: &[Finding], extra: &[String]) -> Vec<String> {
     let mut needed = vec!["rollback".to_string(), "verification".to_string()];
-    let data_risk = findings.iter().any(|f| {
-        f.is_active()
-            && f.tags
-                .iter()
-                .any(|t| matches!(t.as_str(), "destructive" | "data-rewrite" | "json-reshape"))
-    });
+    let data_risk = findings
+        .iter()
+        .any(|f| f.is_active() && f.tags.iter().any(|t| t.is_data_risk()));
     if data_risk {
         needed.push("backup".to_string());
     }

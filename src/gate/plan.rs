@@ -41,14 +41,8 @@ pub fn validate_for(raw: &str, source: &str, required: &[String], needs: &Needs<
             .iter()
             .filter(|f| f.is_active() && f.analyzer != crate::model::Analyzer::Gate)
             .collect();
-        let data_or_schema = active
-            .iter()
-            .any(|f| f.analyzer.is_about_data());
-        let data_loss = active.iter().any(|f| {
-            f.tags
-                .iter()
-                .any(|t| matches!(t.as_str(), "destructive" | "data-rewrite" | "json-reshape"))
-        });
+        let data_or_schema = active.iter().any(|f| f.analyzer.is_about_data());
+        let data_loss = active.iter().any(|f| f.tags.iter().any(|t| t.is_data_risk()));
         let needing: Vec<&Finding> = active.iter().copied().filter(|f| f.needs_plan).collect();
         let text = meaningful(raw);
         problems.extend(plan_only_revert::check(plan, data_or_schema));

@@ -5,7 +5,20 @@ use serde::{Deserialize, Serialize};
 use strum::{Display, EnumString, IntoStaticStr, VariantArray};
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Display, EnumString, IntoStaticStr, VariantArray,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
 )]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
@@ -43,6 +56,18 @@ mod tests {
     #[test]
     fn names_are_the_contract() {
         let names: Vec<&str> = Analyzer::VARIANTS.iter().map(|a| a.as_str()).collect();
-        assert_eq!(names, ["diff", "migration", "json-shape", "untested", "pattern", "suppress", "policy", "gate"]);
+        assert_eq!(
+            names,
+            [
+                "diff",
+                "migration",
+                "json-shape",
+                "untested",
+                "pattern",
+                "suppress",
+                "policy",
+                "gate"
+            ]
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! The one `Finding` type every analyzer returns and every report renders.
 
-use super::{Analyzer, GatingClass, Severity};
+use super::{Analyzer, GatingClass, Severity, Tag};
 use serde::{Deserialize, Serialize};
 
 /// Which readers a JSON-shape change breaks (design §3).
@@ -25,7 +25,7 @@ pub struct Finding {
     pub rule: String,
     pub analyzer: Analyzer,
     pub severity: Severity,
-    pub tags: Vec<String>,
+    pub tags: Vec<Tag>,
     pub file: Option<String>,
     pub line: Option<u32>,
     pub end_line: Option<u32>,
@@ -80,8 +80,8 @@ impl Finding {
         self
     }
 
-    pub fn tags(mut self, tags: &[&str]) -> Self {
-        self.tags = tags.iter().map(|t| t.to_string()).collect();
+    pub fn tags(mut self, tags: &[Tag]) -> Self {
+        self.tags = tags.to_vec();
         self
     }
 

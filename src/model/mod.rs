@@ -6,12 +6,16 @@ mod analyzer;
 mod finding;
 mod kind;
 mod rule;
+mod sample;
 mod severity;
 mod shape;
+mod tag;
 
 pub use analyzer::Analyzer;
 pub use finding::{Direction, Finding, Suppression};
 pub use kind::{Dialect, FileKind, Language, MigrationFormat, MigrationRole};
 pub use rule::{is_valid_id, CodeRule, RuleDoc};
+pub use sample::SampleFailure;
 pub use severity::{GatingClass, Level, Severity, Verdict};
 pub use shape::ShapeChange;
+pub use tag::Tag;

@@ -1,7 +1,7 @@
 //! What a rule is: a code rule's declaration and any rule's documentation, so that `riskgate
 //! rules`, `riskgate explain` and `docs/rules.md` read one source.
 
-use super::{Analyzer, Finding, GatingClass, Severity};
+use super::{Analyzer, Finding, GatingClass, Severity, Tag};
 use serde::Serialize;
 
 /// A rule implemented in Rust. Its documentation is its doc comment, captured by `code_rule!`.
@@ -10,7 +10,7 @@ pub struct CodeRule {
     pub id: &'static str,
     pub analyzer: Analyzer,
     pub severity: Severity,
-    pub tags: &'static [&'static str],
+    pub tags: &'static [Tag],
     /// What kind of risk lets this rule's findings hold a change; `None`: it never gates.
     pub gating: Option<GatingClass>,
     pub doc: &'static str,
@@ -30,7 +30,7 @@ impl CodeRule {
             id: self.id.to_string(),
             analyzer: self.analyzer,
             severity: self.severity,
-            tags: self.tags.iter().map(|t| t.to_string()).collect(),
+            tags: self.tags.to_vec(),
             gating: self.gating,
             description: section("What it does"),
             why: section("Why is this risky?"),
@@ -47,13 +47,13 @@ impl CodeRule {
 macro_rules! code_rule {
     (
         $(#[doc = $doc:literal])*
-        $vis:vis static $name:ident: $id:literal, $analyzer:ident, $sev:ident, [$($tag:literal),*], gating = $gating:ident;
+        $vis:vis static $name:ident: $id:literal, $analyzer:ident, $sev:ident, [$($tag:ident),*], gating = $gating:ident;
     ) => {
         $vis static $name: $crate::model::CodeRule = $crate::model::CodeRule {
             id: $id,
             analyzer: $crate::model::Analyzer::$analyzer,
             severity: $crate::model::Severity::$sev,
-            tags: &[$($tag),*],
+            tags: &[$($crate::model::Tag::$tag),*],
             gating: $crate::code_rule!(@gating $gating),
             doc: concat!($($doc, "\n"),*),
         };
@@ -68,7 +68,7 @@ pub struct RuleDoc {
     pub id: String,
     pub analyzer: Analyzer,
     pub severity: Severity,
-    pub tags: Vec<String>,
+    pub tags: Vec<Tag>,
     /// The gating class; findings of a rule without one never hold a change.
     pub gating: Option<GatingClass>,
     pub description: String,
@@ -122,7 +122,10 @@ impl RuleDoc {
             if self.tags.is_empty() {
                 String::new()
             } else {
-                format!(", tags: {}", self.tags.join(", "))
+                format!(
+                    ", tags: {}",
+                    self.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
+                )
             },
             match self.gating {
                 Some(class) => format!(", gates as {class}"),

@@ -8,23 +8,11 @@ pub mod json_sample_rejected;
 pub mod source;
 
 use crate::analyzers::json_shape::serde_model::{Body, Field, Kind, SerdeType, Shape};
+use crate::model::SampleFailure;
 use json::Record;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
-
-pub const KINDS: [&str; 10] = [
-    "missing-field",
-    "null-not-allowed",
-    "wrong-type",
-    "float-into-integer",
-    "unknown-field",
-    "unknown-variant",
-    "duplicate-key",
-    "escaped-into-borrowed",
-    "untagged-other-variant",
-    "invalid-json",
-];
 
 /// The serde types a check can reach, by Rust name.
 pub struct Model {
@@ -35,7 +23,7 @@ pub struct Model {
 /// One problem in one record.
 #[derive(Debug, Clone, PartialEq)]
 struct Problem {
-    kind: &'static str,
+    kind: SampleFailure,
     path: String,
     value: Value,
     /// Rejects the record (silent misreads do not).
@@ -52,12 +40,12 @@ struct Eval<'a> {
 }
 
 impl Eval<'_> {
-    fn fail(&mut self, kind: &'static str, path: &str, value: &Value) {
+    fn fail(&mut self, kind: SampleFailure, path: &str, value: &Value) {
         self.problems.push(Problem {
             kind,
             path: path.to_string(),
             value: value.clone(),
-            rejects: kind != "untagged-other-variant",
+            rejects: kind.rejects(),
         });
     }
 
@@ -88,7 +76,7 @@ impl Eval<'_> {
             Body::Unit => {
                 self.sig("u");
                 if !v.is_null() {
-                    self.fail("wrong-type", path, v);
+                    self.fail(SampleFailure::WrongType, path, v);
                 }
             }
             Body::Tuple(fields) if fields.len() == 1 || t.container.transparent => {
@@ -104,7 +92,7 @@ impl Eval<'_> {
                 }
                 _ => {
                     self.sig("!t");
-                    self.fail("wrong-type", path, v);
+                    self.fail(SampleFailure::WrongType, path, v);
                 }
             },
             Body::Named(fields) if t.container.transparent && fields.len() == 1 => {
@@ -113,7 +101,15 @@ impl Eval<'_> {
             Body::Named(fields) => {
                 let Some(obj) = v.as_object() else {
                     self.sig("!o");
-                    self.fail(if v.is_null() { "null-not-allowed" } else { "wrong-type" }, path, v);
+                    self.fail(
+                        if v.is_null() {
+                            SampleFailure::NullNotAllowed
+                        } else {
+                            SampleFailure::WrongType
+                        },
+                        path,
+                        v,
+                    );
                     return;
                 };
                 self.sig("{");
@@ -123,14 +119,14 @@ impl Eval<'_> {
                     let at = format!("{path}.{k}");
                     if self.duplicates.contains(&at) {
                         self.sig("D");
-                        self.fail("duplicate-key", &at, val);
+                        self.fail(SampleFailure::DuplicateKey, &at, val);
                     }
                     if consumed.contains(&k.as_str()) {
                         continue;
                     }
                     self.sig(&format!("+{k}"));
                     if t.container.deny_unknown_fields {
-                        self.fail("unknown-field", &at, val);
+                        self.fail(SampleFailure::UnknownField, &at, val);
                     } else {
                         self.dropped.push(at);
                     }
@@ -174,7 +170,11 @@ impl Eval<'_> {
                 None => {
                     self.sig(&format!("-{}", f.wire_de));
                     if f.required_on_read(container_default) {
-                        self.fail("missing-field", &format!("{path}.{}", f.wire_de), &Value::Null);
+                        self.fail(
+                            SampleFailure::MissingField,
+                            &format!("{path}.{}", f.wire_de),
+                            &Value::Null,
+                        );
                     }
                 }
                 Some((k, val)) => {
@@ -204,13 +204,13 @@ impl Eval<'_> {
             Shape::Unit => {
                 self.sig("u");
                 if !v.is_null() {
-                    self.fail("wrong-type", path, v);
+                    self.fail(SampleFailure::WrongType, path, v);
                 }
             }
             Shape::Named(n) => self.named(v, n, path),
             _ if v.is_null() => {
                 self.sig("N");
-                self.fail("null-not-allowed", path, v);
+                self.fail(SampleFailure::NullNotAllowed, path, v);
             }
             Shape::Seq(inner) => match v.as_array() {
                 Some(items) => {
@@ -223,7 +223,7 @@ impl Eval<'_> {
                 }
                 None => {
                     self.sig("!a");
-                    self.fail("wrong-type", path, v);
+                    self.fail(SampleFailure::WrongType, path, v);
                 }
             },
             Shape::Map(inner) => match v.as_object() {
@@ -236,13 +236,13 @@ impl Eval<'_> {
                 }
                 None => {
                     self.sig("!m");
-                    self.fail("wrong-type", path, v);
+                    self.fail(SampleFailure::WrongType, path, v);
                 }
             },
             Shape::Int { signed, bits } => match v.as_number() {
                 Some(n) if json::is_float(n) => {
                     self.sig("f");
-                    self.fail("float-into-integer", path, v);
+                    self.fail(SampleFailure::FloatIntoInteger, path, v);
                 }
                 Some(n) => {
                     let fits = match (n.as_i64(), n.as_u64()) {
@@ -256,30 +256,30 @@ impl Eval<'_> {
                     };
                     self.sig(if fits { "i" } else { "I" });
                     if !fits {
-                        self.fail("wrong-type", path, v);
+                        self.fail(SampleFailure::WrongType, path, v);
                     }
                 }
                 None => {
                     self.sig("!i");
-                    self.fail("wrong-type", path, v);
+                    self.fail(SampleFailure::WrongType, path, v);
                 }
             },
             Shape::Float => {
                 self.sig("d");
                 if !v.is_number() {
-                    self.fail("wrong-type", path, v);
+                    self.fail(SampleFailure::WrongType, path, v);
                 }
             }
             Shape::Bool => {
                 self.sig("b");
                 if !v.is_boolean() {
-                    self.fail("wrong-type", path, v);
+                    self.fail(SampleFailure::WrongType, path, v);
                 }
             }
             Shape::String => {
                 self.sig("s");
                 if !v.is_string() {
-                    self.fail("wrong-type", path, v);
+                    self.fail(SampleFailure::WrongType, path, v);
                 }
             }
             Shape::BorrowedStr => match v.as_str() {
@@ -288,12 +288,12 @@ impl Eval<'_> {
                     let escaped = s.chars().any(|c| c == '"' || c == '\\' || c.is_control());
                     self.sig(if escaped { "E" } else { "s" });
                     if escaped {
-                        self.fail("escaped-into-borrowed", path, v);
+                        self.fail(SampleFailure::EscapedIntoBorrowed, path, v);
                     }
                 }
                 None => {
                     self.sig("!s");
-                    self.fail("wrong-type", path, v);
+                    self.fail(SampleFailure::WrongType, path, v);
                 }
             },
             Shape::Tuple(items) => match v.as_array() {
@@ -302,7 +302,7 @@ impl Eval<'_> {
                         self.shape(x, s, &format!("{path}[{k}]"));
                     }
                 }
-                _ => self.fail("wrong-type", path, v),
+                _ => self.fail(SampleFailure::WrongType, path, v),
             },
         }
     }
@@ -350,13 +350,13 @@ impl Eval<'_> {
             match (first, best) {
                 (None, _) => {
                     self.sig("!U");
-                    self.fail("wrong-type", path, v);
+                    self.fail(SampleFailure::WrongType, path, v);
                 }
                 (Some(f), Some(b)) => {
                     self.sig(&format!("U{}", f.0));
                     if b.1 > f.1 {
                         self.fail(
-                            "untagged-other-variant",
+                            SampleFailure::UntaggedOtherVariant,
                             path,
                             &Value::String(format!("read as {} instead of {}", live[f.0].rust, live[b.0].rust)),
                         );
@@ -374,9 +374,9 @@ impl Eval<'_> {
                     self.sig(&format!("={s}"));
                     match find(s) {
                         Some(var) if var.body == Body::Unit => {}
-                        Some(_) => self.fail("wrong-type", path, v),
+                        Some(_) => self.fail(SampleFailure::WrongType, path, v),
                         None if other.is_some() => {}
-                        None => self.fail("unknown-variant", path, v),
+                        None => self.fail(SampleFailure::UnknownVariant, path, v),
                     }
                 }
                 Value::Object(o) if o.len() == 1 => {
@@ -384,34 +384,38 @@ impl Eval<'_> {
                     self.sig(&format!("={k}"));
                     match find(k) {
                         Some(var) => self.body(inner, &var.body, t, &format!("{path}.{k}"), None),
-                        None => self.fail("unknown-variant", path, &Value::String(k.clone())),
+                        None => self.fail(SampleFailure::UnknownVariant, path, &Value::String(k.clone())),
                     }
                 }
                 _ => {
                     self.sig("!e");
-                    self.fail("wrong-type", path, v);
+                    self.fail(SampleFailure::WrongType, path, v);
                 }
             },
             (Some(tag), content) => {
                 let Some(obj) = v.as_object() else {
                     self.sig("!e");
-                    self.fail("wrong-type", path, v);
+                    self.fail(SampleFailure::WrongType, path, v);
                     return;
                 };
                 let Some(name) = obj.get(tag) else {
                     self.sig("-tag");
-                    self.fail("missing-field", &format!("{path}.{tag}"), &Value::Null);
+                    self.fail(SampleFailure::MissingField, &format!("{path}.{tag}"), &Value::Null);
                     return;
                 };
                 let name_str = name.as_str().unwrap_or("");
                 self.sig(&format!("={name_str}"));
                 match (find(name_str), content) {
                     (None, _) if other.is_some() => {}
-                    (None, _) => self.fail("unknown-variant", &format!("{path}.{tag}"), name),
+                    (None, _) => self.fail(SampleFailure::UnknownVariant, &format!("{path}.{tag}"), name),
                     (Some(var), Some(content_key)) => match obj.get(content_key) {
                         Some(inner) => self.body(inner, &var.body, t, &format!("{path}.{content_key}"), None),
                         None if var.body == Body::Unit => {}
-                        None => self.fail("missing-field", &format!("{path}.{content_key}"), &Value::Null),
+                        None => self.fail(
+                            SampleFailure::MissingField,
+                            &format!("{path}.{content_key}"),
+                            &Value::Null,
+                        ),
                     },
                     (Some(var), None) => match &var.body {
                         Body::Unit => {}
@@ -426,7 +430,7 @@ impl Eval<'_> {
 /// One failure group: a kind at a path, with counts and up to five examples.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Failure {
-    pub kind: String,
+    pub kind: SampleFailure,
     pub path: String,
     pub count: u64,
     pub examples: Vec<Example>,
@@ -517,8 +521,8 @@ impl<'a> Checker<'a> {
         e
     }
 
-    fn note(&mut self, kind: &str, path: &str, record: u64, value: &Value) {
-        let value = &if self.hide_values && kind != "invalid-json" {
+    fn note(&mut self, kind: SampleFailure, path: &str, record: u64, value: &Value) {
+        let value = &if self.hide_values && kind != SampleFailure::InvalidJson {
             Value::String(HIDDEN.to_string())
         } else {
             shorten(value)
@@ -527,7 +531,7 @@ impl<'a> Checker<'a> {
             .failures
             .entry((kind.to_string(), path.to_string()))
             .or_insert_with(|| Failure {
-                kind: kind.to_string(),
+                kind,
                 path: path.to_string(),
                 count: 0,
                 examples: Vec::new(),
@@ -557,7 +561,7 @@ impl<'a> Checker<'a> {
     pub fn add_unreadable(&mut self, n: u64, why: &str) {
         self.records += 1;
         self.rejected += 1;
-        self.note("invalid-json", "$", n, &Value::String(why.to_string()));
+        self.note(SampleFailure::InvalidJson, "$", n, &Value::String(why.to_string()));
     }
 
     /// Adds one record (1-based number `n`).
@@ -567,7 +571,7 @@ impl<'a> Checker<'a> {
             Ok(r) => r,
             Err(e) => {
                 self.rejected += 1;
-                self.note("invalid-json", "$", n, &Value::String(e.to_string()));
+                self.note(SampleFailure::InvalidJson, "$", n, &Value::String(e.to_string()));
                 return;
             }
         };
@@ -624,7 +628,11 @@ impl<'a> Checker<'a> {
 /// `status: 312 of 10,000 records would fail: "awaiting_payment" (301), "ACTIVE" (11)`.
 pub fn summary(report: &Report) -> Vec<String> {
     let mut by_path: BTreeMap<&str, Vec<&Failure>> = BTreeMap::new();
-    for f in report.failures.iter().filter(|f| f.kind != "untagged-other-variant") {
+    for f in report
+        .failures
+        .iter()
+        .filter(|f| f.kind != SampleFailure::UntaggedOtherVariant)
+    {
         by_path.entry(f.path.as_str()).or_default().push(f);
     }
     by_path

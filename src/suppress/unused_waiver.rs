@@ -19,7 +19,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Delete the waiver, or point it at the line or path it was meant for.
-    pub static UNUSED_WAIVER: "unused-waiver", Suppress, Low, ["waiver"], gating = None;
+    pub static UNUSED_WAIVER: "unused-waiver", Suppress, Low, [Waiver], gating = None;
 }
 
 /// The finding for a waiver of `rules`, written at `source` (and at `file:line` when inline).

@@ -106,7 +106,7 @@ fn finding(file: &ChangedFile, lines: &(KeyLines, KeyLines), c: DocChange, schem
     let mut f = rule
         .finding(c.message)
         .at(&file.path, Some(line))
-        .tags(&[c.kind.as_str()])
+        .tags(&[c.kind.into()])
         .help(c.kind.help());
     f.symbol = Some(format!("{}::{}", file.path, c.path));
     f.evidence = Some(c.path);

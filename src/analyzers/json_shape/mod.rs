@@ -46,7 +46,7 @@ pub mod testing {
         };
         super::rules::serde_shape_changed::check(&change, &[])
             .into_iter()
-            .map(|f| (f.tags[0].clone(), f.direction.unwrap(), f.evidence.unwrap()))
+            .map(|f| (f.tags[0].to_string(), f.direction.unwrap(), f.evidence.unwrap()))
             .collect()
     }
 }

@@ -194,7 +194,7 @@ pub fn json_update(
         "copy the column first, check the new shape against real rows (riskgate shapes), and make the reading code accept both shapes",
     );
     if filter.is_all_rows() {
-        f.tags.push("data-rewrite".to_string());
+        f.tags.push(crate::model::Tag::DataRewrite);
     }
     f.target = columns.first().map(|c| format!("{table}.{c}"));
     ctx.judge_backup(f, table, columns.first().map(String::as_str), op.line)

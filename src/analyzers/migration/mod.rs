@@ -409,7 +409,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             let in_ack = f
                 .line
                 .is_some_and(|l| script.lock_acknowledged.iter().any(|(a, b)| (*a..=*b).contains(&l)));
-            if in_ack && f.tags.iter().all(|t| t == "locking") {
+            if in_ack && f.tags.iter().all(|t| *t == crate::model::Tag::Locking) {
                 f.suppressed = Some(Suppression {
                     reason: "safety assured: the migration acknowledges the lock risk".to_string(),
                     source: format!("inline:{}:{}", file.path, f.line.unwrap_or(0)),

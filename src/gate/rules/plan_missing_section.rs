@@ -26,7 +26,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Add the missing section; `riskgate plan init` writes a skeleton with every section.
-    pub static PLAN_MISSING_SECTION: "plan-missing-section", Gate, Medium, ["plan"], gating = None;
+    pub static PLAN_MISSING_SECTION: "plan-missing-section", Gate, Medium, [Plan], gating = None;
 }
 
 pub fn check(label: &str) -> Finding {

@@ -27,7 +27,7 @@ code_rule! {
     /// ## How to roll back
     /// Name the backup and where it is: `customers_fax_backup`, `s3://…/dump-2026-11-20.sql.gz`,
     /// `snap-0a1b2c`, or the PITR window.
-    pub static PLAN_NO_BACKUP_EVIDENCE: "plan-no-backup-evidence", Gate, Medium, ["plan"], gating = None;
+    pub static PLAN_NO_BACKUP_EVIDENCE: "plan-no-backup-evidence", Gate, Medium, [Plan], gating = None;
 }
 
 /// `data_loss`: an active finding destroys or rewrites data; `text` is the plan's meaningful text.

@@ -26,7 +26,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Add `## Owner` with a person, team or on-call role.
-    pub static PLAN_NO_OWNER: "plan-no-owner", Gate, Low, ["plan"], gating = None;
+    pub static PLAN_NO_OWNER: "plan-no-owner", Gate, Low, [Plan], gating = None;
 }
 
 pub fn check(plan: &PlanDoc) -> Option<Finding> {

@@ -24,7 +24,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Name the query, the dashboard URL, the smoke test or the command to run.
-    pub static PLAN_NO_VERIFICATION: "plan-no-verification", Gate, Medium, ["plan"], gating = None;
+    pub static PLAN_NO_VERIFICATION: "plan-no-verification", Gate, Medium, [Plan], gating = None;
 }
 
 pub fn check(plan: &PlanDoc) -> Option<Finding> {

@@ -26,7 +26,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Add the data steps: restore from the backup, run the down migration, or the forward fix.
-    pub static PLAN_ONLY_REVERT: "plan-only-revert", Gate, Medium, ["plan"], gating = None;
+    pub static PLAN_ONLY_REVERT: "plan-only-revert", Gate, Medium, [Plan], gating = None;
 }
 
 /// `data_or_schema`: an active finding of the change is about data or its contract.

@@ -27,7 +27,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Replace the placeholder with the real content.
-    pub static PLAN_PLACEHOLDER: "plan-placeholder", Gate, Medium, ["plan"], gating = None;
+    pub static PLAN_PLACEHOLDER: "plan-placeholder", Gate, Medium, [Plan], gating = None;
 }
 
 pub fn check(label: &str, text: &str) -> Option<Finding> {

@@ -30,7 +30,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Fill in each section, then run `riskgate plan check`.
-    pub static PLAN_TEMPLATE_UNCHANGED: "plan-template-unchanged", Gate, Medium, ["plan"], gating = None;
+    pub static PLAN_TEMPLATE_UNCHANGED: "plan-template-unchanged", Gate, Medium, [Plan], gating = None;
 }
 
 pub fn check(plan: &PlanDoc, raw: &str) -> Option<Finding> {

@@ -23,7 +23,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Write numbered steps, each a command or action with its expected duration.
-    pub static PLAN_TOO_THIN: "plan-too-thin", Gate, Medium, ["plan"], gating = None;
+    pub static PLAN_TOO_THIN: "plan-too-thin", Gate, Medium, [Plan], gating = None;
 }
 
 /// `name` is the section's canonical name, `label` how the plan is told about it.

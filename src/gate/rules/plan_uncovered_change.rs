@@ -24,7 +24,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Name each risky change in the Scope section (`riskgate plan init` lists them).
-    pub static PLAN_UNCOVERED_CHANGE: "plan-uncovered-change", Gate, Medium, ["plan"], gating = None;
+    pub static PLAN_UNCOVERED_CHANGE: "plan-uncovered-change", Gate, Medium, [Plan], gating = None;
 }
 
 /// One finding per gating finding the plan's text does not name.

@@ -46,7 +46,7 @@ code_rule! {
     /// Split the change: make the type read both shapes first, migrate the data, then stop
     /// writing the old shape; back up the column before the migration and check real rows with
     /// `riskgate shapes`.
-    pub static JSON_COLUMN_CONTRACT_CHANGED: "json-column-contract-changed", JsonShape, Critical, ["json-reshape"], gating = BrokenContract;
+    pub static JSON_COLUMN_CONTRACT_CHANGED: "json-column-contract-changed", JsonShape, Critical, [JsonReshape], gating = BrokenContract;
 }
 
 /// Column names that say nothing about what they hold; the table name must match too.
@@ -121,9 +121,12 @@ pub fn matches(table: &str, column: &str, type_name: &str, mapping: &[JsonColumn
 pub fn compound(findings: &[Finding], mapping: &[JsonColumn]) -> Vec<Finding> {
     let reshapes: Vec<&Finding> = findings
         .iter()
-        .filter(|f| f.analyzer == crate::model::Analyzer::Migration && f.tags.iter().any(|t| t == "json-reshape"))
+        .filter(|f| f.analyzer == crate::model::Analyzer::Migration && f.tags.contains(&crate::model::Tag::JsonReshape))
         .collect();
-    let shapes: Vec<&Finding> = findings.iter().filter(|f| f.rule == "serde-shape-changed").collect();
+    let shapes: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.rule == super::serde_shape_changed::SERDE_SHAPE_CHANGED.id)
+        .collect();
     let mut out = Vec::new();
     for m in reshapes {
         let Some((table, column)) = m.target.as_deref().and_then(|t| t.split_once('.')) else {
@@ -174,7 +177,7 @@ pub fn compound(findings: &[Finding], mapping: &[JsonColumn]) -> Vec<Finding> {
                 .evidence(m.evidence.clone().unwrap_or_default());
             f.symbol = Some(symbol.clone());
             f.direction = direction;
-            let mut tags: Vec<String> = vec!["json-reshape".to_string()];
+            let mut tags = vec![crate::model::Tag::JsonReshape];
             for l in &list {
                 for t in &l.tags {
                     if !tags.contains(t) {

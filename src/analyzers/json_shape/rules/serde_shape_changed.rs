@@ -181,7 +181,7 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
             .finding(format!("{message} ({why})"))
             .at(&n.file, Some(c.line))
             .help(c.kind.help())
-            .tags(&[c.kind.as_str()]);
+            .tags(&[c.kind.into()]);
         f.symbol = Some(format!("{}::{}", n.file, n.item_path));
         let source_line = change
             .files

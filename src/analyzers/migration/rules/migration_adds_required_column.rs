@@ -23,7 +23,7 @@ code_rule! {
     /// ## How to roll back
     /// Add it nullable or with a default, backfill, then add the constraint; rolling back drops
     /// the new column.
-    pub static ADDS_REQUIRED_COLUMN: "migration-adds-required-column", Migration, High, ["breaking"], gating = BrokenContract;
+    pub static ADDS_REQUIRED_COLUMN: "migration-adds-required-column", Migration, High, [Breaking], gating = BrokenContract;
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {

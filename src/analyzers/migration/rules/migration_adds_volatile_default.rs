@@ -22,7 +22,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Add the column without a default, set the default afterwards, and backfill in batches.
-    pub static ADDS_VOLATILE_DEFAULT: "migration-adds-volatile-default", Migration, Medium, ["locking"], gating = None;
+    pub static ADDS_VOLATILE_DEFAULT: "migration-adds-volatile-default", Migration, Medium, [Locking], gating = None;
 }
 
 /// Defaults evaluated per row, so PostgreSQL must write every row.

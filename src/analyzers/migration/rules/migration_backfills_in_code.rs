@@ -32,7 +32,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Copy the affected rows first; give the operation a real `reverse_code` or `down`.
-    pub static BACKFILLS_IN_CODE: "migration-backfills-in-code", Migration, Medium, ["data-rewrite"], gating = DataRewrite;
+    pub static BACKFILLS_IN_CODE: "migration-backfills-in-code", Migration, Medium, [DataRewrite], gating = DataRewrite;
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {

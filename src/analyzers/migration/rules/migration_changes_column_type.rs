@@ -32,7 +32,7 @@ code_rule! {
     /// ## How to roll back
     /// Add a new column, backfill in batches, switch reads, then drop the old one (expand and
     /// contract).
-    pub static CHANGES_COLUMN_TYPE: "migration-changes-column-type", Migration, Medium, ["locking"], gating = None;
+    pub static CHANGES_COLUMN_TYPE: "migration-changes-column-type", Migration, Medium, [Locking], gating = None;
 }
 
 /// A type that probably holds fewer values than what it replaces.
@@ -88,11 +88,11 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
         "expand and contract: add a new column, backfill in batches, switch reads, drop the old column later",
     );
     if using.is_some() {
-        f.tags.push("data-rewrite".to_string());
+        f.tags.push(crate::model::Tag::DataRewrite);
         f.gating = Some(crate::model::GatingClass::DataRewrite);
     }
     if looks_narrowing(type_name) {
-        f.tags.push("breaking".to_string());
+        f.tags.push(crate::model::Tag::Breaking);
         f.gating.get_or_insert(crate::model::GatingClass::BrokenContract);
         f.message.push_str("; the new type may reject values old code writes");
     }
@@ -129,8 +129,8 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
         // one, and the way back is another conversion that may not fit the data.
         f.severity = crate::model::Severity::High;
         f.gating.get_or_insert(crate::model::GatingClass::BrokenContract);
-        if !f.tags.iter().any(|t| t == "breaking") {
-            f.tags.push("breaking".to_string());
+        if !f.tags.contains(&crate::model::Tag::Breaking) {
+            f.tags.push(crate::model::Tag::Breaking);
         }
     }
     vec![f]

@@ -24,7 +24,7 @@ code_rule! {
     /// ## How to roll back
     /// `CREATE INDEX CONCURRENTLY` outside a transaction; drop a half-built index with
     /// `DROP INDEX CONCURRENTLY`.
-    pub static CREATES_INDEX_WITHOUT_CONCURRENTLY: "migration-creates-index-without-concurrently", Migration, Medium, ["locking"], gating = None;
+    pub static CREATES_INDEX_WITHOUT_CONCURRENTLY: "migration-creates-index-without-concurrently", Migration, Medium, [Locking], gating = None;
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {

@@ -21,7 +21,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Copy the rows first; delete in bounded batches with a real condition.
-    pub static DELETES_ALL_ROWS: "migration-deletes-all-rows", Migration, High, ["destructive"], gating = DataLoss;
+    pub static DELETES_ALL_ROWS: "migration-deletes-all-rows", Migration, High, [Destructive], gating = DataLoss;
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {

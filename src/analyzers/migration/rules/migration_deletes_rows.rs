@@ -25,7 +25,7 @@ code_rule! {
     /// ## How to roll back
     /// Copy the rows first in the same migration (`CREATE TABLE person_deleted AS SELECT * FROM
     /// person WHERE …;`), then delete; to roll back, insert them back from that copy.
-    pub static DELETES_ROWS: "migration-deletes-rows", Migration, High, ["destructive"], gating = DataLoss;
+    pub static DELETES_ROWS: "migration-deletes-rows", Migration, High, [Destructive], gating = DataLoss;
 }
 
 const HELP: &str =

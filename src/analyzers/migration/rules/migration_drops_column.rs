@@ -22,7 +22,7 @@ code_rule! {
     /// ## How to roll back
     /// Copy the column first (`CREATE TABLE customers_fax_backup AS SELECT id, fax FROM
     /// customers;`), stop using it in one release and drop it in the next.
-    pub static DROPS_COLUMN: "migration-drops-column", Migration, High, ["destructive"], gating = DataLoss;
+    pub static DROPS_COLUMN: "migration-drops-column", Migration, High, [Destructive], gating = DataLoss;
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {

@@ -20,7 +20,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Only a dump or a point-in-time restore brings it back: take one and name it in the plan.
-    pub static DROPS_SCHEMA: "migration-drops-schema", Migration, Critical, ["destructive"], gating = DataLoss;
+    pub static DROPS_SCHEMA: "migration-drops-schema", Migration, Critical, [Destructive], gating = DataLoss;
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {

@@ -22,7 +22,7 @@ code_rule! {
     /// ## How to roll back
     /// Copy the rows first in the same migration (`CREATE TABLE invoices_2019_backup AS SELECT *
     /// FROM invoices_2019;`) or keep the table until the next release; restore from that copy.
-    pub static DROPS_TABLE: "migration-drops-table", Migration, High, ["destructive"], gating = DataLoss;
+    pub static DROPS_TABLE: "migration-drops-table", Migration, High, [Destructive], gating = DataLoss;
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {

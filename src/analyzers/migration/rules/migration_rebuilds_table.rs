@@ -29,7 +29,7 @@ code_rule! {
     /// ## How to roll back
     /// Keep the old table (drop it in a later migration), or back the database file up before
     /// the deploy; check the row count of the new table against the old one before dropping it.
-    pub static REBUILDS_TABLE: "migration-rebuilds-table", Migration, High, ["data-rewrite"], gating = DataRewrite;
+    pub static REBUILDS_TABLE: "migration-rebuilds-table", Migration, High, [DataRewrite], gating = DataRewrite;
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {

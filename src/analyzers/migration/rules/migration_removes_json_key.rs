@@ -21,7 +21,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Copy the column first and restore the key from the copy.
-    pub static REMOVES_JSON_KEY: "migration-removes-json-key", Migration, High, ["destructive", "json-reshape"], gating = DataLoss;
+    pub static REMOVES_JSON_KEY: "migration-removes-json-key", Migration, High, [Destructive, JsonReshape], gating = DataLoss;
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {

@@ -22,7 +22,7 @@ code_rule! {
     /// ## How to roll back
     /// Expand and contract: add the new column, write both, backfill, switch reads, drop the old
     /// one in a later release. Rolling back is the reverse rename.
-    pub static RENAMES_COLUMN: "migration-renames-column", Migration, High, ["breaking"], gating = BrokenContract;
+    pub static RENAMES_COLUMN: "migration-renames-column", Migration, High, [Breaking], gating = BrokenContract;
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {

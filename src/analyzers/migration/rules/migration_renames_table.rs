@@ -20,7 +20,7 @@ code_rule! {
     /// ## How to roll back
     /// Create a view with the old name for the transition, or expand and contract; the rollback
     /// is the reverse rename.
-    pub static RENAMES_TABLE: "migration-renames-table", Migration, High, ["breaking"], gating = BrokenContract;
+    pub static RENAMES_TABLE: "migration-renames-table", Migration, High, [Breaking], gating = BrokenContract;
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {

@@ -25,7 +25,7 @@ code_rule! {
     /// Copy the column first (`CREATE TABLE users_prefs_backup AS SELECT id, prefs FROM users;`),
     /// check the new shape against a sample of real rows (`riskgate shapes`), and restore from
     /// the copy.
-    pub static RESHAPES_JSON: "migration-reshapes-json", Migration, High, ["json-reshape"], gating = DataRewrite;
+    pub static RESHAPES_JSON: "migration-reshapes-json", Migration, High, [JsonReshape], gating = DataRewrite;
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
@@ -60,7 +60,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
                 format!("{table}.{column} is converted to {type_name}: key order, duplicate keys and whitespace of stored JSON change"),
                 "copy the column first and check the converted values against real rows",
             );
-            f.tags.push("locking".to_string());
+            f.tags.push(crate::model::Tag::Locking);
             f.target = Some(format!("{table}.{column}"));
             vec![ctx.judge_backup(f, table, Some(column), op.line)]
         }

@@ -21,7 +21,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Copy the affected columns first; backfill in bounded batches with a real condition.
-    pub static REWRITES_ALL_ROWS: "migration-rewrites-all-rows", Migration, Medium, ["data-rewrite"], gating = DataRewrite;
+    pub static REWRITES_ALL_ROWS: "migration-rewrites-all-rows", Migration, Medium, [DataRewrite], gating = DataRewrite;
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {

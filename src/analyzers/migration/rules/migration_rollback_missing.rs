@@ -40,7 +40,7 @@ code_rule! {
     /// ## How to roll back
     /// Write the reverse operations; where data cannot come back, say so in the rollback plan's
     /// Data section and name the forward fix.
-    pub static ROLLBACK_MISSING: "migration-rollback-missing", Migration, Medium, ["irreversible"], gating = None;
+    pub static ROLLBACK_MISSING: "migration-rollback-missing", Migration, Medium, [Irreversible], gating = None;
 }
 
 /// A down file that changes nothing: only comments, `SELECT`s and the like.

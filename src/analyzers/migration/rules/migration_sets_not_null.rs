@@ -22,7 +22,7 @@ code_rule! {
     /// ## How to roll back
     /// Add `CHECK (customer_id IS NOT NULL) NOT VALID`, `VALIDATE CONSTRAINT`, then `SET NOT
     /// NULL` (no scan); the rollback is `DROP NOT NULL`.
-    pub static SETS_NOT_NULL: "migration-sets-not-null", Migration, Medium, ["locking", "breaking"], gating = BrokenContract;
+    pub static SETS_NOT_NULL: "migration-sets-not-null", Migration, Medium, [Locking, Breaking], gating = BrokenContract;
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {

@@ -20,7 +20,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Copy the rows first (`CREATE TABLE … AS SELECT`) or `COPY (SELECT …) TO` a file.
-    pub static TRUNCATES_TABLE: "migration-truncates-table", Migration, High, ["destructive"], gating = DataLoss;
+    pub static TRUNCATES_TABLE: "migration-truncates-table", Migration, High, [Destructive], gating = DataLoss;
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {

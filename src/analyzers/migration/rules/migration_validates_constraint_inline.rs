@@ -23,7 +23,7 @@ code_rule! {
     /// ## How to roll back
     /// Add it `NOT VALID`, then `VALIDATE CONSTRAINT` in a later migration; build unique indexes
     /// `CONCURRENTLY` and attach them with `USING INDEX`.
-    pub static VALIDATES_CONSTRAINT_INLINE: "migration-validates-constraint-inline", Migration, Medium, ["locking"], gating = None;
+    pub static VALIDATES_CONSTRAINT_INLINE: "migration-validates-constraint-inline", Migration, Medium, [Locking], gating = None;
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {

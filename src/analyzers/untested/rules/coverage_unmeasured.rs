@@ -41,7 +41,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Include the file in the coverage run.
-    pub static UNMEASURED: "coverage-unmeasured", Untested, Low, ["unmeasured"], gating = None;
+    pub static UNMEASURED: "coverage-unmeasured", Untested, Low, [Unmeasured], gating = None;
 }
 
 /// One finding per changed file the report leaves out.

@@ -40,7 +40,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Restore the assertions from the base commit.
-    pub static ASSERTIONS_REMOVED: "test-assertions-removed", Untested, Medium, ["assertions-removed"], gating = None;
+    pub static ASSERTIONS_REMOVED: "test-assertions-removed", Untested, Medium, [AssertionsRemoved], gating = None;
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Remove the skip or focus marker and fix the test.
-    pub static TEST_DISABLED: "test-disabled", Untested, Medium, ["test-disabled"], gating = None;
+    pub static TEST_DISABLED: "test-disabled", Untested, Medium, [TestDisabled], gating = None;
 }
 
 #[cfg(test)]

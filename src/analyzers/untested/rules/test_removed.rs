@@ -34,7 +34,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Restore the test from the base commit.
-    pub static TEST_REMOVED: "test-removed", Untested, Medium, ["test-removed"], gating = None;
+    pub static TEST_REMOVED: "test-removed", Untested, Medium, [TestRemoved], gating = None;
 }
 
 #[cfg(test)]

@@ -38,5 +38,5 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Add a test that reaches the lines.
-    pub static UNCOVERED_LINES: "uncovered-lines-changed", Untested, Medium, ["uncovered"], gating = None;
+    pub static UNCOVERED_LINES: "uncovered-lines-changed", Untested, Medium, [Uncovered], gating = None;
 }

@@ -37,7 +37,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Add a test that calls the functions, or pass a coverage report (`--coverage`).
-    pub static UNTESTED_FILE: "untested-file-changed", Untested, Low, ["untested"], gating = None;
+    pub static UNTESTED_FILE: "untested-file-changed", Untested, Low, [Untested], gating = None;
 }
 
 #[cfg(test)]

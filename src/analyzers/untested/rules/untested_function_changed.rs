@@ -31,7 +31,7 @@ code_rule! {
     ///
     /// ## How to roll back
     /// Nothing to undo; replace the id with `untested-file-changed` in your configuration.
-    pub static UNTESTED_FUNCTION: "untested-function-changed", Untested, Medium, ["untested"], gating = None;
+    pub static UNTESTED_FUNCTION: "untested-function-changed", Untested, Medium, [Untested], gating = None;
 }
 
 #[cfg(test)]
