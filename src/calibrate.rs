@@ -6,7 +6,7 @@
 use crate::config::{Config, ContextWeights};
 use crate::diff::git::{Loaded, Repo};
 use crate::history::{self, Bad, Facts, LABEL_WINDOW};
-use crate::pipeline::{self, Extras, RangeSpec};
+use crate::pipeline::{self, Computed, RangeSpec};
 use crate::registry::RuleSet;
 use crate::score::{features, ChangeFacts};
 use anyhow::Result;
@@ -283,12 +283,11 @@ pub fn run(
         };
         let files: Vec<String> = change.files.iter().map(|f| f.path.clone()).collect();
         let history_value = history::file_risk(&hist, &bad, &files, f.time);
-        let extras = Extras {
+        let computed = Computed {
             history: Some(history_value),
-            no_history: true,
             ..Default::default()
         };
-        let report = pipeline::analyze(change.clone(), config, rules, None, &extras)?;
+        let report = pipeline::analyze(change.clone(), config, rules, None, None, &computed)?;
         let mut cf = ChangeFacts::of(&change);
         cf.history = history_value;
         let mut no_ctx = config.score.clone();

@@ -3,7 +3,7 @@
 use crate::diff::git::Repo;
 use crate::gate::Verdict;
 use crate::model::Severity;
-use crate::pipeline::{self, Extras, Outcome, RangeSpec};
+use crate::pipeline::{self, Inputs, Outcome, RangeSpec};
 use crate::policy::{Policy, PolicyChoice};
 use crate::report::escape::terminal;
 use anyhow::{Context, Result};
@@ -130,7 +130,7 @@ pub fn pre_push(
             }
         };
         let policy = pipeline::policy_for(repo, &range, PolicyChoice::Base, explicit_config)?;
-        let report = match pipeline::run(repo, &policy, &range, &Extras::default())? {
+        let report = match pipeline::run(repo, &policy, &range, &Inputs::default())? {
             Outcome::Nothing(msg) => {
                 if !quiet {
                     let _ = writeln!(out, "riskgate: {name}: {msg}");

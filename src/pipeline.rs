@@ -28,15 +28,12 @@ pub enum RangeSpec {
     Staged,
 }
 
-/// What comes from outside the repository's range: plans and coverage reports.
+/// What the command line brings to a run: where plans are, coverage, and how far to read.
 #[derive(Debug, Clone, Default)]
-pub struct Extras {
+pub struct Inputs {
     pub plan_file: Option<PathBuf>,
     pub pr_body: Option<String>,
     pub coverage: Option<crate::coverage::Coverage>,
-    pub baseline: Option<crate::baseline::Baseline>,
-    /// The history factor, computed by `run` before the pure stages.
-    pub history: Option<f64>,
     /// Skip the history scan (`--no-history`).
     pub no_history: bool,
     /// A run by hand (`check`, `audit`, `plan check` without an event file): the plan being
@@ -45,8 +42,17 @@ pub struct Extras {
     /// `--show-values`, `--allow-superuser`: for `[[shapes]]` checks that read a database.
     pub show_values: bool,
     pub allow_superuser: bool,
-    /// Findings from checks that read outside the repository (`[[shapes]]` samples).
-    pub extra_findings: Vec<crate::model::Finding>,
+}
+
+/// What `run` works out from the repository before the pure stages.
+#[derive(Debug, Clone, Default)]
+pub struct Computed {
+    pub baseline: Option<crate::baseline::Baseline>,
+    /// The history factor (none when it was not read).
+    pub history: Option<f64>,
+    /// Findings of checks that read beyond the change: the policy it edits, `[[shapes]]`
+    /// samples.
+    pub findings: Vec<crate::model::Finding>,
 }
 
 /// The outcome of analysing one range.
@@ -97,7 +103,7 @@ pub fn policy_for(repo: &Repo, range: &RangeSpec, choice: PolicyChoice, explicit
 }
 
 /// Runs the whole pipeline over a range, judged by `policy`.
-pub fn run(repo: &Repo, policy: &Policy, range: &RangeSpec, plans: &Extras) -> Result<Outcome> {
+pub fn run(repo: &Repo, policy: &Policy, range: &RangeSpec, inputs: &Inputs) -> Result<Outcome> {
     let config = &policy.config;
     let rules = &RuleSet::of(policy)?;
     let mut change = match read_change(repo, config, range)? {
@@ -116,11 +122,13 @@ pub fn run(repo: &Repo, policy: &Policy, range: &RangeSpec, plans: &Extras) -> R
     // What is binary, not diffed or generated is the policy's word, not the change's.
     change.gitattributes = policy.gitattributes.clone();
     mark_by_attributes(&mut change);
-    let plan = find_plan(&change, config, plans, &repo.root())?;
-    let mut plans = plans.clone();
-    plans.baseline = policy.baseline.clone();
+    let plan = find_plan(&change, config, inputs, &repo.root())?;
+    let mut computed = Computed {
+        baseline: policy.baseline.clone(),
+        ..Default::default()
+    };
     let head = change.range.head.clone();
-    plans.extra_findings.extend(crate::policy::policy_changed::findings(
+    computed.findings.extend(crate::policy::policy_changed::findings(
         &change,
         policy,
         || match range {
@@ -128,24 +136,22 @@ pub fn run(repo: &Repo, policy: &Policy, range: &RangeSpec, plans: &Extras) -> R
             _ => Policy::at_revision(repo, &head, policy.explicit.as_deref()),
         },
     ));
-    if !plans.no_history
+    if !inputs.no_history
         && !config.score.no_history
         && !config.score.no_context
         && change.range.merge_base.len() == 40
         && !change.range.merge_base.starts_with("0000")
     {
-        plans.history = Some(history_factor(repo, &change, config)?);
+        computed.history = Some(history_factor(repo, &change, config)?);
     }
-    plans
-        .extra_findings
-        .extend(shape_checks(repo, &change, config, &plans)?);
-    let plans = &plans;
+    computed.findings.extend(shape_checks(repo, &change, config, inputs)?);
     Ok(Outcome::Report(Box::new(analyze(
         change,
         config,
         rules,
         plan.as_ref(),
-        plans,
+        inputs.coverage.as_ref(),
+        &computed,
     )?)))
 }
 
@@ -175,9 +181,9 @@ pub fn analyze(
     config: &Config,
     rules: &RuleSet,
     plan: Option<&PlanInput>,
-    extras: &Extras,
+    coverage: Option<&crate::coverage::Coverage>,
+    computed: &Computed,
 ) -> Result<Report> {
-    let coverage = extras.coverage.as_ref();
     let change = Classifier::new(config)?.classify(change);
     let inputs = analyzers::Inputs {
         packs: &rules.packs,
@@ -192,15 +198,12 @@ pub fn analyze(
         coverage,
     };
     let mut findings = analyzers::run(&change, &inputs);
-    findings.extend(extras.extra_findings.iter().cloned());
+    findings.extend(computed.findings.iter().cloned());
     findings.retain(|f| !rules.disabled.contains(&f.rule));
-    let mut findings = suppress::apply(&change, config, &rules.known, findings)?;
+    let mut findings = suppress::apply(&change, config, &rules.known, computed.baseline.as_ref(), findings)?;
     findings.retain(|f| !rules.disabled.contains(&f.rule));
-    if let Some(b) = &extras.baseline {
-        b.apply(&mut findings);
-    }
     let mut facts = ChangeFacts::of(&change);
-    facts.history = extras.history.unwrap_or(0.0);
+    facts.history = computed.history.unwrap_or(0.0);
     let score = score::score(&findings, &facts, &config.score);
     let (plan_status, gate) = gate::decide(
         &score,
@@ -218,8 +221,8 @@ pub fn analyze(
 }
 
 /// Plan sources in the order of design §5; the first one found is the one validated.
-fn find_plan(change: &ChangeSet, config: &Config, plans: &Extras, root: &Path) -> Result<Option<PlanInput>> {
-    if let Some(path) = &plans.plan_file {
+fn find_plan(change: &ChangeSet, config: &Config, inputs: &Inputs, root: &Path) -> Result<Option<PlanInput>> {
+    if let Some(path) = &inputs.plan_file {
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read plan {}", path.display()))?;
         let shown = path.strip_prefix(root).unwrap_or(path).display().to_string();
         return Ok(Some(PlanInput {
@@ -227,7 +230,7 @@ fn find_plan(change: &ChangeSet, config: &Config, plans: &Extras, root: &Path) -
             text,
         }));
     }
-    if plans.work_tree_plan {
+    if inputs.work_tree_plan {
         for pattern in &config.plan.paths {
             if crate::policy::check_relative(pattern.get_ref()).is_err() {
                 continue;
@@ -265,7 +268,7 @@ fn find_plan(change: &ChangeSet, config: &Config, plans: &Extras, root: &Path) -
             }
         }
     }
-    if let Some(body) = &plans.pr_body {
+    if let Some(body) = &inputs.pr_body {
         if let Some(section) = rollback_section(body) {
             return Ok(Some(PlanInput {
                 source: "pr-body".to_string(),
@@ -334,7 +337,7 @@ fn shape_checks(
     repo: &Repo,
     change: &ChangeSet,
     config: &Config,
-    extras: &Extras,
+    inputs: &Inputs,
 ) -> Result<Vec<crate::model::Finding>> {
     let mut out = Vec::new();
     for entry in &config.shapes {
@@ -370,8 +373,8 @@ fn shape_checks(
             postgres: if entry.sample.is_none() { url } else { None },
             query: entry.query.clone(),
             limit: entry.limit,
-            show_values: extras.show_values,
-            allow_superuser: extras.allow_superuser,
+            show_values: inputs.show_values,
+            allow_superuser: inputs.allow_superuser,
         };
         if input.sample_blob.is_none() && input.postgres.is_none() {
             continue;

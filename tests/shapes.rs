@@ -1,5 +1,6 @@
 //! `riskgate shapes`: a serde type against samples of stored JSON, from files and from a real
-//! PostgreSQL (given by RISKGATE_TEST_POSTGRES_URL; skipped, with a reason, without it).
+//! PostgreSQL (given by RISKGATE_TEST_POSTGRES_URL; marked ignored, so a plain `cargo test`
+//! says it did not run, and `--include-ignored` runs it).
 
 mod common;
 use common::*;
@@ -188,11 +189,10 @@ fn check_runs_configured_samples_for_touched_types() {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
 fn postgres_is_read_in_a_read_only_transaction() {
-    let Ok(url) = std::env::var("RISKGATE_TEST_POSTGRES_URL") else {
-        eprintln!("skipped: RISKGATE_TEST_POSTGRES_URL is not set (.ci/run sets it to the machine's PostgreSQL)");
-        return;
-    };
+    let url = std::env::var("RISKGATE_TEST_POSTGRES_URL")
+        .expect("RISKGATE_TEST_POSTGRES_URL names the PostgreSQL this test runs against");
     let schema = format!("riskgate_test_{}", std::process::id());
     let mut db = postgres::Client::connect(&url, postgres::NoTls).expect("connect to RISKGATE_TEST_POSTGRES_URL");
     db.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; CREATE TABLE {schema}.orders (id serial PRIMARY KEY, payload jsonb NOT NULL, raw json);")).unwrap();

@@ -3,7 +3,7 @@
 use crate::cli::args::*;
 use crate::config::Threshold;
 use crate::diff::git::Repo;
-use crate::pipeline::{self, Extras, Outcome, RangeSpec};
+use crate::pipeline::{self, Inputs, Outcome, RangeSpec};
 use crate::policy::{Policy, PolicyChoice};
 use crate::registry::RuleSet;
 use crate::report::{self};
@@ -68,19 +68,16 @@ pub fn report_for(
         None => event.pr_body.clone(),
     };
     let coverage = pipeline::load_coverage(&policy.config, &repo.root(), &args.coverage)?;
-    let plans = Extras {
+    let inputs = Inputs {
         plan_file: args.plan.clone(),
         pr_body,
         coverage,
-        baseline: None,
-        history: None,
         no_history: args.no_history,
         work_tree_plan: args.github_event.is_none(),
         show_values: args.show_values,
         allow_superuser: args.allow_superuser,
-        extra_findings: Vec::new(),
     };
-    match pipeline::run(&repo, &policy, &range, &plans)? {
+    match pipeline::run(&repo, &policy, &range, &inputs)? {
         Outcome::Nothing(msg) => {
             if !cli.quiet {
                 eprintln!("riskgate: {msg}");

@@ -1,8 +1,10 @@
 //! Stage 4: waivers. Inline comments and `[[waiver]]` entries silence findings, each with a
 //! reason; a waiver that silences nothing is itself reported.
 
+pub mod acknowledged;
 pub mod unused_waiver;
 
+use crate::baseline::Baseline;
 use crate::config::{glob, Config};
 use crate::diff::{ChangeSet, LineKind};
 use crate::model::{Finding, Suppression};
@@ -41,13 +43,16 @@ fn inline_pattern() -> &'static Regex {
     })
 }
 
-/// Applies waivers to the findings and appends `unused-waiver` findings.
+/// Every waiver in one place: lock risks a migration acknowledges, inline and config waivers
+/// (appending an `unused-waiver` finding for each that silences nothing), then the baseline.
 pub fn apply(
     change: &ChangeSet,
     config: &Config,
     known: &HashSet<String>,
+    baseline: Option<&Baseline>,
     mut findings: Vec<Finding>,
 ) -> Result<Vec<Finding>> {
+    acknowledged::apply(change, &mut findings);
     let waivers = collect(change, config, known)?;
     let mut used = vec![false; waivers.len()];
     for finding in &mut findings {
@@ -67,6 +72,9 @@ pub fn apply(
         if !used && w.report_unused {
             findings.push(unused_waiver::check(&w.rules, &w.source, w.file.as_deref(), w.line));
         }
+    }
+    if let Some(b) = baseline {
+        b.apply(&mut findings);
     }
     Ok(findings)
 }
@@ -216,7 +224,7 @@ mod tests {
             "",
             "DROP TABLE tmp;",
         ]);
-        let out = apply(&c, &Config::default(), &known(), vec![finding(3)]).unwrap();
+        let out = apply(&c, &Config::default(), &known(), None, vec![finding(3)]).unwrap();
         assert_eq!(out.len(), 1);
         let s = out[0].suppressed.as_ref().unwrap();
         assert_eq!(
@@ -228,7 +236,7 @@ mod tests {
     #[test]
     fn unused_inline_waiver_is_reported() {
         let c = change(&["-- riskgate: allow(thing-added) reason=\"x\"", "SELECT 1;"]);
-        let out = apply(&c, &Config::default(), &known(), vec![finding(9)]).unwrap();
+        let out = apply(&c, &Config::default(), &known(), None, vec![finding(9)]).unwrap();
         assert!(out[0].suppressed.is_none());
         assert_eq!(out[1].rule, "unused-waiver");
         assert_eq!((out[1].file.as_deref(), out[1].line), (Some("a.sql"), Some(1)));
@@ -237,17 +245,21 @@ mod tests {
     #[test]
     fn waiver_without_reason_or_with_unknown_rule_is_an_error() {
         let c = change(&["# riskgate: allow(thing-added)"]);
-        let err = apply(&c, &Config::default(), &known(), vec![]).unwrap_err().to_string();
+        let err = apply(&c, &Config::default(), &known(), None, vec![])
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, "a.sql:1: waiver for `thing-added` has no reason; add reason=\"…\"");
         let c = change(&["# riskgate: allow(no-such-rule) reason=\"r\""]);
-        let err = apply(&c, &Config::default(), &known(), vec![]).unwrap_err().to_string();
+        let err = apply(&c, &Config::default(), &known(), None, vec![])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown rule `no-such-rule`"), "{err}");
     }
 
     #[test]
     fn waiver_words_in_plain_text_are_not_waivers() {
         let c = change(&["riskgate: allow(thing-added) is how you waive"]);
-        let out = apply(&c, &Config::default(), &known(), vec![finding(1)]).unwrap();
+        let out = apply(&c, &Config::default(), &known(), None, vec![finding(1)]).unwrap();
         assert!(out[0].suppressed.is_none());
         assert_eq!(out.len(), 1);
     }

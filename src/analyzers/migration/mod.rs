@@ -14,7 +14,7 @@ pub mod sql;
 use crate::classify::{FileKind, MigrationFormat, MigrationRole};
 use crate::config::Dialect;
 use crate::diff::{ChangeSet, ChangedFile, FileStatus};
-use crate::model::{Finding, Severity, Suppression};
+use crate::model::{Finding, Severity};
 pub use context::{Context, Copy};
 use ops::{Op, OpKind};
 use ops::{Rollback, Script};
@@ -42,7 +42,6 @@ pub fn read_file(format: MigrationFormat, text: &str, dialect: Dialect) -> Scrip
         MigrationFormat::Liquibase if !text.trim_start().starts_with("--") => Script {
             ops: Vec::new(),
             rollback: Rollback::Fine,
-            lock_acknowledged: Vec::new(),
             unparsed: Vec::new(),
         },
         _ => {
@@ -57,10 +56,20 @@ pub fn read_file(format: MigrationFormat, text: &str, dialect: Dialect) -> Scrip
             Script {
                 ops,
                 rollback: Rollback::Fine,
-                lock_acknowledged: safety_assured_blocks(text),
                 unparsed,
             }
         }
+    }
+}
+
+/// The line ranges where a migration file acknowledges lock risks: Rails `safety_assured`
+/// blocks, and the SQL formats' `-- safety-assured` blocks. `suppress` acts on them.
+pub fn acknowledged(format: MigrationFormat, text: &str) -> Vec<(u32, u32)> {
+    match format {
+        MigrationFormat::Rails => frameworks::rails::safety_assured_blocks(text),
+        MigrationFormat::Django | MigrationFormat::Alembic | MigrationFormat::Knex => Vec::new(),
+        MigrationFormat::Liquibase if !text.trim_start().starts_with("--") => Vec::new(),
+        _ => safety_assured_blocks(text),
     }
 }
 
@@ -405,17 +414,6 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 f.severity = f.severity.min(Severity::Medium);
             }
         }
-        for f in &mut found {
-            let in_ack = f
-                .line
-                .is_some_and(|l| script.lock_acknowledged.iter().any(|(a, b)| (*a..=*b).contains(&l)));
-            if in_ack && f.tags.iter().all(|t| *t == crate::model::Tag::Locking) {
-                f.suppressed = Some(Suppression {
-                    reason: "safety assured: the migration acknowledges the lock risk".to_string(),
-                    source: format!("inline:{}:{}", file.path, f.line.unwrap_or(0)),
-                });
-            }
-        }
         out.extend(found);
         if role == MigrationRole::Up {
             let down = matching_down(&file.path, format);
@@ -447,7 +445,8 @@ pub mod testing {
     use crate::classify::Classifier;
     use crate::config::Config;
 
-    pub fn run(files: &[(&str, &str)]) -> Vec<Finding> {
+    /// A classified change that adds these files.
+    pub fn change_of(files: &[(&str, &str)]) -> ChangeSet {
         let files = files.iter().map(|(p, t)| {
             let lines: Vec<&str> = t.lines().collect();
             ChangedFile::from_lines(p, FileStatus::Added, &[], &lines)
@@ -456,8 +455,11 @@ pub mod testing {
             files: files.collect(),
             ..Default::default()
         };
-        let change = Classifier::new(&Config::default()).unwrap().classify(change);
-        analyze(&change)
+        Classifier::new(&Config::default()).unwrap().classify(change)
+    }
+
+    pub fn run(files: &[(&str, &str)]) -> Vec<Finding> {
+        analyze(&change_of(files))
     }
 
     /// (rule, line, mitigated) of the findings for one SQL migration.

@@ -167,8 +167,6 @@ pub enum Rollback {
 pub struct Script {
     pub ops: Vec<Op>,
     pub rollback: Rollback,
-    /// Lines inside `safety_assured` blocks: lock risk acknowledged there.
-    pub lock_acknowledged: Vec<(u32, u32)>,
     /// Lines of SQL statements written for another dialect (the token scan read them).
     pub unparsed: Vec<u32>,
 }

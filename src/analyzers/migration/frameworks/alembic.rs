@@ -117,7 +117,6 @@ pub fn alembic(text: &str, dialect: Dialect) -> Script {
     Script {
         ops,
         rollback,
-        lock_acknowledged: Vec::new(),
         unparsed: Vec::new(),
     }
 }

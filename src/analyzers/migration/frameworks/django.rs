@@ -149,7 +149,6 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
     Script {
         ops,
         rollback,
-        lock_acknowledged: Vec::new(),
         unparsed: Vec::new(),
     }
 }

@@ -99,7 +99,6 @@ pub fn knex(text: &str, dialect: Dialect) -> Script {
     Script {
         ops,
         rollback,
-        lock_acknowledged: Vec::new(),
         unparsed: Vec::new(),
     }
 }

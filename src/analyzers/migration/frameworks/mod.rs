@@ -5,7 +5,7 @@
 mod alembic;
 mod django;
 mod knex;
-mod rails;
+pub mod rails;
 mod scan;
 
 use super::ops::{Rollback, Script};
@@ -22,7 +22,6 @@ pub fn read(format: MigrationFormat, text: &str, dialect: Dialect) -> Script {
         _ => Script {
             ops: Vec::new(),
             rollback: Rollback::Fine,
-            lock_acknowledged: Vec::new(),
             unparsed: Vec::new(),
         },
     }

@@ -21,8 +21,6 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
     let mut ops = Vec::new();
     let mut section = "";
     let mut section_indent = 0usize;
-    let mut ack: Vec<(u32, u32)> = Vec::new();
-    let mut ack_open: Option<(u32, usize)> = None;
     let (mut has_up, mut has_down, mut has_change) = (false, false, false);
     let mut up_line = 1;
     let mut down_body = String::new();
@@ -57,15 +55,6 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
         if line.trim() == "end" && indent == section_indent && !section.is_empty() {
             section = "";
             continue;
-        }
-        if let Some((start, ind)) = ack_open {
-            if line.trim() == "end" && indent == ind {
-                ack.push((start, lineno));
-                ack_open = None;
-            }
-        }
-        if line.contains("safety_assured") {
-            ack_open = Some((lineno, indent));
         }
         if line.contains("reversible do") {
             in_reversible = indent + 1;
@@ -203,7 +192,28 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
     Script {
         ops,
         rollback,
-        lock_acknowledged: ack,
         unparsed: Vec::new(),
     }
+}
+
+/// `safety_assured do … end` blocks (the strong_migrations convention): the author
+/// acknowledged the lock risk of the statements inside.
+pub fn safety_assured_blocks(text: &str) -> Vec<(u32, u32)> {
+    let mut blocks = Vec::new();
+    let mut open: Option<(u32, usize)> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let lineno = i as u32 + 1;
+        let line = code_part(raw, "#");
+        let indent = raw.len() - raw.trim_start().len();
+        if let Some((start, ind)) = open {
+            if line.trim() == "end" && indent == ind {
+                blocks.push((start, lineno));
+                open = None;
+            }
+        }
+        if line.contains("safety_assured") {
+            open = Some((lineno, indent));
+        }
+    }
+    blocks
 }
