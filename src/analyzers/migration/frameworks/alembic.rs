@@ -14,24 +14,19 @@ pub fn alembic(text: &str, dialect: Dialect) -> Script {
     let downgrade = functions.iter().find(|f| f.0 == "downgrade");
     let mut ops = Vec::new();
     if let Some((_, start, end, _)) = upgrade {
-        for c in call.captures_iter(text) {
-            let m = c.get(0).expect("match");
-            let line = line_at(text, m.start());
+        for c in calls(text, call, "#") {
+            let line = c.line;
             if line <= *start || line > *end {
                 continue;
             }
-            let line_text = text.lines().nth(line as usize - 1).unwrap_or("");
-            if code_part(line_text, "#").len() < line_text.find("op.").unwrap_or(0) {
-                continue;
-            }
-            let args = call_args(text, m.end() - 1);
+            let args = c.args;
             let arg = |n| positional(args, n).unwrap_or_default();
             let evidence = format!(
                 "op.{}({})",
-                &c[1],
+                c.name,
                 args.split_whitespace().collect::<Vec<_>>().join(" ")
             );
-            let kind = match &c[1] {
+            let kind = match c.name.as_str() {
                 "drop_column" => OpKind::DropColumn {
                     table: arg(0),
                     column: arg(1),
@@ -93,7 +88,7 @@ pub fn alembic(text: &str, dialect: Dialect) -> Script {
                     }
                 }
                 "execute" => {
-                    if let Some((sql_text, first)) = string_at(text, m.end()) {
+                    if let Some((sql_text, first)) = string_at(text, c.after) {
                         ops.extend(sql_ops(&sql_text, first, dialect));
                     }
                     continue;

@@ -10,18 +10,9 @@ use std::sync::OnceLock;
 fn django_calls(text: &str) -> Vec<(String, String, u32)> {
     static CALL: OnceLock<Regex> = OnceLock::new();
     let call = re(&CALL, r"migrations\.(\w+)\s*\(");
-    call.captures_iter(text)
-        .filter(|c| {
-            // A call on a commented-out line is not code.
-            let start = c.get(0).map_or(0, |m| m.start());
-            let line_start = text[..start].rfind('\n').map_or(0, |n| n + 1);
-            !text[line_start..start].contains('#')
-        })
-        .map(|c| {
-            let m = c.get(0).expect("match");
-            let args = call_args(text, m.end() - 1).to_string();
-            (c[1].to_string(), args, line_at(text, m.start()))
-        })
+    calls(text, call, "#")
+        .into_iter()
+        .map(|c| (c.name, c.args.to_string(), c.line))
         .collect()
 }
 

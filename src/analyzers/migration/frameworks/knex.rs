@@ -24,19 +24,14 @@ pub fn knex(text: &str, dialect: Dialect) -> Script {
     let section_at = |pos: usize| starts.iter().rev().find(|(_, s)| *s <= pos).map(|(n, _)| n.as_str());
     let mut ops = Vec::new();
     let mut current_table = String::new();
-    for c in call.captures_iter(text) {
-        let m = c.get(0).expect("match");
-        if section_at(m.start()) != Some("up") {
+    for c in calls(text, call, "//") {
+        if section_at(c.start) != Some("up") {
             continue;
         }
-        let line = line_at(text, m.start());
-        let line_text = text.lines().nth(line as usize - 1).unwrap_or("");
-        if line_text.trim_start().starts_with("//") {
-            continue;
-        }
-        let args = call_args(text, m.end() - 1);
+        let line = c.line;
+        let args = c.args;
         let arg = |n| positional(args, n).unwrap_or_default();
-        let kind = match &c[1] {
+        let kind = match c.name.as_str() {
             "alterTable" | "table" => {
                 current_table = arg(0);
                 continue;
@@ -60,14 +55,14 @@ pub fn knex(text: &str, dialect: Dialect) -> Script {
                 to: arg(1),
             },
             "raw" => {
-                if let Some((sql_text, first)) = string_at(text, m.end()) {
+                if let Some((sql_text, first)) = string_at(text, c.after) {
                     ops.extend(sql_ops(&sql_text, first, dialect));
                 }
                 continue;
             }
             _ => continue,
         };
-        ops.push(Op::framework(kind, line, line_text));
+        ops.push(Op::framework(kind, line, c.line_text));
     }
     let rollback = match starts.iter().find(|(n, _)| n == "down") {
         None => Rollback::Missing {

@@ -31,6 +31,44 @@ pub fn code_part<'a>(line: &'a str, marker: &str) -> &'a str {
     line
 }
 
+/// A call the framework's pattern matches, in code (not in a comment): its name (the
+/// pattern's first group), its balanced arguments, where it starts and its line.
+pub struct Call<'t> {
+    pub name: String,
+    pub args: &'t str,
+    pub start: usize,
+    /// Just after the opening parenthesis.
+    pub after: usize,
+    pub line: u32,
+    /// The whole line the call starts on.
+    pub line_text: &'t str,
+}
+
+/// Every match of `pattern` (ending at the call's `(`) that is code by the language's line
+/// comment `marker`: one comment rule for every framework reader.
+pub fn calls<'t>(text: &'t str, pattern: &Regex, marker: &str) -> Vec<Call<'t>> {
+    pattern
+        .captures_iter(text)
+        .filter_map(|c| {
+            let m = c.get(0)?;
+            let line_start = text[..m.start()].rfind('\n').map_or(0, |n| n + 1);
+            let line_end = text[m.start()..].find('\n').map_or(text.len(), |n| m.start() + n);
+            let code = code_part(&text[line_start..line_end], marker);
+            if m.start() - line_start >= code.len() {
+                return None;
+            }
+            Some(Call {
+                name: c.get(1).map_or("", |g| g.as_str()).to_string(),
+                args: call_args(text, m.end() - 1),
+                start: m.start(),
+                after: m.end(),
+                line: line_at(text, m.start()),
+                line_text: &text[line_start..line_end],
+            })
+        })
+        .collect()
+}
+
 /// A string literal starting at `at` (after optional spaces and `(`): Python triple quotes and
 /// prefixes, Ruby heredocs and `%q`, JavaScript template strings. Returns the content and the
 /// line its first character is on.
@@ -257,4 +295,32 @@ pub fn brace_body(s: &str) -> &str {
         }
     }
     &s[1.min(s.len())..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_in_comments_are_not_code_in_any_framework() {
+        let python = re_for(r"migrations\.(\w+)\s*\(");
+        let text = "    migrations.RemoveField('a', 'b'),\n    # migrations.DeleteModel('c'),\n    x = '#'; migrations.DeleteModel('d')\n";
+        let names: Vec<(String, u32)> = calls(text, &python, "#")
+            .into_iter()
+            .map(|c| (c.name, c.line))
+            .collect();
+        assert_eq!(
+            names,
+            vec![("RemoveField".to_string(), 1), ("DeleteModel".to_string(), 3)]
+        );
+        let js = re_for(r"\.(dropTable)\s*\(");
+        let text =
+            "  await knex.schema.dropTable('a'); // knex.schema.dropTable('b')\n  // knex.schema.dropTable('c')\n";
+        let got: Vec<&str> = calls(text, &js, "//").iter().map(|c| c.args).collect();
+        assert_eq!(got, vec!["'a'"]);
+    }
+
+    fn re_for(pattern: &str) -> Regex {
+        Regex::new(pattern).unwrap()
+    }
 }
