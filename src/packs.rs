@@ -230,7 +230,7 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
         })?;
         let mut tags = Vec::new();
         for t in &def.tags {
-            let tag: Tag = t.get_ref().parse().expect("any word is a tag");
+            let tag = Tag::parse(t.get_ref());
             if let (Tag::Custom(word), Some(known)) = (&tag, near_known_tag(t.get_ref())) {
                 return Err(src.error_at(
                     t.span(),

@@ -3,19 +3,10 @@
 //! vocabulary in `model/` imports nothing of the crate; no source file outgrows 800 lines of
 //! code (its test module aside).
 
+mod common;
+use common::rust_files;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = entry.path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "rs") {
-            out.push(p);
-        }
-    }
-}
+use std::path::Path;
 
 /// The modules of `lib.rs`, in the order listed.
 fn stages() -> Vec<String> {

@@ -7,16 +7,8 @@ use riskgate::registry::code_rules;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = entry.path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "rs") {
-            out.push(p);
-        }
-    }
-}
+mod common;
+use common::rust_files;
 
 /// Where each `code_rule!` is declared: (rule id, file).
 fn declarations() -> Vec<(String, std::path::PathBuf)> {

@@ -1,48 +1,25 @@
 //! Which part of riskgate reports a finding: an analyzer, or a later stage that judges the
 //! change's own policy, waivers and plan.
 
-use serde::{Deserialize, Serialize};
-use strum::{Display, EnumString, IntoStaticStr, VariantArray};
-
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    VariantArray,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum Analyzer {
-    /// The change itself: files that could not be read.
-    Diff,
-    Migration,
-    JsonShape,
-    Untested,
-    /// Declarative rule packs.
-    Pattern,
-    /// Waivers.
-    Suppress,
-    /// The policy that judges the change.
-    Policy,
-    /// The rollback plan.
-    Gate,
+crate::vocabulary! {
+    pub enum Analyzer {
+        /// The change itself: files that could not be read.
+        Diff,
+        Migration,
+        JsonShape,
+        Untested,
+        /// Declarative rule packs.
+        Pattern,
+        /// Waivers.
+        Suppress,
+        /// The policy that judges the change.
+        Policy,
+        /// The rollback plan.
+        Gate,
+    }
 }
 
 impl Analyzer {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     /// What the data and its contracts are about: migrations and JSON shapes.
     pub fn is_about_data(self) -> bool {
         matches!(self, Analyzer::Migration | Analyzer::JsonShape)
@@ -55,7 +32,7 @@ mod tests {
 
     #[test]
     fn names_are_the_contract() {
-        let names: Vec<&str> = Analyzer::VARIANTS.iter().map(|a| a.as_str()).collect();
+        let names: Vec<&str> = Analyzer::ALL.iter().map(|a| a.as_str()).collect();
         assert_eq!(
             names,
             [

@@ -10,6 +10,7 @@ mod sample;
 mod severity;
 mod shape;
 mod tag;
+mod vocabulary;
 
 pub use analyzer::Analyzer;
 pub use finding::{Direction, Finding, Suppression};

@@ -112,36 +112,45 @@ pub fn is_valid_id(id: &str) -> bool {
 }
 
 impl RuleDoc {
-    /// The plain-text page `riskgate explain` prints.
-    pub fn explain(&self) -> String {
-        let mut s = format!(
-            "{}  ({} analyzer, severity {}{}{})\n\n{}\n",
-            self.id,
-            self.analyzer,
-            self.severity,
-            if self.tags.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    ", tags: {}",
-                    self.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
-                )
-            },
-            match self.gating {
-                Some(class) => format!(", gates as {class}"),
-                None => ", ranks only (never gates)".to_string(),
-            },
-            self.description
-        );
+    /// The tags, each through `quote`, after `lead`; nothing without tags.
+    fn tags_text(&self, lead: &str, quote: &str) -> String {
+        if self.tags.is_empty() {
+            return String::new();
+        }
+        let words: Vec<String> = self.tags.iter().map(|t| format!("{quote}{t}{quote}")).collect();
+        format!("{lead}tags: {}", words.join(", "))
+    }
+
+    /// The sections after the description, each under `heading(title)`.
+    fn sections(&self, heading: impl Fn(&str) -> String) -> String {
+        let mut s = String::new();
         for (title, body) in [
             ("Why is this risky?", &self.why),
             ("Example", &self.example),
             ("How to roll back", &self.rollback),
         ] {
             if !body.is_empty() {
-                s.push_str(&format!("\n{title}\n{body}\n"));
+                s.push_str(&format!("\n{}\n{body}\n", heading(title)));
             }
         }
+        s
+    }
+
+    /// The plain-text page `riskgate explain` prints.
+    pub fn explain(&self) -> String {
+        let gates = match self.gating {
+            Some(class) => format!(", gates as {class}"),
+            None => ", ranks only (never gates)".to_string(),
+        };
+        let mut s = format!(
+            "{}  ({} analyzer, severity {}{}{gates})\n\n{}\n",
+            self.id,
+            self.analyzer,
+            self.severity,
+            self.tags_text(", ", ""),
+            self.description
+        );
+        s.push_str(&self.sections(|title| title.to_string()));
         if self.source != "built-in" {
             s.push_str(&format!("\nDefined in {}\n", self.source));
         }
@@ -150,38 +159,19 @@ impl RuleDoc {
 
     /// This rule's section of `docs/rules.md`.
     pub fn markdown(&self) -> String {
-        let mut s = format!("## `{}`\n\n", self.id);
-        s.push_str(&format!(
-            "Analyzer: `{}` · severity: `{}`{}{}\n\n{}\n",
+        let gates = match self.gating {
+            Some(class) => format!(" · gates as `{class}`"),
+            None => " · ranks only, never gates".to_string(),
+        };
+        let mut s = format!(
+            "## `{}`\n\nAnalyzer: `{}` · severity: `{}`{}{gates}\n\n{}\n",
+            self.id,
             self.analyzer,
             self.severity,
-            if self.tags.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " · tags: {}",
-                    self.tags
-                        .iter()
-                        .map(|t| format!("`{t}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            },
-            match self.gating {
-                Some(class) => format!(" · gates as `{class}`"),
-                None => " · ranks only, never gates".to_string(),
-            },
+            self.tags_text(" · ", "`"),
             self.description
-        ));
-        for (title, body) in [
-            ("Why is this risky?", &self.why),
-            ("Example", &self.example),
-            ("How to roll back", &self.rollback),
-        ] {
-            if !body.is_empty() {
-                s.push_str(&format!("\n**{title}**\n\n{body}\n"));
-            }
-        }
+        );
+        s.push_str(&self.sections(|title| format!("**{title}**\n")));
         s
     }
 }

@@ -1,58 +1,24 @@
 //! How bad things are: a finding's severity, a score's level, a rule's gating class.
 
-use serde::{Deserialize, Serialize};
-use strum::{Display, EnumString, IntoStaticStr, VariantArray};
-
-/// How bad one finding is on its own. Ordered from harmless to worst.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    VariantArray,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub const ALL: &'static [Severity] = Severity::VARIANTS;
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn parse(s: &str) -> Option<Severity> {
-        s.parse().ok()
+crate::vocabulary! {
+    /// How bad one finding is on its own. Ordered from harmless to worst.
+    pub enum Severity {
+        Info,
+        Low,
+        Medium,
+        High,
+        Critical,
     }
 }
 
-/// A score's level, and the thresholds of `[gate]`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Display, EnumString, IntoStaticStr, VariantArray,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
-pub enum Level {
-    Low,
-    Medium,
-    High,
-    Critical,
+crate::vocabulary! {
+    /// A score's level, and the thresholds of `[gate]`.
+    pub enum Level {
+        Low,
+        Medium,
+        High,
+        Critical,
+    }
 }
 
 impl Level {
@@ -65,10 +31,6 @@ impl Level {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Level> {
-        s.parse().ok()
-    }
-
     /// The finding severity a threshold at this level compares against.
     pub fn severity(self) -> Severity {
         match self {
@@ -78,74 +40,37 @@ impl Level {
             Level::Critical => Severity::Critical,
         }
     }
+}
 
-    pub fn as_str(self) -> &'static str {
-        self.into()
+crate::vocabulary! {
+    /// Why a finding may hold a change until it has a rollback plan: the risk is to data or to a
+    /// contract, not merely to code. Findings without a class rank and explain, never gate.
+    pub enum GatingClass {
+        /// Stored data is deleted: a dropped table or column, a truncate, a removed JSON key.
+        DataLoss,
+        /// Stored data is rewritten in place, so the old values are gone unless backed up.
+        DataRewrite,
+        /// A contract of stored or wire data breaks: a schema, a serde type, a renamed column.
+        BrokenContract,
+        /// A file that holds data or a contract could not be read, so its risk is unknown.
+        NotAnalyzed,
+        /// The change weakens the policy that judges it.
+        PolicyWeakened,
+        /// A credential is committed: it must be rotated, which no revert undoes.
+        SecretExposed,
     }
 }
 
-/// Why a finding may hold a change until it has a rollback plan: the risk is to data or to a
-/// contract, not merely to code. Findings without a class rank and explain, never gate.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    Display,
-    EnumString,
-    IntoStaticStr,
-    VariantArray,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum GatingClass {
-    /// Stored data is deleted: a dropped table or column, a truncate, a removed JSON key.
-    DataLoss,
-    /// Stored data is rewritten in place, so the old values are gone unless backed up.
-    DataRewrite,
-    /// A contract of stored or wire data breaks: a schema, a serde type, a renamed column.
-    BrokenContract,
-    /// A file that holds data or a contract could not be read, so its risk is unknown.
-    NotAnalyzed,
-    /// The change weakens the policy that judges it.
-    PolicyWeakened,
-    /// A credential is committed: it must be rotated, which no revert undoes.
-    SecretExposed,
-}
-
-impl GatingClass {
-    pub const ALL: &'static [GatingClass] = GatingClass::VARIANTS;
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn parse(s: &str) -> Option<GatingClass> {
-        s.parse().ok()
+crate::vocabulary! {
+    /// The verdict of the gate.
+    pub enum Verdict {
+        Passed,
+        PassedWithPlan,
+        Blocked,
     }
 }
 
-/// The verdict of the gate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Display, IntoStaticStr)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum Verdict {
-    Passed,
-    PassedWithPlan,
-    Blocked,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-}
+impl Verdict {}
 
 #[cfg(test)]
 mod tests {

@@ -1,40 +1,32 @@
 //! The kinds of JSON-shape change: how a serde type, a JSON document or a schema changed, as
 //! reported in a finding's tags.
 
-use strum::{Display, EnumString, IntoStaticStr, VariantArray};
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Display, EnumString, IntoStaticStr, VariantArray,
-)]
-#[strum(serialize_all = "kebab-case")]
-pub enum ShapeChange {
-    FieldRemoved,
-    FieldRenamed,
-    FieldAddedRequired,
-    TypeChanged,
-    TypeNarrowed,
-    TypeWidened,
-    CardinalityChanged,
-    OptionalityTightened,
-    OptionalityLoosened,
-    NestingChanged,
-    VariantAdded,
-    VariantRemoved,
-    VariantRenamed,
-    EnumReprChanged,
-    RenameAllChanged,
-    DenyUnknownAdded,
-    TransparentChanged,
-    TupleOrderChanged,
-    UntaggedOrderChanged,
-    CustomCodecChanged,
+crate::vocabulary! {
+    pub enum ShapeChange {
+        FieldRemoved,
+        FieldRenamed,
+        FieldAddedRequired,
+        TypeChanged,
+        TypeNarrowed,
+        TypeWidened,
+        CardinalityChanged,
+        OptionalityTightened,
+        OptionalityLoosened,
+        NestingChanged,
+        VariantAdded,
+        VariantRemoved,
+        VariantRenamed,
+        EnumReprChanged,
+        RenameAllChanged,
+        DenyUnknownAdded,
+        TransparentChanged,
+        TupleOrderChanged,
+        UntaggedOrderChanged,
+        CustomCodecChanged,
+    }
 }
 
 impl ShapeChange {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     /// The safe pattern for this kind of change.
     pub fn help(self) -> &'static str {
         use ShapeChange::*;
@@ -65,7 +57,7 @@ mod tests {
 
     #[test]
     fn twenty_kinds_in_kebab_case() {
-        assert_eq!(ShapeChange::VARIANTS.len(), 20);
+        assert_eq!(ShapeChange::ALL.len(), 20);
         assert_eq!(ShapeChange::FieldAddedRequired.as_str(), "field-added-required");
         assert_eq!(
             "deny-unknown-added".parse::<ShapeChange>(),

@@ -208,3 +208,15 @@ pub fn analyzer_findings(t: &TestRepo, analyzer: &str, extra: &[&str]) -> Vec<se
         .cloned()
         .collect()
 }
+
+/// Every `.rs` file under `dir`.
+pub fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
+}

@@ -166,6 +166,19 @@ pub fn finding(rule: &CodeRule, ctx: &Context, op: &Op, message: String, help: &
     f
 }
 
+/// One finding of `rule` per table of `tables` the change did not create, saying `what` the
+/// statement does to it, each judged against the copies taken before it.
+pub fn rows_lost(rule: &CodeRule, ctx: &Context, op: &Op, tables: &[String], what: &str) -> Vec<Finding> {
+    tables
+        .iter()
+        .filter(|t| !ctx.is_new_table(t))
+        .map(|t| {
+            let f = finding(rule, ctx, op, what.replace("{table}", t), COPY_HELP);
+            ctx.judge_backup(f, t, None, op.line)
+        })
+        .collect()
+}
+
 /// The help of every rule whose rows are gone unless copied first.
 pub const COPY_HELP: &str = "copy the rows first in this migration (CREATE TABLE … AS SELECT, INSERT INTO … SELECT, COPY (…) TO) or keep the data until the next release";
 

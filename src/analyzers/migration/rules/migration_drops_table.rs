@@ -1,6 +1,6 @@
 //! `migration-drops-table`: a table the migration did not create is dropped.
 
-use crate::analyzers::migration::context::{finding, Context, COPY_HELP};
+use crate::analyzers::migration::context::{rows_lost, Context};
 use crate::analyzers::migration::ops::{Op, OpKind};
 use crate::code_rule;
 use crate::model::Finding;
@@ -26,23 +26,12 @@ code_rule! {
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
-    let OpKind::DropTable { tables } = kind else {
-        return Vec::new();
-    };
-    tables
-        .iter()
-        .filter(|t| !ctx.is_new_table(t))
-        .map(|t| {
-            let f = finding(
-                &DROPS_TABLE,
-                ctx,
-                op,
-                format!("DROP TABLE {t} discards every row"),
-                COPY_HELP,
-            );
-            ctx.judge_backup(f, t, None, op.line)
-        })
-        .collect()
+    match kind {
+        OpKind::DropTable { tables } => {
+            rows_lost(&DROPS_TABLE, ctx, op, tables, "DROP TABLE {table} discards every row")
+        }
+        _ => Vec::new(),
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! `migration-truncates-table`: a table the migration did not create is emptied.
 
-use crate::analyzers::migration::context::{finding, Context, COPY_HELP};
+use crate::analyzers::migration::context::{rows_lost, Context};
 use crate::analyzers::migration::ops::{Op, OpKind};
 use crate::code_rule;
 use crate::model::Finding;
@@ -24,23 +24,12 @@ code_rule! {
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
-    let OpKind::Truncate { tables } = kind else {
-        return Vec::new();
-    };
-    tables
-        .iter()
-        .filter(|t| !ctx.is_new_table(t))
-        .map(|t| {
-            let f = finding(
-                &TRUNCATES_TABLE,
-                ctx,
-                op,
-                format!("TRUNCATE {t} empties the table"),
-                COPY_HELP,
-            );
-            ctx.judge_backup(f, t, None, op.line)
-        })
-        .collect()
+    match kind {
+        OpKind::Truncate { tables } => {
+            rows_lost(&TRUNCATES_TABLE, ctx, op, tables, "TRUNCATE {table} empties the table")
+        }
+        _ => Vec::new(),
+    }
 }
 
 #[cfg(test)]
