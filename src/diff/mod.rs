@@ -6,6 +6,7 @@
 pub mod git;
 
 use crate::model::FileKind;
+pub use crate::model::FileStatus;
 use std::sync::{Arc, OnceLock};
 
 /// Everything the later stages know about one range.
@@ -46,42 +47,6 @@ pub struct Commit {
     /// Seconds since the epoch, author time.
     pub time: i64,
     pub trailers: Vec<(String, String)>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileStatus {
-    Added,
-    Modified,
-    Deleted,
-    Renamed,
-    Copied,
-    TypeChanged,
-}
-
-impl FileStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FileStatus::Added => "added",
-            FileStatus::Modified => "modified",
-            FileStatus::Deleted => "deleted",
-            FileStatus::Renamed => "renamed",
-            FileStatus::Copied => "copied",
-            FileStatus::TypeChanged => "type-changed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<FileStatus> {
-        [
-            FileStatus::Added,
-            FileStatus::Modified,
-            FileStatus::Deleted,
-            FileStatus::Renamed,
-            FileStatus::Copied,
-            FileStatus::TypeChanged,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
-    }
 }
 
 /// Why a file's content was not analysed.

@@ -71,6 +71,18 @@ impl MigrationFormat {
     }
 }
 
+crate::vocabulary! {
+    /// How a file changed between the base and the head.
+    pub enum FileStatus {
+        Added,
+        Modified,
+        Deleted,
+        Renamed,
+        Copied,
+        TypeChanged,
+    }
+}
+
 /// The SQL dialect migrations are read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, IntoStaticStr)]
 #[serde(rename_all = "lowercase")]

@@ -14,7 +14,7 @@ mod vocabulary;
 
 pub use analyzer::Analyzer;
 pub use finding::{Direction, Finding, Suppression};
-pub use kind::{Dialect, FileKind, Language, MigrationFormat, MigrationRole};
+pub use kind::{Dialect, FileKind, FileStatus, Language, MigrationFormat, MigrationRole};
 pub use rule::{is_valid_id, CodeRule, RuleDoc};
 pub use sample::SampleFailure;
 pub use severity::{GatingClass, Level, Severity, Verdict};
