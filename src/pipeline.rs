@@ -131,9 +131,14 @@ pub fn run(repo: &Repo, policy: &Policy, range: &RangeSpec, inputs: &Inputs) -> 
     computed.findings.extend(crate::policy::policy_changed::findings(
         &change,
         policy,
-        || match range {
-            RangeSpec::Staged => Policy::work_tree(repo, policy.explicit.as_deref()),
-            _ => Policy::at_revision(repo, &head, policy.explicit.as_deref()),
+        // The head's policy as a later run would load it: its config, and its rules and packs.
+        || {
+            let head_policy = match range {
+                RangeSpec::Staged => Policy::work_tree(repo, policy.explicit.as_deref()),
+                _ => Policy::at_revision(repo, &head, policy.explicit.as_deref()),
+            }?;
+            RuleSet::of(&head_policy)?;
+            Ok(head_policy)
         },
     ));
     if !inputs.no_history

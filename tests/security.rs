@@ -217,6 +217,39 @@ fn a_policy_that_does_not_load_in_the_change_is_reported_not_fatal() {
 }
 
 #[test]
+fn a_policy_whose_rules_do_not_load_in_the_change_is_reported_too() {
+    // A misspelt rule id in `disable`, and a pack whose regex does not compile: the config
+    // parses, but the rules it puts in force do not load.
+    let pack = "[[rule]]\nid = \"payments-client-changed\"\ndescription = \"d\"\nwhy = \"w\"\nrollback = \"r\"\nseverity = \"high\"\n[rule.match]\nadded = \"(\"\n";
+    for files in [
+        vec![
+            ("riskgate.toml", "[rules]\ndisable = [\"migration-drops-colum\"]\n"),
+            ("a.txt", "x\n"),
+        ],
+        vec![
+            ("riskgate.toml", "[rules]\npacks = [\"riskgate/rules/*.toml\"]\n"),
+            ("riskgate/rules/payments.toml", pack),
+        ],
+    ] {
+        let t = feature(&files);
+        let (code, out, err) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+        assert_eq!(code, 0, "{out}{err}");
+        let (severity, message) = policy_changed(&json(&out));
+        assert_eq!(severity, "medium");
+        assert!(
+            message.starts_with("the policy this change commits does not load"),
+            "{message}"
+        );
+    }
+    // The control: the same policy spelt right loads, and says what it changes.
+    let t = feature(&[("riskgate.toml", "[rules]\ndisable = [\"migration-drops-column\"]\n")]);
+    let (_, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    let (severity, message) = policy_changed(&json(&out));
+    assert_eq!(severity, "high");
+    assert!(message.contains("disables migration-drops-column"), "{message}");
+}
+
+#[test]
 fn a_bad_policy_on_the_base_is_an_error_that_names_it() {
     let t = with_base_policy(&[("riskgate.toml", "[gate]\nbogus = 1\n")], &[("a.txt", "x\n")]);
     let (code, _, err) = run(t.riskgate().args(["check", "--base", "main"]));

@@ -8,7 +8,7 @@ mod session;
 
 pub use args::*;
 use commands::{audit, baseline, calibrate, check, hook, init, plan, rules};
-use output::{emit, say};
+use output::{emit, note, say};
 use session::start_dir;
 
 use crate::diff::git::Repo;
@@ -57,7 +57,7 @@ impl From<ExitStatus> for ExitCode {
 pub fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         let msg = terminal(&info.to_string());
-        eprintln!("riskgate: internal error, please report it: {msg}");
+        note(&format!("riskgate: internal error, please report it: {msg}\n"));
     }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -82,13 +82,13 @@ pub fn main() -> ExitCode {
         Ok(Ok(Err(e))) => {
             // One line, with nothing in it (a path, a waiver from the change) that a terminal
             // or a CI runner would act on.
-            eprintln!("riskgate: error: {}", terminal(&format!("{e:#}")));
+            note(&format!("riskgate: error: {}\n", terminal(&format!("{e:#}"))));
             ExitStatus::Error.into()
         }
         // A panic: the hook has said what it was, in one line.
         Ok(Err(_)) => ExitStatus::Error.into(),
         Err(e) => {
-            eprintln!("riskgate: error: cannot start: {e}");
+            note(&format!("riskgate: error: cannot start: {e}\n"));
             ExitStatus::Error.into()
         }
     }

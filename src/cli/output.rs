@@ -44,7 +44,7 @@ impl Progress {
         std::thread::spawn(move || {
             std::thread::sleep(std::time::Duration::from_secs(1));
             if !d.load(Ordering::SeqCst) {
-                eprint!("{message}");
+                note(message);
                 sh.store(true, Ordering::SeqCst);
             }
         });
@@ -57,9 +57,16 @@ impl Drop for Progress {
         use std::sync::atomic::Ordering;
         self.done.store(true, Ordering::SeqCst);
         if self.shown.load(Ordering::SeqCst) {
-            eprint!("\r\x1b[K");
+            note("\r\x1b[K");
         }
     }
+}
+
+/// Text for the user on stderr (progress, messages, the hook's report). A closed stderr has
+/// nowhere to say so: the text is dropped, and the command goes on.
+pub fn note(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|_| err.flush());
 }
 
 /// A line for the user on stdout, through `emit`.

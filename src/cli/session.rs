@@ -1,6 +1,7 @@
 //! What every command starts from: the repository, its policy, and the report of a range.
 
 use crate::cli::args::*;
+use crate::cli::output::note;
 use crate::config::Threshold;
 use crate::diff::git::Repo;
 use crate::pipeline::{self, Inputs, Outcome, RangeSpec};
@@ -80,7 +81,7 @@ pub fn report_for(
     match pipeline::run(&repo, &policy, &range, &inputs)? {
         Outcome::Nothing(msg) => {
             if !cli.quiet {
-                eprintln!("riskgate: {msg}");
+                note(&format!("riskgate: {msg}\n"));
             }
             Ok(None)
         }

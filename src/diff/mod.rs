@@ -1,6 +1,6 @@
 //! Stage 1: the change between two revisions, as owned, git-free data.
 //!
-//! `git.rs` is the only file in riskgate that talks to git2; everything downstream sees the
+//! `git/` is the only module in riskgate that talks to git2; everything downstream sees the
 //! types defined here and can be tested without a repository.
 
 pub mod git;

@@ -97,8 +97,8 @@ impl Policy {
         Policy::assemble(&at, explicit, (config, origin), pack_files, &read)
     }
 
-    /// The rest of a policy once its config and packs are read: the rules, and the baseline and
-    /// attributes as `read` finds them.
+    /// The rest of a policy once its config and packs are read: the baseline and attributes as
+    /// `read` finds them. (The rules the config and packs put in force are `RuleSet::of`.)
     fn assemble(
         at: &ConfigAt,
         explicit: Option<&Path>,

@@ -73,3 +73,41 @@ pub fn check(type_spec: &str, report: &Report, file: &ChangedFile) -> Option<Fin
     f.direction = Some(Direction::ReadsOldData);
     Some(f)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{ChangedFile, FileStatus};
+
+    fn report(rejected: u64) -> Report {
+        Report {
+            schema_version: 1,
+            type_name: "Order".to_string(),
+            rev: "HEAD".to_string(),
+            source: "samples/orders.jsonl".to_string(),
+            records: 2,
+            distinct_shapes: 2,
+            accepted: 2 - rejected,
+            rejected,
+            failures: Vec::new(),
+            dropped_on_rewrite: Vec::new(),
+            old_readers: Vec::new(),
+            newly_rejected: None,
+        }
+    }
+
+    #[test]
+    fn rejected_records_fire_and_a_clean_sample_does_not() {
+        let file = ChangedFile::from_lines("src/order.rs", FileStatus::Modified, &["a"], &["b"]);
+        let f = check("src/order.rs::Order", &report(1), &file).unwrap();
+        assert_eq!(f.rule, "json-sample-rejected");
+        assert!(
+            f.message
+                .starts_with("src/order.rs::Order: 1 of 2 sampled records would be rejected"),
+            "{}",
+            f.message
+        );
+        assert_eq!(f.evidence.as_deref(), Some("sample: samples/orders.jsonl"));
+        assert!(check("src/order.rs::Order", &report(0), &file).is_none());
+    }
+}

@@ -1,18 +1,37 @@
 //! JSON documents: fixtures and samples (shape inferred from the values), JSON Schemas and
 //! OpenAPI specs (compared as contracts, in both directions).
 
-use super::rules::json_sample_shape_changed::JSON_SAMPLE_SHAPE_CHANGED;
-use super::rules::json_schema_changed::JSON_SCHEMA_CHANGED;
 use crate::analyzers::file_not_analyzed::not_analyzed;
 use crate::classify::FileKind;
-use crate::diff::{ChangeSet, ChangedFile, FileStatus};
+use crate::diff::{ChangeSet, FileStatus};
 use crate::model::ShapeChange as SC;
-use crate::model::{Direction, Finding, Severity};
+use crate::model::{CodeRule, Direction, Finding, Severity};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
-    let mut out = Vec::new();
+/// What a document is to its readers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    /// A fixture or sample: its shape is inferred from the values.
+    Sample,
+    /// A JSON Schema or OpenAPI spec: a contract.
+    Contract,
+}
+
+/// One change of a document, with the line its key stands on in the new text (1 when the
+/// key is gone).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocatedChange {
+    pub kind: DocKind,
+    pub file: String,
+    pub line: u32,
+    pub change: DocChange,
+}
+
+/// Every change of the change's JSON documents, and a `file-not-analyzed` finding for each
+/// contract that does not parse.
+pub fn read(change: &ChangeSet) -> (Vec<LocatedChange>, Vec<Finding>) {
+    let (mut out, mut unread) = (Vec::new(), Vec::new());
     for file in &change.files {
         if file.skipped.is_some() || !matches!(file.status, FileStatus::Modified | FileStatus::Renamed) {
             continue;
@@ -27,7 +46,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                     out.extend(
                         sample_changes(&o, &n)
                             .into_iter()
-                            .map(|c| finding(file, &lines, c, false)),
+                            .map(|c| locate(&file.path, &lines, c, DocKind::Sample)),
                     );
                 }
             }
@@ -52,16 +71,20 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                             changes.extend(found);
                         }
                         let lines = (KeyLines::of(new), KeyLines::of(old));
-                        out.extend(changes.into_iter().map(|c| finding(file, &lines, c, true)));
+                        out.extend(
+                            changes
+                                .into_iter()
+                                .map(|c| locate(&file.path, &lines, c, DocKind::Contract)),
+                        );
                     }
                     // A contract that cannot be read is not a contract that did not change.
-                    (Err(e), _) | (_, Err(e)) => out.push(not_analyzed(file, &e, true)),
+                    (Err(e), _) | (_, Err(e)) => unread.push(not_analyzed(file, &e, true)),
                 }
             }
             _ => {}
         }
     }
-    out
+    (out, unread)
 }
 
 /// The documents of a file: one for JSON (serde_json refuses nesting past 128 levels), each
@@ -91,30 +114,32 @@ pub struct DocChange {
 }
 
 /// `lines`: where keys stand in the new and the old text.
-fn finding(file: &ChangedFile, lines: &(KeyLines, KeyLines), c: DocChange, schema: bool) -> Finding {
-    let rule = if schema {
-        &JSON_SCHEMA_CHANGED
-    } else {
-        &JSON_SAMPLE_SHAPE_CHANGED
-    };
-    let key = c
+fn locate(file: &str, lines: &(KeyLines, KeyLines), change: DocChange, kind: DocKind) -> LocatedChange {
+    let key = change
         .path
         .rsplit(['.', '['])
         .find(|k| !k.is_empty() && *k != "]")
         .unwrap_or("");
     let line = lines.0.line(key).or_else(|| lines.1.line(key).map(|_| 1)).unwrap_or(1);
+    LocatedChange {
+        kind,
+        file: file.to_string(),
+        line,
+        change,
+    }
+}
+
+/// The finding of `rule` for one document change; a break for readers of old data is at
+/// `high`, one for old readers of new data at medium.
+pub fn finding(rule: &CodeRule, c: &LocatedChange, high: Severity) -> Finding {
     let mut f = rule
-        .finding(c.message)
-        .at(&file.path, Some(line))
-        .tags(&[c.kind.into()])
-        .help(c.kind.help());
-    f.symbol = Some(format!("{}::{}", file.path, c.path));
-    f.evidence = Some(c.path);
-    weigh(
-        &mut f,
-        c.direction,
-        if schema { Severity::High } else { Severity::Medium },
-    );
+        .finding(c.change.message.clone())
+        .at(&c.file, Some(c.line))
+        .tags(&[c.change.kind.into()])
+        .help(c.change.kind.help());
+    f.symbol = Some(format!("{}::{}", c.file, c.change.path));
+    f.evidence = Some(c.change.path.clone());
+    weigh(&mut f, c.change.direction, high);
     f
 }
 
@@ -577,7 +602,10 @@ pub mod testing {
         let change = crate::classify::Classifier::new(&crate::config::Config::default())
             .unwrap()
             .classify(change);
-        super::analyze(&change).into_iter().map(|f| f.rule).collect()
+        crate::analyzers::json_shape::analyze(&change, &[])
+            .into_iter()
+            .map(|f| f.rule)
+            .collect()
     }
 }
 

@@ -21,7 +21,12 @@ use crate::model::Finding;
 /// `stored`: type names the config says are stored JSON (`[[json_column]]`, `[[shapes]]`).
 pub fn analyze(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
     let mut out = rules::serde_shape_changed::check(change, stored);
-    out.extend(documents::analyze(change));
+    let (documents, unread) = documents::read(change);
+    out.extend(unread);
+    for c in &documents {
+        out.extend(rules::json_schema_changed::check(c));
+        out.extend(rules::json_sample_shape_changed::check(c));
+    }
     out
 }
 

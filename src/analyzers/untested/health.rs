@@ -1,13 +1,9 @@
 //! Test health, all languages: a test deleted, a test disabled (or others focused away), and
 //! assertions removed from a test that stays.
 
-use super::rules::test_assertions_removed::ASSERTIONS_REMOVED;
-use super::rules::test_disabled::TEST_DISABLED;
-use super::rules::test_removed::TEST_REMOVED;
 use super::rust;
 use crate::classify::{FileKind, Language};
 use crate::diff::{ChangedFile, FileStatus};
-use crate::model::Finding;
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -16,7 +12,37 @@ fn names_referenced(calls: &BTreeSet<String>, changed: &BTreeSet<String>) -> Vec
     calls.iter().filter(|c| changed.contains(*c)).cloned().collect()
 }
 
-fn referencing(list: &[String]) -> String {
+/// How a test was weakened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Weakening {
+    Removed,
+    /// `#[ignore]` on a Rust test.
+    Ignored,
+    /// A skip marker (`@pytest.mark.skip`, `it.skip`, …), the line as written.
+    Skipped(String),
+    /// A focus marker (`it.only`, `fit`, …) that disables every other test in the file.
+    Focused(String),
+    AssertionsRemoved {
+        kept: usize,
+        had: usize,
+    },
+}
+
+/// One test weakened by the change: what the rules of test health judge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestEvent {
+    /// How the message names it: "test tests::adds", "test `test_vat`", "a test", a path.
+    pub subject: String,
+    pub weakening: Weakening,
+    /// The functions this change touches that the test referred to.
+    pub refs: Vec<String>,
+    pub file: String,
+    pub line: Option<u32>,
+    pub symbol: Option<String>,
+}
+
+/// "; it referenced a, b, changed in this change", or nothing.
+pub fn referencing(list: &[String]) -> String {
     if list.is_empty() {
         String::new()
     } else {
@@ -30,52 +56,34 @@ pub fn rust(
     old: &[rust::RustFn],
     new: &[rust::RustFn],
     changed: &BTreeSet<String>,
-) -> Vec<Finding> {
+) -> Vec<TestEvent> {
     let mut out = Vec::new();
     for o in old
         .iter()
         .filter(|f| f.is_test && (f.assertions > 0 || f.name.starts_with("test")))
     {
-        let refs = names_referenced(&o.calls, changed);
-        let symbol = format!("{}::{}", file.path, o.item_path());
+        let event = |weakening, line| TestEvent {
+            subject: format!("test {}", o.item_path()),
+            weakening,
+            refs: names_referenced(&o.calls, changed),
+            file: file.path.clone(),
+            line,
+            symbol: Some(format!("{}::{}", file.path, o.item_path())),
+        };
         match new.iter().find(|n| n.is_test && n.item_path() == o.item_path()) {
-            None => {
-                let mut f = TEST_REMOVED
-                    .finding(format!("test {} is deleted{}", o.item_path(), referencing(&refs)))
-                    .at(&file.path, file.first_changed_line())
-                    .help("keep the test, or replace it with one that covers the same behaviour");
-                f.symbol = Some(symbol);
-                out.push(f);
+            None => out.push(event(Weakening::Removed, file.first_changed_line())),
+            Some(n) if n.ignored && !o.ignored => out.push(event(Weakening::Ignored, Some(n.start))),
+            Some(n)
+                if o.assertions > 0
+                    && (n.assertions == 0 || (o.assertions >= 2 && n.assertions * 2 <= o.assertions)) =>
+            {
+                let weakening = Weakening::AssertionsRemoved {
+                    kept: n.assertions,
+                    had: o.assertions,
+                };
+                out.push(event(weakening, Some(n.start)));
             }
-            Some(n) => {
-                if n.ignored && !o.ignored {
-                    let mut f = TEST_DISABLED
-                        .finding(format!(
-                            "test {} is disabled with #[ignore]{}",
-                            n.item_path(),
-                            referencing(&refs)
-                        ))
-                        .at(&file.path, Some(n.start))
-                        .help("fix the test instead of ignoring it, or say in the plan why it is safe");
-                    f.symbol = Some(symbol);
-                    out.push(f);
-                } else if o.assertions > 0
-                    && (n.assertions == 0 || (o.assertions >= 2 && n.assertions * 2 <= o.assertions))
-                {
-                    let mut f = ASSERTIONS_REMOVED
-                        .finding(format!(
-                            "test {} keeps {} of its {} assertions{}",
-                            n.item_path(),
-                            n.assertions,
-                            o.assertions,
-                            referencing(&refs)
-                        ))
-                        .at(&file.path, Some(n.start))
-                        .help("keep the assertions, or replace them with equivalent checks");
-                    f.symbol = Some(symbol);
-                    out.push(f);
-                }
-            }
+            Some(_) => {}
         }
     }
     out
@@ -129,7 +137,7 @@ fn assertion_count(text: &str) -> usize {
 }
 
 /// Other languages: test names, skip and focus markers, assertion counts.
-pub fn other<'a>(file: &'a ChangedFile, changed: &BTreeSet<String>) -> Vec<Finding> {
+pub fn other<'a>(file: &'a ChangedFile, changed: &BTreeSet<String>) -> Vec<TestEvent> {
     let FileKind::Test { language } = file.kind else {
         return Vec::new();
     };
@@ -169,15 +177,14 @@ pub fn other<'a>(file: &'a ChangedFile, changed: &BTreeSet<String>) -> Vec<Findi
     };
     let mut out = Vec::new();
     for (name, _) in old_tests.iter().filter(|(n, _)| !new_tests.iter().any(|(m, _)| m == n)) {
-        let mut f = TEST_REMOVED
-            .finding(format!(
-                "test `{name}` is deleted{}",
-                referencing(&refs_in(&body(old, &old_tests, name)))
-            ))
-            .at(&file.path, file.first_changed_line())
-            .help("keep the test, or replace it with one that covers the same behaviour");
-        f.symbol = Some(format!("{}::{name}", file.path));
-        out.push(f);
+        out.push(TestEvent {
+            subject: format!("test `{name}`"),
+            weakening: Weakening::Removed,
+            refs: refs_in(&body(old, &old_tests, name)),
+            file: file.path.clone(),
+            line: file.first_changed_line(),
+            symbol: Some(format!("{}::{name}", file.path)),
+        });
     }
     for line in file.added_lines().filter(|l| disabling().is_match(&l.text)) {
         let at = line.new_lineno.unwrap_or(1);
@@ -190,33 +197,34 @@ pub fn other<'a>(file: &'a ChangedFile, changed: &BTreeSet<String>) -> Vec<Findi
             .map(|(n, _)| refs_in(&body(new, &new_tests, n)))
             .unwrap_or_default();
         let focus = line.text.contains(".only") || line.text.contains("fit(") || line.text.contains("fdescribe(");
-        let what = if focus {
-            format!(
-                "{test} is focused with `{}`, which disables every other test in the file",
-                line.text.trim()
-            )
-        } else {
-            format!("{test} is disabled: `{}`", line.text.trim())
-        };
-        let mut f = TEST_DISABLED
-            .finding(format!("{what}{}", referencing(&refs)))
-            .at(&file.path, Some(at))
-            .help("fix the test instead of skipping it; never commit a focused test");
-        f.symbol = Some(format!("{}::{}", file.path, test.trim_matches('`')));
-        out.push(f);
+        let marker = line.text.trim().to_string();
+        out.push(TestEvent {
+            symbol: Some(format!("{}::{}", file.path, test.trim_matches('`'))),
+            subject: test,
+            weakening: if focus {
+                Weakening::Focused(marker)
+            } else {
+                Weakening::Skipped(marker)
+            },
+            refs,
+            file: file.path.clone(),
+            line: Some(at),
+        });
     }
     if file.status == FileStatus::Modified {
         let (before, after) = (assertion_count(old), assertion_count(new));
         if before > 0 && (after == 0 || (before >= 2 && after * 2 <= before)) {
-            let f = ASSERTIONS_REMOVED
-                .finding(format!(
-                    "{} keeps {after} of its {before} assertions{}",
-                    file.path,
-                    referencing(&refs_in(new))
-                ))
-                .at(&file.path, file.first_changed_line())
-                .help("keep the assertions, or replace them with equivalent checks");
-            out.push(f);
+            out.push(TestEvent {
+                subject: file.path.clone(),
+                weakening: Weakening::AssertionsRemoved {
+                    kept: after,
+                    had: before,
+                },
+                refs: refs_in(new),
+                file: file.path.clone(),
+                line: file.first_changed_line(),
+                symbol: None,
+            });
         }
     }
     out
@@ -247,7 +255,10 @@ mod tests {
             ],
             &["@pytest.mark.skip", "def test_vat():", "    vat(1)"],
         );
-        let rules: Vec<_> = other(&f, &changed).into_iter().map(|f| (f.rule, f.message)).collect();
+        let rules: Vec<_> = judged(other(&f, &changed))
+            .into_iter()
+            .map(|f| (f.rule, f.message))
+            .collect();
         assert_eq!(
             rules[0],
             ("test-removed".to_string(), "test `test_other` is deleted".to_string())
@@ -271,8 +282,24 @@ mod tests {
             &["it('adds', () => {})"],
             &["it.only('adds', () => {})"],
         );
-        let found = other(&f, &BTreeSet::new());
+        let found = judged(other(&f, &BTreeSet::new()));
         assert_eq!(found.len(), 1);
         assert!(found[0].message.contains("focused"), "{}", found[0].message);
+    }
+
+    /// The events as the test-health rules report them.
+    fn judged(events: Vec<TestEvent>) -> Vec<crate::model::Finding> {
+        use crate::analyzers::untested::rules::{test_assertions_removed, test_disabled, test_removed};
+        events
+            .iter()
+            .flat_map(|e| {
+                [
+                    test_removed::check(e),
+                    test_disabled::check(e),
+                    test_assertions_removed::check(e),
+                ]
+            })
+            .flatten()
+            .collect()
     }
 }

@@ -114,6 +114,7 @@ pub fn analyze(change: &ChangeSet, coverage: Option<&Coverage>) -> Vec<Finding> 
             }
         }
     }
+    let mut events = Vec::new();
     for file in change.files.iter().filter(|f| f.skipped.is_none()) {
         match file.kind {
             FileKind::Test {
@@ -123,7 +124,7 @@ pub fn analyze(change: &ChangeSet, coverage: Option<&Coverage>) -> Vec<Finding> 
                 language: Language::Rust,
             } => {
                 if let Some(p) = parsed.get(&file.path) {
-                    out.extend(health::rust(
+                    events.extend(health::rust(
                         file,
                         &p.old,
                         p.new.as_deref().unwrap_or_default(),
@@ -131,9 +132,15 @@ pub fn analyze(change: &ChangeSet, coverage: Option<&Coverage>) -> Vec<Finding> 
                     ));
                 }
             }
-            FileKind::Test { .. } => out.extend(health::other(file, &changed_names)),
+            FileKind::Test { .. } => events.extend(health::other(file, &changed_names)),
             _ => {}
         }
+    }
+    // Each weakened test, judged by the test-health rules.
+    for event in &events {
+        out.extend(rules::test_removed::check(event));
+        out.extend(rules::test_disabled::check(event));
+        out.extend(rules::test_assertions_removed::check(event));
     }
     out
 }
@@ -145,6 +152,26 @@ pub mod testing {
     /// The rule ids the analyzer reports for files changed from old to new text, with the new
     /// texts as the head tree (where tests are looked for).
     pub fn rules_for(files: &[(&str, &str, &str)]) -> Vec<String> {
+        rules_with(files, None)
+    }
+
+    /// A Rust file with one tested function, `a`, and its test `a_is_one`.
+    pub const TESTED: &str = "pub fn a() -> u32 {\n    1\n}\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn a_is_one() {\n        assert_eq!(super::a(), 1);\n    }\n}\n";
+
+    /// `rule` fires when `src/lib.rs` goes from `TESTED` to `new`, and not when it stays.
+    pub fn fires_on_change_only(rule: &str, new: &str) {
+        let fired = |to: &str| rules_for(&[("src/lib.rs", TESTED, to)]).iter().any(|r| r == rule);
+        assert!(fired(new), "{rule} does not fire on:\n{new}");
+        assert!(!fired(TESTED), "{rule} fires on a file that did not change");
+    }
+
+    /// The same, with an lcov coverage report.
+    pub fn rules_with_coverage(files: &[(&str, &str, &str)], lcov: &str) -> Vec<String> {
+        let coverage = crate::coverage::parse("lcov.info", lcov).unwrap();
+        rules_with(files, Some(&coverage))
+    }
+
+    fn rules_with(files: &[(&str, &str, &str)], coverage: Option<&crate::coverage::Coverage>) -> Vec<String> {
         let changed = files
             .iter()
             .map(|(path, old, new)| {
@@ -167,6 +194,6 @@ pub mod testing {
         let change = crate::classify::Classifier::new(&crate::config::Config::default())
             .unwrap()
             .classify(change);
-        super::analyze(&change, None).into_iter().map(|f| f.rule).collect()
+        super::analyze(&change, coverage).into_iter().map(|f| f.rule).collect()
     }
 }

@@ -78,7 +78,7 @@ pub fn audit_per_commit(
     let mut rows = Vec::new();
     for (i, (sha, parent)) in commits.iter().enumerate() {
         if progress {
-            eprint!("\rscoring commit {}/{}…", i + 1, commits.len());
+            note(&format!("\rscoring commit {}/{}…", i + 1, commits.len()));
         }
         let range = match parent {
             Some(p) => RangeSpec::Revisions {
@@ -101,7 +101,7 @@ pub fn audit_per_commit(
         }
     }
     if progress {
-        eprint!("\r\x1b[K");
+        note("\r\x1b[K");
     }
     let Some((report, rules, _)) = report_for(cli, args, branch, choice, None)? else {
         return Ok(ExitStatus::Passed);

@@ -23,13 +23,13 @@ pub fn calibrate(cli: &Cli, head: &str, limit: usize, write: bool, format: Rules
     let progress = |i: usize, n: usize| {
         reading.borrow_mut().take();
         if show && (i.is_multiple_of(10) || i == n) {
-            eprint!("\rscoring change {i}/{n}…");
+            note(&format!("\rscoring change {i}/{n}…"));
         }
     };
     let cal = crate::calibrate::run(&repo, config, rules, head, limit, &progress)?;
     drop(reading);
     if show {
-        eprint!("\r\x1b[K");
+        note("\r\x1b[K");
     }
     let mut text = match format {
         RulesFormat::Json => {

@@ -1,6 +1,7 @@
 //! `hook pre-push`: the check git runs before a push.
 
 use crate::cli::args::*;
+use crate::cli::output::note;
 use crate::cli::session::*;
 use crate::cli::ExitStatus;
 use anyhow::{Context, Result};
@@ -14,7 +15,7 @@ pub fn pre_push(cli: &Cli, remote: &str) -> Result<ExitStatus> {
     };
     match run() {
         Ok((blocked, text)) => {
-            eprint!("{text}");
+            note(&text);
             Ok(ExitStatus::blocked_if(blocked))
         }
         Err(e) => Err(e.context("riskgate failed to check this push (this is not a verdict on the change)")),

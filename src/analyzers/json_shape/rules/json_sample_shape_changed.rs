@@ -1,7 +1,9 @@
 //! `json-sample-shape-changed`: a JSON fixture or sample changes shape. The comparison is the
-//! document reader's (`documents.rs`); this is the rule's identity.
+//! document reader's (`documents.rs`); this weighs what it found.
 
+use crate::analyzers::json_shape::documents::{finding, DocKind, LocatedChange};
 use crate::code_rule;
+use crate::model::{Finding, Severity};
 
 code_rule! {
     /// ## What it does
@@ -26,6 +28,11 @@ code_rule! {
     /// ## How to roll back
     /// Accept both shapes in the reader for a release, and migrate stored documents explicitly.
     pub static JSON_SAMPLE_SHAPE_CHANGED: "json-sample-shape-changed", JsonShape, Medium, [], gating = BrokenContract;
+}
+
+/// The finding for one change of a fixture or sample.
+pub fn check(c: &LocatedChange) -> Option<Finding> {
+    (c.kind == DocKind::Sample).then(|| finding(&JSON_SAMPLE_SHAPE_CHANGED, c, Severity::Medium))
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! `json-schema-changed`: a JSON Schema or OpenAPI contract changes so that a reader breaks.
-//! The comparison is the document reader's (`documents.rs`); this is the rule's identity.
+//! The document reader (`documents.rs`) compares; this weighs what it found.
 
+use crate::analyzers::json_shape::documents::{finding, DocKind, LocatedChange};
 use crate::code_rule;
+use crate::model::{Finding, Severity};
 
 code_rule! {
     /// ## What it does
@@ -28,6 +30,11 @@ code_rule! {
     /// Add new requirements as optional first; remove properties only after no producer
     /// writes them.
     pub static JSON_SCHEMA_CHANGED: "json-schema-changed", JsonShape, High, [], gating = BrokenContract;
+}
+
+/// The finding for one change of a contract.
+pub fn check(c: &LocatedChange) -> Option<Finding> {
+    (c.kind == DocKind::Contract).then(|| finding(&JSON_SCHEMA_CHANGED, c, Severity::High))
 }
 
 #[cfg(test)]

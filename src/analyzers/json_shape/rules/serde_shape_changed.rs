@@ -198,3 +198,22 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analyzers::json_shape::testing::serde_changes;
+
+    const PREFS: &str = "#[derive(Serialize, Deserialize)]\npub struct UserPrefs {\n    pub color: String,\n}\n";
+
+    #[test]
+    fn a_renamed_field_fires_and_a_new_optional_one_does_not() {
+        let renamed = PREFS.replace("color", "theme");
+        let kinds: Vec<String> = serde_changes(PREFS, &renamed).into_iter().map(|c| c.0).collect();
+        assert_eq!(kinds, vec!["field-renamed"]);
+        let optional = PREFS.replace(
+            "    pub color: String,\n",
+            "    pub color: String,\n    pub nick: Option<String>,\n",
+        );
+        assert!(serde_changes(PREFS, &optional).is_empty());
+    }
+}

@@ -61,4 +61,14 @@ mod tests {
             .collect();
         assert!(rules.contains(&"migration-backfills-in-code".to_string()), "{rules:?}");
     }
+
+    #[test]
+    fn schema_operations_alone_are_no_backfill() {
+        let text = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.AddField('customer', 'notes', models.TextField(null=True))]\n";
+        let rules: Vec<String> = run(&[("shop/migrations/0002_notes.py", text)])
+            .into_iter()
+            .map(|f| f.rule)
+            .collect();
+        assert!(!rules.contains(&"migration-backfills-in-code".to_string()), "{rules:?}");
+    }
 }

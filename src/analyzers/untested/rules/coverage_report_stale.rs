@@ -81,3 +81,25 @@ pub fn check(change: &ChangeSet, coverage: &Coverage) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analyzers::untested::testing::rules_with_coverage;
+
+    const OLD: &str = "pub fn vat(c: &str) -> u32 {\n    20\n}\n";
+    const NEW: &str = "pub fn vat(c: &str) -> u32 {\n    if c == \"NL\" { 21 } else { 20 }\n}\n";
+
+    #[test]
+    fn a_report_past_the_end_of_the_file_is_stale_and_one_that_fits_is_not() {
+        let stale = rules_with_coverage(
+            &[("src/vat.rs", OLD, NEW)],
+            "SF:src/vat.rs\nDA:1,1\nDA:120,1\nend_of_record\n",
+        );
+        assert!(stale.contains(&"coverage-report-stale".to_string()), "{stale:?}");
+        let fits = rules_with_coverage(
+            &[("src/vat.rs", OLD, NEW)],
+            "SF:src/vat.rs\nDA:1,1\nDA:2,1\nend_of_record\n",
+        );
+        assert!(!fits.contains(&"coverage-report-stale".to_string()), "{fits:?}");
+    }
+}

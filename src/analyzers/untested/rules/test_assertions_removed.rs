@@ -1,7 +1,9 @@
 //! `test-assertions-removed`: a test that stays loses its assertions.
-//! Found by the test-health reader (`health.rs`); this is the rule's identity and tests.
+//! The test-health reader (`health.rs`) finds weakened tests; this judges them.
 
+use crate::analyzers::untested::health::{referencing, TestEvent, Weakening};
 use crate::code_rule;
+use crate::model::Finding;
 
 code_rule! {
     /// ## What it does
@@ -43,14 +45,34 @@ code_rule! {
     pub static ASSERTIONS_REMOVED: "test-assertions-removed", Untested, Medium, [AssertionsRemoved], gating = None;
 }
 
+/// The finding for a test that keeps too few of its assertions.
+pub fn check(event: &TestEvent) -> Option<Finding> {
+    let Weakening::AssertionsRemoved { kept, had } = event.weakening else {
+        return None;
+    };
+    let message = format!(
+        "{} keeps {kept} of its {had} assertions{}",
+        event.subject,
+        referencing(&event.refs)
+    );
+    let help = "keep the assertions, or replace them with equivalent checks";
+    let mut f = ASSERTIONS_REMOVED
+        .finding(message)
+        .at(&event.file, event.line)
+        .help(help);
+    f.symbol = event.symbol.clone();
+    Some(f)
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::analyzers::untested::testing::rules_for;
+    use crate::analyzers::untested::testing::{fires_on_change_only, TESTED};
 
     #[test]
     fn fires_when_the_test_changes_so_and_not_when_it_stays() {
-        let (old, new) = ("pub fn a() -> u32 {\n    1\n}\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn a_is_one() {\n        assert_eq!(super::a(), 1);\n    }\n}\n", "pub fn a() -> u32 {\n    1\n}\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn a_is_one() {\n        super::a();\n    }\n}\n");
-        assert!(rules_for(&[("src/lib.rs", old, new)]).contains(&"test-assertions-removed".to_string()));
-        assert!(!rules_for(&[("src/lib.rs", old, old)]).contains(&"test-assertions-removed".to_string()));
+        fires_on_change_only(
+            "test-assertions-removed",
+            &TESTED.replace("assert_eq!(super::a(), 1);", "super::a();"),
+        );
     }
 }

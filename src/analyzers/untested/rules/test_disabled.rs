@@ -1,7 +1,9 @@
 //! `test-disabled`: a test is disabled (`#[ignore]`, `skip`, or others focused away).
-//! Found by the test-health reader (`health.rs`); this is the rule's identity and tests.
+//! The test-health reader (`health.rs`) finds weakened tests; this judges them.
 
+use crate::analyzers::untested::health::{referencing, TestEvent, Weakening};
 use crate::code_rule;
+use crate::model::Finding;
 
 code_rule! {
     /// ## What it does
@@ -46,14 +48,41 @@ code_rule! {
     pub static TEST_DISABLED: "test-disabled", Untested, Medium, [TestDisabled], gating = None;
 }
 
+/// The finding for a test ignored, skipped, or switched off by another's focus.
+pub fn check(event: &TestEvent) -> Option<Finding> {
+    let (what, help) = match &event.weakening {
+        Weakening::Ignored => (
+            format!("{} is disabled with #[ignore]", event.subject),
+            "fix the test instead of ignoring it, or say in the plan why it is safe",
+        ),
+        Weakening::Skipped(marker) => (
+            format!("{} is disabled: `{marker}`", event.subject),
+            "fix the test instead of skipping it; never commit a focused test",
+        ),
+        Weakening::Focused(marker) => (
+            format!(
+                "{} is focused with `{marker}`, which disables every other test in the file",
+                event.subject
+            ),
+            "fix the test instead of skipping it; never commit a focused test",
+        ),
+        _ => return None,
+    };
+    let message = format!("{what}{}", referencing(&event.refs));
+    let mut f = TEST_DISABLED.finding(message).at(&event.file, event.line).help(help);
+    f.symbol = event.symbol.clone();
+    Some(f)
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::analyzers::untested::testing::rules_for;
+    use crate::analyzers::untested::testing::{fires_on_change_only, TESTED};
 
     #[test]
     fn fires_when_the_test_changes_so_and_not_when_it_stays() {
-        let (old, new) = ("pub fn a() -> u32 {\n    1\n}\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn a_is_one() {\n        assert_eq!(super::a(), 1);\n    }\n}\n", "pub fn a() -> u32 {\n    1\n}\n#[cfg(test)]\nmod tests {\n    #[test]\n    #[ignore]\n    fn a_is_one() {\n        assert_eq!(super::a(), 1);\n    }\n}\n");
-        assert!(rules_for(&[("src/lib.rs", old, new)]).contains(&"test-disabled".to_string()));
-        assert!(!rules_for(&[("src/lib.rs", old, old)]).contains(&"test-disabled".to_string()));
+        fires_on_change_only(
+            "test-disabled",
+            &TESTED.replace("    #[test]\n", "    #[test]\n    #[ignore]\n"),
+        );
     }
 }

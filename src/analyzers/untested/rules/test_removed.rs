@@ -1,7 +1,9 @@
 //! `test-removed`: a test is deleted.
-//! Found by the test-health reader (`health.rs`); this is the rule's identity and tests.
+//! The test-health reader (`health.rs`) finds weakened tests; this judges them.
 
+use crate::analyzers::untested::health::{referencing, TestEvent, Weakening};
 use crate::code_rule;
+use crate::model::Finding;
 
 code_rule! {
     /// ## What it does
@@ -37,14 +39,24 @@ code_rule! {
     pub static TEST_REMOVED: "test-removed", Untested, Medium, [TestRemoved], gating = None;
 }
 
+/// The finding for a deleted test.
+pub fn check(event: &TestEvent) -> Option<Finding> {
+    if event.weakening != Weakening::Removed {
+        return None;
+    }
+    let message = format!("{} is deleted{}", event.subject, referencing(&event.refs));
+    let help = "keep the test, or replace it with one that covers the same behaviour";
+    let mut f = TEST_REMOVED.finding(message).at(&event.file, event.line).help(help);
+    f.symbol = event.symbol.clone();
+    Some(f)
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::analyzers::untested::testing::rules_for;
+    use crate::analyzers::untested::testing::fires_on_change_only;
 
     #[test]
     fn fires_when_the_test_changes_so_and_not_when_it_stays() {
-        let (old, new) = ("pub fn a() -> u32 {\n    1\n}\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn a_is_one() {\n        assert_eq!(super::a(), 1);\n    }\n}\n", "pub fn a() -> u32 {\n    1\n}\n");
-        assert!(rules_for(&[("src/lib.rs", old, new)]).contains(&"test-removed".to_string()));
-        assert!(!rules_for(&[("src/lib.rs", old, old)]).contains(&"test-removed".to_string()));
+        fires_on_change_only("test-removed", "pub fn a() -> u32 {\n    1\n}\n");
     }
 }

@@ -40,3 +40,25 @@ code_rule! {
     /// Add a test that reaches the lines.
     pub static UNCOVERED_LINES: "uncovered-lines-changed", Untested, Medium, [Uncovered], gating = None;
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analyzers::untested::testing::rules_with_coverage;
+
+    const OLD: &str = "pub fn vat(c: &str) -> u32 {\n    20\n}\n";
+    const NEW: &str = "pub fn vat(c: &str) -> u32 {\n    if c == \"NL\" { 21 } else { 20 }\n}\n";
+
+    #[test]
+    fn a_changed_line_with_zero_hits_fires_and_a_reached_one_does_not() {
+        let zero = rules_with_coverage(
+            &[("src/vat.rs", OLD, NEW)],
+            "SF:src/vat.rs\nDA:1,3\nDA:2,0\nDA:3,3\nend_of_record\n",
+        );
+        assert!(zero.contains(&"uncovered-lines-changed".to_string()), "{zero:?}");
+        let hit = rules_with_coverage(
+            &[("src/vat.rs", OLD, NEW)],
+            "SF:src/vat.rs\nDA:1,3\nDA:2,3\nDA:3,3\nend_of_record\n",
+        );
+        assert!(!hit.contains(&"uncovered-lines-changed".to_string()), "{hit:?}");
+    }
+}

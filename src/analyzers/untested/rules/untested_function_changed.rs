@@ -13,10 +13,11 @@ code_rule! {
     /// See `untested-file-changed`.
     ///
     /// ## Example
-    /// A policy that still names the retired rule loads, and the rule never fires:
+    /// A policy that still names the retired rule loads, and on a change to an untested function
+    /// the rule stays silent (`untested-file-changed` reports it):
     /// ```toml riskgate.toml (base) silent
-    /// [rules]
-    /// disable = ["untested-function-changed"]
+    /// [score.confidence]
+    /// "untested-function-changed" = 0.5
     /// ```
     /// ```rust src/vat.rs (before)
     /// pub fn vat(country: &str) -> u32 {
