@@ -86,3 +86,47 @@ pub fn span_text(lines: &[(u32, String)]) -> String {
         _ => String::new(),
     }
 }
+
+/// A changed function no test reaches, as the walks found it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unreached {
+    /// Its path inside the file (`Type::method`), or its name.
+    pub symbol: String,
+    pub public: bool,
+    pub lines: Vec<(u32, String)>,
+    /// Tests of the base that called it and that this change deletes or disables.
+    pub lost_tests: Vec<String>,
+}
+
+/// What the walks found untested in one file: the untested rules' input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Gap {
+    /// Changed lines a coverage report shows with zero hits: of one Rust function (`Counted`:
+    /// how many of its changed lines the report measures), or of the named declarations of
+    /// another language's file (`In`).
+    Uncovered {
+        path: String,
+        symbol: String,
+        zero: Vec<(u32, String)>,
+        of: Coverable,
+    },
+    /// Rust: changed functions no test refers to, and what the change's test files do refer to.
+    Unreferenced {
+        path: String,
+        fns: Vec<Unreached>,
+        notes: Vec<String>,
+    },
+    /// Other languages: changed declarations no test file names.
+    Unnamed {
+        path: String,
+        names: Vec<String>,
+        first: u32,
+        lines: Vec<(u32, String)>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Coverable {
+    Counted(usize),
+    In(String),
+}

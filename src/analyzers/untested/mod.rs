@@ -80,12 +80,13 @@ pub fn analyze(change: &ChangeSet, coverage: Option<&Coverage>) -> Vec<Finding> 
     let (changed_fns, all_fns) = rust_changes::changed_rust_fns(change, &parsed);
     let mut changed_names: BTreeSet<String> = changed_fns.iter().map(|c| c.f.name.clone()).collect();
     let weakened = rust_changes::weakened_tests(&parsed);
-    rust_changes::rust_findings(
+    let mut gaps = Vec::new();
+    rust_changes::rust_gaps(
         change,
         coverage,
         (changed_fns, all_fns),
         &weakened,
-        &mut out,
+        &mut gaps,
         &mut unmeasured,
     );
     // Declarations of the other languages' changed files, read once for every check below.
@@ -99,7 +100,11 @@ pub fn analyze(change: &ChangeSet, coverage: Option<&Coverage>) -> Vec<Finding> 
             _ => None,
         })
         .collect();
-    other_changes::other_findings(change, coverage, &decls_by_path, &mut out, &mut unmeasured);
+    other_changes::other_gaps(change, coverage, &decls_by_path, &mut gaps, &mut unmeasured);
+    for gap in &gaps {
+        out.extend(rules::uncovered_lines_changed::check(gap));
+        out.extend(rules::untested_file_changed::check(gap));
+    }
     out.extend(rules::coverage_unmeasured::check(unmeasured));
     // Test health: the names of the functions this change touches, to say what a test covered.
     {

@@ -1,14 +1,11 @@
 //! The other languages: changed functions no test file names, or whose lines a coverage
 //! report shows unreached.
 
-use super::changed_lines::{evidence, fits, group_by_function, hits_at, touched_lines};
+use super::changed_lines::{fits, group_by_function, hits_at, touched_lines, Coverable, Gap};
 use super::other;
-use super::rules::uncovered_lines_changed::UNCOVERED_LINES;
-use super::rules::untested_file_changed::UNTESTED_FILE;
 use crate::classify::{FileKind, Language};
 use crate::coverage::Coverage;
 use crate::diff::{ChangeSet, FileStatus};
-use crate::model::Finding;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The test files a changed file of one extension may be named in (JavaScript and TypeScript
@@ -52,11 +49,12 @@ impl<'a> TestWords<'a> {
     }
 }
 
-pub fn other_findings(
+/// The gaps of the other languages' changed files.
+pub fn other_gaps(
     change: &ChangeSet,
     coverage: Option<&Coverage>,
     decls_by_path: &BTreeMap<String, Vec<(String, u32)>>,
-    out: &mut Vec<Finding>,
+    out: &mut Vec<Gap>,
     unmeasured: &mut BTreeSet<String>,
 ) {
     // The test files of each extension, read once per run rather than once per changed file.
@@ -99,19 +97,13 @@ pub fn other_findings(
             }
             if !uncovered.is_empty() {
                 let fns: BTreeSet<&str> = uncovered.iter().map(|u| u.2.as_str()).collect();
-                let plain: Vec<(u32, String)> = uncovered.iter().map(|(n, t, _)| (*n, t.clone())).collect();
-                let mut f = UNCOVERED_LINES
-                    .finding(format!(
-                        "{}: {} changed lines in {} have zero hits in the coverage report",
-                        file.path,
-                        plain.len(),
-                        fns.into_iter().collect::<Vec<_>>().join(", ")
-                    ))
-                    .at(&file.path, Some(plain[0].0))
-                    .help("add a test that reaches these lines")
-                    .evidence(evidence(&plain));
-                f.symbol = Some(format!("{}::{}", file.path, uncovered[0].2));
-                out.push(f);
+                let zero: Vec<(u32, String)> = uncovered.iter().map(|(n, t, _)| (*n, t.clone())).collect();
+                out.push(Gap::Uncovered {
+                    path: file.path.clone(),
+                    symbol: format!("{}::{}", file.path, uncovered[0].2),
+                    zero,
+                    of: Coverable::In(fns.into_iter().collect::<Vec<_>>().join(", ")),
+                });
             }
             if any_coverable || !uncovered.is_empty() {
                 continue;
@@ -133,16 +125,11 @@ pub fn other_findings(
             .min()
             .unwrap_or(1);
         let lines: Vec<(u32, String)> = untested.iter().flat_map(|n| changed[*n].clone()).collect();
-        let mut f = UNTESTED_FILE
-            .finding(format!(
-                "{} changed and no test file names {}",
-                file.path,
-                untested.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-            ))
-            .at(&file.path, Some(first))
-            .help("add a test that calls them, or pass a coverage report with --coverage")
-            .evidence(evidence(&lines));
-        f.symbol = Some(format!("{}::{}", file.path, untested[0]));
-        out.push(f);
+        out.push(Gap::Unnamed {
+            path: file.path.clone(),
+            names: untested.into_iter().cloned().collect(),
+            first,
+            lines,
+        });
     }
 }

@@ -1,14 +1,11 @@
 //! Rust: the changed functions of the change, after the exemptions (moved code, renamed
 //! callers), and which of them no test reaches, by reference or by a coverage report.
 
-use super::changed_lines::{evidence, fits, hits_at, is_rust_source, span_text, touched_lines};
-use super::rules::uncovered_lines_changed::UNCOVERED_LINES;
-use super::rules::untested_file_changed::UNTESTED_FILE;
+use super::changed_lines::{fits, hits_at, is_rust_source, touched_lines, Coverable, Gap, Unreached};
 use super::rust::{self, RustFn, TestCode};
 use crate::classify::FileKind;
 use crate::coverage::Coverage;
 use crate::diff::{ChangeSet, ChangedFile, FileStatus};
-use crate::model::Finding;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub struct ChangedRustFn<'a> {
@@ -310,21 +307,14 @@ fn reached_through_std_trait(test: &TestCode, f: &RustFn) -> bool {
     test.mentions.contains(ty) && (forms.is_empty() || forms.iter().any(|m| test.mentions.contains(*m)))
 }
 
-/// One untested function of a file, for its file's finding.
-struct Untested {
-    symbol: String,
-    public: bool,
-    lines: Vec<(u32, String)>,
-    /// Tests of the base that called it and that this change deletes or disables.
-    lost_tests: Vec<String>,
-}
-
-pub fn rust_findings(
+/// The gaps of the change's Rust files: functions no test refers to, one `Gap` per file, and
+/// changed lines a coverage report shows unreached, one per function.
+pub fn rust_gaps(
     change: &ChangeSet,
     coverage: Option<&Coverage>,
     (changed, all): (Vec<ChangedRustFn<'_>>, BTreeMap<String, Vec<RustFn>>),
     weakened: &[(String, &'static str, &BTreeSet<String>)],
-    out: &mut Vec<Finding>,
+    out: &mut Vec<Gap>,
     unmeasured: &mut BTreeSet<String>,
 ) {
     if changed.is_empty() {
@@ -386,7 +376,7 @@ pub fn rust_findings(
                 .any(|f| f.path == c.file && matches!(f.kind, FileKind::Test { .. }))
         })
         .collect();
-    let mut per_file: BTreeMap<String, Vec<Untested>> = BTreeMap::new();
+    let mut per_file: BTreeMap<String, Vec<Unreached>> = BTreeMap::new();
     for c in changed {
         let symbol = format!("{}::{}", c.file.path, c.f.item_path());
         let report = coverage
@@ -409,17 +399,12 @@ pub fn rust_findings(
                 .count();
             if coverable > 0 {
                 if !zero.is_empty() {
-                    let mut f = UNCOVERED_LINES
-                        .finding(format!(
-                            "{symbol}: {} of {coverable} changed lines have zero hits in the coverage report",
-                            zero.len()
-                        ))
-                        .at(&c.file.path, Some(zero[0].0))
-                        .help("add a test that reaches these lines")
-                        .evidence(evidence(&zero));
-                    f.end_line = zero.last().map(|z| z.0);
-                    f.symbol = Some(symbol);
-                    out.push(f);
+                    out.push(Gap::Uncovered {
+                        path: c.file.path.clone(),
+                        symbol,
+                        zero,
+                        of: Coverable::Counted(coverable),
+                    });
                 }
                 continue;
             }
@@ -432,46 +417,17 @@ pub fn rust_findings(
             .filter(|(_, _, calls)| calls.contains(&c.f.name))
             .map(|(test, how, _)| format!("{test} ({how} by this change)"))
             .collect();
-        per_file.entry(c.file.path.clone()).or_default().push(Untested {
+        per_file.entry(c.file.path.clone()).or_default().push(Unreached {
             symbol: c.f.item_path(),
             public: c.f.public,
             lines: c.lines,
             lost_tests,
         });
     }
-    // One finding per file, listing its untested functions: a large change is a few lines to
-    // read, not one per function.
+    // One gap per file, listing its untested functions: a large change is a few lines to read,
+    // not one per function.
     for (path, fns) in per_file {
-        let public = fns.iter().filter(|u| u.public).count();
-        let mut listed: Vec<String> = fns
-            .iter()
-            .take(5)
-            .map(|u| {
-                format!(
-                    "{}{} ({})",
-                    if u.public { "pub " } else { "" },
-                    u.symbol,
-                    span_text(&u.lines)
-                )
-            })
-            .collect();
-        if fns.len() > 5 {
-            listed.push(format!("{} more", fns.len() - 5));
-        }
-        let mut message = format!(
-            "{} changed function{} no test refers to: {}",
-            fns.len(),
-            if fns.len() == 1 { "" } else { "s" },
-            listed.join(", ")
-        );
-        let lost: Vec<&String> = fns.iter().flat_map(|u| u.lost_tests.iter()).collect();
-        if !lost.is_empty() {
-            message.push_str(&format!(
-                "; their tests are gone: {}",
-                lost.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-            ));
-        }
-        let others: Vec<String> = changed_tests
+        let notes: Vec<String> = changed_tests
             .iter()
             .map(|t| {
                 let known: Vec<String> = all
@@ -488,23 +444,6 @@ pub fn rust_findings(
                 }
             })
             .collect();
-        if !others.is_empty() {
-            message.push_str(&format!("; {}", others.join("; ")));
-        }
-        let first = &fns[0];
-        let mut f = UNTESTED_FILE
-            .finding(message)
-            .at(&path, Some(first.lines[0].0))
-            .help("add a test that calls them (an inline #[cfg(test)] module or a file under tests/)")
-            .evidence(evidence(&first.lines));
-        f.end_line = first.lines.last().map(|l| l.0);
-        f.symbol = Some(format!("{path}::{}", first.symbol));
-        f.symbols = fns.iter().map(|u| format!("{path}::{}", u.symbol)).collect();
-        f.severity = if public > 0 {
-            crate::model::Severity::Medium
-        } else {
-            crate::model::Severity::Low
-        };
-        out.push(f);
+        out.push(Gap::Unreferenced { path, fns, notes });
     }
 }

@@ -1,8 +1,9 @@
 //! `uncovered-lines-changed`: changed lines a coverage report shows unreached.
-//! Found by `rust_changes.rs` and `other_changes.rs` when a report is given (tests/untested.rs
-//! runs it with real reports).
+//! `rust_changes.rs` and `other_changes.rs` find them when a report is given; this reports them.
 
+use crate::analyzers::untested::changed_lines::{evidence, Coverable, Gap};
 use crate::code_rule;
+use crate::model::Finding;
 
 code_rule! {
     /// ## What it does
@@ -39,6 +40,35 @@ code_rule! {
     /// ## How to roll back
     /// Add a test that reaches the lines.
     pub static UNCOVERED_LINES: "uncovered-lines-changed", Untested, Medium, [Uncovered], gating = None;
+}
+
+/// The finding for changed lines with zero hits.
+pub fn check(gap: &Gap) -> Option<Finding> {
+    let Gap::Uncovered { path, symbol, zero, of } = gap else {
+        return None;
+    };
+    let message = match of {
+        Coverable::Counted(measured) => format!(
+            "{}: {} of {measured} changed lines have zero hits in the coverage report",
+            symbol,
+            zero.len()
+        ),
+        Coverable::In(names) => format!(
+            "{path}: {} changed lines in {names} have zero hits in the coverage report",
+            zero.len()
+        ),
+    };
+    let mut f = UNCOVERED_LINES
+        .finding(message)
+        .at(path, zero.first().map(|z| z.0))
+        .help("add a test that reaches these lines")
+        .evidence(evidence(zero));
+    f.end_line = match of {
+        Coverable::Counted(_) => zero.last().map(|z| z.0),
+        Coverable::In(_) => f.line,
+    };
+    f.symbol = Some(symbol.clone());
+    Some(f)
 }
 
 #[cfg(test)]

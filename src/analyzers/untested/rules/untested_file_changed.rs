@@ -1,7 +1,9 @@
-//! `untested-file-changed`: a changed file's functions that no test refers to, one finding per file.
-//! Found by `rust_changes.rs` and `other_changes.rs`; this is the rule's identity and tests.
+//! `untested-file-changed`: a changed file's functions that no test refers to, one finding per
+//! file. `rust_changes.rs` and `other_changes.rs` find the gaps; this reports them.
 
+use crate::analyzers::untested::changed_lines::{evidence, span_text, Gap};
 use crate::code_rule;
+use crate::model::{Finding, Severity};
 
 code_rule! {
     /// ## What it does
@@ -38,6 +40,79 @@ code_rule! {
     /// ## How to roll back
     /// Add a test that calls the functions, or pass a coverage report (`--coverage`).
     pub static UNTESTED_FILE: "untested-file-changed", Untested, Low, [Untested], gating = None;
+}
+
+/// One finding per file: its untested functions, the tests of theirs the change removed, and
+/// what the change's test files refer to instead.
+pub fn check(gap: &Gap) -> Option<Finding> {
+    match gap {
+        Gap::Unreferenced { path, fns, notes } => {
+            let mut listed: Vec<String> = fns
+                .iter()
+                .take(5)
+                .map(|u| {
+                    format!(
+                        "{}{} ({})",
+                        if u.public { "pub " } else { "" },
+                        u.symbol,
+                        span_text(&u.lines)
+                    )
+                })
+                .collect();
+            if fns.len() > 5 {
+                listed.push(format!("{} more", fns.len() - 5));
+            }
+            let mut message = format!(
+                "{} changed function{} no test refers to: {}",
+                fns.len(),
+                if fns.len() == 1 { "" } else { "s" },
+                listed.join(", ")
+            );
+            let lost: Vec<&str> = fns
+                .iter()
+                .flat_map(|u| u.lost_tests.iter())
+                .map(String::as_str)
+                .collect();
+            if !lost.is_empty() {
+                message.push_str(&format!("; their tests are gone: {}", lost.join(", ")));
+            }
+            if !notes.is_empty() {
+                message.push_str(&format!("; {}", notes.join("; ")));
+            }
+            let first = fns.first()?;
+            let mut f = UNTESTED_FILE
+                .finding(message)
+                .at(path, first.lines.first().map(|l| l.0))
+                .help("add a test that calls them (an inline #[cfg(test)] module or a file under tests/)")
+                .evidence(evidence(&first.lines));
+            f.end_line = first.lines.last().map(|l| l.0);
+            f.symbol = Some(format!("{path}::{}", first.symbol));
+            f.symbols = fns.iter().map(|u| format!("{path}::{}", u.symbol)).collect();
+            // A public function is a contract others call; a private one is a hint.
+            f.severity = if fns.iter().any(|u| u.public) {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
+            Some(f)
+        }
+        Gap::Unnamed {
+            path,
+            names,
+            first,
+            lines,
+        } => {
+            let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            let mut f = UNTESTED_FILE
+                .finding(format!("{path} changed and no test file names {}", quoted.join(", ")))
+                .at(path, Some(*first))
+                .help("add a test that calls them, or pass a coverage report with --coverage")
+                .evidence(evidence(lines));
+            f.symbol = names.first().map(|n| format!("{path}::{n}"));
+            Some(f)
+        }
+        Gap::Uncovered { .. } => None,
+    }
 }
 
 #[cfg(test)]
