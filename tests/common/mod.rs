@@ -220,3 +220,87 @@ pub fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
         }
     }
 }
+
+#[derive(Debug, PartialEq)]
+pub enum Side {
+    Base,
+    Before,
+    Head,
+}
+
+#[derive(Debug)]
+pub struct Block {
+    pub path: Option<String>,
+    pub side: Side,
+    pub silent: bool,
+    pub lang: String,
+    pub text: String,
+}
+
+/// The fenced blocks of a change written as markdown (a rule's example, a scenario file):
+/// a block's info string names the file after the language; `(base)` marks a file of the
+/// base the change keeps, `(before)` the base version of a file the change edits (or deletes,
+/// when no later block names it), and a SQL block without a path is a migration.
+pub fn blocks(example: &str) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut current: Option<Block> = None;
+    for line in example.lines() {
+        let trimmed = line.trim_start();
+        if let Some(info) = trimmed.strip_prefix("```") {
+            match current.take() {
+                Some(b) => out.push(b),
+                None => {
+                    let words: Vec<&str> = info.split_whitespace().collect();
+                    let lang = words.first().copied().unwrap_or("").to_string();
+                    let path = words.get(1).filter(|w| !w.starts_with('(') && **w != "silent");
+                    current = Some(Block {
+                        path: path.map(|p| p.to_string()),
+                        side: if words.contains(&"(base)") {
+                            Side::Base
+                        } else if words.contains(&"(before)") {
+                            Side::Before
+                        } else {
+                            Side::Head
+                        },
+                        silent: words.contains(&"silent"),
+                        lang,
+                        text: String::new(),
+                    });
+                }
+            }
+            continue;
+        }
+        if let Some(b) = current.as_mut() {
+            b.text.push_str(line);
+            b.text.push('\n');
+        }
+    }
+    out
+}
+
+/// The repository an example describes: `main` holds the base, `feature` the change.
+pub fn repository(blocks: &[Block]) -> TestRepo {
+    let file_blocks: Vec<&Block> = blocks.iter().filter(|b| b.lang != "console").collect();
+    let path_of = |b: &Block| {
+        b.path
+            .clone()
+            .unwrap_or_else(|| "db/migrations/0042_example.sql".to_string())
+    };
+    let t = TestRepo::new();
+    for b in file_blocks.iter().filter(|b| b.side != Side::Head) {
+        t.write(&path_of(b), &b.text);
+    }
+    t.commit("base");
+    t.branch("feature");
+    for b in file_blocks.iter().filter(|b| b.side == Side::Before) {
+        let path = path_of(b);
+        if !file_blocks.iter().any(|h| h.side == Side::Head && path_of(h) == path) {
+            t.remove(&path);
+        }
+    }
+    for b in file_blocks.iter().filter(|b| b.side == Side::Head) {
+        t.write(&path_of(b), &b.text);
+    }
+    t.commit("the example's change");
+    t
+}
