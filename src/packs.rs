@@ -181,12 +181,19 @@ fn legacy_gating(tags: &[Tag]) -> GatingClass {
     }
 }
 
-/// One of the tags the plan reads (a data risk needs a backup) within two edits of `word`,
-/// and not `word` itself: a typo of one of those must not pass as a word of the repository's
-/// own. Near misses of other tags change nothing riskgate does, and stay words of one's own.
-fn near_known_tag(word: &str) -> Option<&'static str> {
-    ["destructive", "data-rewrite", "json-reshape"]
-        .into_iter()
+/// A tag that steers riskgate within two edits of `word` (and not `word` itself): a typo of
+/// one must not pass as a word of the repository's own. The plan reads the data-risk tags (a
+/// backup is needed); a rule in the older `needs_plan` form takes its class from them and from
+/// `secrets` (`legacy`). Near misses of other tags change nothing, and stay words of one's own.
+fn near_known_tag(word: &str, legacy: bool) -> Option<&'static str> {
+    let steering: &[&'static str] = if legacy {
+        &["destructive", "data-rewrite", "json-reshape", "secrets"]
+    } else {
+        &["destructive", "data-rewrite", "json-reshape"]
+    };
+    steering
+        .iter()
+        .copied()
         .find(|known| *known != word && edit_distance(known, word) <= 2)
 }
 
@@ -232,10 +239,11 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
         let mut tags = Vec::new();
         for t in &def.tags {
             let tag = Tag::parse(t.get_ref());
-            if let (Tag::Custom(word), Some(known)) = (&tag, near_known_tag(t.get_ref())) {
+            let legacy = def.needs_plan && def.gating.is_none();
+            if let (Tag::Custom(word), Some(known)) = (&tag, near_known_tag(t.get_ref(), legacy)) {
                 return Err(src.error_at(
                     t.span(),
-                    format!("tag `{word}` is one letter or two from riskgate's `{known}` (a data risk: the plan must name a backup); write `{known}`, or a word of your own that is not so close"),
+                    format!("tag `{word}` is one letter or two from riskgate's `{known}` (it steers the plan or the gate); write `{known}`, or a word of your own that is not so close"),
                 ));
             }
             tags.push(tag);
@@ -376,9 +384,12 @@ mod tests {
         assert!(err.contains("p.toml:7"), "{err}");
         assert_eq!(edit_distance("data-rewrite", "data-rewrtie"), 2);
         for own in ["ui", "cli", "db", "draft", "secret", "safe"] {
-            assert_eq!(near_known_tag(own), None, "`{own}` is a word of the team's own");
+            assert_eq!(near_known_tag(own, false), None, "`{own}` is a word of the team's own");
         }
-        assert_eq!(near_known_tag("data-rewirte"), Some("data-rewrite"));
+        assert_eq!(near_known_tag("data-rewirte", false), Some("data-rewrite"));
+        // In the older form the tags choose the gating class: `secret` would gate as a broken
+        // contract instead of an exposed secret.
+        assert_eq!(near_known_tag("secret", true), Some("secrets"));
         for word in ["destructive", "data-rewrite", "json-reshape"] {
             assert!(Tag::parse(word).is_data_risk(), "{word}");
         }
