@@ -6,12 +6,16 @@ use crate::config::Dialect;
 use regex::Regex;
 use std::sync::OnceLock;
 
-/// Each `migrations.Name(` call with its balanced arguments and line.
+/// Each `migrations.Name(` call with its balanced arguments and line. Operations listed in a
+/// `SeparateDatabaseAndState(state_operations=[…])` change Django's model state only: the
+/// database never sees them.
 fn django_calls(text: &str) -> Vec<(String, String, u32)> {
     static CALL: OnceLock<Regex> = OnceLock::new();
     let call = re(&CALL, r"migrations\.(\w+)\s*\(");
+    let state_only = keyword_lists(text, "state_operations");
     calls(text, call, "#")
         .into_iter()
+        .filter(|c| !state_only.iter().any(|(a, b)| (*a..=*b).contains(&c.start)))
         .map(|c| (c.name, c.args.to_string(), c.line))
         .collect()
 }
@@ -51,7 +55,7 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                 to: arg_str(&args, "new_name").unwrap_or_default(),
             },
             "AlterField" => {
-                let field = args.split("field=").nth(1).unwrap_or("");
+                let field = keyword_arg(&args, "field").unwrap_or("");
                 let type_name = field.split('(').next().unwrap_or("").trim().to_lowercase();
                 OpKind::AlterColumnType {
                     table: model(),
@@ -61,13 +65,17 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                 }
             }
             "AddField" => {
-                let field = args.split("field=").nth(1).unwrap_or("");
+                let field = keyword_arg(&args, "field").unwrap_or("");
+                // The field's own keywords, not those of a nested `base_field=…(…)`.
+                let own = call_arguments(field);
+                let says = |key: &str, value: Option<&str>| {
+                    keyword_arg(own, key).is_some_and(|v| value.is_none_or(|want| v == want))
+                };
                 OpKind::AddColumn {
                     table: model(),
                     column: arg_str(&args, "name").unwrap_or_default(),
-                    not_null: !field.contains("null=True") && !field.contains("ManyToManyField"),
-                    default: (field.contains("default=") || field.contains("db_default="))
-                        .then(|| "constant".to_string()),
+                    not_null: !says("null", Some("True")) && !field.contains("ManyToManyField"),
+                    default: (says("default", None) || says("db_default", None)).then(|| "constant".to_string()),
                     references: field.contains("ForeignKey"),
                 }
             }

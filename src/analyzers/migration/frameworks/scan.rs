@@ -276,6 +276,96 @@ pub fn python_function_deletes(text: &str, name: &str) -> Option<u32> {
     None
 }
 
+/// Bracket depth outside string literals, fed one character at a time.
+#[derive(Default)]
+struct Nesting {
+    depth: i32,
+    quote: Option<char>,
+}
+
+impl Nesting {
+    /// The depth after `c` when `c` is code; `None` inside (or opening, or closing) a string.
+    fn feed(&mut self, c: char) -> Option<i32> {
+        if let Some(q) = self.quote {
+            if c == q {
+                self.quote = None;
+            }
+            return None;
+        }
+        match c {
+            '"' | '\'' => {
+                self.quote = Some(c);
+                return None;
+            }
+            '(' | '[' | '{' => self.depth += 1,
+            ')' | ']' | '}' => self.depth -= 1,
+            _ => {}
+        }
+        Some(self.depth)
+    }
+}
+
+/// The arguments of a call split at its top-level commas (nested calls, lists and strings
+/// kept whole).
+pub fn top_level_args(args: &str) -> Vec<&str> {
+    let (mut out, mut nesting, mut start) = (Vec::new(), Nesting::default(), 0);
+    for (i, c) in args.char_indices() {
+        if c == ',' && nesting.feed(c) == Some(0) {
+            out.push(args[start..i].trim());
+            start = i + 1;
+        } else if c != ',' {
+            nesting.feed(c);
+        }
+    }
+    let last = args[start..].trim();
+    if !last.is_empty() {
+        out.push(last);
+    }
+    out
+}
+
+/// The expression of a top-level keyword argument (`field=ArrayField(…, default=list)` for
+/// `field`), not a keyword of the same name inside a nested call.
+pub fn keyword_arg<'a>(args: &'a str, key: &str) -> Option<&'a str> {
+    top_level_args(args).into_iter().find_map(|a| {
+        let (k, v) = a.split_once('=')?;
+        (k.trim() == key).then(|| v.trim())
+    })
+}
+
+/// The top-level arguments of the call an expression makes (`ArrayField(base_field=…, default=list)`).
+pub fn call_arguments(expr: &str) -> &str {
+    match expr.find('(') {
+        Some(open) => call_args(expr, open),
+        None => "",
+    }
+}
+
+/// The spans of `key=[…]` lists in `text` (Django's `state_operations`).
+pub fn keyword_lists(text: &str, key: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text[from..].find(key).map(|i| i + from) {
+        from = at + key.len();
+        let rest = text[from..].trim_start();
+        let Some(list) = rest
+            .strip_prefix('=')
+            .map(str::trim_start)
+            .filter(|r| r.starts_with('['))
+        else {
+            continue;
+        };
+        let open = text.len() - list.len();
+        let mut nesting = Nesting::default();
+        let close = text[open..]
+            .char_indices()
+            .find(|(_, c)| nesting.feed(*c) == Some(0))
+            .map(|(i, _)| open + i);
+        spans.extend(close.map(|close| (open, close)));
+    }
+    spans
+}
+
 pub fn arg_has(args: &str, key: &str) -> bool {
     args.contains(&format!("{key}="))
 }
@@ -318,6 +408,19 @@ mod tests {
             "  await knex.schema.dropTable('a'); // knex.schema.dropTable('b')\n  // knex.schema.dropTable('c')\n";
         let got: Vec<&str> = calls(text, &js, "//").iter().map(|c| c.args).collect();
         assert_eq!(got, vec!["'a'"]);
+    }
+
+    #[test]
+    fn keyword_arguments_at_the_top_level_only() {
+        let args = "model_name='check', name='tags', field=ArrayField(base_field=models.CharField(max_length=50), default=list, size=None)";
+        let field = keyword_arg(args, "field").unwrap();
+        assert!(field.starts_with("ArrayField(base_field="), "{field}");
+        assert_eq!(keyword_arg(call_arguments(field), "default"), Some("list"));
+        assert_eq!(keyword_arg(call_arguments(field), "null"), None);
+        let text = "ops = [SeparateDatabaseAndState(state_operations=[a(), b('x]')], database_operations=[c()])]";
+        let spans = keyword_lists(text, "state_operations");
+        assert_eq!(spans.len(), 1);
+        assert_eq!(&text[spans[0].0..=spans[0].1], "[a(), b('x]')]");
     }
 
     fn re_for(pattern: &str) -> Regex {
