@@ -111,6 +111,10 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                 continue;
             }
             "RunPython" => {
+                let forward = args.split(',').next().unwrap_or("").trim().to_string();
+                let forward = forward.strip_prefix("code=").unwrap_or(&forward).trim().to_string();
+                // A function that only reads (a check, a report) changes no data.
+                let only_reads = python_function_only_reads(text, &forward);
                 let reverse = args.split(',').nth(1).map(str::trim).unwrap_or("");
                 let reverse = reverse.strip_prefix("reverse_code=").unwrap_or(reverse).trim();
                 let reverse_kw = arg_has(&args, "reverse_code");
@@ -119,14 +123,12 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                         line,
                         why: "`RunPython` without `reverse_code`".to_string(),
                     };
-                } else if reverse.contains("RunPython.noop") {
+                } else if reverse.contains("RunPython.noop") && !only_reads {
                     rollback = Rollback::Missing {
                         line,
                         why: "`RunPython` reverses with `RunPython.noop`, leaving the data as changed".to_string(),
                     };
                 }
-                let forward = args.split(',').next().unwrap_or("").trim().to_string();
-                let forward = forward.strip_prefix("code=").unwrap_or(&forward).trim().to_string();
                 if let Some(at) = python_function_deletes(text, &forward) {
                     let evidence = text.lines().nth(at as usize - 1).unwrap_or("").trim().to_string();
                     ops.push(Op::framework(
@@ -136,6 +138,9 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                         at,
                         &evidence,
                     ));
+                }
+                if only_reads {
+                    continue;
                 }
                 OpKind::CodeBackfill {
                     what: format!("RunPython({forward})"),

@@ -276,6 +276,35 @@ pub fn python_function_deletes(text: &str, name: &str) -> Option<u32> {
     None
 }
 
+/// Whether a Python function of the file only reads the data: its body is found and no line
+/// of it writes (saves, updates, creates, deletes, runs SQL). A function that is not in the
+/// file (imported) is not known to read only.
+pub fn python_function_only_reads(text: &str, name: &str) -> bool {
+    const WRITES: &[&str] = &[
+        ".save(",
+        ".update(",
+        ".create(",
+        ".delete(",
+        "bulk_create(",
+        "bulk_update(",
+        "update_or_create(",
+        "get_or_create(",
+        ".execute(",
+        "RunSQL",
+        ".set(",
+        ".add(",
+        ".remove(",
+        ".clear(",
+    ];
+    let Some((_, _, _, body)) = python_functions(text).into_iter().find(|f| f.0 == name) else {
+        return false;
+    };
+    !body
+        .lines()
+        .map(|l| code_part(l, "#"))
+        .any(|code| WRITES.iter().any(|w| code.contains(w)))
+}
+
 /// Bracket depth outside string literals, fed one character at a time.
 #[derive(Default)]
 struct Nesting {
