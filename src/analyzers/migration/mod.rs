@@ -20,6 +20,46 @@ use ops::{Op, OpKind};
 use ops::{Rollback, Script};
 use std::collections::HashSet;
 
+/// For a Django migration at `path`: the fields its `AlterField`s retype according to the
+/// app's earlier migrations (read from the head tree, in name order), and those they restate
+/// with the type unchanged.
+fn django_state(change: &ChangeSet, path: &str, text: &str) -> (schema_state::Retyped, HashSet<(String, String)>) {
+    use frameworks::django::field_types;
+    let Some((dir, name)) = path.rsplit_once('/') else {
+        return Default::default();
+    };
+    let mut earlier: Vec<&crate::diff::TreeFile> = change
+        .tree
+        .iter()
+        .filter(|t| {
+            t.path
+                .rsplit_once('/')
+                .is_some_and(|(d, n)| d == dir && n.ends_with(".py") && n < name && n != "__init__.py")
+        })
+        .collect();
+    earlier.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut state: std::collections::HashMap<(String, String), String> = Default::default();
+    for t in earlier {
+        for (key, ty, _) in field_types(t.text.get().unwrap_or("")) {
+            state.insert(key, ty);
+        }
+    }
+    let (mut retyped, mut unchanged) = (schema_state::Retyped::new(), HashSet::new());
+    let altered = frameworks::django::altered_fields(text);
+    for (key, ty) in altered {
+        match state.get(&key) {
+            Some(before) if *before == ty => {
+                unchanged.insert(key);
+            }
+            Some(before) => {
+                retyped.insert(key, (before.clone(), ty));
+            }
+            None => {}
+        }
+    }
+    (retyped, unchanged)
+}
+
 /// A backend's own folder says most (`migrations/mysql/…` in a multi-backend layout), then the
 /// configured dialect, then the file's content.
 fn dialect_of(file: &ChangedFile, text: &str) -> Dialect {
@@ -397,12 +437,23 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             schema_known: schema_known.clone(),
             ..Default::default()
         };
+        // Django restates a whole field in `AlterField`: the app's earlier migrations say
+        // whether its type changed. Unchanged, the operation is no type change at all.
+        let mut ops_judged = script.ops.clone();
+        if format == MigrationFormat::Django {
+            let (retyped, unchanged) = django_state(change, &file.path, file.new_text.get().unwrap_or(""));
+            ops_judged.retain(|op| match &op.kind {
+                OpKind::AlterColumnType { table, column, .. } => !unchanged.contains(&(table.clone(), column.clone())),
+                _ => true,
+            });
+            ctx.earlier_retyped = retyped;
+        }
         if role == MigrationRole::Down {
             if let Some(up) = matching_up(&file.path, format).and_then(|p| reads.iter().find(|u| u.file.path == p)) {
                 ctx.reverted = created_by(&up.script.ops);
             }
         }
-        let mut found = judge(&script.ops, &mut ctx);
+        let mut found = judge(&ops_judged, &mut ctx);
         found.extend(rules::migration_does_not_parse::check(&file.path, script, dialect));
         if let Some(old) = &r.old {
             keep_what_the_edit_adds(file, script, old, &mut found);

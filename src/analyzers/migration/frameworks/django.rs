@@ -156,3 +156,72 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
         unparsed: Vec::new(),
     }
 }
+
+/// A field's type as Django builds its column: the field class and the arguments that decide
+/// the column type (`models.CharField(max_length=50)` → `charfield(max_length=50)`).
+pub fn field_type(expr: &str) -> String {
+    let class = expr.split('(').next().unwrap_or("").trim();
+    let class = class.rsplit('.').next().unwrap_or(class).to_lowercase();
+    let args = call_arguments(expr);
+    let mut sized: Vec<String> = ["max_length", "max_digits", "decimal_places", "base_field", "to"]
+        .iter()
+        .filter_map(|k| keyword_arg(args, k).map(|v| format!("{k}={}", v.split('(').next().unwrap_or(v).trim())))
+        .collect();
+    sized.sort();
+    if sized.is_empty() {
+        class
+    } else {
+        format!("{class}({})", sized.join(", "))
+    }
+}
+
+/// (model, field) → type, and the line, of every field a migration file defines or alters:
+/// `CreateModel` fields, `AddField`, `AlterField`, state operations included (they are the
+/// model state Django compares against).
+pub fn field_types(text: &str) -> Vec<((String, String), String, u32)> {
+    static CALL: OnceLock<Regex> = OnceLock::new();
+    let call = re(&CALL, r"migrations\.(\w+)\s*\(");
+    let mut out = Vec::new();
+    for c in calls(text, call, "#") {
+        match c.name.as_str() {
+            "AddField" | "AlterField" => {
+                let (Some(model), Some(name), Some(field)) = (
+                    arg_str(c.args, "model_name"),
+                    arg_str(c.args, "name"),
+                    keyword_arg(c.args, "field"),
+                ) else {
+                    continue;
+                };
+                out.push(((model, name), field_type(field), c.line));
+            }
+            "CreateModel" => {
+                let (Some(model), Some(fields)) = (arg_str(c.args, "name"), keyword_arg(c.args, "fields")) else {
+                    continue;
+                };
+                let list = fields.trim().trim_start_matches('[').trim_end_matches(']');
+                for item in top_level_args(list) {
+                    let pair = top_level_args(item.trim().trim_start_matches('(').trim_end_matches(')'));
+                    if let [name, expr, ..] = pair.as_slice() {
+                        let name = name.trim_matches(['"', '\'']).to_lowercase();
+                        out.push(((model.clone(), name), field_type(expr), c.line));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// (model, field) → new type of each `AlterField` of a migration file.
+pub fn altered_fields(text: &str) -> Vec<((String, String), String)> {
+    static CALL: OnceLock<Regex> = OnceLock::new();
+    let call = re(&CALL, r"migrations\.(AlterField)\s*\(");
+    calls(text, call, "#")
+        .into_iter()
+        .filter_map(|c| {
+            let key = (arg_str(c.args, "model_name")?, arg_str(c.args, "name")?);
+            Some((key, field_type(keyword_arg(c.args, "field")?)))
+        })
+        .collect()
+}

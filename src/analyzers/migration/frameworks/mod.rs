@@ -3,7 +3,7 @@
 //! is judged by its framework's convention.
 
 mod alembic;
-mod django;
+pub mod django;
 mod knex;
 pub mod rails;
 mod scan;

@@ -113,8 +113,12 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     }
     // The schema file the change updates says whether a restated column's type changed.
     let key = (table.to_lowercase(), column.to_lowercase());
-    let schema = ctx.schema_retyped.get(&key);
-    if let Some((before, after)) = schema {
+    let earlier = ctx.earlier_retyped.get(&key);
+    let schema = ctx.schema_retyped.get(&key).or(earlier);
+    if let Some((before, after)) = earlier {
+        f.message
+            .push_str(&format!(" (the app's earlier migrations: {before} → {after})"));
+    } else if let Some((before, after)) = schema {
         f.message.push_str(&format!(" (the schema file: {before} → {after})"));
     } else if ctx.schema_known.contains_key(&key) {
         f.message = format!(
