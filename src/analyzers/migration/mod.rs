@@ -51,6 +51,8 @@ fn django_state(change: &ChangeSet, path: &str, text: &str) -> (schema_state::Re
             Some(before) if *before == ty => {
                 unchanged.insert(key);
             }
+            // A longer limit rewrites nothing; the way back may not fit: a hint, as restated.
+            Some(before) if frameworks::django::only_lengthens(before, &ty) => {}
             Some(before) => {
                 retyped.insert(key, (before.clone(), ty));
             }

@@ -157,22 +157,57 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
     }
 }
 
-/// A field's type as Django builds its column: the field class and the arguments that decide
-/// the column type (`models.CharField(max_length=50)` → `charfield(max_length=50)`).
+/// The column type Django builds for a field class (its family: `CharField`, `SlugField` and
+/// `EmailField` are all `varchar`); an unknown class is its own family.
+fn column_family(class: &str) -> &str {
+    match class {
+        "booleanfield" | "nullbooleanfield" => "boolean",
+        "charfield" | "slugfield" | "emailfield" | "urlfield" => "varchar",
+        "textfield" => "text",
+        "integerfield" | "positiveintegerfield" | "autofield" => "integer",
+        "bigintegerfield" | "positivebigintegerfield" | "bigautofield" => "bigint",
+        "smallintegerfield" | "positivesmallintegerfield" | "smallautofield" => "smallint",
+        "foreignkey" | "onetoonefield" => "foreign key",
+        other => other,
+    }
+}
+
+/// A field's type as Django builds its column: the column family and the arguments that size
+/// it (`models.CharField(max_length=50)` → `varchar(max_length=50)`); quotes and case do not
+/// matter.
 pub fn field_type(expr: &str) -> String {
     let class = expr.split('(').next().unwrap_or("").trim();
     let class = class.rsplit('.').next().unwrap_or(class).to_lowercase();
     let args = call_arguments(expr);
-    let mut sized: Vec<String> = ["max_length", "max_digits", "decimal_places", "base_field", "to"]
+    let sized: Vec<String> = ["base_field", "decimal_places", "max_digits", "max_length", "to"]
         .iter()
-        .filter_map(|k| keyword_arg(args, k).map(|v| format!("{k}={}", v.split('(').next().unwrap_or(v).trim())))
+        .filter_map(|k| {
+            let v = keyword_arg(args, k)?;
+            let v = v
+                .split('(')
+                .next()
+                .unwrap_or(v)
+                .trim()
+                .trim_matches(['"', '\''])
+                .to_lowercase();
+            Some(format!("{k}={v}"))
+        })
         .collect();
-    sized.sort();
+    let family = column_family(&class);
     if sized.is_empty() {
-        class
+        family.to_string()
     } else {
-        format!("{class}({})", sized.join(", "))
+        format!("{family}({})", sized.join(", "))
     }
+}
+
+/// `varchar(max_length=100)` → `varchar(max_length=200)`: a longer limit on the same type.
+pub fn only_lengthens(before: &str, after: &str) -> bool {
+    let limit = |t: &str| -> Option<(String, u64)> {
+        let (family, rest) = t.split_once("(max_length=")?;
+        Some((family.to_string(), rest.trim_end_matches(')').parse().ok()?))
+    };
+    matches!((limit(before), limit(after)), (Some((a, x)), Some((b, y))) if a == b && y > x)
 }
 
 /// (model, field) → type, and the line, of every field a migration file defines or alters:

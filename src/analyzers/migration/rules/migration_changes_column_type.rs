@@ -99,21 +99,26 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     // MySQL `MODIFY`/`CHANGE` and Rails `change_column` restate the whole column (type,
     // null, default, collation): whether the type changed is not known from this file.
     let evidence = op.evidence.to_uppercase();
-    let restated = ctx.restates_fields
+    let key = (table.to_lowercase(), column.to_lowercase());
+    // Django's earlier migrations say what the field was: then it is not a mere restatement.
+    let earlier = ctx.earlier_retyped.get(&key);
+    let restated = (ctx.restates_fields && earlier.is_none())
         || evidence.contains(" MODIFY ")
         || evidence.contains(" CHANGE ")
         || evidence.contains("CHANGE_COLUMN");
     // To `text` or an unbounded `varchar`: a widening that PostgreSQL does in place.
     let t = type_name.to_lowercase();
-    let widening = t == "text" || t == "varchar" || t == "character varying" || t == "citext";
+    let widening = t == "text"
+        || t == "varchar"
+        || t == "character varying"
+        || t == "citext"
+        || earlier.is_some_and(|(before, after)| before.starts_with("varchar") && after == "text");
     if widening && !restated {
         f.message = format!(
             "{table}.{column} changes type to {type_name}: a widening that rewrites nothing in PostgreSQL, but the way back may not fit the longer values written meanwhile"
         );
     }
     // The schema file the change updates says whether a restated column's type changed.
-    let key = (table.to_lowercase(), column.to_lowercase());
-    let earlier = ctx.earlier_retyped.get(&key);
     let schema = ctx.schema_retyped.get(&key).or(earlier);
     if let Some((before, after)) = earlier {
         f.message
