@@ -5,6 +5,7 @@ use crate::gate::Verdict;
 use crate::model::Severity;
 use crate::pipeline::{self, Inputs, Outcome, RangeSpec};
 use crate::policy::{Policy, PolicyChoice};
+use crate::registry::RuleSet;
 use crate::report::escape::terminal;
 use anyhow::{Context, Result};
 use std::fmt::Write;
@@ -130,7 +131,7 @@ pub fn pre_push(
             }
         };
         let policy = pipeline::policy_for(repo, &range, PolicyChoice::Base, explicit_config)?;
-        let report = match pipeline::run(repo, &policy, &range, &Inputs::default())? {
+        let report = match pipeline::run(repo, &policy, &RuleSet::of(&policy)?, &range, &Inputs::default())? {
             Outcome::Nothing(msg) => {
                 if !quiet {
                     let _ = writeln!(out, "riskgate: {name}: {msg}");

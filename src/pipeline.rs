@@ -102,10 +102,10 @@ pub fn policy_for(repo: &Repo, range: &RangeSpec, choice: PolicyChoice, explicit
     }
 }
 
-/// Runs the whole pipeline over a range, judged by `policy`.
-pub fn run(repo: &Repo, policy: &Policy, range: &RangeSpec, inputs: &Inputs) -> Result<Outcome> {
+/// Runs the whole pipeline over a range, judged by `policy` and the `rules` it puts in force
+/// (`RuleSet::of(policy)`, loaded once by the caller, who also renders with it).
+pub fn run(repo: &Repo, policy: &Policy, rules: &RuleSet, range: &RangeSpec, inputs: &Inputs) -> Result<Outcome> {
     let config = &policy.config;
-    let rules = &RuleSet::of(policy)?;
     let mut change = match read_change(repo, config, range)? {
         Loaded::Empty(msg) => return Ok(Outcome::Nothing(msg)),
         Loaded::Change(c) => c,

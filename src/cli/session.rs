@@ -78,14 +78,15 @@ pub fn report_for(
         show_values: args.show_values,
         allow_superuser: args.allow_superuser,
     };
-    match pipeline::run(&repo, &policy, &range, &inputs)? {
+    let rules = RuleSet::of(&policy)?;
+    match pipeline::run(&repo, &policy, &rules, &range, &inputs)? {
         Outcome::Nothing(msg) => {
             if !cli.quiet {
                 note(&format!("riskgate: {msg}\n"));
             }
             Ok(None)
         }
-        Outcome::Report(r) => Ok(Some((r, RuleSet::of(&policy)?, repo.root()))),
+        Outcome::Report(r) => Ok(Some((r, rules, repo.root()))),
     }
 }
 

@@ -40,7 +40,17 @@ fn django_state(change: &ChangeSet, path: &str, text: &str) -> (schema_state::Re
     earlier.sort_by(|a, b| a.path.cmp(&b.path));
     let mut state: std::collections::HashMap<(String, String), String> = Default::default();
     for t in earlier {
-        for (key, ty, _) in field_types(t.text.get().unwrap_or("")) {
+        // An earlier migration the change edits counts as it was: the change cannot rewrite
+        // the history its own `AlterField` is judged against.
+        let edited = change
+            .files
+            .iter()
+            .find(|f| f.path == t.path && f.status != FileStatus::Added);
+        let text = match edited {
+            Some(f) => f.old_text.get(),
+            None => t.text.get(),
+        };
+        for (key, ty) in field_types(text.unwrap_or("")) {
             state.insert(key, ty);
         }
     }

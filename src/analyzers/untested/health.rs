@@ -4,6 +4,7 @@
 use super::rust;
 use crate::classify::{FileKind, Language};
 use crate::diff::{ChangedFile, FileStatus};
+use crate::model::{CodeRule, Finding};
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -41,8 +42,21 @@ pub struct TestEvent {
     pub symbol: Option<String>,
 }
 
+impl TestEvent {
+    /// The finding of `rule` for this event: `what` happened, then the changed functions the
+    /// test referred to, where it is.
+    pub fn finding(&self, rule: &CodeRule, what: &str, help: &str) -> Finding {
+        let mut f = rule
+            .finding(format!("{what}{}", referencing(&self.refs)))
+            .at(&self.file, self.line)
+            .help(help);
+        f.symbol = self.symbol.clone();
+        f
+    }
+}
+
 /// "; it referenced a, b, changed in this change", or nothing.
-pub fn referencing(list: &[String]) -> String {
+fn referencing(list: &[String]) -> String {
     if list.is_empty() {
         String::new()
     } else {

@@ -170,6 +170,10 @@ pub mod testing {
         assert!(!fired(TESTED), "{rule} fires on a file that did not change");
     }
 
+    /// `src/vat.rs` before and after a change to its one function (lines 1 to 3).
+    pub const VAT_OLD: &str = "pub fn vat(c: &str) -> u32 {\n    20\n}\n";
+    pub const VAT_NEW: &str = "pub fn vat(c: &str) -> u32 {\n    if c == \"NL\" { 21 } else { 20 }\n}\n";
+
     /// The same, with an lcov coverage report.
     pub fn rules_with_coverage(files: &[(&str, &str, &str)], lcov: &str) -> Vec<String> {
         let coverage = crate::coverage::parse("lcov.info", lcov).unwrap();

@@ -6,6 +6,7 @@ use crate::cli::session::*;
 use crate::cli::ExitStatus;
 use crate::pipeline::{self, Inputs, Outcome, RangeSpec};
 use crate::policy::PolicyChoice;
+use crate::registry::RuleSet;
 use crate::report::escape::terminal;
 use crate::report::{self, Format, RenderContext};
 use crate::score::Level;
@@ -88,7 +89,7 @@ pub fn audit_per_commit(
             None => RangeSpec::FromRoot { head: sha.clone() },
         };
         let policy = pipeline::policy_for(&repo, &range, choice, cli.config.as_deref())?;
-        if let Outcome::Report(r) = pipeline::run(&repo, &policy, &range, &Inputs::default())? {
+        if let Outcome::Report(r) = pipeline::run(&repo, &policy, &RuleSet::of(&policy)?, &range, &Inputs::default())? {
             let top_rule = r.score.contributions.iter().find_map(|c| c.rule.clone());
             let summary = r.commits.last().map(|c| c.summary.clone()).unwrap_or_default();
             rows.push(CommitScore {

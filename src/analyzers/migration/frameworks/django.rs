@@ -210,10 +210,10 @@ pub fn only_lengthens(before: &str, after: &str) -> bool {
     matches!((limit(before), limit(after)), (Some((a, x)), Some((b, y))) if a == b && y > x)
 }
 
-/// (model, field) → type, and the line, of every field a migration file defines or alters:
+/// (model, field) → type of every field a migration file defines or alters:
 /// `CreateModel` fields, `AddField`, `AlterField`, state operations included (they are the
 /// model state Django compares against).
-pub fn field_types(text: &str) -> Vec<((String, String), String, u32)> {
+pub fn field_types(text: &str) -> Vec<((String, String), String)> {
     static CALL: OnceLock<Regex> = OnceLock::new();
     let call = re(&CALL, r"migrations\.(\w+)\s*\(");
     let mut out = Vec::new();
@@ -227,7 +227,7 @@ pub fn field_types(text: &str) -> Vec<((String, String), String, u32)> {
                 ) else {
                     continue;
                 };
-                out.push(((model, name), field_type(field), c.line));
+                out.push(((model, name), field_type(field)));
             }
             "CreateModel" => {
                 let (Some(model), Some(fields)) = (arg_str(c.args, "name"), keyword_arg(c.args, "fields")) else {
@@ -238,7 +238,7 @@ pub fn field_types(text: &str) -> Vec<((String, String), String, u32)> {
                     let pair = top_level_args(item.trim().trim_start_matches('(').trim_end_matches(')'));
                     if let [name, expr, ..] = pair.as_slice() {
                         let name = name.trim_matches(['"', '\'']).to_lowercase();
-                        out.push(((model.clone(), name), field_type(expr), c.line));
+                        out.push(((model.clone(), name), field_type(expr)));
                     }
                 }
             }

@@ -339,11 +339,10 @@ impl Nesting {
 pub fn top_level_args(args: &str) -> Vec<&str> {
     let (mut out, mut nesting, mut start) = (Vec::new(), Nesting::default(), 0);
     for (i, c) in args.char_indices() {
-        if c == ',' && nesting.feed(c) == Some(0) {
+        let depth = nesting.feed(c);
+        if c == ',' && depth == Some(0) {
             out.push(args[start..i].trim());
             start = i + 1;
-        } else if c != ',' {
-            nesting.feed(c);
         }
     }
     let last = args[start..].trim();

@@ -84,10 +84,7 @@ pub fn check(change: &ChangeSet, coverage: &Coverage) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyzers::untested::testing::rules_with_coverage;
-
-    const OLD: &str = "pub fn vat(c: &str) -> u32 {\n    20\n}\n";
-    const NEW: &str = "pub fn vat(c: &str) -> u32 {\n    if c == \"NL\" { 21 } else { 20 }\n}\n";
+    use crate::analyzers::untested::testing::{rules_with_coverage, VAT_NEW as NEW, VAT_OLD as OLD};
 
     #[test]
     fn a_report_past_the_end_of_the_file_is_stale_and_one_that_fits_is_not() {

@@ -1,7 +1,7 @@
 //! `test-assertions-removed`: a test that stays loses its assertions.
 //! The test-health reader (`health.rs`) finds weakened tests; this judges them.
 
-use crate::analyzers::untested::health::{referencing, TestEvent, Weakening};
+use crate::analyzers::untested::health::{TestEvent, Weakening};
 use crate::code_rule;
 use crate::model::Finding;
 
@@ -50,18 +50,9 @@ pub fn check(event: &TestEvent) -> Option<Finding> {
     let Weakening::AssertionsRemoved { kept, had } = event.weakening else {
         return None;
     };
-    let message = format!(
-        "{} keeps {kept} of its {had} assertions{}",
-        event.subject,
-        referencing(&event.refs)
-    );
+    let what = format!("{} keeps {kept} of its {had} assertions", event.subject);
     let help = "keep the assertions, or replace them with equivalent checks";
-    let mut f = ASSERTIONS_REMOVED
-        .finding(message)
-        .at(&event.file, event.line)
-        .help(help);
-    f.symbol = event.symbol.clone();
-    Some(f)
+    Some(event.finding(&ASSERTIONS_REMOVED, &what, help))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `test-disabled`: a test is disabled (`#[ignore]`, `skip`, or others focused away).
 //! The test-health reader (`health.rs`) finds weakened tests; this judges them.
 
-use crate::analyzers::untested::health::{referencing, TestEvent, Weakening};
+use crate::analyzers::untested::health::{TestEvent, Weakening};
 use crate::code_rule;
 use crate::model::Finding;
 
@@ -68,10 +68,7 @@ pub fn check(event: &TestEvent) -> Option<Finding> {
         ),
         _ => return None,
     };
-    let message = format!("{what}{}", referencing(&event.refs));
-    let mut f = TEST_DISABLED.finding(message).at(&event.file, event.line).help(help);
-    f.symbol = event.symbol.clone();
-    Some(f)
+    Some(event.finding(&TEST_DISABLED, &what, help))
 }
 
 #[cfg(test)]

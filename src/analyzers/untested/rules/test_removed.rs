@@ -1,7 +1,7 @@
 //! `test-removed`: a test is deleted.
 //! The test-health reader (`health.rs`) finds weakened tests; this judges them.
 
-use crate::analyzers::untested::health::{referencing, TestEvent, Weakening};
+use crate::analyzers::untested::health::{TestEvent, Weakening};
 use crate::code_rule;
 use crate::model::Finding;
 
@@ -44,11 +44,9 @@ pub fn check(event: &TestEvent) -> Option<Finding> {
     if event.weakening != Weakening::Removed {
         return None;
     }
-    let message = format!("{} is deleted{}", event.subject, referencing(&event.refs));
+    let what = format!("{} is deleted", event.subject);
     let help = "keep the test, or replace it with one that covers the same behaviour";
-    let mut f = TEST_REMOVED.finding(message).at(&event.file, event.line).help(help);
-    f.symbol = event.symbol.clone();
-    Some(f)
+    Some(event.finding(&TEST_REMOVED, &what, help))
 }
 
 #[cfg(test)]

@@ -73,10 +73,7 @@ pub fn check(gap: &Gap) -> Option<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyzers::untested::testing::rules_with_coverage;
-
-    const OLD: &str = "pub fn vat(c: &str) -> u32 {\n    20\n}\n";
-    const NEW: &str = "pub fn vat(c: &str) -> u32 {\n    if c == \"NL\" { 21 } else { 20 }\n}\n";
+    use crate::analyzers::untested::testing::{rules_with_coverage, VAT_NEW as NEW, VAT_OLD as OLD};
 
     #[test]
     fn a_changed_line_with_zero_hits_fires_and_a_reached_one_does_not() {
