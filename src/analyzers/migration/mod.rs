@@ -91,11 +91,7 @@ pub fn read_file(format: MigrationFormat, text: &str, dialect: Dialect) -> Scrip
             frameworks::read(format, text, dialect)
         }
         // Liquibase changelogs are XML/YAML; only their SQL form is read.
-        MigrationFormat::Liquibase if !text.trim_start().starts_with("--") => Script {
-            ops: Vec::new(),
-            rollback: Rollback::Fine,
-            unparsed: Vec::new(),
-        },
+        MigrationFormat::Liquibase if !text.trim_start().starts_with("--") => Script::read(Vec::new(), Rollback::Fine),
         _ => {
             let (mut ops, mut unparsed) = (Vec::new(), Vec::new());
             for stmt in sql::split(text, dialect, 1) {

@@ -170,3 +170,14 @@ pub struct Script {
     /// Lines of SQL statements written for another dialect (the token scan read them).
     pub unparsed: Vec<u32>,
 }
+
+impl Script {
+    /// What a framework reader found: its ops and rollback (it reads no SQL dialect itself).
+    pub fn read(ops: Vec<Op>, rollback: Rollback) -> Script {
+        Script {
+            ops,
+            rollback,
+            unparsed: Vec::new(),
+        }
+    }
+}

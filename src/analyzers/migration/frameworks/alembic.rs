@@ -109,9 +109,5 @@ pub fn alembic(text: &str, dialect: Dialect) -> Script {
         },
         _ => Rollback::Fine,
     };
-    Script {
-        ops,
-        rollback,
-        unparsed: Vec::new(),
-    }
+    Script::read(ops, rollback)
 }

@@ -150,11 +150,7 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
         };
         ops.push(Op::framework(kind, line, &evidence));
     }
-    Script {
-        ops,
-        rollback,
-        unparsed: Vec::new(),
-    }
+    Script::read(ops, rollback)
 }
 
 /// The column type Django builds for a field class (its family: `CharField`, `SlugField` and

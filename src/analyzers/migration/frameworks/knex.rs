@@ -91,9 +91,5 @@ pub fn knex(text: &str, dialect: Dialect) -> Script {
             }
         }
     };
-    Script {
-        ops,
-        rollback,
-        unparsed: Vec::new(),
-    }
+    Script::read(ops, rollback)
 }

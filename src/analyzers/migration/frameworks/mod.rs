@@ -19,11 +19,7 @@ pub fn read(format: MigrationFormat, text: &str, dialect: Dialect) -> Script {
         MigrationFormat::Django => django::django(text, dialect),
         MigrationFormat::Alembic => alembic::alembic(text, dialect),
         MigrationFormat::Knex => knex::knex(text, dialect),
-        _ => Script {
-            ops: Vec::new(),
-            rollback: Rollback::Fine,
-            unparsed: Vec::new(),
-        },
+        _ => Script::read(Vec::new(), Rollback::Fine),
     }
 }
 

@@ -189,11 +189,7 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
     } else {
         Rollback::Fine
     };
-    Script {
-        ops,
-        rollback,
-        unparsed: Vec::new(),
-    }
+    Script::read(ops, rollback)
 }
 
 /// `safety_assured do … end` blocks (the strong_migrations convention): the author
