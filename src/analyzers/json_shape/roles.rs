@@ -43,6 +43,8 @@ impl Role {
 pub struct Evidence {
     pub role: Role,
     pub why: String,
+    /// Shown only by a function this change adds: no client of the base depends on it.
+    pub new_in_change: bool,
 }
 
 /// The roles found for each type name.
@@ -67,12 +69,30 @@ impl Roles {
     }
 
     fn add(&mut self, name: &str, role: Role, why: String) -> bool {
+        self.add_evidence(
+            name,
+            Evidence {
+                role,
+                why,
+                new_in_change: false,
+            },
+        )
+    }
+
+    /// Keeps one evidence per role, preferring what the base already had.
+    fn add_evidence(&mut self, name: &str, evidence: Evidence) -> bool {
         let list = self.by_type.entry(name.to_string()).or_default();
-        if list.iter().any(|e| e.role == role) {
-            return false;
+        match list.iter_mut().find(|e| e.role == evidence.role) {
+            Some(e) if e.new_in_change && !evidence.new_in_change => {
+                *e = evidence;
+                true
+            }
+            Some(_) => false,
+            None => {
+                list.push(evidence);
+                true
+            }
         }
-        list.push(Evidence { role, why });
-        true
     }
 }
 
@@ -93,6 +113,8 @@ const MAX_SCAN_BYTES: usize = 512 * 1024;
 struct Facts {
     /// (type name, role, why) found directly: parameters, return types, JSON columns.
     direct: Vec<(String, Role, String)>,
+    /// The same, found in handlers this change adds.
+    direct_new: Vec<(String, Role, String)>,
     /// (serde type, the types its JSON holds) for every serde type of the file.
     containers: Vec<(String, BTreeSet<String>)>,
     /// Struct and enum names that derive a database row trait.
@@ -172,6 +194,8 @@ fn field_is_json(attrs: &[syn::Attribute]) -> bool {
 struct Collector<'f> {
     file: &'f str,
     facts: Facts,
+    /// Functions of this file that the change adds.
+    added_fns: &'f BTreeSet<String>,
 }
 
 impl Collector<'_> {
@@ -179,10 +203,15 @@ impl Collector<'_> {
     /// a plain function taking `Json<T>` is a conversion helper, not an endpoint.
     fn signature(&mut self, sig: &syn::Signature, handler: bool, line: usize) {
         let at = format!("{}:{line}", self.file);
+        let direct = if self.added_fns.contains(&sig.ident.to_string()) {
+            &mut self.facts.direct_new
+        } else {
+            &mut self.facts.direct
+        };
         for input in sig.inputs.iter().filter(|_| handler) {
             if let syn::FnArg::Typed(p) = input {
                 for name in wrapped_in(&p.ty, BODY_WRAPPERS) {
-                    self.facts.direct.push((
+                    direct.push((
                         name.clone(),
                         Role::WireInput,
                         format!("`{}` takes it as a request body ({at})", sig.ident),
@@ -192,7 +221,7 @@ impl Collector<'_> {
         }
         if let (true, syn::ReturnType::Type(_, ty)) = (handler, &sig.output) {
             for name in wrapped_in(ty, &["Json", "JsonUpcase"]) {
-                self.facts.direct.push((
+                direct.push((
                     name,
                     Role::WireOutput,
                     format!("`{}` returns it as a response ({at})", sig.ident),
@@ -286,13 +315,14 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 }
 
-fn facts_of(file: &str, text: &str) -> Facts {
+fn facts_of(file: &str, text: &str, added_fns: &BTreeSet<String>) -> Facts {
     let Ok(ast) = crate::text::parse_rust(text) else {
         return Facts::default();
     };
     let mut c = Collector {
         file,
         facts: Facts::default(),
+        added_fns,
     };
     c.visit_file(&ast);
     c.facts.containers = super::serde_model::types_in(file, &ast)
@@ -316,7 +346,15 @@ fn mentions_word(text: &str, word: &str) -> bool {
 
 /// The roles of `wanted` types, read from the change's serde models, the configured stored
 /// types, and every Rust file of the head tree that names them or a type that holds them.
-pub fn find(models: &[SerdeType], wanted: &BTreeSet<String>, tree: &[TreeFile], stored: &[String]) -> Roles {
+/// `added_fns`: per file, the functions the change adds (their evidence is new).
+pub fn find(
+    models: &[SerdeType],
+    wanted: &BTreeSet<String>,
+    tree: &[TreeFile],
+    stored: &[String],
+    added_fns: &BTreeMap<String, BTreeSet<String>>,
+) -> Roles {
+    let none = BTreeSet::new();
     let mut roles = Roles::default();
     for name in stored {
         roles.add(
@@ -343,7 +381,8 @@ pub fn find(models: &[SerdeType], wanted: &BTreeSet<String>, tree: &[TreeFile], 
                 continue;
             };
             if fresh.iter().any(|n| mentions_word(text, n)) {
-                parsed.insert(&file.path, facts_of(&file.path, text));
+                let added = added_fns.get(&file.path).unwrap_or(&none);
+                parsed.insert(&file.path, facts_of(&file.path, text, added));
             }
         }
         // Containers of any name searched so far are searched next.
@@ -370,6 +409,17 @@ pub fn find(models: &[SerdeType], wanted: &BTreeSet<String>, tree: &[TreeFile], 
         }
         for (name, role, why) in &facts.direct {
             roles.add(name, *role, why.clone());
+        }
+        for (name, role, why) in &facts.direct_new {
+            let why = format!("{why}, a handler this change adds");
+            roles.add_evidence(
+                name,
+                Evidence {
+                    role: *role,
+                    why,
+                    new_in_change: true,
+                },
+            );
         }
     }
     // Serde types of the same name in several files: which one a use means is not known.
@@ -404,11 +454,12 @@ pub fn find(models: &[SerdeType], wanted: &BTreeSet<String>, tree: &[TreeFile], 
                 .collect();
             for e in inherited {
                 for name in inside.iter().filter(|n| *n != container) {
-                    changed |= roles.add(
-                        name,
-                        e.role,
-                        format!("it is held by `{container}`, and {}", e.why.trim_start_matches("it ")),
-                    );
+                    let held = Evidence {
+                        role: e.role,
+                        why: format!("it is held by `{container}`, and {}", e.why.trim_start_matches("it ")),
+                        new_in_change: e.new_in_change,
+                    };
+                    changed |= roles.add_evidence(name, held);
                 }
             }
         }
@@ -441,7 +492,7 @@ mod tests {
             .iter()
             .flat_map(|(p, t)| super::super::serde_model::read_types(p, t).unwrap())
             .collect();
-        let r = find(&models, &wanted, &tree(files), &[]);
+        let r = find(&models, &wanted, &tree(files), &[], &BTreeMap::new());
         let mut v: Vec<Role> = r.of(name).iter().map(|e| e.role).collect();
         v.sort();
         v
@@ -491,7 +542,7 @@ mod tests {
         let files = [("src/api/admin.rs", a), ("src/api/orgs.rs", b)];
         let wanted = ["InviteData".to_string()].into_iter().collect();
         let models = super::super::serde_model::read_types("src/api/orgs.rs", b).unwrap();
-        let r = find(&models, &wanted, &tree(&files), &[]);
+        let r = find(&models, &wanted, &tree(&files), &[], &BTreeMap::new());
         assert!(r.of("InviteData").is_empty());
         assert_eq!(r.ambiguous("InviteData"), Some(2));
     }

@@ -140,6 +140,9 @@ pub struct SerdeType {
     pub de: bool,
     /// Derives a database row trait (Diesel, sqlx, SeaORM): serde may be incidental.
     pub row: bool,
+    /// The file implements `Serialize` or `Deserialize` for it by hand: its JSON is what that
+    /// code writes or reads, not its fields. The trait's name.
+    pub hand_written: Option<&'static str>,
     pub container: Container,
     pub kind: Kind,
 }
@@ -491,6 +494,30 @@ fn walk_body(block: &syn::Block, file: &str, prefix: &str, out: &mut Vec<SerdeTy
 }
 
 fn walk(items: &[Item], file: &str, prefix: &str, out: &mut Vec<SerdeType>) {
+    let first = out.len();
+    walk_items(items, file, prefix, out);
+    // `impl Serialize for Name` beside the type: its JSON is that code's, not its fields'.
+    for imp in items.iter().filter_map(|i| match i {
+        Item::Impl(imp) => Some(imp),
+        _ => None,
+    }) {
+        let Some((_, path, _)) = &imp.trait_ else { continue };
+        let hand_written = match path.segments.last().map(|s| s.ident.to_string()).as_deref() {
+            Some("Serialize") => "Serialize",
+            Some("Deserialize") => "Deserialize",
+            _ => continue,
+        };
+        let syn::Type::Path(p) = &*imp.self_ty else { continue };
+        let Some(name) = p.path.segments.last().map(|s| format!("{prefix}{}", s.ident)) else {
+            continue;
+        };
+        for t in out[first..].iter_mut().filter(|t| t.item_path == name) {
+            t.hand_written = Some(hand_written);
+        }
+    }
+}
+
+fn walk_items(items: &[Item], file: &str, prefix: &str, out: &mut Vec<SerdeType>) {
     for item in items {
         match item {
             Item::Mod(m) => {
@@ -517,6 +544,7 @@ fn walk(items: &[Item], file: &str, prefix: &str, out: &mut Vec<SerdeType>) {
                         ser,
                         de,
                         row,
+                        hand_written: None,
                         container,
                         kind: Kind::Struct(body),
                     });
@@ -561,6 +589,7 @@ fn walk(items: &[Item], file: &str, prefix: &str, out: &mut Vec<SerdeType>) {
                         ser,
                         de,
                         row,
+                        hand_written: None,
                         container,
                         kind: Kind::Enum(variants),
                     });

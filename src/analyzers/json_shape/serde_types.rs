@@ -7,7 +7,7 @@ use crate::analyzers::file_not_analyzed::not_analyzed;
 use crate::classify::{FileKind, Language};
 use crate::diff::{ChangeSet, FileStatus};
 use crate::model::{Direction, Finding};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The serde types of the old and the new version of the change.
 pub struct Models {
@@ -97,6 +97,32 @@ pub fn added_schema_words(change: &ChangeSet) -> BTreeSet<String> {
                 .filter(|w| !w.is_empty())
                 .map(str::to_lowercase)
                 .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Per changed Rust file, the functions its new version declares that no old version of the
+/// change's files did.
+pub fn functions_added(change: &ChangeSet) -> BTreeMap<String, BTreeSet<String>> {
+    let declared = |text: Option<&str>| -> BTreeSet<String> {
+        let words: Vec<&str> = text
+            .unwrap_or("")
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        words
+            .windows(2)
+            .filter(|w| w[0] == "fn")
+            .map(|w| w[1].to_string())
+            .collect()
+    };
+    let rust = || change.files.iter().filter(|f| f.path.ends_with(".rs"));
+    // Declared anywhere in the change's old files: a handler moved to another file is not new.
+    let before: BTreeSet<String> = rust().flat_map(|f| declared(f.old_text.get())).collect();
+    rust()
+        .filter_map(|f| {
+            let added: BTreeSet<String> = declared(f.new_text.get()).difference(&before).cloned().collect();
+            (!added.is_empty()).then(|| (f.path.clone(), added))
         })
         .collect()
 }

@@ -4,7 +4,7 @@
 use crate::analyzers::json_shape::roles::{self, Evidence, Role};
 use crate::analyzers::json_shape::serde_diff::{self, Change, Types};
 use crate::analyzers::json_shape::serde_model::SerdeType;
-use crate::analyzers::json_shape::serde_types::{added_schema_words, direction, models, Models};
+use crate::analyzers::json_shape::serde_types::{added_schema_words, direction, functions_added, models, Models};
 use crate::code_rule;
 use crate::diff::ChangeSet;
 use crate::model::ShapeChange as SC;
@@ -139,19 +139,20 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
                 (same.len() == 1).then(|| same[0])
             });
         let Some(o) = o else { continue };
+        let hand_written = n.hand_written.or(o.hand_written);
         for c in serde_diff::compare(o, n, &models) {
             if let Some(dir) = direction(&c, n) {
-                candidates.push((n, c, dir));
+                candidates.push((n, c, dir, hand_written));
             }
         }
     }
     if candidates.is_empty() {
         return out;
     }
-    let wanted: BTreeSet<String> = candidates.iter().map(|(n, _, _)| n.name.clone()).collect();
-    let roles = roles::find(&models.new, &wanted, &change.tree, stored);
+    let wanted: BTreeSet<String> = candidates.iter().map(|(n, _, _, _)| n.name.clone()).collect();
+    let roles = roles::find(&models.new, &wanted, &change.tree, stored, &functions_added(change));
     let schema_words = added_schema_words(change);
-    for (n, c, dir) in candidates {
+    for (n, c, dir, hand_written) in candidates {
         let field = c.subject.rsplit('.').next().unwrap_or("").to_lowercase();
         let column_added = !field.is_empty() && schema_words.contains(&field);
         let old_de = models.old_type(&n.name).is_some_and(|o| o.de);
@@ -162,10 +163,29 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
             ),
             None => "role unknown: no request, response or database use of the type was found, so this is a hint".to_string(),
         };
-        let Some((severity, role, why)) = severity_for(&c, dir, old_de, roles.of(&n.name), column_added, &unknown_why)
+        // A role that only code this change adds shows has no old client to break.
+        let (known, new_only): (Vec<Evidence>, Vec<Evidence>) =
+            roles.of(&n.name).iter().cloned().partition(|e| !e.new_in_change);
+        let unknown_why = match new_only.first() {
+            Some(e) if known.is_empty() => format!(
+                "role unknown before this change: {} ({}), so no client of the base depends on it; a hint",
+                e.role.describe(),
+                e.why
+            ),
+            _ => unknown_why,
+        };
+        let Some((mut severity, role, mut why)) = severity_for(&c, dir, old_de, &known, column_added, &unknown_why)
         else {
             continue;
         };
+        // A hand-written impl writes or reads the JSON: the fields do not show it, so a hint.
+        if let Some(trait_name) = hand_written {
+            severity = severity.min(Severity::Medium);
+            why.push_str(&format!(
+                "; `{}` implements {trait_name} by hand, so its JSON is that code's and the fields may not show it",
+                n.name
+            ));
+        }
         let message = match role {
             Role::Stored => c.message.clone(),
             Role::WireOutput => c
