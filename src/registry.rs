@@ -31,6 +31,7 @@ const CODE_RULES: &[&CodeRule] = &[
     &m::migration_deletes_all_rows::DELETES_ALL_ROWS,
     &m::migration_deletes_rows::DELETES_ROWS,
     &m::migration_does_not_parse::MIGRATION_DOES_NOT_PARSE,
+    &m::migration_checksum_changed::MIGRATION_CHECKSUM_CHANGED,
     &m::migration_drops_column::DROPS_COLUMN,
     &m::migration_drops_schema::DROPS_SCHEMA,
     &m::migration_drops_table::DROPS_TABLE,

@@ -307,17 +307,26 @@ fn an_edited_migration_is_judged_by_what_the_edit_adds() {
 }
 
 #[test]
-fn a_moved_or_renamed_migration_adds_nothing() {
+fn a_moved_migration_adds_nothing_and_a_redated_one_runs_again() {
     let old = "server/migrations/2024-01-01-000000_cleanup/up.sql";
     let moved = "crates/server/migrations/2024-01-01-000000_cleanup/up.sql";
     assert_eq!(
         between(&[(old, OLD_DROP)], &[(old, None), (moved, Some(OLD_DROP))]),
         vec![]
     );
-    let renamed = "server/migrations/2025-06-01-000000_cleanup/up.sql";
+    // Diesel keys applied migrations by the folder's version: a new date runs it again.
+    let redated = "server/migrations/2025-06-01-000000_cleanup/up.sql";
     assert_eq!(
-        between(&[(old, OLD_DROP)], &[(old, None), (renamed, Some(OLD_DROP))]),
-        vec![]
+        between(&[(old, OLD_DROP)], &[(old, None), (redated, Some(OLD_DROP))]),
+        vec![
+            ("migration-drops-column".into(), redated.to_string(), 1, "high".into()),
+            (
+                "migration-creates-index-without-concurrently".into(),
+                redated.to_string(),
+                2,
+                "medium".into()
+            )
+        ]
     );
 }
 
@@ -385,10 +394,15 @@ fn real_history_edges_rebuilds_moves_reformats_and_restated_columns() {
         ),
         vec![]
     );
-    // Restated columns stay hints; a type change gates, a widening to text too (the way back may not fit).
+    // Restated columns stay hints; a type change gates; a widening to text loses nothing and
+    // old code reads it as before, so it stays a hint unless `USING` rewrites the values.
     for (sql, severity) in [
         ("ALTER TABLE users MODIFY name TEXT NULL;", "medium"),
-        ("ALTER TABLE users ALTER COLUMN name TYPE text;", "high"),
+        ("ALTER TABLE users ALTER COLUMN name TYPE text;", "medium"),
+        (
+            "ALTER TABLE users ALTER COLUMN name TYPE text USING upper(name);",
+            "high",
+        ),
         ("ALTER TABLE users ALTER COLUMN age TYPE bigint;", "high"),
     ] {
         let found = migration_findings(&[("db/migrations/0011_type.sql", sql)]);

@@ -16,6 +16,9 @@ pub struct Copy {
     pub with_data: bool,
     /// `None`: every column.
     pub columns: Option<Vec<String>>,
+    /// An `UPDATE into … FROM of` (or a subquery of `of`): the values moved into `into`'s
+    /// columns rather than a copy of the rows.
+    pub by_update: bool,
 }
 
 /// What the file has done before the op being judged.
@@ -140,8 +143,15 @@ impl Context {
             Ok(copy) => {
                 f.mitigated_by = vec!["backup".to_string()];
                 f.severity = Severity::Info;
-                f.message
-                    .push_str(&format!(" (backed up into `{}` at line {})", copy.into, copy.line));
+                let how = if copy.by_update {
+                    format!(
+                        " (its values moved into `{}` by the UPDATE at line {})",
+                        copy.into, copy.line
+                    )
+                } else {
+                    format!(" (backed up into `{}` at line {})", copy.into, copy.line)
+                };
+                f.message.push_str(&how);
             }
             Err(why) => {
                 if self.copies.is_empty() {

@@ -148,8 +148,20 @@ pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
             ctx.created_in_file.insert(table.clone());
         }
         if let OpKind::Update { table, columns, .. } = &op.kind {
-            ctx.updates
-                .push((table.clone(), columns.clone(), op.evidence.to_lowercase(), op.line));
+            let text = op.evidence.to_lowercase();
+            // `UPDATE person SET … FROM person_counts`: the values of the table it reads
+            // move into `person` before that table is dropped.
+            for source in sql::tables_read(&text).into_iter().filter(|s| s != table) {
+                ctx.copies.push(Copy {
+                    of: source,
+                    into: table.clone(),
+                    line: op.line,
+                    with_data: true,
+                    columns: Some(words(&text)),
+                    by_update: true,
+                });
+            }
+            ctx.updates.push((table.clone(), columns.clone(), text, op.line));
         }
     }
     let mut out = Vec::new();
@@ -189,6 +201,7 @@ fn collect_copies(kind: &OpKind, line: u32, copies: &mut Vec<Copy>) {
                 line,
                 with_data,
                 columns: columns.clone(),
+                by_update: false,
             });
         }
     };
@@ -206,9 +219,18 @@ fn collect_copies(kind: &OpKind, line: u32, copies: &mut Vec<Copy>) {
             columns,
         } => record(sources, table, true, columns),
         OpKind::CopyTo { sources, columns } => record(sources, "a file (COPY … TO)", true, columns),
+        OpKind::CodeCopy { of, into } => record(std::slice::from_ref(of), into, true, &None),
         OpKind::DoBlock { nested, .. } => nested.iter().for_each(|k| collect_copies(k, line, copies)),
         _ => {}
     }
+}
+
+/// The words of a statement, lower case: the columns an UPDATE reads, loosely.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// What an op teaches about the file's state, after it has been judged.
@@ -358,8 +380,9 @@ fn read_migrations(change: &ChangeSet) -> Vec<Read<'_>> {
             let text = file.new_text.get()?;
             let dialect = dialect_of(file, text);
             // An edited file whose old text cannot be read compares against nothing: its added
-            // lines still decide.
-            let old = (file.status != FileStatus::Added).then(|| {
+            // lines still decide. A migration renamed to another version is new to every
+            // database: all of it runs again.
+            let old = (file.status != FileStatus::Added && reversioned_from(file).is_none()).then(|| {
                 file.old_text
                     .get()
                     .map_or_else(|| read_file(format, "", dialect), |old| read_file(format, old, dialect))
@@ -374,6 +397,23 @@ fn read_migrations(change: &ChangeSet) -> Vec<Read<'_>> {
             })
         })
         .collect()
+}
+
+/// The old path of a migration this change renames to another version (`2023-10-24_x/up.sql`
+/// → `2025-08-01_x/up.sql`, `0004_a.py` → `0005_a.py`): the tool keys what it applied by that
+/// name, so databases that applied the old one run it again.
+fn reversioned_from(file: &ChangedFile) -> Option<&str> {
+    let old = file.old_path.as_deref()?;
+    let key = |path: &str| -> String {
+        let mut parts = path.rsplit('/');
+        let name = parts.next().unwrap_or("");
+        match name {
+            // Diesel's and Prisma's version is the folder.
+            "up.sql" | "down.sql" | "migration.sql" => parts.next().unwrap_or("").to_string(),
+            _ => name.to_string(),
+        }
+    };
+    (key(old) != key(&file.path)).then_some(old)
 }
 
 /// Keeps the findings of an edited migration that stand on what the edit adds: a statement that
@@ -428,6 +468,11 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         })
         .collect();
     let (schema_retyped, schema_known) = schema_state::retyped(change);
+    let depends_on_sqlx = change
+        .tree
+        .iter()
+        .filter(|f| f.path == "Cargo.toml" || f.path.ends_with("/Cargo.toml"))
+        .any(|f| f.text.get().is_some_and(|t| t.contains("sqlx")));
     let mut out = Vec::new();
     for r in &reads {
         let (file, format, role, dialect, script) = (r.file, r.format, r.role, r.dialect, &r.script);
@@ -465,6 +510,18 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         found.extend(rules::migration_does_not_parse::check(&file.path, script, dialect));
         if let Some(old) = &r.old {
             keep_what_the_edit_adds(file, script, old, &mut found);
+        }
+        // Any byte of an applied migration is part of its recorded checksum, not only new ops.
+        if file.status == FileStatus::Modified && role == MigrationRole::Up {
+            let tool = rules::migration_checksum_changed::checksummed(format, depends_on_sqlx);
+            found.extend(tool.and_then(|tool| rules::migration_checksum_changed::check(file, tool)));
+        }
+        if let Some(old_path) = reversioned_from(file) {
+            for f in &mut found {
+                f.message.push_str(&format!(
+                    " (the migration is renamed from `{old_path}`: databases that applied it under that name run it again)"
+                ));
+            }
         }
         // A down-migration runs only on rollback: what it loses is the plan's business, not a
         // reason to hold the change.

@@ -123,6 +123,14 @@ pub enum OpKind {
     /// Rows deleted by application code (Rails `delete_all`/`destroy`, Django `.delete()`).
     CodeDelete {
         what: String,
+        /// The model whose rows go (`Vote` in `Vote.where(…).delete_all`), when named.
+        model: Option<String>,
+    },
+    /// Rows of one model copied into another by application code (a Rails loop that builds
+    /// `Other.new`/`Other.create` from each row): a backup of `of` taken in code.
+    CodeCopy {
+        of: String,
+        into: String,
     },
     Other,
 }

@@ -27,6 +27,7 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
     let mut irreversible_in_change: Option<(u32, String)> = None;
     let mut in_reversible = 0usize;
     let mut offset = 0usize;
+    let lines: Vec<&str> = text.lines().collect();
     for (i, raw) in text.lines().enumerate() {
         let lineno = i as u32 + 1;
         let line_start = offset;
@@ -69,7 +70,12 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
         if !section.is_empty() {
             if let Some(what) = RAILS_DELETES.iter().find(|d| line.contains(*d)) {
                 let what = format!("`{}`", what.trim_start_matches('.').trim_end_matches('('));
-                ops.push(Op::framework(OpKind::CodeDelete { what }, lineno, line));
+                let model = receiver_model(line);
+                ops.push(Op::framework(OpKind::CodeDelete { what, model }, lineno, line));
+                continue;
+            }
+            if let Some((of, into)) = rows_copied_in_loop(&lines, i) {
+                ops.push(Op::framework(OpKind::CodeCopy { of, into }, lineno, line));
                 continue;
             }
         }
@@ -190,6 +196,40 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
         Rollback::Fine
     };
     Script::read(ops, rollback)
+}
+
+/// The model a relation starts from: `Vote` in `Vote.where(vote: 0).delete_all`.
+fn receiver_model(line: &str) -> Option<String> {
+    static MODEL: OnceLock<Regex> = OnceLock::new();
+    let model = re(&MODEL, r"^\s*([A-Z][\w:]*)\s*[.(]");
+    model.captures(line).map(|c| c[1].to_string())
+}
+
+/// A loop over a model's rows (`Vote.where(…).each do |v|`, `find_each`, `in_batches`) whose
+/// body builds rows of another model (`HiddenStory.new`, `.create`, `.insert_all`): the rows
+/// are copied in code. The two models, or `None`.
+fn rows_copied_in_loop(lines: &[&str], at: usize) -> Option<(String, String)> {
+    static LOOP: OnceLock<Regex> = OnceLock::new();
+    static BUILD: OnceLock<Regex> = OnceLock::new();
+    let each = re(&LOOP, r"\.(each|find_each|find_in_batches|in_batches)\b.*\bdo\b");
+    let build = re(
+        &BUILD,
+        r"\b([A-Z][\w:]*)\.(new|create!?|insert|insert!|insert_all!?|upsert|upsert_all|find_or_create_by!?)\b",
+    );
+    let head = code_part(lines[at], "#");
+    if !each.is_match(head) {
+        return None;
+    }
+    let of = receiver_model(head)?;
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let depth = indent(lines[at]);
+    lines[at + 1..]
+        .iter()
+        .take_while(|l| !(l.trim() == "end" && indent(l) <= depth))
+        .filter_map(|l| build.captures(code_part(l, "#")))
+        .map(|c| c[1].to_string())
+        .find(|m| *m != of)
+        .map(|into| (of, into))
 }
 
 /// `safety_assured do … end` blocks (the strong_migrations convention): the author

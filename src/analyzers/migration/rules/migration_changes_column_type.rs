@@ -12,11 +12,13 @@ code_rule! {
     /// `CHANGE`, Rails `change_column`, Django `AlterField`, Alembic `type_=`). With `USING` it is
     /// also a data rewrite; to a narrower-looking type (`varchar(n)`, `smallint`, `integer`,
     /// `numeric(p,s)`) it is also breaking. It is `high` and gates (broken contract) when the
-    /// statement changes the type (`ALTER COLUMN … TYPE`, a widening to `text` included: the way
-    /// back may not fit what was written meanwhile), or when the schema file the change updates
-    /// (Rails `db/schema.rb`, Diesel `schema.rs`) shows the type changing. It stays a `medium`
-    /// hint where the statement restates the whole column whether or not its type changed (MySQL
-    /// `MODIFY`/`CHANGE`, Rails `change_column`, Django `AlterField`) and no schema file says.
+    /// statement changes the type (`ALTER COLUMN … TYPE`), or when the schema file the change
+    /// updates (Rails `db/schema.rb`, Diesel `schema.rs`) or the app's earlier Django migrations
+    /// show the type changing. It stays a `medium` hint where the statement restates the whole
+    /// column whether or not its type changed (MySQL `MODIFY`/`CHANGE`, Rails `change_column`,
+    /// Django `AlterField`) and nothing says, and for a widening of a text column to `text`, an
+    /// unbounded `varchar` or `citext` without `USING`: nothing is lost and old code reads it as
+    /// before; only the way back may not fit what was written meanwhile (the plan's business).
     ///
     /// ## Why is this risky?
     /// Most type changes rewrite the whole table under an exclusive lock (MySQL copies it), the
@@ -113,6 +115,12 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
         || t == "character varying"
         || t == "citext"
         || earlier.is_some_and(|(before, after)| before.starts_with("varchar") && after == "text");
+    // Only a text column widens to text: the schema file or earlier migrations may say otherwise.
+    let from_text = ctx.schema_retyped.get(&key).or(earlier).is_none_or(|(before, _)| {
+        let b = before.to_lowercase();
+        ["char", "text", "string"].iter().any(|k| b.contains(k))
+    });
+    let widening = widening && from_text;
     if widening && !restated {
         f.message = format!(
             "{table}.{column} changes type to {type_name}: a widening that rewrites nothing in PostgreSQL, but the way back may not fit the longer values written meanwhile"
@@ -132,7 +140,11 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     }
     // The schema file knows the column and shows no type change: the statement restates it.
     let restated = (restated || ctx.schema_known.contains_key(&key)) && schema.is_none();
-    // A widening is still a retype: the way back may not fit what was written meanwhile.
+    // A widening to an unbounded text type loses nothing and old code reads it as before:
+    // a hint for the plan (the way back may not fit), not a reason to hold the change.
+    if widening && using.is_none() {
+        return vec![f];
+    }
     if !restated {
         // A stored column changes type: the code still running reads and writes the old
         // one, and the way back is another conversion that may not fit the data.

@@ -43,13 +43,20 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             );
             vec![ctx.judge_backup(f, table, None, op.line)]
         }
-        OpKind::CodeDelete { what } => vec![finding(
-            &DELETES_ROWS,
-            ctx,
-            op,
-            format!("the migration deletes rows in code ({what}): they are gone for good"),
-            HELP,
-        )],
+        OpKind::CodeDelete { what, model } => {
+            let f = finding(
+                &DELETES_ROWS,
+                ctx,
+                op,
+                format!("the migration deletes rows in code ({what}): they are gone for good"),
+                HELP,
+            );
+            match model {
+                // Rows copied into another model in code earlier (a Rails loop) back it up.
+                Some(model) => vec![ctx.judge_backup(f, model, None, op.line)],
+                None => vec![f],
+            }
+        }
         _ => Vec::new(),
     }
 }

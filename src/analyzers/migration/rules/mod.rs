@@ -6,6 +6,7 @@ pub mod migration_adds_required_column;
 pub mod migration_adds_volatile_default;
 pub mod migration_backfills_in_code;
 pub mod migration_changes_column_type;
+pub mod migration_checksum_changed;
 pub mod migration_creates_index_without_concurrently;
 pub mod migration_deletes_all_rows;
 pub mod migration_deletes_rows;

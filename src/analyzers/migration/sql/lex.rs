@@ -374,7 +374,8 @@ pub fn tables_read(query: &str) -> Vec<String> {
     out
 }
 
-/// The columns a SELECT lists, or `None` for `*` or anything not a plain column list.
+/// The columns a copy's SELECT carries: every column its list reads and every column it
+/// filters on; `None` for `*`.
 pub fn select_columns(query: &str) -> Option<Vec<String>> {
     let toks: Vec<Token> = split(query, Dialect::Postgres, 1)
         .into_iter()
@@ -387,8 +388,44 @@ pub fn select_columns(query: &str) -> Option<Vec<String>> {
         if item.iter().any(|t| t.is_sym("*")) {
             return None;
         }
-        let last = item.iter().rev().find_map(|t| t.name())?;
-        cols.push(last);
+        // Every column the item reads: `story_cache AS body` carries `story_cache`.
+        cols.extend(item.iter().filter_map(Token::name).filter(|n| !is_sql_word(n)));
+    }
+    // A column the copy filters on is carried as which rows were copied
+    // (`INSERT INTO favorites … WHERE favorite = TRUE`).
+    if let Some(at) = toks.iter().position(|t| t.is_word("where")) {
+        let tail = toks[at + 1..]
+            .iter()
+            .take_while(|t| !(t.is_word("group") || t.is_word("order") || t.is_word("limit")));
+        cols.extend(tail.filter_map(Token::name).filter(|n| !is_sql_word(n)));
     }
     Some(cols)
+}
+
+/// Words of a select list or filter that are not column names.
+fn is_sql_word(word: &str) -> bool {
+    matches!(
+        word,
+        "as" | "and"
+            | "or"
+            | "not"
+            | "is"
+            | "null"
+            | "true"
+            | "false"
+            | "distinct"
+            | "case"
+            | "when"
+            | "then"
+            | "else"
+            | "end"
+            | "in"
+            | "like"
+            | "between"
+            | "exists"
+            | "select"
+            | "from"
+            | "cast"
+            | "coalesce"
+    )
 }

@@ -70,10 +70,16 @@ pub fn from_tokens(toks: &[Token]) -> Vec<OpKind> {
             }];
         }
         ("create", _) => return create_from_tokens(toks),
-        ("insert", "into") if toks.iter().any(|t| t.is_word("select")) => {
+        ("insert", _) if toks.iter().any(|t| t.is_word("select")) => {
+            // MySQL's modifiers come before `INTO`: `INSERT LOW_PRIORITY IGNORE INTO`.
+            let modifiers = ["low_priority", "delayed", "high_priority", "ignore"];
+            let into = 1 + (1..4).take_while(|&i| modifiers.contains(&w(i))).count();
+            if w(into) != "into" {
+                return vec![OpKind::Other];
+            }
             let text = tokens_text(toks);
             return vec![OpKind::InsertSelect {
-                table: qualified_name(toks, 2).unwrap_or_default(),
+                table: qualified_name(toks, into + 1).unwrap_or_default(),
                 sources: tables_read(&text),
                 columns: select_columns(&text),
             }];
