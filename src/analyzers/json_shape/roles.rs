@@ -47,6 +47,27 @@ pub struct Evidence {
     pub new_in_change: bool,
 }
 
+/// What the change adds, so that a role only new code shows is told apart: no client of the
+/// base depends on it.
+#[derive(Debug, Default)]
+pub struct ChangeNews {
+    /// Per changed file, the functions the change adds.
+    pub functions: BTreeMap<String, BTreeSet<String>>,
+    /// The Rust files the change touches.
+    pub changed_files: BTreeSet<String>,
+    /// The serde types of those files before the change, by name, and the types each held.
+    pub old_holds: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl ChangeNews {
+    /// `container` (a serde type of `file`) holds `name` only since this change: the file
+    /// changed, and no old version of the change's files had a `container` holding `name`
+    /// (a type moved to another file held it before).
+    fn holding_is_new(&self, file: &str, container: &str, name: &str) -> bool {
+        self.changed_files.contains(file) && !self.old_holds.get(container).is_some_and(|held| held.contains(name))
+    }
+}
+
 /// The roles found for each type name.
 #[derive(Debug, Default)]
 pub struct Roles {
@@ -346,13 +367,13 @@ fn mentions_word(text: &str, word: &str) -> bool {
 
 /// The roles of `wanted` types, read from the change's serde models, the configured stored
 /// types, and every Rust file of the head tree that names them or a type that holds them.
-/// `added_fns`: per file, the functions the change adds (their evidence is new).
+/// Evidence that only what the change adds shows is marked new (`news`).
 pub fn find(
     models: &[SerdeType],
     wanted: &BTreeSet<String>,
     tree: &[TreeFile],
     stored: &[String],
-    added_fns: &BTreeMap<String, BTreeSet<String>>,
+    news: &ChangeNews,
 ) -> Roles {
     let none = BTreeSet::new();
     let mut roles = Roles::default();
@@ -381,7 +402,7 @@ pub fn find(
                 continue;
             };
             if fresh.iter().any(|n| mentions_word(text, n)) {
-                let added = added_fns.get(&file.path).unwrap_or(&none);
+                let added = news.functions.get(&file.path).unwrap_or(&none);
                 parsed.insert(&file.path, facts_of(&file.path, text, added));
             }
         }
@@ -438,14 +459,14 @@ pub fn find(
         .map(|(name, files)| (name.to_string(), files.len()))
         .collect();
     // A type inside a stored or wire type is stored or on the wire too.
-    let containers: Vec<&(String, BTreeSet<String>)> = parsed
-        .values()
-        .flat_map(|f| f.containers.iter())
-        .filter(|(name, _)| !roles.ambiguous.contains_key(name))
+    let containers: Vec<(&str, &(String, BTreeSet<String>))> = parsed
+        .iter()
+        .flat_map(|(file, f)| f.containers.iter().map(move |c| (*file, c)))
+        .filter(|(_, (name, _))| !roles.ambiguous.contains_key(name))
         .collect();
     for _ in 0..MAX_ROUNDS {
         let mut changed = false;
-        for (container, inside) in &containers {
+        for (file, (container, inside)) in &containers {
             let inherited: Vec<Evidence> = roles
                 .of(container)
                 .iter()
@@ -454,10 +475,15 @@ pub fn find(
                 .collect();
             for e in inherited {
                 for name in inside.iter().filter(|n| *n != container) {
+                    let new_holding = news.holding_is_new(file, container, name);
+                    let since = if new_holding { " since this change" } else { "" };
                     let held = Evidence {
                         role: e.role,
-                        why: format!("it is held by `{container}`, and {}", e.why.trim_start_matches("it ")),
-                        new_in_change: e.new_in_change,
+                        why: format!(
+                            "it is held by `{container}`{since}, and {}",
+                            e.why.trim_start_matches("it ")
+                        ),
+                        new_in_change: e.new_in_change || new_holding,
                     };
                     changed |= roles.add_evidence(name, held);
                 }
@@ -492,7 +518,7 @@ mod tests {
             .iter()
             .flat_map(|(p, t)| super::super::serde_model::read_types(p, t).unwrap())
             .collect();
-        let r = find(&models, &wanted, &tree(files), &[], &BTreeMap::new());
+        let r = find(&models, &wanted, &tree(files), &[], &ChangeNews::default());
         let mut v: Vec<Role> = r.of(name).iter().map(|e| e.role).collect();
         v.sort();
         v
@@ -542,7 +568,7 @@ mod tests {
         let files = [("src/api/admin.rs", a), ("src/api/orgs.rs", b)];
         let wanted = ["InviteData".to_string()].into_iter().collect();
         let models = super::super::serde_model::read_types("src/api/orgs.rs", b).unwrap();
-        let r = find(&models, &wanted, &tree(&files), &[], &BTreeMap::new());
+        let r = find(&models, &wanted, &tree(&files), &[], &ChangeNews::default());
         assert!(r.of("InviteData").is_empty());
         assert_eq!(r.ambiguous("InviteData"), Some(2));
     }

@@ -177,6 +177,36 @@ fn body_kind(b: &Body) -> &'static str {
     }
 }
 
+/// `t` is an enum with an untagged variant whose content is the type `name`.
+fn holds_untagged(t: Option<&SerdeType>, name: &str) -> bool {
+    let Some(Kind::Enum(variants)) = t.map(|t| &t.kind) else {
+        return false;
+    };
+    variants.iter().any(|v| {
+        v.untagged && matches!(&v.body, Body::Tuple(f) if f.len() == 1 && f[0].shape == Shape::Named(name.to_string()))
+    })
+}
+
+/// The fields with each `#[serde(flatten)]` struct whose definition is known replaced by its
+/// own fields, as they appear on the wire.
+fn inline_flattened<'t>(fields: &[Field], lookup: &dyn Fn(&str) -> Option<&'t SerdeType>, depth: u8) -> Vec<Field> {
+    let mut out = Vec::new();
+    for f in fields {
+        let inner = match (&f.shape, f.flatten && depth < 3) {
+            (Shape::Named(name), true) => lookup(Shape::base_name(name)).and_then(|t| match &t.kind {
+                Kind::Struct(Body::Named(inner)) => Some(inner),
+                _ => None,
+            }),
+            _ => None,
+        };
+        match inner {
+            Some(inner) => out.extend(inline_flattened(inner, lookup, depth + 1)),
+            None => out.push(f.clone()),
+        }
+    }
+    out
+}
+
 #[allow(clippy::too_many_arguments)]
 fn compare_bodies(
     cx: &mut Ctx<'_>,
@@ -239,6 +269,11 @@ fn compare_fields(
     deny: (bool, bool),
 ) {
     let live = |f: &&Field| !(f.skip_ser && f.skip_de);
+    // A flattened struct's keys sit in the parent: compare them there.
+    let (of, nf) = (
+        inline_flattened(of, &|name| cx.types.old_type(name), 0),
+        inline_flattened(nf, &|name| cx.types.new_type(name), 0),
+    );
     let of: Vec<&Field> = of.iter().filter(live).collect();
     let nf: Vec<&Field> = nf.iter().filter(live).collect();
     let mut old_used = vec![false; of.len()];
@@ -582,25 +617,41 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
             // the old type read, but may write a form old readers do not know.
             change(SC::TypeWidened, false, true, format!("{at} changes from {a} to {b}, which wraps it: old code cannot read the other forms the wrapper may write"))
         }
+        // An enum with an untagged variant holding the old type reads all the old type read
+        // (`enum Filter { All, #[serde(untagged)] Kind(Kind) }`); old code may not read the rest.
+        (Shape::Named(a), Shape::Named(b)) if holds_untagged(cx.types.new_type(Shape::base_name(b)), a) => change(
+            SC::TypeWidened,
+            false,
+            true,
+            format!("{at} changes from {a} to {b}, which accepts every {a} and more: old code cannot read the other values new code may write"),
+        ),
         (Shape::Named(a), Shape::Named(b)) => {
+            let mut verdict = change(
+                SC::TypeChanged,
+                true,
+                true,
+                format!("{at} changes type from {a} to {b}"),
+            );
             if cx.depth < 4 {
                 if let (Some(ot), Some(nt)) = (
                     cx.types.old_type(Shape::base_name(a)),
                     cx.types.new_type(Shape::base_name(b)),
                 ) {
-                    // A Rust-only rename: compare what the two types put on the wire.
+                    // Another type in Rust: what the two put on the wire decides, and who
+                    // fails on it (a field dropped from a request type fails no new reader).
                     let inner = compare_at(ot, nt, cx.types, cx.depth + 1);
                     if inner.is_empty() {
                         return;
                     }
+                    if let [only] = inner.as_slice() {
+                        verdict.0 = only.kind;
+                    }
+                    verdict.1 = inner.iter().any(|c| c.reads_old);
+                    verdict.2 = inner.iter().any(|c| c.old_readers);
+                    verdict.3.push_str(&format!(": {}", inner[0].message));
                 }
             }
-            change(
-                SC::TypeChanged,
-                true,
-                true,
-                format!("{at} changes type from {a} to {b}"),
-            )
+            verdict
         }
         _ => change(
             SC::TypeChanged,

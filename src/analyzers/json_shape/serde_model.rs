@@ -119,6 +119,8 @@ pub struct Variant {
     pub aliases: Vec<String>,
     pub body: Body,
     pub other: bool,
+    /// `#[serde(untagged)]` on the variant: it reads whatever its content reads.
+    pub untagged: bool,
     pub skip: bool,
     pub line: u32,
 }
@@ -575,6 +577,7 @@ fn walk_items(items: &[Item], file: &str, prefix: &str, out: &mut Vec<SerdeType>
                                     (fields_rule.0.as_deref().or(fr), fields_rule.1.as_deref().or(fr)),
                                 ),
                                 other: va.has("other"),
+                                untagged: va.has("untagged"),
                                 skip: va.has("skip") || va.has("skip_deserializing"),
                                 line: line_of(v.ident.span()),
                                 rust,

@@ -1,6 +1,7 @@
 //! The serde types of both versions of a change, read and matched by name: what the rules
 //! compare. Emits no findings of its own beyond the files it could not read.
 
+use super::roles::ChangeNews;
 use super::serde_diff::{self, Change, Types};
 use super::serde_model::{self, SerdeType};
 use crate::analyzers::file_not_analyzed::not_analyzed;
@@ -101,9 +102,28 @@ pub fn added_schema_words(change: &ChangeSet) -> BTreeSet<String> {
         .collect()
 }
 
+/// What the change adds that a role may rest on: functions, and serde types or the types they
+/// hold (from the old models of the change's files).
+pub fn change_news(change: &ChangeSet, old: &[SerdeType]) -> ChangeNews {
+    let mut old_holds: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for t in old {
+        old_holds.entry(t.name.clone()).or_default().extend(t.held_names());
+    }
+    ChangeNews {
+        functions: functions_added(change),
+        changed_files: change
+            .files
+            .iter()
+            .filter(|f| f.path.ends_with(".rs"))
+            .map(|f| f.path.clone())
+            .collect(),
+        old_holds,
+    }
+}
+
 /// Per changed Rust file, the functions its new version declares that no old version of the
 /// change's files did.
-pub fn functions_added(change: &ChangeSet) -> BTreeMap<String, BTreeSet<String>> {
+fn functions_added(change: &ChangeSet) -> BTreeMap<String, BTreeSet<String>> {
     let declared = |text: Option<&str>| -> BTreeSet<String> {
         let words: Vec<&str> = text
             .unwrap_or("")

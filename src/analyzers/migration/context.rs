@@ -16,8 +16,8 @@ pub struct Copy {
     pub with_data: bool,
     /// `None`: every column.
     pub columns: Option<Vec<String>>,
-    /// An `UPDATE into … FROM of` (or a subquery of `of`): the values moved into `into`'s
-    /// columns rather than a copy of the rows.
+    /// An `UPDATE into … FROM of` (or a subquery of `of`), or code that rewrites the rows a
+    /// filter on the column picks: the values moved into `into`'s columns, not copied as rows.
     pub by_update: bool,
 }
 
@@ -143,11 +143,13 @@ impl Context {
             Ok(copy) => {
                 f.mitigated_by = vec!["backup".to_string()];
                 f.severity = Severity::Info;
-                let how = if copy.by_update {
+                let how = if copy.by_update && copy.into == table {
                     format!(
-                        " (its values moved into `{}` by the UPDATE at line {})",
-                        copy.into, copy.line
+                        " (its values moved into other columns of `{table}` at line {})",
+                        copy.line
                     )
+                } else if copy.by_update {
+                    format!(" (its values moved into `{}` at line {})", copy.into, copy.line)
                 } else {
                     format!(" (backed up into `{}` at line {})", copy.into, copy.line)
                 };

@@ -219,7 +219,19 @@ fn collect_copies(kind: &OpKind, line: u32, copies: &mut Vec<Copy>) {
             columns,
         } => record(sources, table, true, columns),
         OpKind::CopyTo { sources, columns } => record(sources, "a file (COPY … TO)", true, columns),
-        OpKind::CodeCopy { of, into } => record(std::slice::from_ref(of), into, true, &None),
+        OpKind::CodeCopy {
+            of,
+            into,
+            columns,
+            moved,
+        } => copies.push(Copy {
+            of: of.clone(),
+            into: into.clone(),
+            line,
+            with_data: true,
+            columns: columns.clone(),
+            by_update: *moved,
+        }),
         OpKind::DoBlock { nested, .. } => nested.iter().for_each(|k| collect_copies(k, line, copies)),
         _ => {}
     }
@@ -330,6 +342,28 @@ fn single(kind: &OpKind) -> Vec<OpKind> {
                 tables: vec![t.clone()],
             })
             .collect(),
+        // An edit that only changes where a rename goes or which type a column gets never runs
+        // where the migration ran: the op was there (the edit is drift, reported as such).
+        OpKind::RenameColumn { table, from, .. } => vec![OpKind::RenameColumn {
+            table: table.clone(),
+            from: from.clone(),
+            to: String::new(),
+        }],
+        OpKind::RenameTable { from, .. } => vec![OpKind::RenameTable {
+            from: from.clone(),
+            to: String::new(),
+        }],
+        OpKind::AlterColumnType { table, column, .. } => vec![OpKind::AlterColumnType {
+            table: table.clone(),
+            column: column.clone(),
+            type_name: String::new(),
+            using: None,
+        }],
+        // A reformatted call may lose its receiver to the line before: compare what it does.
+        OpKind::CodeDelete { what, .. } => vec![OpKind::CodeDelete {
+            what: what.clone(),
+            model: None,
+        }],
         OpKind::Other => Vec::new(),
         other => vec![other.clone()],
     }

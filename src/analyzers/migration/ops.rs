@@ -127,10 +127,15 @@ pub enum OpKind {
         model: Option<String>,
     },
     /// Rows of one model copied into another by application code (a Rails loop that builds
-    /// `Other.new`/`Other.create` from each row): a backup of `of` taken in code.
+    /// `Other.new`/`Other.create` from each row), or the rows a filter picks rewritten in place
+    /// (a loop over `Domain.where(is_tracker: true)` that bans each): `of` kept in code.
     CodeCopy {
         of: String,
         into: String,
+        /// The columns carried (`None`: every one).
+        columns: Option<Vec<String>>,
+        /// The values moved into other columns of a row rather than copied as rows.
+        moved: bool,
     },
     Other,
 }

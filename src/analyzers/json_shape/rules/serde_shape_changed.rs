@@ -4,7 +4,7 @@
 use crate::analyzers::json_shape::roles::{self, Evidence, Role};
 use crate::analyzers::json_shape::serde_diff::{self, Change, Types};
 use crate::analyzers::json_shape::serde_model::SerdeType;
-use crate::analyzers::json_shape::serde_types::{added_schema_words, direction, functions_added, models, Models};
+use crate::analyzers::json_shape::serde_types::{added_schema_words, change_news, direction, models, Models};
 use crate::code_rule;
 use crate::diff::ChangeSet;
 use crate::model::ShapeChange as SC;
@@ -150,7 +150,13 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
         return out;
     }
     let wanted: BTreeSet<String> = candidates.iter().map(|(n, _, _, _)| n.name.clone()).collect();
-    let roles = roles::find(&models.new, &wanted, &change.tree, stored, &functions_added(change));
+    let roles = roles::find(
+        &models.new,
+        &wanted,
+        &change.tree,
+        stored,
+        &change_news(change, &models.old),
+    );
     let schema_words = added_schema_words(change);
     for (n, c, dir, hand_written) in candidates {
         let field = c.subject.rsplit('.').next().unwrap_or("").to_lowercase();

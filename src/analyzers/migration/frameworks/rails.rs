@@ -74,8 +74,8 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
                 ops.push(Op::framework(OpKind::CodeDelete { what, model }, lineno, line));
                 continue;
             }
-            if let Some((of, into)) = rows_copied_in_loop(&lines, i) {
-                ops.push(Op::framework(OpKind::CodeCopy { of, into }, lineno, line));
+            if let Some(copy) = rows_kept_in_loop(&lines, i) {
+                ops.push(Op::framework(copy, lineno, line));
                 continue;
             }
         }
@@ -205,31 +205,89 @@ fn receiver_model(line: &str) -> Option<String> {
     model.captures(line).map(|c| c[1].to_string())
 }
 
-/// A loop over a model's rows (`Vote.where(…).each do |v|`, `find_each`, `in_batches`) whose
-/// body builds rows of another model (`HiddenStory.new`, `.create`, `.insert_all`): the rows
-/// are copied in code. The two models, or `None`.
-fn rows_copied_in_loop(lines: &[&str], at: usize) -> Option<(String, String)> {
+/// A loop over a model's rows (`Vote.where(…).each do |v|`, `find_each`, `in_batches`) that
+/// keeps them in code: its body builds rows of another model (`HiddenStory.new`, `.create`,
+/// `.insert_all`), a copy of the model's rows; or it filters on columns (`where(is_tracker:
+/// true)`) and writes each row (`v.update`, `v.save`, `v.ban!(…)`), which moves what those
+/// columns said into the row's other columns.
+fn rows_kept_in_loop(lines: &[&str], at: usize) -> Option<OpKind> {
     static LOOP: OnceLock<Regex> = OnceLock::new();
     static BUILD: OnceLock<Regex> = OnceLock::new();
-    let each = re(&LOOP, r"\.(each|find_each|find_in_batches|in_batches)\b.*\bdo\b");
+    static FILTER: OnceLock<Regex> = OnceLock::new();
+    let each = re(
+        &LOOP,
+        r"\.(each|find_each|find_in_batches|in_batches)\b.*\bdo\s*\|(\w+)\|",
+    );
     let build = re(
         &BUILD,
         r"\b([A-Z][\w:]*)\.(new|create!?|insert|insert!|insert_all!?|upsert|upsert_all|find_or_create_by!?)\b",
     );
+    let filter = re(&FILTER, r"(?:\b(\w+):\s|:(\w+)\s*=>)");
     let head = code_part(lines[at], "#");
-    if !each.is_match(head) {
-        return None;
-    }
+    let var = each.captures(head)?[2].to_string();
     let of = receiver_model(head)?;
     let indent = |l: &str| l.len() - l.trim_start().len();
     let depth = indent(lines[at]);
-    lines[at + 1..]
+    let body: Vec<&str> = lines[at + 1..]
         .iter()
         .take_while(|l| !(l.trim() == "end" && indent(l) <= depth))
-        .filter_map(|l| build.captures(code_part(l, "#")))
+        .map(|l| code_part(l, "#"))
+        .collect();
+    if let Some(into) = body
+        .iter()
+        .filter_map(|l| build.captures(l))
         .map(|c| c[1].to_string())
         .find(|m| *m != of)
-        .map(|into| (of, into))
+    {
+        return Some(OpKind::CodeCopy {
+            of,
+            into,
+            columns: None,
+            moved: false,
+        });
+    }
+    let where_args = head.split_once(".where(")?.1;
+    let columns: Vec<String> = filter
+        .captures_iter(where_args)
+        .filter_map(|c| c.get(1).or(c.get(2)).map(|m| m.as_str().to_string()))
+        .collect();
+    let writes = body.iter().any(|l| {
+        l.split(&format!("{var}.")).skip(1).any(|call| {
+            let name: String = call.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            call[name.len()..].starts_with('!')
+                || ["update", "update_columns", "update_column", "save"].contains(&name.as_str())
+        })
+    });
+    let table = table_of(&of);
+    (writes && !columns.is_empty()).then(|| OpKind::CodeCopy {
+        of: table.clone(),
+        into: table,
+        columns: Some(columns),
+        moved: true,
+    })
+}
+
+/// The table Rails gives a model by convention: `Domain` → `domains`, `StoryText` →
+/// `story_texts`, `Category` → `categories`.
+fn table_of(model: &str) -> String {
+    let model = model.rsplit("::").next().unwrap_or(model);
+    let mut snake = String::new();
+    for (i, c) in model.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            snake.push('_');
+        }
+        snake.extend(c.to_lowercase());
+    }
+    if let Some(stem) = snake
+        .strip_suffix('y')
+        .filter(|s| !s.ends_with(['a', 'e', 'i', 'o', 'u']))
+    {
+        format!("{stem}ies")
+    } else if ["s", "x", "z", "ch", "sh"].iter().any(|e| snake.ends_with(e)) {
+        format!("{snake}es")
+    } else {
+        format!("{snake}s")
+    }
 }
 
 /// `safety_assured do … end` blocks (the strong_migrations convention): the author
@@ -252,4 +310,19 @@ pub fn safety_assured_blocks(text: &str) -> Vec<(u32, u32)> {
         }
     }
     blocks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::table_of;
+
+    #[test]
+    fn tables_follow_the_rails_convention() {
+        assert_eq!(table_of("Domain"), "domains");
+        assert_eq!(table_of("StoryText"), "story_texts");
+        assert_eq!(table_of("Category"), "categories");
+        assert_eq!(table_of("Day"), "days");
+        assert_eq!(table_of("Address"), "addresses");
+        assert_eq!(table_of("Admin::Batch"), "batches");
+    }
 }
