@@ -331,7 +331,8 @@ pub fn honoured_attributes(text: Option<&str>) -> BTreeSet<(String, &'static str
                 "linguist-generated" | "linguist-generated=true" => "generated",
                 _ => continue,
             };
-            out.insert((pattern.to_string(), meaning));
+            // `/a/*.json` and `a/*.json` are one pattern to git: a slash anchors it to the root.
+            out.insert((pattern.trim_start_matches('/').to_string(), meaning));
         }
     }
     out

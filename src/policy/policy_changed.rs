@@ -550,24 +550,42 @@ mod tests {
         );
     }
 
-    #[test]
-    fn attributes_that_hide_files_are_weakening() {
-        let mut base = policy("");
-        let mut head = policy("");
-        base.gitattributes = Some("*.png binary\n".into());
-        head.gitattributes = Some("*.png binary\n*.sql binary\ndb/** -diff linguist-generated\n".into());
-        let changes: Vec<String> = compare(&base, &head)
+    /// What weakens when `.gitattributes` goes from `base` to `head`.
+    fn attributes_weakened(base: &str, head: &str) -> Vec<String> {
+        let (mut b, mut h) = (policy(""), policy(""));
+        b.gitattributes = Some(base.into());
+        h.gitattributes = Some(head.into());
+        compare(&b, &h)
             .into_iter()
             .filter(|c| c.weakens)
             .map(|c| c.what)
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn attributes_that_hide_files_are_weakening() {
         assert_eq!(
-            changes,
+            attributes_weakened(
+                "*.png binary\n",
+                "*.png binary\n*.sql binary\ndb/** -diff linguist-generated\n"
+            ),
             [
                 "marks *.sql as binary",
                 "marks db/** as generated",
                 "marks db/** as not diffed"
             ]
+        );
+    }
+
+    #[test]
+    fn a_leading_slash_on_a_pattern_with_a_slash_changes_nothing() {
+        let anchored = "/.sqlx/*.json binary linguist-generated\n";
+        assert!(attributes_weakened(anchored, ".sqlx/*.json binary linguist-generated\n").is_empty());
+        assert!(attributes_weakened(".sqlx/*.json binary linguist-generated\n", anchored).is_empty());
+        // Without a slash the pattern matches at any depth: dropping the anchor widens it.
+        assert_eq!(
+            attributes_weakened(anchored, "*.json binary\n"),
+            ["marks *.json as binary"]
         );
     }
 }

@@ -2,7 +2,7 @@
 //! readers each change breaks: new code reading stored data, or old code (the release you
 //! would roll back to) reading what new code writes.
 
-use super::serde_model::{Body, Field, Kind, SerdeType, Shape, Variant};
+use super::serde_model::{holds_untagged, inline_flattened, Body, Field, Kind, SerdeType, Shape, Variant};
 use crate::model::ShapeChange as SC;
 
 /// One breaking change, with the directions it breaks before derives are considered.
@@ -177,36 +177,6 @@ fn body_kind(b: &Body) -> &'static str {
     }
 }
 
-/// `t` is an enum with an untagged variant whose content is the type `name`.
-fn holds_untagged(t: Option<&SerdeType>, name: &str) -> bool {
-    let Some(Kind::Enum(variants)) = t.map(|t| &t.kind) else {
-        return false;
-    };
-    variants.iter().any(|v| {
-        v.untagged && matches!(&v.body, Body::Tuple(f) if f.len() == 1 && f[0].shape == Shape::Named(name.to_string()))
-    })
-}
-
-/// The fields with each `#[serde(flatten)]` struct whose definition is known replaced by its
-/// own fields, as they appear on the wire.
-fn inline_flattened<'t>(fields: &[Field], lookup: &dyn Fn(&str) -> Option<&'t SerdeType>, depth: u8) -> Vec<Field> {
-    let mut out = Vec::new();
-    for f in fields {
-        let inner = match (&f.shape, f.flatten && depth < 3) {
-            (Shape::Named(name), true) => lookup(Shape::base_name(name)).and_then(|t| match &t.kind {
-                Kind::Struct(Body::Named(inner)) => Some(inner),
-                _ => None,
-            }),
-            _ => None,
-        };
-        match inner {
-            Some(inner) => out.extend(inline_flattened(inner, lookup, depth + 1)),
-            None => out.push(f.clone()),
-        }
-    }
-    out
-}
-
 #[allow(clippy::too_many_arguments)]
 fn compare_bodies(
     cx: &mut Ctx<'_>,
@@ -298,10 +268,16 @@ fn compare_fields(
         if new_used[j] {
             continue;
         }
-        let by_rust = of
+        // A new field that reads an old key through `alias` is that field renamed.
+        let by_alias = of
             .iter()
             .enumerate()
-            .position(|(i, o)| !old_used[i] && o.rust == n.rust);
+            .position(|(i, o)| !old_used[i] && n.aliases.contains(&o.wire_ser));
+        let by_rust = by_alias.or_else(|| {
+            of.iter()
+                .enumerate()
+                .position(|(i, o)| !old_used[i] && o.rust == n.rust)
+        });
         let by_shape = || {
             let old_left: Vec<usize> = (0..of.len()).filter(|i| !old_used[*i]).collect();
             let new_left = (0..nf.len()).filter(|k| !new_used[*k]).count();
@@ -537,6 +513,8 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
     }
     let (od, nd) = (o.describe(), n.describe());
     let change = |kind, reads_old, old_readers, what: String| (kind, reads_old, old_readers, what);
+    // Set when the two types differ only in ways that are themselves hints.
+    let mut soft_inner = false;
     let verdict = match (o, n) {
         (Shape::Option(a), Shape::Option(b)) => return compare_shapes(cx, at, a, b, line),
         (Shape::Option(a), b) | (b, Shape::Option(a)) if **a == *b => return,
@@ -646,6 +624,7 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
                     if let [only] = inner.as_slice() {
                         verdict.0 = only.kind;
                     }
+                    soft_inner = inner.iter().all(|c| c.soft);
                     verdict.1 = inner.iter().any(|c| c.reads_old);
                     verdict.2 = inner.iter().any(|c| c.old_readers);
                     verdict.3.push_str(&format!(": {}", inner[0].message));
@@ -678,7 +657,7 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
     if unsure {
         message.push_str(" (a type whose JSON is not defined in this change: it may write the same JSON)");
     }
-    if cx.record(kind, reads_old, old_readers, at.to_string(), message, line) && unsure {
+    if cx.record(kind, reads_old, old_readers, at.to_string(), message, line) && (unsure || soft_inner) {
         cx.soften_last();
     }
 }

@@ -480,6 +480,36 @@ impl SerdeType {
     }
 }
 
+/// `t` is an enum with an untagged variant whose content is the type `name`.
+pub fn holds_untagged(t: Option<&SerdeType>, name: &str) -> bool {
+    let Some(Kind::Enum(variants)) = t.map(|t| &t.kind) else {
+        return false;
+    };
+    variants.iter().any(|v| {
+        v.untagged && matches!(&v.body, Body::Tuple(f) if f.len() == 1 && f[0].shape == Shape::Named(name.to_string()))
+    })
+}
+
+/// The fields with each `#[serde(flatten)]` struct whose definition is known replaced by its
+/// own fields, as they appear on the wire.
+pub fn inline_flattened<'t>(fields: &[Field], lookup: &dyn Fn(&str) -> Option<&'t SerdeType>, depth: u8) -> Vec<Field> {
+    let mut out = Vec::new();
+    for f in fields {
+        let inner = match (&f.shape, f.flatten && depth < 3) {
+            (Shape::Named(name), true) => lookup(Shape::base_name(name)).and_then(|t| match &t.kind {
+                Kind::Struct(Body::Named(inner)) => Some(inner),
+                _ => None,
+            }),
+            _ => None,
+        };
+        match inner {
+            Some(inner) => out.extend(inline_flattened(inner, lookup, depth + 1)),
+            None => out.push(f.clone()),
+        }
+    }
+    out
+}
+
 /// The items declared inside a function body, under the function's name.
 fn walk_body(block: &syn::Block, file: &str, prefix: &str, out: &mut Vec<SerdeType>) {
     let inner: Vec<Item> = block

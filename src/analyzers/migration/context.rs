@@ -19,6 +19,8 @@ pub struct Copy {
     /// An `UPDATE into … FROM of` (or a subquery of `of`), or code that rewrites the rows a
     /// filter on the column picks: the values moved into `into`'s columns, not copied as rows.
     pub by_update: bool,
+    /// Another migration of the change that took it, before this one (`line` is then 0).
+    pub file: Option<String>,
 }
 
 /// What the file has done before the op being judged.
@@ -45,6 +47,8 @@ pub struct Context {
     pub created_in_file: HashSet<String>,
     /// Tables that other migrations added by the same change create: new to every database.
     pub created_by_other_files: HashSet<String>,
+    /// (table, column) that other migrations added by the same change add: new columns too.
+    pub added_by_other_files: HashSet<(String, String)>,
     /// `UPDATE table SET …` statements of the file: (table, columns set, the statement in
     /// lower case, line), to see values moved into another column before a drop.
     pub updates: Vec<(String, Vec<String>, String, u32)>,
@@ -75,6 +79,9 @@ impl Context {
     pub fn is_new_column(&self, table: &str, column: &str) -> bool {
         self.is_new_table(table)
             || self.added_columns.contains(&(table.to_string(), column.to_string()))
+            || self
+                .added_by_other_files
+                .contains(&(table.to_string(), column.to_string()))
             || self.reverted.contains(&format!("{table}.{column}"))
     }
 
@@ -107,28 +114,26 @@ impl Context {
         {
             return Ok(c);
         }
-        let why = if let Some(c) = self
-            .copies
-            .iter()
-            .find(|c| c.of == table && c.line < line && c.with_data)
-        {
+        // Why not, from this file's own copies (another migration's are named only when they count).
+        let own = || self.copies.iter().filter(|c| c.file.is_none());
+        let why = if let Some(c) = own().find(|c| c.of == table && c.line < line && c.with_data) {
             format!(
                 "the copy into `{}` at line {} does not include column `{}`",
                 c.into,
                 c.line,
                 column.unwrap_or("")
             )
-        } else if let Some(c) = self.copies.iter().find(|c| c.of == table && c.line < line) {
+        } else if let Some(c) = own().find(|c| c.of == table && c.line < line) {
             format!(
                 "the copy into `{}` at line {} copies the structure only (LIKE / WITH NO DATA), not the rows",
                 c.into, c.line
             )
-        } else if let Some(c) = self.copies.iter().find(|c| c.of == table && c.with_data) {
+        } else if let Some(c) = own().find(|c| c.of == table && c.with_data) {
             format!(
                 "the copy into `{}` at line {} is taken after this statement",
                 c.into, c.line
             )
-        } else if let Some(c) = self.copies.iter().find(|c| c.line < line) {
+        } else if let Some(c) = own().find(|c| c.line < line) {
             format!("the copy at line {} is of `{}`, not `{table}`", c.line, c.of)
         } else {
             format!("no copy of `{table}` is taken earlier in this file")
@@ -143,20 +148,21 @@ impl Context {
             Ok(copy) => {
                 f.mitigated_by = vec!["backup".to_string()];
                 f.severity = Severity::Info;
+                let place = match &copy.file {
+                    Some(file) => format!("by `{file}`"),
+                    None => format!("at line {}", copy.line),
+                };
                 let how = if copy.by_update && copy.into == table {
-                    format!(
-                        " (its values moved into other columns of `{table}` at line {})",
-                        copy.line
-                    )
+                    format!(" (its values moved into other columns of `{table}` {place})")
                 } else if copy.by_update {
-                    format!(" (its values moved into `{}` at line {})", copy.into, copy.line)
+                    format!(" (its values moved into `{}` {place})", copy.into)
                 } else {
-                    format!(" (backed up into `{}` at line {})", copy.into, copy.line)
+                    format!(" (backed up into `{}` {place})", copy.into)
                 };
                 f.message.push_str(&how);
             }
             Err(why) => {
-                if self.copies.is_empty() {
+                if self.copies.iter().all(|c| c.file.is_some()) {
                     return f;
                 }
                 f.message.push_str(&format!("; not backed up: {why}"));

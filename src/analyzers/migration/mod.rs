@@ -142,25 +142,13 @@ fn safety_assured_blocks(text: &str) -> Vec<(u32, u32)> {
 /// Judges a list of ops in order, following the file's state.
 pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
     // Copies are known for the whole file up front, so a late copy can be named as late.
+    ctx.copies.extend(copies_in(ops, None));
     for op in ops {
-        collect_copies(&op.kind, op.line, &mut ctx.copies);
         if let OpKind::CreateTable { table, .. } | OpKind::CreateTableAs { table, .. } = &op.kind {
             ctx.created_in_file.insert(table.clone());
         }
         if let OpKind::Update { table, columns, .. } = &op.kind {
             let text = op.evidence.to_lowercase();
-            // `UPDATE person SET … FROM person_counts`: the values of the table it reads
-            // move into `person` before that table is dropped.
-            for source in sql::tables_read(&text).into_iter().filter(|s| s != table) {
-                ctx.copies.push(Copy {
-                    of: source,
-                    into: table.clone(),
-                    line: op.line,
-                    with_data: true,
-                    columns: Some(words(&text)),
-                    by_update: true,
-                });
-            }
             ctx.updates.push((table.clone(), columns.clone(), text, op.line));
         }
     }
@@ -191,6 +179,37 @@ fn judge_op(op: &Op, kind: &OpKind, ctx: &mut Context, out: &mut Vec<Finding>) {
     out.extend(rules::check_op(op, kind, ctx));
 }
 
+/// Every copy the ops take, and every `UPDATE person SET … FROM person_counts` that moves the
+/// values of the table it reads into another; `file` names another migration that took them.
+fn copies_in(ops: &[Op], file: Option<&str>) -> Vec<Copy> {
+    let mut copies = Vec::new();
+    for op in ops {
+        collect_copies(&op.kind, op.line, &mut copies);
+        if let OpKind::Update { table, .. } = &op.kind {
+            let text = op.evidence.to_lowercase();
+            for source in sql::tables_read(&text).into_iter().filter(|s| s != table) {
+                copies.push(Copy {
+                    of: source,
+                    into: table.clone(),
+                    line: op.line,
+                    with_data: true,
+                    columns: Some(words(&text)),
+                    by_update: true,
+                    file: None,
+                });
+            }
+        }
+    }
+    if let Some(file) = file {
+        for c in &mut copies {
+            c.file = Some(file.to_string());
+            // Taken before any line of the file being judged.
+            c.line = 0;
+        }
+    }
+    copies
+}
+
 fn collect_copies(kind: &OpKind, line: u32, copies: &mut Vec<Copy>) {
     // Every source table of a copy gets its own record, pointing at where the rows went.
     let mut record = |sources: &[String], into: &str, with_data: bool, columns: &Option<Vec<String>>| {
@@ -202,6 +221,7 @@ fn collect_copies(kind: &OpKind, line: u32, copies: &mut Vec<Copy>) {
                 with_data,
                 columns: columns.clone(),
                 by_update: false,
+                file: None,
             });
         }
     };
@@ -231,6 +251,7 @@ fn collect_copies(kind: &OpKind, line: u32, copies: &mut Vec<Copy>) {
             with_data: true,
             columns: columns.clone(),
             by_update: *moved,
+            file: None,
         }),
         OpKind::DoBlock { nested, .. } => nested.iter().for_each(|k| collect_copies(k, line, copies)),
         _ => {}
@@ -501,6 +522,10 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             (r.file.path.as_str(), tables)
         })
         .collect();
+    let added_ups: Vec<&Read> = reads
+        .iter()
+        .filter(|r| r.file.status == FileStatus::Added && r.role == MigrationRole::Up)
+        .collect();
     let (schema_retyped, schema_known) = schema_state::retyped(change);
     let depends_on_sqlx = change
         .tree
@@ -519,6 +544,21 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 .iter()
                 .filter(|(path, _)| *path != file.path)
                 .flat_map(|(_, tables)| tables.iter().cloned())
+                .collect(),
+            added_by_other_files: added_ups
+                .iter()
+                .filter(|u| u.file.path != file.path)
+                .flat_map(|u| &u.script.ops)
+                .filter_map(|op| match &op.kind {
+                    OpKind::AddColumn { table, column, .. } => Some((table.clone(), column.clone())),
+                    _ => None,
+                })
+                .collect(),
+            // Copies an earlier migration of the same change took run before this one.
+            copies: added_ups
+                .iter()
+                .filter(|u| u.file.path < file.path)
+                .flat_map(|u| copies_in(&u.script.ops, Some(&u.file.path)))
                 .collect(),
             schema_retyped: schema_retyped.clone(),
             schema_known: schema_known.clone(),

@@ -176,7 +176,8 @@ pub fn field_type(expr: &str) -> String {
     let class = expr.split('(').next().unwrap_or("").trim();
     let class = class.rsplit('.').next().unwrap_or(class).to_lowercase();
     let args = call_arguments(expr);
-    let sized: Vec<String> = ["base_field", "decimal_places", "max_digits", "max_length", "to"]
+    // Not `to`: a foreign key moved to another model keeps its integer column.
+    let sized: Vec<String> = ["base_field", "decimal_places", "max_digits", "max_length"]
         .iter()
         .filter_map(|k| {
             let v = keyword_arg(args, k)?;
