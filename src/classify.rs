@@ -338,13 +338,24 @@ pub fn honoured_attributes(text: Option<&str>) -> BTreeSet<(String, &'static str
     out
 }
 
+/// The paths `.gitattributes` gives any honoured meaning: what riskgate does not read as text.
+pub fn attribute_globs_any(attributes: Option<&str>) -> GlobSet {
+    globs_of(honoured_attributes(attributes).into_iter().map(|(p, _)| p))
+}
+
 /// The paths `.gitattributes` gives one meaning (`binary`, `not diffed`, `generated`).
 pub fn attribute_globs(attributes: Option<&str>, meaning: &str) -> GlobSet {
+    globs_of(
+        honoured_attributes(attributes)
+            .into_iter()
+            .filter(|(_, m)| *m == meaning)
+            .map(|(p, _)| p),
+    )
+}
+
+fn globs_of(patterns: impl Iterator<Item = String>) -> GlobSet {
     let mut b = GlobSetBuilder::new();
-    for (pattern, m) in honoured_attributes(attributes) {
-        if m != meaning {
-            continue;
-        }
+    for pattern in patterns {
         // As git reads them: a pattern without a slash matches a name at any depth.
         let pattern = if pattern.contains('/') {
             pattern.trim_start_matches('/').to_string()

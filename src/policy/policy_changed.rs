@@ -448,10 +448,14 @@ fn attribute_changes(base: &Policy, head: &Policy, out: &mut Vec<PolicyChange>) 
         honoured_attributes(base.gitattributes.as_deref()),
         honoured_attributes(head.gitattributes.as_deref()),
     );
+    // Every honoured mark hides a path from riskgate's reading alike: a new mark on paths the
+    // base already hid (`.sqlx/*.json` under `.sqlx/*`, `generated` beside `binary`) hides nothing new.
+    let hidden_before = crate::classify::attribute_globs_any(base.gitattributes.as_deref());
     for (pattern, meaning) in h.difference(&b) {
+        let already_hidden = hidden_before.is_match(pattern.trim_start_matches("**/"));
         out.push(PolicyChange {
             file: ".gitattributes".to_string(),
-            weakens: true,
+            weakens: !already_hidden,
             what: format!("marks {pattern} as {meaning}"),
         });
     }
@@ -586,6 +590,17 @@ mod tests {
         assert_eq!(
             attributes_weakened(anchored, "*.json binary\n"),
             ["marks *.json as binary"]
+        );
+    }
+
+    #[test]
+    fn a_mark_on_paths_already_hidden_hides_nothing_new() {
+        let all = ".sqlx/* binary\n";
+        assert!(attributes_weakened(all, ".sqlx/* binary linguist-generated\n").is_empty());
+        assert!(attributes_weakened(all, ".sqlx/*.json binary\n").is_empty());
+        assert_eq!(
+            attributes_weakened(all, "db/*.sql binary\n"),
+            ["marks db/*.sql as binary"]
         );
     }
 }

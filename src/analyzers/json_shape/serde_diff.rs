@@ -340,6 +340,11 @@ fn compare_fields(
         );
     }
     for (i, o) in of.iter().enumerate().filter(|(i, _)| !old_used[*i]) {
+        // Never written (`skip_serializing`): what old code wrote does not change, and only a
+        // type that denies unknown fields minds a reader that still sends it.
+        if o.skip_ser && !deny.1 {
+            continue;
+        }
         let old_required = o.required_on_read(defaults.0);
         let line = cx.new.line;
         let why = match (old_required, deny.1) {
@@ -597,11 +602,11 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
         }
         // An enum with an untagged variant holding the old type reads all the old type read
         // (`enum Filter { All, #[serde(untagged)] Kind(Kind) }`); old code may not read the rest.
-        (Shape::Named(a), Shape::Named(b)) if holds_untagged(cx.types.new_type(Shape::base_name(b)), a) => change(
+        (_, Shape::Named(b)) if holds_untagged(cx.types.new_type(Shape::base_name(b)), o) => change(
             SC::TypeWidened,
             false,
             true,
-            format!("{at} changes from {a} to {b}, which accepts every {a} and more: old code cannot read the other values new code may write"),
+            format!("{at} changes from {od} to {b}, which accepts every {od} and more: old code cannot read the other values new code may write"),
         ),
         (Shape::Named(a), Shape::Named(b)) => {
             let mut verdict = change(

@@ -480,14 +480,25 @@ impl SerdeType {
     }
 }
 
-/// `t` is an enum with an untagged variant whose content is the type `name`.
-pub fn holds_untagged(t: Option<&SerdeType>, name: &str) -> bool {
-    let Some(Kind::Enum(variants)) = t.map(|t| &t.kind) else {
+/// `t` is an enum with an untagged variant (or an untagged enum with a variant) whose content
+/// has the shape `old`: it reads everything `old` read (`NumberOrString` for a `String`).
+pub fn holds_untagged(t: Option<&SerdeType>, old: &Shape) -> bool {
+    let Some(t) = t else { return false };
+    let Kind::Enum(variants) = &t.kind else {
         return false;
     };
     variants.iter().any(|v| {
-        v.untagged && matches!(&v.body, Body::Tuple(f) if f.len() == 1 && f[0].shape == Shape::Named(name.to_string()))
+        (v.untagged || t.container.untagged)
+            && matches!(&v.body, Body::Tuple(f) if f.len() == 1 && (f[0].shape == *old || reads_as(&f[0].shape, old)))
     })
+}
+
+/// A variant's content reads what `old` read: any integer for an integer, a string for a string.
+fn reads_as(content: &Shape, old: &Shape) -> bool {
+    matches!(
+        (content, old),
+        (Shape::Int { .. }, Shape::Int { .. }) | (Shape::String, Shape::BorrowedStr)
+    )
 }
 
 /// The fields with each `#[serde(flatten)]` struct whose definition is known replaced by its

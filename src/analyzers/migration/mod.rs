@@ -147,6 +147,12 @@ pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
         if let OpKind::CreateTable { table, .. } | OpKind::CreateTableAs { table, .. } = &op.kind {
             ctx.created_in_file.insert(table.clone());
         }
+        if let OpKind::CreateTableAs {
+            table, with_data: true, ..
+        } = &op.kind
+        {
+            ctx.rebuilt_by_query.entry(table.clone()).or_insert(op.line);
+        }
         if let OpKind::Update { table, columns, .. } = &op.kind {
             let text = op.evidence.to_lowercase();
             ctx.updates.push((table.clone(), columns.clone(), text, op.line));
@@ -341,9 +347,10 @@ fn created_by(ops: &[Op]) -> HashSet<String> {
 
 /// A statement's text for comparing versions: whitespace, case and quote style aside.
 fn squash(s: &str) -> String {
-    s.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    // Without any whitespace: a formatter moves breaks and spaces around parentheses too.
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
         .to_lowercase()
         .replace('"', "'")
 }

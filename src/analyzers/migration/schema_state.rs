@@ -55,9 +55,15 @@ fn rails(text: &str) -> ColumnTypes {
 fn diesel(text: &str) -> ColumnTypes {
     let mut out = ColumnTypes::new();
     let mut table: Option<String> = None;
+    // `#[max_length = 20]` above a column sizes it (Diesel 2.1).
+    let mut max_length: Option<String> = None;
     for line in text.lines().map(str::trim) {
         if line.ends_with('{') && line.contains('(') && !line.contains("table!") {
             table = line.split(['(', ' ']).next().map(|t| t.trim().to_lowercase());
+            continue;
+        }
+        if let Some(n) = line.strip_prefix("#[max_length").and_then(|r| r.split_once('=')) {
+            max_length = Some(n.1.trim().trim_end_matches(']').trim().to_string());
             continue;
         }
         if line.starts_with('}') {
@@ -73,7 +79,11 @@ fn diesel(text: &str) -> ColumnTypes {
             .strip_prefix("Nullable<")
             .and_then(|t| t.strip_suffix('>'))
             .unwrap_or(ty);
-        out.insert((t.clone(), column), ty.to_string());
+        let ty = match max_length.take() {
+            Some(n) => format!("{ty}({n})"),
+            None => ty.to_string(),
+        };
+        out.insert((t.clone(), column), ty);
     }
     out
 }

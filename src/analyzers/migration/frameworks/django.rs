@@ -164,7 +164,8 @@ fn column_family(class: &str) -> &str {
         "integerfield" | "positiveintegerfield" | "autofield" => "integer",
         "bigintegerfield" | "positivebigintegerfield" | "bigautofield" => "bigint",
         "smallintegerfield" | "positivesmallintegerfield" | "smallautofield" => "smallint",
-        "foreignkey" | "onetoonefield" => "foreign key",
+        // Subclasses too (`AutoOneToOneField`, `TreeForeignKey`): the same key column.
+        c if c.ends_with("foreignkey") || c.ends_with("onetoonefield") => "foreign key",
         other => other,
     }
 }
@@ -192,6 +193,18 @@ pub fn field_type(expr: &str) -> String {
         })
         .collect();
     let family = column_family(&class);
+    // The length Django gives these fields when none is written.
+    let mut sized = sized;
+    let default_length = match class.as_str() {
+        "urlfield" => Some(200),
+        "slugfield" => Some(50),
+        "emailfield" => Some(254),
+        _ => None,
+    };
+    if let (Some(n), false) = (default_length, sized.iter().any(|s| s.starts_with("max_length="))) {
+        sized.push(format!("max_length={n}"));
+        sized.sort();
+    }
     if sized.is_empty() {
         family.to_string()
     } else {

@@ -74,8 +74,9 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
                 ops.push(Op::framework(OpKind::CodeDelete { what, model }, lineno, line));
                 continue;
             }
-            if let Some(copy) = rows_kept_in_loop(&lines, i) {
-                ops.push(Op::framework(copy, lineno, line));
+            let kept = rows_kept_in_loop(&lines, i);
+            if !kept.is_empty() {
+                ops.extend(kept.into_iter().map(|copy| Op::framework(copy, lineno, line)));
                 continue;
             }
         }
@@ -206,14 +207,31 @@ fn receiver_model(line: &str) -> Option<String> {
 }
 
 /// A loop over a model's rows (`Vote.where(…).each do |v|`, `find_each`, `in_batches`) that
-/// keeps them in code: its body builds rows of another model (`HiddenStory.new`, `.create`,
-/// `.insert_all`), a copy of the model's rows; or it filters on columns (`where(is_tracker:
-/// true)`) and writes each row (`v.update`, `v.save`, `v.ban!(…)`), which moves what those
-/// columns said into the row's other columns.
-fn rows_kept_in_loop(lines: &[&str], at: usize) -> Option<OpKind> {
+/// keeps data in code, in each way it does: its body builds rows of another model
+/// (`HiddenStory.new`, `.create`, `.insert_all`), a copy of the model's rows; it writes each row
+/// (`v.update…`, `v.save`, `v.ban!(…)`) from another model (`Keystore.value_for`), from the row's
+/// own columns (`account.balance`), or after a filter on columns (`where(is_tracker: true)`):
+/// values moved into the row's other columns.
+fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
     static LOOP: OnceLock<Regex> = OnceLock::new();
     static BUILD: OnceLock<Regex> = OnceLock::new();
     static FILTER: OnceLock<Regex> = OnceLock::new();
+    static SOURCE: OnceLock<Regex> = OnceLock::new();
+    const NOT_MODELS: &[&str] = &[
+        "Time",
+        "Date",
+        "DateTime",
+        "Rails",
+        "ActiveRecord",
+        "JSON",
+        "BigDecimal",
+        "Integer",
+        "Float",
+        "String",
+        "Kernel",
+        "I18n",
+        "Money",
+    ];
     let each = re(
         &LOOP,
         r"\.(each|find_each|find_in_batches|in_batches)\b.*\bdo\s*\|(\w+)\|",
@@ -223,9 +241,11 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Option<OpKind> {
         r"\b([A-Z][\w:]*)\.(new|create!?|insert|insert!|insert_all!?|upsert|upsert_all|find_or_create_by!?)\b",
     );
     let filter = re(&FILTER, r"(?:\b(\w+):\s|:(\w+)\s*=>)");
+    let source = re(&SOURCE, r"\b([A-Z][\w:]*)\.\w+");
     let head = code_part(lines[at], "#");
-    let var = each.captures(head)?[2].to_string();
-    let of = receiver_model(head)?;
+    let (Some(var), Some(of)) = (each.captures(head).map(|c| c[2].to_string()), receiver_model(head)) else {
+        return Vec::new();
+    };
     let indent = |l: &str| l.len() - l.trim_start().len();
     let depth = indent(lines[at]);
     let body: Vec<&str> = lines[at + 1..]
@@ -233,38 +253,74 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Option<OpKind> {
         .take_while(|l| !(l.trim() == "end" && indent(l) <= depth))
         .map(|l| code_part(l, "#"))
         .collect();
+    let moved = |of: String, into: String, columns: Option<Vec<String>>| OpKind::CodeCopy {
+        of,
+        into,
+        columns,
+        moved: true,
+    };
+    let mut out = Vec::new();
     if let Some(into) = body
         .iter()
         .filter_map(|l| build.captures(l))
         .map(|c| c[1].to_string())
         .find(|m| *m != of)
     {
-        return Some(OpKind::CodeCopy {
-            of,
+        out.push(OpKind::CodeCopy {
+            of: of.clone(),
             into,
             columns: None,
             moved: false,
         });
     }
-    let where_args = head.split_once(".where(")?.1;
-    let columns: Vec<String> = filter
-        .captures_iter(where_args)
-        .filter_map(|c| c.get(1).or(c.get(2)).map(|m| m.as_str().to_string()))
+    let prefix = format!("{var}.");
+    let call_name = |call: &str| -> String { call.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect() };
+    let is_write = |call: &str| {
+        let name = call_name(call);
+        call[name.len()..].starts_with('!')
+            || ["update", "update_columns", "update_column", "update_attribute", "save"].contains(&name.as_str())
+    };
+    let writes: Vec<&str> = body
+        .iter()
+        .copied()
+        .filter(|l| l.split(prefix.as_str()).skip(1).any(is_write))
         .collect();
-    let writes = body.iter().any(|l| {
-        l.split(&format!("{var}.")).skip(1).any(|call| {
-            let name: String = call.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-            call[name.len()..].starts_with('!')
-                || ["update", "update_columns", "update_column", "save"].contains(&name.as_str())
+    if writes.is_empty() {
+        return out;
+    }
+    // Values of another model move into these rows (`Keystore.value_for(…)`).
+    if let Some(from) = writes
+        .iter()
+        .flat_map(|l| source.captures_iter(l).map(|c| c[1].to_string()).collect::<Vec<_>>())
+        .find(|m| *m != of && !NOT_MODELS.contains(&m.as_str()))
+    {
+        out.push(moved(from, of.clone(), None));
+    }
+    // The row's own columns read where it is written (`account.balance`), and the columns the
+    // loop's filter picks rows by: their values move into the row's other columns.
+    let mut columns: Vec<String> = writes
+        .iter()
+        .flat_map(|l| {
+            l.split(prefix.as_str())
+                .skip(1)
+                .filter(|c| !is_write(c))
+                .map(call_name)
+                .collect::<Vec<_>>()
         })
-    });
-    let table = table_of(&of);
-    (writes && !columns.is_empty()).then(|| OpKind::CodeCopy {
-        of: table.clone(),
-        into: table,
-        columns: Some(columns),
-        moved: true,
-    })
+        .filter(|c| !c.is_empty())
+        .collect();
+    if let Some((_, args)) = head.split_once(".where(") {
+        columns.extend(
+            filter
+                .captures_iter(args)
+                .filter_map(|c| c.get(1).or(c.get(2)).map(|m| m.as_str().to_string())),
+        );
+    }
+    if !columns.is_empty() {
+        let table = table_of(&of);
+        out.push(moved(table.clone(), table, Some(columns)));
+    }
+    out
 }
 
 /// The table Rails gives a model by convention: `Domain` → `domains`, `StoryText` →

@@ -37,6 +37,22 @@ code_rule! {
     pub static CHANGES_COLUMN_TYPE: "migration-changes-column-type", Migration, Medium, [Locking], gating = None;
 }
 
+/// The length limit of a bounded text type: `varchar(255)`, `character varying(40)`,
+/// `char(36)`, Django's `varchar(max_length=200)`.
+fn text_limit(type_name: &str) -> Option<u32> {
+    let t = type_name.to_lowercase().replace(' ', "");
+    let rest = [
+        "varchar(max_length=",
+        "varchar(",
+        "charactervarying(",
+        "char(",
+        "character(",
+    ]
+    .iter()
+    .find_map(|p| t.strip_prefix(p))?;
+    rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+}
+
 /// A type that probably holds fewer values than what it replaces.
 pub fn looks_narrowing(type_name: &str) -> bool {
     let t = type_name.replace(' ', "");
@@ -144,6 +160,22 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     // a hint for the plan (the way back may not fit), not a reason to hold the change.
     if widening && using.is_none() {
         return vec![f];
+    }
+    // A bounded text type: only the old length says whether it widens or narrows.
+    if let (Some(n), None) = (text_limit(type_name), using) {
+        let before = schema.and_then(|(before, _)| text_limit(before));
+        if schema.is_none() || before.is_some_and(|m| n >= m) {
+            f.message = match before {
+                Some(m) if m == n => format!(
+                    "{table}.{column} is set to {type_name}, the length the schema file shows before the change: nothing is rewritten or rejected"
+                ),
+                Some(m) => format!("{table}.{column} widens from {m} to {n} characters: PostgreSQL rewrites nothing and rejects nothing; the way back may not fit the longer values written meanwhile"),
+                None => format!("{table}.{column} changes type to {type_name}, and the change does not show its old type: a longer limit rewrites and rejects nothing, a shorter one rejects longer values (check the old length)"),
+            };
+            f.tags.retain(|t| *t != crate::model::Tag::Breaking);
+            f.gating = None;
+            return vec![f];
+        }
     }
     if !restated {
         // A stored column changes type: the code still running reads and writes the old

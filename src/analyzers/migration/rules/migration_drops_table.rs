@@ -1,6 +1,6 @@
 //! `migration-drops-table`: a table the migration did not create is dropped.
 
-use crate::analyzers::migration::context::{rows_lost, Context};
+use crate::analyzers::migration::context::{finding, rows_lost, Context, COPY_HELP};
 use crate::analyzers::migration::ops::{Op, OpKind};
 use crate::code_rule;
 use crate::model::Finding;
@@ -28,7 +28,28 @@ code_rule! {
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     match kind {
         OpKind::DropTable { tables } => {
-            rows_lost(&DROPS_TABLE, ctx, op, tables, "DROP TABLE {table} discards every row")
+            // A table the file fills again from a query after the drop is a cache of others.
+            let (rebuilt, lost): (Vec<String>, Vec<String>) = tables
+                .iter()
+                .cloned()
+                .partition(|t| ctx.rebuilt_by_query.get(t).is_some_and(|at| *at > op.line));
+            let mut out = rows_lost(&DROPS_TABLE, ctx, op, &lost, "DROP TABLE {table} discards every row");
+            for t in rebuilt.iter().filter(|t| !ctx.is_new_table(t)) {
+                let mut f = finding(
+                    &DROPS_TABLE,
+                    ctx,
+                    op,
+                    format!(
+                        "DROP TABLE {t} discards every row (rebuilt from a query at line {}: its rows are derived from other tables)",
+                        ctx.rebuilt_by_query[t]
+                    ),
+                    COPY_HELP,
+                );
+                f.severity = crate::model::Severity::Info;
+                f.mitigated_by = vec!["backup".to_string()];
+                out.push(f);
+            }
+            out
         }
         _ => Vec::new(),
     }
