@@ -23,7 +23,16 @@ use std::collections::HashSet;
 /// For a Django migration at `path`: the fields its `AlterField`s retype according to the
 /// app's earlier migrations (read from the head tree, in name order), and those they restate
 /// with the type unchanged.
-fn django_state(change: &ChangeSet, path: &str, text: &str) -> (schema_state::Retyped, HashSet<(String, String)>) {
+/// What the app's earlier migrations say about one migration's operations: the fields it
+/// retypes, the fields it restates unchanged, and what it removes that has no table or column
+/// (a proxy model as `(model, "")`, a generic relation or tag manager as `(model, field)`).
+type DjangoState = (
+    schema_state::Retyped,
+    HashSet<(String, String)>,
+    HashSet<(String, String)>,
+);
+
+fn django_state(change: &ChangeSet, path: &str, text: &str) -> DjangoState {
     use frameworks::django::field_types;
     let Some((dir, name)) = path.rsplit_once('/') else {
         return Default::default();
@@ -39,6 +48,7 @@ fn django_state(change: &ChangeSet, path: &str, text: &str) -> (schema_state::Re
         .collect();
     earlier.sort_by(|a, b| a.path.cmp(&b.path));
     let mut state: std::collections::HashMap<(String, String), String> = Default::default();
+    let mut nothing_stored = HashSet::new();
     for t in earlier {
         // An earlier migration the change edits counts as it was: the change cannot rewrite
         // the history its own `AlterField` is judged against.
@@ -53,6 +63,14 @@ fn django_state(change: &ChangeSet, path: &str, text: &str) -> (schema_state::Re
         for (key, ty) in field_types(text.unwrap_or("")) {
             state.insert(key, ty);
         }
+        for model in frameworks::django::proxy_models(text.unwrap_or("")) {
+            nothing_stored.insert((model, String::new()));
+        }
+    }
+    for (key, ty) in &state {
+        if frameworks::django::has_no_column(ty) {
+            nothing_stored.insert((key.0.to_lowercase(), key.1.to_lowercase()));
+        }
     }
     let (mut retyped, mut unchanged) = (schema_state::Retyped::new(), HashSet::new());
     let altered = frameworks::django::altered_fields(text);
@@ -63,13 +81,16 @@ fn django_state(change: &ChangeSet, path: &str, text: &str) -> (schema_state::Re
             }
             // A longer limit rewrites nothing; the way back may not fit: a hint, as restated.
             Some(before) if frameworks::django::only_lengthens(before, &ty) => {}
+            // A project's own field class hides its column: a restatement, as if unknown.
+            Some(before) if !frameworks::django::is_known_field(before) || !frameworks::django::is_known_field(&ty) => {
+            }
             Some(before) => {
                 retyped.insert(key, (before.clone(), ty));
             }
             None => {}
         }
     }
-    (retyped, unchanged)
+    (retyped, unchanged, nothing_stored)
 }
 
 /// A backend's own folder says most (`migrations/mysql/…` in a multi-backend layout), then the
@@ -575,9 +596,14 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         // whether its type changed. Unchanged, the operation is no type change at all.
         let mut ops_judged = script.ops.clone();
         if format == MigrationFormat::Django {
-            let (retyped, unchanged) = django_state(change, &file.path, file.new_text.get().unwrap_or(""));
+            let (retyped, unchanged, nothing_stored) =
+                django_state(change, &file.path, file.new_text.get().unwrap_or(""));
+            let stores =
+                |table: &str, column: &str| !nothing_stored.contains(&(table.to_lowercase(), column.to_lowercase()));
             ops_judged.retain(|op| match &op.kind {
                 OpKind::AlterColumnType { table, column, .. } => !unchanged.contains(&(table.clone(), column.clone())),
+                OpKind::DropTable { tables } => tables.iter().any(|t| stores(t, "")),
+                OpKind::DropColumn { table, column } => stores(table, column),
                 _ => true,
             });
             ctx.earlier_retyped = retyped;

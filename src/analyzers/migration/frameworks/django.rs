@@ -212,13 +212,81 @@ pub fn field_type(expr: &str) -> String {
     }
 }
 
-/// `varchar(max_length=100)` → `varchar(max_length=200)`: a longer limit on the same type.
+/// `varchar(max_length=100)` → `varchar(max_length=200)`, or a decimal with more digits and the
+/// same scale: a longer limit on the same type, which PostgreSQL widens without a rewrite.
 pub fn only_lengthens(before: &str, after: &str) -> bool {
-    let limit = |t: &str| -> Option<(String, u64)> {
-        let (family, rest) = t.split_once("(max_length=")?;
-        Some((family.to_string(), rest.trim_end_matches(')').parse().ok()?))
+    let arg = |t: &str, key: &str| -> Option<u64> {
+        let rest = t.split_once(&format!("{key}="))?.1;
+        rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
     };
-    matches!((limit(before), limit(after)), (Some((a, x)), Some((b, y))) if a == b && y > x)
+    let family = |t: &str| t.split('(').next().unwrap_or("").to_string();
+    if family(before) != family(after) {
+        return false;
+    }
+    match (arg(before, "max_length"), arg(after, "max_length")) {
+        (Some(x), Some(y)) => return y > x,
+        (None, None) => {}
+        _ => return false,
+    }
+    matches!(
+        (arg(before, "max_digits"), arg(after, "max_digits"), arg(before, "decimal_places"), arg(after, "decimal_places")),
+        (Some(x), Some(y), Some(p), Some(q)) if y > x && p == q
+    )
+}
+
+/// Models a migration file creates as proxies (`options={"proxy": True}`): they have no table.
+pub fn proxy_models(text: &str) -> Vec<String> {
+    static CALL: OnceLock<Regex> = OnceLock::new();
+    let call = re(&CALL, r"migrations\.(\w+)\s*\(");
+    calls(text, call, "#")
+        .into_iter()
+        .filter(|c| c.name == "CreateModel")
+        .filter(|c| {
+            keyword_arg(c.args, "options").is_some_and(|o| {
+                let o = o.replace(['"', '\'', ' '], "");
+                o.contains("proxy:True")
+            })
+        })
+        .filter_map(|c| arg_str(c.args, "name").map(|n| n.to_lowercase()))
+        .collect()
+}
+
+/// Field classes that hold no column of their model (a generic relation, django-taggit's
+/// manager): removing one drops nothing.
+pub fn has_no_column(ty: &str) -> bool {
+    let class = ty.split('(').next().unwrap_or("");
+    ["taggablemanager", "genericrelation"].contains(&class)
+}
+
+/// Django's own field classes: a project's subclass (`VersionSlugField`, `ChoiceSetField`)
+/// builds a column its class name does not show, so its type is not compared.
+pub fn is_known_field(ty: &str) -> bool {
+    const KNOWN: &[&str] = &[
+        "boolean",
+        "varchar",
+        "text",
+        "integer",
+        "bigint",
+        "smallint",
+        "foreign key",
+        "floatfield",
+        "decimalfield",
+        "datefield",
+        "datetimefield",
+        "timefield",
+        "durationfield",
+        "uuidfield",
+        "jsonfield",
+        "arrayfield",
+        "binaryfield",
+        "genericipaddressfield",
+        "ipaddressfield",
+        "filefield",
+        "imagefield",
+        "filepathfield",
+        "hstorefield",
+    ];
+    KNOWN.contains(&ty.split('(').next().unwrap_or("").trim())
 }
 
 /// (model, field) → type of every field a migration file defines or alters:
