@@ -143,6 +143,11 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                 if only_reads {
                     continue;
                 }
+                // What the function writes from the models it loads keeps their values: a
+                // `RemoveField` after it of a field it reads has moved them.
+                for copy in function_moves(text, &forward) {
+                    ops.push(Op::framework(copy, line, &evidence));
+                }
                 OpKind::CodeBackfill {
                     what: format!("RunPython({forward})"),
                 }
@@ -152,6 +157,31 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
         ops.push(Op::framework(kind, line, &evidence));
     }
     Script::read(ops, rollback)
+}
+
+/// The models a `RunPython` function loads (`apps.get_model("app", "Check")`), each as values
+/// moved by the function, carrying every name its body mentions.
+fn function_moves(text: &str, name: &str) -> Vec<OpKind> {
+    static MODEL: OnceLock<Regex> = OnceLock::new();
+    let model = re(&MODEL, r#"get_model\(\s*["']\w+["']\s*,\s*["'](\w+)["']"#);
+    let Some((_, _, _, body)) = python_functions(text).into_iter().find(|f| f.0 == name) else {
+        return Vec::new();
+    };
+    let words: Vec<String> = body
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    model
+        .captures_iter(&body)
+        .map(|c| c[1].to_lowercase())
+        .map(|m| OpKind::CodeCopy {
+            of: m.clone(),
+            into: m,
+            columns: Some(words.clone()),
+            moved: true,
+        })
+        .collect()
 }
 
 /// The column type Django builds for a field class (its family: `CharField`, `SlugField` and
