@@ -205,6 +205,13 @@ fn skip_char_or_lifetime(b: &[u8], start: usize) -> usize {
     }
 }
 
+/// The identifier-like words of a text (letters, digits, `_`), in order: names in SQL, Python,
+/// Rust and plans.
+pub fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+}
+
 /// `abc1234` for a full sha, unchanged otherwise.
 pub fn short_sha(sha: &str) -> &str {
     if sha.len() >= 40 && sha.chars().all(|c| c.is_ascii_hexdigit()) {

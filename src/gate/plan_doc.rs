@@ -31,10 +31,7 @@ pub fn names(plan: &str, f: &Finding) -> bool {
     // What a person writes: the tables and columns of the statement, in words. Every name the
     // evidence holds (SQL words aside) must appear as a word of the plan.
     let names = statement_names(f.evidence.as_deref().unwrap_or(""));
-    let words: std::collections::HashSet<&str> = lower
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: std::collections::HashSet<&str> = crate::text::words(&lower).collect();
     !names.is_empty() && names.iter().all(|n| words.contains(n.as_str()))
 }
 
@@ -97,8 +94,7 @@ pub fn statement_names(evidence: &str) -> Vec<String> {
         "where",
         "with",
     ];
-    let mut out: Vec<String> = evidence
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+    let mut out: Vec<String> = crate::text::words(evidence)
         .map(str::to_lowercase)
         .filter(|w| w.len() > 2 && !w.chars().all(|c| c.is_ascii_digit()) && !SQL.contains(&w.as_str()))
         .collect();

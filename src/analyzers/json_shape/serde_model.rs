@@ -683,11 +683,7 @@ pub fn derive_names(attrs: &[syn::Attribute]) -> Vec<String> {
             } else {
                 tokens
             };
-            for word in list.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
-                if !word.is_empty() {
-                    out.push(word.to_string());
-                }
-            }
+            out.extend(crate::text::words(&list).map(str::to_string));
         }
     }
     out

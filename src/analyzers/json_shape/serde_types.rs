@@ -92,13 +92,7 @@ pub fn added_schema_words(change: &ChangeSet) -> BTreeSet<String> {
         .iter()
         .filter(|f| matches!(f.kind, FileKind::Migration { .. }) || f.path.ends_with("schema.rs"))
         .flat_map(|f| f.added_lines())
-        .flat_map(|l| {
-            l.text
-                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .filter(|w| !w.is_empty())
-                .map(str::to_lowercase)
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|l| crate::text::words(&l.text).map(str::to_lowercase).collect::<Vec<_>>())
         .collect()
 }
 
@@ -125,11 +119,7 @@ pub fn change_news(change: &ChangeSet, old: &[SerdeType]) -> ChangeNews {
 /// change's files did.
 fn functions_added(change: &ChangeSet) -> BTreeMap<String, BTreeSet<String>> {
     let declared = |text: Option<&str>| -> BTreeSet<String> {
-        let words: Vec<&str> = text
-            .unwrap_or("")
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .filter(|w| !w.is_empty())
-            .collect();
+        let words: Vec<&str> = crate::text::words(text.unwrap_or("")).collect();
         words
             .windows(2)
             .filter(|w| w[0] == "fn")

@@ -18,7 +18,7 @@ pub struct Copy {
     pub columns: Option<Vec<String>>,
     /// An `UPDATE into … FROM of` (or a subquery of `of`), or code that rewrites the rows a
     /// filter on the column picks: the values moved into `into`'s columns, not copied as rows.
-    pub by_update: bool,
+    pub moved: bool,
     /// Another migration of the change that took it, before this one (`line` is then 0).
     pub file: Option<String>,
 }
@@ -94,12 +94,10 @@ impl Context {
         let column = column.to_lowercase();
         self.updates.iter().find_map(|(t, set, text, l)| {
             // The column read anywhere in the UPDATE (its SET, or the WHERE of a join).
-            let from_column = text.split_once(" set ").map(|(_, rest)| rest).is_some_and(|rest| {
-                rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                    .filter(|w| *w == column)
-                    .count()
-                    > 0
-            });
+            let from_column = text
+                .split_once(" set ")
+                .map(|(_, rest)| rest)
+                .is_some_and(|rest| crate::text::words(rest).any(|w| w == column));
             let target = set.iter().find(|c| c.to_lowercase() != column);
             (t == table && *l < line && from_column && !set.iter().any(|c| c.to_lowercase() == column))
                 .then_some(target?.as_str())
@@ -155,9 +153,9 @@ impl Context {
                     Some(file) => format!("by `{file}`"),
                     None => format!("at line {}", copy.line),
                 };
-                let how = if copy.by_update && copy.into == table {
+                let how = if copy.moved && copy.into == table {
                     format!(" (its values moved into other columns of `{table}` {place})")
-                } else if copy.by_update {
+                } else if copy.moved {
                     format!(" (its values moved into `{}` {place})", copy.into)
                 } else {
                     format!(" (backed up into `{}` {place})", copy.into)

@@ -20,18 +20,17 @@ use ops::{Op, OpKind};
 use ops::{Rollback, Script};
 use std::collections::HashSet;
 
-/// For a Django migration at `path`: the fields its `AlterField`s retype according to the
-/// app's earlier migrations (read from the head tree, in name order), and those they restate
-/// with the type unchanged.
-/// What the app's earlier migrations say about one migration's operations: the fields it
-/// retypes, the fields it restates unchanged, and what it removes that has no table or column
-/// (a proxy model as `(model, "")`, a generic relation or tag manager as `(model, field)`).
+/// What the app's earlier migrations say about one Django migration's operations: the fields
+/// its `AlterField`s retype, those they restate unchanged, and what it removes that has no
+/// table or column (a proxy model as `(model, "")`, a generic relation or tag manager as
+/// `(model, field)`).
 type DjangoState = (
     schema_state::Retyped,
     HashSet<(String, String)>,
     HashSet<(String, String)>,
 );
 
+/// The app's earlier migrations are read from the head tree, in name order.
 fn django_state(change: &ChangeSet, path: &str, text: &str) -> DjangoState {
     use frameworks::django::field_types;
     let Some((dir, name)) = path.rsplit_once('/') else {
@@ -175,8 +174,8 @@ pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
             ctx.rebuilt_by_query.entry(table.clone()).or_insert(op.line);
         }
         if let OpKind::Update { table, columns, .. } = &op.kind {
-            let text = op.evidence.to_lowercase();
-            ctx.updates.push((table.clone(), columns.clone(), text, op.line));
+            ctx.updates
+                .push((table.clone(), columns.clone(), op.evidence.to_lowercase(), op.line));
         }
     }
     let mut out = Vec::new();
@@ -220,8 +219,9 @@ fn copies_in(ops: &[Op], file: Option<&str>) -> Vec<Copy> {
                     into: table.clone(),
                     line: op.line,
                     with_data: true,
-                    columns: Some(words(&text)),
-                    by_update: true,
+                    // The columns the UPDATE reads, loosely: every word of it.
+                    columns: Some(crate::text::words(&text).map(str::to_string).collect()),
+                    moved: true,
                     file: None,
                 });
             }
@@ -239,7 +239,7 @@ fn copies_in(ops: &[Op], file: Option<&str>) -> Vec<Copy> {
 
 fn collect_copies(kind: &OpKind, line: u32, copies: &mut Vec<Copy>) {
     // Every source table of a copy gets its own record, pointing at where the rows went.
-    let mut record = |sources: &[String], into: &str, with_data: bool, columns: &Option<Vec<String>>| {
+    let mut record = |sources: &[String], into: &str, with_data: bool, columns: &Option<Vec<String>>, moved: bool| {
         for s in sources {
             copies.push(Copy {
                 of: s.clone(),
@@ -247,7 +247,7 @@ fn collect_copies(kind: &OpKind, line: u32, copies: &mut Vec<Copy>) {
                 line,
                 with_data,
                 columns: columns.clone(),
-                by_update: false,
+                moved,
                 file: None,
             });
         }
@@ -258,39 +258,23 @@ fn collect_copies(kind: &OpKind, line: u32, copies: &mut Vec<Copy>) {
             sources,
             columns,
             with_data,
-        } => record(sources, table, *with_data, columns),
-        OpKind::CreateTableLike { table, source } => record(std::slice::from_ref(source), table, false, &None),
+        } => record(sources, table, *with_data, columns, false),
+        OpKind::CreateTableLike { table, source } => record(std::slice::from_ref(source), table, false, &None, false),
         OpKind::InsertSelect {
             table,
             sources,
             columns,
-        } => record(sources, table, true, columns),
-        OpKind::CopyTo { sources, columns } => record(sources, "a file (COPY … TO)", true, columns),
+        } => record(sources, table, true, columns, false),
+        OpKind::CopyTo { sources, columns } => record(sources, "a file (COPY … TO)", true, columns, false),
         OpKind::CodeCopy {
             of,
             into,
             columns,
             moved,
-        } => copies.push(Copy {
-            of: of.clone(),
-            into: into.clone(),
-            line,
-            with_data: true,
-            columns: columns.clone(),
-            by_update: *moved,
-            file: None,
-        }),
+        } => record(std::slice::from_ref(of), into, true, columns, *moved),
         OpKind::DoBlock { nested, .. } => nested.iter().for_each(|k| collect_copies(k, line, copies)),
         _ => {}
     }
-}
-
-/// The words of a statement, lower case: the columns an UPDATE reads, loosely.
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 /// What an op teaches about the file's state, after it has been judged.
@@ -331,10 +315,7 @@ fn learn(kind: &OpKind, ctx: &mut Context) {
 
 /// The column of `CHECK (column IS NOT NULL)`.
 fn not_null_column(check: &str) -> Option<String> {
-    let words: Vec<&str> = check
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<&str> = crate::text::words(check).collect();
     words
         .windows(4)
         .find(|w| w[1] == "is" && w[2] == "not" && w[3] == "null")
@@ -484,16 +465,24 @@ fn read_migrations(change: &ChangeSet) -> Vec<Read<'_>> {
 
 /// The old path of a migration this change renames to another version (`2023-10-24_x/up.sql`
 /// → `2025-08-01_x/up.sql`, `0004_a.py` → `0005_a.py`): the tool keys what it applied by that
-/// name, so databases that applied the old one run it again.
+/// version, so databases that applied the old one run it again. Django keys by the whole name;
+/// the others by the version before the first `_` (a new description is the same migration).
 fn reversioned_from(file: &ChangedFile) -> Option<&str> {
     let old = file.old_path.as_deref()?;
+    let FileKind::Migration { format, .. } = file.kind else {
+        return None;
+    };
     let key = |path: &str| -> String {
         let mut parts = path.rsplit('/');
         let name = parts.next().unwrap_or("");
-        match name {
-            // Diesel's and Prisma's version is the folder.
-            "up.sql" | "down.sql" | "migration.sql" => parts.next().unwrap_or("").to_string(),
-            _ => name.to_string(),
+        // Diesel's and Prisma's version is the folder.
+        let name = match name {
+            "up.sql" | "down.sql" | "migration.sql" => parts.next().unwrap_or(""),
+            _ => name,
+        };
+        match format {
+            MigrationFormat::Django => name.to_string(),
+            _ => name.split('_').next().unwrap_or(name).to_string(),
         }
     };
     (key(old) != key(&file.path)).then_some(old)
@@ -555,11 +544,25 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         .filter(|r| r.file.status == FileStatus::Added && r.role == MigrationRole::Up)
         .collect();
     let (schema_retyped, schema_known) = schema_state::retyped(change);
-    let depends_on_sqlx = change
-        .tree
-        .iter()
-        .filter(|f| f.path == "Cargo.toml" || f.path.ends_with("/Cargo.toml"))
-        .any(|f| f.text.get().is_some_and(|t| t.contains("sqlx")));
+    // Read only when an applied migration is edited (never on the common path), and from the
+    // base too: the change under review cannot drop the dependency to hide its edit.
+    let depends_on_sqlx = std::cell::OnceCell::new();
+    let depends_on_sqlx = || {
+        *depends_on_sqlx.get_or_init(|| {
+            let manifest = |p: &str| p == "Cargo.toml" || p.ends_with("/Cargo.toml");
+            let mentions = |t: Option<&str>| t.is_some_and(|t| t.contains("sqlx"));
+            change
+                .tree
+                .iter()
+                .filter(|f| manifest(&f.path))
+                .any(|f| mentions(f.text.get()))
+                || change
+                    .files
+                    .iter()
+                    .filter(|f| manifest(&f.path))
+                    .any(|f| mentions(f.old_text.get()))
+        })
+    };
     let mut out = Vec::new();
     for r in &reads {
         let (file, format, role, dialect, script) = (r.file, r.format, r.role, r.dialect, &r.script);

@@ -167,11 +167,7 @@ fn function_moves(text: &str, name: &str) -> Vec<OpKind> {
     let Some((_, _, _, body)) = python_functions(text).into_iter().find(|f| f.0 == name) else {
         return Vec::new();
     };
-    let words: Vec<String> = body
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
+    let words: Vec<String> = crate::text::words(&body).map(str::to_lowercase).collect();
     model
         .captures_iter(&body)
         .map(|c| c[1].to_lowercase())

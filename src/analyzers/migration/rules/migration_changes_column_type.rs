@@ -124,26 +124,23 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
         || evidence.contains(" MODIFY ")
         || evidence.contains(" CHANGE ")
         || evidence.contains("CHANGE_COLUMN");
-    // To `text` or an unbounded `varchar`: a widening that PostgreSQL does in place.
+    // The schema file the change updates (or the app's earlier migrations) say what it was.
+    let schema = ctx.schema_retyped.get(&key).or(earlier);
+    // To `text` or an unbounded `varchar`: a widening that PostgreSQL does in place, when what
+    // it was is text too (or not known).
     let t = type_name.to_lowercase();
-    let widening = t == "text"
-        || t == "varchar"
-        || t == "character varying"
-        || t == "citext"
+    let to_text = ["text", "varchar", "character varying", "citext"].contains(&t.as_str())
         || earlier.is_some_and(|(before, after)| before.starts_with("varchar") && after == "text");
-    // Only a text column widens to text: the schema file or earlier migrations may say otherwise.
-    let from_text = ctx.schema_retyped.get(&key).or(earlier).is_none_or(|(before, _)| {
+    let from_text = schema.is_none_or(|(before, _)| {
         let b = before.to_lowercase();
         ["char", "text", "string"].iter().any(|k| b.contains(k))
     });
-    let widening = widening && from_text;
+    let widening = to_text && from_text;
     if widening && !restated {
         f.message = format!(
             "{table}.{column} changes type to {type_name}: a widening that rewrites nothing in PostgreSQL, but the way back may not fit the longer values written meanwhile"
         );
     }
-    // The schema file the change updates says whether a restated column's type changed.
-    let schema = ctx.schema_retyped.get(&key).or(earlier);
     if let Some((before, after)) = earlier {
         f.message
             .push_str(&format!(" (the app's earlier migrations: {before} → {after})"));

@@ -40,12 +40,13 @@ code_rule! {
     pub static MIGRATION_CHECKSUM_CHANGED: "migration-checksum-changed", Migration, High, [Drift], gating = BrokenContract;
 }
 
-/// The checksumming tool that applies `format` in this repository, if any.
-pub fn checksummed(format: MigrationFormat, depends_on_sqlx: bool) -> Option<&'static str> {
+/// The checksumming tool that applies `format` in this repository, if any; whether the
+/// repository depends on sqlx is asked only for the layouts sqlx uses.
+pub fn checksummed(format: MigrationFormat, depends_on_sqlx: impl Fn() -> bool) -> Option<&'static str> {
     match format {
         MigrationFormat::Flyway => Some("Flyway"),
         // sqlx's reversible migrations (`.up.sql`) are read as golang-migrate's layout.
-        MigrationFormat::Sqlx | MigrationFormat::GolangMigrate if depends_on_sqlx => Some("sqlx"),
+        MigrationFormat::Sqlx | MigrationFormat::GolangMigrate if depends_on_sqlx() => Some("sqlx"),
         _ => None,
     }
 }
@@ -88,11 +89,13 @@ mod tests {
 
     #[test]
     fn only_checksumming_tools_count() {
-        assert_eq!(checksummed(MigrationFormat::Flyway, false), Some("Flyway"));
-        assert_eq!(checksummed(MigrationFormat::Sqlx, true), Some("sqlx"));
-        assert_eq!(checksummed(MigrationFormat::Sqlx, false), None);
-        assert_eq!(checksummed(MigrationFormat::Diesel, true), None);
-        assert_eq!(checksummed(MigrationFormat::Rails, true), None);
+        assert_eq!(checksummed(MigrationFormat::Flyway, || false), Some("Flyway"));
+        assert_eq!(checksummed(MigrationFormat::Sqlx, || true), Some("sqlx"));
+        assert_eq!(checksummed(MigrationFormat::Sqlx, || false), None);
+        assert_eq!(checksummed(MigrationFormat::Diesel, || true), None);
+        assert_eq!(checksummed(MigrationFormat::Rails, || true), None);
+        // Other tools never ask whether the repository depends on sqlx.
+        assert_eq!(checksummed(MigrationFormat::Flyway, || unreachable!()), Some("Flyway"));
     }
 
     #[test]
