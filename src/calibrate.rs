@@ -25,6 +25,8 @@ pub struct Sample {
     pub features: [f64; 5],
     pub l1: bool,
     pub l2: bool,
+    /// Labelled by an incident recorded in `.riskgate/incidents.toml`.
+    pub incident: bool,
     pub bot: bool,
 }
 
@@ -243,7 +245,8 @@ pub fn run(
     let mut cache = history::Cache::load(repo);
     let hist = history::scan(repo, head, history_limit, &mut cache)?;
     let ignore = repo.blame_ignore_revs(head);
-    let bad: BTreeMap<String, Bad> = history::bad_commits(&hist, &ignore);
+    let incidents = crate::incidents::at_revision(repo, head)?;
+    let bad: BTreeMap<String, Bad> = history::bad_commits(&hist, &ignore, &incidents);
     let facts: HashMap<&str, &Facts> = hist.iter().map(|(s, f)| (s.as_str(), f)).collect();
     let mut samples = Vec::new();
     let mut skipped = 0;
@@ -255,7 +258,8 @@ pub fn run(
             continue;
         };
         let Some(parent) = f.parents.first() else { continue };
-        // Labels: this change, or a commit it merged, reverted (L1) or fixed (L2) within 90 days.
+        // Labels: this change, or a commit it merged, reverted (L1) or fixed (L2) within 90 days,
+        // or recorded as the cause of an incident (both, whenever it was found).
         let mut members = vec![(*sha).clone()];
         if f.parents.len() > 1 {
             members.extend(repo.merged_commits(sha, 200)?);
@@ -263,11 +267,15 @@ pub fn run(
         let label = |reverted_only: bool| {
             members.iter().any(|m| {
                 bad.get(m).is_some_and(|b| {
-                    (!reverted_only || b.reverted) && b.known_at - f.time <= LABEL_WINDOW && b.known_at >= f.time
+                    b.incident
+                        || ((!reverted_only || b.reverted)
+                            && b.known_at - f.time <= LABEL_WINDOW
+                            && b.known_at >= f.time)
                 })
             })
         };
         let (l1, l2) = (label(true), label(false));
+        let incident = members.iter().any(|m| bad.get(m).is_some_and(|b| b.incident));
         let range = RangeSpec::Revisions {
             base: Some(parent.clone()),
             head: (*sha).clone(),
@@ -303,6 +311,7 @@ pub fn run(
             features: features(&cf),
             l1,
             l2,
+            incident,
             bot: f.bot,
         });
     }
@@ -332,11 +341,12 @@ fn fmt(v: f64) -> String {
 pub fn render(cal: &Calibration) -> String {
     let s = &cal.samples;
     let mut out = format!(
-        "{} landed changes scored ({} skipped); L1 (reverted within 90 days): {} ({} by bots); L2 (L1 or fixed within 90 days): {} ({} by bots)\n",
+        "{} landed changes scored ({} skipped); L1 (reverted within 90 days, or a recorded incident): {} ({} by bots, {} recorded incidents); L2 (L1 or fixed within 90 days): {} ({} by bots)\n",
         s.len(),
         cal.skipped,
         s.iter().filter(|x| x.l1).count(),
         s.iter().filter(|x| x.l1 && x.bot).count(),
+        s.iter().filter(|x| x.incident).count(),
         s.iter().filter(|x| x.l2).count(),
         s.iter().filter(|x| x.l2 && x.bot).count(),
     );
@@ -472,6 +482,7 @@ mod tests {
             features: [0.0; 5],
             l1: bad,
             l2: bad,
+            incident: false,
             bot: false,
         }
     }
@@ -523,6 +534,7 @@ mod tests {
             features: [size, 0.0, 0.0, 0.0, 0.0],
             l1: y,
             l2: y,
+            incident: false,
             bot: false,
         };
         let train: Vec<Sample> = (0..40).map(|i| mk(i as f64 / 4.0, i >= 30)).collect();

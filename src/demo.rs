@@ -1,6 +1,7 @@
 //! `riskgate demo`: replays the incident riskgate exists for in a throwaway repository — a
 //! migration reshapes a JSON column and drops a key, the Rust type stored in it changes, no
-//! test covers it — then shows the block, the plan, and the pass.
+//! test covers it — then shows the block, the plan, and the pass; and after the incident, the
+//! postmortem.
 
 use crate::diff::git::scratch::Scratch;
 use anyhow::{Context, Result};
@@ -12,6 +13,8 @@ const MIGRATION_INIT: &str =
     "CREATE TABLE users (\n    id bigint PRIMARY KEY,\n    prefs jsonb NOT NULL DEFAULT '{}'\n);\n";
 const TYPE_BEFORE: &str = "use serde::{Deserialize, Serialize};\n\n/// Stored as JSON in users.prefs.\n#[derive(Serialize, Deserialize)]\npub struct UserPrefs {\n    pub color: String,\n    pub newsletter: bool,\n}\n\npub fn css_class(prefs: &UserPrefs) -> String {\n    format!(\"theme-{}\", prefs.color)\n}\n";
 const TYPE_AFTER: &str = "use serde::{Deserialize, Serialize};\n\n/// Stored as JSON in users.prefs.\n#[derive(Serialize, Deserialize)]\npub struct UserPrefs {\n    pub theme: String,\n    pub newsletter: bool,\n}\n\npub fn css_class(prefs: &UserPrefs) -> String {\n    format!(\"theme-{}\", prefs.theme)\n}\n";
+const TYPE_FIXED: &str = "use serde::{Deserialize, Serialize};\n\n/// Stored as JSON in users.prefs.\n#[derive(Serialize, Deserialize)]\npub struct UserPrefs {\n    #[serde(alias = \"color\")]\n    pub theme: String,\n    pub newsletter: bool,\n}\n\npub fn css_class(prefs: &UserPrefs) -> String {\n    format!(\"theme-{}\", prefs.theme)\n}\n";
+const SETTINGS: &str = "pub fn newsletter_label(on: bool) -> &'static str {\n    if on { \"Subscribed\" } else { \"Not subscribed\" }\n}\n";
 const MIGRATION_UP: &str = "-- Move prefs.color into prefs.theme.\nUPDATE users\n   SET prefs = jsonb_set(prefs - 'color', '{theme}', to_jsonb(prefs->>'color'));\n";
 const MIGRATION_DOWN: &str = "-- nothing to undo\nSELECT 1;\n";
 
@@ -99,11 +102,44 @@ pub fn run(keep: bool, colour: &str) -> Result<bool> {
     say(&format!(
         "(exit code {second}: the change may merge, and the team knows how to undo it)"
     ));
+    let postmortem = incident(&repo, &dir, colour)?;
     if keep {
         let kept = tmp.keep();
         say(&format!("\nThe demo repository is kept at {}", kept.display()));
     } else {
         say("\nThe demo repository was removed; run `riskgate demo --keep` to look around in it.");
     }
-    Ok(first == 1 && second == 0)
+    Ok(first == 1 && second == 0 && postmortem)
+}
+
+/// The rest of the story: merged and deployed, old rows break the settings page, the team
+/// follows the plan and fixes forward; `riskgate postmortem` writes the draft.
+fn incident(repo: &Scratch, dir: &Path, colour: &str) -> Result<bool> {
+    repo.merge_into("main", "Merge branch 'reshape-prefs'")?;
+    repo.commit(
+        &[("src/settings.rs", SETTINGS)],
+        "Settings page: show the newsletter toggle",
+    )?;
+    repo.commit(
+        &[("src/prefs.rs", TYPE_FIXED)],
+        "Fix settings crash: read preferences stored under the old key",
+    )?;
+    say("\nThe branch was merged and deployed. A worker still on the old release kept writing `color`;");
+    say("those rows broke the settings page. The team followed the plan, then fixed forward two commits later.");
+    let path = dir.join("POSTMORTEM.md");
+    let code = riskgate(
+        dir,
+        &["postmortem", "HEAD", "--output", &path.to_string_lossy()],
+        colour,
+    )?;
+    let draft = std::fs::read_to_string(&path).unwrap_or_default();
+    // The summary and the timeline; the rest is in the file.
+    let shown: Vec<&str> = draft
+        .lines()
+        .skip_while(|l| !l.starts_with("## Summary"))
+        .take_while(|l| !l.starts_with("## What changed"))
+        .collect();
+    say(&format!("\n{}", shown.join("\n").trim_end()));
+    say("\n(the rest of POSTMORTEM.md: what changed, what riskgate saw at merge time, the gap, remedies, and sections for people)");
+    Ok(code == 0 && draft.contains("**Would riskgate have blocked it?** **yes"))
 }

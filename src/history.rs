@@ -4,6 +4,7 @@
 
 use crate::diff::git::history::HistoryCommit;
 use crate::diff::git::Repo;
+use crate::incidents::Incident;
 use anyhow::Result;
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -51,11 +52,8 @@ pub fn facts_of(c: &HistoryCommit, files: Vec<String>) -> Facts {
         time: c.time,
         parents: c.parents.clone(),
         files,
-        reverts: revert_pattern()
-            .captures_iter(&c.message)
-            .map(|m| m[1].to_lowercase())
-            .collect(),
-        fix: fix_pattern().is_match(summary) && !summary.to_lowercase().starts_with("revert"),
+        reverts: reverted_by_message(&c.message),
+        fix: is_fix_message(summary),
         bot: is_bot(&c.author),
     }
 }
@@ -227,6 +225,8 @@ pub struct Bad {
     pub time: i64,
     pub known_at: i64,
     pub reverted: bool,
+    /// Recorded in `.riskgate/incidents.toml`: a positive whatever the delay.
+    pub incident: bool,
 }
 
 fn matches_sha(full: &str, short: &str) -> bool {
@@ -234,8 +234,10 @@ fn matches_sha(full: &str, short: &str) -> bool {
 }
 
 /// Marks commits reverted by a later commit, or "fix-inducing": the last earlier commit that
-/// touched a file a fix commit changes, within 90 days (an SZZ approximation without blame).
-pub fn bad_commits(history: &[(String, Facts)], ignore: &[String]) -> BTreeMap<String, Bad> {
+/// touched a file a fix commit changes, within 90 days (an SZZ approximation without blame);
+/// and the causes of recorded incidents, known from their fix (or from the cause itself when
+/// the fix is not named or not in the history).
+pub fn bad_commits(history: &[(String, Facts)], ignore: &[String], incidents: &[Incident]) -> BTreeMap<String, Bad> {
     let mut bad: BTreeMap<String, Bad> = BTreeMap::new();
     // file → (time, sha) of non-merge commits touching it, oldest first.
     let mut by_file: HashMap<&str, Vec<(i64, &str)>> = HashMap::new();
@@ -266,6 +268,7 @@ pub fn bad_commits(history: &[(String, Facts)], ignore: &[String]) -> BTreeMap<S
                         time: tf.time,
                         known_at: f.time,
                         reverted: true,
+                        incident: false,
                     },
                 );
             }
@@ -286,12 +289,47 @@ pub fn bad_commits(history: &[(String, Facts)], ignore: &[String]) -> BTreeMap<S
                         time: *t,
                         known_at: f.time,
                         reverted: false,
+                        incident: false,
                     });
                 }
             }
         }
     }
+    let find = |short: &str| history.iter().find(|(s, _)| matches_sha(s, short));
+    for incident in incidents {
+        let Some((cause, cf)) = find(&incident.cause) else {
+            continue;
+        };
+        let known_at = incident
+            .fixed_by
+            .as_deref()
+            .and_then(find)
+            .map_or(cf.time, |(_, ff)| ff.time.max(cf.time));
+        // A merge recorded as the cause counts with every file it brought in.
+        bad.insert(
+            cause.clone(),
+            Bad {
+                time: cf.time,
+                known_at,
+                reverted: true,
+                incident: true,
+            },
+        );
+    }
     bad
+}
+
+/// Whether a commit summary says it fixes something (and is not itself a revert).
+pub fn is_fix_message(summary: &str) -> bool {
+    fix_pattern().is_match(summary) && !summary.to_lowercase().starts_with("revert")
+}
+
+/// The commits a message says it reverts (`This reverts commit <sha>`), lowercased.
+pub fn reverted_by_message(message: &str) -> Vec<String> {
+    revert_pattern()
+        .captures_iter(message)
+        .map(|m| m[1].to_lowercase())
+        .collect()
 }
 
 /// The history factor of a change at time `at`: for each touched file, the time-decayed count
@@ -362,13 +400,14 @@ mod tests {
             ),
             c("ddd4444", 30, &["src/b.rs"], "Fix crash in b"),
         ];
-        let bad = bad_commits(&h, &[]);
+        let bad = bad_commits(&h, &[], &[]);
         assert_eq!(
             bad["aaa1111"],
             Bad {
                 time: 0,
                 known_at: 20 * DAY,
-                reverted: true
+                reverted: true,
+                incident: false
             }
         );
         assert_eq!(bad["bbb2222"].known_at, 30 * DAY);
@@ -378,7 +417,24 @@ mod tests {
         let later = file_risk(&h, &bad, &["src/a.rs".into()], 25 * DAY);
         let much_later = file_risk(&h, &bad, &["src/a.rs".into()], 400 * DAY);
         assert!(later > much_later && much_later > 0.0, "{later} {much_later}");
+        // A recorded incident marks its cause, known from its fix, even without a fix message.
+        let incident = Incident {
+            cause: "bbb2".into(),
+            fixed_by: Some("ccc3333".into()),
+            summary: "outage".into(),
+            recorded: None,
+        };
+        let with = bad_commits(&h, &[], &[incident]);
+        assert_eq!(
+            with["bbb2222"],
+            Bad {
+                time: 10 * DAY,
+                known_at: 20 * DAY,
+                reverted: true,
+                incident: true
+            }
+        );
         // Ignored revisions (.git-blame-ignore-revs) are never blamed.
-        assert!(!bad_commits(&h, &["bbb2222".into()]).contains_key("bbb2222"));
+        assert!(!bad_commits(&h, &["bbb2222".into()], &[]).contains_key("bbb2222"));
     }
 }

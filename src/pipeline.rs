@@ -394,8 +394,8 @@ fn shape_checks(
     Ok(out)
 }
 
-/// The history factor of a change: touched files' earlier commits that were reverted or fixed,
-/// as known at the merge base.
+/// The history factor of a change: touched files' earlier commits that were reverted, fixed or
+/// recorded as incidents, as known at the merge base.
 pub fn history_factor(repo: &Repo, change: &ChangeSet, config: &Config) -> Result<f64> {
     let limit = config.score.history_limit.unwrap_or(crate::history::DEFAULT_LIMIT);
     let mut cache = crate::history::Cache::load(repo);
@@ -403,7 +403,8 @@ pub fn history_factor(repo: &Repo, change: &ChangeSet, config: &Config) -> Resul
     let at = history.first().map_or(0, |(_, f)| f.time) + 1;
     // The base's list: a change cannot declare its way out of its files' history.
     let ignore = repo.blame_ignore_revs(&change.range.merge_base);
-    let bad = crate::history::bad_commits(&history, &ignore);
+    let incidents = crate::incidents::at_revision(repo, &change.range.merge_base)?;
+    let bad = crate::history::bad_commits(&history, &ignore, &incidents);
     let files: Vec<String> = change.files.iter().map(|f| f.path.clone()).collect();
     Ok(crate::history::file_risk(&history, &bad, &files, at))
 }

@@ -221,6 +221,22 @@ pub fn short_sha(sha: &str) -> &str {
     }
 }
 
+/// A TOML basic string (`"…"`): quotes, backslashes and control characters escaped.
+pub fn toml_basic(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

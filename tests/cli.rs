@@ -661,6 +661,18 @@ fn demo_shows_the_block_then_the_pass_and_cleans_up() {
     assert!(blocked < passed, "{out}");
     assert!(out.contains("migration-removes-json-key"), "{out}");
     assert!(out.contains("$ riskgate plan init --base main"), "{out}");
+    // After the incident, the postmortem: riskgate held the change until a plan was written.
+    let postmortem = out
+        .find("$ riskgate postmortem HEAD --output ")
+        .expect("ends with the postmortem");
+    assert!(passed < postmortem, "{out}");
+    assert!(
+        out.contains("- **Would riskgate have blocked it?** **yes, until a rollback plan was committed**: it passed with the plan in `ROLLBACK.md`"),
+        "{out}"
+    );
+    for what in ["| authored |", "| merged |", "| fixed |"] {
+        assert!(out[postmortem..].contains(what), "{what} in\n{out}");
+    }
     assert_eq!(
         std::fs::read_dir(cwd.path()).unwrap().count(),
         0,

@@ -95,6 +95,24 @@ pub enum Command {
         #[arg(long)]
         keep: bool,
     },
+    /// Write a postmortem draft for an incident: timeline, what riskgate saw at merge time, the
+    /// gap, remedies; and record the incident in .riskgate/incidents.toml.
+    Postmortem {
+        /// The commit (or merge) that caused the incident, or the revert or fix of it.
+        rev: String,
+        /// The commit that fixed or reverted it (REV is then the cause).
+        #[arg(long, value_name = "REV")]
+        fixed_by: Option<String>,
+        /// Write the draft to this file instead of stdout.
+        #[arg(long, short = 'o')]
+        output: Option<std::path::PathBuf>,
+        /// The one-line summary recorded with the incident (default: the fix's subject).
+        #[arg(long)]
+        summary: Option<String>,
+        /// Do not record the incident in .riskgate/incidents.toml.
+        #[arg(long)]
+        no_record: bool,
+    },
     /// Record the current findings in .riskgate-baseline.json; they stop counting toward the gate.
     Baseline {
         #[command(subcommand)]

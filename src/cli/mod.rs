@@ -7,7 +7,7 @@ mod output;
 mod session;
 
 pub use args::*;
-use commands::{audit, baseline, calibrate, check, hook, init, plan, rules};
+use commands::{audit, baseline, calibrate, check, hook, init, plan, postmortem, rules};
 use output::{emit, note, say};
 use session::start_dir;
 
@@ -170,6 +170,22 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             emit(&text, None)?;
             Ok(ExitStatus::blocked_if(report.rejected > 0))
         }
+        Command::Postmortem {
+            rev,
+            fixed_by,
+            output,
+            summary,
+            no_record,
+        } => postmortem::postmortem(
+            &cli,
+            &crate::postmortem::Request {
+                rev: rev.clone(),
+                fixed_by: fixed_by.clone(),
+            },
+            output.as_deref(),
+            summary.as_deref(),
+            !*no_record,
+        ),
         Command::Demo { keep } => Ok(if crate::demo::run(*keep, if colour { "always" } else { "never" })? {
             ExitStatus::Passed
         } else {

@@ -68,6 +68,30 @@ impl TestRepo {
             .to_string()
     }
 
+    /// Merges `branch` into the current branch with a merge commit (no conflicts expected), as
+    /// `git merge --no-ff` does; returns the merge's sha.
+    pub fn merge(&self, branch: &str, message: &str) -> String {
+        let ours = self.repo.head().unwrap().peel_to_commit().unwrap();
+        let theirs = self
+            .repo
+            .revparse_single(&format!("refs/heads/{branch}"))
+            .unwrap()
+            .peel_to_commit()
+            .unwrap();
+        let mut index = self.repo.merge_commits(&ours, &theirs, None).unwrap();
+        assert!(!index.has_conflicts(), "the test merge has conflicts");
+        let tree = self.repo.find_tree(index.write_tree_to(&self.repo).unwrap()).unwrap();
+        let sig = self.signature();
+        let sha = self
+            .repo
+            .commit(Some("HEAD"), &sig, &sig, message, &tree, &[&ours, &theirs])
+            .unwrap();
+        self.repo
+            .checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
+            .unwrap();
+        sha.to_string()
+    }
+
     /// Stages everything without committing.
     pub fn stage(&self) {
         let mut index = self.repo.index().unwrap();
@@ -80,6 +104,13 @@ impl TestRepo {
     pub fn branch(&self, name: &str) {
         let head = self.repo.head().unwrap().peel_to_commit().unwrap();
         self.repo.branch(name, &head, false).unwrap();
+        self.checkout(name);
+    }
+
+    /// Creates a branch at `rev` and switches to it.
+    pub fn branch_at(&self, name: &str, rev: &str) {
+        let commit = self.repo.revparse_single(rev).unwrap().peel_to_commit().unwrap();
+        self.repo.branch(name, &commit, false).unwrap();
         self.checkout(name);
     }
 

@@ -47,7 +47,10 @@ pub fn calibrate(cli: &Cli, head: &str, limit: usize, write: bool, format: Rules
                         .collect();
                 metrics.insert(label, per);
             }
-            let value = serde_json::json!({"samples": cal.samples.len(), "skipped": cal.skipped, "metrics": metrics});
+            let count = |f: fn(&crate::calibrate::Sample) -> bool| cal.samples.iter().filter(|s| f(s)).count();
+            let positives =
+                serde_json::json!({"L1": count(|s| s.l1), "L2": count(|s| s.l2), "incidents": count(|s| s.incident)});
+            let value = serde_json::json!({"samples": cal.samples.len(), "skipped": cal.skipped, "positives": positives, "metrics": metrics});
             serde_json::to_string_pretty(&value)? + "\n"
         }
         _ => crate::calibrate::render(&cal),

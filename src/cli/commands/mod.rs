@@ -6,5 +6,6 @@ pub mod calibrate;
 pub mod check;
 pub mod hook;
 pub mod plan;
+pub mod postmortem;
 pub mod rules;
 pub mod init;

@@ -5,6 +5,7 @@ use super::{
     BlobLoader, ChangeSet, ChangedFile, Commit, DiffLine, FileStatus, Hunk, LazyText, LineKind, RangeInfo, SkipReason,
     TreeFile,
 };
+pub mod blame;
 pub mod history;
 mod refs;
 pub mod scratch;

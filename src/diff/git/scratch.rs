@@ -22,6 +22,16 @@ impl Scratch {
         })
     }
 
+    /// The demo's author, an hour after the previous commit: the timeline reads like a day.
+    fn next_signature(&self) -> Result<git2::Signature<'static>> {
+        self.clock.set(self.clock.get() + 3600);
+        Ok(git2::Signature::new(
+            "riskgate demo",
+            "demo@riskgate.invalid",
+            &git2::Time::new(self.clock.get(), 0),
+        )?)
+    }
+
     /// Writes the files and commits everything on the current branch.
     pub fn commit(&self, files: &[(&str, &str)], message: &str) -> Result<String> {
         let root = self
@@ -40,18 +50,39 @@ impl Scratch {
         index.add_all(["*"], git2::IndexAddOption::DEFAULT, None)?;
         index.write()?;
         let tree = self.repo.find_tree(index.write_tree()?)?;
-        self.clock.set(self.clock.get() + 3600);
-        let sig = git2::Signature::new(
-            "riskgate demo",
-            "demo@riskgate.invalid",
-            &git2::Time::new(self.clock.get(), 0),
-        )?;
+        let sig = self.next_signature()?;
         let parent = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
         let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
         Ok(self
             .repo
             .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)?
             .to_string())
+    }
+
+    /// Merges the current branch into `into` with a merge commit (`into` has not moved since
+    /// the branch left it, so the merged tree is the branch's) and makes `into` current.
+    pub fn merge_into(&self, into: &str, message: &str) -> Result<String> {
+        let theirs = self.repo.head()?.peel_to_commit()?;
+        let ours = self
+            .repo
+            .find_branch(into, git2::BranchType::Local)?
+            .get()
+            .peel_to_commit()?;
+        anyhow::ensure!(
+            self.repo.graph_descendant_of(theirs.id(), ours.id())?,
+            "{into} moved since the branch left it"
+        );
+        let sig = self.next_signature()?;
+        let id = self.repo.commit(
+            Some(&format!("refs/heads/{into}")),
+            &sig,
+            &sig,
+            message,
+            &theirs.tree()?,
+            &[&ours, &theirs],
+        )?;
+        self.repo.set_head(&format!("refs/heads/{into}"))?;
+        Ok(id.to_string())
     }
 
     /// Creates a branch at HEAD and makes it current.

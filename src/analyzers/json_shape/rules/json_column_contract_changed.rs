@@ -176,6 +176,7 @@ pub fn compound(findings: &[Finding], mapping: &[JsonColumn]) -> Vec<Finding> {
                 .help("split the change: make the type read both shapes, migrate the data, then stop writing the old shape; back up the column first and check real rows with riskgate shapes")
                 .evidence(m.evidence.clone().unwrap_or_default());
             f.symbol = Some(symbol.clone());
+            f.target = m.target.clone();
             f.direction = direction;
             let mut tags = vec![crate::model::Tag::JsonReshape];
             for l in &list {

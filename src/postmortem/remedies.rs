@@ -1,0 +1,329 @@
+//! What to change so that the next incident like this one is caught: config that links a JSON
+//! column to its type, a rule for the repository's own pack (checked against its own examples
+//! before it is proposed), waivers to remove, tests to add.
+
+use super::FixedFile;
+use crate::config::Config;
+use crate::diff::git::blame::CommitStamp;
+use crate::diff::{ChangeSet, LineKind};
+use crate::model::{Analyzer, Finding};
+use crate::text::short_sha;
+use std::collections::BTreeSet;
+
+/// What the remedies are worked out from.
+pub struct Context<'a> {
+    pub cause: &'a CommitStamp,
+    pub fix: Option<&'a CommitStamp>,
+    /// The cause's findings at merge time.
+    pub findings: &'a [Finding],
+    pub fixed_files: &'a [FixedFile],
+    pub cause_change: Option<&'a ChangeSet>,
+    pub fix_change: Option<&'a ChangeSet>,
+    /// The policy at merge time.
+    pub config: Option<&'a Config>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Remedy {
+    /// Name the type stored in a JSON column (and check real rows against it).
+    JsonColumn {
+        table: String,
+        column: String,
+        /// `path::Type`, as riskgate names it.
+        symbol: String,
+        /// A `[[json_column]]` entry already names it.
+        column_named: bool,
+        /// A `[[shapes]]` entry already checks the type.
+        shapes_configured: bool,
+    },
+    /// A rule for the repository's own pack, whose examples riskgate ran.
+    PackRule { path: String, id: String, toml: String },
+    /// A waiver silenced a finding on a file the fix had to change.
+    RemoveWaiver {
+        finding: String,
+        source: String,
+        reason: String,
+    },
+    /// Functions the fix changed or sat beside that no test referred to.
+    AddTest { file: String, functions: Vec<String> },
+}
+
+pub fn propose(cx: &Context<'_>) -> Vec<Remedy> {
+    let mut out = json_columns(cx);
+    out.extend(pack_rules(cx));
+    let touched: BTreeSet<&str> = cx.fixed_files.iter().map(|f| f.path.as_str()).collect();
+    let on_touched = |f: &&Finding| f.file.as_deref().is_some_and(|p| touched.contains(p));
+    for f in cx.findings.iter().filter(on_touched) {
+        if let Some(s) = &f.suppressed {
+            out.push(Remedy::RemoveWaiver {
+                finding: format!(
+                    "{} at {}:{}",
+                    f.rule,
+                    f.file.as_deref().unwrap_or(""),
+                    f.line.unwrap_or(0)
+                ),
+                source: s.source.clone(),
+                reason: s.reason.clone(),
+            });
+        }
+    }
+    for f in cx
+        .findings
+        .iter()
+        .filter(on_touched)
+        .filter(|f| f.analyzer == Analyzer::Untested)
+    {
+        let mut functions: Vec<String> = f.symbols.clone();
+        if functions.is_empty() {
+            functions.extend(f.symbol.iter().cloned());
+        }
+        // `src/a.rs::name` reads as `name` beside the file.
+        let prefix = format!("{}::", f.file.as_deref().unwrap_or(""));
+        for name in &mut functions {
+            if let Some(rest) = name.strip_prefix(&prefix) {
+                *name = rest.to_string();
+            }
+        }
+        if !functions.is_empty() {
+            out.push(Remedy::AddTest {
+                file: f.file.clone().unwrap_or_default(),
+                functions,
+            });
+        }
+    }
+    out
+}
+
+/// A JSON column the change reshaped while a type stored in it changed, unless the policy
+/// already names that type for the column.
+fn json_columns(cx: &Context<'_>) -> Vec<Remedy> {
+    let mut out = Vec::new();
+    for f in cx.findings.iter().filter(|f| f.rule == "json-column-contract-changed") {
+        let (Some(target), Some(symbol)) = (&f.target, &f.symbol) else {
+            continue;
+        };
+        let Some((table, column)) = target.split_once('.') else {
+            continue;
+        };
+        let type_name = symbol.rsplit("::").next().unwrap_or(symbol);
+        let named = cx.config.is_some_and(|c| {
+            c.json_column
+                .iter()
+                .any(|j| j.table == table && j.column == column && symbol.ends_with(j.type_name.as_str()))
+        });
+        let shapes_configured = cx.config.is_some_and(|c| {
+            c.shapes
+                .iter()
+                .any(|s| s.type_spec == *symbol || s.type_spec.rsplit("::").next() == Some(type_name))
+        });
+        let remedy = Remedy::JsonColumn {
+            table: table.to_string(),
+            column: column.to_string(),
+            symbol: symbol.clone(),
+            column_named: named,
+            shapes_configured,
+        };
+        let configured = named && shapes_configured;
+        if !configured && !out.contains(&remedy) {
+            out.push(remedy);
+        }
+    }
+    out
+}
+
+/// Words too common to tell one change from another.
+const COMMON: &[&str] = &[
+    "self",
+    "true",
+    "false",
+    "none",
+    "null",
+    "nil",
+    "return",
+    "const",
+    "static",
+    "string",
+    "async",
+    "await",
+    "impl",
+    "struct",
+    "enum",
+    "class",
+    "def",
+    "function",
+    "import",
+    "from",
+    "public",
+    "private",
+    "this",
+    "else",
+    "elif",
+    "while",
+    "with",
+    "type",
+    "crate",
+    "super",
+    "where",
+    "match",
+    "usize",
+    "isize",
+    "bool",
+    "char",
+    "option",
+    "result",
+    "some",
+    "into",
+    "clone",
+    "unwrap",
+    "value",
+    "data",
+    "print",
+    "list",
+    "dict",
+    "integer",
+    "float",
+    "number",
+    "boolean",
+    "object",
+    "undefined",
+];
+
+fn identifiers(line: &str) -> impl Iterator<Item = &str> {
+    line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.len() >= 4 && w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
+        .filter(|w| !COMMON.contains(&w.to_ascii_lowercase().as_str()))
+}
+
+/// For each file the fix changed with no finding, and the cause added lines to: a rule that
+/// fires when a change adds the most telling word of those lines to that file again.
+fn pack_rules(cx: &Context<'_>) -> Vec<Remedy> {
+    let (Some(cause_change), Some(fix_change)) = (cx.cause_change, cx.fix_change) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for gap in cx.fixed_files.iter().filter(|f| !f.seen) {
+        let Some(caused) = cause_change.files.iter().find(|f| f.path == gap.path) else {
+            continue;
+        };
+        let added: Vec<&str> = added_lines(caused).collect();
+        let fix_file = fix_change.files.iter().find(|f| f.path == gap.path);
+        let taken_back: BTreeSet<&str> = fix_file
+            .into_iter()
+            .flat_map(|f| f.hunks.iter().flat_map(|h| h.lines.iter()))
+            .filter(|l| l.kind == LineKind::Removed)
+            .map(|l| l.text.trim())
+            .collect();
+        let old_text = caused.old_text.get().unwrap_or("");
+        // The lines the fix took back first; a word the base did not have before a common one.
+        let Some((line, word)) = added
+            .iter()
+            .flat_map(|line| identifiers(line).map(move |w| (*line, w)))
+            .min_by_key(|(line, w)| {
+                (
+                    !taken_back.contains(line.trim()),
+                    old_text.contains(w),
+                    std::cmp::Reverse(w.len()),
+                )
+            })
+        else {
+            continue;
+        };
+        let quiet_line = fix_file
+            .into_iter()
+            .flat_map(added_lines)
+            .chain(old_text.lines())
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.contains(word))
+            .unwrap_or("unrelated = 1");
+        if let Some(rule) = pack_rule(cx, &gap.path, line.trim(), word, quiet_line) {
+            out.push(rule);
+        }
+    }
+    out
+}
+
+fn added_lines(file: &crate::diff::ChangedFile) -> impl Iterator<Item = &str> {
+    file.hunks
+        .iter()
+        .flat_map(|h| h.lines.iter())
+        .filter(|l| l.kind == LineKind::Added)
+        .map(|l| l.text.as_str())
+        .filter(|t| !t.trim().is_empty())
+}
+
+/// A path as a glob that matches only itself.
+fn literal_glob(path: &str) -> String {
+    path.chars()
+        .map(|c| match c {
+            '*' | '?' | '[' | ']' | '{' | '}' | '\\' => format!("[{c}]"),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+fn toml_string(s: &str) -> String {
+    // A TOML literal string holds anything but a single quote and control characters.
+    if !s.contains('\'') && !s.chars().any(char::is_control) {
+        return format!("'{s}'");
+    }
+    crate::text::toml_basic(s)
+}
+
+/// The rule's text, kept only if riskgate loads it and its examples behave.
+fn pack_rule(cx: &Context<'_>, path: &str, line: &str, word: &str, quiet_line: &str) -> Option<Remedy> {
+    let cause = short_sha(&cx.cause.sha);
+    let stem: String = path
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let id = format!("incident-{cause}-{}", if stem.is_empty() { "file" } else { &stem });
+    let fixed = cx
+        .fix
+        .map(|f| format!(" and {} had to fix it", short_sha(&f.sha)))
+        .unwrap_or_default();
+    let toml = format!(
+        "[[rule]]\nid = {id}\ndescription = {description}\nwhy = {why}\nrollback = {rollback}\n# Medium ranks and explains; make it high with a gating class to require a plan.\nseverity = \"medium\"\ntags = [\"incident\"]\n\n[rule.match]\npaths = [{glob_q}]\nkeywords = [{word_q}]\nadded = {regex}\n\n[[rule.example]]\npath = {path_q}\nadded = [{line_q}]\nfires = true\n\n[[rule.example]]\npath = {path_q}\nadded = [{quiet_q}]\nfires = false\n",
+        id = toml_string(&id),
+        description = toml_string(&format!("A line naming `{word}` is added to {path}, as in the change behind incident {cause}.")),
+        why = toml_string(&format!(
+            "Commit {cause} (\"{}\") added it{fixed}; no finding pointed at this file then.",
+            cx.cause.summary
+        )),
+        rollback = toml_string("Follow the rollback plan; check what the postmortem of the incident says went wrong."),
+        path_q = toml_string(path),
+        glob_q = toml_string(&literal_glob(path)),
+        word_q = toml_string(word),
+        regex = toml_string(&format!(r"\b{}\b", regex::escape(word))),
+        line_q = toml_string(line),
+        quiet_q = toml_string(quiet_line),
+    );
+    let rules = crate::packs::load("proposed rule", &toml).ok()?;
+    if rules
+        .iter()
+        .all(|r| crate::analyzers::pattern::check_examples(r).is_ok())
+    {
+        Some(Remedy::PackRule {
+            path: path.to_string(),
+            id,
+            toml,
+        })
+    } else {
+        None
+    }
+}

@@ -1,0 +1,298 @@
+//! `riskgate postmortem` on real repositories: the incident riskgate exists for, a change it
+//! missed, and what recording an incident does to later changes and to `calibrate`.
+
+mod common;
+use common::*;
+
+const TYPE_BEFORE: &str = "use serde::{Deserialize, Serialize};\n\n/// Stored as JSON in users.prefs.\n#[derive(Serialize, Deserialize)]\npub struct UserPrefs {\n    pub color: String,\n    pub newsletter: bool,\n}\n";
+const TYPE_AFTER: &str = "use serde::{Deserialize, Serialize};\n\n/// Stored as JSON in users.prefs.\n#[derive(Serialize, Deserialize)]\npub struct UserPrefs {\n    pub theme: String,\n    pub newsletter: bool,\n}\n";
+const TYPE_FIXED: &str = "use serde::{Deserialize, Serialize};\n\n/// Stored as JSON in users.prefs.\n#[derive(Serialize, Deserialize)]\npub struct UserPrefs {\n    #[serde(alias = \"color\")]\n    pub theme: String,\n    pub newsletter: bool,\n}\n";
+
+/// The demo's incident: a JSON column reshaped and its serde type renamed on a branch, merged
+/// without a plan, then fixed two commits later. Returns (repo, cause, merge, fix).
+fn json_column_incident() -> (TestRepo, String, String, String) {
+    let t = TestRepo::new();
+    t.write(
+        "migrations/2026-01-01-000000_users/up.sql",
+        "CREATE TABLE users (\n    id bigint PRIMARY KEY,\n    prefs jsonb NOT NULL DEFAULT '{}'\n);\n",
+    );
+    t.write("migrations/2026-01-01-000000_users/down.sql", "DROP TABLE users;\n");
+    t.write("src/prefs.rs", TYPE_BEFORE);
+    t.commit("Users with JSON preferences");
+    t.branch("reshape-prefs");
+    t.write(
+        "migrations/2026-02-01-000000_prefs_theme/up.sql",
+        "UPDATE users\n   SET prefs = jsonb_set(prefs - 'color', '{theme}', to_jsonb(prefs->>'color'));\n",
+    );
+    t.write("migrations/2026-02-01-000000_prefs_theme/down.sql", "SELECT 1;\n");
+    t.write("src/prefs.rs", TYPE_AFTER);
+    let cause = t.commit("Rename prefs.color to prefs.theme");
+    t.checkout("main");
+    let merge = t.merge("reshape-prefs", "Merge branch 'reshape-prefs'");
+    t.write("docs/settings.md", "# Settings\n");
+    t.commit("Document the settings page");
+    t.write("src/prefs.rs", TYPE_FIXED);
+    let fix = t.commit("Fix settings crash: read preferences stored under the old key");
+    (t, cause, merge, fix)
+}
+
+/// The draft without the line that carries today's date.
+fn dated_out(draft: &str) -> String {
+    draft
+        .lines()
+        .map(|l| {
+            if l.starts_with("_A draft by `riskgate postmortem`, ") {
+                "_A draft by `riskgate postmortem`, [today]. …_"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_json_column_incident_would_have_been_blocked_and_its_timeline_has_three_commits() {
+    let (t, cause, merge, fix) = json_column_incident();
+    // Named by its fix: the cause is found from the lines the fix changes.
+    let (code, out, err) = run(t.riskgate().args(["postmortem", "HEAD"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("- **Would riskgate have blocked it?** **yes**: the gate blocked it"),
+        "{out}"
+    );
+    let timeline: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("## Timeline"))
+        .filter(|l| l.starts_with("| 20"))
+        .collect();
+    let commits: Vec<(&str, &str)> = timeline
+        .iter()
+        .map(|row| {
+            let cells: Vec<&str> = row.split(" | ").collect();
+            (cells[1], &cells[2][1..8])
+        })
+        .collect();
+    assert_eq!(
+        commits,
+        vec![
+            ("authored", &cause[..7]),
+            ("committed", &cause[..7]),
+            ("merged", &merge[..7]),
+            ("fixed", &fix[..7]),
+        ],
+        "{out}"
+    );
+    insta::assert_snapshot!("postmortem_json_column_incident", dated_out(&out));
+    // The incident is recorded with full shas; naming the cause and the fix gives the same draft.
+    let recorded = std::fs::read_to_string(t.file(".riskgate/incidents.toml")).unwrap();
+    assert!(recorded.contains(&format!("cause = \"{cause}\"\nfixed_by = \"{fix}\"\nsummary = \"Fix settings crash: read preferences stored under the old key\"\n")), "{recorded}");
+    let (code, again, err) = run(t.riskgate().args(["postmortem", &cause, "--fixed-by", &fix]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        dated_out(&again).replace("named on the command line", "X"),
+        dated_out(&out).replace(
+            "the last earlier change to the lines the fix changes: 1 of them points at it",
+            "X"
+        )
+    );
+    assert!(err.contains("already recorded"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(t.file(".riskgate/incidents.toml")).unwrap(),
+        recorded
+    );
+}
+
+#[test]
+fn a_revert_names_its_cause_and_a_plan_that_was_committed_is_shown() {
+    let (t, cause, _, _) = json_column_incident();
+    t.branch_at("planned", &format!("{cause}~1"));
+    std::fs::write(t.file("src/prefs.rs"), TYPE_AFTER).unwrap();
+    t.write(
+        "migrations/2026-02-01-000000_prefs_theme/up.sql",
+        "UPDATE users\n   SET prefs = jsonb_set(prefs - 'color', '{theme}', to_jsonb(prefs->>'color'));\n",
+    );
+    t.write("migrations/2026-02-01-000000_prefs_theme/down.sql", "SELECT 1;\n");
+    t.write(
+        "ROLLBACK.md",
+        "# Rollback plan\n\n## Trigger\nThe prefs_decode_errors alert above 1 per minute for 5 minutes.\n\n## Backup\n`CREATE TABLE users_prefs_backup AS SELECT id, prefs FROM users;` before the deploy.\n\n## Rollback steps\n1. Redeploy v1.4.2 (10 min).\n2. `UPDATE users u SET prefs = b.prefs FROM users_prefs_backup b WHERE b.id = u.id;` (5 min)\n\n## Data\nPreferences changed after the deploy are lost on restore.\n\n## Verification\n`SELECT count(*) FROM users WHERE prefs ? 'color'` matches the backup.\n\n## Owner\nThe accounts team on call.\n",
+    );
+    let planned = t.commit("Rename prefs.color to prefs.theme, with a plan");
+    t.write("src/prefs.rs", TYPE_BEFORE);
+    t.remove("migrations/2026-02-01-000000_prefs_theme/up.sql");
+    t.remove("migrations/2026-02-01-000000_prefs_theme/down.sql");
+    t.commit(&format!(
+        "Revert \"Rename prefs.color to prefs.theme, with a plan\"\n\nThis reverts commit {planned}."
+    ));
+    let (code, out, err) = run(t.riskgate().args(["postmortem", "HEAD", "--no-record"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!(
+            "- **Cause:** `{}` “Rename prefs.color to prefs.theme, with a plan” (the revert names it)",
+            &planned[..7]
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("**yes, until a rollback plan was committed**: it passed with the plan in `ROLLBACK.md`"),
+        "{out}"
+    );
+    assert!(out.contains("| reverted |"), "{out}");
+    assert!(
+        out.contains("<details><summary>The plan as committed</summary>"),
+        "{out}"
+    );
+    assert!(out.contains("It landed on the first-parent line directly"), "{out}");
+    assert!(
+        !t.file(".riskgate/incidents.toml").exists(),
+        "--no-record writes nothing"
+    );
+}
+
+/// A change riskgate says nothing about: an upload limit cut a thousandfold, fixed a day later.
+fn missed_change(fix_message: &str) -> (TestRepo, String, String) {
+    let t = TestRepo::new();
+    t.write(
+        "src/limits.rs",
+        "pub const MAX_UPLOAD_BYTES: usize = 10_000_000;\n\npub fn allowed(size: usize) -> bool {\n    size <= MAX_UPLOAD_BYTES\n}\n",
+    );
+    t.write(
+        "tests/limits.rs",
+        "use app::limits::allowed;\n\n#[test]\nfn allows_small_uploads() {\n    assert!(allowed(10));\n}\n",
+    );
+    t.commit("Upload limits");
+    t.write(
+        "src/limits.rs",
+        "pub const MAX_UPLOAD_BYTES: usize = 1_000;\n\npub fn allowed(size: usize) -> bool {\n    size <= MAX_UPLOAD_BYTES\n}\n",
+    );
+    let cause = t.commit("Tighten uploads");
+    t.write(
+        "src/limits.rs",
+        "pub const MAX_UPLOAD_BYTES: usize = 10_000_000;\n\npub fn allowed(size: usize) -> bool {\n    size <= MAX_UPLOAD_BYTES\n}\n",
+    );
+    let fix = t.commit(fix_message);
+    (t, cause, fix)
+}
+
+fn toml_block_after<'a>(draft: &'a str, heading: &str) -> &'a str {
+    let rest = &draft[draft
+        .find(heading)
+        .unwrap_or_else(|| panic!("no `{heading}` in\n{draft}"))..];
+    let start = rest.find("```toml\n").unwrap() + "```toml\n".len();
+    &rest[start..start + rest[start..].find("\n```").unwrap()]
+}
+
+#[test]
+fn a_missed_change_gets_a_pack_rule_that_makes_check_report_it() {
+    let (t, cause, fix) = missed_change("Fix uploads failing over 1 kB");
+    let (code, before, err) = run(t.riskgate().args([
+        "check",
+        "--base",
+        &format!("{cause}~1"),
+        "--head",
+        &cause,
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(json(&before)["findings"].as_array().unwrap().is_empty(), "{before}");
+
+    let (code, out, err) = run(t.riskgate().args(["postmortem", &fix, "--no-record"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("- **Would riskgate have blocked it?** **no**"), "{out}");
+    assert!(out.contains("| `src/limits.rs` | +1 −1 | **none** |"), "{out}");
+    let id = format!("incident-{}-limits", &cause[..7]);
+    let rule = toml_block_after(&out, &format!("A rule for the repository's own pack: `{id}`"));
+
+    // The team adopts the rule, and the same change, made again on top, is reported.
+    t.branch_at("adopt", &format!("{cause}~1"));
+    t.write(".riskgate/rules/incidents.toml", rule);
+    t.write("riskgate.toml", "[rules]\npacks = [\".riskgate/rules/*.toml\"]\n");
+    let policy = t.commit("Adopt the incident's rule");
+    t.write(
+        "src/limits.rs",
+        "pub const MAX_UPLOAD_BYTES: usize = 1_000;\n\npub fn allowed(size: usize) -> bool {\n    size <= MAX_UPLOAD_BYTES\n}\n",
+    );
+    t.commit("Tighten uploads again");
+    let (code, report, err) = run(t.riskgate().args(["check", "--base", &policy, "--format", "json"]));
+    assert_eq!(code, 0, "a medium rule ranks and explains, it does not block: {err}");
+    let hits = hits(&json(&report));
+    assert_eq!(
+        hits,
+        vec![(id.clone(), "src/limits.rs".to_string(), Some(1))],
+        "{report}"
+    );
+}
+
+#[test]
+fn a_recorded_incident_raises_the_history_factor_and_labels_calibrate() {
+    // A fix message riskgate's heuristics do not read as a fix: only the record marks the cause.
+    let (t, cause, fix) = missed_change("Restore the upload limit");
+    t.write("riskgate.toml", "[score.context]\nhistory = 8.0\n");
+    t.commit("Weigh history heavily");
+    let runs = std::cell::Cell::new(0);
+    let history_points = |t: &TestRepo| -> u64 {
+        runs.set(runs.get() + 1);
+        t.branch(&format!("later-{}", runs.get()));
+        t.write("src/limits.rs", "pub const MAX_UPLOAD_BYTES: usize = 10_000_000;\n\npub fn allowed(size: usize) -> bool {\n    size <= MAX_UPLOAD_BYTES // inclusive\n}\n");
+        t.commit("Say the limit is inclusive");
+        let (_, out, err) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+        t.checkout("main");
+        let report = json(&out);
+        assert!(report["score"].is_object(), "{err}");
+        report["score"]["contributions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["factor"] == "history")
+            .map(|c| c["points"].as_u64().unwrap())
+            .sum()
+    };
+    let calibrate =
+        |t: &TestRepo| json(&run(t.riskgate().args(["calibrate", "--format", "json"])).1)["positives"].clone();
+    assert_eq!(history_points(&t), 0);
+    assert_eq!(calibrate(&t), serde_json::json!({"L1": 0, "L2": 0, "incidents": 0}));
+
+    let (code, _, err) = run(t.riskgate().args([
+        "postmortem",
+        &cause,
+        "--fixed-by",
+        &fix,
+        "--summary",
+        "Uploads over 1 kB failed for a day",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("incident recorded in .riskgate/incidents.toml"), "{err}");
+    t.commit("Record the upload incident");
+    assert!(
+        history_points(&t) > 0,
+        "the recorded incident counts for later changes to src/limits.rs"
+    );
+    assert_eq!(calibrate(&t), serde_json::json!({"L1": 1, "L2": 1, "incidents": 1}));
+}
+
+#[test]
+fn bad_input_is_a_clear_line_and_exit_2() {
+    let (t, cause, _) = missed_change("Restore the upload limit");
+    let (code, _, err) = run(t.riskgate().args(["postmortem", "no-such-rev"]));
+    assert_eq!(
+        (code, err.trim()),
+        (2, "riskgate: error: `no-such-rev` does not name a commit here")
+    );
+    let (code, _, err) = run(t.riskgate().args(["postmortem", &cause, "--fixed-by", &cause]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("the cause and the fix are the same commit"), "{err}");
+    // A broken incidents file at the base stops `check` with its line, not silently.
+    t.write(
+        ".riskgate/incidents.toml",
+        "[[incident]]\ncause = \"HEAD~1\"\nsummary = \"x\"\n",
+    );
+    t.commit("A hand-written record");
+    t.branch("later");
+    t.write("src/limits.rs", "pub const MAX_UPLOAD_BYTES: usize = 5;\n");
+    t.commit("later");
+    let (code, _, err) = run(t.riskgate().args(["check", "--base", "main"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(".riskgate/incidents.toml (at "), "{err}");
+    assert!(err.contains("names `HEAD~1`, which is not a commit sha"), "{err}");
+}
