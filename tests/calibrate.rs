@@ -37,7 +37,9 @@ fn calibrate_counts_labels_and_ranks_the_risky_changes_first() {
         "{out}"
     );
     assert!(
-        out.contains(&format!("L1 (reverted within 90 days, or a recorded incident): {reverted} (0 by bots, 0 recorded incidents)")),
+        out.contains(&format!(
+            "L1 (reverted within 90 days, or a recorded incident): {reverted} (0 by bots, 0 recorded incidents)"
+        )),
         "{out}"
     );
     let l1 = out.split("\nL1\n").nth(1).unwrap();

@@ -104,6 +104,21 @@ fn the_json_column_incident_would_have_been_blocked_and_its_timeline_has_three_c
 }
 
 #[test]
+fn without_git_on_the_path_libgit2_finds_the_same_cause() {
+    let (t, cause, _, _) = json_column_incident();
+    let empty = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(t
+        .riskgate()
+        .env("PATH", empty.path())
+        .args(["postmortem", "HEAD", "--no-record"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!("- **Cause:** `{}` “Rename prefs.color to prefs.theme” (the last earlier change to the lines the fix changes: 1 of them points at it)", &cause[..7])),
+        "{out}"
+    );
+}
+
+#[test]
 fn a_revert_names_its_cause_and_a_plan_that_was_committed_is_shown() {
     let (t, cause, _, _) = json_column_incident();
     t.branch_at("planned", &format!("{cause}~1"));

@@ -10,6 +10,10 @@ use std::collections::BTreeMap;
 /// At most this many files of a fix are blamed (a fix is small; a huge one is not a fix).
 const MAX_BLAMED_FILES: usize = 50;
 
+/// Blame looks back this many landed (first-parent) changes before the fix: a cause older
+/// than that is named with `--fixed-by`, and the walk stays bounded on long histories.
+const BLAME_DEPTH: usize = 1000;
+
 /// `named` is the cause unless it reverts something or says it fixes something (and no
 /// `--fixed-by` was given): then it is the fix, and the cause is what it undoes.
 pub fn resolve(
@@ -68,7 +72,7 @@ fn later_revert(repo: &Repo, cause: &str) -> Result<Option<CommitStamp>> {
 
 /// The old lines a file's change touches: the lines it removes, or, where it only adds, the
 /// lines on either side of the addition.
-fn touched_old_lines(change: &crate::diff::ChangedFile) -> Vec<u32> {
+pub(super) fn touched_old_lines(change: &crate::diff::ChangedFile) -> Vec<u32> {
     let mut lines = Vec::new();
     for hunk in &change.hunks {
         let removed: Vec<u32> = hunk
@@ -99,6 +103,7 @@ pub fn blamed_cause(repo: &Repo, fix: &CommitStamp) -> Result<Option<(CommitStam
         Loaded::Change(c) => c,
         Loaded::Empty(_) => return Ok(None),
     };
+    let oldest = repo.first_parents(parent, BLAME_DEPTH)?.pop();
     let mut votes: BTreeMap<String, usize> = BTreeMap::new();
     let files = change
         .files
@@ -109,7 +114,10 @@ pub fn blamed_cause(repo: &Repo, fix: &CommitStamp) -> Result<Option<(CommitStam
         let old_path = file.old_path.as_deref().unwrap_or(&file.path);
         let lines = touched_old_lines(file);
         // A file blame cannot read (gone, binary, a submodule) just gives no votes.
-        for (_, sha) in repo.blame_lines(parent, old_path, &lines).unwrap_or_default() {
+        for (_, sha) in repo
+            .blame_lines(parent, old_path, &lines, oldest.as_deref())
+            .unwrap_or_default()
+        {
             *votes.entry(sha).or_default() += 1;
         }
     }

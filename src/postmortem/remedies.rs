@@ -44,8 +44,8 @@ pub enum Remedy {
         source: String,
         reason: String,
     },
-    /// Functions the fix changed or sat beside that no test referred to.
-    AddTest { file: String, functions: Vec<String> },
+    /// Functions of the files the fix changed that no test referred to: (file, function).
+    AddTest { functions: Vec<(String, String)> },
 }
 
 pub fn propose(cx: &Context<'_>) -> Vec<Remedy> {
@@ -67,29 +67,28 @@ pub fn propose(cx: &Context<'_>) -> Vec<Remedy> {
             });
         }
     }
+    let mut functions = Vec::new();
     for f in cx
         .findings
         .iter()
         .filter(on_touched)
         .filter(|f| f.analyzer == Analyzer::Untested)
     {
-        let mut functions: Vec<String> = f.symbols.clone();
-        if functions.is_empty() {
-            functions.extend(f.symbol.iter().cloned());
-        }
+        let file = f.file.clone().unwrap_or_default();
+        let names = if f.symbols.is_empty() {
+            f.symbol.iter().cloned().collect()
+        } else {
+            f.symbols.clone()
+        };
         // `src/a.rs::name` reads as `name` beside the file.
-        let prefix = format!("{}::", f.file.as_deref().unwrap_or(""));
-        for name in &mut functions {
-            if let Some(rest) = name.strip_prefix(&prefix) {
-                *name = rest.to_string();
-            }
+        let prefix = format!("{file}::");
+        for name in names {
+            let name = name.strip_prefix(&prefix).map_or(name.clone(), str::to_string);
+            functions.push((file.clone(), name));
         }
-        if !functions.is_empty() {
-            out.push(Remedy::AddTest {
-                file: f.file.clone().unwrap_or_default(),
-                functions,
-            });
-        }
+    }
+    if !functions.is_empty() {
+        out.push(Remedy::AddTest { functions });
     }
     out
 }
@@ -132,66 +131,22 @@ fn json_columns(cx: &Context<'_>) -> Vec<Remedy> {
 }
 
 /// Words too common to tell one change from another.
-const COMMON: &[&str] = &[
-    "self",
-    "true",
-    "false",
-    "none",
-    "null",
-    "nil",
-    "return",
-    "const",
-    "static",
-    "string",
-    "async",
-    "await",
-    "impl",
-    "struct",
-    "enum",
-    "class",
-    "def",
-    "function",
-    "import",
-    "from",
-    "public",
-    "private",
-    "this",
-    "else",
-    "elif",
-    "while",
-    "with",
-    "type",
-    "crate",
-    "super",
-    "where",
-    "match",
-    "usize",
-    "isize",
-    "bool",
-    "char",
-    "option",
-    "result",
-    "some",
-    "into",
-    "clone",
-    "unwrap",
-    "value",
-    "data",
-    "print",
-    "list",
-    "dict",
-    "integer",
-    "float",
-    "number",
-    "boolean",
-    "object",
-    "undefined",
-];
+const COMMON: &str = "self true false none null nil return const static string async await impl \
+    struct enum class def function import from public private this else elif while with type \
+    crate super where match usize isize bool char option result some into clone unwrap value \
+    data print list dict integer float number boolean object undefined";
+
+/// At most this many rules are proposed: a few good ones for the files the fix changed most.
+const MAX_RULES: usize = 3;
 
 fn identifiers(line: &str) -> impl Iterator<Item = &str> {
     line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .filter(|w| w.len() >= 4 && w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
-        .filter(|w| !COMMON.contains(&w.to_ascii_lowercase().as_str()))
+        .filter(|w| {
+            let lower = w.to_ascii_lowercase();
+            // A test's name says what was tested, not what breaks.
+            !lower.starts_with("test") && !lower.ends_with("_test") && !COMMON.split_whitespace().any(|c| c == lower)
+        })
 }
 
 /// For each file the fix changed with no finding, and the cause added lines to: a rule that
@@ -200,8 +155,14 @@ fn pack_rules(cx: &Context<'_>) -> Vec<Remedy> {
     let (Some(cause_change), Some(fix_change)) = (cx.cause_change, cx.fix_change) else {
         return Vec::new();
     };
+    let mut gaps: Vec<&FixedFile> = cx.fixed_files.iter().filter(|f| !f.seen).collect();
+    // The files the fix changed most first: where the incident was.
+    gaps.sort_by_key(|f| std::cmp::Reverse(f.lines_added + f.lines_removed));
     let mut out = Vec::new();
-    for gap in cx.fixed_files.iter().filter(|f| !f.seen) {
+    for gap in gaps {
+        if out.len() == MAX_RULES {
+            break;
+        }
         let Some(caused) = cause_change.files.iter().find(|f| f.path == gap.path) else {
             continue;
         };
@@ -213,14 +174,28 @@ fn pack_rules(cx: &Context<'_>) -> Vec<Remedy> {
             .filter(|l| l.kind == LineKind::Removed)
             .map(|l| l.text.trim())
             .collect();
+        // The lines next to where the fix changed the file, as it stood before the fix.
+        let near: BTreeSet<&str> = fix_file
+            .map(|f| {
+                let before: Vec<&str> = f.old_text.get().unwrap_or("").lines().collect();
+                super::cause::touched_old_lines(f)
+                    .into_iter()
+                    .flat_map(|l| l.saturating_sub(2)..=l + 2)
+                    .filter_map(|l| before.get((l as usize).checked_sub(1)?))
+                    .map(|l| l.trim())
+                    .collect()
+            })
+            .unwrap_or_default();
         let old_text = caused.old_text.get().unwrap_or("");
-        // The lines the fix took back first; a word the base did not have before a common one.
+        // The lines the fix took back first, then those beside its edits; a word the base did
+        // not have before one it had; a longer word before a shorter one.
         let Some((line, word)) = added
             .iter()
             .flat_map(|line| identifiers(line).map(move |w| (*line, w)))
             .min_by_key(|(line, w)| {
                 (
                     !taken_back.contains(line.trim()),
+                    !near.contains(line.trim()),
                     old_text.contains(w),
                     std::cmp::Reverse(w.len()),
                 )

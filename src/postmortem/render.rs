@@ -417,13 +417,20 @@ fn remedies(out: &mut String, pm: &Postmortem) {
                     markdown(reason)
                 );
             }
-            Remedy::AddTest { file, functions } => {
-                let names: Vec<String> = functions.iter().map(|f| format!("`{}`", code(f))).collect();
+            Remedy::AddTest { functions } => {
+                let listed: Vec<String> = functions
+                    .iter()
+                    .take(10)
+                    .map(|(file, name)| format!("`{}` in `{}`", code(name), code(file)))
+                    .collect();
+                let more = match functions.len() {
+                    n if n > 10 => format!(", and {} more", n - 10),
+                    _ => String::new(),
+                };
                 let _ = writeln!(
                     out,
-                    "### {n}. Add a test\n\nNo test referred to {} in `{}` when the change was merged, and the fix had to change that file. A test that feeds it the data that broke (a row written before the change) keeps the next change honest.\n",
-                    names.join(", "),
-                    code(file)
+                    "### {n}. Add a test\n\nNo test referred to {}{more} when the change was merged, and the fix had to change those files. A test that feeds them what broke (data written before the change, the input that failed) keeps the next change honest.\n",
+                    listed.join(", ")
                 );
             }
         }

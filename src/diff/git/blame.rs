@@ -58,20 +58,84 @@ impl Repo {
         Ok(Some(chain[lo].clone()))
     }
 
-    /// For each of `lines` (1-based) of `path` at `rev`, the commit that last changed it.
-    /// Lines past the end of the file are left out.
-    pub fn blame_lines(&self, rev: &str, path: &str, lines: &[u32]) -> Result<Vec<(u32, String)>> {
-        let commit = self.resolve_commit(rev, "revision")?;
+    /// For each of `lines` (1-based) of `path` at `rev`, the commit that last changed it (lines
+    /// past the end of the file are left out). git's own blame answers in milliseconds where
+    /// libgit2's follows a long file through its whole history for seconds, so git is asked
+    /// first; when it cannot answer, libgit2 over the span asked about and no further back than
+    /// `oldest` (older lines are then left out).
+    pub fn blame_lines(
+        &self,
+        rev: &str,
+        path: &str,
+        lines: &[u32],
+        oldest: Option<&str>,
+    ) -> Result<Vec<(u32, String)>> {
+        let commit = self.resolve_commit(rev, "revision")?.id().to_string();
+        let mut sorted = lines.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if sorted.is_empty() {
+            return Ok(Vec::new());
+        }
+        if let Some(found) = self.blame_with_git(&commit, path, &sorted) {
+            return Ok(found);
+        }
         let mut opts = git2::BlameOptions::new();
-        opts.newest_commit(commit.id());
-        let blame = self.repo.blame_file(Path::new(path), Some(&mut opts))?;
-        Ok(lines
+        opts.newest_commit(Oid::from_str(&commit)?)
+            .min_line(sorted[0] as usize)
+            .max_line(sorted[sorted.len() - 1] as usize);
+        if let Some(oldest) = oldest.and_then(|o| Oid::from_str(o).ok()) {
+            opts.oldest_commit(oldest);
+        }
+        let Ok(blame) = self.repo.blame_file(Path::new(path), Some(&mut opts)) else {
+            // Past the end of the file, or a file blame cannot read.
+            return Ok(Vec::new());
+        };
+        Ok(sorted
             .iter()
             .filter_map(|&line| {
                 let hunk = blame.get_line(line as usize)?;
-                Some((line, hunk.final_commit_id().to_string()))
+                (!hunk.is_boundary()).then(|| (line, hunk.final_commit_id().to_string()))
             })
             .collect())
+    }
+
+    /// `git blame --porcelain` over runs of nearby lines; `None` when git is missing or fails.
+    fn blame_with_git(&self, commit: &str, path: &str, lines: &[u32]) -> Option<Vec<(u32, String)>> {
+        let mut cmd = std::process::Command::new("git");
+        cmd.arg("--git-dir")
+            .arg(self.repo.path())
+            .args(["blame", "--porcelain", "--no-textconv"]);
+        for run in lines.chunk_by(|a, b| b - a <= 40) {
+            cmd.arg("-L").arg(format!("{},{}", run[0], run[run.len() - 1]));
+        }
+        let out = cmd
+            .arg(commit)
+            .arg("--")
+            .arg(path)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        let wanted: std::collections::BTreeSet<u32> = lines.iter().copied().collect();
+        let mut found = Vec::new();
+        for line in text.lines() {
+            // A header: `<sha> <line in the original> <line in the final file> [<group size>]`.
+            let mut parts = line.split(' ');
+            let (Some(sha), Some(_), Some(final_line)) = (parts.next(), parts.next(), parts.next()) else {
+                continue;
+            };
+            if sha.len() >= 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+                match final_line.parse::<u32>() {
+                    Ok(n) if wanted.contains(&n) => found.push((n, sha.to_string())),
+                    _ => {}
+                }
+            }
+        }
+        Some(found)
     }
 
     /// Whether the commit `sha` exists here.
