@@ -147,7 +147,7 @@ pub fn run(repo: &Repo, policy: &Policy, rules: &RuleSet, range: &RangeSpec, inp
         && change.range.merge_base.len() == 40
         && !change.range.merge_base.starts_with("0000")
     {
-        computed.history = Some(history_factor(repo, &change, config)?);
+        computed.history = Some(history_factor(repo, &change, config, &policy.incidents)?);
     }
     computed.findings.extend(shape_checks(repo, &change, config, inputs)?);
     Ok(Outcome::Report(Box::new(analyze(
@@ -394,17 +394,21 @@ fn shape_checks(
     Ok(out)
 }
 
-/// The history factor of a change: touched files' earlier commits that were reverted, fixed or
-/// recorded as incidents, as known at the merge base.
-pub fn history_factor(repo: &Repo, change: &ChangeSet, config: &Config) -> Result<f64> {
+/// The history factor of a change: touched files' earlier commits that were reverted or fixed,
+/// as known at the merge base, and the incidents the base's policy records.
+pub fn history_factor(
+    repo: &Repo,
+    change: &ChangeSet,
+    config: &Config,
+    incidents: &[crate::incidents::Incident],
+) -> Result<f64> {
     let limit = config.score.history_limit.unwrap_or(crate::history::DEFAULT_LIMIT);
     let mut cache = crate::history::Cache::load(repo);
     let history = crate::history::scan(repo, &change.range.merge_base, limit, &mut cache)?;
     let at = history.first().map_or(0, |(_, f)| f.time) + 1;
     // The base's list: a change cannot declare its way out of its files' history.
     let ignore = repo.blame_ignore_revs(&change.range.merge_base);
-    let incidents = crate::incidents::at_revision(repo, &change.range.merge_base)?;
-    let bad = crate::history::bad_commits(&history, &ignore, &incidents);
+    let bad = crate::history::bad_commits(&history, &ignore, incidents);
     let files: Vec<String> = change.files.iter().map(|f| f.path.clone()).collect();
     Ok(crate::history::file_risk(&history, &bad, &files, at))
 }

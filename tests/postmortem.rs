@@ -97,6 +97,23 @@ fn the_json_column_incident_would_have_been_blocked_and_its_timeline_has_three_c
         )
     );
     assert!(err.contains("already recorded"), "{err}");
+    // The merge named as the cause: the pull request it landed is what was judged.
+    let (code, by_merge, err) = run(t
+        .riskgate()
+        .args(["postmortem", &merge, "--fixed-by", &fix, "--no-record"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        by_merge.contains(&format!("| merged | `{}` “Merge branch 'reshape-prefs'”", &merge[..7])),
+        "{by_merge}"
+    );
+    assert!(
+        by_merge.contains(&format!("..{}`, 1 commit, 3 files", &cause[..7])),
+        "{by_merge}"
+    );
+    assert!(
+        by_merge.contains("- **Would riskgate have blocked it?** **yes**"),
+        "{by_merge}"
+    );
     assert_eq!(
         std::fs::read_to_string(t.file(".riskgate/incidents.toml")).unwrap(),
         recorded
@@ -161,6 +178,46 @@ fn a_revert_names_its_cause_and_a_plan_that_was_committed_is_shown() {
     assert!(
         !t.file(".riskgate/incidents.toml").exists(),
         "--no-record writes nothing"
+    );
+}
+
+#[test]
+fn a_waived_finding_and_an_untested_function_on_the_fixed_file_become_remedies() {
+    let t = TestRepo::new();
+    t.write("src/prefs.rs", &format!("{TYPE_BEFORE}\npub fn css_class(prefs: &UserPrefs) -> String {{\n    format!(\"theme-{{}}\", prefs.color)\n}}\n"));
+    t.commit("Preferences");
+    let waived = TYPE_AFTER.replace(
+        "    pub theme: String,",
+        "    // riskgate: allow(serde-shape-changed) reason=\"nothing stores it yet\"\n    pub theme: String,",
+    );
+    t.write("src/prefs.rs", &format!("{waived}\npub fn css_class(prefs: &UserPrefs) -> String {{\n    format!(\"theme-{{}}\", prefs.theme)\n}}\n"));
+    let cause = t.commit("Rename the colour preference");
+    t.write(
+        "src/prefs.rs",
+        &format!(
+            "{}\npub fn css_class(prefs: &UserPrefs) -> String {{\n    format!(\"theme-{{}}\", prefs.theme)\n}}\n",
+            waived.replace(
+                "    pub theme: String,",
+                "    #[serde(alias = \"color\")]\n    pub theme: String,"
+            )
+        ),
+    );
+    let fix = t.commit("Read the old name too");
+    let (code, out, err) = run(t
+        .riskgate()
+        .args(["postmortem", &cause, "--fixed-by", &fix, "--no-record"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("| `src/prefs.rs` | +1 −0 | `serde-shape-changed:7 (waived)`, `untested-file-changed:"),
+        "{out}"
+    );
+    assert!(
+        out.contains("`serde-shape-changed at src/prefs.rs:7` was waived (`inline:src/prefs.rs:6`, reason: nothing stores it yet) on a file the fix had to change."),
+        "{out}"
+    );
+    assert!(
+        out.contains("No test referred to `css_class` in `src/prefs.rs` when the change was merged"),
+        "{out}"
     );
 }
 
@@ -308,6 +365,5 @@ fn bad_input_is_a_clear_line_and_exit_2() {
     t.commit("later");
     let (code, _, err) = run(t.riskgate().args(["check", "--base", "main"]));
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains(".riskgate/incidents.toml (at "), "{err}");
-    assert!(err.contains("names `HEAD~1`, which is not a commit sha"), "{err}");
+    assert!(err.contains(".riskgate/incidents.toml: incident 1 names `HEAD~1`, which is not a commit sha"), "{err}");
 }

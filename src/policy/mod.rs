@@ -33,6 +33,8 @@ pub struct Policy {
     pub pack_files: Vec<(String, String)>,
     pub baseline: Option<Baseline>,
     pub gitattributes: Option<String>,
+    /// Incidents recorded in `.riskgate/incidents.toml`: the history factor counts them.
+    pub incidents: Vec<crate::incidents::Incident>,
     /// Said in reports: `base 1a2b3c4`, `work tree`, `--config FILE`.
     pub origin: String,
     /// `--config FILE`, which replaces `riskgate.toml` wherever a policy is read.
@@ -108,11 +110,19 @@ impl Policy {
     ) -> Result<Policy> {
         let baseline = read(baseline::FILE_NAME)?.map(|t| Baseline::parse(&t)).transpose()?;
         let gitattributes = read(".gitattributes")?;
+        let incidents = match read(crate::incidents::PATH)? {
+            Some(text) => crate::incidents::parse(&SourceText {
+                name: crate::incidents::PATH.to_string(),
+                text,
+            })?,
+            None => Vec::new(),
+        };
         Ok(Policy {
             config,
             pack_files,
             baseline,
             gitattributes,
+            incidents,
             origin,
             explicit: explicit.map(Path::to_path_buf),
             config_path: at.in_repo(),
@@ -153,6 +163,7 @@ impl Policy {
             pack_files: Vec::new(),
             baseline: None,
             gitattributes: None,
+            incidents: Vec::new(),
             origin,
             explicit: explicit.map(Path::to_path_buf),
             config_path: at.in_repo(),

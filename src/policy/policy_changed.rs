@@ -56,7 +56,10 @@ pub fn findings(change: &ChangeSet, base: &Policy, head_policy: impl FnOnce() ->
     let pack_paths: BTreeSet<&str> = base.pack_files.iter().map(|(p, _)| p.as_str()).collect();
     let is_policy = |path: &str| {
         base.config_path.as_deref() == Some(path)
-            || matches!(path, config::FILE_NAME | baseline::FILE_NAME | ".gitattributes")
+            || matches!(
+                path,
+                config::FILE_NAME | baseline::FILE_NAME | ".gitattributes" | crate::incidents::PATH
+            )
             || pack_paths.contains(path)
             || looks_like_pack(path)
     };
@@ -342,7 +345,31 @@ pub fn compare(base: &Policy, head: &Policy) -> Vec<PolicyChange> {
     pack_changes(base, head, &mut out);
     baseline_changes(base, head, &mut out);
     attribute_changes(base, head, &mut out);
+    incident_changes(base, head, &mut out);
     out
+}
+
+/// A recorded incident dropped lowers the history factor of every later change to its files.
+fn incident_changes(base: &Policy, head: &Policy, out: &mut Vec<PolicyChange>) {
+    let causes = |p: &Policy| p.incidents.iter().map(|i| i.cause.clone()).collect::<BTreeSet<_>>();
+    for (added, items) in set_changes(&causes(base), &causes(head)) {
+        out.push(PolicyChange {
+            file: crate::incidents::PATH.to_string(),
+            weakens: !added,
+            what: format!(
+                "{} {} incident{} ({})",
+                if added { "records" } else { "drops the recorded" },
+                items.len(),
+                if items.len() == 1 { "" } else { "s" },
+                items
+                    .iter()
+                    .take(5)
+                    .map(|c| crate::text::short_sha(c).to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
 }
 
 fn rank(t: Threshold) -> u8 {
@@ -484,6 +511,7 @@ mod tests {
             pack_files: Vec::new(),
             baseline: None,
             gitattributes: None,
+            incidents: Vec::new(),
             origin: "test".into(),
             explicit: None,
             config_path: Some(config::FILE_NAME.to_string()),
@@ -527,6 +555,28 @@ mod tests {
                     true,
                     "sets [score.confidence] migration-drops-schema from the default to 0".to_string()
                 )
+            ]
+        );
+    }
+
+    #[test]
+    fn dropping_a_recorded_incident_weakens_and_recording_one_does_not() {
+        let incident = |cause: &str| crate::incidents::Incident {
+            cause: cause.into(),
+            fixed_by: None,
+            summary: "s".into(),
+            recorded: None,
+        };
+        let mut base = policy("");
+        base.incidents = vec![incident("aaaaaaa1"), incident("bbbbbbb2")];
+        let mut head = policy("");
+        head.incidents = vec![incident("bbbbbbb2"), incident("ccccccc3")];
+        let said: Vec<(bool, String)> = compare(&base, &head).into_iter().map(|c| (c.weakens, c.what)).collect();
+        assert_eq!(
+            said,
+            vec![
+                (false, "records 1 incident (ccccccc3)".to_string()),
+                (true, "drops the recorded 1 incident (aaaaaaa1)".to_string())
             ]
         );
     }

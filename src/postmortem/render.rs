@@ -155,9 +155,15 @@ fn summary(out: &mut String, pm: &Postmortem) {
 
 fn timeline(out: &mut String, pm: &Postmortem) {
     out.push_str("## Timeline (UTC)\n\n| when | what | commit | after the previous |\n|---|---|---|---|\n");
+    // A merge named as the cause is the landing itself.
+    let committed = if pm.cause.parents.len() > 1 {
+        "merged"
+    } else {
+        "committed"
+    };
     let mut rows: Vec<(i64, &str, &CommitStamp)> = vec![
         (pm.cause.authored, "authored", &pm.cause),
-        (pm.cause.committed, "committed", &pm.cause),
+        (pm.cause.committed, committed, &pm.cause),
     ];
     match &pm.landing {
         Landing::Merge(m) if m.sha != pm.cause.sha => rows.push((m.committed, "merged", m)),
