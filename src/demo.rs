@@ -68,7 +68,7 @@ pub fn run(keep: bool, colour: &str) -> Result<bool> {
         "Users with JSON preferences",
     )?;
     repo.branch("reshape-prefs")?;
-    repo.commit(
+    let cause = repo.commit(
         &[
             ("migrations/2026-02-01-000000_prefs_theme/up.sql", MIGRATION_UP),
             ("migrations/2026-02-01-000000_prefs_theme/down.sql", MIGRATION_DOWN),
@@ -102,7 +102,7 @@ pub fn run(keep: bool, colour: &str) -> Result<bool> {
     say(&format!(
         "(exit code {second}: the change may merge, and the team knows how to undo it)"
     ));
-    let postmortem = incident(&repo, &dir, colour)?;
+    let postmortem = incident(&repo, &dir, &cause, colour)?;
     if keep {
         let kept = tmp.keep();
         say(&format!("\nThe demo repository is kept at {}", kept.display()));
@@ -114,7 +114,7 @@ pub fn run(keep: bool, colour: &str) -> Result<bool> {
 
 /// The rest of the story: merged and deployed, old rows break the settings page, the team
 /// follows the plan and fixes forward; `riskgate postmortem` writes the draft.
-fn incident(repo: &Scratch, dir: &Path, colour: &str) -> Result<bool> {
+fn incident(repo: &Scratch, dir: &Path, cause: &str, colour: &str) -> Result<bool> {
     repo.merge_into("main", "Merge branch 'reshape-prefs'")?;
     repo.commit(
         &[("src/settings.rs", SETTINGS)],
@@ -129,7 +129,14 @@ fn incident(repo: &Scratch, dir: &Path, colour: &str) -> Result<bool> {
     let path = dir.join("POSTMORTEM.md");
     let code = riskgate(
         dir,
-        &["postmortem", "HEAD", "--output", &path.to_string_lossy()],
+        &[
+            "postmortem",
+            &cause[..7],
+            "--fixed-by",
+            "HEAD",
+            "--output",
+            &path.to_string_lossy(),
+        ],
         colour,
     )?;
     let draft = std::fs::read_to_string(&path).unwrap_or_default();

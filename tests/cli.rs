@@ -662,9 +662,12 @@ fn demo_shows_the_block_then_the_pass_and_cleans_up() {
     assert!(out.contains("migration-removes-json-key"), "{out}");
     assert!(out.contains("$ riskgate plan init --base main"), "{out}");
     // After the incident, the postmortem: riskgate held the change until a plan was written.
-    let postmortem = out
-        .find("$ riskgate postmortem HEAD --output ")
-        .expect("ends with the postmortem");
+    let postmortem = out.find("$ riskgate postmortem ").expect("ends with the postmortem");
+    assert!(out[postmortem..].contains(" --fixed-by HEAD --output "), "{out}");
+    assert!(
+        err.contains("riskgate: incident recorded in .riskgate/incidents.toml"),
+        "{err}"
+    );
     assert!(passed < postmortem, "{out}");
     assert!(
         out.contains("- **Would riskgate have blocked it?** **yes, until a rollback plan was committed**: it passed with the plan in `ROLLBACK.md`"),

@@ -44,9 +44,9 @@ pub fn resolve(
     }
     if crate::history::is_fix_message(&named.summary) {
         return match blamed_cause(repo, &named)? {
-            Some((cause, lines)) => Ok((cause, CauseFrom::Blame { lines }, Some(named))),
+            Some((cause, evidence)) => Ok((cause, CauseFrom::Blame(evidence), Some(named))),
             None => bail!(
-                "{} looks like a fix, but the lines it changes have no earlier change to blame; name the cause: riskgate postmortem CAUSE --fixed-by {}",
+                "{} looks like a fix, but the lines it changes point at no earlier change that is not formatting, a lint pass or a version bump; name the cause: riskgate postmortem CAUSE --fixed-by {}",
                 crate::text::short_sha(&named.sha),
                 crate::text::short_sha(&named.sha)
             ),
@@ -70,31 +70,126 @@ fn later_revert(repo: &Repo, cause: &str) -> Result<Option<CommitStamp>> {
     revert.map(|(sha, _)| repo.commit_stamp(sha)).transpose()
 }
 
-/// The old lines a file's change touches: the lines it removes, or, where it only adds, the
-/// lines on either side of the addition.
-pub(super) fn touched_old_lines(change: &crate::diff::ChangedFile) -> Vec<u32> {
-    let mut lines = Vec::new();
+/// The old lines a file's change removes or rewrites (`removed`), and, where a hunk only adds,
+/// the old lines on either side of the addition (`beside`).
+pub(super) fn touched_old_lines(change: &crate::diff::ChangedFile) -> (Vec<u32>, Vec<u32>) {
+    let (mut removed, mut beside) = (Vec::new(), Vec::new());
     for hunk in &change.hunks {
-        let removed: Vec<u32> = hunk
+        let gone: Vec<u32> = hunk
             .lines
             .iter()
             .filter(|l| l.kind == LineKind::Removed)
             .filter_map(|l| l.old_lineno)
             .collect();
-        if removed.is_empty() {
+        if gone.is_empty() {
             // A pure addition after old line `old_start` (0: at the top).
-            lines.extend([hunk.old_start, hunk.old_start + 1].into_iter().filter(|&l| l > 0));
+            beside.extend([hunk.old_start, hunk.old_start + 1].into_iter().filter(|&l| l > 0));
         } else {
-            lines.extend(removed);
+            removed.extend(gone);
         }
     }
-    lines.sort_unstable();
-    lines.dedup();
-    lines
+    for list in [&mut removed, &mut beside] {
+        list.sort_unstable();
+        list.dedup();
+    }
+    (removed, beside)
 }
 
-/// The last earlier change to the lines `fix` touches, and how many of them point at it.
-pub fn blamed_cause(repo: &Repo, fix: &CommitStamp) -> Result<Option<(CommitStamp, usize)>> {
+/// Files whose history says nothing about a defect: lockfiles, changelogs, prose.
+pub(super) fn is_bookkeeping(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    name.ends_with(".lock")
+        || matches!(
+            name.as_str(),
+            "package-lock.json" | "pnpm-lock.yaml" | "go.sum" | "npm-shrinkwrap.json"
+        )
+        || name.starts_with("changelog")
+        || name.starts_with("changes")
+        || name.starts_with("news")
+        || [".md", ".rst", ".txt", ".adoc"].iter().any(|e| name.ends_with(e))
+}
+
+/// A line that carries no behaviour: blank, punctuation, a comment, an import.
+fn is_trivial(line: &str) -> bool {
+    let t = line.trim();
+    t.chars().all(|c| !c.is_alphanumeric())
+        || ["//", "#", "--", "/*", "*", "<!--"].iter().any(|p| t.starts_with(p))
+        || ["use ", "import ", "from ", "require(", "extern crate "]
+            .iter()
+            .any(|p| t.starts_with(p))
+}
+
+/// Commits that reshape code without changing what it does: formatting, lint passes,
+/// dependency bumps, releases. SZZ's known false causes; never named as the cause.
+fn is_cosmetic(summary: &str) -> bool {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?i)\b(fmt|format(ting)?|rustfmt|black|prettier|isort|lint(s|ing)?|clippy|ruff|mypy|flake8|pylint|eslint|typos?|whitespace|bump(s|ed)?|deps|dependenc(y|ies)|renovate|dependabot|changelog|release|version)\b|^(chore|style)\b|^merge\b",
+        )
+        .expect("regex compiles")
+    })
+    .is_match(summary)
+}
+
+/// Why the blamed cause is named: how many of the lines the fix removes or rewrites point at
+/// it (`removed`: the evidence SZZ trusts), or, when the fix only adds, how many of the lines
+/// beside its additions do (`beside`: a guess). `others` are the next candidates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub removed: usize,
+    pub beside: usize,
+    pub others: Vec<(CommitStamp, usize)>,
+}
+
+impl Evidence {
+    /// The fix took back lines the cause wrote: strong enough to record the incident.
+    pub fn is_strong(&self) -> bool {
+        self.removed > 0
+    }
+}
+
+/// sha → (lines the fix removes or rewrites, lines beside its additions) that it last changed.
+fn blame_votes(
+    repo: &Repo,
+    parent: &str,
+    files: &[&crate::diff::ChangedFile],
+    oldest: Option<&str>,
+    ignore: &[String],
+) -> BTreeMap<String, (usize, usize)> {
+    let mut votes: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for file in files {
+        let old_path = file.old_path.as_deref().unwrap_or(&file.path);
+        let before: Vec<&str> = file.old_text.get().unwrap_or("").lines().collect();
+        let telling = |l: &u32| {
+            before
+                .get((*l as usize).wrapping_sub(1))
+                .is_some_and(|text| !is_trivial(text))
+        };
+        let (removed, beside) = touched_old_lines(file);
+        for (lines, strong) in [(removed, true), (beside, false)] {
+            let lines: Vec<u32> = lines.into_iter().filter(telling).collect();
+            // A file blame cannot read (gone, binary, a submodule) just gives no votes.
+            for (_, sha) in repo
+                .blame_lines(parent, old_path, &lines, oldest, ignore)
+                .unwrap_or_default()
+            {
+                let v = votes.entry(sha).or_default();
+                if strong {
+                    v.0 += 1;
+                } else {
+                    v.1 += 1;
+                }
+            }
+        }
+    }
+    votes
+}
+
+/// The last earlier change to the lines `fix` removes or rewrites (or, when it only adds, to
+/// the lines beside its additions), leaving out bookkeeping files, lines that carry no
+/// behaviour and cosmetic commits; the candidate with the most lines wins, the newest on a tie.
+pub fn blamed_cause(repo: &Repo, fix: &CommitStamp) -> Result<Option<(CommitStamp, Evidence)>> {
     let Some(parent) = fix.parents.first() else {
         return Ok(None);
     };
@@ -104,32 +199,52 @@ pub fn blamed_cause(repo: &Repo, fix: &CommitStamp) -> Result<Option<(CommitStam
         Loaded::Empty(_) => return Ok(None),
     };
     let oldest = repo.first_parents(parent, BLAME_DEPTH)?.pop();
-    let mut votes: BTreeMap<String, usize> = BTreeMap::new();
-    let files = change
+    let files: Vec<&crate::diff::ChangedFile> = change
         .files
         .iter()
         .filter(|f| f.skipped.is_none() && !matches!(f.status, FileStatus::Added))
-        .take(MAX_BLAMED_FILES);
-    for file in files {
-        let old_path = file.old_path.as_deref().unwrap_or(&file.path);
-        let lines = touched_old_lines(file);
-        // A file blame cannot read (gone, binary, a submodule) just gives no votes.
-        for (_, sha) in repo
-            .blame_lines(parent, old_path, &lines, oldest.as_deref())
-            .unwrap_or_default()
-        {
-            *votes.entry(sha).or_default() += 1;
+        .filter(|f| !is_bookkeeping(&f.path))
+        .take(MAX_BLAMED_FILES)
+        .collect();
+    let mut ignore = repo.blame_ignore_revs(parent);
+    let mut votes = blame_votes(repo, parent, &files, oldest.as_deref(), &ignore);
+    // Look through cosmetic commits to what they reformatted, once (git's --ignore-rev).
+    let mut cosmetic = Vec::new();
+    for sha in votes.keys() {
+        if is_cosmetic(&repo.commit_stamp(sha)?.summary) {
+            cosmetic.push(sha.clone());
         }
     }
-    let mut best: Option<(CommitStamp, usize)> = None;
-    for (sha, n) in votes {
+    if !cosmetic.is_empty() {
+        ignore.extend(cosmetic);
+        votes = blame_votes(repo, parent, &files, oldest.as_deref(), &ignore);
+    }
+    let strong = votes.values().any(|v| v.0 > 0);
+    let mut ranked: Vec<(CommitStamp, usize, usize)> = Vec::new();
+    for (sha, (removed, beside)) in votes {
         let stamp = repo.commit_stamp(&sha)?;
-        let newer = best
-            .as_ref()
-            .is_none_or(|(b, bn)| (stamp.committed, n) > (b.committed, *bn));
-        if newer {
-            best = Some((stamp, n));
+        if is_cosmetic(&stamp.summary) || (strong && removed == 0) {
+            continue;
         }
+        ranked.push((stamp, removed, beside));
     }
-    Ok(best)
+    ranked.sort_by(|a, b| {
+        let key = |c: &(CommitStamp, usize, usize)| (if strong { c.1 } else { c.2 }, c.0.committed);
+        key(b).cmp(&key(a))
+    });
+    let mut ranked = ranked.into_iter();
+    Ok(ranked.next().map(|(cause, removed, beside)| {
+        let others = ranked
+            .take(3)
+            .map(|(c, r, b)| (c, if strong { r } else { b }))
+            .collect();
+        (
+            cause,
+            Evidence {
+                removed,
+                beside: if strong { 0 } else { beside },
+                others,
+            },
+        )
+    }))
 }

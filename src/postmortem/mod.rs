@@ -35,8 +35,8 @@ pub enum CauseFrom {
     Given,
     /// The revert says `This reverts commit …`.
     RevertMessage,
-    /// The last earlier change to the lines the fix touches (`lines` of them point at it).
-    Blame { lines: usize },
+    /// The last earlier change to the lines the fix touches, and how sure that is.
+    Blame(cause::Evidence),
 }
 
 /// How the change reached the first-parent line.
@@ -80,6 +80,15 @@ pub struct Postmortem {
 }
 
 impl Postmortem {
+    /// Whether the cause is known well enough to record the incident: named, reverted, or the
+    /// fix took back lines it wrote (not a guess from lines beside an addition).
+    pub fn cause_is_known(&self) -> bool {
+        match &self.cause_from {
+            CauseFrom::Blame(evidence) => evidence.is_strong(),
+            CauseFrom::Given | CauseFrom::RevertMessage => true,
+        }
+    }
+
     /// Whether the gate stopped the change (until a plan was written, or outright).
     pub fn would_have_blocked(&self) -> Option<bool> {
         let report = self.report.as_ref().ok()?;

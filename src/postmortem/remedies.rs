@@ -149,69 +149,67 @@ fn identifiers(line: &str) -> impl Iterator<Item = &str> {
         })
 }
 
-/// For each file the fix changed with no finding, and the cause added lines to: a rule that
-/// fires when a change adds the most telling word of those lines to that file again.
+/// For each file the fix changed with no finding, where the fix took back lines the cause
+/// added: a rule that fires when a change adds the most telling word of those lines to that
+/// file again. A word is telling when the file, as the fix found it, names it on at most two
+/// lines; without such a word, or without a line taken back, no rule is proposed (a rule from
+/// a guess fires on the wrong things).
 fn pack_rules(cx: &Context<'_>) -> Vec<Remedy> {
     let (Some(cause_change), Some(fix_change)) = (cx.cause_change, cx.fix_change) else {
         return Vec::new();
     };
-    let mut gaps: Vec<&FixedFile> = cx.fixed_files.iter().filter(|f| !f.seen).collect();
+    let mut gaps: Vec<&FixedFile> = cx
+        .fixed_files
+        .iter()
+        .filter(|f| !f.seen && !super::cause::is_bookkeeping(&f.path))
+        .collect();
     // The files the fix changed most first: where the incident was.
     gaps.sort_by_key(|f| std::cmp::Reverse(f.lines_added + f.lines_removed));
-    let mut out = Vec::new();
+    let mut out: Vec<Remedy> = Vec::new();
     for gap in gaps {
         if out.len() == MAX_RULES {
             break;
         }
-        let Some(caused) = cause_change.files.iter().find(|f| f.path == gap.path) else {
+        let (Some(caused), Some(fix_file)) = (
+            cause_change.files.iter().find(|f| f.path == gap.path),
+            fix_change.files.iter().find(|f| f.path == gap.path),
+        ) else {
             continue;
         };
-        let added: Vec<&str> = added_lines(caused).collect();
-        let fix_file = fix_change.files.iter().find(|f| f.path == gap.path);
         let taken_back: BTreeSet<&str> = fix_file
-            .into_iter()
-            .flat_map(|f| f.hunks.iter().flat_map(|h| h.lines.iter()))
+            .hunks
+            .iter()
+            .flat_map(|h| h.lines.iter())
             .filter(|l| l.kind == LineKind::Removed)
             .map(|l| l.text.trim())
             .collect();
-        // The lines next to where the fix changed the file, as it stood before the fix.
-        let near: BTreeSet<&str> = fix_file
-            .map(|f| {
-                let before: Vec<&str> = f.old_text.get().unwrap_or("").lines().collect();
-                super::cause::touched_old_lines(f)
-                    .into_iter()
-                    .flat_map(|l| l.saturating_sub(2)..=l + 2)
-                    .filter_map(|l| before.get((l as usize).checked_sub(1)?))
-                    .map(|l| l.trim())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let before_fix = fix_file.old_text.get().unwrap_or("");
+        let lines_naming = |w: &str| before_fix.lines().filter(|l| l.contains(w)).count();
         let old_text = caused.old_text.get().unwrap_or("");
-        // The lines the fix took back first, then those beside its edits; a word the base did
-        // not have before one it had; a longer word before a shorter one.
-        let Some((line, word)) = added
-            .iter()
-            .flat_map(|line| identifiers(line).map(move |w| (*line, w)))
-            .min_by_key(|(line, w)| {
-                (
-                    !taken_back.contains(line.trim()),
-                    !near.contains(line.trim()),
-                    old_text.contains(w),
-                    std::cmp::Reverse(w.len()),
-                )
-            })
+        // A word the base did not have before one it had; a longer word before a shorter one.
+        let Some((line, word)) = added_lines(caused)
+            .filter(|line| taken_back.contains(line.trim()))
+            .flat_map(|line| identifiers(line).map(move |w| (line, w)))
+            .filter(|(_, w)| w.len() >= 5 && lines_naming(w) <= 2)
+            .min_by_key(|(_, w)| (old_text.contains(w), std::cmp::Reverse(w.len())))
         else {
             continue;
         };
-        let quiet_line = fix_file
-            .into_iter()
-            .flat_map(added_lines)
+        let old_text = before_fix;
+        let quiet_line = added_lines(fix_file)
             .chain(old_text.lines())
             .map(str::trim)
             .find(|l| !l.is_empty() && !l.contains(word))
             .unwrap_or("unrelated = 1");
-        if let Some(rule) = pack_rule(cx, &gap.path, line.trim(), word, quiet_line) {
-            out.push(rule);
+        if let Some(Remedy::PackRule { path, id, toml }) = pack_rule(cx, &gap.path, line.trim(), word, quiet_line) {
+            // Two files with one stem (Cargo.toml, Cargo.lock) would give one id twice.
+            let taken = |id: &str| {
+                out.iter()
+                    .any(|r| matches!(r, Remedy::PackRule { id: other, .. } if other == id))
+            };
+            if !taken(&id) {
+                out.push(Remedy::PackRule { path, id, toml });
+            }
         }
     }
     out

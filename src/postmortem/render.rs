@@ -104,15 +104,31 @@ pub fn render(pm: &Postmortem, today: &str) -> String {
 
 fn summary(out: &mut String, pm: &Postmortem) {
     out.push_str("## Summary\n\n");
-    let found = match pm.cause_from {
+    let found = match &pm.cause_from {
         CauseFrom::Given => "named on the command line".to_string(),
         CauseFrom::RevertMessage => "the revert names it".to_string(),
-        CauseFrom::Blame { lines } => format!(
-            "the last earlier change to the lines the fix changes: {lines} of them point{} at it",
-            if lines == 1 { "s" } else { "" }
+        CauseFrom::Blame(e) if e.is_strong() => format!(
+            "the last change to the lines the fix removes or rewrites: {} of them point{} at it",
+            e.removed,
+            if e.removed == 1 { "s" } else { "" }
+        ),
+        CauseFrom::Blame(e) => format!(
+            "**a guess**: the fix only adds lines, and {} of the lines beside them were last changed there; if the cause is another change, run `riskgate postmortem CAUSE --fixed-by {}`",
+            e.beside,
+            pm.fix.as_ref().map_or("FIX", |f| short_sha(&f.sha))
         ),
     };
     let _ = writeln!(out, "- **Cause:** {} ({found})", commit(&pm.cause));
+    if let CauseFrom::Blame(e) = &pm.cause_from {
+        if !e.others.is_empty() {
+            let others: Vec<String> = e
+                .others
+                .iter()
+                .map(|(c, n)| format!("{} ({n} line{})", commit(c), if *n == 1 { "" } else { "s" }))
+                .collect();
+            let _ = writeln!(out, "- **Other candidates:** {}", others.join(", "));
+        }
+    }
     match &pm.fix {
         Some(f) => {
             let what = if pm.fix_is_revert { "reverted by" } else { "fixed by" };

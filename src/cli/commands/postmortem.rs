@@ -27,7 +27,11 @@ pub fn postmortem(
             note(&format!("riskgate: postmortem draft written to {}\n", path.display()));
         }
     }
-    if record {
+    if record && !pm.cause_is_known() {
+        if !cli.quiet {
+            note("riskgate: the incident is not recorded: the cause is a guess (see the draft); name it to record it: riskgate postmortem CAUSE --fixed-by FIX\n");
+        }
+    } else if record {
         let incident = Incident {
             cause: pm.cause.sha.clone(),
             fixed_by: pm.fix.as_ref().map(|f| f.sha.clone()),

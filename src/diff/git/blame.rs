@@ -69,6 +69,7 @@ impl Repo {
         path: &str,
         lines: &[u32],
         oldest: Option<&str>,
+        ignore: &[String],
     ) -> Result<Vec<(u32, String)>> {
         let commit = self.resolve_commit(rev, "revision")?.id().to_string();
         let mut sorted = lines.to_vec();
@@ -77,7 +78,7 @@ impl Repo {
         if sorted.is_empty() {
             return Ok(Vec::new());
         }
-        if let Some(found) = self.blame_with_git(&commit, path, &sorted) {
+        if let Some(found) = self.blame_with_git(&commit, path, &sorted, ignore) {
             return Ok(found);
         }
         let mut opts = git2::BlameOptions::new();
@@ -100,12 +101,16 @@ impl Repo {
             .collect())
     }
 
-    /// `git blame --porcelain` over runs of nearby lines; `None` when git is missing or fails.
-    fn blame_with_git(&self, commit: &str, path: &str, lines: &[u32]) -> Option<Vec<(u32, String)>> {
+    /// `git blame --porcelain -w` over runs of nearby lines, past the `ignore`d revisions
+    /// (`.git-blame-ignore-revs`); `None` when git is missing or fails.
+    fn blame_with_git(&self, commit: &str, path: &str, lines: &[u32], ignore: &[String]) -> Option<Vec<(u32, String)>> {
         let mut cmd = std::process::Command::new("git");
         cmd.arg("--git-dir")
             .arg(self.repo.path())
-            .args(["blame", "--porcelain", "--no-textconv"]);
+            .args(["blame", "--porcelain", "--no-textconv", "-w"]);
+        for rev in ignore.iter().filter(|r| r.bytes().all(|b| b.is_ascii_hexdigit())) {
+            cmd.arg("--ignore-rev").arg(rev);
+        }
         for run in lines.chunk_by(|a, b| b - a <= 40) {
             cmd.arg("-L").arg(format!("{},{}", run[0], run[run.len() - 1]));
         }
