@@ -353,6 +353,85 @@ fn blame_looks_through_a_lint_pass_to_the_change_it_reformatted() {
 }
 
 #[test]
+fn an_old_cause_or_a_tie_is_a_guess_and_is_not_recorded() {
+    // A line written two years before the fix: likely there from the start.
+    let t = TestRepo::new();
+    t.write(
+        "src/rate.py",
+        "def limit(user):\n    return 100 if user.is_staff else 10\n",
+    );
+    let old = t.commit("Rate limits");
+    t.advance(2 * 365 * 86_400);
+    t.write(
+        "src/rate.py",
+        "def limit(user):\n    return 100 if user.is_staff and user.is_active else 10\n",
+    );
+    t.commit("Fix rate limit for deactivated staff");
+    let (code, out, err) = run(t.riskgate().args(["postmortem", "HEAD"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("- **Cause:** `{}` “Rate limits” (**a guess**: 1 of the lines the fix removes or rewrites point at it, but it is more than a year older than the fix", &old[..7])), "{out}");
+    assert!(
+        err.contains("the incident is not recorded: the cause is a guess"),
+        "{err}"
+    );
+
+    // Two changes, one line each: neither is the cause for sure.
+    let t = TestRepo::new();
+    t.write(
+        "src/rate.py",
+        "def limit(user):\n    return 10\n\n\ndef burst(user):\n    return 5\n",
+    );
+    t.commit("Rate limits");
+    t.write(
+        "src/rate.py",
+        "def limit(user):\n    return 1\n\n\ndef burst(user):\n    return 5\n",
+    );
+    let first = t.commit("Tighten the limit");
+    t.write(
+        "src/rate.py",
+        "def limit(user):\n    return 1\n\n\ndef burst(user):\n    return 0\n",
+    );
+    let second = t.commit("Tighten the burst");
+    t.write(
+        "src/rate.py",
+        "def limit(user):\n    return 10\n\n\ndef burst(user):\n    return 5\n",
+    );
+    t.commit("Fix requests rejected for everyone");
+    let (code, out, err) = run(t.riskgate().args(["postmortem", "HEAD", "--no-record"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("- **Cause:** `{}` “Tighten the burst” (**a guess**: 1 of the lines the fix removes or rewrites point at it, and as many at another change;", &second[..7])), "{out}");
+    assert!(
+        out.contains(&format!(
+            "- **Other candidates:** `{}` “Tighten the limit” (1 line)",
+            &first[..7]
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_revert_of_a_commit_outside_its_history_is_refused() {
+    let t = TestRepo::new();
+    t.branch("topic");
+    t.write("src/a.py", "x = 1\n");
+    let elsewhere = t.commit("Try a thing");
+    t.checkout("main");
+    t.write("src/b.py", "y = 2\n");
+    t.commit(&format!(
+        "Squashed topic\n\n* Revert \"Try a thing\"\n\nThis reverts commit {elsewhere}."
+    ));
+    let (code, _, err) = run(t.riskgate().args(["postmortem", "HEAD"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!(
+            "says it reverts commit {}, which is not in its history",
+            &elsewhere[..7]
+        )),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_recorded_incident_raises_the_history_factor_and_labels_calibrate() {
     // A fix message riskgate's heuristics do not read as a fix: only the record marks the cause.
     let (t, cause, fix) = missed_change("Restore the upload limit");

@@ -40,6 +40,13 @@ pub fn resolve(
                 crate::text::short_sha(&named.sha)
             )
         })?;
+        if !repo.is_ancestor(&cause.sha, &named.sha) {
+            bail!(
+                "{} says it reverts commit {}, which is not in its history (a squashed branch that reverted one of its own commits?); name the cause and use --fixed-by",
+                crate::text::short_sha(&named.sha),
+                crate::text::short_sha(&cause.sha)
+            );
+        }
         return Ok((cause, CauseFrom::RevertMessage, Some(named)));
     }
     if crate::history::is_fix_message(&named.summary) {
@@ -109,6 +116,29 @@ pub(super) fn is_bookkeeping(path: &str) -> bool {
         || [".md", ".rst", ".txt", ".adoc"].iter().any(|e| name.ends_with(e))
 }
 
+/// Dependency and toolchain manifests: a fix bumps an edition or a version to use a feature,
+/// so their lines are evidence only when the fix changes nothing else.
+fn is_manifest(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "cargo.toml"
+            | "package.json"
+            | "pyproject.toml"
+            | "setup.py"
+            | "setup.cfg"
+            | "go.mod"
+            | "gemfile"
+            | "composer.json"
+            | "pom.xml"
+            | "build.gradle"
+            | "rust-toolchain"
+            | "rust-toolchain.toml"
+            | ".nvmrc"
+            | ".python-version"
+    ) || (name.starts_with("requirements") && name.ends_with(".txt"))
+}
+
 /// A line that carries no behaviour: blank, punctuation, a comment, an import.
 fn is_trivial(line: &str) -> bool {
     let t = line.trim();
@@ -140,14 +170,23 @@ pub struct Evidence {
     pub removed: usize,
     pub beside: usize,
     pub others: Vec<(CommitStamp, usize)>,
+    /// Another candidate has as many lines.
+    pub tied: bool,
+    /// The cause is more than a year older than the fix: the defect may have been there from
+    /// the start rather than brought by a change.
+    pub long_standing: bool,
 }
 
 impl Evidence {
-    /// The fix took back lines the cause wrote: strong enough to record the incident.
+    /// The fix took back lines the cause wrote, no other candidate has as many, and the cause
+    /// is recent: strong enough to record the incident.
     pub fn is_strong(&self) -> bool {
-        self.removed > 0
+        self.removed > 0 && !self.tied && !self.long_standing
     }
 }
+
+/// A year: a cause older than this is more likely a long-standing defect than a regression.
+const LONG_STANDING: i64 = 365 * 86_400;
 
 /// sha → (lines the fix removes or rewrites, lines beside its additions) that it last changed.
 fn blame_votes(
@@ -199,15 +238,29 @@ pub fn blamed_cause(repo: &Repo, fix: &CommitStamp) -> Result<Option<(CommitStam
         Loaded::Empty(_) => return Ok(None),
     };
     let oldest = repo.first_parents(parent, BLAME_DEPTH)?.pop();
-    let files: Vec<&crate::diff::ChangedFile> = change
+    let readable = |f: &&crate::diff::ChangedFile| {
+        f.skipped.is_none() && !matches!(f.status, FileStatus::Added) && !is_bookkeeping(&f.path)
+    };
+    let code: Vec<&crate::diff::ChangedFile> = change
         .files
         .iter()
-        .filter(|f| f.skipped.is_none() && !matches!(f.status, FileStatus::Added))
-        .filter(|f| !is_bookkeeping(&f.path))
+        .filter(readable)
+        .filter(|f| !is_manifest(&f.path))
         .take(MAX_BLAMED_FILES)
         .collect();
+    let manifests: Vec<&crate::diff::ChangedFile> = change
+        .files
+        .iter()
+        .filter(readable)
+        .filter(|f| is_manifest(&f.path))
+        .collect();
     let mut ignore = repo.blame_ignore_revs(parent);
+    let mut files = code;
     let mut votes = blame_votes(repo, parent, &files, oldest.as_deref(), &ignore);
+    if votes.is_empty() {
+        files = manifests;
+        votes = blame_votes(repo, parent, &files, oldest.as_deref(), &ignore);
+    }
     // Look through cosmetic commits to what they reformatted, once (git's --ignore-rev).
     let mut cosmetic = Vec::new();
     for sha in votes.keys() {
@@ -232,18 +285,20 @@ pub fn blamed_cause(repo: &Repo, fix: &CommitStamp) -> Result<Option<(CommitStam
         let key = |c: &(CommitStamp, usize, usize)| (if strong { c.1 } else { c.2 }, c.0.committed);
         key(b).cmp(&key(a))
     });
+    let count = |c: &(CommitStamp, usize, usize)| if strong { c.1 } else { c.2 };
+    let tied = ranked.len() > 1 && count(&ranked[0]) == count(&ranked[1]);
     let mut ranked = ranked.into_iter();
     Ok(ranked.next().map(|(cause, removed, beside)| {
-        let others = ranked
-            .take(3)
-            .map(|(c, r, b)| (c, if strong { r } else { b }))
-            .collect();
+        let others = ranked.take(3).map(|c| (c.0.clone(), count(&c))).collect();
+        let long_standing = fix.committed - cause.committed > LONG_STANDING;
         (
             cause,
             Evidence {
                 removed,
                 beside: if strong { 0 } else { beside },
                 others,
+                tied,
+                long_standing,
             },
         )
     }))

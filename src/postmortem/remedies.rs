@@ -152,8 +152,8 @@ fn identifiers(line: &str) -> impl Iterator<Item = &str> {
 /// For each file the fix changed with no finding, where the fix took back lines the cause
 /// added: a rule that fires when a change adds the most telling word of those lines to that
 /// file again. A word is telling when the file, as the fix found it, names it on at most two
-/// lines; without such a word, or without a line taken back, no rule is proposed (a rule from
-/// a guess fires on the wrong things).
+/// lines and the fix does not add; without such a word, or without a line taken back, no rule
+/// is proposed (a rule from a guess fires on the wrong things).
 fn pack_rules(cx: &Context<'_>) -> Vec<Remedy> {
     let (Some(cause_change), Some(fix_change)) = (cx.cause_change, cx.fix_change) else {
         return Vec::new();
@@ -185,12 +185,16 @@ fn pack_rules(cx: &Context<'_>) -> Vec<Remedy> {
             .collect();
         let before_fix = fix_file.old_text.get().unwrap_or("");
         let lines_naming = |w: &str| before_fix.lines().filter(|l| l.contains(w)).count();
+        // A word the fix brings in new lines would flag the repair as the risk; one on a line
+        // the fix rewrites (a value put back) names what changed.
+        let fix_adds: Vec<&str> = added_lines(fix_file).collect();
+        let in_fix = |w: &str| fix_adds.iter().any(|l| l.contains(w)) && !taken_back.iter().any(|l| l.contains(w));
         let old_text = caused.old_text.get().unwrap_or("");
         // A word the base did not have before one it had; a longer word before a shorter one.
         let Some((line, word)) = added_lines(caused)
             .filter(|line| taken_back.contains(line.trim()))
             .flat_map(|line| identifiers(line).map(move |w| (line, w)))
-            .filter(|(_, w)| w.len() >= 5 && lines_naming(w) <= 2)
+            .filter(|(_, w)| w.len() >= 5 && lines_naming(w) <= 2 && !in_fix(w))
             .min_by_key(|(_, w)| (old_text.contains(w), std::cmp::Reverse(w.len())))
         else {
             continue;

@@ -112,11 +112,28 @@ fn summary(out: &mut String, pm: &Postmortem) {
             e.removed,
             if e.removed == 1 { "s" } else { "" }
         ),
-        CauseFrom::Blame(e) => format!(
-            "**a guess**: the fix only adds lines, and {} of the lines beside them were last changed there; if the cause is another change, run `riskgate postmortem CAUSE --fixed-by {}`",
-            e.beside,
-            pm.fix.as_ref().map_or("FIX", |f| short_sha(&f.sha))
-        ),
+        CauseFrom::Blame(e) => {
+            let why = if e.removed == 0 {
+                format!(
+                    "the fix only adds lines, and {} of the lines beside them were last changed there",
+                    e.beside
+                )
+            } else if e.tied {
+                format!(
+                    "{} of the lines the fix removes or rewrites point at it, and as many at another change",
+                    e.removed
+                )
+            } else {
+                format!(
+                    "{} of the lines the fix removes or rewrites point at it, but it is more than a year older than the fix: the defect may have been there from the start",
+                    e.removed
+                )
+            };
+            format!(
+                "**a guess**: {why}; if the cause is another change, run `riskgate postmortem CAUSE --fixed-by {}`",
+                pm.fix.as_ref().map_or("FIX", |f| short_sha(&f.sha))
+            )
+        }
     };
     let _ = writeln!(out, "- **Cause:** {} ({found})", commit(&pm.cause));
     if let CauseFrom::Blame(e) = &pm.cause_from {

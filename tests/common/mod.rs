@@ -46,6 +46,11 @@ impl TestRepo {
         std::fs::remove_file(self.path().join(path)).unwrap();
     }
 
+    /// Moves the clock of the next commits forward.
+    pub fn advance(&self, seconds: i64) {
+        self.clock.set(self.clock.get() + seconds);
+    }
+
     fn signature(&self) -> Signature<'static> {
         let now = self.clock.get() + 60;
         self.clock.set(now);
