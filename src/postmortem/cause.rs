@@ -150,12 +150,13 @@ fn is_trivial(line: &str) -> bool {
 }
 
 /// Commits that reshape code without changing what it does: formatting, lint passes,
-/// dependency bumps, releases. SZZ's known false causes; never named as the cause.
+/// dependency bumps, releases. SZZ's known false causes; never named as the cause. Narrow on
+/// purpose: "Pass rustc-args to build dependencies" or "Fix the date format" change behaviour.
 fn is_cosmetic(summary: &str) -> bool {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
         regex::Regex::new(
-            r"(?i)\b(fmt|format(ting)?|rustfmt|black|prettier|isort|lint(s|ing)?|clippy|ruff|mypy|flake8|pylint|eslint|typos?|whitespace|bump(s|ed)?|deps|dependenc(y|ies)|renovate|dependabot|changelog|release|version)\b|^(chore|style)\b|^merge\b",
+            r"(?i)^(chore|style)\b|^merge\b|\b(fmt|rustfmt|black|prettier|isort|clippy|ruff|mypy|flake8|pylint|eslint|typos?|whitespace|reformat(ted)?|formatting|lint(s|ing)?|changelog|bump(s|ed)?)\b|\b(update|upgrade)\b.*\b(deps|dependencies|crates|packages|lock ?file)\b|\(deps\)|\brelease v?\d",
         )
         .expect("regex compiles")
     })
@@ -302,4 +303,33 @@ pub fn blamed_cause(repo: &Repo, fix: &CommitStamp) -> Result<Option<(CommitStam
             },
         )
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cosmetic_commits_are_named_narrowly() {
+        for chore in [
+            "Fix clippy warnings",
+            "cargo fmt",
+            "Bump serde from 1.0.1 to 1.0.2",
+            "fix(deps): update rust crate thiserror to v2.0.20",
+            "Update dependencies",
+            "chore: tidy",
+            "Release v1.4.2",
+            "Fix ruff warnings",
+        ] {
+            assert!(is_cosmetic(chore), "{chore}");
+        }
+        for change in [
+            "Pass `rustc-args` to build dependencies too",
+            "Fix the date format in emails",
+            "Use the new version of the API",
+            "Handle create post activity",
+        ] {
+            assert!(!is_cosmetic(change), "{change}");
+        }
+    }
 }
