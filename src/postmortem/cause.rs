@@ -140,7 +140,7 @@ fn is_manifest(path: &str) -> bool {
 }
 
 /// A line that carries no behaviour: blank, punctuation, a comment, an import.
-fn is_trivial(line: &str) -> bool {
+pub(super) fn is_trivial(line: &str) -> bool {
     let t = line.trim();
     t.chars().all(|c| !c.is_alphanumeric())
         || ["//", "#", "--", "/*", "*", "<!--"].iter().any(|p| t.starts_with(p))
@@ -176,14 +176,6 @@ pub struct Evidence {
     /// The cause is more than a year older than the fix: the defect may have been there from
     /// the start rather than brought by a change.
     pub long_standing: bool,
-}
-
-impl Evidence {
-    /// The fix took back lines the cause wrote, no other candidate has as many, and the cause
-    /// is recent: strong enough to record the incident.
-    pub fn is_strong(&self) -> bool {
-        self.removed > 0 && !self.tied && !self.long_standing
-    }
 }
 
 /// A year: a cause older than this is more likely a long-standing defect than a regression.

@@ -13,6 +13,8 @@ use std::collections::BTreeSet;
 /// What the remedies are worked out from.
 pub struct Context<'a> {
     pub cause: &'a CommitStamp,
+    /// Named or reverted, not a candidate from blame: only then are rules proposed from it.
+    pub cause_known: bool,
     pub fix: Option<&'a CommitStamp>,
     /// The cause's findings at merge time.
     pub findings: &'a [Finding],
@@ -153,9 +155,10 @@ fn identifiers(line: &str) -> impl Iterator<Item = &str> {
 /// added: a rule that fires when a change adds the most telling word of those lines to that
 /// file again. A word is telling when the file, as the fix found it, names it on at most two
 /// lines and the fix does not add; without such a word, or without a line taken back, no rule
-/// is proposed (a rule from a guess fires on the wrong things).
+/// is proposed (a rule from a guess fires on the wrong things). Only for a cause that was named
+/// or reverted: a candidate from blame is too often another change.
 fn pack_rules(cx: &Context<'_>) -> Vec<Remedy> {
-    let (Some(cause_change), Some(fix_change)) = (cx.cause_change, cx.fix_change) else {
+    let (Some(cause_change), Some(fix_change), true) = (cx.cause_change, cx.fix_change, cx.cause_known) else {
         return Vec::new();
     };
     let mut gaps: Vec<&FixedFile> = cx
@@ -188,14 +191,20 @@ fn pack_rules(cx: &Context<'_>) -> Vec<Remedy> {
         // A word the fix brings in new lines would flag the repair as the risk; one on a line
         // the fix rewrites (a value put back) names what changed.
         let fix_adds: Vec<&str> = added_lines(fix_file).collect();
-        let in_fix = |w: &str| fix_adds.iter().any(|l| l.contains(w)) && !taken_back.iter().any(|l| l.contains(w));
+        let in_fix = |w: &str| {
+            fix_adds.iter().filter(|l| l.contains(w)).count() > taken_back.iter().filter(|l| l.contains(w)).count()
+        };
         let old_text = caused.old_text.get().unwrap_or("");
         // A word the base did not have before one it had; a longer word before a shorter one.
         let Some((line, word)) = added_lines(caused)
-            .filter(|line| taken_back.contains(line.trim()))
-            .flat_map(|line| identifiers(line).map(move |w| (line, w)))
+            .filter(|line| taken_back.contains(line.trim()) && !super::cause::is_trivial(line))
+            .flat_map(|line| {
+                identifiers(&code_of(line))
+                    .map(|w| (line, w.to_string()))
+                    .collect::<Vec<_>>()
+            })
             .filter(|(_, w)| w.len() >= 5 && lines_naming(w) <= 2 && !in_fix(w))
-            .min_by_key(|(_, w)| (old_text.contains(w), std::cmp::Reverse(w.len())))
+            .min_by_key(|(_, w)| (old_text.contains(w.as_str()), std::cmp::Reverse(w.len())))
         else {
             continue;
         };
@@ -203,9 +212,9 @@ fn pack_rules(cx: &Context<'_>) -> Vec<Remedy> {
         let quiet_line = added_lines(fix_file)
             .chain(old_text.lines())
             .map(str::trim)
-            .find(|l| !l.is_empty() && !l.contains(word))
+            .find(|l| !l.is_empty() && !l.contains(word.as_str()))
             .unwrap_or("unrelated = 1");
-        if let Some(Remedy::PackRule { path, id, toml }) = pack_rule(cx, &gap.path, line.trim(), word, quiet_line) {
+        if let Some(Remedy::PackRule { path, id, toml }) = pack_rule(cx, &gap.path, line.trim(), &word, quiet_line) {
             // Two files with one stem (Cargo.toml, Cargo.lock) would give one id twice.
             let taken = |id: &str| {
                 out.iter()
@@ -214,6 +223,33 @@ fn pack_rules(cx: &Context<'_>) -> Vec<Remedy> {
             if !taken(&id) {
                 out.push(Remedy::PackRule { path, id, toml });
             }
+        }
+    }
+    out
+}
+
+/// The line without its string literals' contents and its trailing comment: an error message
+/// or a remark says nothing about the code.
+fn code_of(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut quote: Option<char> = None;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(_) if c == '\\' => {
+                chars.next();
+            }
+            Some(q) if c == q => {
+                quote = None;
+                out.push(c);
+            }
+            Some(_) => {}
+            None if c == '"' || c == '\'' || c == '`' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '#' || (c == '/' && chars.peek() == Some(&'/')) => break,
+            None => out.push(c),
         }
     }
     out
@@ -302,5 +338,23 @@ fn pack_rule(cx: &Context<'_>, path: &str, line: &str, word: &str, quiet_line: &
         })
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_come_from_code_not_from_strings_or_comments() {
+        assert_eq!(
+            code_of(r#"raise Invalid("SignatureExpired: \"late\"") # retry_budget"#),
+            r#"raise Invalid("") "#
+        );
+        assert_eq!(
+            code_of("let limit = MAX_UPLOAD_BYTES; // was smaller"),
+            "let limit = MAX_UPLOAD_BYTES; "
+        );
+        assert_eq!(code_of("x = 'a # b' + y"), "x = '' + y");
     }
 }

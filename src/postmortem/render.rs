@@ -107,30 +107,28 @@ fn summary(out: &mut String, pm: &Postmortem) {
     let found = match &pm.cause_from {
         CauseFrom::Given => "named on the command line".to_string(),
         CauseFrom::RevertMessage => "the revert names it".to_string(),
-        CauseFrom::Blame(e) if e.is_strong() => format!(
-            "the last change to the lines the fix removes or rewrites: {} of them point{} at it",
-            e.removed,
-            if e.removed == 1 { "s" } else { "" }
-        ),
         CauseFrom::Blame(e) => {
-            let why = if e.removed == 0 {
+            let mut why = if e.removed == 0 {
                 format!(
                     "the fix only adds lines, and {} of the lines beside them were last changed there",
                     e.beside
                 )
-            } else if e.tied {
-                format!(
-                    "{} of the lines the fix removes or rewrites point at it, and as many at another change",
-                    e.removed
-                )
             } else {
                 format!(
-                    "{} of the lines the fix removes or rewrites point at it, but it is more than a year older than the fix: the defect may have been there from the start",
+                    "{} of the lines the fix removes or rewrites were last changed there",
                     e.removed
                 )
             };
+            if e.tied {
+                why.push_str(", and as many in another change");
+            }
+            if e.long_standing {
+                why.push_str(
+                    "; it is more than a year older than the fix, so the defect may have been there from the start",
+                );
+            }
             format!(
-                "**a guess**: {why}; if the cause is another change, run `riskgate postmortem CAUSE --fixed-by {}`",
+                "**a candidate, not a finding**: {why}. Blame names the cause of a fix about one time in five; confirm it and record the incident with `riskgate postmortem CAUSE --fixed-by {}`",
                 pm.fix.as_ref().map_or("FIX", |f| short_sha(&f.sha))
             )
         }

@@ -29,7 +29,7 @@ pub fn postmortem(
     }
     if record && !pm.cause_is_known() {
         if !cli.quiet {
-            note("riskgate: the incident is not recorded: the cause is a guess (see the draft); name it to record it: riskgate postmortem CAUSE --fixed-by FIX\n");
+            note("riskgate: the incident is not recorded: the cause is a candidate from blame (see the draft); name it to record it: riskgate postmortem CAUSE --fixed-by FIX\n");
         }
     } else if record {
         let incident = Incident {
