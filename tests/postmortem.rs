@@ -279,18 +279,31 @@ fn toml_block_after<'a>(draft: &'a str, heading: &str) -> &'a str {
     &rest[start..start + rest[start..].find("\n```").unwrap()]
 }
 
+const STORE_BEFORE: &str = "pub fn store(upload: &[u8]) -> std::io::Result<()> {\n    write_to_disk(upload)\n}\n";
+const STORE_CAUSE: &str = "pub fn store(upload: &[u8]) -> std::io::Result<()> {\n    let upload = compress_in_place(upload)?;\n    write_to_disk(&upload)\n}\n";
+
+/// A change riskgate says nothing about that brings in something new (compressing uploads
+/// on the fly), taken out by the fix.
+fn missed_construct() -> (TestRepo, String, String) {
+    let t = TestRepo::new();
+    t.write("src/uploads.rs", STORE_BEFORE);
+    t.write(
+        "tests/uploads.rs",
+        "use app::uploads::store;\n\n#[test]\nfn stores() {\n    store(b\"x\").unwrap();\n}\n",
+    );
+    t.commit("Uploads");
+    t.write("src/uploads.rs", STORE_CAUSE);
+    let cause = t.commit("Compress uploads on the fly");
+    t.write("src/uploads.rs", STORE_BEFORE);
+    let fix = t.commit("Fix corrupted uploads");
+    (t, cause, fix)
+}
+
 #[test]
 fn a_missed_change_gets_a_pack_rule_that_makes_check_report_it() {
-    let (t, cause, fix) = missed_change("Fix uploads failing over 1 kB");
-    let (code, before, err) = run(t.riskgate().args([
-        "check",
-        "--base",
-        &format!("{cause}~1"),
-        "--head",
-        &cause,
-        "--format",
-        "json",
-    ]));
+    let (t, cause, fix) = missed_construct();
+    let range = ["--base", &format!("{cause}~1"), "--head", &cause, "--format", "json"];
+    let (code, before, err) = run(t.riskgate().arg("check").args(range));
     assert_eq!(code, 0, "{err}");
     assert!(json(&before)["findings"].as_array().unwrap().is_empty(), "{before}");
 
@@ -298,7 +311,7 @@ fn a_missed_change_gets_a_pack_rule_that_makes_check_report_it() {
     let (code, out, err) = run(t.riskgate().args(["postmortem", &fix, "--no-record"]));
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains(&format!("- **Cause:** `{}` “Tighten uploads” (**a candidate, not a finding**: 1 of the lines the fix removes or rewrites were last changed there.", &cause[..7])),
+        out.contains(&format!("- **Cause:** `{}` “Compress uploads on the fly” (**a candidate, not a finding**: 2 of the lines the fix removes or rewrites were last changed there.", &cause[..7])),
         "{out}"
     );
     assert!(!out.contains("A rule for the repository's own pack"), "{out}");
@@ -308,28 +321,39 @@ fn a_missed_change_gets_a_pack_rule_that_makes_check_report_it() {
         .args(["postmortem", &cause, "--fixed-by", &fix, "--no-record"]));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("- **Would riskgate have blocked it?** **no**"), "{out}");
-    assert!(out.contains("| `src/limits.rs` | +1 −1 | **none** |"), "{out}");
-    let id = format!("incident-{}-limits", &cause[..7]);
+    assert!(out.contains("| `src/uploads.rs` | +1 −2 | **none** |"), "{out}");
+    let id = format!("incident-{}-uploads", &cause[..7]);
     let rule = toml_block_after(&out, &format!("A rule for the repository's own pack: `{id}`"));
+    assert!(rule.contains("added = '\\bcompress_in_place\\b'"), "{rule}");
 
     // The team adopts the rule, and the same change, made again on top, is reported.
     t.branch_at("adopt", &format!("{cause}~1"));
     t.write(".riskgate/rules/incidents.toml", rule);
     t.write("riskgate.toml", "[rules]\npacks = [\".riskgate/rules/*.toml\"]\n");
     let policy = t.commit("Adopt the incident's rule");
-    t.write(
-        "src/limits.rs",
-        "pub const MAX_UPLOAD_BYTES: usize = 1_000;\n\npub fn allowed(size: usize) -> bool {\n    size <= MAX_UPLOAD_BYTES\n}\n",
-    );
-    t.commit("Tighten uploads again");
+    t.write("src/uploads.rs", STORE_CAUSE);
+    t.commit("Compress uploads again");
     let (code, report, err) = run(t.riskgate().args(["check", "--base", &policy, "--format", "json"]));
     assert_eq!(code, 0, "a medium rule ranks and explains, it does not block: {err}");
     let hits = hits(&json(&report));
     assert_eq!(
         hits,
-        vec![(id.clone(), "src/limits.rs".to_string(), Some(1))],
+        vec![(id.clone(), "src/uploads.rs".to_string(), Some(2))],
         "{report}"
     );
+}
+
+#[test]
+fn a_value_put_back_gives_no_rule() {
+    // The fix restores a constant the file always named: a rule on its name would flag every
+    // edit of the limit, the fix included.
+    let (t, cause, fix) = missed_change("Fix uploads failing over 1 kB");
+    let (code, out, err) = run(t
+        .riskgate()
+        .args(["postmortem", &cause, "--fixed-by", &fix, "--no-record"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("| `src/limits.rs` | +1 −1 | **none** |"), "{out}");
+    assert!(!out.contains("A rule for the repository's own pack"), "{out}");
 }
 
 #[test]
@@ -411,6 +435,31 @@ fn an_old_cause_or_a_tie_is_said_beside_the_candidate() {
             "- **Other candidates:** `{}` “Tighten the limit” (1 line)",
             &first[..7]
         )),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_vendored_bundle_is_not_blamed_and_the_draft_says_so() {
+    let t = TestRepo::new();
+    let bundle = |v: &str| format!("var version = \"{v}\";\n{}", "function f(){return 1;}\n".repeat(12_000));
+    t.write("static/vendor.js", bundle("1"));
+    t.write("src/app.py", "TIMEOUT = 5\n");
+    t.commit("App");
+    t.write("static/vendor.js", bundle("2"));
+    t.write("src/app.py", "TIMEOUT = 1\n");
+    let cause = t.commit("Shorter timeout, new bundle");
+    t.write("static/vendor.js", bundle("3"));
+    t.write("src/app.py", "TIMEOUT = 5\n");
+    t.commit("Fix timeouts under load");
+    let (code, out, err) = run(t.riskgate().args(["postmortem", "HEAD", "--no-record"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!("- **Cause:** `{}` “Shorter timeout, new bundle”", &cause[..7])),
+        "{out}"
+    );
+    assert!(
+        out.contains("not blamed (too large, or blame too slow): `static/vendor.js`"),
         "{out}"
     );
 }

@@ -176,23 +176,37 @@ pub struct Evidence {
     /// The cause is more than a year older than the fix: the defect may have been there from
     /// the start rather than brought by a change.
     pub long_standing: bool,
+    /// Files of the fix that could not be blamed (too large, or blame too slow).
+    pub unread: Vec<String>,
 }
 
 /// A year: a cause older than this is more likely a long-standing defect than a regression.
 const LONG_STANDING: i64 = 365 * 86_400;
 
-/// sha → (lines the fix removes or rewrites, lines beside its additions) that it last changed.
+/// Files larger than this are not blamed: a vendored bundle rewritten by each upgrade.
+const MAX_BLAMED_BYTES: usize = 256 << 10;
+
+/// sha → (lines the fix removes or rewrites, lines beside its additions) that it last changed;
+/// and the files that could not be blamed (too large, too slow), which the draft names.
+type Votes = (BTreeMap<String, (usize, usize)>, Vec<String>);
+
 fn blame_votes(
     repo: &Repo,
     parent: &str,
     files: &[&crate::diff::ChangedFile],
     oldest: Option<&str>,
     ignore: &[String],
-) -> BTreeMap<String, (usize, usize)> {
+) -> Votes {
     let mut votes: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut unread = Vec::new();
     for file in files {
         let old_path = file.old_path.as_deref().unwrap_or(&file.path);
-        let before: Vec<&str> = file.old_text.get().unwrap_or("").lines().collect();
+        let old_text = file.old_text.get().unwrap_or("");
+        if old_text.len() > MAX_BLAMED_BYTES {
+            unread.push(file.path.clone());
+            continue;
+        }
+        let before: Vec<&str> = old_text.lines().collect();
         let telling = |l: &u32| {
             before
                 .get((*l as usize).wrapping_sub(1))
@@ -201,11 +215,11 @@ fn blame_votes(
         let (removed, beside) = touched_old_lines(file);
         for (lines, strong) in [(removed, true), (beside, false)] {
             let lines: Vec<u32> = lines.into_iter().filter(telling).collect();
-            // A file blame cannot read (gone, binary, a submodule) just gives no votes.
-            for (_, sha) in repo
-                .blame_lines(parent, old_path, &lines, oldest, ignore)
-                .unwrap_or_default()
-            {
+            let Ok(blamed) = repo.blame_lines(parent, old_path, &lines, oldest, ignore) else {
+                unread.push(file.path.clone());
+                continue;
+            };
+            for (_, sha) in blamed {
                 let v = votes.entry(sha).or_default();
                 if strong {
                     v.0 += 1;
@@ -215,7 +229,8 @@ fn blame_votes(
             }
         }
     }
-    votes
+    unread.dedup();
+    (votes, unread)
 }
 
 /// The last earlier change to the lines `fix` removes or rewrites (or, when it only adds, to
@@ -249,10 +264,10 @@ pub fn blamed_cause(repo: &Repo, fix: &CommitStamp) -> Result<Option<(CommitStam
         .collect();
     let mut ignore = repo.blame_ignore_revs(parent);
     let mut files = code;
-    let mut votes = blame_votes(repo, parent, &files, oldest.as_deref(), &ignore);
+    let (mut votes, mut unread) = blame_votes(repo, parent, &files, oldest.as_deref(), &ignore);
     if votes.is_empty() {
         files = manifests;
-        votes = blame_votes(repo, parent, &files, oldest.as_deref(), &ignore);
+        (votes, unread) = blame_votes(repo, parent, &files, oldest.as_deref(), &ignore);
     }
     // Look through cosmetic commits to what they reformatted, once (git's --ignore-rev).
     let mut cosmetic = Vec::new();
@@ -263,7 +278,7 @@ pub fn blamed_cause(repo: &Repo, fix: &CommitStamp) -> Result<Option<(CommitStam
     }
     if !cosmetic.is_empty() {
         ignore.extend(cosmetic);
-        votes = blame_votes(repo, parent, &files, oldest.as_deref(), &ignore);
+        (votes, unread) = blame_votes(repo, parent, &files, oldest.as_deref(), &ignore);
     }
     let strong = votes.values().any(|v| v.0 > 0);
     let mut ranked: Vec<(CommitStamp, usize, usize)> = Vec::new();
@@ -292,6 +307,7 @@ pub fn blamed_cause(repo: &Repo, fix: &CommitStamp) -> Result<Option<(CommitStam
                 others,
                 tied,
                 long_standing,
+                unread,
             },
         )
     }))

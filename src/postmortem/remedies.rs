@@ -39,7 +39,13 @@ pub enum Remedy {
         shapes_configured: bool,
     },
     /// A rule for the repository's own pack, whose examples riskgate ran.
-    PackRule { path: String, id: String, toml: String },
+    PackRule {
+        path: String,
+        id: String,
+        /// The word the rule watches for.
+        word: String,
+        toml: String,
+    },
     /// A waiver silenced a finding on a file the fix had to change.
     RemoveWaiver {
         finding: String,
@@ -153,9 +159,10 @@ fn identifiers(line: &str) -> impl Iterator<Item = &str> {
 
 /// For each file the fix changed with no finding, where the fix took back lines the cause
 /// added: a rule that fires when a change adds the most telling word of those lines to that
-/// file again. A word is telling when the file, as the fix found it, names it on at most two
-/// lines and the fix does not add; without such a word, or without a line taken back, no rule
-/// is proposed (a rule from a guess fires on the wrong things). Only for a cause that was named
+/// file again. A word is telling when the cause brought it (the file did not name it before),
+/// the fix's code does not name it again, and the file named it on at most two lines; without
+/// such a word, or without a line taken back, no rule is proposed (read on real reverts, rules
+/// from looser words fired on the repair or on every edit of the file). Only for a cause that was named
 /// or reverted: a candidate from blame is too often another change.
 fn pack_rules(cx: &Context<'_>) -> Vec<Remedy> {
     let (Some(cause_change), Some(fix_change), true) = (cx.cause_change, cx.fix_change, cx.cause_known) else {
@@ -188,14 +195,12 @@ fn pack_rules(cx: &Context<'_>) -> Vec<Remedy> {
             .collect();
         let before_fix = fix_file.old_text.get().unwrap_or("");
         let lines_naming = |w: &str| before_fix.lines().filter(|l| l.contains(w)).count();
-        // A word the fix brings in new lines would flag the repair as the risk; one on a line
-        // the fix rewrites (a value put back) names what changed.
-        let fix_adds: Vec<&str> = added_lines(fix_file).collect();
-        let in_fix = |w: &str| {
-            fix_adds.iter().filter(|l| l.contains(w)).count() > taken_back.iter().filter(|l| l.contains(w)).count()
-        };
+        // The word must be new with the cause (the base of the file did not name it) and gone
+        // with the fix (no code the fix adds names it): a word the fix writes again would flag
+        // the repair as the risk, and one the file always had flags every edit of the file.
+        let fix_code: Vec<String> = added_lines(fix_file).map(code_of).collect();
+        let in_fix = |w: &str| fix_code.iter().any(|l| l.contains(w));
         let old_text = caused.old_text.get().unwrap_or("");
-        // A word the base did not have before one it had; a longer word before a shorter one.
         let Some((line, word)) = added_lines(caused)
             .filter(|line| taken_back.contains(line.trim()) && !super::cause::is_trivial(line))
             .flat_map(|line| {
@@ -203,8 +208,8 @@ fn pack_rules(cx: &Context<'_>) -> Vec<Remedy> {
                     .map(|w| (line, w.to_string()))
                     .collect::<Vec<_>>()
             })
-            .filter(|(_, w)| w.len() >= 5 && lines_naming(w) <= 2 && !in_fix(w))
-            .min_by_key(|(_, w)| (old_text.contains(w.as_str()), std::cmp::Reverse(w.len())))
+            .filter(|(_, w)| w.len() >= 5 && lines_naming(w) <= 2 && !in_fix(w) && !old_text.contains(w.as_str()))
+            .min_by_key(|(_, w)| std::cmp::Reverse(w.len()))
         else {
             continue;
         };
@@ -214,14 +219,13 @@ fn pack_rules(cx: &Context<'_>) -> Vec<Remedy> {
             .map(str::trim)
             .find(|l| !l.is_empty() && !l.contains(word.as_str()))
             .unwrap_or("unrelated = 1");
-        if let Some(Remedy::PackRule { path, id, toml }) = pack_rule(cx, &gap.path, line.trim(), &word, quiet_line) {
-            // Two files with one stem (Cargo.toml, Cargo.lock) would give one id twice.
-            let taken = |id: &str| {
-                out.iter()
-                    .any(|r| matches!(r, Remedy::PackRule { id: other, .. } if other == id))
-            };
-            if !taken(&id) {
-                out.push(Remedy::PackRule { path, id, toml });
+        if let Some(rule @ Remedy::PackRule { .. }) = pack_rule(cx, &gap.path, line.trim(), &word, quiet_line) {
+            // Two files with one stem would give one id twice; one word, one rule.
+            let taken = out.iter().any(|r| {
+                matches!((r, &rule), (Remedy::PackRule { id: a, word: wa, .. }, Remedy::PackRule { id: b, word: wb, .. }) if a == b || wa == wb)
+            });
+            if !taken {
+                out.push(rule);
             }
         }
     }
@@ -332,6 +336,7 @@ fn pack_rule(cx: &Context<'_>, path: &str, line: &str, word: &str, quiet_line: &
         .all(|r| crate::analyzers::pattern::check_examples(r).is_ok())
     {
         Some(Remedy::PackRule {
+            word: word.to_string(),
             path: path.to_string(),
             id,
             toml,

@@ -127,6 +127,13 @@ fn summary(out: &mut String, pm: &Postmortem) {
                     "; it is more than a year older than the fix, so the defect may have been there from the start",
                 );
             }
+            if !e.unread.is_empty() {
+                let names: Vec<String> = e.unread.iter().take(5).map(|p| format!("`{}`", code(p))).collect();
+                why.push_str(&format!(
+                    "; not blamed (too large, or blame too slow): {}",
+                    names.join(", ")
+                ));
+            }
             format!(
                 "**a candidate, not a finding**: {why}. Blame names the cause of a fix about one time in five; confirm it and record the incident with `riskgate postmortem CAUSE --fixed-by {}`",
                 pm.fix.as_ref().map_or("FIX", |f| short_sha(&f.sha))
@@ -432,7 +439,7 @@ fn remedies(out: &mut String, pm: &Postmortem) {
                 out.push_str(&fenced("toml", &toml));
                 out.push('\n');
             }
-            Remedy::PackRule { path, id, toml } => {
+            Remedy::PackRule { path, id, toml, .. } => {
                 let _ = writeln!(
                     out,
                     "### {n}. A rule for the repository's own pack: `{id}`\n\nThe fix changed `{}`, where no finding pointed. This rule fires when a change adds the same word there again; riskgate loaded it and ran its two examples (one from this change, which fires, and one that does not) before proposing it. Save it in a pack file that `[rules] packs` in `riskgate.toml` names (for example `.riskgate/rules/incidents.toml` with `packs = [\".riskgate/rules/*.toml\"]`):\n",

@@ -18,6 +18,45 @@ pub struct CommitStamp {
     pub parents: Vec<String>,
 }
 
+/// One blame never holds a postmortem longer than this (a vendored file rewritten by every
+/// upgrade can take git half a minute).
+const BLAME_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The command's output: `None` when it cannot start (no git on the path), an error when it
+/// fails or outlives `limit` (then it is killed).
+fn run_bounded(cmd: &mut std::process::Command, limit: std::time::Duration) -> Option<Result<String>> {
+    use std::io::Read;
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let Some(mut stdout) = child.stdout.take() else {
+        return Some(Err(anyhow::anyhow!("git gave no output")));
+    };
+    let reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        stdout.read_to_end(&mut text).map(|_| text)
+    });
+    let deadline = std::time::Instant::now() + limit;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if std::time::Instant::now() < deadline => std::thread::sleep(std::time::Duration::from_millis(5)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Some(Err(anyhow::anyhow!("git blame took over {} s", limit.as_secs())));
+            }
+        }
+    };
+    Some(match reader.join() {
+        Ok(Ok(text)) if status.success() => Ok(String::from_utf8_lossy(&text).into_owned()),
+        _ => Err(anyhow::anyhow!("git blame failed")),
+    })
+}
+
 impl Repo {
     /// The stamp of the commit `rev` names.
     pub fn commit_stamp(&self, rev: &str) -> Result<CommitStamp> {
@@ -79,7 +118,7 @@ impl Repo {
             return Ok(Vec::new());
         }
         if let Some(found) = self.blame_with_git(&commit, path, &sorted, ignore) {
-            return Ok(found);
+            return found;
         }
         let mut opts = git2::BlameOptions::new();
         opts.newest_commit(Oid::from_str(&commit)?)
@@ -102,8 +141,14 @@ impl Repo {
     }
 
     /// `git blame --porcelain -w` over runs of nearby lines, past the `ignore`d revisions
-    /// (`.git-blame-ignore-revs`); `None` when git is missing or fails.
-    fn blame_with_git(&self, commit: &str, path: &str, lines: &[u32], ignore: &[String]) -> Option<Vec<(u32, String)>> {
+    /// (`.git-blame-ignore-revs`); `None` when git cannot be run.
+    fn blame_with_git(
+        &self,
+        commit: &str,
+        path: &str,
+        lines: &[u32],
+        ignore: &[String],
+    ) -> Option<Result<Vec<(u32, String)>>> {
         let mut cmd = std::process::Command::new("git");
         cmd.arg("--git-dir")
             .arg(self.repo.path())
@@ -114,17 +159,10 @@ impl Repo {
         for run in lines.chunk_by(|a, b| b - a <= 40) {
             cmd.arg("-L").arg(format!("{},{}", run[0], run[run.len() - 1]));
         }
-        let out = cmd
-            .arg(commit)
-            .arg("--")
-            .arg(path)
-            .stderr(std::process::Stdio::null())
-            .output()
-            .ok()?;
-        if !out.status.success() {
-            return None;
-        }
-        let text = String::from_utf8_lossy(&out.stdout);
+        let text = match run_bounded(cmd.arg(commit).arg("--").arg(path), BLAME_TIMEOUT)? {
+            Ok(text) => text,
+            Err(e) => return Some(Err(e)),
+        };
         let wanted: std::collections::BTreeSet<u32> = lines.iter().copied().collect();
         let mut found = Vec::new();
         for line in text.lines() {
@@ -140,7 +178,7 @@ impl Repo {
                 }
             }
         }
-        Some(found)
+        Some(Ok(found))
     }
 
     /// Whether the commit `sha` exists here.
