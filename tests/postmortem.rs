@@ -440,6 +440,29 @@ fn an_old_cause_or_a_tie_is_said_beside_the_candidate() {
 }
 
 #[test]
+fn a_plan_named_by_a_trailer_is_quoted() {
+    let (t, cause, _) = missed_construct();
+    t.branch_at("planned", &format!("{cause}~1"));
+    t.write("src/uploads.rs", STORE_CAUSE);
+    t.write(
+        "plans/compression.md",
+        "# Rollback plan\n\n## Trigger\nUpload errors above 1%.\n",
+    );
+    let planned = t.commit("Compress uploads on the fly\n\nRollback-Plan: plans/compression.md");
+    t.write("src/uploads.rs", STORE_BEFORE);
+    let again = t.commit("Fix corrupted uploads");
+    let (code, out, err) = run(t
+        .riskgate()
+        .args(["postmortem", &planned, "--fixed-by", &again, "--no-record"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!("Rollback plan: `trailer:{}`", &planned[..7])),
+        "{out}"
+    );
+    assert!(out.contains("<details><summary>The plan as committed</summary>\n\n```markdown\n# Rollback plan\n\n## Trigger\nUpload errors above 1%.\n```"), "{out}");
+}
+
+#[test]
 fn a_vendored_bundle_is_not_blamed_and_the_draft_says_so() {
     let t = TestRepo::new();
     let bundle = |v: &str| format!("var version = \"{v}\";\n{}", "function f(){return 1;}\n".repeat(12_000));

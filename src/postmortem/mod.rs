@@ -226,13 +226,34 @@ fn judge(
         .plan
         .source
         .as_deref()
-        .and_then(|s| s.strip_prefix("file:"))
-        .and_then(|path| repo.policy_file(&range.1, path, crate::policy::MAX_POLICY_FILE).ok())
-        .and_then(|blob| match blob {
-            crate::diff::git::PolicyBlob::Text(t) => Some(t),
-            _ => None,
-        });
+        .and_then(|s| committed_plan(repo, &report, &range.1, s));
     Ok((report, plan_text, policy))
+}
+
+/// The text of the plan the report found: a committed file, or a `Rollback-Plan:` trailer
+/// (its value, or the file it names). A plan from a PR body was not kept in git.
+fn committed_plan(repo: &Repo, report: &Report, head: &str, source: &str) -> Option<String> {
+    let file = |path: &str| match repo.policy_file(head, path, crate::policy::MAX_POLICY_FILE).ok()? {
+        crate::diff::git::PolicyBlob::Text(t) => Some(t),
+        _ => None,
+    };
+    if let Some(path) = source.strip_prefix("file:") {
+        return file(path);
+    }
+    let short = source.strip_prefix("trailer:")?;
+    let commit = report.commits.iter().find(|c| c.sha.starts_with(short))?;
+    let message = repo.commit_stamp(&commit.sha).ok()?.message;
+    let value = message
+        .lines()
+        .rev()
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(k, _)| k.trim().eq_ignore_ascii_case("Rollback-Plan"))
+        })?
+        .1
+        .trim()
+        .to_string();
+    file(&value).or(Some(value))
 }
 
 fn fixed_files(fix: &ChangeSet, findings: &[Finding]) -> Vec<FixedFile> {
