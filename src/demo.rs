@@ -148,5 +148,5 @@ fn incident(repo: &Scratch, dir: &Path, cause: &str, colour: &str) -> Result<boo
         .collect();
     say(&format!("\n{}", shown.join("\n").trim_end()));
     say("\n(the rest of POSTMORTEM.md: what changed, what riskgate saw at merge time, the gap, remedies, and sections for people)");
-    Ok(code == 0 && draft.contains("**Would riskgate have blocked it?** **yes"))
+    Ok(code == 0 && draft.contains("**Would riskgate have blocked it?** **no, with a plan**"))
 }

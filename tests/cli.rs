@@ -670,7 +670,7 @@ fn demo_shows_the_block_then_the_pass_and_cleans_up() {
     );
     assert!(passed < postmortem, "{out}");
     assert!(
-        out.contains("- **Would riskgate have blocked it?** **yes, until a rollback plan was committed**: it passed with the plan in `ROLLBACK.md`"),
+        out.contains("- **Would riskgate have blocked it?** **no, with a plan**: the gate required a rollback plan, and it passed with the plan in `ROLLBACK.md`"),
         "{out}"
     );
     for what in ["| authored |", "| merged |", "| fixed |"] {

@@ -54,8 +54,7 @@ fn dated_out(draft: &str) -> String {
 #[test]
 fn the_json_column_incident_would_have_been_blocked_and_its_timeline_has_three_commits() {
     let (t, cause, merge, fix) = json_column_incident();
-    // Named by its fix: the cause is found from the lines the fix changes.
-    let (code, out, err) = run(t.riskgate().args(["postmortem", "HEAD"]));
+    let (code, out, err) = run(t.riskgate().args(["postmortem", &cause, "--fixed-by", &fix]));
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains("- **Would riskgate have blocked it?** **yes**: the gate blocked it"),
@@ -84,36 +83,7 @@ fn the_json_column_incident_would_have_been_blocked_and_its_timeline_has_three_c
         "{out}"
     );
     insta::assert_snapshot!("postmortem_json_column_incident", dated_out(&out));
-    // The fix only adds a line: the cause is a candidate from the lines beside it, so nothing is
-    // recorded until someone names it.
-    assert!(
-        out.contains("(**a candidate, not a finding**: the fix only adds lines, and 1 of the lines beside them were last changed there, and as many in another change. Blame names the cause of a fix about one time in five;"),
-        "{out}"
-    );
-    assert!(
-        err.contains("the incident is not recorded: the cause is a candidate from blame"),
-        "{err}"
-    );
-    assert!(!t.file(".riskgate/incidents.toml").exists());
-    // Named, it gives the same draft, and the incident is recorded with full shas, once.
-    let (code, again, err) = run(t.riskgate().args(["postmortem", &cause, "--fixed-by", &fix]));
-    assert_eq!(code, 0, "{err}");
-    let found = |draft: &str| {
-        draft
-            .lines()
-            .find(|l| l.starts_with("- **Cause:**"))
-            .unwrap()
-            .to_string()
-    };
-    let rest = |draft: &str| -> Vec<String> {
-        dated_out(draft)
-            .lines()
-            .filter(|l| !l.starts_with("- **Cause:**") && !l.starts_with("- **Other candidates:**"))
-            .map(str::to_string)
-            .collect()
-    };
-    assert_eq!(rest(&again), rest(&out));
-    assert!(found(&again).ends_with("(named on the command line)"), "{again}");
+    // Recorded with full shas, once.
     let recorded = std::fs::read_to_string(t.file(".riskgate/incidents.toml")).unwrap();
     assert!(recorded.contains(&format!("cause = \"{cause}\"\nfixed_by = \"{fix}\"\nsummary = \"Fix settings crash: read preferences stored under the old key\"\n")), "{recorded}");
     let (_, _, err) = run(t.riskgate().args(["postmortem", &cause, "--fixed-by", &fix]));
@@ -122,6 +92,25 @@ fn the_json_column_incident_would_have_been_blocked_and_its_timeline_has_three_c
         std::fs::read_to_string(t.file(".riskgate/incidents.toml")).unwrap(),
         recorded
     );
+    // Named by its fix alone, the fix only adds a line: the cause is a candidate from the lines
+    // beside it, the verdict is the candidate's, and nothing is recorded or proposed.
+    std::fs::remove_file(t.file(".riskgate/incidents.toml")).unwrap();
+    let (code, guessed, err) = run(t.riskgate().args(["postmortem", "HEAD"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        guessed.contains(&format!("- **Cause:** `{}` “Rename prefs.color to prefs.theme” (**a candidate, not a finding**: the fix only adds lines, and 1 of the lines beside them were last changed there, and as many in another change.", &cause[..7])),
+        "{guessed}"
+    );
+    assert!(
+        guessed.contains("- **Would riskgate have blocked the candidate?** **yes**"),
+        "{guessed}"
+    );
+    assert!(guessed.contains("None until the cause is named"), "{guessed}");
+    assert!(
+        err.contains("the incident is not recorded: the cause is a candidate from blame"),
+        "{err}"
+    );
+    assert!(!t.file(".riskgate/incidents.toml").exists());
     // The merge named as the cause: the pull request it landed is what was judged.
     let (code, by_merge, err) = run(t
         .riskgate()
@@ -139,10 +128,7 @@ fn the_json_column_incident_would_have_been_blocked_and_its_timeline_has_three_c
         by_merge.contains("- **Would riskgate have blocked it?** **yes**"),
         "{by_merge}"
     );
-    assert_eq!(
-        std::fs::read_to_string(t.file(".riskgate/incidents.toml")).unwrap(),
-        recorded
-    );
+    assert!(!t.file(".riskgate/incidents.toml").exists(), "--no-record");
 }
 
 #[test]
@@ -155,7 +141,7 @@ fn without_git_on_the_path_libgit2_finds_the_same_cause() {
         .args(["postmortem", "HEAD", "--no-record"]));
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains(&format!("- **Cause:** `{}` “Rename prefs.color to prefs.theme” (**a candidate, not a finding**: the fix only adds lines, and 1 of the lines beside them were last changed there, and as many in another change. Blame names the cause of a fix about one time in five; confirm it and record the incident with `riskgate postmortem CAUSE --fixed-by {}`)", &cause[..7], &fix[..7])),
+        out.contains(&format!("- **Cause:** `{}` “Rename prefs.color to prefs.theme” (**a candidate, not a finding**: the fix only adds lines, and 1 of the lines beside them were last changed there, and as many in another change. Read blind on 24 real fixes, blame's best candidate was the cause 2 times; confirm it and record the incident with `riskgate postmortem CAUSE --fixed-by {}`)", &cause[..7], &fix[..7])),
         "{out}"
     );
 }
@@ -191,7 +177,9 @@ fn a_revert_names_its_cause_and_a_plan_that_was_committed_is_shown() {
         "{out}"
     );
     assert!(
-        out.contains("**yes, until a rollback plan was committed**: it passed with the plan in `ROLLBACK.md`"),
+        out.contains(
+            "**no, with a plan**: the gate required a rollback plan, and it passed with the plan in `ROLLBACK.md`"
+        ),
         "{out}"
     );
     assert!(out.contains("| reverted |"), "{out}");
@@ -488,6 +476,56 @@ fn a_vendored_bundle_is_not_blamed_and_the_draft_says_so() {
 }
 
 #[test]
+fn hostile_words_and_files_cannot_forge_the_draft_or_the_record() {
+    let t = TestRepo::new();
+    t.write("src/uploads.rs", STORE_BEFORE);
+    // A blame-ignore list with a short sha and a sha nobody has must not switch blame off.
+    t.write(
+        ".git-blame-ignore-revs",
+        "abcdef1\n1111111111111111111111111111111111111111\n",
+    );
+    t.commit("Uploads");
+    t.write("src/uploads.rs", STORE_CAUSE);
+    t.write(
+        "ROLLBACK.md",
+        "# Rollback plan\n\n## Trigger\n\u{1b}]8;;http://evil\u{7}click\u{1b}[2J\n",
+    );
+    let subject = format!("Compress | `x` **bold** <b>{}", "long ".repeat(100));
+    let cause = t.commit(&subject);
+    t.write("src/uploads.rs", STORE_BEFORE);
+    let fix = t.commit("Fix corrupted uploads");
+    let (code, out, err) = run(t.riskgate().args(["postmortem", "HEAD", "--no-record"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!(
+            "- **Cause:** `{}` “Compress \\| \\`x\\` \\*\\*bold\\*\\* &lt;b&gt;",
+            &cause[..7]
+        )),
+        "{out}"
+    );
+    let (code, out, err) = run(t.riskgate().args(["postmortem", &cause, "--fixed-by", &fix]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !out.contains('\u{1b}') && !out.contains('\u{7}'),
+        "no terminal escapes reach the draft"
+    );
+    let recorded = std::fs::read_to_string(t.file(".riskgate/incidents.toml")).unwrap();
+    let summary = recorded.lines().find(|l| l.starts_with("summary = ")).unwrap();
+    assert!(summary.chars().count() < 220, "{summary}");
+    // Swapped arguments, and a record that cannot be written through a link.
+    let (code, _, err) = run(t.riskgate().args(["postmortem", &fix, "--fixed-by", &cause]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is older than the cause"), "{err}");
+    std::fs::remove_dir_all(t.file(".riskgate")).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), t.file(".riskgate")).unwrap();
+    let (code, _, err) = run(t.riskgate().args(["postmortem", &cause, "--fixed-by", &fix]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is a symbolic link"), "{err}");
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+}
+
+#[test]
 fn a_revert_of_a_commit_outside_its_history_is_refused() {
     let t = TestRepo::new();
     t.branch("topic");
@@ -549,6 +587,28 @@ fn a_recorded_incident_raises_the_history_factor_and_labels_calibrate() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("incident recorded in .riskgate/incidents.toml"), "{err}");
     t.commit("Record the upload incident");
+    // Dropping the record later is a policy change that weakens the gate.
+    t.branch("forget");
+    t.remove(".riskgate/incidents.toml");
+    t.commit("Forget the incident");
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 1, "{out}");
+    let dropped = json(&out)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "policy-changed")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(dropped["severity"], "high", "{out}");
+    assert!(
+        dropped["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("drops the recorded 1 incident"),
+        "{out}"
+    );
+    t.checkout("main");
     assert!(
         history_points(&t) > 0,
         "the recorded incident counts for later changes to src/limits.rs"

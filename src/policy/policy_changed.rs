@@ -1,5 +1,5 @@
 //! `policy-changed`: the change edits the policy that judges it (config, packs, baseline,
-//! attributes); what weakens the gate is said, and holds the change.
+//! attributes, recorded incidents); what weakens the gate is said, and holds the change.
 
 use super::Policy;
 use crate::baseline;
@@ -14,15 +14,17 @@ use std::collections::{BTreeMap, BTreeSet};
 code_rule! {
     /// ## What it does
     /// Reports a change to riskgate's own policy: `riskgate.toml`, a rule pack it names, the
-    /// baseline (`.riskgate-baseline.json`) or the `.gitattributes` entries riskgate honours
-    /// (`binary`, `-diff`, `linguist-generated`). The message lists each effective difference,
-    /// such as "disables migration-drops-schema" or "ignores db/**".
+    /// baseline (`.riskgate-baseline.json`), the `.gitattributes` entries riskgate honours
+    /// (`binary`, `-diff`, `linguist-generated`) or the incidents recorded in
+    /// `.riskgate/incidents.toml`. The message lists each effective difference, such as
+    /// "disables migration-drops-schema", "ignores db/**" or "drops the recorded 1 incident".
     ///
     /// ## Why is this risky?
     /// `check` and the hook judge a change by the policy of its base, so a change cannot switch
     /// the gate off for itself; but once merged, its policy judges every later change. A change
     /// that weakens the gate (disables a rule, ignores or reclassifies paths, raises a
-    /// threshold, lowers a severity or a size limit, adds a waiver or a baseline entry) is
+    /// threshold, lowers a severity or a size limit, adds a waiver or a baseline entry, drops a
+    /// recorded incident, which lowers the history factor of later changes) is
     /// `high` and needs a rollback plan that names `policy-changed` and says why. One that only
     /// strengthens it is `info`.
     ///

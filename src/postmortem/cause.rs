@@ -31,6 +31,13 @@ pub fn resolve(
                 crate::text::short_sha(&fix.sha)
             );
         }
+        if repo.is_ancestor(&fix.sha, &named.sha) {
+            bail!(
+                "--fixed-by {} is older than the cause {} (its ancestor): swap them?",
+                crate::text::short_sha(&fix.sha),
+                crate::text::short_sha(&named.sha)
+            );
+        }
         return Ok((named, CauseFrom::Given, Some(fix)));
     }
     if let Some(target) = crate::history::reverted_by_message(&named.message).first() {
@@ -190,16 +197,24 @@ const MAX_BLAMED_BYTES: usize = 256 << 10;
 /// and the files that could not be blamed (too large, too slow), which the draft names.
 type Votes = (BTreeMap<String, (usize, usize)>, Vec<String>);
 
-fn blame_votes(
-    repo: &Repo,
-    parent: &str,
-    files: &[&crate::diff::ChangedFile],
-    oldest: Option<&str>,
-    ignore: &[String],
-) -> Votes {
+/// How long blame may take for one postmortem, all files together.
+const BLAME_BUDGET: std::time::Duration = std::time::Duration::from_secs(30);
+
+struct BlameRun<'a> {
+    repo: &'a Repo,
+    parent: &'a str,
+    oldest: Option<&'a str>,
+    deadline: std::time::Instant,
+}
+
+fn blame_votes(run: &BlameRun<'_>, files: &[&crate::diff::ChangedFile], ignore: &[String], skip: &[String]) -> Votes {
     let mut votes: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut unread = Vec::new();
     for file in files {
+        if skip.contains(&file.path) {
+            unread.push(file.path.clone());
+            continue;
+        }
         let old_path = file.old_path.as_deref().unwrap_or(&file.path);
         let old_text = file.old_text.get().unwrap_or("");
         if old_text.len() > MAX_BLAMED_BYTES {
@@ -215,7 +230,10 @@ fn blame_votes(
         let (removed, beside) = touched_old_lines(file);
         for (lines, strong) in [(removed, true), (beside, false)] {
             let lines: Vec<u32> = lines.into_iter().filter(telling).collect();
-            let Ok(blamed) = repo.blame_lines(parent, old_path, &lines, oldest, ignore) else {
+            let Ok(blamed) = run
+                .repo
+                .blame_lines(run.parent, old_path, &lines, run.oldest, ignore, run.deadline)
+            else {
                 unread.push(file.path.clone());
                 continue;
             };
@@ -261,13 +279,20 @@ pub fn blamed_cause(repo: &Repo, fix: &CommitStamp) -> Result<Option<(CommitStam
         .iter()
         .filter(readable)
         .filter(|f| is_manifest(&f.path))
+        .take(MAX_BLAMED_FILES)
         .collect();
+    let run = BlameRun {
+        repo,
+        parent,
+        oldest: oldest.as_deref(),
+        deadline: std::time::Instant::now() + BLAME_BUDGET,
+    };
     let mut ignore = repo.blame_ignore_revs(parent);
     let mut files = code;
-    let (mut votes, mut unread) = blame_votes(repo, parent, &files, oldest.as_deref(), &ignore);
+    let (mut votes, mut unread) = blame_votes(&run, &files, &ignore, &[]);
     if votes.is_empty() {
         files = manifests;
-        (votes, unread) = blame_votes(repo, parent, &files, oldest.as_deref(), &ignore);
+        (votes, unread) = blame_votes(&run, &files, &ignore, &[]);
     }
     // Look through cosmetic commits to what they reformatted, once (git's --ignore-rev).
     let mut cosmetic = Vec::new();
@@ -278,7 +303,8 @@ pub fn blamed_cause(repo: &Repo, fix: &CommitStamp) -> Result<Option<(CommitStam
     }
     if !cosmetic.is_empty() {
         ignore.extend(cosmetic);
-        (votes, unread) = blame_votes(repo, parent, &files, oldest.as_deref(), &ignore);
+        let skip = unread.clone();
+        (votes, unread) = blame_votes(&run, &files, &ignore, &skip);
     }
     let strong = votes.values().any(|v| v.0 > 0);
     let mut ranked: Vec<(CommitStamp, usize, usize)> = Vec::new();

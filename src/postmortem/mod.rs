@@ -85,13 +85,7 @@ impl Postmortem {
     /// even with its strongest evidence (docs/postmortem.md): never recorded, never the
     /// source of a rule, until someone names it.
     pub fn cause_is_known(&self) -> bool {
-        !matches!(self.cause_from, CauseFrom::Blame(_))
-    }
-
-    /// Whether the gate stopped the change (until a plan was written, or outright).
-    pub fn would_have_blocked(&self) -> Option<bool> {
-        let report = self.report.as_ref().ok()?;
-        Some(report.gate.verdict != crate::model::Verdict::Passed)
+        cause_is_known(&self.cause_from)
     }
 
     /// The files the fix changed that no finding pointed at.
@@ -110,11 +104,21 @@ pub fn investigate(repo: &Repo, request: &Request, explicit: Option<&Path>) -> R
     let fix_is_revert = fix
         .as_ref()
         .is_some_and(|f| !crate::history::reverted_by_message(&f.message).is_empty());
-    let search_from = fix
-        .as_ref()
-        .filter(|f| repo.is_ancestor(&cause.sha, &f.sha))
-        .map_or_else(|| "HEAD".to_string(), |f| f.sha.clone());
-    let landing = landing(repo, &cause, &search_from)?;
+    // The mainline first (a fix branch that pulled main in would show its sync merge as the
+    // landing), then HEAD, then the fix's own line.
+    let lines: Vec<String> = [
+        repo.default_base().ok(),
+        Some("HEAD".to_string()),
+        fix.as_ref().map(|f| f.sha.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|rev| {
+        repo.commit_sha(rev)
+            .is_some_and(|sha| repo.is_ancestor(&cause.sha, &sha))
+    })
+    .collect();
+    let landing = landing(repo, &cause, lines.first().map_or("HEAD", String::as_str))?;
     let range = judged_range(&cause, &landing);
     let judged = judge(repo, &range, explicit);
     let cause_change = read(repo, &range).ok().flatten();
@@ -128,7 +132,7 @@ pub fn investigate(repo: &Repo, request: &Request, explicit: Option<&Path>) -> R
     };
     let findings: &[Finding] = report.as_ref().map_or(&[], |r| r.findings.as_slice());
     let fixed_files = fix_change.as_ref().map_or_else(Vec::new, |c| fixed_files(c, findings));
-    let cause_known = !matches!(cause_from, CauseFrom::Blame(_));
+    let cause_known = cause_is_known(&cause_from);
     let context = remedies::Context {
         cause: &cause,
         cause_known,
@@ -159,6 +163,10 @@ pub fn investigate(repo: &Repo, request: &Request, explicit: Option<&Path>) -> R
         fixed_files,
         remedies,
     })
+}
+
+fn cause_is_known(from: &CauseFrom) -> bool {
+    !matches!(from, CauseFrom::Blame(_))
 }
 
 fn landing(repo: &Repo, cause: &CommitStamp, head: &str) -> Result<Landing> {

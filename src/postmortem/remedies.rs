@@ -57,6 +57,10 @@ pub enum Remedy {
 }
 
 pub fn propose(cx: &Context<'_>) -> Vec<Remedy> {
+    // Remedies from a candidate cause would be about another change.
+    if !cx.cause_known {
+        return Vec::new();
+    }
     let mut out = json_columns(cx);
     out.extend(pack_rules(cx));
     let touched: BTreeSet<&str> = cx.fixed_files.iter().map(|f| f.path.as_str()).collect();
@@ -109,7 +113,8 @@ fn json_columns(cx: &Context<'_>) -> Vec<Remedy> {
         let (Some(target), Some(symbol)) = (&f.target, &f.symbol) else {
             continue;
         };
-        let Some((table, column)) = target.split_once('.') else {
+        // `schema.table.column`: the column is after the last dot.
+        let Some((table, column)) = target.rsplit_once('.') else {
             continue;
         };
         let type_name = symbol.rsplit("::").next().unwrap_or(symbol);
@@ -165,7 +170,7 @@ fn identifiers(line: &str) -> impl Iterator<Item = &str> {
 /// from looser words fired on the repair or on every edit of the file). Only for a cause that was named
 /// or reverted: a candidate from blame is too often another change.
 fn pack_rules(cx: &Context<'_>) -> Vec<Remedy> {
-    let (Some(cause_change), Some(fix_change), true) = (cx.cause_change, cx.fix_change, cx.cause_known) else {
+    let (Some(cause_change), Some(fix_change)) = (cx.cause_change, cx.fix_change) else {
         return Vec::new();
     };
     let mut gaps: Vec<&FixedFile> = cx

@@ -39,20 +39,24 @@ fn civil_day(days: i64) -> (i64, u32, u32) {
 
 /// `45 min`, `3 h 5 min`, `4 days 2 h`; negative spans (clock skew) as `-…`.
 pub fn duration(seconds: i64) -> String {
-    if seconds < 0 {
-        return format!("-{}", duration(-seconds));
-    }
+    let sign = if seconds < 0 { "-" } else { "" };
+    let seconds = seconds.unsigned_abs();
     let (days, hours, minutes) = (seconds / 86_400, seconds % 86_400 / 3600, seconds % 3600 / 60);
     match (days, hours) {
-        (0, 0) => format!("{minutes} min"),
-        (0, h) => format!("{h} h {minutes} min"),
-        (1, h) => format!("1 day {h} h"),
-        (d, h) => format!("{d} days {h} h"),
+        (0, 0) => format!("{sign}{minutes} min"),
+        (0, h) => format!("{sign}{h} h {minutes} min"),
+        (1, h) => format!("{sign}1 day {h} h"),
+        (d, h) => format!("{sign}{d} days {h} h"),
     }
 }
 
-/// A fenced block that the text cannot close early.
+/// A fenced block that the text cannot close early; control characters other than newlines
+/// and tabs (a terminal's escape sequences) are dropped.
 fn fenced(lang: &str, text: &str) -> String {
+    let text: String = text
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect();
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     format!("{fence}{lang}\n{}\n{fence}\n", text.trim_end())
@@ -135,7 +139,7 @@ fn summary(out: &mut String, pm: &Postmortem) {
                 ));
             }
             format!(
-                "**a candidate, not a finding**: {why}. Blame names the cause of a fix about one time in five; confirm it and record the incident with `riskgate postmortem CAUSE --fixed-by {}`",
+                "**a candidate, not a finding**: {why}. Read blind on 24 real fixes, blame's best candidate was the cause 2 times; confirm it and record the incident with `riskgate postmortem CAUSE --fixed-by {}`",
                 pm.fix.as_ref().map_or("FIX", |f| short_sha(&f.sha))
             )
         }
@@ -163,13 +167,14 @@ fn summary(out: &mut String, pm: &Postmortem) {
         Ok(r) => match r.gate.verdict {
             Verdict::Blocked => format!("**yes**: the gate blocked it ({})", markdown(&r.gate.reason)),
             Verdict::PassedWithPlan => format!(
-                "**yes, until a rollback plan was committed**: it passed with the plan in `{}`",
+                "**no, with a plan**: the gate required a rollback plan, and it passed with the plan in `{}`",
                 code(plan_source(r.plan.source.as_deref().unwrap_or("?")))
             ),
             Verdict::Passed => format!("**no**: {}", markdown(&r.gate.reason)),
         },
     };
-    let _ = writeln!(out, "- **Would riskgate have blocked it?** {verdict}");
+    let it = if pm.cause_is_known() { "it" } else { "the candidate" };
+    let _ = writeln!(out, "- **Would riskgate have blocked {it}?** {verdict}");
     if let Ok(r) = &pm.report {
         let _ = writeln!(
             out,
@@ -185,7 +190,7 @@ fn summary(out: &mut String, pm: &Postmortem) {
         let _ = writeln!(
             out,
             "- **Time to detect** (landed → fixed): {}",
-            duration(fix.committed - landed)
+            duration(fix.committed.saturating_sub(landed))
         );
     }
     out.push('\n');
@@ -213,7 +218,7 @@ fn timeline(out: &mut String, pm: &Postmortem) {
     }
     let mut previous: Option<i64> = None;
     for (when, what, c) in rows {
-        let after = previous.map(|p| duration(when - p)).unwrap_or_default();
+        let after = previous.map(|p| duration(when.saturating_sub(p))).unwrap_or_default();
         let _ = writeln!(out, "| {} | {what} | {} | {after} |", utc(when), commit(c));
         previous = Some(when);
     }
@@ -380,6 +385,10 @@ fn gap(out: &mut String, pm: &Postmortem) {
         );
     }
     more(out, pm.fixed_files.len());
+    if pm.fixed_files.is_empty() {
+        out.push_str("\nThe fix changed no file riskgate could read.\n\n");
+        return;
+    }
     let missed = pm.gap().count();
     let _ = writeln!(
         out,
@@ -397,6 +406,10 @@ fn gap(out: &mut String, pm: &Postmortem) {
 
 fn remedies(out: &mut String, pm: &Postmortem) {
     out.push_str("## Proposed remedies\n\n");
+    if !pm.cause_is_known() {
+        out.push_str("None until the cause is named: remedies from a candidate would be about another change.\n\n");
+        return;
+    }
     if pm.remedies.is_empty() {
         out.push_str("None that riskgate can write for you.\n\n");
         return;
@@ -433,7 +446,11 @@ fn remedies(out: &mut String, pm: &Postmortem) {
                         toml,
                         "[[shapes]]\ntype = {}\npostgres_url_env = \"RISKGATE_SHAPES_URL\"   # a read-only role's URL, set in CI\nquery = {}\n",
                         toml_basic(symbol),
-                        toml_basic(&format!("SELECT {column} FROM {table}"))
+                        toml_basic(&format!(
+                            "SELECT {} FROM {}",
+                            sql_identifier(column),
+                            table.split('.').map(sql_identifier).collect::<Vec<_>>().join(".")
+                        ))
                     );
                 }
                 out.push_str(&fenced("toml", &toml));
@@ -481,6 +498,20 @@ fn remedies(out: &mut String, pm: &Postmortem) {
     }
 }
 
+/// A SQL identifier, double-quoted when it is not plain lower-case (a quote inside doubled).
+fn sql_identifier(name: &str) -> String {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -496,6 +527,9 @@ mod tests {
         assert_eq!(duration(86_400 + 7200), "1 day 2 h");
         assert_eq!(duration(4 * 86_400), "4 days 0 h");
         assert_eq!(duration(-120), "-2 min");
+        assert_eq!(duration(i64::MIN), "-106751991167300 days 15 h");
+        assert_eq!(sql_identifier("prefs"), "prefs");
+        assert_eq!(sql_identifier("Prefs;drop"), "\"Prefs;drop\"");
     }
 
     #[test]

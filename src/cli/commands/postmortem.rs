@@ -35,9 +35,7 @@ pub fn postmortem(
         let incident = Incident {
             cause: pm.cause.sha.clone(),
             fixed_by: pm.fix.as_ref().map(|f| f.sha.clone()),
-            summary: summary
-                .map(str::to_string)
-                .unwrap_or_else(|| pm.fix.as_ref().unwrap_or(&pm.cause).summary.clone()),
+            summary: one_line(summary.unwrap_or(&pm.fix.as_ref().unwrap_or(&pm.cause).summary)),
             recorded: Some(today),
         };
         let done = record_incident(&repo.root(), &incident)?;
@@ -46,6 +44,15 @@ pub fn postmortem(
         }
     }
     Ok(ExitStatus::Passed)
+}
+
+/// A summary is one line of at most 200 characters: a commit subject can be any length.
+fn one_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    match line.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_string(),
+    }
 }
 
 /// Appends the incident to the working tree's file, unless its cause is already there. Never
@@ -74,9 +81,20 @@ fn record_incident(root: &Path, incident: &Incident) -> Result<String> {
     if known.iter().any(|k| incident.cause.starts_with(&k.cause)) {
         return Ok(format!("the incident is already recorded in {}", incidents::PATH));
     }
+    // Written only if riskgate reads it back with exactly this one more incident.
+    let text = incidents::append(&existing, incident);
+    let read_back = incidents::parse(&crate::config::SourceText {
+        name: incidents::PATH.to_string(),
+        text: text.clone(),
+    });
+    if !read_back.is_ok_and(|all| all.len() == known.len() + 1) {
+        bail!(
+            "cannot record the incident: {} would not read back with it (too large, or not written as [[incident]] tables); add it by hand",
+            incidents::PATH
+        );
+    }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    std::fs::write(&path, incidents::append(&existing, incident))
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(format!(
         "incident recorded in {} (commit it: the history factor and calibrate read it from the base)",
         incidents::PATH

@@ -19,21 +19,31 @@ pub struct CommitStamp {
 }
 
 /// One blame never holds a postmortem longer than this (a vendored file rewritten by every
-/// upgrade can take git half a minute).
+/// upgrade can take git half a minute); the caller's deadline bounds them all.
 const BLAME_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The command's output: `None` when it cannot start (no git on the path), an error when it
-/// fails or outlives `limit` (then it is killed).
-fn run_bounded(cmd: &mut std::process::Command, limit: std::time::Duration) -> Option<Result<String>> {
+/// How running git went.
+enum GitRun {
+    /// No git on the path: the caller may use libgit2.
+    NotStarted,
+    Failed,
+    TimedOut,
+    Output(String),
+}
+
+/// Runs the command, killing it when it outlives `limit`.
+fn run_bounded(cmd: &mut std::process::Command, limit: std::time::Duration) -> GitRun {
     use std::io::Read;
-    let mut child = cmd
+    let Ok(mut child) = cmd
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
-        .ok()?;
+    else {
+        return GitRun::NotStarted;
+    };
     let Some(mut stdout) = child.stdout.take() else {
-        return Some(Err(anyhow::anyhow!("git gave no output")));
+        return GitRun::Failed;
     };
     let reader = std::thread::spawn(move || {
         let mut text = Vec::new();
@@ -47,14 +57,14 @@ fn run_bounded(cmd: &mut std::process::Command, limit: std::time::Duration) -> O
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Some(Err(anyhow::anyhow!("git blame took over {} s", limit.as_secs())));
+                return GitRun::TimedOut;
             }
         }
     };
-    Some(match reader.join() {
-        Ok(Ok(text)) if status.success() => Ok(String::from_utf8_lossy(&text).into_owned()),
-        _ => Err(anyhow::anyhow!("git blame failed")),
-    })
+    match reader.join() {
+        Ok(Ok(text)) if status.success() => GitRun::Output(String::from_utf8_lossy(&text).into_owned()),
+        _ => GitRun::Failed,
+    }
 }
 
 impl Repo {
@@ -94,14 +104,19 @@ impl Repo {
                 hi = mid;
             }
         }
+        // Every commit of a window cut at `limit` contains it: the landing is further back.
+        if lo + 1 == chain.len() && chain.len() == limit {
+            return Ok(None);
+        }
         Ok(Some(chain[lo].clone()))
     }
 
     /// For each of `lines` (1-based) of `path` at `rev`, the commit that last changed it (lines
-    /// past the end of the file are left out). git's own blame answers in milliseconds where
-    /// libgit2's follows a long file through its whole history for seconds, so git is asked
-    /// first; when it cannot answer, libgit2 over the span asked about and no further back than
-    /// `oldest` (older lines are then left out).
+    /// past the end of the file are left out), looking through the `ignore`d revisions. git's
+    /// own blame answers in milliseconds where libgit2's follows a long file through its whole
+    /// history for seconds, so git is asked first, within 5 s and the `deadline`; libgit2 (over
+    /// the span asked about, no further back than `oldest`) only when git cannot be run or
+    /// fails. An error when git ran out of time.
     pub fn blame_lines(
         &self,
         rev: &str,
@@ -109,6 +124,7 @@ impl Repo {
         lines: &[u32],
         oldest: Option<&str>,
         ignore: &[String],
+        deadline: std::time::Instant,
     ) -> Result<Vec<(u32, String)>> {
         let commit = self.resolve_commit(rev, "revision")?.id().to_string();
         let mut sorted = lines.to_vec();
@@ -117,8 +133,30 @@ impl Repo {
         if sorted.is_empty() {
             return Ok(Vec::new());
         }
-        if let Some(found) = self.blame_with_git(&commit, path, &sorted, ignore) {
-            return found;
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            anyhow::bail!("out of time for blame");
+        }
+        // git refuses a whole blame over one revision it cannot find: only full shas it has.
+        let ignore: Vec<&str> = ignore
+            .iter()
+            .map(String::as_str)
+            .filter(|r| matches!(r.len(), 40 | 64) && self.has_commit(r))
+            .collect();
+        let mut cmd = std::process::Command::new("git");
+        cmd.arg("--git-dir")
+            .arg(self.repo.path())
+            .args(["blame", "--porcelain", "--no-textconv", "-w"]);
+        for rev in &ignore {
+            cmd.arg("--ignore-rev").arg(rev);
+        }
+        for run in sorted.chunk_by(|a, b| b - a <= 40) {
+            cmd.arg("-L").arg(format!("{},{}", run[0], run[run.len() - 1]));
+        }
+        match run_bounded(cmd.arg(&commit).arg("--").arg(path), left.min(BLAME_TIMEOUT)) {
+            GitRun::Output(text) => return Ok(porcelain_lines(&text, &sorted)),
+            GitRun::TimedOut => anyhow::bail!("git blame of {path} took too long"),
+            GitRun::NotStarted | GitRun::Failed => {}
         }
         let mut opts = git2::BlameOptions::new();
         opts.newest_commit(Oid::from_str(&commit)?)
@@ -140,49 +178,29 @@ impl Repo {
             .collect())
     }
 
-    /// `git blame --porcelain -w` over runs of nearby lines, past the `ignore`d revisions
-    /// (`.git-blame-ignore-revs`); `None` when git cannot be run.
-    fn blame_with_git(
-        &self,
-        commit: &str,
-        path: &str,
-        lines: &[u32],
-        ignore: &[String],
-    ) -> Option<Result<Vec<(u32, String)>>> {
-        let mut cmd = std::process::Command::new("git");
-        cmd.arg("--git-dir")
-            .arg(self.repo.path())
-            .args(["blame", "--porcelain", "--no-textconv", "-w"]);
-        for rev in ignore.iter().filter(|r| r.bytes().all(|b| b.is_ascii_hexdigit())) {
-            cmd.arg("--ignore-rev").arg(rev);
-        }
-        for run in lines.chunk_by(|a, b| b - a <= 40) {
-            cmd.arg("-L").arg(format!("{},{}", run[0], run[run.len() - 1]));
-        }
-        let text = match run_bounded(cmd.arg(commit).arg("--").arg(path), BLAME_TIMEOUT)? {
-            Ok(text) => text,
-            Err(e) => return Some(Err(e)),
-        };
-        let wanted: std::collections::BTreeSet<u32> = lines.iter().copied().collect();
-        let mut found = Vec::new();
-        for line in text.lines() {
-            // A header: `<sha> <line in the original> <line in the final file> [<group size>]`.
-            let mut parts = line.split(' ');
-            let (Some(sha), Some(_), Some(final_line)) = (parts.next(), parts.next(), parts.next()) else {
-                continue;
-            };
-            if sha.len() >= 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-                match final_line.parse::<u32>() {
-                    Ok(n) if wanted.contains(&n) => found.push((n, sha.to_string())),
-                    _ => {}
-                }
-            }
-        }
-        Some(Ok(found))
-    }
-
     /// Whether the commit `sha` exists here.
     pub fn has_commit(&self, sha: &str) -> bool {
         Oid::from_str(sha).is_ok_and(|o| self.repo.find_commit(o).is_ok())
     }
+}
+
+/// The `wanted` lines of `git blame --porcelain` output, with the commit of each: headers are
+/// `<sha> <line in the original> <line in the final file> [<group size>]`, content lines start
+/// with a tab.
+fn porcelain_lines(text: &str, wanted: &[u32]) -> Vec<(u32, String)> {
+    let wanted: std::collections::BTreeSet<u32> = wanted.iter().copied().collect();
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let mut parts = line.split(' ');
+        let (Some(sha), Some(_), Some(final_line)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        if sha.len() >= 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+            match final_line.parse::<u32>() {
+                Ok(n) if wanted.contains(&n) => found.push((n, sha.to_string())),
+                _ => {}
+            }
+        }
+    }
+    found
 }
