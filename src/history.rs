@@ -220,10 +220,12 @@ pub fn scan(repo: &Repo, rev: &str, limit: usize, cache: &mut Cache) -> Result<V
 }
 
 /// A commit that turned out bad, and when that became known.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Bad {
     pub time: i64,
     pub known_at: i64,
+    /// The commit that revealed it (the revert, the fix, or the incident's fix).
+    pub by: String,
     pub reverted: bool,
     /// Recorded in `.riskgate/incidents.toml`: a positive whatever the delay.
     pub incident: bool,
@@ -267,13 +269,16 @@ pub fn bad_commits(history: &[(String, Facts)], ignore: &[String], incidents: &[
                     Bad {
                         time: tf.time,
                         known_at: f.time,
+                        by: sha.clone(),
                         reverted: true,
                         incident: false,
                     },
                 );
             }
         }
-        if f.fix && !f.bot {
+        // A merge's fix is its branch's commits, which label on their own; the merge would
+        // blame its own branch.
+        if f.fix && !f.bot && f.parents.len() <= 1 {
             for file in &f.files {
                 let Some(list) = by_file.get(file.as_str()) else {
                     continue;
@@ -285,12 +290,21 @@ pub fn bad_commits(history: &[(String, Facts)], ignore: &[String], incidents: &[
                     .rev()
                     .find(|(t, s)| *t >= f.time - LABEL_WINDOW && *s != sha.as_str());
                 if let Some((t, s)) = culprit {
-                    bad.entry(s.to_string()).or_insert(Bad {
-                        time: *t,
-                        known_at: f.time,
-                        reverted: false,
-                        incident: false,
-                    });
+                    // Known bad from its first fix, whichever order the history is read in.
+                    bad.entry(s.to_string())
+                        .and_modify(|b| {
+                            if f.time < b.known_at {
+                                b.known_at = f.time;
+                                b.by = sha.clone();
+                            }
+                        })
+                        .or_insert(Bad {
+                            time: *t,
+                            known_at: f.time,
+                            by: sha.clone(),
+                            reverted: false,
+                            incident: false,
+                        });
                 }
             }
         }
@@ -300,17 +314,15 @@ pub fn bad_commits(history: &[(String, Facts)], ignore: &[String], incidents: &[
         let Some((cause, cf)) = find(&incident.cause) else {
             continue;
         };
-        let known_at = incident
-            .fixed_by
-            .as_deref()
-            .and_then(find)
-            .map_or(cf.time, |(_, ff)| ff.time.max(cf.time));
+        let fix = incident.fixed_by.as_deref().and_then(find);
+        let known_at = fix.map_or(cf.time, |(_, ff)| ff.time.max(cf.time));
         // A merge recorded as the cause counts with every file it brought in.
         bad.insert(
             cause.clone(),
             Bad {
                 time: cf.time,
                 known_at,
+                by: fix.map_or_else(|| cause.clone(), |(s, _)| s.clone()),
                 reverted: true,
                 incident: true,
             },
@@ -406,6 +418,7 @@ mod tests {
             Bad {
                 time: 0,
                 known_at: 20 * DAY,
+                by: "ccc3333".into(),
                 reverted: true,
                 incident: false
             }
@@ -430,10 +443,21 @@ mod tests {
             Bad {
                 time: 10 * DAY,
                 known_at: 20 * DAY,
+                by: "ccc3333".into(),
                 reverted: true,
                 incident: true
             }
         );
+        // Fixed twice: known bad from the first fix, as `check` at that time would see it,
+        // whichever order the history comes in (the scan gives it newest first).
+        let twice = vec![
+            c("aaa1111", 0, &["src/a.rs", "src/x.rs"], "Add caching"),
+            c("bbb2222", 10, &["src/a.rs"], "Fix crash in caching"),
+            c("ccc3333", 30, &["src/x.rs"], "Fix another crash"),
+        ];
+        let newest_first: Vec<_> = twice.iter().rev().cloned().collect();
+        assert_eq!(bad_commits(&newest_first, &[], &[])["aaa1111"].known_at, 10 * DAY);
+        assert_eq!(bad_commits(&twice, &[], &[])["aaa1111"].known_at, 10 * DAY);
         // Ignored revisions (.git-blame-ignore-revs) are never blamed.
         assert!(!bad_commits(&h, &["bbb2222".into()], &[]).contains_key("bbb2222"));
     }

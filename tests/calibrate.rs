@@ -24,6 +24,10 @@ fn history() -> (TestRepo, usize) {
             t.commit(&format!("Change {i}"));
         }
     }
+    // 91 days on: every change above has had its 90 days; this last one has not.
+    t.advance(91 * 86_400);
+    t.write("src/late.py", "late = 1\n");
+    t.commit("A late change");
     (t, reverted)
 }
 
@@ -54,12 +58,19 @@ fn calibrate_counts_labels_and_ranks_the_risky_changes_first() {
         .parse()
         .unwrap();
     assert!(auc > 0.9, "the dropped columns are the reverted changes: {row}");
-    for scorer in ["log(LA+LD)", "directories", "random"] {
+    for scorer in ["log(LA+LD)", "directories", "not-bot×dirs", "random"] {
         assert!(l1.contains(&format!("| {scorer} |")), "{out}");
     }
+    // The comparison that decides: riskgate against each baseline on the same resamples.
+    assert!(l1.contains("riskgate − log(LA+LD): ΔAUC +"), "{out}");
+    assert!(l1.contains("1,000 paired resamples): riskgate ranks better"), "{out}");
     let (_, json_out, _) = run(t.riskgate().args(["calibrate", "--limit", "200", "--format", "json"]));
     let v = json(&json_out);
     assert!(v["metrics"]["L1"]["riskgate"]["auc"].as_f64().unwrap() > 0.9);
+    let vs_size = &v["paired"]["L1"]["log(LA+LD)"];
+    assert!(vs_size["auc_difference"].as_f64().unwrap() > 0.0, "{vs_size}");
+    assert!(vs_size["ci"][0].as_f64().unwrap() > 0.0, "{vs_size}");
+    assert!(v["paired"]["L2"]["not-bot×dirs"]["ci"].is_array(), "{json_out}");
     // --write stores weights only when they beat the defaults on the later part; either way it says so.
     let (code, out, _) = run(t.riskgate().args(["calibrate", "--limit", "200", "--write"]));
     assert_eq!(code, 0);
@@ -104,4 +115,116 @@ fn the_history_factor_raises_the_score_of_files_reverted_before() {
         t.path().join(".git/riskgate/history.tsv").exists(),
         "the scan is cached under .git/riskgate"
     );
+}
+
+/// Labels and features known by construction, read through the library as `calibrate` does.
+mod flaws {
+    use super::*;
+    use riskgate::calibrate::{run as calibrate, Sample};
+    use riskgate::config::{Config, SourceText};
+
+    fn samples(t: &TestRepo, config: &str) -> Vec<Sample> {
+        let repo = riskgate::diff::git::Repo::discover(t.path()).unwrap();
+        let config = Config::parse(SourceText {
+            name: "riskgate.toml".into(),
+            text: config.into(),
+        })
+        .unwrap();
+        let rules = riskgate::registry::RuleSet::load(&config, &[]).unwrap();
+        calibrate(&repo, &config, &rules, "HEAD", 100, &|_, _| {})
+            .unwrap()
+            .samples
+    }
+
+    fn summary_of(t: &TestRepo, sha: &str) -> String {
+        t.repo
+            .find_commit(git2::Oid::from_str(sha).unwrap())
+            .unwrap()
+            .summary()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Source changed without a test; then with one; a revert; a late change.
+    fn repository() -> TestRepo {
+        let t = TestRepo::new();
+        t.write("src/app.py", "x = 1\n");
+        let bare = t.commit("Source without a test");
+        t.write("src/app.py", "x = 2\n");
+        t.write("tests/test_app.py", "def test_x():\n    assert True\n");
+        t.commit("Source with its test");
+        t.commit(&format!(
+            "Revert \"Source without a test\"\n\nThis reverts commit {bare}."
+        ));
+        t.advance(91 * 86_400);
+        t.write("docs/late.md", "late\n");
+        t.commit("A late change");
+        t
+    }
+
+    #[test]
+    fn the_no_tests_feature_reads_the_kinds_check_reads() {
+        let t = repository();
+        let by_summary: Vec<(String, f64)> = samples(&t, "")
+            .iter()
+            .map(|s| (summary_of(&t, &s.sha), s.features[3]))
+            .collect();
+        assert!(
+            by_summary.contains(&("Source without a test".to_string(), 1.0)),
+            "{by_summary:?}"
+        );
+        assert!(
+            by_summary.contains(&("Source with its test".to_string(), 0.0)),
+            "{by_summary:?}"
+        );
+    }
+
+    #[test]
+    fn changes_whose_window_is_open_are_left_out_unless_already_bad() {
+        let t = repository();
+        let kept: Vec<String> = samples(&t, "").iter().map(|s| summary_of(&t, &s.sha)).collect();
+        assert!(!kept.contains(&"A late change".to_string()), "{kept:?}");
+        assert!(kept.contains(&"Source without a test".to_string()), "{kept:?}");
+    }
+
+    #[test]
+    fn a_pull_request_that_fixes_its_own_bug_is_not_labelled_by_it() {
+        let t = TestRepo::new();
+        t.write("src/pay.py", "def pay():\n    return 1\n");
+        t.commit("Payments");
+        t.branch("fix-crash");
+        t.write("src/pay.py", "def pay():\n    return retry(1)\n");
+        t.commit("Add retries");
+        t.write("src/pay.py", "def pay():\n    return retry(1, limit=3)\n");
+        t.commit("Fix crash in retries");
+        t.checkout("main");
+        let merge = t.merge("fix-crash", "Merge pull request #1 from dev/fix-crash");
+        t.advance(91 * 86_400);
+        t.write("docs/late.md", "late\n");
+        t.commit("A late change");
+        let labelled: Vec<(String, bool)> = samples(&t, "").iter().map(|s| (summary_of(&t, &s.sha), s.l2)).collect();
+        assert!(
+            labelled.contains(&(summary_of(&t, &merge), false)),
+            "the merge is not fix-inducing by its own commits: {labelled:?}"
+        );
+    }
+
+    #[test]
+    fn no_history_in_the_policy_is_no_history_in_calibrate() {
+        let t = repository();
+        t.write("src/app.py", "x = 3\n");
+        t.commit("Touch the reverted file again");
+        t.advance(91 * 86_400);
+        t.write("docs/later.md", "later\n");
+        t.commit("Later still");
+        let history = |config: &str| -> f64 {
+            samples(&t, config)
+                .iter()
+                .find(|s| summary_of(&t, &s.sha) == "Touch the reverted file again")
+                .map(|s| s.features[4])
+                .unwrap()
+        };
+        assert!(history("") > 0.0);
+        assert_eq!(history("[score]\nno_history = true\n"), 0.0);
+    }
 }

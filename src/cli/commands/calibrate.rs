@@ -34,6 +34,7 @@ pub fn calibrate(cli: &Cli, head: &str, limit: usize, write: bool, format: Rules
     let mut text = match format {
         RulesFormat::Json => {
             let mut metrics = std::collections::BTreeMap::new();
+            let mut paired = std::collections::BTreeMap::new();
             for label in ["L1", "L2"] {
                 let labels: Vec<bool> = cal
                     .samples
@@ -46,11 +47,24 @@ pub fn calibrate(cli: &Cli, head: &str, limit: usize, write: bool, format: Rules
                         .map(|(n, sc)| (n.to_string(), crate::calibrate::metrics(&sc, &labels)))
                         .collect();
                 metrics.insert(label, per);
+                let all = crate::calibrate::scorers(&cal.samples);
+                let pairs: std::collections::BTreeMap<String, serde_json::Value> = all
+                    .iter()
+                    .skip(1)
+                    .map(|(name, theirs)| {
+                        let (d, ci) = crate::calibrate::paired_auc_difference(&all[0].1, theirs, &labels);
+                        (
+                            name.to_string(),
+                            serde_json::json!({"auc_difference": d, "ci": [ci.0, ci.1]}),
+                        )
+                    })
+                    .collect();
+                paired.insert(label, pairs);
             }
             let count = |f: fn(&crate::calibrate::Sample) -> bool| cal.samples.iter().filter(|s| f(s)).count();
             let positives =
                 serde_json::json!({"L1": count(|s| s.l1), "L2": count(|s| s.l2), "incidents": count(|s| s.incident)});
-            let value = serde_json::json!({"samples": cal.samples.len(), "skipped": cal.skipped, "positives": positives, "metrics": metrics});
+            let value = serde_json::json!({"samples": cal.samples.len(), "skipped": cal.skipped, "censored": cal.censored, "positives": positives, "metrics": metrics, "paired": paired});
             serde_json::to_string_pretty(&value)? + "\n"
         }
         _ => crate::calibrate::render(&cal),
