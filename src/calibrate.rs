@@ -500,15 +500,17 @@ pub fn block_on_score_advice(cal: &Calibration) -> String {
     }
     let all = scorers(s);
     let ours = metrics(&all[0].1, &labels);
-    let size = metrics(&all[1].1, &labels);
-    let supported = ours.auc_ci.0 >= 0.6 && ours.auc > size.auc;
+    // Better than the size of the change and than not-bot × directories, each on the same
+    // resampled changes; a point estimate above them is not enough.
+    let (vs_size, (size_lo, size_hi)) = paired_auc_difference(&all[0].1, &all[1].1, &labels);
+    let (vs_dirs, (dirs_lo, dirs_hi)) = paired_auc_difference(&all[0].1, &all[3].1, &labels);
+    let supported = ours.auc_ci.0 >= 0.6 && size_lo > 0.0 && dirs_lo > 0.0;
     format!(
-        "gate.block_on_score: {} by this history ({name}: riskgate's ROC AUC {} (95% CI {}–{}) against {} for the size of the change alone{})\n",
+        "gate.block_on_score: {} by this history ({name}: riskgate's ROC AUC {} (95% CI {}–{}); against the size of the change {vs_size:+.3} ({size_lo:+.3} to {size_hi:+.3}), against not-bot × directories {vs_dirs:+.3} ({dirs_lo:+.3} to {dirs_hi:+.3}), paired{})\n",
         if supported { "supported" } else { "not supported" },
         fmt(ours.auc),
         fmt(ours.auc_ci.0),
         fmt(ours.auc_ci.1),
-        fmt(size.auc),
         if supported {
             "; a level where the top 5 % of changes start is a reasonable setting"
         } else {
@@ -628,6 +630,24 @@ mod tests {
             .collect();
         let cal = Calibration {
             samples: noise,
+            skipped: 0,
+            censored: 0,
+        };
+        assert!(
+            block_on_score_advice(&cal).starts_with("gate.block_on_score: not supported"),
+            "{}",
+            block_on_score_advice(&cal)
+        );
+        // A score no better than not-bot × directories, which sees the same bad changes.
+        let as_good_as_dirs: Vec<Sample> = (0..60)
+            .map(|i| {
+                let mut s = sample(if i % 6 == 0 { 90.0 } else { 10.0 }, (i % 7) as f64, i % 6 == 0);
+                s.dirs = if i % 6 == 0 { 5.0 } else { 1.0 };
+                s
+            })
+            .collect();
+        let cal = Calibration {
+            samples: as_good_as_dirs,
             skipped: 0,
             censored: 0,
         };
