@@ -65,7 +65,8 @@ pub struct Cache {
     pub commits: HashMap<String, Facts>,
 }
 
-const CACHE_VERSION: u32 = 2;
+// 3: fix messages no longer count tracker prefixes and chores (the flag is cached).
+const CACHE_VERSION: u32 = 3;
 
 impl Cache {
     fn path(repo: &Repo) -> std::path::PathBuf {
@@ -331,9 +332,33 @@ pub fn bad_commits(history: &[(String, Facts)], ignore: &[String], incidents: &[
     bad
 }
 
-/// Whether a commit summary says it fixes something (and is not itself a revert).
+/// Whether a commit summary says it fixes a defect: not a revert, not a tracker reference
+/// alone (treeherder writes "Bug 1234567 - Add a column" on every change), and not a fix of a
+/// typo, lint warnings, formatting or tests.
 pub fn is_fix_message(summary: &str) -> bool {
-    fix_pattern().is_match(summary) && !summary.to_lowercase().starts_with("revert")
+    let summary = without_tracker_prefix(summary);
+    fix_pattern().is_match(summary)
+        && !summary.to_lowercase().starts_with("revert")
+        && !chore_pattern().is_match(summary)
+}
+
+/// The summary without a leading tracker reference: `Bug 1234 - `, `[ABC-12] `, `ABC-12: `.
+fn without_tracker_prefix(summary: &str) -> &str {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"^\s*(?:(?i:bug)\s*#?\d+\s*[-:,]?|\[[A-Z][A-Z0-9]*-\d+\]|[A-Z][A-Z0-9]*-\d+\s*:)\s*")
+            .expect("regex compiles")
+    });
+    re.find(summary).map_or(summary, |m| &summary[m.end()..])
+}
+
+/// Fixes that repair no behaviour.
+fn chore_pattern() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)\b(typos?|spelling|lint(s|ing)?|clippy|ruff|mypy|flake8|pylint|eslint|rustfmt|formatting|whitespace|warnings?)\b|\bfix(es|ed)? (the )?(tests?|ci|build|docs?)\b")
+            .expect("regex compiles")
+    })
 }
 
 /// The commits a message says it reverts (`This reverts commit <sha>`), lowercased.
@@ -376,6 +401,29 @@ mod tests {
             author: "dev".into(),
         };
         (sha.into(), facts_of(&hc, files.iter().map(|s| s.to_string()).collect()))
+    }
+
+    #[test]
+    fn fix_messages_are_defects_not_tracker_numbers_or_chores() {
+        for fix in [
+            "Fix crash when the cache is empty",
+            "Bug 1234567 - Fix the job filter regression",
+            "[PAY-12] hotfix: double charge",
+            "fixes #42: broken login",
+        ] {
+            assert!(is_fix_message(fix), "{fix}");
+        }
+        for not_a_fix in [
+            "Bug 1234567 - Add a column to the jobs table",
+            "ABC-12: add retries",
+            "Fix typo in README",
+            "Fix clippy warnings",
+            "fix ruff lints",
+            "Fix the tests on CI",
+            "Revert \"Fix crash\"",
+        ] {
+            assert!(!is_fix_message(not_a_fix), "{not_a_fix}");
+        }
     }
 
     #[test]
