@@ -454,6 +454,12 @@ pub fn render(cal: &Calibration) -> String {
             ));
         }
         out.push('\n');
+        let positives = labels.iter().filter(|l| **l).count();
+        if positives < 30 {
+            out.push_str(&format!(
+                "warning: only {positives} {name} positives; intervals this wide decide little (about 30 are needed)\n"
+            ));
+        }
         out.push_str(&paired_lines(s, &labels));
     }
     out.push('\n');

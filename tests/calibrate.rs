@@ -61,6 +61,7 @@ fn calibrate_counts_labels_and_ranks_the_risky_changes_first() {
     for scorer in ["log(LA+LD)", "directories", "not-bot×dirs", "random"] {
         assert!(l1.contains(&format!("| {scorer} |")), "{out}");
     }
+    assert!(l1.contains(&format!("warning: only {reverted} L1 positives;")), "{out}");
     // The comparison that decides: riskgate against each baseline on the same resamples.
     assert!(l1.contains("riskgate − log(LA+LD): ΔAUC +"), "{out}");
     assert!(l1.contains("1,000 paired resamples): riskgate ranks better"), "{out}");
