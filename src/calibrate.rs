@@ -323,11 +323,12 @@ pub fn run(
         if f.parents.len() > 1 {
             members.extend(repo.merged_commits(sha, 200)?);
         }
-        // A change's own commits never label it (a pull request that fixes its own bug).
+        // A change's own commits never label it (a pull request that fixes its own bug); a
+        // recorded incident does, even one recorded without its fix.
         let label = |reverted_only: bool| {
             members.iter().any(|m| {
                 bad.get(m).is_some_and(|b| {
-                    !members.contains(&b.by)
+                    (b.incident || !members.contains(&b.by))
                         && (b.incident
                             || ((!reverted_only || b.reverted)
                                 && b.known_at - f.time <= LABEL_WINDOW

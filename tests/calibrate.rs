@@ -211,6 +211,25 @@ mod flaws {
     }
 
     #[test]
+    fn an_incident_recorded_without_its_fix_still_labels_its_cause() {
+        let t = repository();
+        let cause = t.repo.revparse_single("HEAD~2").unwrap().id().to_string();
+        t.write(
+            ".riskgate/incidents.toml",
+            format!("[[incident]]\ncause = \"{cause}\"\nsummary = \"outage\"\n"),
+        );
+        t.commit("Record an incident");
+        let labelled: Vec<(String, bool, bool)> = samples(&t, "")
+            .iter()
+            .map(|s| (summary_of(&t, &s.sha), s.l1, s.incident))
+            .collect();
+        assert!(
+            labelled.contains(&("Source with its test".to_string(), true, true)),
+            "{labelled:?}"
+        );
+    }
+
+    #[test]
     fn no_history_in_the_policy_is_no_history_in_calibrate() {
         let t = repository();
         t.write("src/app.py", "x = 3\n");
