@@ -356,10 +356,16 @@ fn without_tracker_prefix(summary: &str) -> &str {
 fn chore_pattern() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(?i)\b(typos?|spelling|lint(s|ing)?|clippy|ruff|mypy|flake8|pylint|eslint|rustfmt|formatting|whitespace|warnings?)\b|\bfix(es|ed)? (the )?(tests?|ci|build|docs?)\b")
-            .expect("regex compiles")
+        Regex::new(&format!(
+            r"(?i)\b({TIDYING}|spelling|warnings?)\b|\bfix(es|ed)? (the )?(tests?|ci|build|docs?)\b"
+        ))
+        .expect("regex compiles")
     })
 }
+
+/// Words of commits that tidy code without changing what it does (a regex alternation): the
+/// fixes that are no defects' here, the commits blame looks through in `postmortem`.
+pub const TIDYING: &str = "typos?|lint(s|ing)?|clippy|ruff|mypy|flake8|pylint|eslint|rustfmt|formatting|whitespace";
 
 /// The commits a message says it reverts (`This reverts commit <sha>`), lowercased.
 pub fn reverted_by_message(message: &str) -> Vec<String> {

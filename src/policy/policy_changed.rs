@@ -358,17 +358,10 @@ fn incident_changes(base: &Policy, head: &Policy, out: &mut Vec<PolicyChange>) {
         out.push(PolicyChange {
             file: crate::incidents::PATH.to_string(),
             weakens: !added,
-            what: format!(
-                "{} {} incident{} ({})",
+            what: counted(
                 if added { "records" } else { "drops the recorded" },
-                items.len(),
-                if items.len() == 1 { "" } else { "s" },
-                items
-                    .iter()
-                    .take(5)
-                    .map(|c| crate::text::short_sha(c).to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "incident",
+                items.iter().map(|c| crate::text::short_sha(c)),
             ),
         });
     }
@@ -456,20 +449,24 @@ fn baseline_changes(base: &Policy, head: &Policy, out: &mut Vec<PolicyChange>) {
         out.push(PolicyChange {
             file: baseline::FILE_NAME.to_string(),
             weakens: added,
-            what: format!(
-                "{} {} finding{} ({})",
+            what: counted(
                 if added { "baselines" } else { "drops from the baseline" },
-                items.len(),
-                if items.len() == 1 { "" } else { "s" },
-                items
-                    .iter()
-                    .take(5)
-                    .map(|i| i.split('\t').next().unwrap_or(i))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "finding",
+                items.iter().map(|i| i.split('\t').next().unwrap_or(i)),
             ),
         });
     }
+}
+
+/// `drops from the baseline 2 findings (a, b)`: the count and the first five named.
+fn counted<'a>(verb: &str, noun: &str, items: impl ExactSizeIterator<Item = &'a str>) -> String {
+    let n = items.len();
+    let named: Vec<&str> = items.take(5).collect();
+    format!(
+        "{verb} {n} {noun}{} ({})",
+        if n == 1 { "" } else { "s" },
+        named.join(", ")
+    )
 }
 
 fn attribute_changes(base: &Policy, head: &Policy, out: &mut Vec<PolicyChange>) {

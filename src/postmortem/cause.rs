@@ -10,10 +10,6 @@ use std::collections::BTreeMap;
 /// At most this many files of a fix are blamed (a fix is small; a huge one is not a fix).
 const MAX_BLAMED_FILES: usize = 50;
 
-/// Blame looks back this many landed (first-parent) changes before the fix: a cause older
-/// than that is named with `--fixed-by`, and the walk stays bounded on long histories.
-const BLAME_DEPTH: usize = 1000;
-
 /// `named` is the cause unless it reverts something or says it fixes something (and no
 /// `--fixed-by` was given): then it is the fix, and the cause is what it undoes.
 pub fn resolve(
@@ -162,9 +158,10 @@ pub(super) fn is_trivial(line: &str) -> bool {
 fn is_cosmetic(summary: &str) -> bool {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
-        regex::Regex::new(
-            r"(?i)^(chore|style)\b|^merge\b|\b(fmt|rustfmt|black|prettier|isort|clippy|ruff|mypy|flake8|pylint|eslint|typos?|whitespace|reformat(ted)?|formatting|lint(s|ing)?|changelog|bump(s|ed)?)\b|\b(update|upgrade)\b.*\b(deps|dependencies|crates|packages|lock ?file)\b|\(deps\)|\brelease v?\d",
-        )
+        regex::Regex::new(&format!(
+            r"(?i)^(chore|style)\b|^merge\b|\b({}|fmt|black|prettier|isort|reformat(ted)?|changelog|bump(s|ed)?)\b|\b(update|upgrade)\b.*\b(deps|dependencies|crates|packages|lock ?file)\b|\(deps\)|\brelease v?\d",
+            crate::history::TIDYING
+        ))
         .expect("regex compiles")
     })
     .is_match(summary)
@@ -203,7 +200,6 @@ const BLAME_BUDGET: std::time::Duration = std::time::Duration::from_secs(30);
 struct BlameRun<'a> {
     repo: &'a Repo,
     parent: &'a str,
-    oldest: Option<&'a str>,
     deadline: std::time::Instant,
 }
 
@@ -230,10 +226,7 @@ fn blame_votes(run: &BlameRun<'_>, files: &[&crate::diff::ChangedFile], ignore: 
         let (removed, beside) = touched_old_lines(file);
         for (lines, strong) in [(removed, true), (beside, false)] {
             let lines: Vec<u32> = lines.into_iter().filter(telling).collect();
-            let Ok(blamed) = run
-                .repo
-                .blame_lines(run.parent, old_path, &lines, run.oldest, ignore, run.deadline)
-            else {
+            let Ok(blamed) = run.repo.blame_lines(run.parent, old_path, &lines, ignore, run.deadline) else {
                 unread.push(file.path.clone());
                 continue;
             };
@@ -263,7 +256,6 @@ pub fn blamed_cause(repo: &Repo, fix: &CommitStamp) -> Result<Option<(CommitStam
         Loaded::Change(c) => c,
         Loaded::Empty(_) => return Ok(None),
     };
-    let oldest = repo.first_parents(parent, BLAME_DEPTH)?.pop();
     let readable = |f: &&crate::diff::ChangedFile| {
         f.skipped.is_none() && !matches!(f.status, FileStatus::Added) && !is_bookkeeping(&f.path)
     };
@@ -284,7 +276,6 @@ pub fn blamed_cause(repo: &Repo, fix: &CommitStamp) -> Result<Option<(CommitStam
     let run = BlameRun {
         repo,
         parent,
-        oldest: oldest.as_deref(),
         deadline: std::time::Instant::now() + BLAME_BUDGET,
     };
     let mut ignore = repo.blame_ignore_revs(parent);

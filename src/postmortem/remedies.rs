@@ -152,14 +152,17 @@ const COMMON: &str = "self true false none null nil return const static string a
 /// At most this many rules are proposed: a few good ones for the files the fix changed most.
 const MAX_RULES: usize = 3;
 
+/// The words of a line that could tell its change from others: five characters or more, not
+/// a number, not a common word, not a test's name (it says what was tested, not what breaks).
 fn identifiers(line: &str) -> impl Iterator<Item = &str> {
-    line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|w| w.len() >= 4 && w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
-        .filter(|w| {
-            let lower = w.to_ascii_lowercase();
-            // A test's name says what was tested, not what breaks.
-            !lower.starts_with("test") && !lower.ends_with("_test") && !COMMON.split_whitespace().any(|c| c == lower)
-        })
+    crate::text::words(line).filter(|w| {
+        let lower = w.to_ascii_lowercase();
+        w.len() >= 5
+            && !w.starts_with(|c: char| c.is_ascii_digit())
+            && !lower.starts_with("test")
+            && !lower.ends_with("_test")
+            && !COMMON.split_whitespace().any(|c| c == lower)
+    })
 }
 
 /// For each file the fix changed with no finding, where the fix took back lines the cause
@@ -213,7 +216,7 @@ fn pack_rules(cx: &Context<'_>) -> Vec<Remedy> {
                     .map(|w| (line, w.to_string()))
                     .collect::<Vec<_>>()
             })
-            .filter(|(_, w)| w.len() >= 5 && lines_naming(w) <= 2 && !in_fix(w) && !old_text.contains(w.as_str()))
+            .filter(|(_, w)| lines_naming(w) <= 2 && !in_fix(w) && !old_text.contains(w.as_str()))
             .min_by_key(|(_, w)| std::cmp::Reverse(w.len()))
         else {
             continue;

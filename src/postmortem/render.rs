@@ -278,12 +278,21 @@ fn what_changed(out: &mut String, pm: &Postmortem) {
     }
 }
 
+/// `` `rule` at `file:line` ``.
 fn place(f: &crate::model::Finding) -> String {
-    match (&f.file, f.line) {
-        (Some(file), Some(line)) => format!("`{}` at `{}:{line}`", f.rule, code(file)),
-        (Some(file), None) => format!("`{}` in `{}`", f.rule, code(file)),
-        _ => format!("`{}`", f.rule),
+    match location(f) {
+        Some(at) => format!("`{}` at {at}", f.rule),
+        None => format!("`{}`", f.rule),
     }
+}
+
+/// `` `file:line` `` or `` `file` ``, when the finding has a file.
+fn location(f: &crate::model::Finding) -> Option<String> {
+    let file = code(f.file.as_deref()?);
+    Some(match f.line {
+        Some(l) => format!("`{file}:{l}`"),
+        None => format!("`{file}`"),
+    })
 }
 
 fn more(out: &mut String, n: usize) {
@@ -320,11 +329,7 @@ fn seen_at_merge(out: &mut String, pm: &Postmortem) {
                 .as_ref()
                 .map(|s| format!(" (waived: {})", markdown(&s.source)))
                 .unwrap_or_default();
-            let at = match (&f.file, f.line) {
-                (Some(file), Some(l)) => format!("`{}:{l}`", code(file)),
-                (Some(file), None) => format!("`{}`", code(file)),
-                _ => String::new(),
-            };
+            let at = location(f).unwrap_or_default();
             let _ = writeln!(
                 out,
                 "| {}{waived} | `{}` | {at} | {} |",

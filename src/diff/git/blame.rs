@@ -22,6 +22,9 @@ pub struct CommitStamp {
 /// upgrade can take git half a minute); the caller's deadline bounds them all.
 const BLAME_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// libgit2's blame looks back this many landed changes at most.
+const LIBGIT2_BLAME_DEPTH: usize = 1000;
+
 /// How running git went.
 enum GitRun {
     /// No git on the path: the caller may use libgit2.
@@ -115,14 +118,13 @@ impl Repo {
     /// past the end of the file are left out), looking through the `ignore`d revisions. git's
     /// own blame answers in milliseconds where libgit2's follows a long file through its whole
     /// history for seconds, so git is asked first, within 5 s and the `deadline`; libgit2 (over
-    /// the span asked about, no further back than `oldest`) only when git cannot be run or
-    /// fails. An error when git ran out of time.
+    /// the span asked about, no further back than 1,000 landed changes: its walk is otherwise
+    /// unbounded) only when git cannot be run or fails. An error when git ran out of time.
     pub fn blame_lines(
         &self,
         rev: &str,
         path: &str,
         lines: &[u32],
-        oldest: Option<&str>,
         ignore: &[String],
         deadline: std::time::Instant,
     ) -> Result<Vec<(u32, String)>> {
@@ -162,8 +164,8 @@ impl Repo {
         opts.newest_commit(Oid::from_str(&commit)?)
             .min_line(sorted[0] as usize)
             .max_line(sorted[sorted.len() - 1] as usize);
-        if let Some(oldest) = oldest.and_then(|o| Oid::from_str(o).ok()) {
-            opts.oldest_commit(oldest);
+        if let Some(oldest) = self.first_parents(&commit, LIBGIT2_BLAME_DEPTH)?.pop() {
+            opts.oldest_commit(Oid::from_str(&oldest)?);
         }
         let Ok(blame) = self.repo.blame_file(Path::new(path), Some(&mut opts)) else {
             // Past the end of the file, or a file blame cannot read.
