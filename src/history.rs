@@ -357,7 +357,7 @@ fn chore_pattern() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(&format!(
-            r"(?i)\b({TIDYING}|spelling|warnings?)\b|\bfix(es|ed)? (the )?(tests?|ci|build|docs?)\b"
+            r"(?i)\b({TIDYING}|spelling|warnings?)\b|\bfix(es|ed)? (the )?(tests?|ci|docs?)\b|\bfix(es|ed)? (the )?build\s*$"
         ))
         .expect("regex compiles")
     })
@@ -416,6 +416,7 @@ mod tests {
             "Bug 1234567 - Fix the job filter regression",
             "[PAY-12] hotfix: double charge",
             "fixes #42: broken login",
+            "fix build performance tracing",
         ] {
             assert!(is_fix_message(fix), "{fix}");
         }
@@ -426,6 +427,7 @@ mod tests {
             "Fix clippy warnings",
             "fix ruff lints",
             "Fix the tests on CI",
+            "Fix the build",
             "Revert \"Fix crash\"",
         ] {
             assert!(!is_fix_message(not_a_fix), "{not_a_fix}");
