@@ -65,8 +65,9 @@ pub struct Cache {
     pub commits: HashMap<String, Facts>,
 }
 
-// 3: fix messages no longer count tracker prefixes and chores (the flag is cached).
-const CACHE_VERSION: u32 = 3;
+// The fix flag is cached: any change to `is_fix_message` bumps this (4: tracker prefixes and
+// chores are not fixes).
+const CACHE_VERSION: u32 = 4;
 
 impl Cache {
     fn path(repo: &Repo) -> std::path::PathBuf {
