@@ -179,6 +179,20 @@ pub struct JsonColumn {
     pub type_name: String,
 }
 
+/// `[rehearse]`: `check` applies the change's SQL migrations to a throwaway database when the
+/// variable `postgres_url_env` names is set (a CI service container).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RehearseConfig {
+    pub postgres_url_env: Option<String>,
+    /// Synthetic rows per table (default 1,000).
+    pub rows: Option<u64>,
+    /// Synthetic rows for named tables.
+    pub table_rows: BTreeMap<String, u64>,
+    /// Each named table's size in production, for estimates of lock and rewrite times there.
+    pub production_rows: BTreeMap<String, u64>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HookConfig {
@@ -216,6 +230,7 @@ pub struct Config {
     pub hook: HookConfig,
     pub json_column: Vec<JsonColumn>,
     pub shapes: Vec<ShapesCheck>,
+    pub rehearse: RehearseConfig,
     /// Where the config came from, for messages that point into it.
     #[serde(skip)]
     pub source: Option<SourceText>,

@@ -26,6 +26,7 @@ pub mod suppress;
 pub mod policy;
 pub mod score;
 pub mod gate;
+pub mod rehearse;
 pub mod report;
 pub mod registry;
 pub mod pipeline;

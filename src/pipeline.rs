@@ -42,6 +42,9 @@ pub struct Inputs {
     /// `--show-values`, `--allow-superuser`: for `[[shapes]]` checks that read a database.
     pub show_values: bool,
     pub allow_superuser: bool,
+    /// `check` and `audit` rehearse when the policy's `[rehearse]` names a set variable; the
+    /// hook never does (a push must not wait for a database).
+    pub rehearse: bool,
 }
 
 /// What `run` works out from the repository before the pure stages.
@@ -51,8 +54,12 @@ pub struct Computed {
     /// The history factor (none when it was not read).
     pub history: Option<f64>,
     /// Findings of checks that read beyond the change: the policy it edits, `[[shapes]]`
-    /// samples.
+    /// samples, the rehearsal.
     pub findings: Vec<crate::model::Finding>,
+    /// The rehearsal the policy asked for, or why it did not run.
+    pub rehearsal: Option<crate::rehearse::InCheck>,
+    /// The committed plan's Backup section had SQL, which the rehearsal ran.
+    pub plan_backup_rehearsed: bool,
 }
 
 /// The outcome of analysing one range.
@@ -150,6 +157,7 @@ pub fn run(repo: &Repo, policy: &Policy, rules: &RuleSet, range: &RangeSpec, inp
         computed.history = Some(history_factor(repo, &change, config, &policy.incidents)?);
     }
     computed.findings.extend(shape_checks(repo, &change, config, inputs)?);
+    rehearsal(repo, &change, config, inputs, range, &mut computed)?;
     Ok(Outcome::Report(Box::new(analyze(
         change,
         config,
@@ -158,6 +166,67 @@ pub fn run(repo: &Repo, policy: &Policy, rules: &RuleSet, range: &RangeSpec, inp
         inputs.coverage.as_ref(),
         &computed,
     )?)))
+}
+
+/// The rehearsal `[rehearse]` asks for, when the change adds SQL migrations: its findings
+/// join the others; when its variable is not set the report says it did not run.
+fn rehearsal(
+    repo: &Repo,
+    change: &ChangeSet,
+    config: &Config,
+    inputs: &Inputs,
+    range: &RangeSpec,
+    computed: &mut Computed,
+) -> Result<()> {
+    let Some(var) = config.rehearse.postgres_url_env.as_deref() else {
+        return Ok(());
+    };
+    if !inputs.rehearse {
+        return Ok(());
+    }
+    let classifier = Classifier::new(config)?;
+    let none = globset::GlobSet::empty();
+    let adds_sql = change.files.iter().any(|f| {
+        f.status != crate::diff::FileStatus::Deleted
+            && f.path.ends_with(".sql")
+            && matches!(
+                classifier.kind_of_path(&f.path, &none),
+                crate::model::FileKind::Migration { .. }
+            )
+    });
+    if !adds_sql {
+        return Ok(());
+    }
+    let not_rehearsed = |reason: String| Some(crate::rehearse::InCheck::NotRehearsed { reason });
+    if matches!(range, RangeSpec::Staged) {
+        computed.rehearsal = not_rehearsed("staged changes are not rehearsed; commit them first".into());
+        return Ok(());
+    }
+    let Some(url) = std::env::var(var).ok().filter(|u| !u.is_empty()) else {
+        computed.rehearsal = not_rehearsed(format!("{var}, which [rehearse] postgres_url_env names, is not set"));
+        return Ok(());
+    };
+    let changed: Vec<&str> = change.files.iter().map(|f| f.path.as_str()).collect();
+    let script = crate::rehearse::script_for(
+        repo,
+        &classifier,
+        &change.range.merge_base,
+        &change.range.head,
+        &changed,
+    )?;
+    if script.change.is_empty() {
+        return Ok(());
+    }
+    let mut options = crate::rehearse::options_from(&config.rehearse, url)?;
+    options.allow_superuser = inputs.allow_superuser;
+    options.plan_backup = crate::rehearse::committed_plan(change, config)?
+        .map(|text| crate::rehearse::plan_backup_sql(&text))
+        .unwrap_or_default();
+    computed.plan_backup_rehearsed = !options.plan_backup.is_empty();
+    let r = crate::rehearse::rehearse(&script, &options).map_err(|e| anyhow!("[rehearse]: {e}"))?;
+    computed.findings.extend(crate::rehearse::rules::findings(&r));
+    computed.rehearsal = Some(crate::rehearse::InCheck::Rehearsed(Box::new(r)));
+    Ok(())
 }
 
 /// Files the policy's `.gitattributes` marks `binary` or `-diff` are not analysed, and say so.
@@ -203,6 +272,9 @@ pub fn analyze(
         coverage,
     };
     let mut findings = analyzers::run(&change, &inputs);
+    if let Some(crate::rehearse::InCheck::Rehearsed(r)) = &computed.rehearsal {
+        crate::rehearse::reconcile(&mut findings, r);
+    }
     findings.extend(computed.findings.iter().cloned());
     findings.retain(|f| !rules.disabled.contains(&f.rule));
     let mut findings = suppress::apply(&change, config, &rules.known, computed.baseline.as_ref(), findings)?;
@@ -217,7 +289,13 @@ pub fn analyze(
         &config.gate,
         &config.plan.required_sections,
     );
+    let mut plan_status = plan_status;
+    if let (Some(crate::rehearse::InCheck::Rehearsed(r)), true) = (&computed.rehearsal, computed.plan_backup_rehearsed)
+    {
+        plan_status.backup_verified = Some(r.backups.iter().any(|b| b.from_plan && b.kept_in.is_some()));
+    }
     let mut report = Report::new(&change, findings, score, plan_status, gate);
+    report.rehearsal = computed.rehearsal.clone();
     if let Some(c) = coverage {
         let (covered, coverable) = analyzers::untested::patch_coverage(&change, c);
         report.stats.patch_coverage = Some(crate::report::PatchCoverage { covered, coverable });

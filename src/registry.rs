@@ -61,6 +61,14 @@ const CODE_RULES: &[&CodeRule] = &[
     &ut::coverage_unmeasured::UNMEASURED,
     &ut::untested_file_changed::UNTESTED_FILE,
     &ut::untested_function_changed::UNTESTED_FUNCTION,
+    // The rehearsal on a real PostgreSQL.
+    &crate::rehearse::rules::rehearsal_blocks_writes::BLOCKS_WRITES,
+    &crate::rehearse::rules::rehearsal_not_rerunnable::NOT_RERUNNABLE,
+    &crate::rehearse::rules::rehearsal_rewrites_table::REWRITES_TABLE,
+    &crate::rehearse::rules::rehearsal_rollback_fails::ROLLBACK_FAILS,
+    &crate::rehearse::rules::rehearsal_rollback_incomplete::ROLLBACK_INCOMPLETE,
+    &crate::rehearse::rules::rehearsal_rollback_loses_data::ROLLBACK_LOSES_DATA,
+    &crate::rehearse::rules::rehearsal_up_fails::UP_FAILS,
     // Waivers, the policy and the plan.
     &crate::suppress::unused_waiver::UNUSED_WAIVER,
     &crate::policy::policy_changed::POLICY_CHANGED,

@@ -95,6 +95,38 @@ pub enum Command {
         #[arg(long)]
         keep: bool,
     },
+    /// Apply the change's SQL migrations to a throwaway database on a real PostgreSQL: locks,
+    /// rewrites, rollback fidelity and backups, measured.
+    Rehearse {
+        /// Base revision (default: the branch's upstream, origin/HEAD, main or master).
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        /// Head revision.
+        #[arg(long, value_name = "REV", default_value = "HEAD")]
+        head: String,
+        /// The server to rehearse on: a CI service container, never a shared server (default:
+        /// the variable that `[rehearse] postgres_url_env` names).
+        #[arg(long, value_name = "URL")]
+        postgres_url: Option<String>,
+        /// Rehearse as a superuser role (refused by default).
+        #[arg(long)]
+        allow_superuser: bool,
+        /// Load this schema (pg_dump --schema-only) instead of applying the base's migrations.
+        #[arg(long, value_name = "FILE")]
+        schema: Option<std::path::PathBuf>,
+        /// Synthetic rows per table (default: [rehearse] rows, or 1000).
+        #[arg(long, value_name = "N")]
+        rows: Option<u64>,
+        /// The rollback plan whose Backup section's SQL blocks run before the migrations
+        /// (default: a plan the change commits).
+        #[arg(long, value_name = "FILE")]
+        plan: Option<std::path::PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: RulesFormat,
+        /// Write the report to this file instead of stdout.
+        #[arg(long, short = 'o')]
+        output: Option<std::path::PathBuf>,
+    },
     /// Write a postmortem draft for an incident: timeline, what riskgate saw at merge time, the
     /// gap, remedies; and record the incident in .riskgate/incidents.toml.
     Postmortem {

@@ -7,7 +7,7 @@ mod output;
 mod session;
 
 pub use args::*;
-use commands::{audit, baseline, calibrate, check, hook, init, plan, postmortem, rules};
+use commands::{audit, baseline, calibrate, check, hook, init, plan, postmortem, rehearse, rules};
 use output::{emit, note, say};
 use session::start_dir;
 
@@ -170,6 +170,30 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             emit(&text, None)?;
             Ok(ExitStatus::blocked_if(report.rejected > 0))
         }
+        Command::Rehearse {
+            base,
+            head,
+            postgres_url,
+            allow_superuser,
+            schema,
+            rows,
+            plan,
+            format,
+            output,
+        } => rehearse::rehearse(
+            &cli,
+            &rehearse::Request {
+                base: base.clone(),
+                head: head.clone(),
+                postgres_url: postgres_url.clone(),
+                allow_superuser: *allow_superuser,
+                schema: schema.clone(),
+                rows: *rows,
+                plan: plan.clone(),
+            },
+            *format,
+            output.as_deref(),
+        ),
         Command::Postmortem {
             rev,
             fixed_by,

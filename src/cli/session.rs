@@ -77,6 +77,7 @@ pub fn report_for(
         work_tree_plan: args.github_event.is_none(),
         show_values: args.show_values,
         allow_superuser: args.allow_superuser,
+        rehearse: true,
     };
     let rules = RuleSet::of(&policy)?;
     match pipeline::run(&repo, &policy, &rules, &range, &inputs)? {

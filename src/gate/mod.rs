@@ -18,6 +18,9 @@ pub struct PlanStatus {
     pub source: Option<String>,
     pub valid: bool,
     pub problems: Vec<String>,
+    /// Set when the rehearsal ran the plan's Backup SQL: whether the copy held the values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_verified: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -134,6 +137,7 @@ pub fn decide(
         source: None,
         valid: false,
         problems: Vec::new(),
+        backup_verified: None,
     };
     if let Some(plan) = plan {
         status.source = Some(plan.source.clone());

@@ -10,6 +10,8 @@ crate::vocabulary! {
         Untested,
         /// Declarative rule packs.
         Pattern,
+        /// The migrations applied to a real PostgreSQL (`riskgate rehearse`).
+        Rehearsal,
         /// Waivers.
         Suppress,
         /// The policy that judges the change.
@@ -22,7 +24,7 @@ crate::vocabulary! {
 impl Analyzer {
     /// What the data and its contracts are about: migrations and JSON shapes.
     pub fn is_about_data(self) -> bool {
-        matches!(self, Analyzer::Migration | Analyzer::JsonShape)
+        matches!(self, Analyzer::Migration | Analyzer::JsonShape | Analyzer::Rehearsal)
     }
 }
 
@@ -41,6 +43,7 @@ mod tests {
                 "json-shape",
                 "untested",
                 "pattern",
+                "rehearsal",
                 "suppress",
                 "policy",
                 "gate"

@@ -41,6 +41,9 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
     if let Some(pc) = report.stats.patch_coverage {
         let _ = writeln!(out, "Patch coverage: {pc}.\n");
     }
+    if let Some(r) = &report.rehearsal {
+        let _ = writeln!(out, "Rehearsal: {}.\n", markdown(&r.summary()));
+    }
     if report.findings.is_empty() {
         let _ = writeln!(out, "No findings.\n");
     } else {

@@ -88,6 +88,9 @@ pub struct Report {
     pub score: Score,
     pub plan: PlanStatus,
     pub gate: GateResult,
+    /// Present when the policy asks for a rehearsal (`[rehearse]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rehearsal: Option<crate::rehearse::InCheck>,
 }
 
 impl Report {
@@ -134,6 +137,7 @@ impl Report {
             score,
             plan,
             gate,
+            rehearsal: None,
         }
     }
 

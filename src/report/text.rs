@@ -104,6 +104,9 @@ pub fn render(report: &Report, ctx: &RenderContext<'_>) -> String {
             format!(" · {}", counts.join(", "))
         }
     );
+    if let Some(r) = &report.rehearsal {
+        let _ = writeln!(out, "{} {}", "Rehearsal".bold(), terminal(&r.summary()));
+    }
     let gating: Vec<&Finding> = report
         .ranked()
         .into_iter()

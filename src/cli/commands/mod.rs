@@ -7,5 +7,6 @@ pub mod check;
 pub mod hook;
 pub mod plan;
 pub mod postmortem;
+pub mod rehearse;
 pub mod rules;
 pub mod init;

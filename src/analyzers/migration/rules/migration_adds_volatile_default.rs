@@ -51,13 +51,15 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     if ctx.is_new_table(table) || !VOLATILE.iter().any(|v| d.contains(v)) {
         return Vec::new();
     }
-    vec![finding(
+    let mut f = finding(
         &ADDS_VOLATILE_DEFAULT,
         ctx,
         op,
         format!("new column {table}.{column} has the volatile default `{d}`: the whole table is rewritten"),
         "add the column without a default, then set the default, then backfill in batches",
-    )]
+    );
+    f.target = Some(format!("{table}.{column}"));
+    vec![f]
 }
 
 #[cfg(test)]

@@ -105,6 +105,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
         format!("{table}.{column} changes type to {type_name}: this {how}"),
         "expand and contract: add a new column, backfill in batches, switch reads, drop the old column later",
     );
+    f.target = Some(format!("{table}.{column}"));
     if using.is_some() {
         f.tags.push(crate::model::Tag::DataRewrite);
         f.gating = Some(crate::model::GatingClass::DataRewrite);

@@ -3,7 +3,7 @@
 //! AST when it parses, through a token scan of our own when it does not.
 
 mod ast;
-mod lex;
+pub mod lex;
 mod scan;
 
 use ast::{from_ast, parser_dialect};

@@ -1,0 +1,217 @@
+//! What the database holds, read from its catalog: tables, columns, constraints, indexes, a
+//! checksum of every column's values, and where each table's storage lives.
+
+use super::database::db_message;
+use super::display_table;
+use anyhow::{anyhow, Result};
+use postgres::{Client, GenericClient};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The schemas a rehearsal looks at: everything but PostgreSQL's own.
+pub const USER_SCHEMAS: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    pub tables: BTreeMap<String, Table>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    /// `"schema"."name"`, for queries.
+    pub quoted: String,
+    pub rows: u64,
+    pub columns: BTreeMap<String, Column>,
+    pub constraints: BTreeSet<String>,
+    pub indexes: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Column {
+    pub type_name: String,
+    pub not_null: bool,
+    pub default: Option<String>,
+    /// Values that are not NULL.
+    pub values: u64,
+    /// md5 of the sorted text of every value: equal when the same values are there, in any order.
+    pub checksum: String,
+}
+
+pub fn quote(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+fn err(what: &str) -> impl Fn(postgres::Error) -> anyhow::Error + '_ {
+    move |e| anyhow!("cannot read {what}: {}", db_message(&e))
+}
+
+/// The whole catalog and a checksum per column.
+pub fn snapshot(client: &mut Client) -> Result<Snapshot> {
+    let mut tables: BTreeMap<String, Table> = BTreeMap::new();
+    let columns = client
+        .query(
+            &format!(
+                "SELECT n.nspname::text, c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid)
+                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                 WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND {USER_SCHEMAS}
+                 ORDER BY 1, 2, a.attnum"
+            ),
+            &[],
+        )
+        .map_err(err("the columns"))?;
+    for row in columns {
+        let (schema, name): (String, String) = (row.get(0), row.get(1));
+        let table = tables.entry(display_table(&schema, &name)).or_insert_with(|| Table {
+            quoted: format!("{}.{}", quote(&schema), quote(&name)),
+            ..Table::default()
+        });
+        table.columns.insert(
+            row.get(2),
+            Column {
+                type_name: row.get(3),
+                not_null: row.get(4),
+                default: row.get(5),
+                ..Column::default()
+            },
+        );
+    }
+    let constraints = client
+        .query(
+            &format!(
+                "SELECT n.nspname::text, c.relname::text, k.conname::text || ' ' || pg_get_constraintdef(k.oid)
+                 FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE {USER_SCHEMAS}"
+            ),
+            &[],
+        )
+        .map_err(err("the constraints"))?;
+    for row in constraints {
+        if let Some(t) = tables.get_mut(&display_table(&row.get::<_, String>(0), &row.get::<_, String>(1))) {
+            t.constraints.insert(row.get(2));
+        }
+    }
+    let indexes = client
+        .query(
+            &format!(
+                "SELECT n.nspname::text, c.relname::text, pg_get_indexdef(i.indexrelid)
+                 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE {USER_SCHEMAS}"
+            ),
+            &[],
+        )
+        .map_err(err("the indexes"))?;
+    for row in indexes {
+        if let Some(t) = tables.get_mut(&display_table(&row.get::<_, String>(0), &row.get::<_, String>(1))) {
+            t.indexes.insert(row.get(2));
+        }
+    }
+    for table in tables.values_mut() {
+        checksums(client, table)?;
+    }
+    Ok(Snapshot { tables })
+}
+
+/// One query per table: the row count, and per column the count of values and their checksum.
+fn checksums(client: &mut Client, table: &mut Table) -> Result<()> {
+    let names: Vec<String> = table.columns.keys().cloned().collect();
+    let mut select = vec!["count(*)".to_string()];
+    for name in &names {
+        let v = format!("coalesce({}::text, E'\\\\N')", quote(name));
+        select.push(format!("count({})", quote(name)));
+        select.push(format!("md5(coalesce(string_agg({v}, E'\\x1f' ORDER BY {v}), ''))"));
+    }
+    let sql = format!("SELECT {} FROM {}", select.join(", "), table.quoted);
+    let row = client.query_one(&sql, &[]).map_err(err("a table's values"))?;
+    table.rows = row.get::<_, i64>(0) as u64;
+    for (i, name) in names.iter().enumerate() {
+        if let Some(c) = table.columns.get_mut(name) {
+            c.values = row.get::<_, i64>(1 + 2 * i) as u64;
+            c.checksum = row.get(2 + 2 * i);
+        }
+    }
+    Ok(())
+}
+
+/// Each table's storage file, by table oid: a new one after a step means a rewrite.
+pub fn storage(client: &mut impl GenericClient) -> Result<BTreeMap<u32, (String, u32)>> {
+    let rows = client
+        .query(
+            &format!(
+                "SELECT c.oid, n.nspname::text, c.relname::text, c.relfilenode FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE c.relkind IN ('r', 'm') AND {USER_SCHEMAS}"
+            ),
+            &[],
+        )
+        .map_err(err("the tables' storage"))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let name = display_table(&r.get::<_, String>(1), &r.get::<_, String>(2));
+            (r.get::<_, u32>(0), (name, r.get::<_, u32>(3)))
+        })
+        .collect())
+}
+
+/// The table locks a backend holds now: (table, mode).
+pub fn locks_of(observer: &mut Client, pid: i32) -> Result<Vec<(String, String)>> {
+    let rows = observer
+        .query(
+            &format!(
+                "SELECT n.nspname::text, c.relname::text, l.mode FROM pg_locks l
+                 JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE l.pid = $1 AND l.locktype = 'relation' AND l.granted AND c.relkind IN ('r', 'p', 'm') AND {USER_SCHEMAS}"
+            ),
+            &[&pid],
+        )
+        .map_err(err("the locks"))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (display_table(&r.get::<_, String>(0), &r.get::<_, String>(1)), r.get(2)))
+        .collect())
+}
+
+/// Lock modes that make writers wait (and, for the last, readers too).
+pub fn blocks_writes(mode: &str) -> bool {
+    matches!(
+        mode,
+        "ShareLock" | "ShareRowExclusiveLock" | "ExclusiveLock" | "AccessExclusiveLock"
+    )
+}
+
+pub fn blocks_reads(mode: &str) -> bool {
+    mode == "AccessExclusiveLock"
+}
+
+/// A mode's strength, to keep the strongest per table.
+pub fn strength(mode: &str) -> u8 {
+    match mode {
+        "AccessShareLock" => 1,
+        "RowShareLock" => 2,
+        "RowExclusiveLock" => 3,
+        "ShareUpdateExclusiveLock" => 4,
+        "ShareLock" => 5,
+        "ShareRowExclusiveLock" => 6,
+        "ExclusiveLock" => 7,
+        "AccessExclusiveLock" => 8,
+        _ => 0,
+    }
+}
+
+/// Sequential scans per table in the current transaction, from the migration's own connection.
+pub fn scans(client: &mut impl GenericClient) -> Result<BTreeMap<String, i64>> {
+    let rows = client
+        .query(
+            "SELECT schemaname::text, relname::text, seq_scan FROM pg_stat_xact_user_tables",
+            &[],
+        )
+        .map_err(err("the scans"))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                display_table(&r.get::<_, String>(0), &r.get::<_, String>(1)),
+                r.get::<_, i64>(2),
+            )
+        })
+        .collect())
+}

@@ -1,0 +1,123 @@
+//! The throwaway database: created under a unique name by a role that is not a superuser,
+//! reached with timeouts on every connection, and dropped at the end, also on error.
+
+use crate::shapes::source::redact;
+use anyhow::{anyhow, bail, Result};
+use postgres::{Client, Config, NoTls};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub const PREFIX: &str = "riskgate_rehearsal_";
+/// Leftovers of an interrupted rehearsal by the same role are dropped after this long.
+const STALE_SECS: u64 = 6 * 3600;
+/// Every statement and every lock wait is bounded: a migration that hangs is a finding, not a
+/// stuck CI job.
+const OPTIONS: &str = "-c statement_timeout=120000 -c lock_timeout=10000 -c client_min_messages=warning";
+
+/// The server's own words for a database error.
+pub fn db_message(e: &postgres::Error) -> String {
+    e.as_db_error().map_or_else(
+        || match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
+        |d| match d.detail() {
+            Some(detail) => format!("{}: {detail}", d.message()),
+            None => d.message().to_string(),
+        },
+    )
+}
+
+pub struct Throwaway {
+    admin: Config,
+    work: Config,
+    pub name: String,
+    pub server: String,
+    pub version: String,
+}
+
+impl Throwaway {
+    /// Connects, checks the role, and creates the database.
+    pub fn create(url: &str, allow_superuser: bool) -> Result<Throwaway> {
+        let server = redact(url);
+        let admin: Config = url
+            .parse()
+            .map_err(|e| anyhow!("not a PostgreSQL URL ({server}): {e}"))?;
+        let mut client = admin
+            .connect(NoTls)
+            .map_err(|e| anyhow!("cannot connect to {server}: {}", db_message(&e)))?;
+        let row = client
+            .query_one(
+                "SELECT current_user::text, rolsuper, rolcreatedb, current_setting('server_version') FROM pg_roles WHERE rolname = current_user",
+                &[],
+            )
+            .map_err(|e| anyhow!("cannot read the connection's role: {}", db_message(&e)))?;
+        let (role, superuser, createdb, version): (String, bool, bool, String) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        if superuser && !allow_superuser {
+            bail!("refusing to rehearse as `{role}`, a superuser: the migrations under review would run with every right on the server; connect as a role with CREATEDB and nothing more (see README, \"Rehearsing migrations\"), or pass --allow-superuser");
+        }
+        if !createdb && !superuser {
+            bail!("`{role}` cannot create databases on {server}: the rehearsal needs a role with CREATEDB (CREATE ROLE … LOGIN NOSUPERUSER CREATEDB)");
+        }
+        drop_stale(&mut client);
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let name = format!("{PREFIX}{now}_{}", std::process::id());
+        client
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .map_err(|e| {
+                anyhow!(
+                    "the server refused to create the rehearsal database: {}",
+                    db_message(&e)
+                )
+            })?;
+        let mut work = admin.clone();
+        work.dbname(&name)
+            .options(OPTIONS)
+            .application_name("riskgate rehearse");
+        Ok(Throwaway {
+            admin,
+            work,
+            name,
+            server,
+            version,
+        })
+    }
+
+    /// A new connection to the throwaway database.
+    pub fn connect(&self) -> Result<Client> {
+        self.work
+            .connect(NoTls)
+            .map_err(|e| anyhow!("cannot connect to the rehearsal database: {}", db_message(&e)))
+    }
+}
+
+impl Drop for Throwaway {
+    fn drop(&mut self) {
+        if let Ok(mut client) = self.admin.connect(NoTls) {
+            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name));
+        }
+    }
+}
+
+/// Databases this role created for rehearsals that were interrupted (a killed CI job) are
+/// dropped once they are hours old; nothing else is ever touched.
+fn drop_stale(client: &mut Client) {
+    let Ok(rows) = client.query(
+        "SELECT d.datname::text FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = current_user AND d.datname LIKE 'riskgate\\_rehearsal\\_%'",
+        &[],
+    ) else {
+        return;
+    };
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    for row in rows {
+        let name: String = row.get(0);
+        let created = name
+            .strip_prefix(PREFIX)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|t| t.parse::<u64>().ok());
+        if created.is_some_and(|t| t + STALE_SECS < now) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+        }
+    }
+}

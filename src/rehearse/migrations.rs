@@ -1,0 +1,298 @@
+//! Which SQL migrations a rehearsal applies, in which order: those of the base tree bring the
+//! database to the base; those the head adds are the change. Only formats stored as SQL are
+//! read (Diesel, sqlx, golang-migrate, Flyway, Prisma, plain SQL folders); everything else is
+//! named as not rehearsed, never passed silently.
+
+use crate::model::{FileKind, MigrationFormat, MigrationRole};
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+/// A migration file of a tree, with its kind from the path and its text.
+#[derive(Debug, Clone)]
+pub struct SqlFile {
+    pub path: String,
+    pub kind: FileKind,
+    pub text: String,
+}
+
+/// One migration: its up file and, when there is one, its down file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The version as its folder or file name spells it; steps are applied in its natural order.
+    pub version: String,
+    pub up_path: String,
+    pub up: String,
+    pub down_path: Option<String>,
+    pub down: Option<String>,
+}
+
+impl Step {
+    /// PostgreSQL refuses some statements inside a transaction block; tools run such files
+    /// one statement at a time (sqlx's `-- no-transaction`, Diesel's `run_in_transaction`).
+    pub fn outside_transaction(sql: &str) -> bool {
+        let lower = sql.to_ascii_lowercase();
+        lower.contains("concurrently") || lower.contains("-- no-transaction")
+    }
+}
+
+/// The rehearsal's script: the base's migrations, then the change's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Script {
+    pub base: Vec<Step>,
+    pub change: Vec<Step>,
+    /// Files of the change the rehearsal does not run, each with the reason.
+    pub not_rehearsed: Vec<(String, String)>,
+}
+
+/// Backends other than PostgreSQL, as folder names of multi-backend layouts spell them.
+const OTHER_BACKENDS: &[&str] = &["mysql", "mariadb", "sqlite", "sqlite3", "mssql", "sqlserver", "oracle"];
+
+/// Builds the script from the migration files of the base and head trees; `changed` are the
+/// paths the change touches (only those are named as not rehearsed).
+pub fn script(base: &[SqlFile], head: &[SqlFile], changed: &[&str]) -> Script {
+    let base_steps = steps(base, &mut Vec::new());
+    let mut not_rehearsed = Vec::new();
+    let head_steps = steps(head, &mut not_rehearsed);
+    let base_texts: BTreeMap<&str, &str> = base_steps.iter().map(|s| (s.up_path.as_str(), s.up.as_str())).collect();
+    let mut change = Vec::new();
+    for step in head_steps {
+        match base_texts.get(step.up_path.as_str()) {
+            None => change.push(step),
+            Some(text) if *text != step.up => not_rehearsed.push((
+                step.up_path.clone(),
+                "an applied migration was edited: databases that ran it will not run it again".to_string(),
+            )),
+            Some(_) => {}
+        }
+    }
+    // Only the change's own files: the rest of the tree is not what is under review.
+    not_rehearsed.retain(|(path, _)| changed.contains(&path.as_str()));
+    not_rehearsed.sort();
+    Script {
+        base: base_steps,
+        change,
+        not_rehearsed,
+    }
+}
+
+/// The steps of one tree, in order; files it cannot run go to `skipped` with the reason.
+fn steps(files: &[SqlFile], skipped: &mut Vec<(String, String)>) -> Vec<Step> {
+    let mut ups: BTreeMap<(String, String), &SqlFile> = BTreeMap::new();
+    let mut downs: BTreeMap<(String, String), &SqlFile> = BTreeMap::new();
+    for file in files {
+        let FileKind::Migration { format, role, .. } = file.kind else {
+            continue;
+        };
+        if let Some(backend) = other_backend(&file.path) {
+            skipped.push((
+                file.path.clone(),
+                format!("a {backend} migration; the rehearsal runs PostgreSQL"),
+            ));
+            continue;
+        }
+        let Some(key) = version_key(format, &file.path) else {
+            skipped.push((
+                file.path.clone(),
+                format!(
+                    "{} migrations are not stored as SQL; the rehearsal runs SQL files only",
+                    format.as_str()
+                ),
+            ));
+            continue;
+        };
+        match role {
+            MigrationRole::Up => {
+                ups.insert(key, file);
+            }
+            MigrationRole::Down => {
+                downs.insert(key, file);
+            }
+            MigrationRole::Repeatable => skipped.push((
+                file.path.clone(),
+                "a repeatable migration; the rehearsal runs versioned ones".to_string(),
+            )),
+        }
+    }
+    let mut out: Vec<Step> = ups
+        .into_iter()
+        .map(|(key, up)| {
+            let down = downs.get(&key);
+            Step {
+                version: key.1.clone(),
+                up_path: up.path.clone(),
+                up: up.text.clone(),
+                down_path: down.map(|d| d.path.clone()),
+                down: down.map(|d| d.text.clone()),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| natural(&a.version, &b.version).then_with(|| a.up_path.cmp(&b.up_path)));
+    out
+}
+
+fn other_backend(path: &str) -> Option<&'static str> {
+    let dirs: Vec<&str> = path.split('/').collect();
+    let dirs = &dirs[..dirs.len().saturating_sub(1)];
+    OTHER_BACKENDS
+        .iter()
+        .find(|b| dirs.iter().any(|d| d.eq_ignore_ascii_case(b)))
+        .copied()
+}
+
+/// (folder, version) pairing an up file with its down file; `None` for formats not stored as SQL.
+fn version_key(format: MigrationFormat, path: &str) -> Option<(String, String)> {
+    if !path.ends_with(".sql") {
+        return None;
+    }
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let key = |d: &str, v: &str| Some((d.to_string(), v.to_string()));
+    match format {
+        // <dir>/<version>/{up,down}.sql and <dir>/<version>/migration.sql: the folder is the version.
+        MigrationFormat::Diesel | MigrationFormat::Prisma => {
+            let (parent, version) = dir.rsplit_once('/').unwrap_or(("", dir));
+            key(parent, version)
+        }
+        MigrationFormat::GolangMigrate => {
+            let stem = name
+                .strip_suffix(".up.sql")
+                .or_else(|| name.strip_suffix(".down.sql"))?;
+            key(dir, stem)
+        }
+        // V1_2__add.sql pairs with U1_2__add.sql.
+        MigrationFormat::Flyway => key(dir, &name[1..]),
+        MigrationFormat::Sqlx | MigrationFormat::Sql => key(dir, name),
+        MigrationFormat::Rails
+        | MigrationFormat::Django
+        | MigrationFormat::Alembic
+        | MigrationFormat::Knex
+        | MigrationFormat::Liquibase => None,
+    }
+}
+
+/// Natural order: runs of digits compare as numbers (`V2` before `V10`).
+pub fn natural(a: &str, b: &str) -> Ordering {
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (x.first(), y.first()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let run = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (n, m) = (run(x), run(y));
+                let trim = |s: &[u8]| {
+                    let z = s.iter().take_while(|c| **c == b'0').count();
+                    s[z..].to_vec()
+                };
+                let (p, q) = (trim(&x[..n]), trim(&y[..m]));
+                let ord = p.len().cmp(&q.len()).then_with(|| p.cmp(&q));
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+                x = &x[n..];
+                y = &y[m..];
+            }
+            (Some(c), Some(d)) => {
+                if c != d {
+                    return c.cmp(d);
+                }
+                x = &x[1..];
+                y = &y[1..];
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Dialect, MigrationFormat::*, MigrationRole::*};
+
+    fn file(path: &str, format: MigrationFormat, role: MigrationRole, text: &str) -> SqlFile {
+        SqlFile {
+            path: path.into(),
+            kind: FileKind::Migration {
+                format,
+                role,
+                dialect: None::<Dialect>,
+            },
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn natural_order_reads_numbers() {
+        let mut v = vec!["V10__c.sql", "V2__b.sql", "V1_1__a.sql", "V1__a.sql"];
+        v.sort_by(|a, b| natural(a, b));
+        assert_eq!(v, ["V1_1__a.sql", "V1__a.sql", "V2__b.sql", "V10__c.sql"]);
+    }
+
+    #[test]
+    fn pairs_ups_with_downs_and_keeps_what_the_head_adds() {
+        let base = vec![
+            file(
+                "migrations/2024-01-01-000000_users/up.sql",
+                Diesel,
+                Up,
+                "CREATE TABLE users (id int);",
+            ),
+            file(
+                "migrations/2024-01-01-000000_users/down.sql",
+                Diesel,
+                Down,
+                "DROP TABLE users;",
+            ),
+        ];
+        let mut head = base.clone();
+        head.push(file(
+            "migrations/2024-02-01-000000_email/up.sql",
+            Diesel,
+            Up,
+            "ALTER TABLE users ADD email text;",
+        ));
+        head.push(file(
+            "migrations/2024-02-01-000000_email/down.sql",
+            Diesel,
+            Down,
+            "ALTER TABLE users DROP email;",
+        ));
+        head.push(file("db/changelog.xml", Liquibase, Up, "<x/>"));
+        let s = script(
+            &base,
+            &head,
+            &["migrations/2024-02-01-000000_email/up.sql", "db/changelog.xml"],
+        );
+        assert_eq!(s.base.len(), 1);
+        assert_eq!(s.base[0].down.as_deref(), Some("DROP TABLE users;"));
+        assert_eq!(s.change.len(), 1);
+        assert_eq!(s.change[0].version, "2024-02-01-000000_email");
+        assert_eq!(
+            s.change[0].down_path.as_deref(),
+            Some("migrations/2024-02-01-000000_email/down.sql")
+        );
+        assert_eq!(s.not_rehearsed[0].0, "db/changelog.xml");
+    }
+
+    #[test]
+    fn other_backends_and_edited_migrations_are_named_not_run() {
+        let base = vec![file("migrations/postgresql/1_a/up.sql", Diesel, Up, "SELECT 1;")];
+        let head = vec![
+            file("migrations/postgresql/1_a/up.sql", Diesel, Up, "SELECT 2;"),
+            file("migrations/mysql/2_b/up.sql", Diesel, Up, "SELECT 1;"),
+            file("db/3_c.up.sql", GolangMigrate, Up, "SELECT 3;"),
+            file("db/3_c.down.sql", GolangMigrate, Down, "SELECT 4;"),
+            file("db/V4__d.sql", Flyway, Up, "SELECT 5;"),
+            file("db/U4__d.sql", Flyway, Down, "SELECT 6;"),
+        ];
+        let changed: Vec<&str> = head.iter().map(|f| f.path.as_str()).collect();
+        let s = script(&base, &head, &changed);
+        let versions: Vec<&str> = s.change.iter().map(|s| s.version.as_str()).collect();
+        assert_eq!(versions, ["3_c", "4__d.sql"]);
+        assert_eq!(s.change[1].down.as_deref(), Some("SELECT 6;"));
+        let reasons: Vec<&str> = s.not_rehearsed.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            reasons,
+            ["migrations/mysql/2_b/up.sql", "migrations/postgresql/1_a/up.sql"]
+        );
+    }
+}

@@ -1,0 +1,550 @@
+//! `riskgate rehearse` and `check` with `[rehearse]`, against the real PostgreSQL
+//! (RISKGATE_TEST_REHEARSE_URL, a NOSUPERUSER CREATEDB role that `.ci/run` creates; or derived
+//! from RISKGATE_TEST_POSTGRES_URL). Marked ignored, so a plain `cargo test` says it did not
+//! run them; `--include-ignored` (as `.ci/run` does) runs them.
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+fn admin_url() -> String {
+    std::env::var("RISKGATE_TEST_POSTGRES_URL")
+        .expect("RISKGATE_TEST_POSTGRES_URL names the PostgreSQL these tests run against")
+}
+
+/// `postgres://user@host/db` with another user.
+fn as_role(url: &str, role: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    format!(
+        "{scheme}://{role}@{}",
+        rest.rsplit_once('@').map_or(rest, |(_, host)| host)
+    )
+}
+
+/// Creates a login role with these attributes, once.
+fn ensure_role(role: &str, attributes: &str) -> String {
+    let admin = admin_url();
+    let mut db = postgres::Client::connect(&admin, postgres::NoTls).expect("connect to RISKGATE_TEST_POSTGRES_URL");
+    // Two test threads may create it at once: the loser's error is harmless.
+    let _ = db.batch_execute(&format!(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE {role} LOGIN {attributes}; END IF; END $$;"
+    ));
+    as_role(&admin, role)
+}
+
+/// The role the README recommends: it can create databases, nothing more.
+fn url() -> String {
+    std::env::var("RISKGATE_TEST_REHEARSE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| ensure_role("riskgate_rehearse", "NOSUPERUSER CREATEDB"))
+}
+
+const USERS: &str = "CREATE TABLE accounts (id bigserial PRIMARY KEY, name text NOT NULL UNIQUE);
+CREATE TYPE role AS ENUM ('admin', 'member');
+CREATE TABLE users (
+  id bigint PRIMARY KEY,
+  account_id bigint NOT NULL REFERENCES accounts (id),
+  email varchar(20) NOT NULL,
+  fax text,
+  visits int NOT NULL DEFAULT 0,
+  role role NOT NULL,
+  prefs jsonb,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  tags text[]
+);
+";
+
+/// A Diesel repository whose base has `users` and `accounts`; the change adds one migration.
+fn change(up: &str, down: Option<&str>) -> TestRepo {
+    change_with(up, down, &[])
+}
+
+fn change_with(up: &str, down: Option<&str>, base_files: &[(&str, &str)]) -> TestRepo {
+    let t = TestRepo::new();
+    t.write("migrations/2024-01-01-000000_users/up.sql", USERS);
+    t.write(
+        "migrations/2024-01-01-000000_users/down.sql",
+        "DROP TABLE users; DROP TYPE role; DROP TABLE accounts;",
+    );
+    for (path, text) in base_files {
+        t.write(path, text);
+    }
+    t.commit("base");
+    t.branch("feature");
+    t.write("migrations/2024-02-01-000000_change/up.sql", up);
+    if let Some(down) = down {
+        t.write("migrations/2024-02-01-000000_change/down.sql", down);
+    }
+    t.commit("the change");
+    t
+}
+
+fn rehearse(t: &TestRepo, extra: &[&str]) -> (i32, Value, String) {
+    let url = url();
+    let mut args = vec!["rehearse", "--base", "main", "--postgres-url", &url, "--format", "json"];
+    args.extend_from_slice(extra);
+    let (code, out, err) = run(t.riskgate().args(&args));
+    assert!(code != 2, "rehearse failed: {err}");
+    (code, json(&out), err)
+}
+
+fn rules(report: &Value) -> Vec<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let at = match f["line"].as_u64() {
+                Some(l) => format!("{}:{l}", f["file"].as_str().unwrap_or("")),
+                None => f["file"].as_str().unwrap_or("").to_string(),
+            };
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+                at,
+            )
+        })
+        .collect()
+}
+
+fn message<'a>(report: &'a Value, rule: &str) -> &'a str {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == rule)
+        .and_then(|f| f["message"].as_str())
+        .unwrap_or_else(|| panic!("no {rule} finding in {report:#}"))
+}
+
+const UP: &str = "migrations/2024-02-01-000000_change/up.sql";
+const DOWN: &str = "migrations/2024-02-01-000000_change/down.sql";
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn a_dropped_column_whose_down_readds_it_empty_loses_its_data() {
+    let t = change(
+        "ALTER TABLE users DROP COLUMN fax;\n",
+        Some("ALTER TABLE users ADD COLUMN fax text;\n"),
+    );
+    let (code, r, _) = rehearse(&t, &[]);
+    assert_eq!(code, 1);
+    // DROP COLUMN takes ACCESS EXCLUSIVE for a moment: a change to the catalog, not reported.
+    assert_eq!(r["rehearsal"]["steps"][0]["locks"][0]["mode"], "AccessExclusiveLock");
+    assert_eq!(r["rehearsal"]["steps"][0]["locks"][0]["scans_table"], false);
+    assert_eq!(
+        rules(&r),
+        vec![("rehearsal-rollback-loses-data".into(), "high".into(), DOWN.to_string())]
+    );
+    assert_eq!(
+        message(&r, "rehearsal-rollback-loses-data"),
+        "the rollback does not bring back users.fax: 1000 values before; the column comes back empty"
+    );
+    let rb = &r["rehearsal"]["rollback"];
+    assert_eq!(rb["rehearsed"], true);
+    assert_eq!(rb["schema_differences"], serde_json::json!([]));
+    assert_eq!(r["rehearsal"]["backups"][0]["column"], "users.fax");
+    assert_eq!(r["rehearsal"]["backups"][0]["kept_in"], Value::Null);
+    // Every table was filled, the enum, the array, the JSON and the foreign key included.
+    for table in r["rehearsal"]["tables"].as_array().unwrap() {
+        assert_eq!(table["rows"], 1000, "{table}");
+    }
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn a_backup_that_the_down_restores_is_verified() {
+    let t = change(
+        "CREATE TABLE users_fax AS SELECT id, fax FROM users;\nALTER TABLE users DROP COLUMN fax;\n",
+        Some("ALTER TABLE users ADD COLUMN fax text;\nUPDATE users SET fax = b.fax FROM users_fax b WHERE b.id = users.id;\nDROP TABLE users_fax;\n"),
+    );
+    let (code, r, _) = rehearse(&t, &[]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(rules(&r), vec![], "{r:#}");
+    let backup = &r["rehearsal"]["backups"][0];
+    assert_eq!(
+        (backup["column"].as_str(), backup["kept_in"].as_str()),
+        (Some("users.fax"), Some("users_fax.fax"))
+    );
+    assert_eq!(backup["values"], 1000);
+    assert_eq!(r["rehearsal"]["rollback"]["lost"], serde_json::json!([]));
+    assert_eq!(r["rehearsal"]["steps"][0]["rerun"]["status"], "applied");
+
+    // The same copy with a down that forgets to restore from it: the loss is reported,
+    // mitigated, and says where the values are.
+    let t = change(
+        "CREATE TABLE users_fax AS SELECT id, fax FROM users;\nALTER TABLE users DROP COLUMN fax;\n",
+        Some("ALTER TABLE users ADD COLUMN fax text;\n"),
+    );
+    let (code, r, _) = rehearse(&t, &[]);
+    assert_eq!(code, 0);
+    let lost = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "rehearsal-rollback-loses-data")
+        .unwrap();
+    assert_eq!(lost["severity"], "info");
+    assert_eq!(lost["mitigated_by"], serde_json::json!(["backup"]));
+    assert!(lost["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("(its values are kept in users_fax.fax by the change: checked)"));
+    // …and the copy the down leaves behind is named.
+    assert!(
+        message(&r, "rehearsal-rollback-incomplete").contains("table users_fax is left behind"),
+        "{r:#}"
+    );
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn int_to_bigint_rewrites_and_varchar_to_text_does_not() {
+    let t = change(
+        "ALTER TABLE users ALTER COLUMN email TYPE text;\nALTER TABLE users ALTER COLUMN visits TYPE bigint;\n",
+        Some(
+            "ALTER TABLE users ALTER COLUMN visits TYPE int;\nALTER TABLE users ALTER COLUMN email TYPE varchar(20);\n",
+        ),
+    );
+    let (code, r, _) = rehearse(&t, &[]);
+    assert_eq!(code, 0);
+    let rewrites = &r["rehearsal"]["steps"][0]["rewrites"];
+    assert_eq!(rewrites.as_array().unwrap().len(), 1, "{rewrites:#}");
+    assert_eq!(
+        (rewrites[0]["table"].as_str(), rewrites[0]["line"].as_u64()),
+        (Some("users"), Some(2))
+    );
+    assert!(rules(&r).contains(&("rehearsal-rewrites-table".into(), "medium".into(), format!("{UP}:2"))));
+    assert_eq!(r["rehearsal"]["rollback"]["lost"], serde_json::json!([]));
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn a_plain_index_blocks_writes_and_a_concurrent_one_does_not() {
+    let t = change(
+        "CREATE INDEX users_email ON users (email);\n",
+        Some("DROP INDEX users_email;\n"),
+    );
+    let (_, r, _) = rehearse(&t, &[]);
+    let locks = &r["rehearsal"]["steps"][0]["locks"];
+    let users = locks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["relation"] == "users")
+        .unwrap();
+    assert_eq!(users["mode"], "ShareLock");
+    assert_eq!(users["blocks_writes"], true);
+    assert_eq!(users["blocks_reads"], false);
+    assert!(users["held_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(users["scans_table"], true);
+    assert!(message(&r, "rehearsal-blocks-writes").starts_with(&format!(
+        "{UP} holds ShareLock on users, which blocks writes, while it reads every row: "
+    )));
+
+    let t = change(
+        "CREATE INDEX CONCURRENTLY users_email ON users (email);\n",
+        Some("DROP INDEX CONCURRENTLY users_email;\n"),
+    );
+    let (code, r, _) = rehearse(&t, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(rules(&r), vec![], "{r:#}");
+    assert_eq!(r["rehearsal"]["steps"][0]["up"]["status"], "applied");
+    assert_eq!(r["rehearsal"]["rollback"]["schema_differences"], serde_json::json!([]));
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn a_failing_down_a_failing_up_and_an_up_that_cannot_run_twice() {
+    let t = change(
+        "ALTER TABLE users ADD COLUMN nick text;\n",
+        Some("ALTER TABLE users DROP COLUMN nickname;\n"),
+    );
+    let (code, r, _) = rehearse(&t, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rules(&r),
+        vec![("rehearsal-rollback-fails".into(), "high".into(), format!("{DOWN}:1"))]
+    );
+    assert_eq!(
+        message(&r, "rehearsal-rollback-fails"),
+        format!("the rollback {DOWN} fails after {UP} ran: column \"nickname\" of relation \"users\" does not exist")
+    );
+    assert_eq!(r["rehearsal"]["rollback"]["reason"], "a down migration failed");
+
+    let t = change(
+        "ALTER TABLE users ADD COLUMN nick text;\nALTER TABLE users ADD COLUMN owner bigint REFERENCES owners (id);\n",
+        Some("SELECT 1;\n"),
+    );
+    let (code, r, _) = rehearse(&t, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rules(&r),
+        vec![("rehearsal-up-fails".into(), "high".into(), format!("{UP}:2"))]
+    );
+    assert!(
+        message(&r, "rehearsal-up-fails").ends_with("fails on the base's schema: relation \"owners\" does not exist")
+    );
+    assert_eq!(
+        r["findings"][0]["evidence"],
+        "ALTER TABLE users ADD COLUMN owner bigint REFERENCES owners (id);"
+    );
+
+    let t = change("CREATE TABLE audit (id bigint PRIMARY KEY);\n", Some("SELECT 1;\n"));
+    let (code, r, _) = rehearse(&t, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        rules(&r),
+        vec![
+            (
+                "rehearsal-rollback-incomplete".into(),
+                "medium".into(),
+                DOWN.to_string()
+            ),
+            ("rehearsal-not-rerunnable".into(), "medium".into(), format!("{UP}:1")),
+        ]
+    );
+    assert!(message(&r, "rehearsal-not-rerunnable")
+        .ends_with("cannot run again after its rollback: relation \"audit\" already exists"));
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn the_plans_backup_sql_runs_and_is_verified_in_check() {
+    let plan = "# Rollback plan\n\n## Scope\nusers.fax, dropped by migrations/2024-02-01-000000_change/up.sql (migration-drops-column, rehearsal-rollback-loses-data).\n\n## Backup\nBefore the deploy:\n\n```sql\nCREATE TABLE fax_backup AS SELECT id, fax FROM users;\n```\n\n## Rollback steps\n1. Run the down migration (1 min).\n2. `UPDATE users SET fax = b.fax FROM fax_backup b WHERE b.id = users.id;` (5 min)\n\n## Verification\nRun `SELECT count(*) FROM users WHERE fax IS NOT NULL` and compare it with fax_backup.\n\n## Owner\nThe platform team.\n";
+    let t = change_with(
+        "ALTER TABLE users DROP COLUMN fax;\n",
+        Some("ALTER TABLE users ADD COLUMN fax text;\n"),
+        &[("riskgate.toml", "[rehearse]\npostgres_url_env = \"RG_TEST_REHEARSE\"\n")],
+    );
+    t.write("ROLLBACK.md", plan);
+    t.commit("the plan");
+    let check = |env: Option<&str>| {
+        let mut cmd = t.riskgate();
+        cmd.args(["check", "--base", "main", "--format", "json"])
+            .env_remove("RG_TEST_REHEARSE");
+        if let Some(url) = env {
+            cmd.env("RG_TEST_REHEARSE", url);
+        }
+        let (code, out, err) = run(&mut cmd);
+        assert!(code != 2, "{err}");
+        (code, json(&out))
+    };
+    let (code, r) = check(Some(&url()));
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(r["gate"]["verdict"], "passed-with-plan");
+    assert_eq!(r["plan"]["backup_verified"], true);
+    assert_eq!(r["rehearsal"]["status"], "rehearsed");
+    assert_eq!(r["rehearsal"]["backups"][0]["kept_in"], "fax_backup.fax");
+    assert_eq!(r["rehearsal"]["backups"][0]["from_plan"], true);
+    let lost = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "rehearsal-rollback-loses-data")
+        .unwrap();
+    assert_eq!(lost["severity"], "info");
+    assert!(lost["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("(its values are kept in fax_backup.fax by the plan's backup: checked)"));
+
+    // Without the variable the report says the rehearsal did not run, and why.
+    let (_, r) = check(None);
+    assert_eq!(
+        r["rehearsal"],
+        serde_json::json!({"status": "not-rehearsed", "reason": "RG_TEST_REHEARSE, which [rehearse] postgres_url_env names, is not set"})
+    );
+    assert!(r["plan"].get("backup_verified").is_none());
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn check_downgrades_a_predicted_rewrite_the_rehearsal_did_not_see() {
+    let t = change_with(
+        "ALTER TABLE users ADD COLUMN seen_at timestamptz DEFAULT now();\nALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();\n",
+        Some("ALTER TABLE users DROP COLUMN token;\nALTER TABLE users DROP COLUMN seen_at;\n"),
+        &[("riskgate.toml", "[rehearse]\npostgres_url_env = \"RG_TEST_REHEARSE\"\n")],
+    );
+    let (code, out, err) = run(t
+        .riskgate()
+        .args(["check", "--base", "main", "--format", "json"])
+        .env("RG_TEST_REHEARSE", url()));
+    assert_eq!(code, 0, "{err}");
+    let r = json(&out);
+    let defaults: Vec<(String, &str)> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "migration-adds-volatile-default")
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // now() is stable within a statement: PostgreSQL 11+ stores it once; gen_random_uuid() is not.
+    assert_eq!(defaults[0].0, "low");
+    assert!(
+        defaults[0]
+            .1
+            .ends_with("; the rehearsal on PostgreSQL saw no rewrite of users"),
+        "{defaults:?}"
+    );
+    assert_eq!(defaults[1].0, "medium");
+    assert!(
+        defaults[1]
+            .1
+            .contains("; the rehearsal saw users rewritten (1000 rows in "),
+        "{defaults:?}"
+    );
+    let (_, text, _) = run(t
+        .riskgate()
+        .args(["check", "--base", "main"])
+        .env("RG_TEST_REHEARSE", url())
+        .env("NO_COLOR", "1"));
+    assert!(text.contains("Rehearsal rehearsed on PostgreSQL "), "{text}");
+    assert!(
+        text.contains(": 1 of 1 migration(s) applied; the rollback restores schema and data"),
+        "{text}"
+    );
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn bad_servers_roles_and_statements_get_one_line_and_leave_nothing_behind() {
+    let t = change(
+        "ALTER TABLE users DROP COLUMN fax;\n",
+        Some("ALTER TABLE users ADD COLUMN fax text;\n"),
+    );
+    let attempt = |url: &str, extra: &[&str]| {
+        let mut args = vec!["rehearse", "--base", "main", "--postgres-url", url];
+        args.extend_from_slice(extra);
+        run(t.riskgate().args(&args))
+    };
+    let one_line = |code: i32, err: &str, expected: &str| {
+        assert_eq!(code, 2, "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(expected), "{err}");
+    };
+    let admin = admin_url();
+    let (code, _, err) = attempt(&admin, &[]);
+    one_line(code, &err, "refusing to rehearse as `postgres`, a superuser");
+    let (code, _, err) = attempt(&as_role(&admin, "riskgate_no_such_role"), &[]);
+    one_line(code, &err, "role \"riskgate_no_such_role\" does not exist");
+    assert!(
+        !err.contains("riskgate_no_such_role@"),
+        "credentials are never shown: {err}"
+    );
+    let (code, _, err) = attempt("postgres://riskgate_rehearse@127.0.0.1:1/test", &[]);
+    one_line(code, &err, "cannot connect to postgres://127.0.0.1:1/test");
+    let (code, _, err) = attempt(&ensure_role("riskgate_cannot_create", "NOSUPERUSER NOCREATEDB"), &[]);
+    one_line(code, &err, "`riskgate_cannot_create` cannot create databases");
+    let (code, _, err) = attempt("not a url", &[]);
+    one_line(code, &err, "not a PostgreSQL URL");
+
+    // A role of its own, so that counting its databases is not disturbed by other tests.
+    let solo = ensure_role("riskgate_rehearse_solo", "NOSUPERUSER CREATEDB");
+    let t = change(
+        "CREATE DATABASE other;\nALTER TABLE users DROP COLUMN fax;\n",
+        Some("ALTER TABLE users ADD COLUMN fax text;\n"),
+    );
+    let (code, out, err) = run(t.riskgate().args([
+        "rehearse",
+        "--base",
+        "main",
+        "--postgres-url",
+        &solo,
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let r = json(&out);
+    assert_eq!(r["rehearsal"]["steps"][0]["up"]["status"], "skipped");
+    assert_eq!(
+        r["rehearsal"]["not_rehearsed"][0]["reason"],
+        "CREATE DATABASE at line 1 reaches beyond the rehearsal's database; the rehearsal does not run it"
+    );
+    // A base that does not migrate is one line, and the database is dropped all the same.
+    let t = change_with(
+        "SELECT 1;\n",
+        Some("SELECT 1;\n"),
+        &[(
+            "migrations/2024-01-02-000000_broken/up.sql",
+            "ALTER TABLE nowhere ADD COLUMN x int;\n",
+        )],
+    );
+    let (code, _, err) = run(t
+        .riskgate()
+        .args(["rehearse", "--base", "main", "--postgres-url", &solo]));
+    one_line(code, &err, "the base's migrations do not apply on PostgreSQL (migrations/2024-01-02-000000_broken/up.sql:1: relation \"nowhere\" does not exist)");
+    let mut db = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+    let left: i64 = db
+        .query_one(
+            "SELECT count(*) FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = 'riskgate_rehearse_solo'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "a rehearsal left a database behind");
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn every_rehearsal_rule_example_runs_and_fires() {
+    let url = url();
+    let mut failures = Vec::new();
+    let rehearsal_rules: Vec<_> = riskgate::registry::code_rules()
+        .into_iter()
+        .filter(|r| r.analyzer == riskgate::model::Analyzer::Rehearsal)
+        .collect();
+    assert_eq!(rehearsal_rules.len(), 7);
+    for rule in rehearsal_rules {
+        let doc = rule.doc();
+        let t = repository(&blocks(&doc.example));
+        let (code, out, err) =
+            run(t
+                .riskgate()
+                .args(["rehearse", "--base", "main", "--postgres-url", &url, "--format", "json"]));
+        if code == 2 {
+            failures.push(format!("{}: the example fails to run: {err}", doc.id));
+            continue;
+        }
+        if !json(&out)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == doc.id.as_str())
+        {
+            failures.push(format!("{}: its example does not fire\n{out}", doc.id));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn without_a_server_the_command_says_what_it_needs() {
+    let t = change(
+        "ALTER TABLE users DROP COLUMN fax;\n",
+        Some("ALTER TABLE users ADD COLUMN fax text;\n"),
+    );
+    let (code, _, err) = run(t.riskgate().args(["rehearse", "--base", "main"]));
+    assert_eq!(code, 2);
+    assert_eq!(
+        err.trim(),
+        "riskgate: error: give --postgres-url URL (a server meant for it: a CI service container), or name its variable in [rehearse] postgres_url_env"
+    );
+    // A change without SQL migrations has nothing to rehearse, and says so.
+    let t = feature(&[("src/lib.rs", "pub fn f() {}\n")]);
+    let (code, _, err) = run(t.riskgate().args([
+        "rehearse",
+        "--base",
+        "main",
+        "--postgres-url",
+        "postgres://nobody@127.0.0.1:1/x",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("the change adds no SQL migration to rehearse"), "{err}");
+}
