@@ -480,15 +480,11 @@ fn bad_servers_roles_and_statements_get_one_line_and_leave_nothing_behind() {
         .riskgate()
         .args(["rehearse", "--base", "main", "--postgres-url", &solo]));
     one_line(code, &err, "the base's migrations do not apply on PostgreSQL (migrations/2024-01-02-000000_broken/up.sql:1: relation \"nowhere\" does not exist)");
-    let mut db = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
-    let left: i64 = db
-        .query_one(
-            "SELECT count(*) FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = 'riskgate_rehearse_solo'",
-            &[],
-        )
-        .unwrap()
-        .get(0);
-    assert_eq!(left, 0, "a rehearsal left a database behind");
+    assert_eq!(
+        databases_of("riskgate_rehearse_solo"),
+        0,
+        "a rehearsal left a database behind"
+    );
 }
 
 #[test]
@@ -547,4 +543,58 @@ fn without_a_server_the_command_says_what_it_needs() {
     ]));
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("the change adds no SQL migration to rehearse"), "{err}");
+}
+
+/// The databases a role owns.
+fn databases_of(role: &str) -> i64 {
+    let mut db = postgres::Client::connect(&admin_url(), postgres::NoTls).unwrap();
+    db.query_one(
+        "SELECT count(*) FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = $1",
+        &[&role],
+    )
+    .unwrap()
+    .get(0)
+}
+
+#[cfg(unix)]
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn an_interrupted_rehearsal_drops_its_database() {
+    let role = "riskgate_rehearse_interrupted";
+    let url = ensure_role(role, "NOSUPERUSER CREATEDB");
+    let t = change("SELECT pg_sleep(60);\n", Some("SELECT 1;\n"));
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("riskgate"))
+        .current_dir(t.path())
+        .args(["rehearse", "--base", "main", "--postgres-url", &url])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while databases_of(role) == 0 {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the rehearsal never created its database"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Into the migration's pg_sleep, then Ctrl-C.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "the interrupt waited for the migration"
+    );
+    assert_eq!(
+        databases_of(role),
+        0,
+        "the interrupted rehearsal left its database behind"
+    );
 }

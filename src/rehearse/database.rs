@@ -70,6 +70,7 @@ impl Throwaway {
                     db_message(&e)
                 )
             })?;
+        interrupt::watch(&admin, &name);
         let mut work = admin.clone();
         work.dbname(&name)
             .options(OPTIONS)
@@ -93,10 +94,71 @@ impl Throwaway {
 
 impl Drop for Throwaway {
     fn drop(&mut self) {
-        if let Ok(mut client) = self.admin.connect(NoTls) {
-            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name));
+        drop_database(&self.admin, &self.name);
+        interrupt::release();
+    }
+}
+
+fn drop_database(admin: &Config, name: &str) {
+    if let Ok(mut client) = admin.connect(NoTls) {
+        let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+    }
+}
+
+/// Ctrl-C, a cancelled CI job (SIGTERM) or a closed terminal: a watcher thread drops the
+/// database (which also ends the rehearsal's connections) and exits with 128 + the signal.
+#[cfg(unix)]
+mod interrupt {
+    use postgres::Config;
+    use std::sync::atomic::{AtomicI32, Ordering};
+    use std::sync::{Mutex, Once};
+    use std::time::Duration;
+
+    static SIGNAL: AtomicI32 = AtomicI32::new(0);
+    static LIVE: Mutex<Option<(Config, String)>> = Mutex::new(None);
+    static INSTALL: Once = Once::new();
+
+    extern "C" fn on_signal(signal: libc::c_int) {
+        // Only an atomic store: anything more is not safe in a signal handler.
+        SIGNAL.store(signal, Ordering::SeqCst);
+    }
+
+    pub fn watch(admin: &Config, name: &str) {
+        if let Ok(mut live) = LIVE.lock() {
+            *live = Some((admin.clone(), name.to_string()));
+        }
+        INSTALL.call_once(|| {
+            let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                // SAFETY: the handler only stores into an atomic, which is async-signal-safe.
+                unsafe {
+                    libc::signal(signal, handler);
+                }
+            }
+            std::thread::spawn(|| loop {
+                let signal = SIGNAL.load(Ordering::SeqCst);
+                if signal != 0 {
+                    if let Some((admin, name)) = LIVE.lock().ok().and_then(|mut l| l.take()) {
+                        super::drop_database(&admin, &name);
+                    }
+                    std::process::exit(128 + signal);
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            });
+        });
+    }
+
+    pub fn release() {
+        if let Ok(mut live) = LIVE.lock() {
+            live.take();
         }
     }
+}
+
+#[cfg(not(unix))]
+mod interrupt {
+    pub fn watch(_admin: &postgres::Config, _name: &str) {}
+    pub fn release() {}
 }
 
 /// Databases this role created for rehearsals that were interrupted (a killed CI job) are
