@@ -30,8 +30,9 @@ pub struct Column {
     pub type_name: String,
     pub not_null: bool,
     pub default: Option<String>,
-    /// Values that are not NULL.
+    /// Values that are not NULL, and how many of them are distinct.
     pub values: u64,
+    pub distinct: u64,
     /// md5 of the sorted text of every value: equal when the same values are there, in any order.
     pub checksum: String,
 }
@@ -70,7 +71,7 @@ pub fn snapshot(client: &mut Client) -> Result<Snapshot> {
             Column {
                 type_name: row.get(3),
                 not_null: row.get(4),
-                default: row.get(5),
+                default: row.get::<_, Option<String>>(5).map(|d| same_default(&d)),
                 ..Column::default()
             },
         );
@@ -118,6 +119,7 @@ fn checksums(client: &mut Client, table: &mut Table) -> Result<()> {
     for name in &names {
         let v = format!("coalesce({}::text, E'\\\\N')", quote(name));
         select.push(format!("count({})", quote(name)));
+        select.push(format!("count(DISTINCT {}::text)", quote(name)));
         select.push(format!("md5(coalesce(string_agg({v}, E'\\x1f' ORDER BY {v}), ''))"));
     }
     let sql = format!("SELECT {} FROM {}", select.join(", "), table.quoted);
@@ -125,8 +127,9 @@ fn checksums(client: &mut Client, table: &mut Table) -> Result<()> {
     table.rows = row.get::<_, i64>(0) as u64;
     for (i, name) in names.iter().enumerate() {
         if let Some(c) = table.columns.get_mut(name) {
-            c.values = row.get::<_, i64>(1 + 2 * i) as u64;
-            c.checksum = row.get(2 + 2 * i);
+            c.values = row.get::<_, i64>(1 + 3 * i) as u64;
+            c.distinct = row.get::<_, i64>(2 + 3 * i) as u64;
+            c.checksum = row.get(3 + 3 * i);
         }
     }
     Ok(())
@@ -214,4 +217,12 @@ pub fn scans(client: &mut impl GenericClient) -> Result<BTreeMap<String, i64>> {
             )
         })
         .collect())
+}
+
+/// Spellings PostgreSQL keeps apart for one and the same default.
+fn same_default(default: &str) -> String {
+    match default {
+        "CURRENT_TIMESTAMP" | "transaction_timestamp()" => "now()".to_string(),
+        _ => default.to_string(),
+    }
 }

@@ -96,6 +96,9 @@ impl Drop for Throwaway {
     fn drop(&mut self) {
         drop_database(&self.admin, &self.name);
         interrupt::release();
+        // Interrupted: the watcher is exiting the process with the signal's code; the error
+        // the dropped database gave this thread must not win the race with exit code 2.
+        interrupt::park_if_interrupted();
     }
 }
 
@@ -153,12 +156,19 @@ mod interrupt {
             live.take();
         }
     }
+
+    pub fn park_if_interrupted() {
+        while SIGNAL.load(Ordering::SeqCst) != 0 {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 #[cfg(not(unix))]
 mod interrupt {
     pub fn watch(_admin: &postgres::Config, _name: &str) {}
     pub fn release() {}
+    pub fn park_if_interrupted() {}
 }
 
 /// Databases this role created for rehearsals that were interrupted (a killed CI job) are

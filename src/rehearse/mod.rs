@@ -170,6 +170,10 @@ pub struct DataLost {
     /// `table.column`, or `table` for rows.
     pub what: String,
     pub detail: String,
+    /// Gone for sure (rows, a column empty, not restored, or one default for every row);
+    /// `false` when the down recomputed values that differ on synthetic rows, which real data
+    /// may hold consistently.
+    pub certain: bool,
     /// The down file the last step rolled back with.
     pub down_file: Option<String>,
 }

@@ -449,10 +449,11 @@ fn compare(
 ) -> (Vec<DataLost>, Vec<String>) {
     let mut lost = Vec::new();
     let mut schema = Vec::new();
-    let mut lose = |what: String, detail: String| {
+    let mut lose = |what: String, detail: String, certain: bool| {
         lost.push(DataLost {
             what,
             detail,
+            certain,
             down_file: down_file.clone(),
         })
     };
@@ -461,6 +462,7 @@ fn compare(
             lose(
                 name.clone(),
                 format!("the table is not restored ({} rows before)", t.rows),
+                true,
             );
             continue;
         };
@@ -468,6 +470,7 @@ fn compare(
             lose(
                 name.clone(),
                 format!("{} rows before, {} after the rollback", t.rows, r.rows),
+                true,
             );
         }
         for (col, c) in &t.columns {
@@ -475,6 +478,7 @@ fn compare(
                 lose(
                     format!("{name}.{col}"),
                     format!("the column is not restored ({} values before)", c.values),
+                    true,
                 );
                 continue;
             };
@@ -500,15 +504,23 @@ fn compare(
                 ));
             }
             if rc.checksum != c.checksum && r.rows == t.rows {
-                let detail = if rc.values == 0 {
-                    format!("{} values before; the column comes back empty", c.values)
+                let (detail, certain) = if rc.values == 0 {
+                    (format!("{} values before; the column comes back empty", c.values), true)
+                } else if rc.distinct == 1 && c.distinct > 1 {
+                    (
+                        format!(
+                            "{} distinct values before; the column comes back with one value in every row",
+                            c.distinct
+                        ),
+                        true,
+                    )
                 } else {
-                    format!(
-                        "{} values before, {} after the rollback, and they differ",
-                        c.values, rc.values
+                    (
+                        format!("the down migration writes {} values that differ from the {} before on synthetic rows; check that what it recomputes them from holds them in production", rc.values, c.values),
+                        false,
                     )
                 };
-                lose(format!("{name}.{col}"), detail);
+                lose(format!("{name}.{col}"), detail, certain);
             }
         }
         for col in r.columns.keys().filter(|c| !t.columns.contains_key(*c)) {

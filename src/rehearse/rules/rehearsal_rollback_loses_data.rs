@@ -8,10 +8,12 @@ use crate::rehearse::Rehearsal;
 code_rule! {
     /// ## What it does
     /// Takes a checksum of every column's values before the change, runs the up migrations
-    /// and then the down migrations, and compares: a column or table that comes back empty,
-    /// different or not at all is reported. When the change or the plan's Backup section kept
-    /// those values in another table (same values, checked), the finding is mitigated and
-    /// says where.
+    /// and then the down migrations, and compares: rows that do not come back, a column that
+    /// comes back empty, with one value in every row (a default) or not at all is reported at
+    /// high. Values the down migration recomputes (from another table) that differ on the
+    /// rehearsal's synthetic rows are reported at medium: real data may hold what they are
+    /// recomputed from. When the change or the plan's Backup section kept the values in
+    /// another table (same values, checked), the finding is mitigated and says where.
     ///
     /// ## Why is this risky?
     /// A down migration that re-creates a dropped column restores the schema, not the data:
@@ -50,6 +52,9 @@ pub fn check(r: &Rehearsal) -> Vec<Finding> {
             .at(&file, None)
             .help("copy the values before the change and restore them in the down migration, or state in the plan that this is irreversible and how to fix forward");
         f.target = Some(lost.what.clone());
+        if !lost.certain {
+            f.severity = Severity::Medium;
+        }
         if let Some(kept) = r
             .backups
             .iter()
@@ -80,11 +85,14 @@ mod tests {
         r.rollback.lost.push(DataLost {
             what: "users.fax".into(),
             detail: "1000 values before; the column comes back empty".into(),
+            certain: true,
             down_file: Some("migrations/2_email/down.sql".into()),
         });
         let f = &check(&r)[0];
         assert_eq!(f.severity, Severity::High);
         assert_eq!(f.location(), "migrations/2_email/down.sql");
+        r.rollback.lost[0].certain = false;
+        assert_eq!(check(&r)[0].severity, Severity::Medium);
         r.backups.push(BackupCheck {
             column: "users.fax".into(),
             values: 1000,
