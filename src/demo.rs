@@ -16,11 +16,13 @@ const TYPE_AFTER: &str = "use serde::{Deserialize, Serialize};\n\n/// Stored as 
 const TYPE_FIXED: &str = "use serde::{Deserialize, Serialize};\n\n/// Stored as JSON in users.prefs.\n#[derive(Serialize, Deserialize)]\npub struct UserPrefs {\n    #[serde(alias = \"color\")]\n    pub theme: String,\n    pub newsletter: bool,\n}\n\npub fn css_class(prefs: &UserPrefs) -> String {\n    format!(\"theme-{}\", prefs.theme)\n}\n";
 const SETTINGS: &str = "pub fn newsletter_label(on: bool) -> &'static str {\n    if on { \"Subscribed\" } else { \"Not subscribed\" }\n}\n";
 const MIGRATION_UP: &str = "-- Move prefs.color into prefs.theme.\nUPDATE users\n   SET prefs = jsonb_set(prefs - 'color', '{theme}', to_jsonb(prefs->>'color'));\n";
+/// The team's policy: which type users.prefs stores (the rehearsal writes its documents from it).
+const POLICY: &str = "[[json_column]]\ntable = \"users\"\ncolumn = \"prefs\"\ntype = \"UserPrefs\"\n";
 const MIGRATION_DOWN: &str = "-- nothing to undo\nSELECT 1;\n";
 
 const PLAN_BODY: &[(&str, &str)] = &[
     ("## Trigger\n", "## Trigger\nThe `prefs_decode_errors` alert above 1 per minute for 5 minutes, or any 5xx spike on /settings; the on-call engineer decides.\n"),
-    ("## Backup\n", "## Backup\nBefore deploying: `CREATE TABLE users_prefs_backup AS SELECT id, prefs FROM users;` (table users_prefs_backup, taken at deploy time).\n"),
+    ("## Backup\n", "## Backup\nBefore deploying, the table users_prefs_backup, taken at deploy time:\n\n```sql\nCREATE TABLE users_prefs_backup AS SELECT id, prefs FROM users;\n```\n"),
     ("1.\n", "1. Redeploy the previous release, v1.4.2 (10 min).\n2. `UPDATE users u SET prefs = b.prefs FROM users_prefs_backup b WHERE b.id = u.id;` (5 min)\n"),
     ("## Data\n", "## Data\nPreferences changed between the deploy and the rollback are lost on restore; the forward fix re-applies them from the audit log.\n"),
     ("## Verification\n", "## Verification\nRun `SELECT count(*) FROM users WHERE prefs ? 'color'` and compare with the backup; the settings smoke test passes.\n"),
@@ -64,6 +66,7 @@ pub fn run(keep: bool, colour: &str) -> Result<bool> {
             ("migrations/2026-01-01-000000_users/up.sql", MIGRATION_INIT),
             ("migrations/2026-01-01-000000_users/down.sql", "DROP TABLE users;\n"),
             ("src/prefs.rs", TYPE_BEFORE),
+            ("riskgate.toml", POLICY),
         ],
         "Users with JSON preferences",
     )?;
@@ -102,6 +105,7 @@ pub fn run(keep: bool, colour: &str) -> Result<bool> {
     say(&format!(
         "(exit code {second}: the change may merge, and the team knows how to undo it)"
     ));
+    let rehearsed = rehearsal(&dir, colour)?;
     let postmortem = incident(&repo, &dir, &cause, colour)?;
     if keep {
         let kept = tmp.keep();
@@ -109,7 +113,23 @@ pub fn run(keep: bool, colour: &str) -> Result<bool> {
     } else {
         say("\nThe demo repository was removed; run `riskgate demo --keep` to look around in it.");
     }
-    Ok(first == 1 && second == 0 && postmortem)
+    Ok(first == 1 && second == 0 && rehearsed && postmortem)
+}
+
+/// With a PostgreSQL server meant for it (`RISKGATE_REHEARSE_URL`, a role with CREATEDB), the
+/// migrations run for real: the plan's backup is verified and the rollback's loss measured.
+fn rehearsal(dir: &Path, colour: &str) -> Result<bool> {
+    let var = crate::rehearse::URL_VARIABLE;
+    if std::env::var(var).ok().filter(|u| !u.is_empty()).is_none() {
+        say(&format!("
+(set {var} to a PostgreSQL server meant for it, a role with CREATEDB, and the demo also rehearses the migrations: `riskgate rehearse`)"));
+        return Ok(true);
+    }
+    let code = riskgate(dir, &["rehearse", "--base", "main"], colour)?;
+    say(&format!(
+        "(exit code {code}: the plan's backup holds every value the rollback would lose)"
+    ));
+    Ok(code == 0)
 }
 
 /// The rest of the story: merged and deployed, old rows break the settings page, the team

@@ -219,6 +219,8 @@ fn rehearsal(
     }
     let mut options = crate::rehearse::options_from(&config.rehearse, url)?;
     options.allow_superuser = inputs.allow_superuser;
+    (options.documents, options.document_sources) =
+        crate::rehearse::documents::for_columns(repo, config, &change.range.merge_base);
     options.plan_backup = crate::rehearse::committed_plan(change, config)?
         .map(|text| crate::rehearse::plan_backup_sql(&text))
         .unwrap_or_default();

@@ -526,11 +526,14 @@ fn without_a_server_the_command_says_what_it_needs() {
         "ALTER TABLE users DROP COLUMN fax;\n",
         Some("ALTER TABLE users ADD COLUMN fax text;\n"),
     );
-    let (code, _, err) = run(t.riskgate().args(["rehearse", "--base", "main"]));
+    let (code, _, err) = run(t
+        .riskgate()
+        .args(["rehearse", "--base", "main"])
+        .env_remove("RISKGATE_REHEARSE_URL"));
     assert_eq!(code, 2);
     assert_eq!(
         err.trim(),
-        "riskgate: error: give --postgres-url URL (a server meant for it: a CI service container), or name its variable in [rehearse] postgres_url_env"
+        "riskgate: error: give --postgres-url URL (a server meant for it: a CI service container), set RISKGATE_REHEARSE_URL, or name its variable in [rehearse] postgres_url_env"
     );
     // A change without SQL migrations has nothing to rehearse, and says so.
     let t = feature(&[("src/lib.rs", "pub fn f() {}\n")]);
@@ -596,5 +599,108 @@ fn an_interrupted_rehearsal_drops_its_database() {
         databases_of(role),
         0,
         "the interrupted rehearsal left its database behind"
+    );
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn a_rename_the_down_does_not_undo_keeps_the_values_and_breaks_the_schema() {
+    // As vaultwarden's empty down migrations do (95e24ffc: sends.key renamed to akey).
+    let t = change(
+        "ALTER TABLE users RENAME COLUMN fax TO facsimile;\n",
+        Some("SELECT 1;\n"),
+    );
+    let (code, r, _) = rehearse(&t, &[]);
+    assert_eq!(code, 0, "{r:#}");
+    let lost = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "rehearsal-rollback-loses-data")
+        .unwrap();
+    assert_eq!(lost["severity"], "info");
+    assert_eq!(
+        lost["message"],
+        "the rollback does not bring back users.fax: the column is not restored (1000 values before) (its values are kept in users.facsimile by the change: checked)"
+    );
+    assert!(message(&r, "rehearsal-rollback-incomplete").contains("column users.facsimile is left behind"));
+    assert!(message(&r, "rehearsal-not-rerunnable").ends_with("column \"fax\" does not exist"));
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn a_json_rewrite_whose_down_does_nothing_loses_the_old_documents() {
+    let t = change(
+        "UPDATE users SET prefs = prefs - 'name';\n",
+        Some("-- nothing to undo\nSELECT 1;\n"),
+    );
+    let (code, r, _) = rehearse(&t, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rules(&r),
+        vec![("rehearsal-rollback-loses-data".into(), "high".into(), DOWN.to_string())]
+    );
+    assert_eq!(
+        message(&r, "rehearsal-rollback-loses-data"),
+        "the rollback does not bring back users.prefs: the up migration rewrites its 1000 values and the down leaves them rewritten"
+    );
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn the_demo_rehearses_when_a_server_is_given() {
+    let (code, out, err) = run(assert_cmd::Command::cargo_bin("riskgate")
+        .unwrap()
+        .args(["demo", "--color", "never"])
+        .env("RISKGATE_REHEARSE_URL", url()));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("$ riskgate rehearse --base main"), "{out}");
+    assert!(
+        out.contains("users.prefs holds 10 JSON document(s): written from src/prefs.rs::UserPrefs"),
+        "{out}"
+    );
+    assert!(
+        out.contains("users.prefs (1000 values): kept in users_prefs_backup.prefs by the plan's backup (verified)"),
+        "{out}"
+    );
+    // The migration cannot run twice: once `color` is gone, jsonb_set gets NULL.
+    assert!(out.contains("rehearsal-not-rerunnable"), "{out}");
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn json_columns_hold_the_stored_samples_or_documents_of_their_type() {
+    let policy = "[[json_column]]\ntable = \"users\"\ncolumn = \"prefs\"\ntype = \"UserPrefs\"\n";
+    let model = "use serde::{Deserialize, Serialize};\n#[derive(Serialize, Deserialize)]\npub struct UserPrefs {\n    pub color: String,\n}\n";
+    // The migration moves `color` to `theme`: rows without `color` would get NULL.
+    let up = "UPDATE users SET prefs = (prefs - 'color') || jsonb_build_object('theme', prefs->'color') WHERE prefs ? 'color';\n";
+    let down = "UPDATE users SET prefs = (prefs - 'theme') || jsonb_build_object('color', prefs->'theme') WHERE prefs ? 'theme';\n";
+    let t = change_with(up, Some(down), &[("riskgate.toml", policy), ("src/model.rs", model)]);
+    let (code, r, _) = rehearse(&t, &[]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(
+        r["rehearsal"]["json_documents"],
+        serde_json::json!([{"column": "users.prefs", "source": "written from src/model.rs::UserPrefs", "documents": 10}])
+    );
+    // The documents have the key the migration moves, and the down moves it back: no loss.
+    assert_eq!(r["rehearsal"]["rollback"]["lost"], serde_json::json!([]), "{r:#}");
+    assert!(r["rehearsal"]["steps"][0]["locks"][0]["mode"] == "RowExclusiveLock");
+
+    let samples = "{\"color\": \"red\", \"legacy\": 1}\n{\"color\": \"blue\"}\nnot json\n";
+    let shapes =
+        format!("{policy}\n[[shapes]]\ntype = \"src/model.rs::UserPrefs\"\nsample = \"samples/prefs.jsonl\"\n");
+    let t = change_with(
+        up,
+        Some(down),
+        &[
+            ("riskgate.toml", &shapes),
+            ("src/model.rs", model),
+            ("samples/prefs.jsonl", samples),
+        ],
+    );
+    let (_, r, _) = rehearse(&t, &[]);
+    assert_eq!(
+        r["rehearsal"]["json_documents"][0],
+        serde_json::json!({"column": "users.prefs", "source": "the samples in samples/prefs.jsonl", "documents": 2})
     );
 }

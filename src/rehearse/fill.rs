@@ -33,11 +33,15 @@ struct Tbl {
 }
 
 /// Fills every table; returns the rows each got and why one got none.
-pub fn fill(client: &mut Client, rows_for: &dyn Fn(&str) -> u64) -> Result<Vec<TableFill>> {
+pub fn fill(
+    client: &mut Client,
+    rows_for: &dyn Fn(&str) -> u64,
+    documents: &BTreeMap<String, Vec<String>>,
+) -> Result<Vec<TableFill>> {
     let mut tables = read_tables(client)?;
     let order = parents_first(&tables);
     let mut out = Vec::new();
-    for name in order {
+    for (index, name) in order.into_iter().enumerate() {
         let Some(table) = tables.remove(&name) else { continue };
         let rows = rows_for(&name);
         let mut problem = None;
@@ -45,7 +49,7 @@ pub fn fill(client: &mut Client, rows_for: &dyn Fn(&str) -> u64) -> Result<Vec<T
         if rows > 0 {
             // Then without the optional columns, whose checks synthetic values may not meet.
             for keep_optional in [true, false] {
-                let sql = insert(&name, &table, rows, keep_optional);
+                let sql = insert(&name, &table, index, rows, keep_optional, documents);
                 match client.execute(sql.as_str(), &[]) {
                     Ok(n) => {
                         filled = n;
@@ -156,7 +160,14 @@ fn parents_first(tables: &BTreeMap<String, Tbl>) -> Vec<String> {
 }
 
 /// The `INSERT … SELECT` for one table.
-fn insert(name: &str, table: &Tbl, rows: u64, keep_optional: bool) -> String {
+fn insert(
+    name: &str,
+    table: &Tbl,
+    index: usize,
+    rows: u64,
+    keep_optional: bool,
+    documents: &BTreeMap<String, Vec<String>>,
+) -> String {
     let mut columns = Vec::new();
     let mut values = Vec::new();
     let mut joins = Vec::new();
@@ -184,7 +195,17 @@ fn insert(name: &str, table: &Tbl, rows: u64, keep_optional: bool) -> String {
                 ));
                 format!("{alias}.v")
             }
-            None => match value(col) {
+            None if documents.contains_key(&format!("{name}.{}", col.name)) => {
+                let docs = &documents[&format!("{name}.{}", col.name)];
+                let literals: Vec<String> = docs.iter().map(|d| format!("'{}'", d.replace('\'', "''"))).collect();
+                format!(
+                    "(ARRAY[{}])[1 + g % {}]::{}",
+                    literals.join(", "),
+                    docs.len(),
+                    col.type_name
+                )
+            }
+            None => match value(col, index) {
                 Some(v) => v,
                 None if col.not_null && col.default.is_none() => "NULL".to_string(),
                 None => continue,
@@ -216,16 +237,19 @@ fn quoted_table(display: &str) -> String {
 }
 
 /// A distinct value per row `g`, cast to the column's type; `None` when no value is known.
-fn value(col: &Col) -> Option<String> {
+/// Text and integers also differ from table to table (`index`), so that a copy of a column is
+/// told apart from a same-named column of another table.
+fn value(col: &Col, index: usize) -> Option<String> {
     let t = &col.type_name;
     let base = col.base.as_str();
     let bare = base.split('(').next().unwrap_or(base).trim();
     Some(match col.category.as_str() {
         "N" if bare == "smallint" => format!("(g % 32767)::{t}"),
         "N" if bare == "numeric" && base.contains('(') => format!("(g % 10)::{t}"),
+        "N" if bare == "integer" || bare == "bigint" => format!("(g + {})::{t}", index * 100_000),
         "N" => format!("g::{t}"),
         // Each column its own values, so that a copy is told apart from a sibling column.
-        "S" => format!("('{}' || g)::{t}", prefix(&col.name)),
+        "S" => format!("('{}{index}_' || g)::{t}", prefix(&col.name)),
         "B" => "(g % 2 = 0)".to_string(),
         "D" => format!("(timestamp '2024-01-01' + g * interval '1 minute')::{t}"),
         "T" => format!("(g * interval '1 second')::{t}"),
@@ -238,7 +262,7 @@ fn value(col: &Col) -> Option<String> {
         "U" if bare == "bytea" => format!("decode(md5(g::text), 'hex')::{t}"),
         "A" => match col.element_category.as_deref() {
             Some("N") => format!("ARRAY[g]::{t}"),
-            Some("S") => format!("ARRAY['{}' || g]::{t}", prefix(&col.name)),
+            Some("S") => format!("ARRAY['{}{index}_' || g]::{t}", prefix(&col.name)),
             _ => format!("'{{}}'::{t}"),
         },
         _ => return None,

@@ -5,6 +5,7 @@
 //! catalog and a checksum of every column are compared with the base, and the ups run again.
 //! What is measured becomes findings (`rules/`) that confirm or refute the static ones.
 
+pub mod documents;
 pub mod migrations;
 pub mod rules;
 
@@ -36,9 +37,15 @@ pub struct Options {
     pub schema: Option<String>,
     /// SQL blocks of the committed plan's Backup section, run before the up migrations.
     pub plan_backup: Vec<String>,
+    /// JSON documents for named columns (`table.column`), and where they came from.
+    pub documents: BTreeMap<String, Vec<String>>,
+    pub document_sources: Vec<documents::DocumentSource>,
 }
 
 pub const DEFAULT_ROWS: u64 = 1000;
+
+/// Where `riskgate rehearse` and the demo find the server when no flag or policy names one.
+pub const URL_VARIABLE: &str = "RISKGATE_REHEARSE_URL";
 
 /// The rehearsal's result: what was applied, measured and compared.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -48,6 +55,8 @@ pub struct Rehearsal {
     pub server_version: String,
     pub base_migrations: usize,
     pub tables: Vec<TableFill>,
+    /// Where the documents of each `[[json_column]]` came from.
+    pub json_documents: Vec<documents::DocumentSource>,
     pub steps: Vec<StepReport>,
     /// Columns whose values the change removes or rewrites, and where a copy was found.
     pub backups: Vec<BackupCheck>,
@@ -84,6 +93,9 @@ pub enum Outcome {
         error: String,
         statement: String,
         line: u32,
+        /// The error is about the rows (a constraint, a value: SQLSTATE classes 22 and 23),
+        /// which are synthetic: real rows may or may not fail the same way.
+        on_rows: bool,
     },
     /// Not run, and why (an earlier step failed, no down migration).
     #[default]

@@ -21,6 +21,7 @@ pub fn rehearse(script: &Script, options: &Options) -> Result<Rehearsal> {
         server: db.server.clone(),
         server_version: db.version.clone(),
         base_migrations: script.base.len(),
+        json_documents: options.document_sources.clone(),
         not_rehearsed: script
             .not_rehearsed
             .iter()
@@ -54,9 +55,11 @@ pub fn rehearse(script: &Script, options: &Options) -> Result<Rehearsal> {
     }
 
     // 2. Synthetic rows, then what the base holds.
-    out.tables = fill::fill(&mut client, &|table| {
-        options.table_rows.get(table).copied().unwrap_or(options.rows)
-    })?;
+    out.tables = fill::fill(
+        &mut client,
+        &|table| options.table_rows.get(table).copied().unwrap_or(options.rows),
+        &options.documents,
+    )?;
     let before = catalog::snapshot(&mut client)?;
     let mut plan_tables = BTreeSet::new();
     if !options.plan_backup.is_empty() {
@@ -162,7 +165,8 @@ pub fn rehearse(script: &Script, options: &Options) -> Result<Rehearsal> {
             out.rollback.rehearsed = true;
             let restored = catalog::snapshot(&mut client)?;
             let last_down = script.change.first().and_then(|s| s.down_path.clone());
-            (out.rollback.lost, out.rollback.schema_differences) = compare(&before, &restored, &plan_tables, last_down);
+            (out.rollback.lost, out.rollback.schema_differences) =
+                compare(&before, &after, &restored, &plan_tables, last_down);
             rerun(&db, &mut observer, &script.change, &mut out.steps);
         } else {
             out.rollback.reason = Some("a down migration failed".into());
@@ -207,6 +211,20 @@ fn failure(error: String, statement: &str, line: u32) -> Outcome {
         error,
         statement: one_line(statement),
         line,
+        on_rows: false,
+    }
+}
+
+/// A statement the database refused, with whether the refusal is about the rows.
+fn db_failure(e: &postgres::Error, statement: &str, line: u32) -> Outcome {
+    let on_rows = e
+        .code()
+        .is_some_and(|c| c.code().starts_with("22") || c.code().starts_with("23"));
+    Outcome::Failed {
+        error: db_message(e),
+        statement: one_line(statement),
+        line,
+        on_rows,
     }
 }
 
@@ -250,14 +268,13 @@ fn run_sql(client: &mut Client, sql: &str) -> std::result::Result<(), Outcome> {
         for s in &stmts {
             client
                 .batch_execute(&s.text)
-                .map_err(|e| failure(db_message(&e), &s.text, s.line))?;
+                .map_err(|e| db_failure(&e, &s.text, s.line))?;
         }
         return Ok(());
     }
     let mut tx = client.transaction().map_err(|e| failure(db_message(&e), "BEGIN", 0))?;
     for s in &stmts {
-        tx.batch_execute(&s.text)
-            .map_err(|e| failure(db_message(&e), &s.text, s.line))?;
+        tx.batch_execute(&s.text).map_err(|e| db_failure(&e, &s.text, s.line))?;
     }
     tx.commit().map_err(|e| failure(db_message(&e), "COMMIT", 0))
 }
@@ -311,7 +328,7 @@ fn apply(db: &Throwaway, observer: &mut Client, sql: &str) -> std::result::Resul
         let mut nodes = catalog::storage(&mut conn).map_err(storage_failed)?;
         for s in &stmts {
             let at = Instant::now();
-            let seen = run_watched(&mut conn, observer, pid, &s.text).map_err(|e| failure(e, &s.text, s.line))?;
+            let seen = run_watched(&mut conn, observer, pid, &s.text).map_err(|e| db_failure(&e, &s.text, s.line))?;
             let end = Instant::now();
             for (table, mode) in seen {
                 ends.insert(table.clone(), end);
@@ -329,8 +346,7 @@ fn apply(db: &Throwaway, observer: &mut Client, sql: &str) -> std::result::Resul
         let mut seq = catalog::scans(&mut tx).map_err(storage_failed)?;
         for s in &stmts {
             let at = Instant::now();
-            tx.batch_execute(&s.text)
-                .map_err(|e| failure(db_message(&e), &s.text, s.line))?;
+            tx.batch_execute(&s.text).map_err(|e| db_failure(&e, &s.text, s.line))?;
             let took = at.elapsed();
             let locks = catalog::locks_of(observer, pid).map_err(|e| failure(e.to_string(), &s.text, s.line))?;
             for (table, mode) in locks {
@@ -381,7 +397,7 @@ fn run_watched(
     observer: &mut Client,
     pid: i32,
     sql: &str,
-) -> std::result::Result<Vec<(String, String)>, String> {
+) -> std::result::Result<Vec<(String, String)>, postgres::Error> {
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let watcher = scope.spawn(|| {
@@ -398,7 +414,7 @@ fn run_watched(
             }
             seen
         });
-        let result = conn.batch_execute(sql).map_err(|e| db_message(&e));
+        let result = conn.batch_execute(sql);
         done.store(true, Ordering::Release);
         let seen = watcher.join().unwrap_or_default();
         result.map(|()| seen)
@@ -415,14 +431,16 @@ fn backups(before: &Snapshot, after: &Snapshot, plan_tables: &BTreeSet<String>) 
             if c.values == 0 || kept.is_some_and(|k| k.checksum == c.checksum) {
                 continue;
             }
-            // A copy is a column of a table the base did not have; the same name first.
+            // A copy is a column the base did not have (in a new table, or a renamed or added
+            // column); the same name first.
             let mut candidates: Vec<(bool, String, String)> = after
                 .tables
                 .iter()
-                .filter(|(other, _)| !before.tables.contains_key(*other))
                 .flat_map(|(other, o)| {
+                    let old = before.tables.get(other);
                     o.columns
                         .iter()
+                        .filter(move |(ocn, _)| old.is_none_or(|t| !t.columns.contains_key(*ocn)))
                         .filter(|(_, oc)| oc.checksum == c.checksum && oc.values == c.values)
                         .map(move |(ocn, _)| (ocn != name, other.clone(), ocn.clone()))
                 })
@@ -443,6 +461,7 @@ fn backups(before: &Snapshot, after: &Snapshot, plan_tables: &BTreeSet<String>) 
 /// What the rollback did not bring back, and schema that differs from the base.
 fn compare(
     before: &Snapshot,
+    after: &Snapshot,
     restored: &Snapshot,
     plan_tables: &BTreeSet<String>,
     down_file: Option<String>,
@@ -506,6 +525,19 @@ fn compare(
             if rc.checksum != c.checksum && r.rows == t.rows {
                 let (detail, certain) = if rc.values == 0 {
                     (format!("{} values before; the column comes back empty", c.values), true)
+                } else if after
+                    .tables
+                    .get(name)
+                    .and_then(|a| a.columns.get(col))
+                    .is_some_and(|a| a.checksum == rc.checksum)
+                {
+                    (
+                        format!(
+                            "the up migration rewrites its {} values and the down leaves them rewritten",
+                            c.values
+                        ),
+                        true,
+                    )
                 } else if rc.distinct == 1 && c.distinct > 1 {
                     (
                         format!(

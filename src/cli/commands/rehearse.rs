@@ -92,11 +92,16 @@ pub fn rehearse(cli: &Cli, request: &Request, format: RulesFormat, output: Optio
                 .ok()
                 .filter(|u| !u.is_empty())
                 .with_context(|| format!("the variable {var} that [rehearse] postgres_url_env names is not set"))?,
-            None => bail!("give --postgres-url URL (a server meant for it: a CI service container), or name its variable in [rehearse] postgres_url_env"),
+            None => match std::env::var(crate::rehearse::URL_VARIABLE).ok().filter(|u| !u.is_empty()) {
+                Some(url) => url,
+                None => bail!("give --postgres-url URL (a server meant for it: a CI service container), set {}, or name its variable in [rehearse] postgres_url_env", crate::rehearse::URL_VARIABLE),
+            },
         },
     };
     let mut options = rehearse::options_from(&config.rehearse, url)?;
     options.allow_superuser = request.allow_superuser;
+    (options.documents, options.document_sources) =
+        rehearse::documents::for_columns(&repo, config, &change.range.merge_base);
     if let Some(rows) = request.rows {
         if rows > 1_000_000 {
             bail!("--rows: at most 1000000 synthetic rows per table");
@@ -180,6 +185,15 @@ pub fn render(r: &Rehearsal, findings: &[Finding]) -> String {
         r.tables.len(),
         duration(r.elapsed_ms as f64)
     );
+    for d in &r.json_documents {
+        let _ = writeln!(
+            out,
+            "  {} holds {} JSON document(s): {}",
+            terminal(&d.column),
+            d.documents,
+            terminal(&d.source)
+        );
+    }
     for t in r.tables.iter().filter(|t| t.problem.is_some()) {
         let _ = writeln!(
             out,

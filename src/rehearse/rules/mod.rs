@@ -24,12 +24,41 @@ pub fn findings(r: &Rehearsal) -> Vec<Finding> {
     out
 }
 
-/// The database's error and the statement, for a failed file.
-pub fn failure(outcome: &Outcome) -> Option<(String, String, u32)> {
+/// A failed file: the database's error, the statement, its line, and whether the error is
+/// about the synthetic rows rather than the schema.
+pub struct Failure {
+    pub error: String,
+    pub statement: String,
+    pub line: u32,
+    pub on_rows: bool,
+}
+
+pub fn failure(outcome: &Outcome) -> Option<Failure> {
     match outcome {
-        Outcome::Failed { error, statement, line } => Some((error.clone(), statement.clone(), *line)),
+        Outcome::Failed {
+            error,
+            statement,
+            line,
+            on_rows,
+        } => Some(Failure {
+            error: error.clone(),
+            statement: statement.clone(),
+            line: *line,
+            on_rows: *on_rows,
+        }),
         _ => None,
     }
+}
+
+/// A failure about rows is measured on synthetic ones: a hint (medium) that says so.
+pub fn judge_rows(mut f: Finding, failed: &Failure) -> Finding {
+    if failed.on_rows && f.severity > crate::model::Severity::Medium {
+        f.severity = crate::model::Severity::Medium;
+        f.gating = None;
+        f.message
+            .push_str(" (on the rehearsal's synthetic rows: check whether real rows can fail the same way)");
+    }
+    f
 }
 
 /// `1234.5` ms as `1.2 s` or `12 ms`.
@@ -61,6 +90,7 @@ pub mod testing {
             error: error.into(),
             statement: "ALTER TABLE users ADD COLUMN email text".into(),
             line: 2,
+            on_rows: false,
         }
     }
 

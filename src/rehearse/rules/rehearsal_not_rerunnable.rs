@@ -1,6 +1,6 @@
 //! `rehearsal-not-rerunnable`: after the rollback, the up migration cannot run again.
 
-use super::failure;
+use super::{failure, judge_rows};
 use crate::code_rule;
 use crate::model::Finding;
 use crate::rehearse::Rehearsal;
@@ -41,14 +41,14 @@ pub fn check(r: &Rehearsal) -> Vec<Finding> {
     r.steps
         .iter()
         .filter_map(|step| {
-            let (error, statement, line) = failure(&step.rerun)?;
-            Some(
-                NOT_RERUNNABLE
-                    .finding(format!("{} cannot run again after its rollback: {error}", step.up_file))
-                    .at(&step.up_file, Some(line))
-                    .evidence(statement)
-                    .help("have the down migration remove what the up migration creates, or guard the statement (IF NOT EXISTS)"),
-            )
+            let failed = failure(&step.rerun)?;
+            let (error, statement, line) = (&failed.error, failed.statement.clone(), failed.line);
+            let found = NOT_RERUNNABLE
+                .finding(format!("{} cannot run again after its rollback: {error}", step.up_file))
+                .at(&step.up_file, Some(line))
+                .evidence(statement)
+                .help("have the down migration remove what the up migration creates, or guard the statement (IF NOT EXISTS)");
+            Some(judge_rows(found, &failed))
         })
         .collect()
 }

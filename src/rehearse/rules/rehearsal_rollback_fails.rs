@@ -1,6 +1,6 @@
 //! `rehearsal-rollback-fails`: a down migration fails after its up migration ran.
 
-use super::failure;
+use super::{failure, judge_rows};
 use crate::code_rule;
 use crate::model::Finding;
 use crate::rehearse::Rehearsal;
@@ -41,15 +41,15 @@ pub fn check(r: &Rehearsal) -> Vec<Finding> {
     r.steps
         .iter()
         .filter_map(|step| {
-            let (error, statement, line) = failure(&step.down)?;
+            let failed = failure(&step.down)?;
+            let (error, statement, line) = (&failed.error, failed.statement.clone(), failed.line);
             let file = step.down_file.as_deref().unwrap_or(&step.up_file);
-            Some(
-                ROLLBACK_FAILS
-                    .finding(format!("the rollback {file} fails after {} ran: {error}", step.up_file))
-                    .at(file, Some(line))
-                    .evidence(statement)
-                    .help("make the down migration undo exactly what the up migration did; rehearse again"),
-            )
+            let found = ROLLBACK_FAILS
+                .finding(format!("the rollback {file} fails after {} ran: {error}", step.up_file))
+                .at(file, Some(line))
+                .evidence(statement)
+                .help("make the down migration undo exactly what the up migration did; rehearse again");
+            Some(judge_rows(found, &failed))
         })
         .collect()
 }

@@ -1,6 +1,6 @@
 //! `rehearsal-up-fails`: an up migration fails on a database at the base's schema.
 
-use super::failure;
+use super::{failure, judge_rows};
 use crate::code_rule;
 use crate::model::Finding;
 use crate::rehearse::Rehearsal;
@@ -40,14 +40,14 @@ pub fn check(r: &Rehearsal) -> Vec<Finding> {
     r.steps
         .iter()
         .filter_map(|step| {
-            let (error, statement, line) = failure(&step.up)?;
-            Some(
-                UP_FAILS
-                    .finding(format!("{} fails on the base's schema: {error}", step.up_file))
-                    .at(&step.up_file, Some(line))
-                    .evidence(statement)
-                    .help("fix the statement the error names; the rehearsal ran it on a copy of the base's schema with synthetic rows"),
-            )
+            let failed = failure(&step.up)?;
+            let (error, statement, line) = (&failed.error, failed.statement.clone(), failed.line);
+            let found = UP_FAILS
+                .finding(format!("{} fails on the base's schema: {error}", step.up_file))
+                .at(&step.up_file, Some(line))
+                .evidence(statement)
+                .help("fix the statement the error names; the rehearsal ran it on a copy of the base's schema with synthetic rows");
+            Some(judge_rows(found, &failed))
         })
         .collect()
 }
@@ -56,6 +56,7 @@ pub fn check(r: &Rehearsal) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::rehearse::rules::testing::*;
+    use crate::rehearse::Outcome;
 
     #[test]
     fn names_the_file_the_statement_and_the_error() {
@@ -70,5 +71,22 @@ mod tests {
             "{}",
             f.message
         );
+        assert_eq!(f.severity, crate::model::Severity::High);
+    }
+
+    #[test]
+    fn a_refusal_of_the_synthetic_rows_is_a_hint() {
+        let mut r = one_step();
+        r.steps[0].up = Outcome::Failed {
+            error: "null value in column \"prefs\" of relation \"users\" violates not-null constraint".into(),
+            statement: "UPDATE users SET prefs = jsonb_set(prefs, '{theme}', prefs->'color')".into(),
+            line: 2,
+            on_rows: true,
+        };
+        let f = &check(&r)[0];
+        assert_eq!((f.severity, f.gating), (crate::model::Severity::Medium, None));
+        assert!(f
+            .message
+            .ends_with("(on the rehearsal's synthetic rows: check whether real rows can fail the same way)"));
     }
 }
