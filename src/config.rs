@@ -191,6 +191,21 @@ pub struct RehearseConfig {
     pub table_rows: BTreeMap<String, u64>,
     /// Each named table's size in production, for estimates of lock and rewrite times there.
     pub production_rows: BTreeMap<String, u64>,
+    /// The whole rehearsal's time limit (default 600).
+    pub timeout_seconds: Option<u64>,
+}
+
+impl RehearseConfig {
+    pub const DEFAULT_ROWS: u64 = 1000;
+
+    /// Synthetic rows per table.
+    pub fn rows(&self) -> u64 {
+        self.rows.unwrap_or(Self::DEFAULT_ROWS)
+    }
+
+    pub fn timeout_seconds(&self) -> u64 {
+        self.timeout_seconds.unwrap_or(600)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

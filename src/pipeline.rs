@@ -217,8 +217,9 @@ fn rehearsal(
     if script.change.is_empty() {
         return Ok(());
     }
+    // `--allow-superuser` on check is for [[shapes]] reads; the change's own SQL never runs
+    // with more than CREATEDB from check (`riskgate rehearse --allow-superuser` is explicit).
     let mut options = crate::rehearse::options_from(&config.rehearse, url)?;
-    options.allow_superuser = inputs.allow_superuser;
     (options.documents, options.document_sources) =
         crate::rehearse::documents::for_columns(repo, config, &change.range.merge_base);
     options.plan_backup = crate::rehearse::committed_plan(change, config)?
@@ -294,7 +295,10 @@ pub fn analyze(
     let mut plan_status = plan_status;
     if let (Some(crate::rehearse::InCheck::Rehearsed(r)), true) = (&computed.rehearsal, computed.plan_backup_rehearsed)
     {
-        plan_status.backup_verified = Some(r.backups.iter().any(|b| b.from_plan && b.kept_in.is_some()));
+        // Verified when every value the change removes or rewrites is held by a checked copy,
+        // and the plan's SQL made at least one of them.
+        plan_status.backup_verified =
+            Some(r.backups.iter().all(|b| b.kept_in.is_some()) && r.backups.iter().any(|b| b.from_plan));
     }
     let mut report = Report::new(&change, findings, score, plan_status, gate);
     report.rehearsal = computed.rehearsal.clone();

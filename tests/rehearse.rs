@@ -682,7 +682,9 @@ fn json_columns_hold_the_stored_samples_or_documents_of_their_type() {
         r["rehearsal"]["json_documents"],
         serde_json::json!([{"column": "users.prefs", "source": "written from src/model.rs::UserPrefs", "documents": 10}])
     );
-    // The documents have the key the migration moves, and the down moves it back: no loss.
+    // The documents have the key the migration moves (so it rewrote them), and the down moves
+    // it back: no loss.
+    assert_eq!(r["rehearsal"]["backups"][0]["column"], "users.prefs", "{r:#}");
     assert_eq!(r["rehearsal"]["rollback"]["lost"], serde_json::json!([]), "{r:#}");
     assert!(r["rehearsal"]["steps"][0]["locks"][0]["mode"] == "RowExclusiveLock");
 
@@ -703,4 +705,173 @@ fn json_columns_hold_the_stored_samples_or_documents_of_their_type() {
         r["rehearsal"]["json_documents"][0],
         serde_json::json!({"column": "users.prefs", "source": "the samples in samples/prefs.jsonl", "documents": 2})
     );
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn flyway_pairs_and_sqlx_files_without_downs() {
+    let t = TestRepo::new();
+    t.write(
+        "db/V1__users.sql",
+        "CREATE TABLE users (id bigint PRIMARY KEY, fax text);\n",
+    );
+    t.write("db/U1__users.sql", "DROP TABLE users;\n");
+    t.commit("base");
+    t.branch("feature");
+    // V10 sorts after V2 (versions are numbers); U10 is V10's undo.
+    t.write("db/V2__nick.sql", "ALTER TABLE users ADD COLUMN nick text;\n");
+    t.write("db/U2__nick.sql", "ALTER TABLE users DROP COLUMN nick;\n");
+    t.write("db/V10__drop_fax.sql", "ALTER TABLE users DROP COLUMN fax;\n");
+    t.write("db/U10__drop_fax.sql", "ALTER TABLE users ADD COLUMN fax text;\n");
+    t.commit("the change");
+    let (code, r, _) = rehearse(&t, &[]);
+    assert_eq!(code, 1);
+    let steps: Vec<(&str, &str)> = r["rehearsal"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["up_file"].as_str().unwrap(), s["down_file"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            ("db/V2__nick.sql", "db/U2__nick.sql"),
+            ("db/V10__drop_fax.sql", "db/U10__drop_fax.sql")
+        ]
+    );
+    assert_eq!(
+        rules(&r),
+        vec![(
+            "rehearsal-rollback-loses-data".into(),
+            "high".into(),
+            "db/U10__drop_fax.sql".into()
+        )]
+    );
+
+    // sqlx's plain files have no down: the rollback is not rehearsed, and the report says why.
+    let t = TestRepo::new();
+    t.write(
+        "migrations/20240101000000_users.sql",
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n",
+    );
+    t.commit("base");
+    t.branch("feature");
+    t.write(
+        "migrations/20240201000000_nick.sql",
+        "ALTER TABLE users ADD COLUMN nick text;\n",
+    );
+    t.commit("the change");
+    let (code, r, _) = rehearse(&t, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        r["rehearsal"]["rollback"]["reason"],
+        "migrations/20240201000000_nick.sql has no down migration"
+    );
+    assert_eq!(r["rehearsal"]["steps"][0]["up"]["status"], "applied");
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn what_reaches_beyond_the_database_is_not_run_from_a_block_or_the_plan() {
+    let t = change(
+        "DO $$ BEGIN EXECUTE 'ALTER ROLE ' || current_user || ' SET default_transaction_read_only = on'; END $$;\n",
+        Some("SELECT 1;\n"),
+    );
+    let (_, r, _) = rehearse(&t, &[]);
+    assert_eq!(r["rehearsal"]["steps"][0]["up"]["status"], "skipped");
+    assert_eq!(
+        r["rehearsal"]["not_rehearsed"][0]["reason"],
+        "ALTER ROLE (INSIDE DO) at line 1 reaches beyond the rehearsal's database; the rehearsal does not run it"
+    );
+    let plan = t.path().join("plan.md");
+    std::fs::write(
+        &plan,
+        "# Rollback plan\n\n## Backup\n\n```sql\nDROP DATABASE test;\n```\n",
+    )
+    .unwrap();
+    let t = change(
+        "ALTER TABLE users ADD COLUMN nick text;\n",
+        Some("ALTER TABLE users DROP COLUMN nick;\n"),
+    );
+    let (_, r, _) = rehearse(&t, &["--plan", plan.to_str().unwrap()]);
+    assert_eq!(r["rehearsal"]["not_rehearsed"][0]["file"], "the plan's Backup section");
+    assert!(r["rehearsal"]["not_rehearsed"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("DROP DATABASE at line 1"));
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn a_migration_that_lifts_its_timeout_is_stopped_by_the_deadline() {
+    let role = "riskgate_rehearse_deadline";
+    let url = ensure_role(role, "NOSUPERUSER CREATEDB");
+    let t = change(
+        "SET statement_timeout = 0;\nSELECT pg_sleep(60);\n",
+        Some("SELECT 1;\n"),
+    );
+    let started = std::time::Instant::now();
+    let (code, _, err) =
+        run(t
+            .riskgate()
+            .args(["rehearse", "--base", "main", "--postgres-url", &url, "--timeout", "3"]));
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        err.trim(),
+        "riskgate: error: the rehearsal was stopped after 3 s ([rehearse] timeout_seconds, --timeout); its database is dropped"
+    );
+    assert!(started.elapsed().as_secs() < 20);
+    assert_eq!(databases_of(role), 0);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn a_role_that_can_create_roles_is_refused() {
+    let url = ensure_role("riskgate_rehearse_createrole", "NOSUPERUSER CREATEDB CREATEROLE");
+    let t = change("ALTER TABLE users ADD COLUMN nick text;\n", Some("SELECT 1;\n"));
+    let (code, _, err) = run(t
+        .riskgate()
+        .args(["rehearse", "--base", "main", "--postgres-url", &url]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("refusing to rehearse as `riskgate_rehearse_createrole`, allowed to create roles"),
+        "{err}"
+    );
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn truncation_catalog_only_locks_and_clock_stamps_are_not_what_they_look_like() {
+    // TRUNCATE gives the table new storage, empty: rows lost, not a rewrite.
+    let t = change("TRUNCATE users;\n", Some("SELECT 1;\n"));
+    let (_, r, _) = rehearse(&t, &[]);
+    assert_eq!(r["rehearsal"]["steps"][0]["rewrites"], serde_json::json!([]));
+    assert_eq!(
+        message(&r, "rehearsal-rollback-loses-data"),
+        "the rollback does not bring back users: 1000 rows before, 0 after the rollback"
+    );
+
+    // A file with CONCURRENTLY runs statement by statement: the ADD COLUMN before it is a
+    // momentary catalog change, the concurrent build blocks no writes.
+    let t = change(
+        "ALTER TABLE users ADD COLUMN nick text;\nCREATE INDEX CONCURRENTLY users_nick ON users (nick);\n",
+        Some("DROP INDEX CONCURRENTLY users_nick;\nALTER TABLE users DROP COLUMN nick;\n"),
+    );
+    let (code, r, _) = rehearse(&t, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(rules(&r), vec![], "{r:#}");
+
+    // A trigger that stamps updated_at on every write: the backfill's stamps are no loss.
+    let trigger = "ALTER TABLE users ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
+CREATE FUNCTION stamp() RETURNS trigger AS $$ BEGIN NEW.updated_at = now(); RETURN NEW; END $$ LANGUAGE plpgsql;
+CREATE TRIGGER users_stamp BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION stamp();
+";
+    let t = change_with(
+        "UPDATE users SET visits = visits + 1;\n",
+        Some("UPDATE users SET visits = visits - 1;\n"),
+        &[("migrations/2024-01-02-000000_stamp/up.sql", trigger)],
+    );
+    let (code, r, _) = rehearse(&t, &[]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(r["rehearsal"]["rollback"]["lost"], serde_json::json!([]), "{r:#}");
 }

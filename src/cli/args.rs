@@ -117,6 +117,9 @@ pub enum Command {
         /// Synthetic rows per table (default: [rehearse] rows, or 1000).
         #[arg(long, value_name = "N")]
         rows: Option<u64>,
+        /// Stop the whole rehearsal after this many seconds (default: [rehearse] timeout_seconds, or 600).
+        #[arg(long, value_name = "SECONDS")]
+        timeout: Option<u64>,
         /// The rollback plan whose Backup section's SQL blocks run before the migrations
         /// (default: a plan the change commits).
         #[arg(long, value_name = "FILE")]

@@ -77,7 +77,8 @@ pub fn report_for(
         work_tree_plan: args.github_event.is_none(),
         show_values: args.show_values,
         allow_superuser: args.allow_superuser,
-        rehearse: true,
+        // Only a policy the change did not write may point riskgate at a database.
+        rehearse: choice == PolicyChoice::Base,
     };
     let rules = RuleSet::of(&policy)?;
     match pipeline::run(&repo, &policy, &rules, &range, &inputs)? {

@@ -223,6 +223,32 @@ pub fn compare(base: &Policy, head: &Policy) -> Vec<PolicyChange> {
     if b.hook.tags && !h.hook.tags {
         say(toml, true, "stops checking pushed tags".to_string());
     }
+    // The rehearsal: switched off, or pointed at another variable (which CI may not set).
+    match (&b.rehearse.postgres_url_env, &h.rehearse.postgres_url_env) {
+        (Some(_), None) => say(
+            toml,
+            true,
+            "stops rehearsing migrations ([rehearse] postgres_url_env)".to_string(),
+        ),
+        (Some(old), Some(new)) if old != new => say(
+            toml,
+            true,
+            format!("moves [rehearse] postgres_url_env from {old} to {new}"),
+        ),
+        (None, Some(new)) => say(toml, false, format!("rehearses migrations on the server in {new}")),
+        _ => {}
+    }
+    if h.rehearse.postgres_url_env.is_some() && h.rehearse.rows() < b.rehearse.rows() {
+        say(
+            toml,
+            true,
+            format!(
+                "lowers [rehearse] rows from {} to {}",
+                b.rehearse.rows(),
+                h.rehearse.rows()
+            ),
+        );
+    }
     // The gate compares the score's level, so every weight of the score can open it.
     let weights = |m: &BTreeMap<String, toml::Spanned<f64>>| {
         m.iter()
@@ -522,6 +548,32 @@ mod tests {
             .into_iter()
             .map(|c| (c.weakens, c.what))
             .collect()
+    }
+
+    #[test]
+    fn switching_the_rehearsal_off_weakens() {
+        let on = "[rehearse]\npostgres_url_env = \"REHEARSE_URL\"\nrows = 1000\n";
+        assert_eq!(
+            said(on, ""),
+            vec![(
+                true,
+                "stops rehearsing migrations ([rehearse] postgres_url_env)".to_string()
+            )]
+        );
+        assert_eq!(
+            said(on, "[rehearse]\npostgres_url_env = \"UNSET\"\nrows = 10\n"),
+            vec![
+                (
+                    true,
+                    "moves [rehearse] postgres_url_env from REHEARSE_URL to UNSET".to_string()
+                ),
+                (true, "lowers [rehearse] rows from 1000 to 10".to_string())
+            ]
+        );
+        assert_eq!(
+            said("", on),
+            vec![(false, "rehearses migrations on the server in REHEARSE_URL".to_string())]
+        );
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub struct Column {
     pub distinct: u64,
     /// md5 of the sorted text of every value: equal when the same values are there, in any order.
     pub checksum: String,
+    /// A time column whose every value is within a day of now: stamped by the clock (a
+    /// trigger's `updated_at`, a default), not data the rehearsal's rows held.
+    pub clock: bool,
 }
 
 pub fn quote(ident: &str) -> String {
@@ -51,9 +54,9 @@ pub fn snapshot(client: &mut Client) -> Result<Snapshot> {
     let columns = client
         .query(
             &format!(
-                "SELECT n.nspname::text, c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid)
-                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-                 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                "SELECT n.nspname::text, c.relname::text, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid)
+                 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                  WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND {USER_SCHEMAS}
                  ORDER BY 1, 2, a.attnum"
             ),
@@ -79,8 +82,8 @@ pub fn snapshot(client: &mut Client) -> Result<Snapshot> {
     let constraints = client
         .query(
             &format!(
-                "SELECT n.nspname::text, c.relname::text, k.conname::text || ' ' || pg_get_constraintdef(k.oid)
-                 FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                "SELECT n.nspname::text, c.relname::text, k.conname::text || ' ' || pg_catalog.pg_get_constraintdef(k.oid)
+                 FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                  WHERE {USER_SCHEMAS}"
             ),
             &[],
@@ -94,8 +97,8 @@ pub fn snapshot(client: &mut Client) -> Result<Snapshot> {
     let indexes = client
         .query(
             &format!(
-                "SELECT n.nspname::text, c.relname::text, pg_get_indexdef(i.indexrelid)
-                 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                "SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_indexdef(i.indexrelid)
+                 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                  WHERE {USER_SCHEMAS}"
             ),
             &[],
@@ -112,35 +115,55 @@ pub fn snapshot(client: &mut Client) -> Result<Snapshot> {
     Ok(Snapshot { tables })
 }
 
-/// One query per table: the row count, and per column the count of values and their checksum.
+/// One query per table: the row count, and per column the count of values and their checksum
+/// (and, for a time column, whether every value is within a day of now: stamped by the clock).
 fn checksums(client: &mut Client, table: &mut Table) -> Result<()> {
     let names: Vec<String> = table.columns.keys().cloned().collect();
-    let mut select = vec!["count(*)".to_string()];
+    let mut select = vec!["pg_catalog.count(*)".to_string()];
     for name in &names {
-        let v = format!("coalesce({}::text, E'\\\\N')", quote(name));
-        select.push(format!("count({})", quote(name)));
-        select.push(format!("count(DISTINCT {}::text)", quote(name)));
-        select.push(format!("md5(coalesce(string_agg({v}, E'\\x1f' ORDER BY {v}), ''))"));
+        let q = quote(name);
+        let v = format!("coalesce({q}::pg_catalog.text, E'\\\\N')");
+        select.push(format!("pg_catalog.count({q})"));
+        select.push(format!("pg_catalog.count(DISTINCT {q}::pg_catalog.text)"));
+        select.push(format!(
+            "pg_catalog.md5(coalesce(pg_catalog.string_agg({v}, E'\\x1f' ORDER BY {v}), ''))"
+        ));
+        let timed = table.columns[name].type_name.starts_with("timestamp") || table.columns[name].type_name == "date";
+        select.push(if timed {
+            format!("coalesce(pg_catalog.bool_and({q} >= pg_catalog.now() - interval '1 day'), false)")
+        } else {
+            "false".to_string()
+        });
     }
     let sql = format!("SELECT {} FROM {}", select.join(", "), table.quoted);
     let row = client.query_one(&sql, &[]).map_err(err("a table's values"))?;
     table.rows = row.get::<_, i64>(0) as u64;
     for (i, name) in names.iter().enumerate() {
         if let Some(c) = table.columns.get_mut(name) {
-            c.values = row.get::<_, i64>(1 + 3 * i) as u64;
-            c.distinct = row.get::<_, i64>(2 + 3 * i) as u64;
-            c.checksum = row.get(3 + 3 * i);
+            c.values = row.get::<_, i64>(1 + 4 * i) as u64;
+            c.distinct = row.get::<_, i64>(2 + 4 * i) as u64;
+            c.checksum = row.get(3 + 4 * i);
+            c.clock = row.get(4 + 4 * i);
         }
     }
     Ok(())
 }
 
-/// Each table's storage file, by table oid: a new one after a step means a rewrite.
-pub fn storage(client: &mut impl GenericClient) -> Result<BTreeMap<u32, (String, u32)>> {
+/// A table's storage file, and its names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Storage {
+    pub table: String,
+    pub quoted: String,
+    pub node: u32,
+}
+
+/// Each table's storage file, by table oid: a new one after a statement means a rewrite (or a
+/// truncation).
+pub fn storage(client: &mut impl GenericClient) -> Result<BTreeMap<u32, Storage>> {
     let rows = client
         .query(
             &format!(
-                "SELECT c.oid, n.nspname::text, c.relname::text, c.relfilenode FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                "SELECT c.oid, n.nspname::pg_catalog.text, c.relname::pg_catalog.text, c.relfilenode FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                  WHERE c.relkind IN ('r', 'm') AND {USER_SCHEMAS}"
             ),
             &[],
@@ -149,10 +172,23 @@ pub fn storage(client: &mut impl GenericClient) -> Result<BTreeMap<u32, (String,
     Ok(rows
         .into_iter()
         .map(|r| {
-            let name = display_table(&r.get::<_, String>(1), &r.get::<_, String>(2));
-            (r.get::<_, u32>(0), (name, r.get::<_, u32>(3)))
+            let (schema, name): (String, String) = (r.get(1), r.get(2));
+            let storage = Storage {
+                table: display_table(&schema, &name),
+                quoted: format!("{}.{}", quote(&schema), quote(&name)),
+                node: r.get(3),
+            };
+            (r.get::<_, u32>(0), storage)
         })
         .collect())
+}
+
+/// Whether a table holds no rows, as the connection sees it.
+pub fn is_empty(client: &mut impl GenericClient, quoted: &str) -> Result<bool> {
+    let row = client
+        .query_one(&format!("SELECT NOT EXISTS (SELECT 1 FROM {quoted})"), &[])
+        .map_err(err("a table's rows"))?;
+    Ok(row.get(0))
 }
 
 /// The table locks a backend holds now: (table, mode).
@@ -160,8 +196,8 @@ pub fn locks_of(observer: &mut Client, pid: i32) -> Result<Vec<(String, String)>
     let rows = observer
         .query(
             &format!(
-                "SELECT n.nspname::text, c.relname::text, l.mode FROM pg_locks l
-                 JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+                "SELECT n.nspname::text, c.relname::text, l.mode FROM pg_catalog.pg_locks l
+                 JOIN pg_catalog.pg_class c ON c.oid = l.relation JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                  WHERE l.pid = $1 AND l.locktype = 'relation' AND l.granted AND c.relkind IN ('r', 'p', 'm') AND {USER_SCHEMAS}"
             ),
             &[&pid],
@@ -204,7 +240,7 @@ pub fn strength(mode: &str) -> u8 {
 pub fn scans(client: &mut impl GenericClient) -> Result<BTreeMap<String, i64>> {
     let rows = client
         .query(
-            "SELECT schemaname::text, relname::text, seq_scan FROM pg_stat_xact_user_tables",
+            "SELECT schemaname::pg_catalog.text, relname::pg_catalog.text, seq_scan FROM pg_catalog.pg_stat_xact_user_tables",
             &[],
         )
         .map_err(err("the scans"))?;

@@ -4,7 +4,9 @@
 use crate::shapes::source::redact;
 use anyhow::{anyhow, bail, Result};
 use postgres::{Client, Config, NoTls};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub const PREFIX: &str = "riskgate_rehearsal_";
 /// Leftovers of an interrupted rehearsal by the same role are dropped after this long.
@@ -33,28 +35,82 @@ pub struct Throwaway {
     pub name: String,
     pub server: String,
     pub version: String,
+    /// Set by the watchdog when the deadline passed and it dropped the database.
+    expired: Arc<AtomicBool>,
+    /// Set when the rehearsal ends, so that the watchdog stops.
+    done: Arc<AtomicBool>,
 }
 
 impl Throwaway {
     /// Connects, checks the role, and creates the database.
-    pub fn create(url: &str, allow_superuser: bool) -> Result<Throwaway> {
+    /// `deadline` bounds the whole rehearsal: a migration can lift `statement_timeout` for its
+    /// own session, so a watchdog of riskgate's own drops the database (which ends every
+    /// connection to it) when the time is up.
+    pub fn create(url: &str, allow_superuser: bool, deadline: Duration) -> Result<Throwaway> {
         let server = redact(url);
-        let admin: Config = url
+        let mut admin: Config = url
             .parse()
             .map_err(|e| anyhow!("not a PostgreSQL URL ({server}): {e}"))?;
+        admin.connect_timeout(Duration::from_secs(10));
         let mut client = admin
             .connect(NoTls)
             .map_err(|e| anyhow!("cannot connect to {server}: {}", db_message(&e)))?;
+        // More than CREATEDB is refused: a superuser, a member of one, a role that can create
+        // roles (and grant itself the server's file and program roles), or one that already
+        // holds them could reach beyond the rehearsal's database.
         let row = client
             .query_one(
-                "SELECT current_user::text, rolsuper, rolcreatedb, current_setting('server_version') FROM pg_roles WHERE rolname = current_user",
+                "SELECT current_user::text, r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolbypassrls,
+                        pg_catalog.current_setting('server_version'),
+                        EXISTS (SELECT 1 FROM pg_catalog.pg_roles s WHERE s.rolsuper AND s.rolname <> current_user
+                                AND pg_catalog.pg_has_role(current_user, s.oid, 'MEMBER')),
+                        ARRAY(SELECT g.rolname::text FROM pg_catalog.pg_roles g
+                              WHERE g.rolname IN ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files', 'pg_signal_backend')
+                                AND pg_catalog.pg_has_role(current_user, g.oid, 'MEMBER'))
+                 FROM pg_catalog.pg_roles r WHERE r.rolname = current_user",
                 &[],
             )
             .map_err(|e| anyhow!("cannot read the connection's role: {}", db_message(&e)))?;
-        let (role, superuser, createdb, version): (String, bool, bool, String) =
-            (row.get(0), row.get(1), row.get(2), row.get(3));
-        if superuser && !allow_superuser {
-            bail!("refusing to rehearse as `{role}`, a superuser: the migrations under review would run with every right on the server; connect as a role with CREATEDB and nothing more (see README, \"Rehearsing migrations\"), or pass --allow-superuser");
+        let (role, superuser, createdb, createrole, bypassrls, version, in_superuser, server_roles): (
+            String,
+            bool,
+            bool,
+            bool,
+            bool,
+            String,
+            bool,
+            Vec<String>,
+        ) = (
+            row.get(0),
+            row.get(1),
+            row.get(2),
+            row.get(3),
+            row.get(4),
+            row.get(5),
+            row.get(6),
+            row.get(7),
+        );
+        let mut more = Vec::new();
+        if superuser {
+            more.push("a superuser".to_string());
+        }
+        if in_superuser {
+            more.push("a member of a superuser role".to_string());
+        }
+        if createrole {
+            more.push("allowed to create roles".to_string());
+        }
+        if bypassrls {
+            more.push("allowed to bypass row security".to_string());
+        }
+        if !server_roles.is_empty() {
+            more.push(format!("a member of {}", server_roles.join(", ")));
+        }
+        if !more.is_empty() && !allow_superuser {
+            bail!(
+                "refusing to rehearse as `{role}`, {}: the migrations under review would run with those rights on the server; connect as a role with CREATEDB and nothing more (see README, \"Rehearsing migrations\"), or pass --allow-superuser",
+                more.join(", ")
+            );
         }
         if !createdb && !superuser {
             bail!("`{role}` cannot create databases on {server}: the rehearsal needs a role with CREATEDB (CREATE ROLE … LOGIN NOSUPERUSER CREATEDB)");
@@ -75,13 +131,45 @@ impl Throwaway {
         work.dbname(&name)
             .options(OPTIONS)
             .application_name("riskgate rehearse");
+        let (expired, done) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+        {
+            let (admin, name, expired, done) = (admin.clone(), name.clone(), expired.clone(), done.clone());
+            let end = Instant::now() + deadline;
+            std::thread::spawn(move || {
+                while !done.load(Ordering::SeqCst) {
+                    if Instant::now() >= end {
+                        expired.store(true, Ordering::SeqCst);
+                        drop_database(&admin, &name);
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            });
+        }
         Ok(Throwaway {
             admin,
             work,
             name,
             server,
             version,
+            expired,
+            done,
         })
+    }
+
+    /// The deadline passed and the watchdog ended the rehearsal.
+    pub fn expired(&self) -> bool {
+        self.expired.load(Ordering::SeqCst)
+    }
+
+    /// A connection for reading the catalog: its search path is PostgreSQL's own catalog only
+    /// (a startup option, which `ALTER DATABASE … SET` cannot override).
+    pub fn connect_inspector(&self) -> Result<Client> {
+        let mut config = self.work.clone();
+        config.options(&format!("{OPTIONS} -c search_path=pg_catalog"));
+        config
+            .connect(NoTls)
+            .map_err(|e| anyhow!("cannot connect to the rehearsal database: {}", db_message(&e)))
     }
 
     /// A new connection to the throwaway database.
@@ -94,6 +182,7 @@ impl Throwaway {
 
 impl Drop for Throwaway {
     fn drop(&mut self) {
+        self.done.store(true, Ordering::SeqCst);
         drop_database(&self.admin, &self.name);
         interrupt::release();
         // Interrupted: the watcher is exiting the process with the signal's code; the error
@@ -175,7 +264,7 @@ mod interrupt {
 /// dropped once they are hours old; nothing else is ever touched.
 fn drop_stale(client: &mut Client) {
     let Ok(rows) = client.query(
-        "SELECT d.datname::text FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = current_user AND d.datname LIKE 'riskgate\\_rehearsal\\_%'",
+        "SELECT d.datname::text FROM pg_catalog.pg_database d JOIN pg_catalog.pg_roles r ON r.oid = d.datdba WHERE r.rolname = current_user AND d.datname LIKE 'riskgate\\_rehearsal\\_%'",
         &[],
     ) else {
         return;

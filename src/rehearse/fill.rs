@@ -28,8 +28,8 @@ struct Col {
 struct Tbl {
     quoted: String,
     columns: Vec<Col>,
-    /// column → (referenced table, referenced column)
-    references: BTreeMap<String, (String, String)>,
+    /// column → (referenced table, the same quoted, referenced column)
+    references: BTreeMap<String, (String, String, String)>,
 }
 
 /// Fills every table; returns the rows each got and why one got none.
@@ -73,15 +73,15 @@ fn read_tables(client: &mut Client) -> Result<BTreeMap<String, Tbl>> {
     let rows = client
         .query(
             &format!(
-                "SELECT n.nspname::text, c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod),
-                        CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) ELSE format_type(a.atttypid, a.atttypmod) END,
+                "SELECT n.nspname::text, c.relname::text, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
+                        CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) ELSE pg_catalog.format_type(a.atttypid, a.atttypmod) END,
                         coalesce(bt.typcategory, t.typcategory)::text, et.typcategory::text,
-                        a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text
-                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-                 JOIN pg_type t ON t.oid = a.atttypid
-                 LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
-                 LEFT JOIN pg_type et ON et.oid = coalesce(bt.typelem, t.typelem) AND coalesce(bt.typelem, t.typelem) <> 0
-                 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                        a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text
+                 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+                 LEFT JOIN pg_catalog.pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
+                 LEFT JOIN pg_catalog.pg_type et ON et.oid = coalesce(bt.typelem, t.typelem) AND coalesce(bt.typelem, t.typelem) <> 0
+                 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                  WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped AND {USER_SCHEMAS}
                  ORDER BY 1, 2, a.attnum"
             ),
@@ -111,11 +111,11 @@ fn read_tables(client: &mut Client) -> Result<BTreeMap<String, Tbl>> {
         .query(
             &format!(
                 "SELECT n.nspname::text, c.relname::text, a.attname::text, fn.nspname::text, f.relname::text, fa.attname::text
-                 FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-                 JOIN pg_class f ON f.oid = k.confrelid JOIN pg_namespace fn ON fn.oid = f.relnamespace
+                 FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                 JOIN pg_catalog.pg_class f ON f.oid = k.confrelid JOIN pg_catalog.pg_namespace fn ON fn.oid = f.relnamespace
                  CROSS JOIN LATERAL unnest(k.conkey, k.confkey) AS u(ck, fk)
-                 JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.ck
-                 JOIN pg_attribute fa ON fa.attrelid = k.confrelid AND fa.attnum = u.fk
+                 JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.ck
+                 JOIN pg_catalog.pg_attribute fa ON fa.attrelid = k.confrelid AND fa.attnum = u.fk
                  WHERE k.contype = 'f' AND {USER_SCHEMAS}"
             ),
             &[],
@@ -123,9 +123,11 @@ fn read_tables(client: &mut Client) -> Result<BTreeMap<String, Tbl>> {
         .map_err(|e| anyhow!("cannot read the foreign keys: {}", db_message(&e)))?;
     for r in fks {
         let from = display_table(&r.get::<_, String>(0), &r.get::<_, String>(1));
-        let to = display_table(&r.get::<_, String>(3), &r.get::<_, String>(4));
+        let (to_schema, to_name): (String, String) = (r.get(3), r.get(4));
+        let to = display_table(&to_schema, &to_name);
+        let quoted_to = format!("{}.{}", quote(&to_schema), quote(&to_name));
         if let Some(t) = tables.get_mut(&from) {
-            t.references.insert(r.get(2), (to, r.get(5)));
+            t.references.insert(r.get(2), (to, quoted_to, r.get(5)));
         }
     }
     Ok(tables)
@@ -142,7 +144,7 @@ fn parents_first(tables: &BTreeMap<String, Tbl>) -> Vec<String> {
                 tables[name.as_str()]
                     .references
                     .values()
-                    .all(|(to, _)| to == name.as_str() || !left.contains(to) || !tables.contains_key(to))
+                    .all(|(to, _, _)| to == name.as_str() || !left.contains(to) || !tables.contains_key(to))
             })
             .copied()
             .collect();
@@ -180,24 +182,28 @@ fn insert(
             continue;
         }
         let expr = match table.references.get(&col.name) {
-            Some((to, _)) if to == name => {
+            Some((to, _, _)) if to == name => {
                 if col.not_null {
                     continue;
                 }
                 "NULL".to_string()
             }
-            Some((to, to_col)) => {
+            Some((_, quoted_to, to_col)) => {
                 let alias = format!("ref{}", joins.len());
-                let quoted_to = quoted_table(to);
                 joins.push(format!(
-                    "LEFT JOIN (SELECT x.{c} AS v, row_number() OVER (ORDER BY x.{c}) AS rn FROM {quoted_to} x) AS {alias} ON {alias}.rn = 1 + (g - 1) % (SELECT greatest(count(*), 1) FROM {quoted_to})",
+                    "LEFT JOIN (SELECT x.{c} AS v, pg_catalog.row_number() OVER (ORDER BY x.{c}) AS rn FROM {quoted_to} x) AS {alias} ON {alias}.rn = 1 + (g - 1) % (SELECT greatest(pg_catalog.count(*), 1) FROM {quoted_to})",
                     c = quote(to_col)
                 ));
                 format!("{alias}.v")
             }
             None if documents.contains_key(&format!("{name}.{}", col.name)) => {
                 let docs = &documents[&format!("{name}.{}", col.name)];
-                let literals: Vec<String> = docs.iter().map(|d| format!("'{}'", d.replace('\'', "''"))).collect();
+                // Dollar quotes read the same whatever standard_conforming_strings says.
+                let literals: Vec<String> = docs
+                    .iter()
+                    .filter(|d| !d.contains("$riskgate_doc$"))
+                    .map(|d| format!("$riskgate_doc${d}$riskgate_doc$"))
+                    .collect();
                 format!(
                     "(ARRAY[{}])[1 + g % {}]::{}",
                     literals.join(", "),
@@ -216,24 +222,17 @@ fn insert(
     }
     if columns.is_empty() {
         return format!(
-            "INSERT INTO {} SELECT FROM generate_series(1, {rows}) AS g",
+            "INSERT INTO {} SELECT FROM pg_catalog.generate_series(1, {rows}) AS g",
             table.quoted
         );
     }
     format!(
-        "INSERT INTO {} ({}) SELECT {} FROM generate_series(1, {rows}) AS g {}",
+        "INSERT INTO {} ({}) SELECT {} FROM pg_catalog.generate_series(1, {rows}) AS g {}",
         table.quoted,
         columns.join(", "),
         values.join(", "),
         joins.join(" ")
     )
-}
-
-fn quoted_table(display: &str) -> String {
-    match display.split_once('.') {
-        Some((schema, table)) => format!("{}.{}", quote(schema), quote(table)),
-        None => format!("{}.{}", quote("public"), quote(display)),
-    }
 }
 
 /// A distinct value per row `g`, cast to the column's type; `None` when no value is known.
@@ -243,25 +242,32 @@ fn value(col: &Col, index: usize) -> Option<String> {
     let t = &col.type_name;
     let base = col.base.as_str();
     let bare = base.split('(').next().unwrap_or(base).trim();
+    // `k` sets this table's values apart from every other table's.
+    let k = format!("'{index}:' || g");
     Some(match col.category.as_str() {
         "N" if bare == "smallint" => format!("(g % 32767)::{t}"),
         "N" if bare == "numeric" && base.contains('(') => format!("(g % 10)::{t}"),
-        "N" if bare == "integer" || bare == "bigint" => format!("(g + {})::{t}", index * 100_000),
+        "N" if bare == "integer" || bare == "bigint" => format!("(g + {})::{t}", index * 1_000_000),
         "N" => format!("g::{t}"),
         // Each column its own values, so that a copy is told apart from a sibling column.
         "S" => format!("('{}{index}_' || g)::{t}", prefix(&col.name)),
-        "B" => "(g % 2 = 0)".to_string(),
-        "D" => format!("(timestamp '2024-01-01' + g * interval '1 minute')::{t}"),
-        "T" => format!("(g * interval '1 second')::{t}"),
-        "E" => format!("(enum_range(NULL::{t}))[1 + g % cardinality(enum_range(NULL::{t}))]"),
-        "I" => format!("('10.' || (g / 65536) % 256 || '.' || (g / 256) % 256 || '.' || g % 256)::{t}"),
-        "U" if bare == "uuid" => format!("md5(g::text)::{t}"),
-        "U" if bare == "json" || bare == "jsonb" => {
-            format!("json_build_object('id', g, 'name', 'v' || g, 'tags', json_build_array('a', 'b'))::{t}")
-        }
-        "U" if bare == "bytea" => format!("decode(md5(g::text), 'hex')::{t}"),
+        // Two values, in a proportion of the table's own.
+        "B" => format!("(g % {} = 0)", index + 2),
+        "D" if bare == "date" => format!("(date '2024-01-01' + g + {index})::{t}"),
+        "D" => format!("(timestamp '2024-01-01' + g * interval '1 minute' + {index} * interval '1 second')::{t}"),
+        "T" => format!("(g * interval '1 second' + {index} * interval '1 millisecond')::{t}"),
+        "E" => format!(
+            "(pg_catalog.enum_range(NULL::{t}))[1 + (g + {index}) % pg_catalog.cardinality(pg_catalog.enum_range(NULL::{t}))]"
+        ),
+        "I" => format!("('10.' || {index} % 256 || '.' || (g / 256) % 256 || '.' || g % 256)::{t}"),
+        "U" if bare == "uuid" => format!("pg_catalog.md5({k})::{t}"),
+        "U" if bare == "json" || bare == "jsonb" => format!(
+            "pg_catalog.json_build_object('id', {k}, 'name', '{}' || g, 'tags', pg_catalog.json_build_array('a', 'b'))::{t}",
+            prefix(&col.name)
+        ),
+        "U" if bare == "bytea" => format!("pg_catalog.decode(pg_catalog.md5({k}), 'hex')::{t}"),
         "A" => match col.element_category.as_deref() {
-            Some("N") => format!("ARRAY[g]::{t}"),
+            Some("N") => format!("ARRAY[g + {}]::{t}", index * 1_000_000),
             Some("S") => format!("ARRAY['{}{index}_' || g]::{t}", prefix(&col.name)),
             _ => format!("'{{}}'::{t}"),
         },

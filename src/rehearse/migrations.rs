@@ -27,11 +27,10 @@ pub struct Step {
 }
 
 impl Step {
-    /// PostgreSQL refuses some statements inside a transaction block; tools run such files
-    /// one statement at a time (sqlx's `-- no-transaction`, Diesel's `run_in_transaction`).
+    /// sqlx's `-- no-transaction` directive on the first line: the file runs statement by
+    /// statement, each committed on its own.
     pub fn outside_transaction(sql: &str) -> bool {
-        let lower = sql.to_ascii_lowercase();
-        lower.contains("concurrently") || lower.contains("-- no-transaction")
+        sql.lines().next().is_some_and(|l| l.trim() == "-- no-transaction")
     }
 }
 
@@ -118,7 +117,7 @@ fn steps(files: &[SqlFile], skipped: &mut Vec<(String, String)>) -> Vec<Step> {
         .map(|(key, up)| {
             let down = downs.get(&key);
             Step {
-                version: key.1.clone(),
+                version: order_key(&key.1),
                 up_path: up.path.clone(),
                 up: up.text.clone(),
                 down_path: down.map(|d| d.path.clone()),
@@ -166,6 +165,15 @@ fn version_key(format: MigrationFormat, path: &str) -> Option<(String, String)> 
         | MigrationFormat::Alembic
         | MigrationFormat::Knex
         | MigrationFormat::Liquibase => None,
+    }
+}
+
+/// The part of a version that orders it: Flyway's `1_1__add.sql` is version 1.1, after 1
+/// (`1__x.sql`) and before 2; other formats order by the whole name.
+fn order_key(version: &str) -> String {
+    match version.split_once("__") {
+        Some((v, _)) if v.chars().all(|c| c.is_ascii_digit() || c == '_' || c == '.') => v.replace('_', "."),
+        _ => version.to_string(),
     }
 }
 
@@ -221,10 +229,13 @@ mod tests {
     }
 
     #[test]
-    fn natural_order_reads_numbers() {
-        let mut v = vec!["V10__c.sql", "V2__b.sql", "V1_1__a.sql", "V1__a.sql"];
-        v.sort_by(|a, b| natural(a, b));
-        assert_eq!(v, ["V1_1__a.sql", "V1__a.sql", "V2__b.sql", "V10__c.sql"]);
+    fn versions_order_as_numbers() {
+        let mut v = vec!["10__c.sql", "2__b.sql", "1_1__a.sql", "1__a.sql", "1.2__d.sql"];
+        v.sort_by(|a, b| natural(&order_key(a), &order_key(b)));
+        assert_eq!(v, ["1__a.sql", "1_1__a.sql", "1.2__d.sql", "2__b.sql", "10__c.sql"]);
+        let mut d = vec!["2024-02-01-000000_b", "2024-01-01-000000_a"];
+        d.sort_by(|a, b| natural(&order_key(a), &order_key(b)));
+        assert_eq!(d, ["2024-01-01-000000_a", "2024-02-01-000000_b"]);
     }
 
     #[test]
@@ -287,7 +298,7 @@ mod tests {
         let changed: Vec<&str> = head.iter().map(|f| f.path.as_str()).collect();
         let s = script(&base, &head, &changed);
         let versions: Vec<&str> = s.change.iter().map(|s| s.version.as_str()).collect();
-        assert_eq!(versions, ["3_c", "4__d.sql"]);
+        assert_eq!(versions, ["3_c", "4"]);
         assert_eq!(s.change[1].down.as_deref(), Some("SELECT 6;"));
         let reasons: Vec<&str> = s.not_rehearsed.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(

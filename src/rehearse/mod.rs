@@ -40,9 +40,11 @@ pub struct Options {
     /// JSON documents for named columns (`table.column`), and where they came from.
     pub documents: BTreeMap<String, Vec<String>>,
     pub document_sources: Vec<documents::DocumentSource>,
+    /// The whole rehearsal's time limit.
+    pub timeout_seconds: u64,
 }
 
-pub const DEFAULT_ROWS: u64 = 1000;
+pub const DEFAULT_ROWS: u64 = crate::config::RehearseConfig::DEFAULT_ROWS;
 
 /// Where `riskgate rehearse` and the demo find the server when no flag or policy names one.
 pub const URL_VARIABLE: &str = "RISKGATE_REHEARSE_URL";
@@ -93,8 +95,8 @@ pub enum Outcome {
         error: String,
         statement: String,
         line: u32,
-        /// The error is about the rows (a constraint, a value: SQLSTATE classes 22 and 23),
-        /// which are synthetic: real rows may or may not fail the same way.
+        /// The error is about the rows (a constraint they break: SQLSTATE class 23), which are
+        /// synthetic: real rows may or may not fail the same way.
         on_rows: bool,
     },
     /// Not run, and why (an earlier step failed, no down migration).
@@ -290,7 +292,7 @@ pub fn plan_backup_sql(plan: &str) -> Vec<String> {
 /// The options a policy's `[rehearse]` gives, with the server's URL.
 pub fn options_from(config: &crate::config::RehearseConfig, url: String) -> anyhow::Result<Options> {
     const MAX_ROWS: u64 = 1_000_000;
-    let rows = config.rows.unwrap_or(DEFAULT_ROWS);
+    let rows = config.rows();
     if rows > MAX_ROWS || config.table_rows.values().any(|r| *r > MAX_ROWS) {
         anyhow::bail!("[rehearse] rows: at most {MAX_ROWS} synthetic rows per table");
     }
@@ -299,6 +301,7 @@ pub fn options_from(config: &crate::config::RehearseConfig, url: String) -> anyh
         rows,
         table_rows: config.table_rows.clone(),
         production_rows: config.production_rows.clone(),
+        timeout_seconds: config.timeout_seconds(),
         ..Options::default()
     })
 }
@@ -326,17 +329,19 @@ pub fn reconcile(findings: &mut [crate::model::Finding], rehearsal: &Rehearsal) 
         else {
             continue;
         };
-        if let Some(rw) = step
-            .rewrites
-            .iter()
-            .find(|r| r.table == table && Some(r.line) == f.line)
-        {
+        // The static rules name tables as written, lowercased and maybe schema-qualified.
+        let same = |measured: &str| {
+            let last = |t: &str| t.rsplit('.').next().unwrap_or(t).trim_matches('"').to_lowercase();
+            last(measured) == last(&table)
+        };
+        if let Some(rw) = step.rewrites.iter().find(|r| same(&r.table) && Some(r.line) == f.line) {
             f.message.push_str(&format!(
                 "; the rehearsal saw {table} rewritten ({} rows in {})",
                 rw.rows,
                 rules::duration(rw.statement_ms)
             ));
-        } else if f.gating.is_none() {
+        } else if f.gating.is_none() && step.locks.iter().any(|l| same(&l.relation)) {
+            // The statement ran and locked the table, and its storage stayed where it was.
             f.severity = crate::model::Severity::Low;
             f.message
                 .push_str(&format!("; the rehearsal on PostgreSQL saw no rewrite of {table}"));

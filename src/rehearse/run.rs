@@ -13,10 +13,28 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 pub fn rehearse(script: &Script, options: &Options) -> Result<Rehearsal> {
+    let db = Throwaway::create(
+        &options.url,
+        options.allow_superuser,
+        Duration::from_secs(options.timeout_seconds),
+    )?;
+    let result = steps(&db, script, options);
+    if db.expired() {
+        bail!(
+            "the rehearsal was stopped after {} s ([rehearse] timeout_seconds, --timeout); its database is dropped",
+            options.timeout_seconds
+        );
+    }
+    result
+}
+
+fn steps(db: &Throwaway, script: &Script, options: &Options) -> Result<Rehearsal> {
     let started = Instant::now();
-    let db = Throwaway::create(&options.url, options.allow_superuser)?;
     let mut client = db.connect()?;
     let mut observer = db.connect()?;
+    // What the database holds is read on a connection of riskgate's own, whose search path no
+    // migration and no plan set.
+    let mut inspector = db.connect_inspector()?;
     let mut out = Rehearsal {
         server: db.server.clone(),
         server_version: db.version.clone(),
@@ -35,8 +53,14 @@ pub fn rehearse(script: &Script, options: &Options) -> Result<Rehearsal> {
 
     // 1. The base.
     if let Some(schema) = &options.schema {
+        // psql's meta-commands (`\connect`, `\restrict` in newer dumps) are not SQL.
+        let sql: String = schema
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('\\'))
+            .map(|l| format!("{l}\n"))
+            .collect();
         client
-            .batch_execute(schema)
+            .batch_execute(&sql)
             .map_err(|e| anyhow!("the schema does not load: {}", db_message(&e)))?;
     } else {
         for step in &script.base {
@@ -60,18 +84,24 @@ pub fn rehearse(script: &Script, options: &Options) -> Result<Rehearsal> {
         &|table| options.table_rows.get(table).copied().unwrap_or(options.rows),
         &options.documents,
     )?;
-    let before = catalog::snapshot(&mut client)?;
+    let before = catalog::snapshot(&mut inspector)?;
     let mut plan_tables = BTreeSet::new();
     if !options.plan_backup.is_empty() {
+        // On a connection of their own, guarded like a migration.
+        let mut planner = db.connect()?;
         for block in &options.plan_backup {
-            if let Err(e) = client.batch_execute(block) {
-                out.not_rehearsed.push(NotRehearsed {
-                    file: "the plan's Backup section".into(),
-                    reason: format!("its SQL failed: {}", db_message(&e)),
-                });
-            }
+            let reason = match run_sql(&mut planner, block) {
+                Ok(()) => continue,
+                Err(Outcome::Failed { error, line, .. }) => format!("its SQL failed at line {line}: {error}"),
+                Err(Outcome::Skipped { reason }) => reason,
+                Err(_) => "its SQL did not run".to_string(),
+            };
+            out.not_rehearsed.push(NotRehearsed {
+                file: "the plan's Backup section".into(),
+                reason,
+            });
         }
-        let now = catalog::snapshot(&mut client)?;
+        let now = catalog::snapshot(&mut inspector)?;
         plan_tables = now
             .tables
             .keys()
@@ -83,6 +113,8 @@ pub fn rehearse(script: &Script, options: &Options) -> Result<Rehearsal> {
     // 3. The change, one migration at a time, each in its own connection.
     let rows_of = |table: &str| before.tables.get(table).map_or(0, |t| t.rows);
     let mut failed = false;
+    // The database after each applied step, to tell which step a loss comes from.
+    let mut after_step: Vec<(Option<String>, Snapshot)> = Vec::new();
     for step in &script.change {
         let mut report = StepReport {
             version: step.version.clone(),
@@ -94,7 +126,7 @@ pub fn rehearse(script: &Script, options: &Options) -> Result<Rehearsal> {
             out.steps.push(report);
             continue;
         }
-        match apply(&db, &mut observer, &step.up) {
+        match apply(db, &mut observer, &step.up)? {
             Ok(applied) => {
                 report.up = Outcome::Applied {
                     elapsed_ms: applied.elapsed_ms,
@@ -118,6 +150,9 @@ pub fn rehearse(script: &Script, options: &Options) -> Result<Rehearsal> {
                         rw
                     })
                     .collect();
+                if script.change.len() > 1 {
+                    after_step.push((step.down_path.clone(), catalog::snapshot(&mut inspector)?));
+                }
             }
             Err(outcome) => {
                 if let Outcome::Skipped { reason } = &outcome {
@@ -132,7 +167,7 @@ pub fn rehearse(script: &Script, options: &Options) -> Result<Rehearsal> {
         }
         out.steps.push(report);
     }
-    let after = catalog::snapshot(&mut client)?;
+    let after = catalog::snapshot(&mut inspector)?;
     out.backups = backups(&before, &after, &plan_tables);
 
     // 4. The rollback, the comparison with the base, and the ups again.
@@ -148,7 +183,7 @@ pub fn rehearse(script: &Script, options: &Options) -> Result<Rehearsal> {
         let mut rolled_back = true;
         for (i, step) in script.change.iter().enumerate().rev() {
             let down = step.down.as_deref().unwrap_or_default();
-            match apply(&db, &mut observer, down) {
+            match apply(db, &mut observer, down)? {
                 Ok(applied) => {
                     out.steps[i].down = Outcome::Applied {
                         elapsed_ms: applied.elapsed_ms,
@@ -163,26 +198,31 @@ pub fn rehearse(script: &Script, options: &Options) -> Result<Rehearsal> {
         }
         if rolled_back {
             out.rollback.rehearsed = true;
-            let restored = catalog::snapshot(&mut client)?;
+            let restored = catalog::snapshot(&mut inspector)?;
             let last_down = script.change.first().and_then(|s| s.down_path.clone());
             (out.rollback.lost, out.rollback.schema_differences) =
                 compare(&before, &after, &restored, &plan_tables, last_down);
-            rerun(&db, &mut observer, &script.change, &mut out.steps);
+            for lost in &mut out.rollback.lost {
+                if let Some(down) = responsible(&before, &after_step, &lost.what) {
+                    lost.down_file = down;
+                }
+            }
+            rerun(db, &mut observer, &script.change, &mut out.steps)?;
         } else {
             out.rollback.reason = Some("a down migration failed".into());
         }
     }
     drop(client);
     drop(observer);
-    drop(db);
+    drop(inspector);
     out.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(out)
 }
 
 /// The up migrations again, after the rollback: a deploy that is rolled back and retried.
-fn rerun(db: &Throwaway, observer: &mut Client, change: &[Step], steps: &mut [StepReport]) {
+fn rerun(db: &Throwaway, observer: &mut Client, change: &[Step], steps: &mut [StepReport]) -> Result<()> {
     for (i, step) in change.iter().enumerate() {
-        match apply(db, observer, &step.up) {
+        match apply(db, observer, &step.up)? {
             Ok(applied) => {
                 steps[i].rerun = Outcome::Applied {
                     elapsed_ms: applied.elapsed_ms,
@@ -190,10 +230,11 @@ fn rerun(db: &Throwaway, observer: &mut Client, change: &[Step], steps: &mut [St
             }
             Err(outcome) => {
                 steps[i].rerun = outcome;
-                return;
+                return Ok(());
             }
         }
     }
+    Ok(())
 }
 
 struct Applied {
@@ -249,7 +290,17 @@ fn reaches_beyond(stmt: &lex::Stmt) -> Option<String> {
         | ("alter", "system") => format!("{} {}", w(0), w(1)),
         ("copy", _) if program => "copy … program".to_string(),
         ("reassign", _) => "reassign owned".to_string(),
-        _ => return None,
+        // The same statements run from a DO block or a function's EXECUTE.
+        _ => stmt.tokens.iter().find_map(|t| match &t.tok {
+            lex::Tok::Str(body) | lex::Tok::Dollar(body) => {
+                let text = body.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+                BEYOND
+                    .iter()
+                    .find(|p| text.contains(*p))
+                    .map(|p| format!("{p} (inside {})", w(0)))
+            }
+            _ => None,
+        })?,
     };
     Some(format!(
         "{} at line {} reaches beyond the rehearsal's database; the rehearsal does not run it",
@@ -258,13 +309,30 @@ fn reaches_beyond(stmt: &lex::Stmt) -> Option<String> {
     ))
 }
 
+/// What a quoted body must not hold: SQL about other databases, roles, or the server.
+const BEYOND: &[&str] = &[
+    "create database",
+    "drop database",
+    "alter role",
+    "create role",
+    "drop role",
+    "alter user",
+    "create user",
+    "drop user",
+    "alter system",
+    "reassign owned",
+    "create tablespace",
+    "from program",
+    "to program",
+];
+
 /// Runs a file in one transaction (or statement by statement when it must run outside one).
 fn run_sql(client: &mut Client, sql: &str) -> std::result::Result<(), Outcome> {
     let stmts = statements(sql);
     if let Some(reason) = stmts.iter().find_map(reaches_beyond) {
         return Err(Outcome::Skipped { reason });
     }
-    if Step::outside_transaction(sql) {
+    if Step::outside_transaction(sql) || stmts.iter().any(needs_autocommit) {
         for s in &stmts {
             client
                 .batch_execute(&s.text)
@@ -279,102 +347,167 @@ fn run_sql(client: &mut Client, sql: &str) -> std::result::Result<(), Outcome> {
     tx.commit().map_err(|e| failure(db_message(&e), "COMMIT", 0))
 }
 
-/// Applies one file on a connection of its own while `observer` reads the locks it holds:
-/// inside a transaction after each statement (locks are held to the commit), outside one by
-/// polling while the statement runs.
-fn apply(db: &Throwaway, observer: &mut Client, sql: &str) -> std::result::Result<Applied, Outcome> {
-    let mut conn = db.connect().map_err(|e| failure(e.to_string(), "", 0))?;
-    let pid: i32 = conn
-        .query_one("SELECT pg_backend_pid()", &[])
-        .map_err(|e| failure(db_message(&e), "", 0))?
-        .get(0);
+/// PostgreSQL refuses these inside a transaction block (`CREATE INDEX CONCURRENTLY`, `VACUUM`):
+/// a file that holds one runs statement by statement, as the migration tools run it.
+fn needs_autocommit(stmt: &lex::Stmt) -> bool {
+    stmt.tokens.iter().any(|t| t.is_word("concurrently")) || lex::word_at(&stmt.tokens, 0) == Some("vacuum")
+}
+
+/// What running one file showed: the strongest lock per table (mode, when and by which line it
+/// was taken, when it was released), the last line that read each table in full, rewrites.
+#[derive(Default)]
+struct Observation {
+    held: BTreeMap<String, (String, Instant, u32, Option<Instant>)>,
+    scanned: BTreeMap<String, u32>,
+    rewrites: Vec<Rewrite>,
+}
+
+impl Observation {
+    fn keep(&mut self, table: String, mode: String, at: Instant, line: u32) {
+        let stronger = self
+            .held
+            .get(&table)
+            .is_none_or(|(m, ..)| catalog::strength(&mode) > catalog::strength(m));
+        if stronger {
+            self.held.insert(table, (mode, at, line, None));
+        }
+    }
+
+    /// The locks taken at `line` were released (its own transaction committed).
+    fn released(&mut self, line: u32, at: Instant) {
+        for (_, _, taken, end) in self.held.values_mut() {
+            if *taken == line && end.is_none() {
+                *end = Some(at);
+            }
+        }
+    }
+}
+
+/// Runs one statement inside `tx` and records what it did: locks (read by `observer` while the
+/// transaction is open), new storage files (the connection sees its own catalog), full reads.
+fn run_observed(
+    tx: &mut postgres::Transaction<'_>,
+    observer: &mut Client,
+    pid: i32,
+    s: &lex::Stmt,
+    seen: &mut Observation,
+) -> Result<std::result::Result<(), Outcome>> {
+    let nodes = catalog::storage(tx)?;
+    let scans = catalog::scans(tx)?;
+    let at = Instant::now();
+    if let Err(e) = tx.batch_execute(&s.text) {
+        return Ok(Err(db_failure(&e, &s.text, s.line)));
+    }
+    let took = at.elapsed();
+    for (table, mode) in catalog::locks_of(observer, pid)? {
+        seen.keep(table, mode, at, s.line);
+    }
+    let now = catalog::storage(tx)?;
+    for (oid, before) in &nodes {
+        let Some(after) = now.get(oid).filter(|a| a.node != before.node) else {
+            continue;
+        };
+        // TRUNCATE also gives a table new storage, empty: that is not a rewrite.
+        if catalog::is_empty(tx, &after.quoted)? {
+            continue;
+        }
+        seen.rewrites.push(Rewrite {
+            table: before.table.clone(),
+            line: s.line,
+            statement_ms: ms(took),
+            ..Rewrite::default()
+        });
+        seen.scanned.insert(before.table.clone(), s.line);
+    }
+    for (table, n) in catalog::scans(tx)? {
+        if scans.get(&table).is_none_or(|before| n > *before) {
+            seen.scanned.insert(table, s.line);
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Applies one file on a connection of its own while `observer` reads the locks it holds: in
+/// one transaction, statement by statement; a file with a statement PostgreSQL refuses inside a
+/// transaction (or sqlx's `-- no-transaction`) runs each statement in its own, and those
+/// statements alone with the observer polling while they run. The outer error is riskgate's
+/// own (a lost connection, the catalog unreadable), the inner one the migration's.
+fn apply(db: &Throwaway, observer: &mut Client, sql: &str) -> Result<std::result::Result<Applied, Outcome>> {
+    let mut conn = db.connect()?;
+    let pid: i32 = conn.query_one("SELECT pg_catalog.pg_backend_pid()", &[])?.get(0);
     let stmts = statements(sql);
     if let Some(reason) = stmts.iter().find_map(reaches_beyond) {
-        return Err(Outcome::Skipped { reason });
+        return Ok(Err(Outcome::Skipped { reason }));
     }
-    let mut held: BTreeMap<String, (String, Instant, u32)> = BTreeMap::new();
-    // The last line at which each table was read in full or rewritten (outside a transaction
-    // it cannot be told, so a write-blocking lock is assumed to scan).
-    let mut scanned: BTreeMap<String, u32> = BTreeMap::new();
-    let mut keep = |table: String, mode: String, at: Instant, line: u32| {
-        let stronger = held
-            .get(&table)
-            .is_none_or(|(m, _, _)| catalog::strength(&mode) > catalog::strength(m));
-        if stronger {
-            held.insert(table, (mode, at, line));
-        }
-    };
+    let mut seen = Observation::default();
     let started = Instant::now();
-    let mut ends: BTreeMap<String, Instant> = BTreeMap::new();
-    let mut rewrites = Vec::new();
-    // The connection sees its own uncommitted catalog: a new storage file after a statement
-    // is a rewrite by that statement.
-    let mut rewritten =
-        |nodes: &mut BTreeMap<u32, (String, u32)>, now: BTreeMap<u32, (String, u32)>, s: &lex::Stmt, took: Duration| {
-            for (oid, (table, node)) in nodes.iter() {
-                if now.get(oid).is_some_and(|(_, n)| n != node) {
-                    rewrites.push(Rewrite {
-                        table: table.clone(),
-                        line: s.line,
-                        statement_ms: ms(took),
-                        ..Rewrite::default()
-                    });
-                }
-            }
-            *nodes = now;
-        };
-    let storage_failed = |e: anyhow::Error| failure(e.to_string(), "", 0);
-    if Step::outside_transaction(sql) {
-        let mut nodes = catalog::storage(&mut conn).map_err(storage_failed)?;
+    let one_by_one = Step::outside_transaction(sql) || stmts.iter().any(needs_autocommit);
+    if one_by_one {
         for s in &stmts {
-            let at = Instant::now();
-            let seen = run_watched(&mut conn, observer, pid, &s.text).map_err(|e| db_failure(&e, &s.text, s.line))?;
-            let end = Instant::now();
-            for (table, mode) in seen {
-                ends.insert(table.clone(), end);
-                if catalog::blocks_writes(&mode) {
-                    scanned.insert(table.clone(), s.line);
+            if needs_autocommit(s) {
+                let nodes = catalog::storage(&mut conn)?;
+                let at = Instant::now();
+                let locks = match run_watched(&mut conn, observer, pid, &s.text) {
+                    Ok(locks) => locks,
+                    Err(e) => return Ok(Err(db_failure(&e, &s.text, s.line))),
+                };
+                let end = Instant::now();
+                for (table, mode) in locks {
+                    // Whether it read every row cannot be told after the commit: a lock that
+                    // blocks writes is taken to (CREATE INDEX CONCURRENTLY's does not block).
+                    if catalog::blocks_writes(&mode) {
+                        seen.scanned.insert(table.clone(), s.line);
+                    }
+                    seen.keep(table, mode, at, s.line);
                 }
-                keep(table, mode, at, s.line);
+                seen.released(s.line, end);
+                let now = catalog::storage(&mut conn)?;
+                for (oid, before) in &nodes {
+                    if now.get(oid).is_some_and(|a| a.node != before.node) {
+                        seen.rewrites.push(Rewrite {
+                            table: before.table.clone(),
+                            line: s.line,
+                            statement_ms: ms(end.duration_since(at)),
+                            ..Rewrite::default()
+                        });
+                    }
+                }
+            } else {
+                let mut tx = conn.transaction()?;
+                if let Err(failed) = run_observed(&mut tx, observer, pid, s, &mut seen)? {
+                    return Ok(Err(failed));
+                }
+                if let Err(e) = tx.commit() {
+                    return Ok(Err(db_failure(&e, &s.text, s.line)));
+                }
+                seen.released(s.line, Instant::now());
             }
-            let now = catalog::storage(&mut conn).map_err(storage_failed)?;
-            rewritten(&mut nodes, now, s, end.duration_since(at));
         }
     } else {
-        let mut tx = conn.transaction().map_err(|e| failure(db_message(&e), "BEGIN", 0))?;
-        let mut nodes = catalog::storage(&mut tx).map_err(storage_failed)?;
-        let mut seq = catalog::scans(&mut tx).map_err(storage_failed)?;
+        let mut tx = conn.transaction()?;
         for s in &stmts {
-            let at = Instant::now();
-            tx.batch_execute(&s.text).map_err(|e| db_failure(&e, &s.text, s.line))?;
-            let took = at.elapsed();
-            let locks = catalog::locks_of(observer, pid).map_err(|e| failure(e.to_string(), &s.text, s.line))?;
-            for (table, mode) in locks {
-                keep(table, mode, at, s.line);
+            if let Err(failed) = run_observed(&mut tx, observer, pid, s, &mut seen)? {
+                return Ok(Err(failed));
             }
-            let now = catalog::storage(&mut tx).map_err(storage_failed)?;
-            rewritten(&mut nodes, now, s, took);
-            let after = catalog::scans(&mut tx).map_err(storage_failed)?;
-            for (table, n) in &after {
-                if seq.get(table).is_none_or(|before| n > before) {
-                    scanned.insert(table.clone(), s.line);
-                }
-            }
-            seq = after;
         }
-        tx.commit().map_err(|e| failure(db_message(&e), "COMMIT", 0))?;
+        // A deferred constraint fails at the commit: the last statement is the nearest line.
+        if let Err(e) = tx.commit() {
+            let (text, line) = stmts.last().map_or(("COMMIT", 0), |s| (s.text.as_str(), s.line));
+            return Ok(Err(db_failure(&e, text, line)));
+        }
     }
     let end = Instant::now();
-    for rw in &rewrites {
-        let last = scanned.entry(rw.table.clone()).or_insert(rw.line);
-        *last = (*last).max(rw.line);
-    }
+    let Observation {
+        held,
+        scanned,
+        rewrites,
+    } = seen;
     let locks = held
         .into_iter()
-        .map(|(relation, (mode, at, line))| LockHeld {
-            // Only work done while the lock was held makes it wait longer.
+        .map(|(relation, (mode, at, line, released))| LockHeld {
+            // Only work done while the lock was held makes writers wait longer.
             scans_table: scanned.get(&relation).is_some_and(|l| *l >= line),
-            held_ms: ms(ends.get(&relation).copied().unwrap_or(end).duration_since(at)),
+            held_ms: ms(released.unwrap_or(end).duration_since(at)),
             blocks_writes: catalog::blocks_writes(&mode),
             blocks_reads: catalog::blocks_reads(&mode),
             relation,
@@ -383,11 +516,11 @@ fn apply(db: &Throwaway, observer: &mut Client, sql: &str) -> std::result::Resul
             estimated_production_ms: None,
         })
         .collect();
-    Ok(Applied {
+    Ok(Ok(Applied {
         elapsed_ms: ms(end.duration_since(started)),
         locks,
         rewrites,
-    })
+    }))
 }
 
 /// A statement that runs outside a transaction: its locks are gone when it returns, so the
@@ -428,7 +561,7 @@ fn backups(before: &Snapshot, after: &Snapshot, plan_tables: &BTreeSet<String>) 
     for (table, t) in &before.tables {
         for (name, c) in &t.columns {
             let kept = after.tables.get(table).and_then(|a| a.columns.get(name));
-            if c.values == 0 || kept.is_some_and(|k| k.checksum == c.checksum) {
+            if c.values == 0 || kept.is_some_and(|k| k.checksum == c.checksum || (k.clock && !c.clock)) {
                 continue;
             }
             // A copy is a column the base did not have (in a new table, or a renamed or added
@@ -456,6 +589,27 @@ fn backups(before: &Snapshot, after: &Snapshot, plan_tables: &BTreeSet<String>) 
         }
     }
     out
+}
+
+/// The down file of the first step after which `what` (`table` or `table.column`) is no longer
+/// what the base held: the migration that changed it is the one whose down must bring it back.
+fn responsible(before: &Snapshot, after_step: &[(Option<String>, Snapshot)], what: &str) -> Option<Option<String>> {
+    let (table, column) = match before.tables.get(what) {
+        Some(_) => (what, None),
+        None => {
+            let (t, c) = what.rsplit_once('.')?;
+            (t, Some(c))
+        }
+    };
+    let base = before.tables.get(table)?;
+    after_step
+        .iter()
+        .find(|(_, snap)| match (snap.tables.get(table), column) {
+            (None, _) => true,
+            (Some(t), None) => t.rows != base.rows,
+            (Some(t), Some(c)) => t.columns.get(c).map(|x| &x.checksum) != base.columns.get(c).map(|x| &x.checksum),
+        })
+        .map(|(down, _)| down.clone())
 }
 
 /// What the rollback did not bring back, and schema that differs from the base.
@@ -522,7 +676,9 @@ fn compare(
                     c.default.as_deref().unwrap_or("nothing")
                 ));
             }
-            if rc.checksum != c.checksum && r.rows == t.rows {
+            // A trigger that stamps `updated_at` on every write is not a loss of data.
+            let stamped = rc.clock && !c.clock;
+            if rc.checksum != c.checksum && r.rows == t.rows && !stamped {
                 let (detail, certain) = if rc.values == 0 {
                     (format!("{} values before; the column comes back empty", c.values), true)
                 } else if after

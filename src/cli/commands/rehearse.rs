@@ -27,6 +27,7 @@ pub struct Request {
     pub allow_superuser: bool,
     pub schema: Option<PathBuf>,
     pub rows: Option<u64>,
+    pub timeout: Option<u64>,
     pub plan: Option<PathBuf>,
 }
 
@@ -107,6 +108,9 @@ pub fn rehearse(cli: &Cli, request: &Request, format: RulesFormat, output: Optio
             bail!("--rows: at most 1000000 synthetic rows per table");
         }
         options.rows = rows;
+    }
+    if let Some(seconds) = request.timeout {
+        options.timeout_seconds = seconds;
     }
     if let Some(path) = &request.schema {
         let size = std::fs::metadata(path)
