@@ -306,8 +306,9 @@ pub fn options_from(config: &crate::config::RehearseConfig, url: String) -> anyh
     })
 }
 
-/// Static findings the rehearsal measured: a predicted rewrite it did not see is downgraded
-/// to low and says so; one it saw says how long it took.
+/// Static findings the rehearsal measured: a predicted rewrite it saw says how long it took;
+/// one it did not see says so, and a finding that does not gate is lowered to low (one that
+/// gates keeps its severity: its reason is the contract, not the rewrite).
 pub fn reconcile(findings: &mut [crate::model::Finding], rehearsal: &Rehearsal) {
     const PREDICTS_REWRITE: &[&str] = &["migration-changes-column-type", "migration-adds-volatile-default"];
     for f in findings
@@ -340,9 +341,11 @@ pub fn reconcile(findings: &mut [crate::model::Finding], rehearsal: &Rehearsal) 
                 rw.rows,
                 rules::duration(rw.statement_ms)
             ));
-        } else if f.gating.is_none() && step.locks.iter().any(|l| same(&l.relation)) {
+        } else if step.locks.iter().any(|l| same(&l.relation)) {
             // The statement ran and locked the table, and its storage stayed where it was.
-            f.severity = crate::model::Severity::Low;
+            if f.gating.is_none() {
+                f.severity = crate::model::Severity::Low;
+            }
             f.message
                 .push_str(&format!("; the rehearsal on PostgreSQL saw no rewrite of {table}"));
         }

@@ -7,9 +7,10 @@ use crate::model::Finding;
 
 code_rule! {
     /// ## What it does
-    /// Finds a new column on an existing table whose default is volatile: `now()`, `random()`,
-    /// `gen_random_uuid()`, `clock_timestamp()`, `nextval(…)`. A constant default is safe on
-    /// PostgreSQL 11 and later.
+    /// Finds a new column on an existing table whose default is volatile: `random()`,
+    /// `gen_random_uuid()`, `clock_timestamp()`, `nextval(…)`. A constant default, and the
+    /// transaction's time (`now()`, `CURRENT_TIMESTAMP`, which are stable), is stored once in
+    /// the catalog on PostgreSQL 11 and later; on other databases the time is reported too.
     ///
     /// ## Why is this risky?
     /// A volatile default is computed per row, so PostgreSQL rewrites the whole table under an
@@ -27,14 +28,22 @@ code_rule! {
 
 /// Defaults evaluated per row, so PostgreSQL must write every row.
 const VOLATILE: &[&str] = &[
-    "now",
     "random",
     "gen_random_uuid",
     "uuid_generate_v4",
     "clock_timestamp",
     "nextval",
     "timeofday",
+];
+
+/// The time of the transaction: stable in PostgreSQL, which since version 11 stores it once
+/// in the catalog instead of writing every row (a rehearsal on PostgreSQL 15 sees no rewrite).
+/// Other databases may copy the table for them.
+const STABLE_ELSEWHERE: &[&str] = &[
+    "now",
     "current_timestamp",
+    "transaction_timestamp",
+    "statement_timestamp",
 ];
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
@@ -48,7 +57,10 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
         return Vec::new();
     };
     let d = d.to_lowercase();
-    if ctx.is_new_table(table) || !VOLATILE.iter().any(|v| d.contains(v)) {
+    let postgres = ctx.dialect == crate::model::Dialect::Postgres;
+    let volatile =
+        VOLATILE.iter().any(|v| d.contains(v)) || (!postgres && STABLE_ELSEWHERE.iter().any(|v| d.contains(v)));
+    if ctx.is_new_table(table) || !volatile {
         return Vec::new();
     }
     let mut f = finding(
@@ -73,5 +85,8 @@ mod tests {
             vec!["migration-adds-volatile-default"]
         );
         assert!(rules("ALTER TABLE events ADD COLUMN kind text DEFAULT 'click';").is_empty());
+        // now() is the transaction's time: one value, kept in the catalog.
+        assert!(rules("ALTER TABLE events ADD COLUMN seen_at timestamptz DEFAULT now();").is_empty());
+        assert!(rules("ALTER TABLE events ADD COLUMN seen_at timestamptz DEFAULT CURRENT_TIMESTAMP;").is_empty());
     }
 }
