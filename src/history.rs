@@ -379,20 +379,125 @@ pub fn reverted_by_message(message: &str) -> Vec<String> {
 /// The history factor of a change at time `at`: for each touched file, the time-decayed count
 /// of earlier commits to it known to be bad before `at`; summed, then `ln(1 + x)`.
 pub fn file_risk(history: &[(String, Facts)], bad: &BTreeMap<String, Bad>, files: &[String], at: i64) -> f64 {
-    let touched: BTreeSet<&str> = files.iter().map(String::as_str).collect();
-    let mut total = 0.0;
-    for (sha, f) in history {
-        let Some(b) = bad.get(sha) else { continue };
-        if b.known_at >= at || f.time >= at {
-            continue;
+    Known::of(history, bad, at).risk(files)
+}
+
+/// What the history factor needs at one merge base: the bad commits known by then, with their
+/// times and files. A few hundred lines where the history is thousands, so `check` and the hook
+/// keep one per merge base beside the cache and read it instead of the whole history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Known {
+    pub at: i64,
+    pub bad: Vec<(i64, Vec<String>)>,
+}
+
+/// Merge bases remembered; the oldest are removed beyond this.
+const KNOWN_KEPT: usize = 16;
+
+impl Known {
+    pub fn of(history: &[(String, Facts)], bad: &BTreeMap<String, Bad>, at: i64) -> Known {
+        let bad = history
+            .iter()
+            .filter(|(sha, f)| f.time < at && bad.get(sha).is_some_and(|b| b.known_at < at))
+            .map(|(_, f)| (f.time, f.files.clone()))
+            .collect();
+        Known { at, bad }
+    }
+
+    pub fn risk(&self, files: &[String]) -> f64 {
+        let touched: BTreeSet<&str> = files.iter().map(String::as_str).collect();
+        let mut total = 0.0;
+        for (time, changed) in &self.bad {
+            let hits = changed.iter().filter(|p| touched.contains(p.as_str())).count();
+            if hits > 0 {
+                let age_days = (self.at - time) as f64 / DAY as f64;
+                total += hits as f64 * 0.5f64.powf(age_days / HALF_LIFE_DAYS);
+            }
         }
-        let hits = f.files.iter().filter(|p| touched.contains(p.as_str())).count();
-        if hits > 0 {
-            let age_days = (at - f.time) as f64 / DAY as f64;
-            total += hits as f64 * 0.5f64.powf(age_days / HALF_LIFE_DAYS);
+        (1.0 + total).ln()
+    }
+
+    fn path(repo: &Repo, merge_base: &str) -> Option<std::path::PathBuf> {
+        // A merge base is a full hex sha; anything else is never a file name.
+        (merge_base.len() == 40 && merge_base.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| repo.cache_dir().join("known").join(format!("{merge_base}.tsv")))
+    }
+
+    /// `key` says what else the result depends on (the limit, the ignored revisions, the
+    /// incidents): a file written under another key is not used.
+    fn to_text(&self, key: &str) -> String {
+        let mut out = format!("riskgate-known {CACHE_VERSION} {}\n{}\n", digest(key), self.at);
+        for (time, files) in &self.bad {
+            out.push_str(&format!("{time}\t{}\n", files.join("\u{1f}")));
+        }
+        out
+    }
+
+    fn from_text(text: &str, key: &str) -> Option<Known> {
+        let mut lines = text.lines();
+        if lines.next()? != format!("riskgate-known {CACHE_VERSION} {}", digest(key)) {
+            return None;
+        }
+        let at = lines.next()?.parse().ok()?;
+        let mut bad = Vec::new();
+        for line in lines {
+            let (time, files) = line.split_once('\t')?;
+            let files = if files.is_empty() {
+                Vec::new()
+            } else {
+                files.split('\u{1f}').map(str::to_string).collect()
+            };
+            bad.push((time.parse().ok()?, files));
+        }
+        Some(Known { at, bad })
+    }
+
+    pub fn load(repo: &Repo, merge_base: &str, key: &str) -> Option<Known> {
+        Cache::read_bounded(&Known::path(repo, merge_base)?).and_then(|t| Known::from_text(&t, key))
+    }
+
+    /// Best effort, as the cache: created exclusively and renamed into place, never through a
+    /// link; the oldest files beyond `KNOWN_KEPT` are removed.
+    pub fn save(&self, repo: &Repo, merge_base: &str, key: &str) {
+        use std::io::Write;
+        let Some(path) = Known::path(repo, merge_base) else {
+            return;
+        };
+        let Some(dir) = path.parent() else { return };
+        if std::fs::create_dir_all(dir).is_err() || std::fs::symlink_metadata(dir).is_ok_and(|m| !m.is_dir()) {
+            return;
+        }
+        if let Ok(mut tmp) = tempfile::Builder::new()
+            .prefix("known.")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+        {
+            if tmp.write_all(self.to_text(key).as_bytes()).is_ok() {
+                let _ = tmp.persist(&path);
+            }
+        }
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let mut files: Vec<(std::time::SystemTime, std::path::PathBuf)> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tsv"))
+            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+            .collect();
+        files.sort();
+        let excess = files.len().saturating_sub(KNOWN_KEPT);
+        for (_, old) in files.into_iter().take(excess) {
+            let _ = std::fs::remove_file(old);
         }
     }
-    (1.0 + total).ln()
+}
+
+/// FNV-1a, in hex: names what a remembered result depends on without storing it.
+fn digest(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
 }
 
 #[cfg(test)]
@@ -433,6 +538,28 @@ mod tests {
         ] {
             assert!(!is_fix_message(not_a_fix), "{not_a_fix}");
         }
+    }
+
+    #[test]
+    fn what_is_known_at_a_merge_base_round_trips_under_its_key() {
+        let history = vec![
+            c("aaa1111", 0, &["src/a.rs", "src/b.rs"], "Add caching"),
+            c(
+                "ccc3333",
+                20,
+                &["src/a.rs"],
+                "Revert \"Add caching\"\n\nThis reverts commit aaa1111.",
+            ),
+        ];
+        let bad = bad_commits(&history, &[], &[]);
+        let at = 31 * DAY;
+        let known = Known::of(&history, &bad, at);
+        let files = vec!["src/a.rs".to_string()];
+        assert_eq!(known.risk(&files), file_risk(&history, &bad, &files, at));
+        assert!(known.risk(&files) > 0.0);
+        let text = known.to_text("limit=5000");
+        assert_eq!(Known::from_text(&text, "limit=5000"), Some(known));
+        assert_eq!(Known::from_text(&text, "limit=100"), None);
     }
 
     #[test]

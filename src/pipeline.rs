@@ -487,14 +487,37 @@ pub fn history_factor(
     incidents: &[crate::incidents::Incident],
 ) -> Result<f64> {
     let limit = config.score.history_limit.unwrap_or(crate::history::DEFAULT_LIMIT);
-    let mut cache = crate::history::Cache::load(repo);
-    let history = crate::history::scan(repo, &change.range.merge_base, limit, &mut cache)?;
-    let at = history.first().map_or(0, |(_, f)| f.time) + 1;
+    let base = &change.range.merge_base;
     // The base's list: a change cannot declare its way out of its files' history.
-    let ignore = repo.blame_ignore_revs(&change.range.merge_base);
-    let bad = crate::history::bad_commits(&history, &ignore, incidents);
+    let ignore = repo.blame_ignore_revs(base);
     let files: Vec<String> = change.files.iter().map(|f| f.path.clone()).collect();
-    Ok(crate::history::file_risk(&history, &bad, &files, at))
+    // What the result depends on besides the merge base: remembered under this key.
+    let recorded: Vec<String> = incidents
+        .iter()
+        .map(|i| {
+            format!(
+                "{}>{}@{}",
+                i.cause,
+                i.fixed_by.as_deref().unwrap_or(""),
+                i.recorded.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    let key = format!(
+        "limit={limit} ignore={} incidents={}",
+        ignore.join(","),
+        recorded.join(",")
+    );
+    if let Some(known) = crate::history::Known::load(repo, base, &key) {
+        return Ok(known.risk(&files));
+    }
+    let mut cache = crate::history::Cache::load(repo);
+    let history = crate::history::scan(repo, base, limit, &mut cache)?;
+    let at = history.first().map_or(0, |(_, f)| f.time) + 1;
+    let bad = crate::history::bad_commits(&history, &ignore, incidents);
+    let known = crate::history::Known::of(&history, &bad, at);
+    known.save(repo, base, &key);
+    Ok(known.risk(&files))
 }
 
 /// Coverage from `--coverage` files (which must exist) and `[tests] coverage` (when present).

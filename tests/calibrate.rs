@@ -116,6 +116,31 @@ fn the_history_factor_raises_the_score_of_files_reverted_before() {
         t.path().join(".git/riskgate/history.tsv").exists(),
         "the scan is cached under .git/riskgate"
     );
+    // What is known at the merge base is remembered: the next run reads it, not the history,
+    // and gets the same score; a different history limit is another question.
+    let base = std::process::Command::new("git")
+        .args(["rev-parse", "main"])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    let base = String::from_utf8_lossy(&base.stdout).trim().to_string();
+    let known = t.path().join(format!(".git/riskgate/known/{base}.tsv"));
+    assert!(known.exists(), "the merge base's result is remembered");
+    std::fs::remove_file(t.path().join(".git/riskgate/history.tsv")).unwrap();
+    assert_eq!(score(&[]), with);
+    assert!(
+        !t.path().join(".git/riskgate/history.tsv").exists(),
+        "the remembered result was read, not the history"
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    let config = elsewhere.path().join("riskgate.toml");
+    std::fs::write(&config, "[score]\nhistory_limit = 3\n").unwrap();
+    let (code, _, err) = run(t.riskgate().args(["check", "--base", "main", "--config"]).arg(&config));
+    assert!(code != 2, "{err}");
+    assert!(
+        t.path().join(".git/riskgate/history.tsv").exists(),
+        "another key scans again"
+    );
 }
 
 /// Labels and features known by construction, read through the library as `calibrate` does.
