@@ -105,10 +105,11 @@ pub enum Command {
         #[arg(long, value_name = "REV", default_value = "HEAD")]
         head: String,
         /// The server to rehearse on: a CI service container, never a shared server (default:
-        /// the variable that `[rehearse] postgres_url_env` names).
+        /// the variable that `[rehearse] postgres_url_env` names, else RISKGATE_REHEARSE_URL).
         #[arg(long, value_name = "URL")]
         postgres_url: Option<String>,
-        /// Rehearse as a superuser role (refused by default).
+        /// Rehearse as a role with more than CREATEDB: a superuser, CREATEROLE, the server's
+        /// file and program roles (refused by default).
         #[arg(long)]
         allow_superuser: bool,
         /// Load this schema (pg_dump --schema-only) instead of applying the base's migrations.
@@ -124,6 +125,7 @@ pub enum Command {
         /// (default: a plan the change commits).
         #[arg(long, value_name = "FILE")]
         plan: Option<std::path::PathBuf>,
+        /// `text` or `json` (`markdown` prints the text).
         #[arg(long, value_enum, default_value = "text")]
         format: RulesFormat,
         /// Write the report to this file instead of stdout.
