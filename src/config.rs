@@ -193,6 +193,9 @@ pub struct RehearseConfig {
     pub production_rows: BTreeMap<String, u64>,
     /// The whole rehearsal's time limit (default 600).
     pub timeout_seconds: Option<u64>,
+    /// Migration folders not to rehearse: another database's, written in SQL PostgreSQL also
+    /// reads (globs matched against the folder, e.g. `crates/client/migrations`).
+    pub skip: Vec<Spanned<String>>,
 }
 
 impl RehearseConfig {

@@ -210,11 +210,12 @@ fn rehearsal(
     let script = crate::rehearse::script_for(
         repo,
         &classifier,
+        config,
         &change.range.merge_base,
         &change.range.head,
         &changed,
     )?;
-    if script.change.is_empty() {
+    if script.is_empty() {
         return Ok(());
     }
     // `--allow-superuser` on check is for [[shapes]] reads; the change's own SQL never runs
@@ -226,7 +227,7 @@ fn rehearsal(
         .map(|text| crate::rehearse::plan_backup_sql(&text))
         .unwrap_or_default();
     computed.plan_backup_rehearsed = !options.plan_backup.is_empty();
-    let r = crate::rehearse::rehearse(&script, &options).map_err(|e| anyhow!("[rehearse]: {e}"))?;
+    let r = crate::rehearse::rehearse_all(&script, &options).map_err(|e| anyhow!("[rehearse]: {e}"))?;
     computed.findings.extend(crate::rehearse::rules::findings(&r));
     computed.rehearsal = Some(crate::rehearse::InCheck::Rehearsed(Box::new(r)));
     Ok(())

@@ -887,3 +887,81 @@ CREATE TRIGGER users_stamp BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION 
     assert_eq!(code, 0, "{r:#}");
     assert_eq!(r["rehearsal"]["rollback"]["lost"], serde_json::json!([]), "{r:#}");
 }
+
+#[test]
+#[ignore = "needs PostgreSQL: set RISKGATE_TEST_POSTGRES_URL and run with --include-ignored (as .ci/run does)"]
+fn each_migration_folder_is_its_own_database_and_the_policy_can_skip_one() {
+    let t = TestRepo::new();
+    // Two services, two databases, both with a `users` table: rehearsed apart, or they collide.
+    t.write(
+        "server/migrations/1_users.up.sql",
+        "CREATE TABLE users (id bigint PRIMARY KEY, fax text);\n",
+    );
+    t.write("server/migrations/1_users.down.sql", "DROP TABLE users;\n");
+    t.write(
+        "worker/migrations/1_users.up.sql",
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n",
+    );
+    t.write("worker/migrations/1_users.down.sql", "DROP TABLE users;\n");
+    t.write(
+        "client/migrations/1_history.up.sql",
+        "CREATE TABLE history (id integer PRIMARY KEY AUTOINCREMENT);\n",
+    );
+    t.write("client/migrations/1_history.down.sql", "DROP TABLE history;\n");
+    t.write("riskgate.toml", "[rehearse]\nskip = [\"worker/**\"]\n");
+    t.commit("base");
+    t.branch("feature");
+    t.write("server/migrations/2_fax.up.sql", "ALTER TABLE users DROP COLUMN fax;\n");
+    t.write(
+        "server/migrations/2_fax.down.sql",
+        "ALTER TABLE users ADD COLUMN fax text;\n",
+    );
+    t.write(
+        "worker/migrations/2_nick.up.sql",
+        "ALTER TABLE users ADD COLUMN nick text;\n",
+    );
+    t.write(
+        "worker/migrations/2_nick.down.sql",
+        "ALTER TABLE users DROP COLUMN nick;\n",
+    );
+    t.write("client/migrations/2_idx.up.sql", "CREATE INDEX h ON history (id);\n");
+    t.write("client/migrations/2_idx.down.sql", "DROP INDEX h;\n");
+    t.commit("the change");
+    let (code, r, _) = rehearse(&t, &[]);
+    assert_eq!(code, 1);
+    let steps: Vec<&str> = r["rehearsal"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["up_file"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, vec!["server/migrations/2_fax.up.sql"]);
+    assert_eq!(r["rehearsal"]["base_migrations"], 1);
+    let skipped: Vec<(&str, &str)> = r["rehearsal"]["not_rehearsed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["file"].as_str().unwrap(), n["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        skipped,
+        vec![
+            (
+                "client/migrations/2_idx.up.sql",
+                "client/migrations holds SQLite migrations; the rehearsal runs PostgreSQL"
+            ),
+            (
+                "worker/migrations/2_nick.up.sql",
+                "[rehearse] skip names worker/migrations"
+            ),
+        ]
+    );
+    assert_eq!(
+        rules(&r),
+        vec![(
+            "rehearsal-rollback-loses-data".into(),
+            "high".into(),
+            "server/migrations/2_fax.down.sql".into()
+        )]
+    );
+}

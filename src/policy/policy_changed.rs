@@ -238,6 +238,20 @@ pub fn compare(base: &Policy, head: &Policy) -> Vec<PolicyChange> {
         (None, Some(new)) => say(toml, false, format!("rehearses migrations on the server in {new}")),
         _ => {}
     }
+    let skips = |c: &Config| {
+        c.rehearse
+            .skip
+            .iter()
+            .map(|g| g.get_ref().clone())
+            .collect::<BTreeSet<_>>()
+    };
+    for glob in skips(h).difference(&skips(b)) {
+        say(
+            toml,
+            true,
+            format!("stops rehearsing the migrations in {glob} ([rehearse] skip)"),
+        );
+    }
     if h.rehearse.postgres_url_env.is_some() && h.rehearse.rows() < b.rehearse.rows() {
         say(
             toml,
@@ -573,6 +587,13 @@ mod tests {
         assert_eq!(
             said("", on),
             vec![(false, "rehearses migrations on the server in REHEARSE_URL".to_string())]
+        );
+        assert_eq!(
+            said(on, &format!("{on}skip = [\"db/client/**\"]\n")),
+            vec![(
+                true,
+                "stops rehearsing the migrations in db/client/** ([rehearse] skip)".to_string()
+            )]
         );
     }
 

@@ -5,7 +5,7 @@
 
 use crate::model::{FileKind, MigrationFormat, MigrationRole};
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A migration file of a tree, with its kind from the path and its text.
 #[derive(Debug, Clone)]
@@ -45,6 +45,131 @@ pub struct Script {
 
 /// Backends other than PostgreSQL, as folder names of multi-backend layouts spell them.
 const OTHER_BACKENDS: &[&str] = &["mysql", "mariadb", "sqlite", "sqlite3", "mssql", "sqlserver", "oracle"];
+
+/// One script per migration root (the folder a tool runs: `migrations/`, or a crate's own),
+/// for the roots the change adds migrations to: each root is its own database, rehearsed on
+/// its own. A root whose folders or files say it is another database's (SQLite, MySQL) is named
+/// as not rehearsed.
+pub fn scripts(base: &[SqlFile], head: &[SqlFile], changed: &[&str]) -> Vec<(String, Script)> {
+    let roots: BTreeSet<String> = head.iter().filter_map(root_of).collect();
+    let mut out = Vec::new();
+    let mut elsewhere: Vec<(String, String)> = Vec::new();
+    for root in roots {
+        let of_root = |files: &[SqlFile]| -> Vec<SqlFile> {
+            files
+                .iter()
+                .filter(|f| root_of(f).as_deref() == Some(root.as_str()))
+                .cloned()
+                .collect()
+        };
+        let (b, h) = (of_root(base), of_root(head));
+        let mut script = script(&b, &h, changed);
+        if script.change.is_empty() {
+            elsewhere.append(&mut script.not_rehearsed);
+            continue;
+        }
+        if let Some(other) = other_database(&root, &b, &h) {
+            for step in &script.change {
+                elsewhere.push((
+                    step.up_path.clone(),
+                    format!("{root} holds {other} migrations; the rehearsal runs PostgreSQL"),
+                ));
+            }
+            elsewhere.append(&mut script.not_rehearsed);
+            continue;
+        }
+        out.push((root, script));
+    }
+    elsewhere.sort();
+    elsewhere.dedup();
+    match out.first_mut() {
+        Some((_, first)) => first.not_rehearsed.extend(elsewhere),
+        None if !elsewhere.is_empty() => out.push((
+            String::new(),
+            Script {
+                not_rehearsed: elsewhere,
+                ..Script::default()
+            },
+        )),
+        None => {}
+    }
+    out
+}
+
+/// The folder a migration tool runs: a Diesel or Prisma version folder's parent, else the
+/// file's folder.
+fn root_of(file: &SqlFile) -> Option<String> {
+    let FileKind::Migration { format, .. } = file.kind else {
+        return None;
+    };
+    let dir = file.path.rsplit_once('/').map_or("", |(d, _)| d);
+    Some(match format {
+        MigrationFormat::Diesel | MigrationFormat::Prisma => dir.rsplit_once('/').map_or("", |(p, _)| p).to_string(),
+        _ => dir.to_string(),
+    })
+}
+
+/// "SQLite" or "MySQL" when the root's folders name that database (`server-sqlite/`), or its
+/// up files carry that database's own words (`AUTOINCREMENT`, `PRAGMA`, `strftime`,
+/// `WITHOUT ROWID`; `ENGINE=`, `AUTO_INCREMENT`) and none of PostgreSQL's (`::`, `$$`,
+/// `jsonb`, `serial`, …). A backtick alone is not enough: a PostgreSQL migration that has one is a
+/// mistake the rehearsal should show.
+fn other_database(root: &str, base: &[SqlFile], head: &[SqlFile]) -> Option<&'static str> {
+    let folders = root.to_ascii_lowercase();
+    if folders.contains("postgres") {
+        return None;
+    }
+    if folders.contains("sqlite") {
+        return Some("SQLite");
+    }
+    if folders.contains("mysql") || folders.contains("mariadb") {
+        return Some("MySQL");
+    }
+    // The up files: downs are mostly `DROP`s, which every database spells alike.
+    let files: Vec<String> = base
+        .iter()
+        .chain(head)
+        .filter(|f| {
+            matches!(
+                f.kind,
+                FileKind::Migration {
+                    role: MigrationRole::Up,
+                    ..
+                }
+            )
+        })
+        .map(|f| f.text.to_ascii_lowercase())
+        .collect();
+    let any = |words: &[&str]| files.iter().any(|t| words.iter().any(|w| t.contains(w)));
+    // Words only PostgreSQL has: with any of them, the root is PostgreSQL's after all.
+    if any(&[
+        "::",
+        "$$",
+        "serial",
+        "jsonb",
+        "timestamptz",
+        "create extension",
+        "using btree",
+        "now()",
+    ]) {
+        return None;
+    }
+    if any(&[
+        "autoincrement",
+        "pragma ",
+        "strftime",
+        "unixepoch",
+        "without rowid",
+        "datetime('now",
+        "datetime ('now",
+    ]) {
+        Some("SQLite")
+    } else if any(&["engine=", "engine =", "auto_increment"]) {
+        Some("MySQL")
+    } else {
+        None
+    }
+}
 
 /// Builds the script from the migration files of the base and head trees; `changed` are the
 /// paths the change touches (only those are named as not rehearsed).
@@ -282,6 +407,70 @@ mod tests {
             Some("migrations/2024-02-01-000000_email/down.sql")
         );
         assert_eq!(s.not_rehearsed[0].0, "db/changelog.xml");
+    }
+
+    #[test]
+    fn each_root_is_its_own_database_and_sqlite_roots_are_named() {
+        let base = vec![
+            file(
+                "crates/server-postgres/migrations/1_users.sql",
+                Sqlx,
+                Up,
+                "CREATE TABLE users (id bigint);",
+            ),
+            file(
+                "crates/client/migrations/1_history.sql",
+                Sqlx,
+                Up,
+                "CREATE TABLE history (id integer primary key autoincrement);",
+            ),
+        ];
+        let mut head = base.clone();
+        head.push(file(
+            "crates/server-postgres/migrations/2_nick.sql",
+            Sqlx,
+            Up,
+            "ALTER TABLE users ADD nick text;",
+        ));
+        head.push(file(
+            "crates/client/migrations/2_idx.sql",
+            Sqlx,
+            Up,
+            "CREATE INDEX h ON history (id);",
+        ));
+        head.push(file(
+            "crates/server-sqlite/migrations/1_users.sql",
+            Sqlx,
+            Up,
+            "CREATE TABLE users (id int);",
+        ));
+        head.push(file(
+            "crates/kv/migrations/1_kv.up.sql",
+            GolangMigrate,
+            Up,
+            "CREATE TABLE kv (at integer default (strftime ('%s', 'now')));",
+        ));
+        head.push(file(
+            "crates/kv/migrations/1_kv.down.sql",
+            GolangMigrate,
+            Down,
+            "DROP TABLE kv;",
+        ));
+        let changed: Vec<&str> = head[2..].iter().map(|f| f.path.as_str()).collect();
+        let s = scripts(&base, &head, &changed);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].0, "crates/server-postgres/migrations");
+        assert_eq!(s[0].1.base.len(), 1);
+        assert_eq!(s[0].1.change[0].up_path, "crates/server-postgres/migrations/2_nick.sql");
+        let skipped: Vec<&str> = s[0].1.not_rehearsed.iter().map(|(_, why)| why.as_str()).collect();
+        assert_eq!(
+            skipped,
+            [
+                "crates/client/migrations holds SQLite migrations; the rehearsal runs PostgreSQL",
+                "crates/kv/migrations holds SQLite migrations; the rehearsal runs PostgreSQL",
+                "crates/server-sqlite/migrations holds SQLite migrations; the rehearsal runs PostgreSQL"
+            ]
+        );
     }
 
     #[test]

@@ -229,15 +229,16 @@ pub fn estimate(ms: f64, rehearsal_rows: u64, production_rows: Option<u64>) -> O
     (rehearsal_rows > 0).then(|| ms * production as f64 / rehearsal_rows as f64)
 }
 
-/// The script for a range: the SQL migrations of the merge base's tree, and those the head's
-/// tree adds. `changed` are the paths the change touches.
+/// The scripts for a range, one per migration root: the SQL migrations of the merge base's
+/// tree, and those the head's tree adds. `changed` are the paths the change touches.
 pub fn script_for(
     repo: &crate::diff::git::Repo,
     classifier: &crate::classify::Classifier,
+    config: &crate::config::Config,
     merge_base: &str,
     head: &str,
     changed: &[&str],
-) -> anyhow::Result<Script> {
+) -> anyhow::Result<Scripts> {
     let none = globset::GlobSet::empty();
     let read = |rev: &str| -> anyhow::Result<Vec<migrations::SqlFile>> {
         let mut out = Vec::new();
@@ -261,7 +262,88 @@ pub fn script_for(
     } else {
         read(merge_base)?
     };
-    Ok(migrations::script(&base, &read(head)?, changed))
+    let mut scripts = migrations::scripts(&base, &read(head)?, changed);
+    // Folders the policy says are another database's.
+    let skip = crate::config::glob_set(&config.rehearse.skip, config.source.as_ref())?;
+    let mut skipped = Vec::new();
+    scripts.retain_mut(|(root, script)| {
+        if root.is_empty() || !skip.is_match(root.as_str()) {
+            return true;
+        }
+        for step in &script.change {
+            skipped.push((step.up_path.clone(), format!("[rehearse] skip names {root}")));
+        }
+        skipped.append(&mut script.not_rehearsed);
+        false
+    });
+    if !skipped.is_empty() {
+        scripts.push((
+            String::new(),
+            Script {
+                not_rehearsed: skipped,
+                ..Script::default()
+            },
+        ));
+    }
+    Ok(Scripts(scripts))
+}
+
+/// The scripts of a change, one per migration root.
+#[derive(Debug, Clone, Default)]
+pub struct Scripts(pub Vec<(String, Script)>);
+
+impl Scripts {
+    /// Whether the change adds a migration the rehearsal can run.
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|(_, s)| s.change.is_empty())
+    }
+
+    /// The change's files not rehearsed, with the reasons.
+    pub fn not_rehearsed(&self) -> Vec<(String, String)> {
+        self.0.iter().flat_map(|(_, s)| s.not_rehearsed.clone()).collect()
+    }
+}
+
+/// Rehearses each root in a database of its own, and puts the results together.
+pub fn rehearse_all(scripts: &Scripts, options: &Options) -> anyhow::Result<Rehearsal> {
+    let mut all: Option<Rehearsal> = None;
+    for (root, script) in scripts.0.iter().filter(|(_, s)| !s.change.is_empty()) {
+        let r = rehearse(script, options)?;
+        all = Some(match all {
+            None => r,
+            Some(mut a) => {
+                a.base_migrations += r.base_migrations;
+                a.tables.extend(r.tables);
+                a.steps.extend(r.steps);
+                a.backups.extend(r.backups);
+                a.rollback.rehearsed &= r.rollback.rehearsed;
+                if let Some(reason) = r.rollback.reason {
+                    let reason = format!("{root}: {reason}");
+                    a.rollback.reason = Some(
+                        a.rollback
+                            .reason
+                            .map_or(reason.clone(), |old| format!("{old}; {reason}")),
+                    );
+                }
+                a.rollback.lost.extend(r.rollback.lost);
+                a.rollback.schema_differences.extend(r.rollback.schema_differences);
+                a.not_rehearsed.extend(r.not_rehearsed);
+                a.elapsed_ms += r.elapsed_ms;
+                a
+            }
+        });
+    }
+    let mut all = all.unwrap_or_default();
+    // Files the roots that were not run hold.
+    for (file, reason) in scripts
+        .0
+        .iter()
+        .filter(|(_, s)| s.change.is_empty())
+        .flat_map(|(_, s)| s.not_rehearsed.clone())
+    {
+        all.not_rehearsed.push(NotRehearsed { file, reason });
+    }
+    Ok(all)
 }
 
 /// The fenced SQL blocks of a plan's Backup section: the only SQL a plan can make the

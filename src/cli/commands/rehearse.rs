@@ -72,14 +72,15 @@ pub fn rehearse(cli: &Cli, request: &Request, format: RulesFormat, output: Optio
     let script = rehearse::script_for(
         &repo,
         &classifier,
+        config,
         &change.range.merge_base,
         &change.range.head,
         &changed,
     )?;
-    if script.change.is_empty() {
+    if script.is_empty() {
         if !cli.quiet {
             let mut text = "riskgate: the change adds no SQL migration to rehearse\n".to_string();
-            for (file, reason) in &script.not_rehearsed {
+            for (file, reason) in &script.not_rehearsed() {
                 let _ = writeln!(text, "  not rehearsed: {} ({})", terminal(file), terminal(reason));
             }
             note(&text);
@@ -135,7 +136,7 @@ pub fn rehearse(cli: &Cli, request: &Request, format: RulesFormat, output: Optio
     } else {
         Progress::start("riskgate: rehearsing the migrations…")
     };
-    let result = rehearse::rehearse(&script, &options);
+    let result = rehearse::rehearse_all(&script, &options);
     drop(progress);
     let rehearsal = result?;
     let findings = rehearse::rules::findings(&rehearsal);
