@@ -92,7 +92,14 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                 concurrently: true,
             },
             "RunSQL" => {
-                let open = args.find(|c: char| !c.is_whitespace()).unwrap_or(0);
+                let mut open = args.find(|c: char| !c.is_whitespace()).unwrap_or(0);
+                // The keyword form, `RunSQL(sql="…")`, names the same first argument.
+                if let Some(rest) = args[open..].strip_prefix("sql") {
+                    let value = rest.trim_start();
+                    if let Some(value) = value.strip_prefix('=') {
+                        open = args.len() - value.trim_start().len();
+                    }
+                }
                 let abs = text.find(&args).unwrap_or(0) + open;
                 if let Some((sql_text, first)) = string_at(text, abs) {
                     ops.extend(sql_ops(&sql_text, first, dialect));

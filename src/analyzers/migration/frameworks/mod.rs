@@ -98,6 +98,20 @@ mod tests {
     }
 
     #[test]
+    fn django_run_sql_by_keyword_is_read_too() {
+        let text = "class Migration(migrations.Migration):\n    operations = [\n        migrations.RunSQL(\n            sql=\"DROP TABLE legacy_audit\",\n            reverse_sql=migrations.RunSQL.noop,\n        ),\n    ]\n";
+        let s = django(text, Dialect::Postgres);
+        let k = kinds(&s);
+        assert_eq!(k.len(), 1, "{k:?}");
+        assert!(matches!(k[0], OpKind::DropTable { .. }), "{k:?}");
+        assert_eq!(s.ops[0].line, 4);
+        assert!(matches!(&s.rollback, Rollback::Missing { why, .. } if why.contains("noop")));
+        // `sqlparse=` or any other keyword is not the SQL.
+        let other = "class Migration(migrations.Migration):\n    operations = [\n        migrations.RunSQL(sqlx_hint=1),\n    ]\n";
+        assert!(kinds(&django(other, Dialect::Postgres)).is_empty());
+    }
+
+    #[test]
     fn alembic_upgrade_only_and_empty_downgrade() {
         let text = "def upgrade():\n    op.drop_column('customers', 'fax')\n    op.execute(\"DELETE FROM sessions\")\n\n\ndef downgrade():\n    pass\n";
         let s = alembic(text, Dialect::Postgres);

@@ -52,4 +52,12 @@ mod tests {
         );
         assert!(rules("CREATE TABLE drafts (id int);\nALTER TABLE drafts RENAME TO posts;").is_empty());
     }
+
+    #[test]
+    fn mysql_rename_table_renames_each_pair() {
+        assert_eq!(
+            rules("RENAME TABLE users TO members, `orders` TO purchases;"),
+            vec!["migration-renames-table", "migration-renames-table"]
+        );
+    }
 }

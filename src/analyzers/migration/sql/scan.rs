@@ -36,6 +36,23 @@ pub fn from_tokens(toks: &[Token]) -> Vec<OpKind> {
             }
             return vec![OpKind::DropTable { tables }];
         }
+        // MySQL: RENAME TABLE a TO b [, c TO d …].
+        ("rename", "table") => {
+            let mut out = Vec::new();
+            let mut j = 2;
+            while let Some(from) = qualified_name(toks, j) {
+                let Some(to_at) = toks[j..].iter().position(|t| t.is_word("to")).map(|k| j + k + 1) else {
+                    break;
+                };
+                let Some(to) = qualified_name(toks, to_at) else { break };
+                out.push(OpKind::RenameTable { from, to });
+                match toks[to_at..].iter().position(|t| t.is_sym(",")) {
+                    Some(k) => j = to_at + k + 1,
+                    None => break,
+                }
+            }
+            return out;
+        }
         ("drop", "schema") => {
             return vec![OpKind::DropSchema {
                 names: qualified_name(toks, skip_if_exists(2)).into_iter().collect(),
