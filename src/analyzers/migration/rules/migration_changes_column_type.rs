@@ -114,6 +114,13 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
         f.tags.push(crate::model::Tag::Breaking);
         f.gating.get_or_insert(crate::model::GatingClass::BrokenContract);
         f.message.push_str("; the new type may reject values old code writes");
+    } else if type_name.trim().eq_ignore_ascii_case("date") {
+        // A timestamp cast to a date keeps the day and drops the time: no way back.
+        f.tags.push(crate::model::Tag::Breaking);
+        f.tags.push(crate::model::Tag::DataRewrite);
+        f.gating = Some(crate::model::GatingClass::DataRewrite);
+        f.message
+            .push_str("; a time stored in it is cut to its day, and the way back cannot restore it");
     }
     // MySQL `MODIFY`/`CHANGE` and Rails `change_column` restate the whole column (type,
     // null, default, collation): whether the type changed is not known from this file.
@@ -190,6 +197,23 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use crate::analyzers::migration::testing::{rules, run};
+
+    #[test]
+    fn to_date_cuts_the_time_of_day() {
+        let f = run(&[(
+            "db/migrations/1.sql",
+            "ALTER TABLE events ALTER COLUMN happened_at TYPE date;",
+        )])
+        .remove(0);
+        assert_eq!(f.rule, "migration-changes-column-type");
+        assert_eq!(f.gating, Some(crate::model::GatingClass::DataRewrite));
+        assert!(
+            f.message
+                .ends_with("; a time stored in it is cut to its day, and the way back cannot restore it"),
+            "{}",
+            f.message
+        );
+    }
 
     #[test]
     fn a_retype_with_using_rewrites_data_and_may_narrow() {
