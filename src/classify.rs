@@ -123,6 +123,8 @@ const JSON_FIXTURES: &[&str] = &[
 ];
 const DOCS: &[&str] = &[
     "**/*.{md,markdown,rst,adoc,txt}",
+    // Translations are text for people, not settings.
+    "**/{locales,locale,i18n,translations,lang}/**/*.{yml,yaml,json,properties,po,ftl}",
     "docs/**",
     "doc/**",
     "**/LICENSE*",
@@ -456,6 +458,8 @@ mod tests {
         assert_eq!(kind("data/fixtures/user.json"), FileKind::JsonFixture);
         assert_eq!(kind("README.md"), FileKind::Docs);
         assert_eq!(kind("config/app.yaml"), FileKind::Config);
+        assert_eq!(kind("config/locales/en.yml"), FileKind::Docs);
+        assert_eq!(kind("src/i18n/de/messages.json"), FileKind::Docs);
         assert_eq!(kind("api/gen.pb.go"), FileKind::Generated);
     }
 
