@@ -160,6 +160,7 @@ pub struct Classifier {
     json_schema: GlobSet,
     openapi: GlobSet,
     json_fixtures: GlobSet,
+    user_json_fixtures: GlobSet,
     docs: GlobSet,
     config: GlobSet,
 }
@@ -181,6 +182,7 @@ impl Classifier {
             json_schema: set(JSON_SCHEMA),
             openapi: set(OPENAPI),
             json_fixtures: set(JSON_FIXTURES),
+            user_json_fixtures: glob_set(&config.classify.json_fixtures, src)?,
             docs: set(DOCS),
             config: set(CONFIG),
         })
@@ -244,7 +246,8 @@ impl Classifier {
             if self.json_schema.is_match(path) {
                 return FileKind::JsonSchema;
             }
-            if self.json_fixtures.is_match(path) {
+            if self.json_fixtures.is_match(path) || (path.ends_with(".json") && self.user_json_fixtures.is_match(path))
+            {
                 return FileKind::JsonFixture;
             }
         }
@@ -459,6 +462,19 @@ mod tests {
         assert_eq!(kind("README.md"), FileKind::Docs);
         assert_eq!(kind("config/app.yaml"), FileKind::Config);
         assert_eq!(kind("config/locales/en.yml"), FileKind::Docs);
+        // JSON examples where the team keeps them, named in [classify] json_fixtures.
+        let config = Config::parse(crate::config::SourceText {
+            name: "riskgate.toml".into(),
+            text: "[classify]\njson_fixtures = [\"assets/payloads/**\"]\n".into(),
+        })
+        .unwrap();
+        let c = Classifier::new(&config).unwrap();
+        let file = |p: &str| ChangedFile::from_lines(p, FileStatus::Added, &[], &["{}"]);
+        assert_eq!(
+            c.kind_of(&file("assets/payloads/order.json"), &GlobSet::empty()),
+            FileKind::JsonFixture
+        );
+        assert_eq!(kind("assets/payloads/order.json"), FileKind::Config);
         assert_eq!(kind("src/i18n/de/messages.json"), FileKind::Docs);
         assert_eq!(kind("api/gen.pb.go"), FileKind::Generated);
     }

@@ -153,6 +153,9 @@ pub struct ClassifyConfig {
     pub generated: Vec<Spanned<String>>,
     /// Globs of files to leave out of the analysis entirely.
     pub ignore: Vec<Spanned<String>>,
+    /// Globs of JSON files that are examples of stored or exchanged data (compared as JSON
+    /// fixtures), beyond `fixtures/`, `samples/`, `examples/`, `testdata/`.
+    pub json_fixtures: Vec<Spanned<String>>,
 }
 
 /// `[[shapes]]`: a serde type and where samples of its stored JSON come from.

@@ -188,6 +188,18 @@ pub fn compare(base: &Policy, head: &Policy) -> Vec<PolicyChange> {
             }
         }
     }
+    for (added, globs) in set_changes(&spanned(&b.classify.json_fixtures), &spanned(&h.classify.json_fixtures)) {
+        for g in globs {
+            say(
+                toml,
+                !added,
+                format!(
+                    "{} {g} as JSON fixtures",
+                    if added { "reads" } else { "no longer reads" }
+                ),
+            );
+        }
+    }
     for (added, globs) in set_changes(&spanned(&b.migrations.paths), &spanned(&h.migrations.paths)) {
         for g in globs {
             say(
@@ -587,6 +599,10 @@ mod tests {
         assert_eq!(
             said("", on),
             vec![(false, "rehearses migrations on the server in REHEARSE_URL".to_string())]
+        );
+        assert_eq!(
+            said("[classify]\njson_fixtures = [\"assets/**\"]\n", ""),
+            vec![(true, "no longer reads assets/** as JSON fixtures".to_string())]
         );
         assert_eq!(
             said(on, &format!("{on}skip = [\"db/client/**\"]\n")),
