@@ -206,26 +206,13 @@ fn rehearsal(
         computed.rehearsal = not_rehearsed(format!("{var}, which [rehearse] postgres_url_env names, is not set"));
         return Ok(());
     };
-    let changed: Vec<&str> = change.files.iter().map(|f| f.path.as_str()).collect();
-    let script = crate::rehearse::script_for(
-        repo,
-        &classifier,
-        config,
-        &change.range.merge_base,
-        &change.range.head,
-        &changed,
-    )?;
+    let script = crate::rehearse::scripts_of(repo, config, change)?;
     if script.is_empty() {
         return Ok(());
     }
     // `--allow-superuser` on check is for [[shapes]] reads; the change's own SQL never runs
     // with more than CREATEDB from check (`riskgate rehearse --allow-superuser` is explicit).
-    let mut options = crate::rehearse::options_from(&config.rehearse, url)?;
-    (options.documents, options.document_sources) =
-        crate::rehearse::documents::for_columns(repo, config, &change.range.merge_base);
-    options.plan_backup = crate::rehearse::committed_plan(change, config)?
-        .map(|text| crate::rehearse::plan_backup_sql(&text))
-        .unwrap_or_default();
+    let options = crate::rehearse::options_of(repo, config, change, url)?;
     computed.plan_backup_rehearsed = !options.plan_backup.is_empty();
     let r = crate::rehearse::rehearse_all(&script, &options).map_err(|e| anyhow!("[rehearse]: {e}"))?;
     computed.findings.extend(crate::rehearse::rules::findings(&r));

@@ -79,34 +79,38 @@ pub fn snapshot(client: &mut Client) -> Result<Snapshot> {
             },
         );
     }
-    let constraints = client
-        .query(
-            &format!(
-                "SELECT n.nspname::text, c.relname::text, k.conname::text || ' ' || pg_catalog.pg_get_constraintdef(k.oid)
-                 FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                 WHERE {USER_SCHEMAS}"
-            ),
-            &[],
-        )
-        .map_err(err("the constraints"))?;
-    for row in constraints {
-        if let Some(t) = tables.get_mut(&display_table(&row.get::<_, String>(0), &row.get::<_, String>(1))) {
-            t.constraints.insert(row.get(2));
-        }
-    }
-    let indexes = client
-        .query(
-            &format!(
-                "SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_indexdef(i.indexrelid)
-                 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                 WHERE {USER_SCHEMAS}"
-            ),
-            &[],
-        )
-        .map_err(err("the indexes"))?;
-    for row in indexes {
-        if let Some(t) = tables.get_mut(&display_table(&row.get::<_, String>(0), &row.get::<_, String>(1))) {
-            t.indexes.insert(row.get(2));
+    // (what, the definition's expression, the catalog it comes from joined to its table, the
+    // table's set it goes to)
+    type Into = fn(&mut Table) -> &mut BTreeSet<String>;
+    let definitions: [(&str, &str, &str, Into); 2] = [
+        (
+            "the constraints",
+            "k.conname::text || ' ' || pg_catalog.pg_get_constraintdef(k.oid)",
+            "pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid",
+            |t| &mut t.constraints,
+        ),
+        (
+            "the indexes",
+            "pg_catalog.pg_get_indexdef(i.indexrelid)",
+            "pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indrelid",
+            |t| &mut t.indexes,
+        ),
+    ];
+    for (what, definition, from, into) in definitions {
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT n.nspname::text, c.relname::text, {definition}
+                     FROM {from} JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                     WHERE {USER_SCHEMAS}"
+                ),
+                &[],
+            )
+            .map_err(err(what))?;
+        for row in rows {
+            if let Some(t) = tables.get_mut(&display_table(&row.get::<_, String>(0), &row.get::<_, String>(1))) {
+                into(t).insert(row.get(2));
+            }
         }
     }
     for table in tables.values_mut() {

@@ -1,6 +1,7 @@
 //! The throwaway database: created under a unique name by a role that is not a superuser,
 //! reached with timeouts on every connection, and dropped at the end, also on error.
 
+pub use crate::shapes::source::db_message;
 use crate::shapes::source::redact;
 use anyhow::{anyhow, bail, Result};
 use postgres::{Client, Config, NoTls};
@@ -14,20 +15,6 @@ const STALE_SECS: u64 = 6 * 3600;
 /// Every statement and every lock wait is bounded: a migration that hangs is a finding, not a
 /// stuck CI job.
 const OPTIONS: &str = "-c statement_timeout=120000 -c lock_timeout=10000 -c client_min_messages=warning";
-
-/// The server's own words for a database error.
-pub fn db_message(e: &postgres::Error) -> String {
-    e.as_db_error().map_or_else(
-        || match std::error::Error::source(e) {
-            Some(cause) => format!("{e}: {cause}"),
-            None => e.to_string(),
-        },
-        |d| match d.detail() {
-            Some(detail) => format!("{}: {detail}", d.message()),
-            None => d.message().to_string(),
-        },
-    )
-}
 
 pub struct Throwaway {
     admin: Config,

@@ -43,9 +43,6 @@ pub struct Script {
     pub not_rehearsed: Vec<(String, String)>,
 }
 
-/// Backends other than PostgreSQL, as folder names of multi-backend layouts spell them.
-const OTHER_BACKENDS: &[&str] = &["mysql", "mariadb", "sqlite", "sqlite3", "mssql", "sqlserver", "oracle"];
-
 /// One script per migration root (the folder a tool runs: `migrations/`, or a crate's own),
 /// for the roots the change adds migrations to: each root is its own database, rehearsed on
 /// its own. A root whose folders or files say it is another database's (SQLite, MySQL) is named
@@ -207,13 +204,6 @@ fn steps(files: &[SqlFile], skipped: &mut Vec<(String, String)>) -> Vec<Step> {
         let FileKind::Migration { format, role, .. } = file.kind else {
             continue;
         };
-        if let Some(backend) = other_backend(&file.path) {
-            skipped.push((
-                file.path.clone(),
-                format!("a {backend} migration; the rehearsal runs PostgreSQL"),
-            ));
-            continue;
-        }
         let Some(key) = version_key(format, &file.path) else {
             skipped.push((
                 file.path.clone(),
@@ -252,15 +242,6 @@ fn steps(files: &[SqlFile], skipped: &mut Vec<(String, String)>) -> Vec<Step> {
         .collect();
     out.sort_by(|a, b| natural(&a.version, &b.version).then_with(|| a.up_path.cmp(&b.up_path)));
     out
-}
-
-fn other_backend(path: &str) -> Option<&'static str> {
-    let dirs: Vec<&str> = path.split('/').collect();
-    let dirs = &dirs[..dirs.len().saturating_sub(1)];
-    OTHER_BACKENDS
-        .iter()
-        .find(|b| dirs.iter().any(|d| d.eq_ignore_ascii_case(b)))
-        .copied()
 }
 
 /// (folder, version) pairing an up file with its down file; `None` for formats not stored as SQL.
@@ -485,7 +466,8 @@ mod tests {
             file("db/U4__d.sql", Flyway, Down, "SELECT 6;"),
         ];
         let changed: Vec<&str> = head.iter().map(|f| f.path.as_str()).collect();
-        let s = script(&base, &head, &changed);
+        let scripts = scripts(&base, &head, &changed);
+        let s = &scripts[0].1;
         let versions: Vec<&str> = s.change.iter().map(|s| s.version.as_str()).collect();
         assert_eq!(versions, ["3_c", "4"]);
         assert_eq!(s.change[1].down.as_deref(), Some("SELECT 6;"));

@@ -346,6 +346,40 @@ pub fn rehearse_all(scripts: &Scripts, options: &Options) -> anyhow::Result<Rehe
     Ok(all)
 }
 
+/// The scripts of a read change, as `rehearse` and `check` run them.
+pub fn scripts_of(
+    repo: &crate::diff::git::Repo,
+    config: &crate::config::Config,
+    change: &crate::diff::ChangeSet,
+) -> anyhow::Result<Scripts> {
+    let classifier = crate::classify::Classifier::new(config)?;
+    let changed: Vec<&str> = change.files.iter().map(|f| f.path.as_str()).collect();
+    script_for(
+        repo,
+        &classifier,
+        config,
+        &change.range.merge_base,
+        &change.range.head,
+        &changed,
+    )
+}
+
+/// The options the policy, the base's JSON columns and the plan the change commits give a
+/// rehearsal of `change` on the server at `url`.
+pub fn options_of(
+    repo: &crate::diff::git::Repo,
+    config: &crate::config::Config,
+    change: &crate::diff::ChangeSet,
+    url: String,
+) -> anyhow::Result<Options> {
+    let mut options = options_from(&config.rehearse, url)?;
+    (options.documents, options.document_sources) = documents::for_columns(repo, config, &change.range.merge_base);
+    options.plan_backup = committed_plan(change, config)?
+        .map(|text| plan_backup_sql(&text))
+        .unwrap_or_default();
+    Ok(options)
+}
+
 /// The fenced SQL blocks of a plan's Backup section: the only SQL a plan can make the
 /// rehearsal run (never a shell command, never text from a pull request's body).
 pub fn plan_backup_sql(plan: &str) -> Vec<String> {

@@ -103,11 +103,20 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// The server's own words for a database error.
+/// The server's own words for a database error (with its detail), or the client's with its
+/// cause (a refused connection).
 #[cfg(feature = "postgres")]
-fn db_message(e: &postgres::Error) -> String {
-    e.as_db_error()
-        .map_or_else(|| e.to_string(), |d| d.message().to_string())
+pub fn db_message(e: &postgres::Error) -> String {
+    e.as_db_error().map_or_else(
+        || match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
+        |d| match d.detail() {
+            Some(detail) => format!("{}: {detail}", d.message()),
+            None => d.message().to_string(),
+        },
+    )
 }
 
 /// Streams the first column of `query` (as text) into the checker, inside a READ ONLY

@@ -1,6 +1,5 @@
 //! `rehearse`: the change's SQL migrations on a throwaway PostgreSQL database, and the report.
 
-use crate::classify::Classifier;
 use crate::cli::args::RulesFormat;
 use crate::cli::output::*;
 use crate::cli::session::*;
@@ -67,16 +66,7 @@ pub fn rehearse(cli: &Cli, request: &Request, format: RulesFormat, output: Optio
         }
         Loaded::Change(c) => c,
     };
-    let classifier = Classifier::new(config)?;
-    let changed: Vec<&str> = change.files.iter().map(|f| f.path.as_str()).collect();
-    let script = rehearse::script_for(
-        &repo,
-        &classifier,
-        config,
-        &change.range.merge_base,
-        &change.range.head,
-        &changed,
-    )?;
+    let script = rehearse::scripts_of(&repo, config, &change)?;
     if script.is_empty() {
         if !cli.quiet {
             let mut text = "riskgate: the change adds no SQL migration to rehearse\n".to_string();
@@ -100,10 +90,8 @@ pub fn rehearse(cli: &Cli, request: &Request, format: RulesFormat, output: Optio
             },
         },
     };
-    let mut options = rehearse::options_from(&config.rehearse, url)?;
+    let mut options = rehearse::options_of(&repo, config, &change, url)?;
     options.allow_superuser = request.allow_superuser;
-    (options.documents, options.document_sources) =
-        rehearse::documents::for_columns(&repo, config, &change.range.merge_base);
     if let Some(rows) = request.rows {
         if rows > 1_000_000 {
             bail!("--rows: at most 1000000 synthetic rows per table");
@@ -123,14 +111,11 @@ pub fn rehearse(cli: &Cli, request: &Request, format: RulesFormat, output: Optio
         options.schema =
             Some(std::fs::read_to_string(path).with_context(|| format!("cannot read schema {}", path.display()))?);
     }
-    options.plan_backup = match &request.plan {
-        Some(path) => rehearse::plan_backup_sql(
+    if let Some(path) = &request.plan {
+        options.plan_backup = rehearse::plan_backup_sql(
             &std::fs::read_to_string(path).with_context(|| format!("cannot read plan {}", path.display()))?,
-        ),
-        None => rehearse::committed_plan(&change, config)?
-            .map(|text| rehearse::plan_backup_sql(&text))
-            .unwrap_or_default(),
-    };
+        );
+    }
     let progress = if cli.quiet {
         None
     } else {
