@@ -4,6 +4,7 @@
 //! The reader (`sql`, `frameworks`, `ops`) emits no findings; the rules under `rules/`, one
 //! file per rule id, judge its ops against the file's `context`.
 
+mod backends;
 pub mod context;
 pub mod frameworks;
 pub mod ops;
@@ -121,11 +122,9 @@ pub fn read_file(format: MigrationFormat, text: &str, dialect: Dialect) -> Scrip
                     unparsed.push(stmt.line);
                 }
             }
-            Script {
-                ops,
-                rollback: Rollback::Fine,
-                unparsed,
-            }
+            let mut script = Script::read(ops, Rollback::Fine);
+            script.unparsed = unparsed;
+            script
         }
     }
 }
@@ -652,16 +651,24 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 && r.old
                     .as_ref()
                     .is_some_and(|old| !matches!(old.rollback, Rollback::Fine));
+            // A no-op reverse of code that only fills columns other migrations of the change
+            // add loses nothing that existed.
+            let fills_new = !script.noop_reverse_overwrites.is_empty()
+                && script.noop_reverse_overwrites.iter().all(|c| {
+                    ctx.added_by_other_files
+                        .iter()
+                        .any(|(_, added)| added.eq_ignore_ascii_case(c))
+                });
             if let Some(f) =
                 rules::migration_rollback_missing::check(file, format, script, down.as_deref(), down_file, dialect)
             {
-                if !had_none {
+                if !had_none && !fills_new {
                     out.push(f);
                 }
             }
         }
     }
-    out
+    backends::group(out)
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ fn django_calls(text: &str) -> Vec<(String, String, u32)> {
 pub fn django(text: &str, dialect: Dialect) -> Script {
     let mut ops = Vec::new();
     let mut rollback = Rollback::Fine;
+    let mut noop_reverse_overwrites = Vec::new();
     for (name, args, line) in django_calls(text) {
         let model = || {
             arg_str(&args, "model_name")
@@ -131,10 +132,26 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                         why: "`RunPython` without `reverse_code`".to_string(),
                     };
                 } else if reverse.contains("RunPython.noop") && !only_reads {
-                    rollback = Rollback::Missing {
-                        line,
-                        why: "`RunPython` reverses with `RunPython.noop`, leaving the data as changed".to_string(),
-                    };
+                    // The team's stated choice: wrong only when existing values change. Filling
+                    // empty values, new rows and columns this migration adds lose nothing.
+                    let added_here: Vec<&str> = ops
+                        .iter()
+                        .filter_map(|op| match &op.kind {
+                            OpKind::AddColumn { column, .. } => Some(column.as_str()),
+                            _ => None,
+                        })
+                        .collect();
+                    match function_overwrites(text, &forward) {
+                        Some(fields) if fields.iter().all(|f| added_here.contains(&f.as_str())) => {}
+                        overwrites => {
+                            noop_reverse_overwrites = overwrites.unwrap_or_default();
+                            rollback = Rollback::Missing {
+                                line,
+                                why: "`RunPython` reverses with `RunPython.noop`, leaving the data as changed"
+                                    .to_string(),
+                            };
+                        }
+                    }
                 }
                 if let Some(at) = python_function_deletes(text, &forward) {
                     let evidence = text.lines().nth(at as usize - 1).unwrap_or("").trim().to_string();
@@ -163,7 +180,74 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
         };
         ops.push(Op::framework(kind, line, &evidence));
     }
-    Script::read(ops, rollback)
+    let mut script = Script::read(ops, rollback);
+    script.noop_reverse_overwrites = noop_reverse_overwrites;
+    script
+}
+
+/// The fields a data-migration function overwrites on rows that existed: `.update(f=…)` and
+/// `obj.f = …` before a `.save()`. Rows it creates and fields it fills only where empty
+/// (`filter(f=None)`, `f__isnull=True`, `if obj.f is None`: no value yet; an empty string is
+/// a value) are left out. `None` when it does more than set fields
+/// (deletes, raw SQL, relation sets, bulk updates) or writes it cannot name.
+fn function_overwrites(text: &str, name: &str) -> Option<Vec<String>> {
+    const OPAQUE: &[&str] = &[
+        ".delete(",
+        ".execute(",
+        "RunSQL",
+        "bulk_update(",
+        "update_or_create(",
+        ".set(",
+        ".add(",
+        ".remove(",
+        ".clear(",
+        ".raw(",
+    ];
+    static ASSIGN: OnceLock<Regex> = OnceLock::new();
+    static EMPTY: OnceLock<Regex> = OnceLock::new();
+    let assign = re(&ASSIGN, r"^\s*\w+\.(\w+)\s*=[^=]");
+    let empty = re(
+        &EMPTY,
+        r#"(\w+?)(?:\s*=\s*None|__isnull\s*=\s*True)\s*[,)]|\.(\w+)\s+is\s+None"#,
+    );
+    let (_, _, _, body) = python_functions(text).into_iter().find(|f| f.0 == name)?;
+    let code: Vec<&str> = body.lines().map(|l| code_part(l, "#")).collect();
+    if code.iter().any(|c| OPAQUE.iter().any(|w| c.contains(w))) {
+        return None;
+    }
+    let mut fields: Vec<String> = code
+        .iter()
+        .filter_map(|c| assign.captures(c).map(|m| m[1].to_string()))
+        .collect();
+    let saves = code.iter().any(|c| c.contains(".save("));
+    if saves && fields.is_empty() {
+        return None;
+    }
+    let joined = code.join("\n");
+    let mut from = 0;
+    while let Some(at) = joined[from..].find(".update(").map(|i| i + from) {
+        from = at + ".update".len();
+        for arg in top_level_args(call_arguments(&joined[from..])) {
+            match arg.split_once('=') {
+                Some((key, _)) if !key.contains(['*', '(', '.']) => fields.push(key.trim().to_string()),
+                _ => return None,
+            }
+        }
+    }
+    let filled_where_empty: Vec<String> = code
+        .iter()
+        .filter(|c| c.contains("filter(") || c.contains("exclude(") || c.contains(" if "))
+        .flat_map(|c| {
+            empty
+                .captures_iter(c)
+                .filter_map(|m| m.get(1).or_else(|| m.get(2)).map(|g| g.as_str().to_string()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    fields.retain(|f| !filled_where_empty.contains(f));
+    fields.sort();
+    fields.dedup();
+    Some(fields)
 }
 
 /// The models a `RunPython` function loads (`apps.get_model("app", "Check")`), each as values

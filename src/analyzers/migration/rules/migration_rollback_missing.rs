@@ -17,7 +17,12 @@ code_rule! {
     /// `down`, `ActiveRecord::IrreversibleMigration`, or an operation in `change` that Rails cannot
     /// reverse; Django `RunSQL` without `reverse_sql` and `RunPython` without `reverse_code` or
     /// with `RunPython.noop`; an Alembic `downgrade()` that is empty or `pass`; a Knex migration
-    /// without a real `down`.
+    /// without a real `down`. A declared no-op reverse (`RunPython.noop`) is the team's choice
+    /// and counts only when the forward code changes values that existed: filling fields the
+    /// change adds, filling values that are still `NULL`, or creating rows loses nothing. A
+    /// migration that itself changes nothing (comments, `SELECT`, a `DO` block that only reads
+    /// and raises) needs no way back. One migration kept per backend
+    /// (`migrations/{mysql,postgresql,sqlite}/…`) is reported once.
     ///
     /// ## Why is this risky?
     /// When the release has to be rolled back, the schema cannot follow, and the old code meets
@@ -43,15 +48,37 @@ code_rule! {
     pub static ROLLBACK_MISSING: "migration-rollback-missing", Migration, Medium, [Irreversible], gating = None;
 }
 
-/// A down file that changes nothing: only comments, `SELECT`s and the like.
+/// SQL that changes nothing: only comments, `SELECT`s, and `DO` blocks that only read and
+/// raise (a guard that stops the migration when data needs a manual step).
 fn is_noop_sql(text: &str, dialect: Dialect) -> bool {
     sql::split(text, dialect, 1)
         .iter()
         .flat_map(|s| sql::ops_of(s, dialect))
         .all(|o| {
-            matches!(o.kind, OpKind::Other) && o.evidence.to_lowercase().starts_with("select")
-                || o.evidence.trim_matches(';').is_empty()
+            let lower = o.evidence.to_lowercase();
+            let reads = match &o.kind {
+                OpKind::Other => lower.starts_with("select"),
+                OpKind::DoBlock { dynamic, nested } => !dynamic && nested.is_empty() && is_read_only_do_block(&lower),
+                _ => false,
+            };
+            reads || o.evidence.trim_matches(';').is_empty()
         })
+}
+
+/// A `DO` block whose code, outside string literals, has no statement that writes.
+fn is_read_only_do_block(lower: &str) -> bool {
+    const WRITES: &[&str] = &[
+        "insert", "update", "delete", "alter", "create", "drop", "truncate", "execute", "perform", "call", "grant",
+        "revoke", "comment", "copy", "merge", "refresh", "reindex", "vacuum", "cluster", "lock",
+    ];
+    let Some(body) = lower.strip_prefix("do") else {
+        return false;
+    };
+    // Single-quoted literals (messages of RAISE) are not code.
+    let code: String = body.split('\'').step_by(2).collect::<Vec<_>>().join(" ");
+    !code
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .any(|word| WRITES.contains(&word))
 }
 
 pub fn check(
@@ -62,6 +89,12 @@ pub fn check(
     down: Option<&ChangedFile>,
     dialect: Dialect,
 ) -> Option<Finding> {
+    // Nothing to undo: the up itself changes nothing.
+    if matches!(format, MigrationFormat::Diesel | MigrationFormat::GolangMigrate)
+        && is_noop_sql(file.new_text.get().unwrap_or(""), dialect)
+    {
+        return None;
+    }
     let (line, why, at) = match &script.rollback {
         Rollback::Missing { line, why } => (*line, why.clone(), file.path.clone()),
         Rollback::Fine => match (format, down_path, down) {
@@ -126,6 +159,68 @@ mod tests {
         assert!(rollback_findings(&[up, real]).is_empty());
         let up = ("db/20240101_add_age.up.sql", "ALTER TABLE users ADD COLUMN age int;");
         assert_eq!(rollback_findings(&[up]).len(), 1);
+    }
+
+    #[test]
+    fn an_up_that_changes_nothing_needs_no_rollback() {
+        let guard = (
+            "migrations/2025-08-01-000002_check_data/up.sql",
+            "-- stop when rows need a manual step\nDO $$\nBEGIN\n    IF EXISTS (SELECT FROM person WHERE public_key = '') THEN\n        RAISE EXCEPTION 'update the keys first: DELETE nothing';\n    END IF;\nEND\n$$;",
+        );
+        let down = ("migrations/2025-08-01-000002_check_data/down.sql", "SELECT 1;");
+        assert!(rollback_findings(&[guard, down]).is_empty());
+        let only_comments = (
+            "migrations/2025-12-20-000000_remove_files/up.sql",
+            "-- DROP TABLE files;\n",
+        );
+        assert!(rollback_findings(&[only_comments]).is_empty());
+        // A DO block that writes is work to undo.
+        let writes = (
+            "migrations/2025-08-01-000003_fix/up.sql",
+            "DO $$\nBEGIN\n    UPDATE person SET public_key = 'x' WHERE public_key = '';\nEND\n$$;",
+        );
+        let down = ("migrations/2025-08-01-000003_fix/down.sql", "SELECT 1;");
+        assert_eq!(rollback_findings(&[writes, down]).len(), 1);
+    }
+
+    fn run_python(name: &str, body: &str) -> (String, String) {
+        (
+            format!("hc/api/migrations/{name}.py"),
+            format!(
+                "from django.db import migrations\n\n\ndef forward(apps, schema_editor):\n    Check = apps.get_model(\"api\", \"Check\")\n{body}\n\n\nclass Migration(migrations.Migration):\n    dependencies = [(\"api\", \"0001_initial\")]\n    operations = [migrations.RunPython(forward, migrations.RunPython.noop)]\n"
+            ),
+        )
+    }
+
+    #[test]
+    fn a_declared_no_op_reverse_of_code_that_only_fills_is_the_teams_choice() {
+        let fills_empty = run_python(
+            "0117_fill_badge_key",
+            "    for c in Check.objects.filter(badge_key=None):\n        c.badge_key = uuid.uuid4()\n        c.save()",
+        );
+        assert!(rollback_findings(&[(&fills_empty.0, &fills_empty.1)]).is_empty());
+        // A field another migration of the change adds holds nothing yet.
+        let add = (
+            "hc/api/migrations/0035_check_reports.py",
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    operations = [\n        migrations.AddField(\n            model_name=\"check\",\n            name=\"reports\",\n            field=models.CharField(default=\"off\", max_length=10),\n        ),\n    ]\n",
+        );
+        let fill = run_python(
+            "0036_fill_reports",
+            "    Check.objects.filter(reports_allowed=True).update(reports=\"monthly\")",
+        );
+        assert!(rollback_findings(&[add, (&fill.0, &fill.1)]).is_empty());
+        // Alone, the same code overwrites values that existed.
+        assert_eq!(rollback_findings(&[(&fill.0, &fill.1)]).len(), 1);
+        let deletes = run_python(
+            "0110_delete_hipchat",
+            "    Check.objects.filter(kind=\"hipchat\").delete()",
+        );
+        assert_eq!(rollback_findings(&[(&deletes.0, &deletes.1)]).len(), 1);
+        let lowercases = run_python(
+            "0049_lowercase",
+            "    for c in Check.objects.all():\n        c.email = c.email.lower()\n        c.save()",
+        );
+        assert_eq!(rollback_findings(&[(&lowercases.0, &lowercases.1)]).len(), 1);
     }
 
     #[test]
