@@ -23,6 +23,7 @@ const CODE_RULES: &[&CodeRule] = &[
     // The change itself.
     &file_not_analyzed::FILE_NOT_ANALYZED,
     // Migrations.
+    &m::applied_migration_edited::APPLIED_MIGRATION_EDITED,
     &m::migration_adds_required_column::ADDS_REQUIRED_COLUMN,
     &m::migration_adds_volatile_default::ADDS_VOLATILE_DEFAULT,
     &m::migration_backfills_in_code::BACKFILLS_IN_CODE,
@@ -41,6 +42,7 @@ const CODE_RULES: &[&CodeRule] = &[
     &m::migration_renames_table::RENAMES_TABLE,
     &m::migration_reshapes_json::RESHAPES_JSON,
     &m::migration_rewrites_all_rows::REWRITES_ALL_ROWS,
+    &m::migration_rewrites_rows::REWRITES_ROWS,
     &m::migration_rollback_missing::ROLLBACK_MISSING,
     &m::migration_runs_dynamic_sql::RUNS_DYNAMIC_SQL,
     &m::migration_sets_not_null::SETS_NOT_NULL,

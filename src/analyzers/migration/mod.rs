@@ -621,10 +621,17 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             keep_what_the_edit_adds(file, script, old, &mut found);
         }
         // Any byte of an applied migration is part of its recorded checksum, not only new ops.
-        if file.status == FileStatus::Modified && role == MigrationRole::Up {
-            let tool = rules::migration_checksum_changed::checksummed(format, depends_on_sqlx);
-            found.extend(tool.and_then(|tool| rules::migration_checksum_changed::check(file, tool)));
+        let checksum = (file.status == FileStatus::Modified && role == MigrationRole::Up)
+            .then(|| rules::migration_checksum_changed::checksummed(format, depends_on_sqlx))
+            .flatten()
+            .and_then(|tool| rules::migration_checksum_changed::check(file, tool));
+        // Elsewhere the edit drifts: what it changes, compared operation by operation.
+        if let (None, Some(old)) = (&checksum, &r.old) {
+            found.extend(rules::applied_migration_edited::check(
+                file, format, dialect, script, old,
+            ));
         }
+        found.extend(checksum);
         if let Some(old_path) = reversioned_from(file) {
             for f in &mut found {
                 f.message.push_str(&format!(
@@ -634,7 +641,15 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         }
         // A down-migration runs only on rollback: what it loses is the plan's business, not a
         // reason to hold the change.
+        // Values a down-migration rewrites are the up's changes put back: the way back, not
+        // new work.
         if role == MigrationRole::Down {
+            let puts_back = [
+                rules::migration_rewrites_all_rows::REWRITES_ALL_ROWS.id,
+                rules::migration_rewrites_rows::REWRITES_ROWS.id,
+                rules::migration_backfills_in_code::BACKFILLS_IN_CODE.id,
+            ];
+            found.retain(|f| !puts_back.contains(&f.rule.as_str()));
             for f in &mut found {
                 f.severity = f.severity.min(Severity::Medium);
             }

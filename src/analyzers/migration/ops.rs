@@ -119,6 +119,8 @@ pub enum OpKind {
     /// Data changed by application code (Django `RunPython`, Rails `update_all`).
     CodeBackfill {
         what: String,
+        /// The columns it writes, when the code names them all; empty when unknown.
+        columns: Vec<String>,
     },
     /// Rows deleted by application code (Rails `delete_all`/`destroy`, Django `.delete()`).
     CodeDelete {

@@ -174,6 +174,7 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                 }
                 OpKind::CodeBackfill {
                     what: format!("RunPython({forward})"),
+                    columns: function_writes(text, &forward).unwrap_or_default(),
                 }
             }
             _ => continue,
@@ -185,12 +186,37 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
     script
 }
 
-/// The fields a data-migration function overwrites on rows that existed: `.update(f=…)` and
-/// `obj.f = …` before a `.save()`. Rows it creates and fields it fills only where empty
-/// (`filter(f=None)`, `f__isnull=True`, `if obj.f is None`: no value yet; an empty string is
-/// a value) are left out. `None` when it does more than set fields
-/// (deletes, raw SQL, relation sets, bulk updates) or writes it cannot name.
+/// The fields a data-migration function overwrites on rows that existed: those it writes,
+/// less the ones it fills only where empty (`filter(f=None)`, `f__isnull=True`, `if obj.f is
+/// None`: no value yet; an empty string is a value).
 fn function_overwrites(text: &str, name: &str) -> Option<Vec<String>> {
+    static EMPTY: OnceLock<Regex> = OnceLock::new();
+    let empty = re(
+        &EMPTY,
+        r#"(\w+?)(?:\s*=\s*None|__isnull\s*=\s*True)\s*[,)]|\.(\w+)\s+is\s+None"#,
+    );
+    let mut fields = function_writes(text, name)?;
+    let (_, _, _, body) = python_functions(text).into_iter().find(|f| f.0 == name)?;
+    let filled_where_empty: Vec<String> = body
+        .lines()
+        .map(|l| code_part(l, "#"))
+        .filter(|c| c.contains("filter(") || c.contains("exclude(") || c.contains(" if "))
+        .flat_map(|c| {
+            empty
+                .captures_iter(c)
+                .filter_map(|m| m.get(1).or_else(|| m.get(2)).map(|g| g.as_str().to_string()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    fields.retain(|f| !filled_where_empty.contains(f));
+    Some(fields)
+}
+
+/// The fields a data-migration function writes on rows that existed: `.update(f=…)` and
+/// `obj.f = …` before a `.save()`; rows it creates are not writes of existing rows. `None` when
+/// it does more than set fields (deletes, raw SQL, relation sets, bulk updates) or writes it
+/// cannot name.
+fn function_writes(text: &str, name: &str) -> Option<Vec<String>> {
     const OPAQUE: &[&str] = &[
         ".delete(",
         ".execute(",
@@ -204,12 +230,7 @@ fn function_overwrites(text: &str, name: &str) -> Option<Vec<String>> {
         ".raw(",
     ];
     static ASSIGN: OnceLock<Regex> = OnceLock::new();
-    static EMPTY: OnceLock<Regex> = OnceLock::new();
     let assign = re(&ASSIGN, r"^\s*\w+\.(\w+)\s*=[^=]");
-    let empty = re(
-        &EMPTY,
-        r#"(\w+?)(?:\s*=\s*None|__isnull\s*=\s*True)\s*[,)]|\.(\w+)\s+is\s+None"#,
-    );
     let (_, _, _, body) = python_functions(text).into_iter().find(|f| f.0 == name)?;
     let code: Vec<&str> = body.lines().map(|l| code_part(l, "#")).collect();
     if code.iter().any(|c| OPAQUE.iter().any(|w| c.contains(w))) {
@@ -234,17 +255,6 @@ fn function_overwrites(text: &str, name: &str) -> Option<Vec<String>> {
             }
         }
     }
-    let filled_where_empty: Vec<String> = code
-        .iter()
-        .filter(|c| c.contains("filter(") || c.contains("exclude(") || c.contains(" if "))
-        .flat_map(|c| {
-            empty
-                .captures_iter(c)
-                .filter_map(|m| m.get(1).or_else(|| m.get(2)).map(|g| g.as_str().to_string()))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    fields.retain(|f| !filled_where_empty.contains(f));
     fields.sort();
     fields.dedup();
     Some(fields)

@@ -6,7 +6,7 @@ mod alembic;
 pub mod django;
 mod knex;
 pub mod rails;
-mod scan;
+pub mod scan;
 
 use super::ops::{Rollback, Script};
 use crate::classify::MigrationFormat;

@@ -15,7 +15,7 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
     static DEF: OnceLock<Regex> = OnceLock::new();
     let call = re(
         &CALL,
-        r"^\s*(?:[\w:]+\.)*(remove_column|drop_table|rename_column|rename_table|change_column_null|change_column|add_column|add_index|add_foreign_key|add_reference|create_table|execute|update_all)\b(.*)$",
+        r"^\s*(?:[\w:]+(?:\([^()]*\))?\.)*(remove_column|drop_table|rename_column|rename_table|change_column_null|change_column|add_column|add_index|add_foreign_key|add_reference|create_table|execute|update_all)\b(.*)$",
     );
     let def = re(&DEF, r"^(\s*)def\s+(self\.)?(change|up|down)\b");
     let mut ops = Vec::new();
@@ -147,6 +147,7 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
             },
             "update_all" => OpKind::CodeBackfill {
                 what: "update_all".to_string(),
+                columns: named_columns(args),
             },
             "execute" => {
                 let at = line_start + raw.find("execute").unwrap_or(0) + "execute".len();
@@ -167,6 +168,17 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
                 }
                 OpKind::DropTable { .. } if !line.contains(" do") => Some("`drop_table` without its definition block"),
                 OpKind::AlterColumnType { .. } => Some("`change_column`"),
+                // Rolling back runs it again on a column that then goes: only values that
+                // existed stay changed.
+                OpKind::CodeBackfill { columns, .. }
+                    if !columns.is_empty()
+                        && columns.iter().all(|c| {
+                            ops.iter()
+                                .any(|op: &Op| matches!(&op.kind, OpKind::AddColumn { column, .. } if column == c))
+                        }) =>
+                {
+                    None
+                }
                 OpKind::CodeBackfill { .. } => Some("`update_all`"),
                 _ => None,
             };
@@ -260,6 +272,7 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
         moved: true,
     };
     let mut out = Vec::new();
+    let assigned = assigned_columns(&body, &var);
     if let Some(into) = body
         .iter()
         .filter_map(|l| build.captures(l))
@@ -288,6 +301,10 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
     if writes.is_empty() {
         return out;
     }
+    out.push(OpKind::CodeBackfill {
+        what: format!("a loop that saves each `{of}` row"),
+        columns: assigned,
+    });
     // Values of another model move into these rows (`Keystore.value_for(…)`).
     if let Some(from) = writes
         .iter()
@@ -321,6 +338,46 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
         out.push(moved(table.clone(), table, Some(columns)));
     }
     out
+}
+
+/// The columns a loop body sets on its row (`row.col = …`, `row.update(col: …)`,
+/// `row.update_column(:col, …)`); empty when it sets none by name.
+fn assigned_columns(body: &[&str], var: &str) -> Vec<String> {
+    let assign = Regex::new(&format!(r"\b{}\.(\w+)\s*=[^=]", regex::escape(var))).ok();
+    let mut columns: Vec<String> = Vec::new();
+    for line in body {
+        if let Some(c) = assign.as_ref().and_then(|a| a.captures(line)) {
+            columns.push(c[1].to_string());
+        }
+        for call in [
+            "update",
+            "update!",
+            "update_columns",
+            "update_column",
+            "update_attribute",
+        ] {
+            if let Some((_, args)) = line.split_once(&format!("{var}.{call}")) {
+                columns.extend(named_columns(args));
+            }
+        }
+    }
+    columns.sort();
+    columns.dedup();
+    columns
+}
+
+/// The columns named in an update's arguments: `col: …`, `:col => …`, `(:col, …)`, or the
+/// assignments of a SQL fragment (`"col = …"`).
+fn named_columns(args: &str) -> Vec<String> {
+    static NAMED: OnceLock<Regex> = OnceLock::new();
+    let named = re(
+        &NAMED,
+        r#"(?:\b(\w+):\s|:(\w+)\s*(?:=>|,)|^\s*\(?\s*["'](\w+)\s*=[^=])"#,
+    );
+    named
+        .captures_iter(args)
+        .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)).map(|m| m.as_str().to_string()))
+        .collect()
 }
 
 /// The table Rails gives a model by convention: `Domain` → `domains`, `StoryText` →

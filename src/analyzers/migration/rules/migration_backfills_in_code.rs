@@ -8,7 +8,9 @@ use crate::model::Finding;
 code_rule! {
     /// ## What it does
     /// Finds data changed by application code inside a migration: Django `RunPython`, Rails
-    /// `update_all`.
+    /// `update_all` and loops that save each row. Code that names the columns it writes, all of
+    /// them columns the change adds (`add_column` then `update_all` of it), fills new data and
+    /// is left out.
     ///
     /// ## Why is this risky?
     /// Code backfills touch every row the code selects, are invisible to SQL review, and usually
@@ -36,9 +38,13 @@ code_rule! {
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
-    let OpKind::CodeBackfill { what } = kind else {
+    let OpKind::CodeBackfill { what, columns } = kind else {
         return Vec::new();
     };
+    // Filling only columns the change adds overwrites nothing that existed.
+    if !columns.is_empty() && columns.iter().all(|c| ctx.adds_column_named(c)) {
+        return Vec::new();
+    }
     vec![finding(
         &BACKFILLS_IN_CODE,
         ctx,

@@ -8,7 +8,9 @@ use crate::model::Finding;
 code_rule! {
     /// ## What it does
     /// Finds an `UPDATE` over all rows: no `WHERE`, or a tautology. A bounded batch (`LIMIT`,
-    /// `BETWEEN`) is not a bulk rewrite.
+    /// `BETWEEN`) is not a bulk rewrite, and neither is the backfill of columns the change
+    /// adds: nothing that existed is overwritten. A filtered `UPDATE` is
+    /// `migration-rewrites-rows`.
     ///
     /// ## Why is this risky?
     /// The old values are overwritten everywhere at once and the update holds row locks on the
@@ -34,7 +36,9 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     else {
         return Vec::new();
     };
-    if !json.is_empty() || !filter.is_all_rows() || ctx.is_new_table(table) {
+    // A backfill of columns the change adds overwrites nothing that existed.
+    let new_columns_only = !columns.is_empty() && columns.iter().all(|c| ctx.is_new_column(table, c));
+    if !json.is_empty() || !filter.is_all_rows() || ctx.is_new_table(table) || new_columns_only {
         return Vec::new();
     }
     let f = finding(

@@ -2,6 +2,7 @@
 //! against the file's context and returns its findings; the order here is the order findings
 //! of one statement are reported in.
 
+pub mod applied_migration_edited;
 pub mod migration_adds_required_column;
 pub mod migration_adds_volatile_default;
 pub mod migration_backfills_in_code;
@@ -20,6 +21,7 @@ pub mod migration_renames_column;
 pub mod migration_renames_table;
 pub mod migration_reshapes_json;
 pub mod migration_rewrites_all_rows;
+pub mod migration_rewrites_rows;
 pub mod migration_rollback_missing;
 pub mod migration_runs_dynamic_sql;
 pub mod migration_sets_not_null;
@@ -43,6 +45,7 @@ const OP_CHECKS: &[OpCheck] = &[
     migration_deletes_rows::check,
     migration_rebuilds_table::check,
     migration_rewrites_all_rows::check,
+    migration_rewrites_rows::check,
     migration_reshapes_json::check,
     migration_removes_json_key::check,
     migration_backfills_in_code::check,
