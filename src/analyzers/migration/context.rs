@@ -21,6 +21,9 @@ pub struct Copy {
     pub moved: bool,
     /// Another migration of the change that took it, before this one (`line` is then 0).
     pub file: Option<String>,
+    /// The columns a `WHERE` of the copy picks rows by (`… WHERE local = true`); `None`: every
+    /// row. Such a copy keeps a column's values only where the filter names that column.
+    pub picked_by: Option<Vec<String>>,
 }
 
 /// What the file has done before the op being judged.
@@ -63,6 +66,8 @@ pub struct Context {
     pub rebuilt_by_query: std::collections::HashMap<String, u32>,
     /// Tables dropped so far in this file.
     pub dropped_tables: HashSet<String>,
+    /// Every column the file drops, wherever in it.
+    pub dropped_in_file: HashSet<(String, String)>,
 }
 
 impl Context {
@@ -113,8 +118,18 @@ impl Context {
 
     /// A real backup of `table` (and `column`) taken before `line`, or why there is none.
     pub fn backup(&self, table: &str, column: Option<&str>, line: u32) -> Result<&Copy, String> {
-        let covers =
-            |c: &Copy| column.is_none_or(|col| c.columns.as_ref().is_none_or(|cols| cols.iter().any(|x| x == col)));
+        let has =
+            |cols: &Option<Vec<String>>, col: &str| cols.as_ref().is_none_or(|cols| cols.iter().any(|x| x == col));
+        // A filter on the column itself, or on a column the file drops with it (`WHERE banned`
+        // before dropping `banned` and `ban_expires`), picks the rows whose values matter; a
+        // filter on another column (`WHERE local`) keeps a subset.
+        let picks_what_matters = |c: &Copy, col: &str| {
+            c.picked_by.as_ref().is_none_or(|by| {
+                by.iter()
+                    .all(|b| b == col || self.dropped_in_file.contains(&(table.to_string(), b.clone())))
+            })
+        };
+        let covers = |c: &Copy| column.is_none_or(|col| has(&c.columns, col) && picks_what_matters(c, col));
         if let Some(c) = self
             .copies
             .iter()
@@ -124,7 +139,16 @@ impl Context {
         }
         // Why not, from this file's own copies (another migration's are named only when they count).
         let own = || self.copies.iter().filter(|c| c.file.is_none());
-        let why = if let Some(c) = own().find(|c| c.of == table && c.line < line && c.with_data) {
+        let subset = |c: &&Copy| column.is_some_and(|col| has(&c.columns, col) && !picks_what_matters(c, col));
+        let why = if let Some(c) = own().find(|c| c.of == table && c.line < line && c.with_data && subset(c)) {
+            format!(
+                "the copy into `{}` at line {} keeps only the rows its WHERE picks (by {}), not every value of `{}`",
+                c.into,
+                c.line,
+                c.picked_by.as_deref().unwrap_or_default().join(", "),
+                column.unwrap_or("")
+            )
+        } else if let Some(c) = own().find(|c| c.of == table && c.line < line && c.with_data) {
             format!(
                 "the copy into `{}` at line {} does not include column `{}`",
                 c.into,

@@ -176,6 +176,9 @@ pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
             ctx.updates
                 .push((table.clone(), columns.clone(), op.evidence.to_lowercase(), op.line));
         }
+        if let OpKind::DropColumn { table, column } = &op.kind {
+            ctx.dropped_in_file.insert((table.clone(), column.clone()));
+        }
     }
     let mut out = Vec::new();
     for op in ops {
@@ -209,7 +212,15 @@ fn judge_op(op: &Op, kind: &OpKind, ctx: &mut Context, out: &mut Vec<Finding>) {
 fn copies_in(ops: &[Op], file: Option<&str>) -> Vec<Copy> {
     let mut copies = Vec::new();
     for op in ops {
+        let before = copies.len();
         collect_copies(&op.kind, op.line, &mut copies);
+        // A copy of rows that a WHERE picks: which columns pick them.
+        if matches!(op.kind, OpKind::CreateTableAs { .. } | OpKind::InsertSelect { .. }) {
+            let picked_by = sql::where_columns(&op.evidence);
+            for c in &mut copies[before..] {
+                c.picked_by = picked_by.clone();
+            }
+        }
         if let OpKind::Update { table, .. } = &op.kind {
             let text = op.evidence.to_lowercase();
             for source in sql::tables_read(&text).into_iter().filter(|s| s != table) {
@@ -222,6 +233,7 @@ fn copies_in(ops: &[Op], file: Option<&str>) -> Vec<Copy> {
                     columns: Some(crate::text::words(&text).map(str::to_string).collect()),
                     moved: true,
                     file: None,
+                    picked_by: None,
                 });
             }
         }
@@ -248,6 +260,7 @@ fn collect_copies(kind: &OpKind, line: u32, copies: &mut Vec<Copy>) {
                 columns: columns.clone(),
                 moved,
                 file: None,
+                picked_by: None,
             });
         }
     };
@@ -346,14 +359,42 @@ fn created_by(ops: &[Op]) -> HashSet<String> {
     set
 }
 
-/// A statement's text for comparing versions: whitespace, case and quote style aside.
-fn squash(s: &str) -> String {
-    // Without any whitespace: a formatter moves breaks and spaces around parentheses too.
-    s.chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_lowercase()
-        .replace('"', "'")
+/// A statement as its tokens: comments, spacing, case and quote style do not count (a formatter
+/// changes them all).
+fn squash(s: &str) -> Vec<String> {
+    let tokens: Vec<String> = sql::split(s, Dialect::Postgres, 1)
+        .iter()
+        .flat_map(|stmt| {
+            stmt.tokens.iter().map(|t| match &t.tok {
+                // Ruby and Python quote either way; a formatter picks one.
+                sql::Tok::Ident(x) | sql::Tok::Str(x) => format!("'{x}'"),
+                other => format!("{other:?}"),
+            })
+        })
+        .filter(|t| t != "Sym(\";\")")
+        .collect();
+    if tokens.is_empty() {
+        vec![s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_lowercase()]
+    } else {
+        tokens
+    }
+}
+
+/// Two statements' tokens are the same statement. Evidence is cut at a length (`…`), at a
+/// place that depends on formatting: a cut one compares up to the shorter cut, less the word
+/// the cut split.
+fn same_statement(a: &[String], b: &[String]) -> bool {
+    let cut = |t: &[String]| t.last().is_some_and(|l| l.contains('…'));
+    if !cut(a) && !cut(b) {
+        return a == b;
+    }
+    let whole = |t: &[String]| if cut(t) { t.len().saturating_sub(2) } else { t.len() };
+    let n = whole(a).min(whole(b));
+    n > 0 && a[..n] == b[..n]
 }
 
 /// An op as single-object operations, to compare two versions of a file statement by statement.
@@ -492,7 +533,7 @@ fn reversioned_from(file: &ChangedFile) -> Option<&str> {
 fn keep_what_the_edit_adds(file: &ChangedFile, script: &Script, old: &Script, found: &mut Vec<Finding>) {
     let added: Vec<u32> = file.added_lines().filter_map(|l| l.new_lineno).collect();
     let before: Vec<OpKind> = old.ops.iter().flat_map(|op| single(&op.kind)).collect();
-    let old_text: HashSet<String> = old.ops.iter().map(|op| squash(&op.evidence)).collect();
+    let old_text: Vec<Vec<String>> = old.ops.iter().map(|op| squash(&op.evidence)).collect();
     let old_lines: Vec<(u32, u32)> = script
         .ops
         .iter()
@@ -502,7 +543,10 @@ fn keep_what_the_edit_adds(file: &ChangedFile, script: &Script, old: &Script, fo
             let by_text = matches!(op.kind, OpKind::Delete { .. } | OpKind::Update { .. });
             !kinds.is_empty()
                 && kinds.iter().all(|k| before.contains(k))
-                && (!by_text || old_text.contains(&squash(&op.evidence)))
+                && (!by_text || {
+                    let new = squash(&op.evidence);
+                    old_text.iter().any(|old| same_statement(old, &new))
+                })
         })
         .map(|op| (op.line, op.end_line.max(op.line)))
         .collect();

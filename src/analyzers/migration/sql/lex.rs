@@ -402,6 +402,23 @@ pub fn select_columns(query: &str) -> Option<Vec<String>> {
     Some(cols)
 }
 
+/// The columns the `WHERE` of a copy's query names (`… WHERE local = true` → `local`); `None`
+/// without a `WHERE`, or with one that always holds.
+pub fn where_columns(statement: &str) -> Option<Vec<String>> {
+    let toks: Vec<Token> = split(statement, Dialect::Postgres, 1)
+        .into_iter()
+        .flat_map(|s| s.tokens)
+        .collect();
+    let at = toks.iter().position(|t| t.is_word("where"))?;
+    let columns: Vec<String> = toks[at + 1..]
+        .iter()
+        .take_while(|t| !(t.is_word("group") || t.is_word("order") || t.is_word("limit") || t.is_sym(";")))
+        .filter_map(Token::name)
+        .filter(|n| !is_sql_word(n))
+        .collect();
+    (!columns.is_empty()).then_some(columns)
+}
+
 /// Words of a select list or filter that are not column names.
 fn is_sql_word(word: &str) -> bool {
     matches!(

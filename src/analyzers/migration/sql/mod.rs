@@ -7,7 +7,7 @@ pub mod lex;
 mod scan;
 
 use ast::{from_ast, parser_dialect};
-pub use lex::{json_functions, select_columns, split, tables_read, Stmt, Tok, Token};
+pub use lex::{json_functions, select_columns, split, tables_read, where_columns, Stmt, Tok, Token};
 pub use scan::from_tokens;
 
 use super::ops::Op;
@@ -30,10 +30,28 @@ pub fn dialect_from_path(path: &str) -> Option<Dialect> {
         })
 }
 
-/// Guesses the dialect from markers in the file when the config does not say.
+/// Guesses the dialect from markers in the file's code (not its comments) when the config
+/// does not say. Dollar-quoted bodies are PostgreSQL's alone.
 pub fn detect_dialect(sql: &str) -> Dialect {
-    let lower = sql.to_lowercase();
-    if sql.contains('`') || lower.contains("engine=") || lower.contains("auto_increment") || lower.contains("engine =")
+    let code: String = sql
+        .lines()
+        .map(|l| l.split("--").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut rest = code.as_str();
+    let mut without_blocks = String::with_capacity(code.len());
+    while let Some(at) = rest.find("/*") {
+        without_blocks.push_str(&rest[..at]);
+        rest = rest[at..].find("*/").map_or("", |end| &rest[at + end + 2..]);
+    }
+    without_blocks.push_str(rest);
+    let lower = without_blocks.to_lowercase();
+    if lower.contains("$$") || lower.contains("language plpgsql") {
+        Dialect::Postgres
+    } else if without_blocks.contains('`')
+        || lower.contains("engine=")
+        || lower.contains("auto_increment")
+        || lower.contains("engine =")
     {
         Dialect::Mysql
     } else if lower.contains("autoincrement") || lower.contains("pragma ") {
@@ -113,6 +131,21 @@ mod tests {
             .flat_map(|s| ops_of(s, Dialect::Postgres))
             .map(|o| (o.kind, o.parsed))
             .collect()
+    }
+
+    #[test]
+    fn the_dialect_comes_from_code_not_comments() {
+        let pg = "-- when both `deleted` and `removed` are set\ncreate function f() returns trigger language plpgsql as $$\nbegin\n  update post_aggregates set comments = comments + 1;\nend $$;\n";
+        assert_eq!(detect_dialect(pg), Dialect::Postgres);
+        // Its trigger body is not a statement that runs now.
+        let ops: Vec<_> = split(pg, detect_dialect(pg), 1)
+            .iter()
+            .flat_map(|s| ops_of(s, Dialect::Postgres))
+            .filter(|o| matches!(o.kind, OpKind::Update { .. }))
+            .collect();
+        assert!(ops.is_empty(), "{ops:?}");
+        assert_eq!(detect_dialect("/* `x` */ ALTER TABLE t ADD c int;"), Dialect::Postgres);
+        assert_eq!(detect_dialect("ALTER TABLE `t` ADD `c` int;"), Dialect::Mysql);
     }
 
     #[test]
