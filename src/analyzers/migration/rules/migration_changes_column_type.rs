@@ -53,6 +53,34 @@ fn text_limit(type_name: &str) -> Option<u32> {
     rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
 }
 
+/// Why a schema file's old and new type hold the same values, when they do: the same text
+/// type with a limit no shorter, or MySQL's `tinyint(1)` (Rails `integer limit: 1`, which only
+/// MySQL's schema dumps write) called `boolean`, which MySQL stores as the same type.
+fn same_values(before: &str, after: &str) -> Option<String> {
+    let split = |t: &str| -> (String, Option<u32>) {
+        let lower = t.to_lowercase();
+        let base = lower.split_whitespace().next().unwrap_or("").to_string();
+        let limit = lower
+            .split("limit:")
+            .nth(1)
+            .and_then(|r| r.trim().split(|c: char| !c.is_ascii_digit()).next()?.parse().ok());
+        (base, limit)
+    };
+    let ((b, bl), (a, al)) = (split(before), split(after));
+    let text = ["string", "text", "varchar", "char"].contains(&b.as_str());
+    match (bl, al) {
+        _ if b == a && text && bl.is_some() && al.is_none_or(|n| bl.is_some_and(|m| n >= m)) => Some(format!(
+            "widens from {} to {} characters (the schema file: {before} → {after}): nothing is rewritten or rejected; the way back may not fit values written meanwhile",
+            bl.unwrap_or(0),
+            al.map_or("any number of".to_string(), |n| n.to_string())
+        )),
+        (Some(1), None) if b == "integer" && a == "boolean" => Some(format!(
+            "is renamed from tinyint(1) to boolean, which MySQL stores as the same type (the schema file: {before} → {after})"
+        )),
+        _ => None,
+    }
+}
+
 /// A type that probably holds fewer values than what it replaces.
 pub fn looks_narrowing(type_name: &str) -> bool {
     let t = type_name.replace(' ', "");
@@ -177,6 +205,16 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
                 Some(m) => format!("{table}.{column} widens from {m} to {n} characters: PostgreSQL rewrites nothing and rejects nothing; the way back may not fit the longer values written meanwhile"),
                 None => format!("{table}.{column} changes type to {type_name}, and the change does not show its old type: a longer limit rewrites and rejects nothing, a shorter one rejects longer values (check the old length)"),
             };
+            f.tags.retain(|t| *t != crate::model::Tag::Breaking);
+            f.gating = None;
+            return vec![f];
+        }
+    }
+    // The schema file shows the same kind of text with a longer limit (Rails `string limit:
+    // 200` → `limit: 256`), or MySQL's `tinyint(1)` named `boolean`: nothing is rejected.
+    if let (Some((before, after)), None) = (schema, using) {
+        if let Some(why) = same_values(before, after) {
+            f.message = format!("{table}.{column} {why}");
             f.tags.retain(|t| *t != crate::model::Tag::Breaking);
             f.gating = None;
             return vec![f];
