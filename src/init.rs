@@ -93,9 +93,82 @@ pub fn detect_dialects(root: &Path) -> Vec<&'static str> {
     found
 }
 
+/// Folders that hold JSON examples of data (two or more `.json` files side by side, such as
+/// `assets/payloads`), as globs for `[classify] json_fixtures`. Not the folders riskgate already
+/// reads as fixtures, translations, build output, dependencies or hidden folders. The walk is
+/// bounded (depth 6, 20,000 entries) so `init` stays quick on a large tree.
+pub fn detect_json_folders(root: &Path) -> Vec<String> {
+    const SKIP: &[&str] = &[
+        "node_modules",
+        "target",
+        "vendor",
+        "dist",
+        "build",
+        "out",
+        "coverage",
+        "__pycache__",
+        "venv",
+        // Read as fixtures already.
+        "fixtures",
+        "samples",
+        "examples",
+        "testdata",
+        // Text for people.
+        "locales",
+        "locale",
+        "i18n",
+        "translations",
+        "lang",
+    ];
+    let mut found = Vec::new();
+    let mut budget = 20_000usize;
+    let mut stack = vec![(root.to_path_buf(), 0usize)];
+    while let Some((dir, depth)) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let mut json = 0;
+        for entry in entries.flatten() {
+            if budget == 0 {
+                break;
+            }
+            budget -= 1;
+            let name = entry.file_name().to_string_lossy().to_string();
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() {
+                if depth < 6 && !name.starts_with('.') && !SKIP.contains(&name.to_lowercase().as_str()) {
+                    stack.push((entry.path(), depth + 1));
+                }
+            } else if kind.is_file()
+                && name.ends_with(".json")
+                && !name.starts_with("package")
+                && !name.starts_with("tsconfig")
+            {
+                json += 1;
+            }
+        }
+        if json >= 2 && depth > 0 {
+            if let Ok(relative) = dir.strip_prefix(root) {
+                let folder = relative.to_string_lossy().replace('\\', "/");
+                found.push(format!("{folder}/*.json"));
+            }
+        }
+    }
+    found.sort();
+    found.truncate(8);
+    found
+}
+
 /// The commented config; `dialects` decides the `[migrations] dialect` line: one dialect is
-/// set, none or several leave each file's dialect to be read from its content.
-pub fn template_with(frameworks: &[Framework], dialects: &[&str]) -> String {
+/// set, none or several leave each file's dialect to be read from its content; `json_folders`
+/// (from `detect_json_folders`) are proposed as `[classify] json_fixtures`.
+pub fn template_with(frameworks: &[Framework], dialects: &[&str], json_folders: &[String]) -> String {
+    let fixtures = if json_folders.is_empty() {
+        "# json_fixtures = [\"assets/payloads/*.json\"]  # JSON examples of stored or exchanged data, compared like fixtures".to_string()
+    } else {
+        format!(
+            "json_fixtures = [{}]  # folders of JSON found here: keep those that hold examples of stored or exchanged data",
+            json_folders.iter().map(|g| format!("{g:?}")).collect::<Vec<_>>().join(", ")
+        )
+    };
     let dialect = match dialects {
         [one] => format!("dialect = \"{one}\"          # postgres | mysql | sqlite | generic (found in the project's dependencies)"),
         [] => "# dialect = \"postgres\"      # postgres | mysql | sqlite | generic; unset, each file's dialect is read from its content".to_string(),
@@ -146,6 +219,7 @@ paths = ["ROLLBACK.md", "docs/rollback/*.md", ".riskgate/rollback/*.md"]
 # paths = ["integration/**"]  # test files beyond the built-in conventions
 
 [classify]
+{fixtures}
 # generated = ["src/schema.rs"]
 # ignore = ["vendor/**"]
 
@@ -184,7 +258,7 @@ mod tests {
         ] {
             let src = SourceText {
                 name: "riskgate.toml".into(),
-                text: template_with(&fw, &[]),
+                text: template_with(&fw, &[], &[]),
             };
             parse_toml::<Config>(&src).unwrap();
         }
@@ -199,13 +273,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(detect_dialects(dir.path()), vec!["sqlite"]);
-        assert!(template_with(&[], &["sqlite"]).contains("\ndialect = \"sqlite\""));
+        assert!(template_with(&[], &["sqlite"], &[]).contains("\ndialect = \"sqlite\""));
         for d in ["mysql", "postgresql", "sqlite"] {
             std::fs::create_dir_all(dir.path().join("migrations").join(d)).unwrap();
         }
         let all = detect_dialects(dir.path());
         assert_eq!(all, vec!["mysql", "postgres", "sqlite"]);
-        let text = template_with(&[], &all);
+        let text = template_with(&[], &all, &[]);
         assert!(!text.contains("\ndialect ="), "{text}");
         assert!(text.contains("this project uses mysql, postgres, sqlite"), "{text}");
         let src = SourceText {

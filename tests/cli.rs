@@ -564,10 +564,20 @@ fn rules_and_explain() {
 fn init_writes_a_config_that_loads() {
     let t = TestRepo::new();
     t.write("manage.py", "");
+    // JSON examples of data are proposed as fixtures; translations and one-off files are not.
+    t.write("assets/payloads/order.json", "{\"id\": 1}\n");
+    t.write("assets/payloads/refund.json", "{\"id\": 2}\n");
+    t.write("config/locales/en.json", "{}\n");
+    t.write("config/locales/fr.json", "{}\n");
+    t.write("config/app.json", "{}\n");
     let (code, out, _) = run(t.riskgate().args(["init"]));
     assert_eq!(code, 0, "{out}");
     let written = std::fs::read_to_string(t.file("riskgate.toml")).unwrap();
     assert!(written.contains("# Frameworks detected: django"), "{written}");
+    assert!(
+        written.contains("\njson_fixtures = [\"assets/payloads/*.json\"]  # folders of JSON found here"),
+        "{written}"
+    );
     let (code, _, err) = run(t.riskgate().args(["init"]));
     assert_eq!(code, 2);
     assert!(err.contains("already exists; pass --force"), "{err}");

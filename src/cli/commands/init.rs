@@ -10,7 +10,11 @@ use anyhow::{bail, Context, Result};
 pub fn init(cli: &Cli, force: bool, stdout: bool) -> Result<ExitStatus> {
     let dir = start_dir(cli);
     let root = Repo::discover(&dir).map(|r| r.root()).unwrap_or(dir);
-    let text = crate::init::template_with(&crate::init::detect(&root), &crate::init::detect_dialects(&root));
+    let text = crate::init::template_with(
+        &crate::init::detect(&root),
+        &crate::init::detect_dialects(&root),
+        &crate::init::detect_json_folders(&root),
+    );
     if stdout {
         emit(&text, None)?;
         return Ok(ExitStatus::Passed);
