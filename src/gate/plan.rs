@@ -44,6 +44,15 @@ pub fn validate_for(raw: &str, source: &str, required: &[String], needs: &Needs<
         let data_or_schema = active.iter().any(|f| f.analyzer.is_about_data());
         let data_loss = active.iter().any(|f| f.tags.iter().any(|t| t.is_data_risk()));
         let needing: Vec<&Finding> = active.iter().copied().filter(|f| f.needs_plan).collect();
+        // A rollback that by choice leaves changed data as it is (a declared no-op reverse of
+        // code that overwrites values): the plan must say how the data comes back.
+        let data_stays_changed = active.iter().any(|f| {
+            use crate::model::Tag;
+            f.tags.contains(&Tag::Irreversible) && f.tags.contains(&Tag::DataRewrite)
+        });
+        if data_stays_changed && !required.iter().any(|r| r == "data") && plan.section("data").is_none() {
+            problems.push(plan_missing_section::check("data"));
+        }
         let text = meaningful(raw);
         problems.extend(plan_only_revert::check(plan, data_or_schema));
         problems.extend(plan_uncovered_change::check(&text, &needing));

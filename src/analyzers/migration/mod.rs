@@ -15,7 +15,7 @@ pub mod sql;
 use crate::classify::{FileKind, MigrationFormat, MigrationRole};
 use crate::config::Dialect;
 use crate::diff::{ChangeSet, ChangedFile, FileStatus};
-use crate::model::{Finding, Severity};
+use crate::model::{Finding, Severity, Tag};
 pub use context::{Context, Copy};
 use ops::{Op, OpKind};
 use ops::{Rollback, Script};
@@ -712,8 +712,9 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                     .is_some_and(|old| !matches!(old.rollback, Rollback::Fine));
             // A no-op reverse of code that only fills columns other migrations of the change
             // add loses nothing that existed.
-            let fills_new = !script.noop_reverse_overwrites.is_empty()
-                && script.noop_reverse_overwrites.iter().all(|c| {
+            let overwrites = script.noop_reverse_overwrites.as_deref().unwrap_or_default();
+            let fills_new = !overwrites.is_empty()
+                && overwrites.iter().all(|c| {
                     ctx.added_by_other_files
                         .iter()
                         .any(|(_, added)| added.eq_ignore_ascii_case(c))
@@ -722,6 +723,12 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 rules::migration_rollback_missing::check(file, format, script, down.as_deref(), down_file, dialect)
             {
                 if !had_none && !fills_new {
+                    // The team chose to keep changed data on rollback: the plan's Data section
+                    // must say how it comes back.
+                    let mut f = f;
+                    if script.noop_reverse_overwrites.is_some() {
+                        f.tags.push(Tag::DataRewrite);
+                    }
                     out.push(f);
                 }
             }

@@ -184,10 +184,10 @@ pub struct Script {
     pub rollback: Rollback,
     /// Lines of SQL statements written for another dialect (the token scan read them).
     pub unparsed: Vec<u32>,
-    /// For a data migration whose reverse is a declared no-op: the columns its forward code
-    /// overwrites on existing rows. When the change itself adds every one, nothing that
-    /// existed is changed and the no-op reverse loses nothing.
-    pub noop_reverse_overwrites: Vec<String>,
+    /// A data migration whose reverse is a declared no-op (`RunPython.noop`) and whose forward
+    /// code changes existing values: the columns it overwrites (empty when the code does not
+    /// name them all). When the change itself adds every one, nothing that existed changes.
+    pub noop_reverse_overwrites: Option<Vec<String>>,
 }
 
 impl Script {
@@ -197,7 +197,7 @@ impl Script {
             ops,
             rollback,
             unparsed: Vec::new(),
-            noop_reverse_overwrites: Vec::new(),
+            noop_reverse_overwrites: None,
         }
     }
 }

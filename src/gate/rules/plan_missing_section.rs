@@ -48,4 +48,40 @@ mod tests {
         );
         assert!(problems(plan, &["rollback"]).is_empty());
     }
+
+    #[test]
+    fn a_declared_no_op_reverse_of_rewritten_data_requires_a_data_section() {
+        use crate::analyzers::migration::rules::migration_rollback_missing::ROLLBACK_MISSING;
+        use crate::gate::plan::{validate_for, Needs};
+        use crate::model::Tag;
+        let mut noop = ROLLBACK_MISSING
+            .finding("rollback missing, empty or a no-op: `RunPython` reverses with `RunPython.noop`, leaving the data as changed")
+            .at("hc/api/migrations/0107_fix_legacy_timezones.py", Some(20));
+        noop.tags.push(Tag::DataRewrite);
+        let plan = "## Rollback
+1. Deploy the previous release (5 min)
+## Backup
+`pg_dump --table=api_check prod > check.sql` before the deploy
+## Verification
+`SELECT count(*) FROM api_check WHERE tz = 'Europe/Kyiv'` matches the dump
+## Owner
+@ops
+";
+        let rules = |plan: &str, findings: &[crate::model::Finding]| -> Vec<String> {
+            validate_for(plan, "ROLLBACK.md", &[], &Needs { findings })
+                .into_iter()
+                .map(|f| format!("{}: {}", f.rule, f.message))
+                .collect()
+        };
+        assert_eq!(
+            rules(plan, &[noop.clone()]),
+            vec!["plan-missing-section: the rollback plan has no `data` section"]
+        );
+        let with_data = format!("{plan}## Data\nThe old names come back from `check.sql` with an UPDATE by id.\n");
+        assert!(rules(&with_data, &[noop.clone()]).is_empty());
+        // A missing rollback that leaves no data changed asks for no Data section.
+        let mut plain = noop;
+        plain.tags.retain(|t| *t != Tag::DataRewrite);
+        assert!(rules(plan, &[plain]).is_empty());
+    }
 }

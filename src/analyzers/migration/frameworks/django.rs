@@ -23,7 +23,7 @@ fn django_calls(text: &str) -> Vec<(String, String, u32)> {
 pub fn django(text: &str, dialect: Dialect) -> Script {
     let mut ops = Vec::new();
     let mut rollback = Rollback::Fine;
-    let mut noop_reverse_overwrites = Vec::new();
+    let mut noop_reverse_overwrites = None;
     for (name, args, line) in django_calls(text) {
         let model = || {
             arg_str(&args, "model_name")
@@ -144,7 +144,7 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                     match function_overwrites(text, &forward) {
                         Some(fields) if fields.iter().all(|f| added_here.contains(&f.as_str())) => {}
                         overwrites => {
-                            noop_reverse_overwrites = overwrites.unwrap_or_default();
+                            noop_reverse_overwrites = Some(overwrites.unwrap_or_default());
                             rollback = Rollback::Missing {
                                 line,
                                 why: "`RunPython` reverses with `RunPython.noop`, leaving the data as changed"

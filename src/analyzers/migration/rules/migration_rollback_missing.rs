@@ -21,8 +21,10 @@ code_rule! {
     /// and counts only when the forward code changes values that existed: filling fields the
     /// change adds, filling values that are still `NULL`, or creating rows loses nothing. A
     /// migration that itself changes nothing (comments, `SELECT`, a `DO` block that only reads
-    /// and raises) needs no way back. One migration kept per backend
-    /// (`migrations/{mysql,postgresql,sqlite}/…`) is reported once.
+    /// and raises) needs no way back. A declared no-op reverse of code that does change values
+    /// that existed is tagged `data-rewrite`: a plan must then say in its Data section how the
+    /// data comes back. One migration kept per backend (`migrations/{mysql,postgresql,sqlite}/…`)
+    /// is reported once.
     ///
     /// ## Why is this risky?
     /// When the release has to be rolled back, the schema cannot follow, and the old code meets
