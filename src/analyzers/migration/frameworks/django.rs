@@ -72,6 +72,14 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                 let says = |key: &str, value: Option<&str>| {
                     keyword_arg(own, key).is_some_and(|v| value.is_none_or(|want| v == want))
                 };
+                // A unique field is a unique index, built over the whole table as it is added.
+                if says("unique", Some("True")) {
+                    let index = OpKind::CreateIndex {
+                        table: model(),
+                        concurrently: false,
+                    };
+                    ops.push(Op::framework(index, line, &evidence));
+                }
                 OpKind::AddColumn {
                     table: model(),
                     column: arg_str(&args, "name").unwrap_or_default(),

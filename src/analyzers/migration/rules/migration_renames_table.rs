@@ -7,7 +7,9 @@ use crate::model::Finding;
 
 code_rule! {
     /// ## What it does
-    /// Finds a renamed table (`ALTER TABLE … RENAME TO`, `rename_table`, `RenameModel`).
+    /// Finds a renamed table (`ALTER TABLE … RENAME TO`, `rename_table`, `RenameModel`). A
+    /// sequence renamed through `ALTER TABLE` (`post_id_seq`, the name `serial` gives it) is no
+    /// table.
     ///
     /// ## Why is this risky?
     /// Deployed code still queries the old name and fails until the new release is everywhere.
@@ -27,8 +29,9 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     let OpKind::RenameTable { from, to } = kind else {
         return Vec::new();
     };
-    // A table renamed away and created again is a rebuild, another rule's.
-    if ctx.is_new_table(from) || ctx.recreates(from) {
+    // A table renamed away and created again is a rebuild, another rule's. PostgreSQL lets
+    // `ALTER TABLE` rename a sequence too: `post_id_seq` is the one `serial` made, no table.
+    if ctx.is_new_table(from) || ctx.recreates(from) || is_sequence_name(from) {
         return Vec::new();
     }
     vec![finding(
@@ -38,6 +41,11 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
         format!("table {from} is renamed to {to}: deployed code still uses `{from}`"),
         "keep a view named after the old table during the transition, or expand and contract",
     )]
+}
+
+/// The name PostgreSQL gives the sequence of a `serial` or identity column (`<table>_<column>_seq`).
+fn is_sequence_name(name: &str) -> bool {
+    name.ends_with("_seq")
 }
 
 #[cfg(test)]

@@ -146,8 +146,12 @@ pub fn from_ast(statement: &Statement, stmt: &Stmt) -> Vec<OpKind> {
             table: name(view),
             columns: Vec::new(),
         }],
-        Statement::Query(_)
-        | Statement::Comment { .. }
+        // `WITH … UPDATE` / `WITH … INSERT`: the statement after the common table expressions.
+        Statement::Query(query) => match &*query.body {
+            ast::SetExpr::Update(inner) | ast::SetExpr::Insert(inner) => from_ast(inner, stmt),
+            _ => vec![OpKind::Other],
+        },
+        Statement::Comment { .. }
         | Statement::StartTransaction { .. }
         | Statement::Commit { .. }
         | Statement::SetVariable { .. } => {
