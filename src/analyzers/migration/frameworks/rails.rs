@@ -350,15 +350,33 @@ fn assigned_columns(body: &[&str], var: &str) -> Vec<String> {
             columns.push(c[1].to_string());
         }
         for call in [
-            "update",
-            "update!",
-            "update_columns",
             "update_column",
             "update_attribute",
+            "update_columns",
+            "update!",
+            "update",
         ] {
-            if let Some((_, args)) = line.split_once(&format!("{var}.{call}")) {
-                columns.extend(named_columns(args));
+            let Some((_, args)) = line.split_once(&format!("{var}.{call}")) else {
+                continue;
+            };
+            // `update_column` is not `update_columns`.
+            if args.starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '!') {
+                continue;
             }
+            let args = args.trim_start();
+            let args = args.strip_prefix('(').unwrap_or(args);
+            if call == "update_column" || call == "update_attribute" {
+                // Its first argument names the column; what follows is the value.
+                let first = args.split(',').next().unwrap_or("").trim();
+                let name = first.trim_start_matches(':').trim_matches(|c| c == '"' || c == '\'');
+                if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                    columns.push(name.to_string());
+                }
+            } else {
+                // The keys of its hash, not those of a call that computes a value.
+                columns.extend(named_columns(&args[..args.find('(').unwrap_or(args.len())]));
+            }
+            break;
         }
     }
     columns.sort();
@@ -427,7 +445,20 @@ pub fn safety_assured_blocks(text: &str) -> Vec<(u32, u32)> {
 
 #[cfg(test)]
 mod tests {
-    use super::table_of;
+    use super::{assigned_columns, table_of};
+
+    #[test]
+    fn the_columns_a_loop_sets_not_those_its_values_are_computed_from() {
+        let body = [
+            "      comment.update_column :depth, Comment.where(id: comment.parent_comment_id).pick(:depth) + 1",
+            "      account.update_columns(balance_cents: Money.from_amount(account.balance, account.currency).cents)",
+            "      user.prefers_contrast = :system",
+            "      user.save!",
+        ];
+        assert_eq!(assigned_columns(&body[..1], "comment"), vec!["depth"]);
+        assert_eq!(assigned_columns(&body[1..2], "account"), vec!["balance_cents"]);
+        assert_eq!(assigned_columns(&body[2..], "user"), vec!["prefers_contrast"]);
+    }
 
     #[test]
     fn tables_follow_the_rails_convention() {
