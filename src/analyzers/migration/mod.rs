@@ -587,6 +587,11 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         .filter(|r| r.file.status == FileStatus::Added && r.role == MigrationRole::Up)
         .collect();
     let (schema_retyped, schema_known) = schema_state::retyped(change);
+    // Each added migration's copies, read once: later files of the change count them.
+    let copies_by_file: Vec<(&str, Vec<Copy>)> = added_ups
+        .iter()
+        .map(|u| (u.file.path.as_str(), copies_in(&u.script.ops, Some(&u.file.path))))
+        .collect();
     // Read only when an applied migration is edited (never on the common path), and from the
     // base too: the change under review cannot drop the dependency to hide its edit.
     let depends_on_sqlx = std::cell::OnceCell::new();
@@ -629,10 +634,10 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 })
                 .collect(),
             // Copies an earlier migration of the same change took run before this one.
-            copies: added_ups
+            copies: copies_by_file
                 .iter()
-                .filter(|u| u.file.path < file.path)
-                .flat_map(|u| copies_in(&u.script.ops, Some(&u.file.path)))
+                .filter(|(path, _)| *path < file.path.as_str())
+                .flat_map(|(_, copies)| copies.iter().cloned())
                 .collect(),
             schema_retyped: schema_retyped.clone(),
             schema_known: schema_known.clone(),
