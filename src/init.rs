@@ -108,7 +108,14 @@ pub fn detect_json_folders(root: &Path) -> Vec<String> {
         "coverage",
         "__pycache__",
         "venv",
+        "env",
+        "site-packages",
+        // Configuration, not data.
+        "config",
+        "conf",
+        "settings",
         // Read as fixtures already.
+        "test-data",
         "fixtures",
         "samples",
         "examples",
@@ -148,7 +155,13 @@ pub fn detect_json_folders(root: &Path) -> Vec<String> {
         if json >= 2 && depth > 0 {
             if let Ok(relative) = dir.strip_prefix(root) {
                 let folder = relative.to_string_lossy().replace('\\', "/");
-                found.push(format!("{folder}/*.json"));
+                // Only names a glob and a TOML string take as they are.
+                let plain = folder
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ' '));
+                if plain {
+                    found.push(format!("{folder}/*.json"));
+                }
             }
         }
     }
@@ -166,7 +179,7 @@ pub fn template_with(frameworks: &[Framework], dialects: &[&str], json_folders: 
     } else {
         format!(
             "json_fixtures = [{}]  # folders of JSON found here: keep those that hold examples of stored or exchanged data",
-            json_folders.iter().map(|g| format!("{g:?}")).collect::<Vec<_>>().join(", ")
+            json_folders.iter().map(|g| format!("\"{g}\"")).collect::<Vec<_>>().join(", ")
         )
     };
     let dialect = match dialects {

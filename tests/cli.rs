@@ -570,6 +570,7 @@ fn init_writes_a_config_that_loads() {
     t.write("config/locales/en.json", "{}\n");
     t.write("config/locales/fr.json", "{}\n");
     t.write("config/app.json", "{}\n");
+    t.write("config/production.json", "{}\n");
     let (code, out, _) = run(t.riskgate().args(["init"]));
     assert_eq!(code, 0, "{out}");
     let written = std::fs::read_to_string(t.file("riskgate.toml")).unwrap();

@@ -40,10 +40,12 @@ fn unversioned_message(message: &str) -> String {
 }
 
 /// Merges the findings each backend's copy of a migration repeats: same rule, same logical
-/// file, same target, the k-th of its kind in each copy. The kept finding is the PostgreSQL
-/// copy's (else the first path's), at the highest severity of the group.
+/// file, same target, the same judgement (mitigated or not, gating class, tags), the k-th of its
+/// kind in each copy, one copy per backend. The kept finding is the PostgreSQL copy's (else the
+/// first path's), at the highest severity of the group. A copy judged otherwise (backed up in
+/// one backend, not in another) stays its own finding.
 pub fn group(found: Vec<Finding>) -> Vec<Finding> {
-    type Key = (String, String, Option<String>, usize);
+    type Key = (String, String, Option<String>, String, usize);
     let mut seen: HashMap<(String, String, String, Option<String>), usize> = HashMap::new();
     let mut groups: HashMap<Key, Vec<usize>> = HashMap::new();
     let mut keys: Vec<Option<Key>> = Vec::with_capacity(found.len());
@@ -52,11 +54,12 @@ pub fn group(found: Vec<Finding>) -> Vec<Finding> {
             let path = f.file.clone().unwrap_or_default();
             // Without a target, the message names what the finding is about.
             let about = f.target.clone().or_else(|| Some(unversioned_message(&f.message)));
+            let judged = format!("{} {:?} {:?}", f.mitigated_by.is_empty(), f.gating, f.tags);
             let nth = seen
                 .entry((f.rule.clone(), logical.clone(), path, about.clone()))
                 .or_default();
             *nth += 1;
-            (f.rule.clone(), logical, about, *nth)
+            (f.rule.clone(), logical, about, judged, *nth)
         });
         keys.push(key);
     }
@@ -67,8 +70,15 @@ pub fn group(found: Vec<Finding>) -> Vec<Finding> {
     }
     let mut keep = vec![true; found.len()];
     let mut also: HashMap<usize, Vec<usize>> = HashMap::new();
-    for members in groups.values().filter(|m| m.len() > 1) {
-        let dialect = |i: &usize| found[*i].file.as_deref().and_then(dialect_from_path);
+    let dialect = |i: &usize| found[*i].file.as_deref().and_then(dialect_from_path);
+    // Copies of one migration: each from another backend's folder.
+    let one_per_backend = |members: &&Vec<usize>| {
+        let mut seen: Vec<Option<Dialect>> = members.iter().map(dialect).collect();
+        seen.sort_by_key(|d| format!("{d:?}"));
+        seen.dedup();
+        seen.len() == members.len()
+    };
+    for members in groups.values().filter(|m| m.len() > 1).filter(one_per_backend) {
         let kept = members
             .iter()
             .find(|i| dialect(i) == Some(Dialect::Postgres))
@@ -183,6 +193,53 @@ mod tests {
         assert_eq!(
             missing[0].file.as_deref(),
             Some("migrations/postgresql/2024-01-01-000002_add_age/down.sql")
+        );
+    }
+
+    #[test]
+    fn a_copy_judged_otherwise_stays_its_own_finding() {
+        let files = [
+            (
+                "migrations/mysql/2024-01-01-000001_drop_fax/up.sql",
+                "ALTER TABLE users DROP COLUMN fax;",
+            ),
+            (
+                "migrations/postgresql/2024-01-01-000002_drop_fax/up.sql",
+                "CREATE TABLE users_fax_backup AS SELECT id, fax FROM users;\nALTER TABLE users DROP COLUMN fax;",
+            ),
+        ];
+        let drops: Vec<(String, bool)> = run(&files)
+            .into_iter()
+            .filter(|f| f.rule == "migration-drops-column")
+            .map(|f| (f.file.unwrap_or_default(), f.mitigated_by.is_empty()))
+            .collect();
+        assert_eq!(
+            drops,
+            vec![
+                ("migrations/mysql/2024-01-01-000001_drop_fax/up.sql".to_string(), true),
+                (
+                    "migrations/postgresql/2024-01-01-000002_drop_fax/up.sql".to_string(),
+                    false
+                ),
+            ]
+        );
+        // Two versions in one backend's folder are two migrations.
+        let files = [
+            (
+                "migrations/postgres/20240101120000.sql",
+                "ALTER TABLE users DROP COLUMN fax;",
+            ),
+            (
+                "migrations/postgres/20240102120000.sql",
+                "ALTER TABLE users DROP COLUMN fax;",
+            ),
+        ];
+        assert_eq!(
+            run(&files)
+                .iter()
+                .filter(|f| f.rule == "migration-drops-column")
+                .count(),
+            2
         );
     }
 

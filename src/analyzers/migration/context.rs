@@ -93,13 +93,6 @@ impl Context {
             || self.reverted.contains(&format!("{table}.{column}"))
     }
 
-    /// Code that names only columns (no table: a Django `RunPython`, a Rails loop) writes a
-    /// column this file or another migration of the change adds.
-    pub fn adds_column_named(&self, column: &str) -> bool {
-        let named = |(_, c): &(String, String)| c.eq_ignore_ascii_case(column);
-        self.added_columns.iter().any(named) || self.added_by_other_files.iter().any(named)
-    }
-
     /// An `UPDATE` before `line` that sets another column of `table` from `column`: its values
     /// move, they are not lost. The column they moved into.
     pub fn moved_before(&self, table: &str, column: &str, line: u32) -> Option<&str> {

@@ -393,6 +393,10 @@ fn same_statement(a: &[String], b: &[String]) -> bool {
         return a == b;
     }
     let whole = |t: &[String]| if cut(t) { t.len().saturating_sub(2) } else { t.len() };
+    // An uncut statement shorter than the other's kept part is another statement.
+    if (!cut(a) && a.len() < whole(b)) || (!cut(b) && b.len() < whole(a)) {
+        return false;
+    }
     let n = whole(a).min(whole(b));
     n > 0 && a[..n] == b[..n]
 }
@@ -719,10 +723,10 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             // add loses nothing that existed.
             let overwrites = script.noop_reverse_overwrites.as_deref().unwrap_or_default();
             let fills_new = !overwrites.is_empty()
-                && overwrites.iter().all(|c| {
+                && overwrites.iter().all(|qualified| {
                     ctx.added_by_other_files
                         .iter()
-                        .any(|(_, added)| added.eq_ignore_ascii_case(c))
+                        .any(|(table, column)| qualified.eq_ignore_ascii_case(&format!("{table}.{column}")))
                 });
             if let Some(f) =
                 rules::migration_rollback_missing::check(file, format, script, down.as_deref(), down_file, dialect)

@@ -119,6 +119,8 @@ pub enum OpKind {
     /// Data changed by application code (Django `RunPython`, Rails `update_all`).
     CodeBackfill {
         what: String,
+        /// The table it writes (the model's), when known.
+        table: Option<String>,
         /// The columns it writes, when the code names them all; empty when unknown.
         columns: Vec<String>,
     },
@@ -185,8 +187,9 @@ pub struct Script {
     /// Lines of SQL statements written for another dialect (the token scan read them).
     pub unparsed: Vec<u32>,
     /// A data migration whose reverse is a declared no-op (`RunPython.noop`) and whose forward
-    /// code changes existing values: the columns it overwrites (empty when the code does not
-    /// name them all). When the change itself adds every one, nothing that existed changes.
+    /// code changes existing values: the `table.column`s it overwrites (empty when the code does
+    /// not name them all or its model is not known). When the change itself adds every one,
+    /// nothing that existed changes.
     pub noop_reverse_overwrites: Option<Vec<String>>,
 }
 

@@ -114,11 +114,13 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                     ops.extend(sql_ops(&sql_text, first, dialect));
                 }
                 if !args.contains("reverse_sql") {
+                    noop_reverse_overwrites = None;
                     rollback = Rollback::Missing {
                         line,
                         why: "`RunSQL` without `reverse_sql`".to_string(),
                     };
                 } else if args.contains("reverse_sql=migrations.RunSQL.noop") {
+                    noop_reverse_overwrites = None;
                     rollback = Rollback::Missing {
                         line,
                         why: "`RunSQL` reverses with `RunSQL.noop`".to_string(),
@@ -135,6 +137,7 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                 let reverse = reverse.strip_prefix("reverse_code=").unwrap_or(reverse).trim();
                 let reverse_kw = arg_has(&args, "reverse_code");
                 if reverse.is_empty() && !reverse_kw {
+                    noop_reverse_overwrites = None;
                     rollback = Rollback::Missing {
                         line,
                         why: "`RunPython` without `reverse_code`".to_string(),
@@ -142,17 +145,26 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                 } else if reverse.contains("RunPython.noop") && !only_reads {
                     // The team's stated choice: wrong only when existing values change. Filling
                     // empty values, new rows and columns this migration adds lose nothing.
-                    let added_here: Vec<&str> = ops
-                        .iter()
-                        .filter_map(|op| match &op.kind {
-                            OpKind::AddColumn { column, .. } => Some(column.as_str()),
-                            _ => None,
+                    let model = function_model(text, &forward);
+                    let added_here = |field: &str| {
+                        ops.iter().any(|op| match &op.kind {
+                            OpKind::AddColumn { table, column, .. } => {
+                                model.as_deref().is_some_and(|m| table.eq_ignore_ascii_case(m)) && column == field
+                            }
+                            _ => false,
                         })
-                        .collect();
+                    };
                     match function_overwrites(text, &forward) {
-                        Some(fields) if fields.iter().all(|f| added_here.contains(&f.as_str())) => {}
+                        Some(fields) if fields.iter().all(|f| added_here(f)) => {}
+                        // Another operation's missing rollback stands: this one cannot excuse it.
+                        _ if !matches!(rollback, Rollback::Fine) => {}
                         overwrites => {
-                            noop_reverse_overwrites = Some(overwrites.unwrap_or_default());
+                            // `model.field`, so the change's other migrations can be asked.
+                            let qualified = match (&model, overwrites) {
+                                (Some(m), Some(fields)) => fields.iter().map(|f| format!("{m}.{f}")).collect(),
+                                _ => Vec::new(),
+                            };
+                            noop_reverse_overwrites = Some(qualified);
                             rollback = Rollback::Missing {
                                 line,
                                 why: "`RunPython` reverses with `RunPython.noop`, leaving the data as changed"
@@ -182,6 +194,7 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                 }
                 OpKind::CodeBackfill {
                     what: format!("RunPython({forward})"),
+                    table: function_model(text, &forward),
                     columns: function_writes(text, &forward).unwrap_or_default(),
                 }
             }
@@ -208,7 +221,7 @@ fn function_overwrites(text: &str, name: &str) -> Option<Vec<String>> {
     let filled_where_empty: Vec<String> = body
         .lines()
         .map(|l| code_part(l, "#"))
-        .filter(|c| c.contains("filter(") || c.contains("exclude(") || c.contains(" if "))
+        .filter(|c| c.contains("filter(") || c.contains(" if "))
         .flat_map(|c| {
             empty
                 .captures_iter(c)
@@ -236,12 +249,19 @@ fn function_writes(text: &str, name: &str) -> Option<Vec<String>> {
         ".remove(",
         ".clear(",
         ".raw(",
+        "setattr(",
     ];
     static ASSIGN: OnceLock<Regex> = OnceLock::new();
     let assign = re(&ASSIGN, r"^\s*\w+\.(\w+)\s*=[^=]");
+    static AUGMENTED: OnceLock<Regex> = OnceLock::new();
+    // `c.hits += 1`: a write the list would miss.
+    let augmented = re(&AUGMENTED, r"^\s*\w+\.\w+\s*[-+*/|&]=");
     let (_, _, _, body) = python_functions(text).into_iter().find(|f| f.0 == name)?;
     let code: Vec<&str> = body.lines().map(|l| code_part(l, "#")).collect();
-    if code.iter().any(|c| OPAQUE.iter().any(|w| c.contains(w))) {
+    if code
+        .iter()
+        .any(|c| OPAQUE.iter().any(|w| c.contains(w)) || augmented.is_match(c))
+    {
         return None;
     }
     let mut fields: Vec<String> = code
@@ -266,6 +286,17 @@ fn function_writes(text: &str, name: &str) -> Option<Vec<String>> {
     fields.sort();
     fields.dedup();
     Some(fields)
+}
+
+/// The one model a data-migration function loads (`apps.get_model("api", "Check")` → `check`,
+/// the name Django's operations use); `None` when it loads none or several.
+fn function_model(text: &str, name: &str) -> Option<String> {
+    static MODEL: OnceLock<Regex> = OnceLock::new();
+    let model = re(&MODEL, r#"get_model\(\s*["']\w+["']\s*,\s*["'](\w+)["']"#);
+    let (_, _, _, body) = python_functions(text).into_iter().find(|f| f.0 == name)?;
+    let mut models: Vec<String> = model.captures_iter(&body).map(|c| c[1].to_lowercase()).collect();
+    models.dedup();
+    (models.len() == 1).then(|| models.remove(0))
 }
 
 /// The models a `RunPython` function loads (`apps.get_model("app", "Check")`), each as values

@@ -147,6 +147,7 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
             },
             "update_all" => OpKind::CodeBackfill {
                 what: "update_all".to_string(),
+                table: receiver_model(line).map(|m| table_of(&m)),
                 columns: named_columns(args),
             },
             "execute" => {
@@ -170,12 +171,14 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
                 OpKind::AlterColumnType { .. } => Some("`change_column`"),
                 // Rolling back runs it again on a column that then goes: only values that
                 // existed stay changed.
-                OpKind::CodeBackfill { columns, .. }
-                    if !columns.is_empty()
-                        && columns.iter().all(|c| {
-                            ops.iter()
-                                .any(|op: &Op| matches!(&op.kind, OpKind::AddColumn { column, .. } if column == c))
-                        }) =>
+                OpKind::CodeBackfill {
+                    table: Some(t), columns, ..
+                } if !columns.is_empty()
+                    && columns.iter().all(|c| {
+                        ops.iter().any(
+                            |op: &Op| matches!(&op.kind, OpKind::AddColumn { table, column, .. } if table == t && column == c),
+                        )
+                    }) =>
                 {
                     None
                 }
@@ -303,6 +306,7 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
     }
     out.push(OpKind::CodeBackfill {
         what: format!("a loop that saves each `{of}` row"),
+        table: Some(table_of(&of)),
         columns: assigned,
     });
     // Values of another model move into these rows (`Keystore.value_for(…)`).
@@ -343,7 +347,24 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
 /// The columns a loop body sets on its row (`row.col = …`, `row.update(col: …)`,
 /// `row.update_column(:col, …)`); empty when it sets none by name.
 fn assigned_columns(body: &[&str], var: &str) -> Vec<String> {
-    let assign = Regex::new(&format!(r"\b{}\.(\w+)\s*=[^=]", regex::escape(var))).ok();
+    let v = regex::escape(var);
+    let assign = Regex::new(&format!(r"\b{v}\.(\w+)\s*=[^=]")).ok();
+    // Writes whose columns the list would miss: `+=`, `||=`, `row[:col] =`, attribute helpers,
+    // and any bang method but the saving ones (`ban!`, `recalculate!`) — then nothing is known.
+    let opaque = Regex::new(&format!(
+        r"\b{v}(?:\.\w+\s*(?:[-+*/]|\|\||&&)=|\[|\.(?:write_attribute|assign_attributes|attributes\s*=|increment|decrement|toggle|update_attributes)\b|\.(\w+)!)"
+    ))
+    .ok();
+    let saving = ["save", "update", "update_columns", "update_column", "update_attribute"];
+    let unknown = body.iter().any(|line| {
+        opaque.as_ref().is_some_and(|o| {
+            o.captures_iter(line)
+                .any(|c| c.get(1).is_none_or(|bang| !saving.contains(&bang.as_str())))
+        })
+    });
+    if unknown {
+        return Vec::new();
+    }
     let mut columns: Vec<String> = Vec::new();
     for line in body {
         if let Some(c) = assign.as_ref().and_then(|a| a.captures(line)) {
@@ -384,9 +405,16 @@ fn assigned_columns(body: &[&str], var: &str) -> Vec<String> {
     columns
 }
 
-/// The columns named in an update's arguments: `col: …`, `:col => …`, `(:col, …)`, or the
-/// assignments of a SQL fragment (`"col = …"`).
+/// The columns named in an update's arguments: `col: …`, `:col => …`, `(:col, …)`, or every
+/// assignment of a SQL fragment (`"a = 0, b = 0"`; a name its subqueries compare is listed too,
+/// which only makes the list less likely to be all new).
 fn named_columns(args: &str) -> Vec<String> {
+    static ASSIGNED: OnceLock<Regex> = OnceLock::new();
+    let assigned = re(&ASSIGNED, r"(\w+)\s*=[^=>]");
+    let trimmed = args.trim_start().trim_start_matches('(').trim_start();
+    if let Some(fragment) = trimmed.strip_prefix('"').or_else(|| trimmed.strip_prefix('\'')) {
+        return assigned.captures_iter(fragment).map(|c| c[1].to_string()).collect();
+    }
     static NAMED: OnceLock<Regex> = OnceLock::new();
     let named = re(
         &NAMED,
@@ -458,6 +486,15 @@ mod tests {
         assert_eq!(assigned_columns(&body[..1], "comment"), vec!["depth"]);
         assert_eq!(assigned_columns(&body[1..2], "account"), vec!["balance_cents"]);
         assert_eq!(assigned_columns(&body[2..], "user"), vec!["prefers_contrast"]);
+        // A write the list cannot name makes the columns unknown.
+        let opaque = ["      u.karma += 1", "      u.score = 0", "      u.save!"];
+        assert!(assigned_columns(&opaque, "u").is_empty());
+        let custom = ["      c.give_upvote_or_downvote_and_recalculate_confidence!(0, 0)"];
+        assert!(assigned_columns(&custom, "c").is_empty());
+        assert_eq!(
+            super::named_columns("(\"score = 0, karma = 0\")"),
+            vec!["score", "karma"]
+        );
     }
 
     #[test]

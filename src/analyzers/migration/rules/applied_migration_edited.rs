@@ -86,6 +86,8 @@ pub fn check(
         }
         shown.join(", ")
     };
+    // Info only when the code is the same once formatting is taken out (a framework's ops are
+    // read line by line, so a reformat changes their text and cannot decide).
     let (severity, what) = if same_code {
         (
             Severity::Info,
@@ -149,13 +151,26 @@ fn code_of(text: &str, format: MigrationFormat, dialect: Dialect) -> (String, Ve
         }
     };
     let python = matches!(format, MigrationFormat::Django | MigrationFormat::Alembic);
+    // A heredoc or triple-quoted string may hold `#` that is not a comment: keep every `#`.
+    let multiline_strings = ["<<~", "<<-", "\"\"\"", "\'\'\'"].iter().any(|m| text.contains(m));
     let (mut code, mut imports, mut depth) = (String::new(), Vec::new(), 0i32);
+    // Python's indentation is code: each statement that starts outside brackets keeps its own.
+    let mut brackets = 0i32;
     for line in text.lines() {
-        let c = code_part(line, comment).trim();
+        let raw = if multiline_strings {
+            line
+        } else {
+            code_part(line, comment)
+        };
+        let c = raw.trim();
         if c.is_empty() {
             continue;
         }
         let starts_import = c.starts_with("import ") || (c.starts_with("from ") && c.contains(" import"));
+        if python && !(starts_import || depth > 0) && brackets == 0 {
+            let indent = raw.len() - raw.trim_start().len();
+            code.push_str(&format!("\n{indent}:"));
+        }
         if python && (starts_import || depth > 0) {
             imports.extend(
                 c.split(|ch: char| !(ch.is_alphanumeric() || ch == '_' || ch == '.'))
@@ -164,6 +179,10 @@ fn code_of(text: &str, format: MigrationFormat, dialect: Dialect) -> (String, Ve
             );
             depth += c.matches('(').count() as i32 - c.matches(')').count() as i32;
             continue;
+        }
+        if python {
+            brackets += c.matches(['(', '[', '{']).count() as i32 - c.matches([')', ']', '}']).count() as i32;
+            brackets = brackets.max(0);
         }
         code.push_str(&normal(c));
         code.push('\n');
@@ -257,6 +276,12 @@ mod tests {
         let f = edited("hc/api/migrations/0042_code.py", old, new);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].1, "info", "{}", f[0].2);
+        // Indentation is Python's code: a statement moved out of its loop is a change.
+        let looped = "def forward(apps, schema_editor):\n    for c in Check.objects.all():\n        c.save()\n        c.delete()\n";
+        let unlooped =
+            "def forward(apps, schema_editor):\n    for c in Check.objects.all():\n        c.save()\n    c.delete()\n";
+        let f = edited("hc/api/migrations/0043_loop.py", looped, unlooped);
+        assert_eq!(f[0].1, "medium", "{}", f[0].2);
         let changed = new.replace("null=True", "null=False");
         let f = edited("hc/api/migrations/0042_code.py", old, &changed);
         assert_eq!(f[0].1, "medium");

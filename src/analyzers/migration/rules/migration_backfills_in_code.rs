@@ -38,12 +38,14 @@ code_rule! {
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
-    let OpKind::CodeBackfill { what, columns } = kind else {
+    let OpKind::CodeBackfill { what, table, columns } = kind else {
         return Vec::new();
     };
-    // Filling only columns the change adds overwrites nothing that existed.
-    if !columns.is_empty() && columns.iter().all(|c| ctx.adds_column_named(c)) {
-        return Vec::new();
+    // Filling only columns the change adds to that table overwrites nothing that existed.
+    if let Some(table) = table {
+        if !columns.is_empty() && columns.iter().all(|c| ctx.is_new_column(table, c)) {
+            return Vec::new();
+        }
     }
     vec![finding(
         &BACKFILLS_IN_CODE,
@@ -66,6 +68,20 @@ mod tests {
             .map(|f| f.rule)
             .collect();
         assert!(rules.contains(&"migration-backfills-in-code".to_string()), "{rules:?}");
+    }
+
+    #[test]
+    fn a_column_added_to_another_table_is_not_the_one_written() {
+        let rails = |model: &str| {
+            format!("class Status < ActiveRecord::Migration[7.1]\n  def up\n    add_column :teams, :status, :string\n    {model}.update_all(status: \"active\")\n  end\n\n  def down\n    remove_column :teams, :status\n  end\nend\n")
+        };
+        let fired = |text: String| {
+            run(&[("db/migrate/20240101000000_status.rb", &text)])
+                .into_iter()
+                .any(|f| f.rule == "migration-backfills-in-code")
+        };
+        assert!(!fired(rails("Team")), "a backfill of the column it adds");
+        assert!(fired(rails("User")), "users.status existed: overwritten");
     }
 
     #[test]

@@ -69,10 +69,10 @@ fn same_values(before: &str, after: &str) -> Option<String> {
     let ((b, bl), (a, al)) = (split(before), split(after));
     let text = ["string", "text", "varchar", "char"].contains(&b.as_str());
     match (bl, al) {
-        _ if b == a && text && bl.is_some() && al.is_none_or(|n| bl.is_some_and(|m| n >= m)) => Some(format!(
+        // No limit after is not "unbounded": MySQL's `string` is varchar(255).
+        (Some(m), Some(n)) if b == a && text && n >= m => Some(format!(
             "widens from {} to {} characters (the schema file: {before} → {after}): nothing is rewritten or rejected; the way back may not fit values written meanwhile",
-            bl.unwrap_or(0),
-            al.map_or("any number of".to_string(), |n| n.to_string())
+            m, n
         )),
         (Some(1), None) if b == "integer" && a == "boolean" => Some(format!(
             "is renamed from tinyint(1) to boolean, which MySQL stores as the same type (the schema file: {before} → {after})"

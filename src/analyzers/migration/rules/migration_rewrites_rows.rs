@@ -69,7 +69,8 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
 fn picks_one_row_by_id(statement: &str) -> bool {
     static BY_ID: OnceLock<Regex> = OnceLock::new();
     let by_id = BY_ID.get_or_init(|| {
-        Regex::new(r"(?is)\bwhere\s+(?:\w+\.)?id\s*(?:=\s*'?\w+'?|in\s*\(\s*[\w',\s]+\))\s*;?\s*$")
+        // Literals only: `id = parent_id` or `id IN (SELECT …)` pick any number of rows.
+        Regex::new(r"(?is)\bwhere\s+(?:\w+\.)?id\s*(?:=\s*(?:\d+|'[^']*')|in\s*\(\s*(?:\d+|'[^']*')(?:\s*,\s*(?:\d+|'[^']*'))*\s*\))\s*;?\s*$")
             .expect("a valid pattern")
     });
     by_id.is_match(statement.trim())
@@ -94,6 +95,16 @@ mod tests {
     #[test]
     fn one_row_by_id_new_columns_batches_and_every_row_do_not() {
         assert!(rules("UPDATE site SET name = 'x' WHERE id = 1;").is_empty());
+        assert!(rules("UPDATE site SET name = 'x' WHERE id IN (1, 2);").is_empty());
+        // A subquery or a column picks any number of rows.
+        assert_eq!(
+            rules("UPDATE users SET role = 'user' WHERE id IN (SELECT user_id FROM bans);"),
+            vec!["migration-rewrites-rows"]
+        );
+        assert_eq!(
+            rules("UPDATE comment SET depth = 0 WHERE id = parent_id;"),
+            vec!["migration-rewrites-rows"]
+        );
         assert!(
             rules("ALTER TABLE post ADD COLUMN score int;\nUPDATE post SET score = 0 WHERE score IS NULL;")
                 .iter()

@@ -20,10 +20,11 @@ code_rule! {
     /// without a real `down`. A declared no-op reverse (`RunPython.noop`) is the team's choice
     /// and counts only when the forward code changes values that existed: filling fields the
     /// change adds, filling values that are still `NULL`, or creating rows loses nothing. A
-    /// migration that itself changes nothing (comments, `SELECT`, a `DO` block that only reads
-    /// and raises) needs no way back. A declared no-op reverse of code that does change values
-    /// that existed is tagged `data-rewrite`: a plan must then say in its Data section how the
-    /// data comes back. One migration kept per backend (`migrations/{mysql,postgresql,sqlite}/…`)
+    /// Diesel or golang-migrate up that itself changes nothing (comments, a plain `SELECT`, a
+    /// `DO` block that only reads and raises) needs no down. A declared no-op reverse of code that does change values
+    /// that existed is tagged `data-rewrite`: a rollback plan checked for the change must then
+    /// say in its Data section how the data comes back (the finding alone, at medium, asks for
+    /// no plan). One migration kept per backend (`migrations/{mysql,postgresql,sqlite}/…`)
     /// is reported once.
     ///
     /// ## Why is this risky?
@@ -59,7 +60,8 @@ fn is_noop_sql(text: &str, dialect: Dialect) -> bool {
         .all(|o| {
             let lower = o.evidence.to_lowercase();
             let reads = match &o.kind {
-                OpKind::Other => lower.starts_with("select"),
+                // `SELECT 1` reads; `SELECT setval(…)` or `SELECT … INTO` writes.
+                OpKind::Other => lower.starts_with("select") && !lower.contains('(') && !lower.contains(" into "),
                 OpKind::DoBlock { dynamic, nested } => !dynamic && nested.is_empty() && is_read_only_do_block(&lower),
                 _ => false,
             };
@@ -76,7 +78,12 @@ fn is_read_only_do_block(lower: &str) -> bool {
     let Some(body) = lower.strip_prefix("do") else {
         return false;
     };
-    // Single-quoted literals (messages of RAISE) are not code.
+    // Comments and single-quoted literals (messages of RAISE) are not code.
+    let body: String = body
+        .lines()
+        .map(|l| l.split("--").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
     let code: String = body.split('\'').step_by(2).collect::<Vec<_>>().join(" ");
     !code
         .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
@@ -183,6 +190,20 @@ mod tests {
         );
         let down = ("migrations/2025-08-01-000003_fix/down.sql", "SELECT 1;");
         assert_eq!(rollback_findings(&[writes, down]).len(), 1);
+        // An apostrophe in a comment does not hide the INSERT after it.
+        let commented = (
+            "migrations/2025-08-01-000004_roles/up.sql",
+            "DO $$\nBEGIN\n    -- don't rerun\n    INSERT INTO admin_roles VALUES (1, 'root');\nEND\n$$;",
+        );
+        let down = ("migrations/2025-08-01-000004_roles/down.sql", "SELECT 1;");
+        assert_eq!(rollback_findings(&[commented, down]).len(), 1);
+        // A SELECT that calls a function may write.
+        let setval = (
+            "migrations/2025-08-01-000005_seq/up.sql",
+            "SELECT setval('post_id_seq', 1000);",
+        );
+        let down = ("migrations/2025-08-01-000005_seq/down.sql", "SELECT 1;");
+        assert_eq!(rollback_findings(&[setval, down]).len(), 1);
     }
 
     fn run_python(name: &str, body: &str) -> (String, String) {

@@ -30,6 +30,19 @@ pub fn dialect_from_path(path: &str) -> Option<Dialect> {
         })
 }
 
+/// A line without its `--` comment (outside single-quoted strings).
+fn without_line_comment(line: &str) -> &str {
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            '-' if !quoted && line[i..].starts_with("--") => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}
+
 /// Guesses the dialect from markers in the file's code (not its comments) when the config
 /// does not say. Dollar-quoted bodies are PostgreSQL's alone.
 pub fn detect_dialect(sql: &str) -> Dialect {
@@ -46,7 +59,10 @@ pub fn detect_dialect(sql: &str) -> Dialect {
     }
     without_blocks.push_str(rest);
     let lower = without_blocks.to_lowercase();
-    if lower.contains("$$") || lower.contains("language plpgsql") {
+    if lower.contains("delimiter ") {
+        // MySQL's client command for bodies, often `DELIMITER $$`.
+        Dialect::Mysql
+    } else if lower.contains("$$") || lower.contains("language plpgsql") {
         Dialect::Postgres
     } else if without_blocks.contains('`')
         || lower.contains("engine=")
@@ -108,9 +124,11 @@ pub fn read_statement(stmt: &Stmt, dialect: Dialect) -> (Vec<Op>, bool) {
     (ops, foreign)
 }
 
-/// The statement on one line, shortened for reports.
+/// The statement on one line, shortened for reports. Line comments go first: flattened, a
+/// `--` would swallow the rest of the statement for whoever reads the evidence again.
 pub fn one_line(text: &str) -> String {
-    let mut s: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let code: Vec<&str> = text.lines().map(without_line_comment).collect();
+    let mut s: String = code.join("\n").split_whitespace().collect::<Vec<_>>().join(" ");
     if s.chars().count() > 200 {
         s = s.chars().take(197).collect::<String>() + "…";
     }
