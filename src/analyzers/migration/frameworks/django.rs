@@ -292,11 +292,50 @@ fn function_writes(text: &str, name: &str) -> Option<Vec<String>> {
 /// the name Django's operations use); `None` when it loads none or several.
 fn function_model(text: &str, name: &str) -> Option<String> {
     static MODEL: OnceLock<Regex> = OnceLock::new();
-    let model = re(&MODEL, r#"get_model\(\s*["']\w+["']\s*,\s*["'](\w+)["']"#);
+    static LOOP: OnceLock<Regex> = OnceLock::new();
+    static ASSIGN: OnceLock<Regex> = OnceLock::new();
+    static UPDATE: OnceLock<Regex> = OnceLock::new();
+    let model = re(
+        &MODEL,
+        r#"(\w+)\s*=\s*apps\.get_model\(\s*["']\w+["']\s*,\s*["'](\w+)["']"#,
+    );
     let (_, _, _, body) = python_functions(text).into_iter().find(|f| f.0 == name)?;
-    let mut models: Vec<String> = model.captures_iter(&body).map(|c| c[1].to_lowercase()).collect();
+    // `Channel = apps.get_model("api", "Channel")`: the binding and Django's model name.
+    let bound: Vec<(String, String)> = model
+        .captures_iter(&body)
+        .map(|c| (c[1].to_string(), c[2].to_lowercase()))
+        .collect();
+    let mut models: Vec<String> = bound.iter().map(|(_, m)| m.clone()).collect();
+    models.sort();
     models.dedup();
-    (models.len() == 1).then(|| models.remove(0))
+    if models.len() == 1 {
+        return models.pop();
+    }
+    // Several loaded: the one whose rows it writes (`for ch in Channel.objects…: ch.f = …`,
+    // `Channel.objects….update(…)`), when every write goes to it.
+    let looped = re(&LOOP, r"for\s+(\w+)\s+in\s+(\w+)\.objects");
+    let assign = re(&ASSIGN, r"^\s*(\w+)\.\w+\s*=[^=]");
+    let update = re(&UPDATE, r"(\w+)\.objects\b[^\n]*\.update\(");
+    let model_of = |binding: &str| bound.iter().find(|(b, _)| b == binding).map(|(_, m)| m.clone());
+    let loops: Vec<(String, String)> = looped
+        .captures_iter(&body)
+        .filter_map(|c| Some((c[1].to_string(), model_of(&c[2])?)))
+        .collect();
+    let mut written: Vec<Option<String>> = body
+        .lines()
+        .filter_map(|l| {
+            assign
+                .captures(l)
+                .map(|c| loops.iter().find(|(v, _)| *v == c[1]).map(|(_, m)| m.clone()))
+        })
+        .chain(update.captures_iter(&body).map(|c| model_of(&c[1])))
+        .collect();
+    written.sort();
+    written.dedup();
+    match written.as_slice() {
+        [Some(one)] => Some(one.clone()),
+        _ => None,
+    }
 }
 
 /// The models a `RunPython` function loads (`apps.get_model("app", "Check")`), each as values

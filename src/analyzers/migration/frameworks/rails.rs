@@ -406,14 +406,29 @@ fn assigned_columns(body: &[&str], var: &str) -> Vec<String> {
 }
 
 /// The columns named in an update's arguments: `col: …`, `:col => …`, `(:col, …)`, or every
-/// assignment of a SQL fragment (`"a = 0, b = 0"`; a name its subqueries compare is listed too,
-/// which only makes the list less likely to be all new).
+/// assignment of a SQL fragment (`"a = 0, b = (select …)"`), outside its parentheses.
 fn named_columns(args: &str) -> Vec<String> {
     static ASSIGNED: OnceLock<Regex> = OnceLock::new();
     let assigned = re(&ASSIGNED, r"(\w+)\s*=[^=>]");
     let trimmed = args.trim_start().trim_start_matches('(').trim_start();
     if let Some(fragment) = trimmed.strip_prefix('"').or_else(|| trimmed.strip_prefix('\'')) {
-        return assigned.captures_iter(fragment).map(|c| c[1].to_string()).collect();
+        let mut depth = 0i32;
+        let top: String = fragment
+            .chars()
+            .map(|c| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                if depth > 0 || c == ')' {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect();
+        return assigned.captures_iter(&top).map(|c| c[1].to_string()).collect();
     }
     static NAMED: OnceLock<Regex> = OnceLock::new();
     let named = re(
@@ -494,6 +509,12 @@ mod tests {
         assert_eq!(
             super::named_columns("(\"score = 0, karma = 0\")"),
             vec!["score", "karma"]
+        );
+        assert_eq!(
+            super::named_columns(
+                "(\"stories_count = (select count(*) from stories s where s.merged_story_id = stories.id)\")"
+            ),
+            vec!["stories_count"]
         );
     }
 

@@ -234,6 +234,25 @@ mod tests {
         assert!(rollback_findings(&[add, (&fill.0, &fill.1)]).is_empty());
         // Alone, the same code overwrites values that existed.
         assert_eq!(rollback_findings(&[(&fill.0, &fill.1)]).len(), 1);
+        // Two models loaded: the rows written are the loop's, a channel's new field.
+        let add_error = (
+            "hc/api/migrations/0066_channel_last_error.py",
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    operations = [\n        migrations.AddField(\n            model_name=\"channel\",\n            name=\"last_error\",\n            field=models.CharField(blank=True, max_length=200),\n        ),\n    ]\n",
+        );
+        let fill_error = (
+            "hc/api/migrations/0067_last_error_values.py",
+            "from django.db import migrations\n\n\ndef fill(apps, schema_editor):\n    Channel = apps.get_model(\"api\", \"Channel\")\n    Notification = apps.get_model(\"api\", \"Notification\")\n    for ch in Channel.objects.all():\n        n = Notification.objects.filter(channel=ch).first()\n        ch.last_error = n.error if n else \"\"\n        ch.save()\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(fill, migrations.RunPython.noop)]\n",
+        );
+        assert!(rollback_findings(&[add_error, fill_error]).is_empty());
+        // The same field name added to another model does not count.
+        let add_elsewhere = (
+            add_error.0,
+            add_error.1.replace("model_name=\"channel\"", "model_name=\"check\""),
+        );
+        assert_eq!(
+            rollback_findings(&[(add_elsewhere.0, &add_elsewhere.1), fill_error]).len(),
+            1
+        );
         let deletes = run_python(
             "0110_delete_hipchat",
             "    Check.objects.filter(kind=\"hipchat\").delete()",
