@@ -110,7 +110,9 @@ impl Context {
     }
 
     /// A real backup of `table` (and `column`) taken before `line`, or why there is none.
-    pub fn backup(&self, table: &str, column: Option<&str>, line: u32) -> Result<&Copy, String> {
+    /// `every_row`: the statement loses every row (DROP TABLE, TRUNCATE, DELETE of all rows),
+    /// so a copy of the rows a `WHERE` picks is no backup of it.
+    pub fn backup(&self, table: &str, column: Option<&str>, line: u32, every_row: bool) -> Result<&Copy, String> {
         let has =
             |cols: &Option<Vec<String>>, col: &str| cols.as_ref().is_none_or(|cols| cols.iter().any(|x| x == col));
         // A filter on the column itself, or on a column the file drops with it (`WHERE banned`
@@ -122,7 +124,10 @@ impl Context {
                     .all(|b| b == col || self.dropped_in_file.contains(&(table.to_string(), b.clone())))
             })
         };
-        let covers = |c: &Copy| column.is_none_or(|col| has(&c.columns, col) && picks_what_matters(c, col));
+        let covers = |c: &Copy| {
+            column.is_none_or(|col| has(&c.columns, col) && picks_what_matters(c, col))
+                && !(every_row && c.picked_by.is_some())
+        };
         if let Some(c) = self
             .copies
             .iter()
@@ -132,14 +137,17 @@ impl Context {
         }
         // Why not, from this file's own copies (another migration's are named only when they count).
         let own = || self.copies.iter().filter(|c| c.file.is_none());
-        let subset = |c: &&Copy| column.is_some_and(|col| has(&c.columns, col) && !picks_what_matters(c, col));
+        let subset = |c: &&Copy| {
+            column.is_some_and(|col| has(&c.columns, col) && !picks_what_matters(c, col))
+                || (every_row && column.is_none() && c.picked_by.is_some())
+        };
         let why = if let Some(c) = own().find(|c| c.of == table && c.line < line && c.with_data && subset(c)) {
             format!(
-                "the copy into `{}` at line {} keeps only the rows its WHERE picks (by {}), not every value of `{}`",
+                "the copy into `{}` at line {} keeps only the rows its WHERE picks (by {}), not every {}",
                 c.into,
                 c.line,
                 c.picked_by.as_deref().unwrap_or_default().join(", "),
-                column.unwrap_or("")
+                column.map_or("row".to_string(), |col| format!("value of `{col}`"))
             )
         } else if let Some(c) = own().find(|c| c.of == table && c.line < line && c.with_data) {
             format!(
@@ -168,8 +176,17 @@ impl Context {
 
     /// Turns a finding about data on `table` into a mitigated one when a real backup exists,
     /// or adds why the copies in the file do not count.
-    pub fn judge_backup(&self, mut f: Finding, table: &str, column: Option<&str>, line: u32) -> Finding {
-        match self.backup(table, column, line) {
+    pub fn judge_backup(&self, f: Finding, table: &str, column: Option<&str>, line: u32) -> Finding {
+        self.judge_copy(f, table, column, line, false)
+    }
+
+    /// `judge_backup` for a statement that loses every row of `table`.
+    pub fn judge_backup_of_every_row(&self, f: Finding, table: &str, line: u32) -> Finding {
+        self.judge_copy(f, table, None, line, true)
+    }
+
+    fn judge_copy(&self, mut f: Finding, table: &str, column: Option<&str>, line: u32, every_row: bool) -> Finding {
+        match self.backup(table, column, line, every_row) {
             Ok(copy) => {
                 f.mitigated_by = vec!["backup".to_string()];
                 f.severity = Severity::Info;
@@ -220,7 +237,7 @@ pub fn rows_lost(rule: &CodeRule, ctx: &Context, op: &Op, tables: &[String], wha
         .filter(|t| !ctx.is_new_table(t))
         .map(|t| {
             let f = finding(rule, ctx, op, what.replace("{table}", t), COPY_HELP);
-            ctx.judge_backup(f, t, None, op.line)
+            ctx.judge_backup_of_every_row(f, t, op.line)
         })
         .collect()
 }

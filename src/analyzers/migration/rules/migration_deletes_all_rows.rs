@@ -43,7 +43,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
         format!("DELETE FROM {table} {how}: every row is removed"),
         COPY_HELP,
     );
-    vec![ctx.judge_backup(f, table, None, op.line)]
+    vec![ctx.judge_backup_of_every_row(f, table, op.line)]
 }
 
 #[cfg(test)]
