@@ -662,6 +662,31 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 _ => true,
             });
             ctx.earlier_retyped = retyped;
+        } else if schema_state::is_sql_format(format) {
+            // A retyped column the schema files do not show: its type from the earlier
+            // migrations of the same folder (read only when a statement retypes something).
+            let wanted: Vec<(String, String, String)> = script
+                .ops
+                .iter()
+                .filter_map(|op| match &op.kind {
+                    OpKind::AlterColumnType {
+                        table,
+                        column,
+                        type_name,
+                        ..
+                    } => Some((table.to_lowercase(), column.to_lowercase(), type_name.to_lowercase())),
+                    _ => None,
+                })
+                .filter(|(t, c, _)| !schema_retyped.contains_key(&(t.clone(), c.clone())))
+                .collect();
+            if !wanted.is_empty() {
+                let before = schema_state::sql_state_before(change, &file.path, dialect);
+                for (t, c, new) in wanted {
+                    if let Some(old) = before.get(&(t.clone(), c.clone())).filter(|old| **old != new) {
+                        ctx.earlier_retyped.insert((t, c), (old.clone(), new));
+                    }
+                }
+            }
         }
         if role == MigrationRole::Down {
             if let Some(up) = matching_up(&file.path, format).and_then(|p| reads.iter().find(|u| u.file.path == p)) {

@@ -77,6 +77,54 @@ pub fn detect_dialect(sql: &str) -> Dialect {
     }
 }
 
+/// The column types an SQL migration leaves behind, in order: `CREATE TABLE` columns,
+/// `ADD COLUMN`, `ALTER COLUMN … TYPE`; (table, column) → the type as written, lowercased.
+/// Statements the parser rejects are skipped: this is context, not judgement.
+pub fn column_types(text: &str, dialect: Dialect) -> Vec<((String, String), String)> {
+    use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, Statement};
+    let key = |t: &sqlparser::ast::ObjectName, c: &sqlparser::ast::Ident| {
+        let table = t.0.last().map(|i| i.value.to_lowercase()).unwrap_or_default();
+        (table, c.value.to_lowercase())
+    };
+    let mut out = Vec::new();
+    for stmt in split(text, dialect, 1) {
+        if crate::text::sql_too_deep(&stmt.text).is_some() {
+            continue;
+        }
+        let Ok(statements) = Parser::parse_sql(parser_dialect(dialect).as_ref(), &stmt.text) else {
+            continue;
+        };
+        for statement in statements {
+            match statement {
+                Statement::CreateTable(ct) => {
+                    for c in &ct.columns {
+                        out.push((key(&ct.name, &c.name), c.data_type.to_string().to_lowercase()));
+                    }
+                }
+                Statement::AlterTable { name, operations, .. } => {
+                    for op in &operations {
+                        match op {
+                            AlterTableOperation::AddColumn { column_def, .. } => {
+                                out.push((
+                                    key(&name, &column_def.name),
+                                    column_def.data_type.to_string().to_lowercase(),
+                                ));
+                            }
+                            AlterTableOperation::AlterColumn {
+                                column_name,
+                                op: AlterColumnOperation::SetDataType { data_type, .. },
+                            } => out.push((key(&name, column_name), data_type.to_string().to_lowercase())),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 /// The operations of one statement, from the AST when sqlparser parses it.
 pub fn ops_of(stmt: &Stmt, dialect: Dialect) -> Vec<Op> {
     read_statement(stmt, dialect).0
@@ -149,6 +197,24 @@ mod tests {
             .flat_map(|s| ops_of(s, Dialect::Postgres))
             .map(|o| (o.kind, o.parsed))
             .collect()
+    }
+
+    #[test]
+    fn column_types_follow_the_migrations() {
+        let sql = "CREATE TABLE post (id serial PRIMARY KEY, title varchar(200) NOT NULL);\nALTER TABLE post ADD COLUMN score int;\nALTER TABLE post ALTER COLUMN score TYPE bigint;";
+        let types = column_types(sql, Dialect::Postgres);
+        assert_eq!(
+            types
+                .iter()
+                .map(|((t, c), ty)| format!("{t}.{c} {ty}"))
+                .collect::<Vec<_>>(),
+            vec![
+                "post.id serial",
+                "post.title varchar(200)",
+                "post.score int",
+                "post.score bigint"
+            ]
+        );
     }
 
     #[test]
