@@ -374,6 +374,17 @@ fn globs_of(patterns: impl Iterator<Item = String>) -> GlobSet {
     b.build().unwrap_or_else(|_| GlobSet::empty())
 }
 
+/// The folder a migration tool runs, where a migration's earlier and later siblings live: a
+/// Diesel or Prisma version folder's parent (`migrations/` of `migrations/2024-…/up.sql`), else
+/// the file's folder.
+pub fn migration_root(path: &str, format: MigrationFormat) -> &str {
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    match format {
+        MigrationFormat::Diesel | MigrationFormat::Prisma => dir.rsplit_once('/').map_or("", |(p, _)| p),
+        _ => dir,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

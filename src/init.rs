@@ -155,7 +155,7 @@ pub fn detect_json_folders(root: &Path) -> Vec<String> {
         if json >= 2 && depth > 0 {
             if let Ok(relative) = dir.strip_prefix(root) {
                 let folder = relative.to_string_lossy().replace('\\', "/");
-                // Only names a glob and a TOML string take as they are.
+                // Only names a glob reads as themselves (no `*`, `[`, `{`).
                 let plain = folder
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ' '));
@@ -179,7 +179,11 @@ pub fn template_with(frameworks: &[Framework], dialects: &[&str], json_folders: 
     } else {
         format!(
             "json_fixtures = [{}]  # folders of JSON found here: keep those that hold examples of stored or exchanged data",
-            json_folders.iter().map(|g| format!("\"{g}\"")).collect::<Vec<_>>().join(", ")
+            json_folders
+                .iter()
+                .map(|g| crate::text::toml_basic(g))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     };
     let dialect = match dialects {

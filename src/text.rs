@@ -221,6 +221,40 @@ pub fn short_sha(sha: &str) -> &str {
     }
 }
 
+/// Natural order: runs of digits compare as numbers (`V2` before `V10`).
+pub fn natural(a: &str, b: &str) -> std::cmp::Ordering {
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (x.first(), y.first()) {
+            (None, None) => return std::cmp::Ordering::Equal,
+            (None, Some(_)) => return std::cmp::Ordering::Less,
+            (Some(_), None) => return std::cmp::Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let run = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (n, m) = (run(x), run(y));
+                let trim = |s: &[u8]| {
+                    let z = s.iter().take_while(|c| **c == b'0').count();
+                    s[z..].to_vec()
+                };
+                let (p, q) = (trim(&x[..n]), trim(&y[..m]));
+                let ord = p.len().cmp(&q.len()).then_with(|| p.cmp(&q));
+                if ord != std::cmp::Ordering::Equal {
+                    return ord;
+                }
+                x = &x[n..];
+                y = &y[m..];
+            }
+            (Some(c), Some(d)) => {
+                if c != d {
+                    return c.cmp(d);
+                }
+                x = &x[1..];
+                y = &y[1..];
+            }
+        }
+    }
+}
+
 /// A TOML basic string (`"…"`): quotes, backslashes and control characters escaped.
 pub fn toml_basic(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);

@@ -22,6 +22,22 @@ pub struct ChangeSet {
     pub tree: Vec<TreeFile>,
 }
 
+impl ChangeSet {
+    /// A head-tree file as it was before this change edited it: the old text of a file the
+    /// change modifies, else the tree's (a file the change adds is new either way). Earlier
+    /// history is judged as it was: the change cannot rewrite what it is judged against.
+    pub fn text_before_change<'a>(&'a self, file: &'a TreeFile) -> Option<&'a str> {
+        match self
+            .files
+            .iter()
+            .find(|f| f.path == file.path && f.status != FileStatus::Added)
+        {
+            Some(edited) => edited.old_text.get(),
+            None => file.text.get(),
+        }
+    }
+}
+
 /// A file of the head tree, read only when an analyzer asks for it.
 #[derive(Debug, Clone)]
 pub struct TreeFile {
@@ -253,6 +269,16 @@ impl ChangedFile {
             .iter()
             .find(|h| h.lines.iter().any(|l| std::ptr::eq(l, line)))
             .map(|h| h.new_start.max(1))
+    }
+
+    /// Where an edit is best shown in the new file: its first added line, else where its first
+    /// removal was.
+    pub fn first_edit_line(&self) -> u32 {
+        self.added_lines()
+            .filter_map(|l| l.new_lineno)
+            .next()
+            .or_else(|| self.first_changed_line())
+            .unwrap_or(1)
     }
 
     pub fn first_changed_line(&self) -> Option<u32> {

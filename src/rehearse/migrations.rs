@@ -4,7 +4,6 @@
 //! named as not rehearsed, never passed silently.
 
 use crate::model::{FileKind, MigrationFormat, MigrationRole};
-use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A migration file of a tree, with its kind from the path and its text.
@@ -93,17 +92,12 @@ pub fn scripts(base: &[SqlFile], head: &[SqlFile], changed: &[&str]) -> Vec<(Str
     out
 }
 
-/// The folder a migration tool runs: a Diesel or Prisma version folder's parent, else the
-/// file's folder.
+/// The folder a migration tool runs (`classify::migration_root`).
 fn root_of(file: &SqlFile) -> Option<String> {
     let FileKind::Migration { format, .. } = file.kind else {
         return None;
     };
-    let dir = file.path.rsplit_once('/').map_or("", |(d, _)| d);
-    Some(match format {
-        MigrationFormat::Diesel | MigrationFormat::Prisma => dir.rsplit_once('/').map_or("", |(p, _)| p).to_string(),
-        _ => dir.to_string(),
-    })
+    Some(crate::classify::migration_root(&file.path, format).to_string())
 }
 
 /// "SQLite" or "MySQL" when the root's folders name that database (`server-sqlite/`), or its
@@ -240,7 +234,7 @@ fn steps(files: &[SqlFile], skipped: &mut Vec<(String, String)>) -> Vec<Step> {
             }
         })
         .collect();
-    out.sort_by(|a, b| natural(&a.version, &b.version).then_with(|| a.up_path.cmp(&b.up_path)));
+    out.sort_by(|a, b| crate::text::natural(&a.version, &b.version).then_with(|| a.up_path.cmp(&b.up_path)));
     out
 }
 
@@ -283,40 +277,6 @@ fn order_key(version: &str) -> String {
     }
 }
 
-/// Natural order: runs of digits compare as numbers (`V2` before `V10`).
-pub fn natural(a: &str, b: &str) -> Ordering {
-    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
-    loop {
-        match (x.first(), y.first()) {
-            (None, None) => return Ordering::Equal,
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
-                let run = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
-                let (n, m) = (run(x), run(y));
-                let trim = |s: &[u8]| {
-                    let z = s.iter().take_while(|c| **c == b'0').count();
-                    s[z..].to_vec()
-                };
-                let (p, q) = (trim(&x[..n]), trim(&y[..m]));
-                let ord = p.len().cmp(&q.len()).then_with(|| p.cmp(&q));
-                if ord != Ordering::Equal {
-                    return ord;
-                }
-                x = &x[n..];
-                y = &y[m..];
-            }
-            (Some(c), Some(d)) => {
-                if c != d {
-                    return c.cmp(d);
-                }
-                x = &x[1..];
-                y = &y[1..];
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,10 +297,10 @@ mod tests {
     #[test]
     fn versions_order_as_numbers() {
         let mut v = vec!["10__c.sql", "2__b.sql", "1_1__a.sql", "1__a.sql", "1.2__d.sql"];
-        v.sort_by(|a, b| natural(&order_key(a), &order_key(b)));
+        v.sort_by(|a, b| crate::text::natural(&order_key(a), &order_key(b)));
         assert_eq!(v, ["1__a.sql", "1_1__a.sql", "1.2__d.sql", "2__b.sql", "10__c.sql"]);
         let mut d = vec!["2024-02-01-000000_b", "2024-01-01-000000_a"];
-        d.sort_by(|a, b| natural(&order_key(a), &order_key(b)));
+        d.sort_by(|a, b| crate::text::natural(&order_key(a), &order_key(b)));
         assert_eq!(d, ["2024-01-01-000000_a", "2024-02-01-000000_b"]);
     }
 

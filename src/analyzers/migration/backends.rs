@@ -4,8 +4,8 @@
 
 use super::sql::dialect_from_path;
 use crate::config::Dialect;
-use crate::model::Finding;
-use std::collections::HashMap;
+use crate::model::{Finding, Severity};
+use std::collections::{HashMap, HashSet};
 
 /// The logical migration a file of a multi-backend layout belongs to: its path with the backend
 /// folder replaced and the version dropped from every name after it (each backend's copy of a
@@ -68,8 +68,6 @@ pub fn group(found: Vec<Finding>) -> Vec<Finding> {
             groups.entry(key.clone()).or_default().push(i);
         }
     }
-    let mut keep = vec![true; found.len()];
-    let mut also: HashMap<usize, Vec<usize>> = HashMap::new();
     let dialect = |i: &usize| found[*i].file.as_deref().and_then(dialect_from_path);
     // Copies of one migration: each from another backend's folder.
     let one_per_backend = |members: &&Vec<usize>| {
@@ -78,6 +76,9 @@ pub fn group(found: Vec<Finding>) -> Vec<Finding> {
         seen.dedup();
         seen.len() == members.len()
     };
+    // The kept finding of each group: its group's highest severity and the others' paths.
+    let mut merged: HashMap<usize, (Severity, Vec<String>)> = HashMap::new();
+    let mut dropped: HashSet<usize> = HashSet::new();
     for members in groups.values().filter(|m| m.len() > 1).filter(one_per_backend) {
         let kept = members
             .iter()
@@ -85,37 +86,24 @@ pub fn group(found: Vec<Finding>) -> Vec<Finding> {
             .or_else(|| members.iter().min_by_key(|i| found[**i].file.clone()))
             .copied()
             .unwrap_or(members[0]);
-        for i in members.iter().filter(|i| **i != kept) {
-            keep[*i] = false;
-        }
-        also.insert(kept, members.iter().copied().filter(|i| *i != kept).collect());
+        let others: Vec<usize> = members.iter().copied().filter(|i| *i != kept).collect();
+        let top = others
+            .iter()
+            .map(|i| found[*i].severity)
+            .fold(found[kept].severity, Ord::max);
+        let mut paths: Vec<String> = others.iter().filter_map(|i| found[*i].file.clone()).collect();
+        paths.sort();
+        dropped.extend(others);
+        merged.insert(kept, (top, paths));
     }
-    let severities: HashMap<usize, _> = also
-        .iter()
-        .map(|(kept, others)| {
-            let top = others
-                .iter()
-                .map(|i| found[*i].severity)
-                .fold(found[*kept].severity, Ord::max);
-            (*kept, top)
-        })
-        .collect();
-    let paths: HashMap<usize, Vec<String>> = also
-        .iter()
-        .map(|(kept, others)| {
-            let mut p: Vec<String> = others.iter().filter_map(|i| found[*i].file.clone()).collect();
-            p.sort();
-            (*kept, p)
-        })
-        .collect();
     found
         .into_iter()
         .enumerate()
-        .filter(|(i, _)| keep[*i])
+        .filter(|(i, _)| !dropped.contains(i))
         .map(|(i, mut f)| {
-            if let (Some(top), Some(others)) = (severities.get(&i), paths.get(&i)) {
-                f.severity = *top;
-                let list: Vec<String> = others.iter().map(|p| format!("`{p}`")).collect();
+            if let Some((top, paths)) = merged.remove(&i) {
+                f.severity = top;
+                let list: Vec<String> = paths.iter().map(|p| format!("`{p}`")).collect();
                 f.message.push_str(&format!(
                     " (the same migration for the other backends: {})",
                     list.join(", ")

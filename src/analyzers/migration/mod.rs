@@ -50,16 +50,7 @@ fn django_state(change: &ChangeSet, path: &str, text: &str) -> DjangoState {
     let mut state: std::collections::HashMap<(String, String), String> = Default::default();
     let mut nothing_stored = HashSet::new();
     for t in earlier {
-        // An earlier migration the change edits counts as it was: the change cannot rewrite
-        // the history its own `AlterField` is judged against.
-        let edited = change
-            .files
-            .iter()
-            .find(|f| f.path == t.path && f.status != FileStatus::Added);
-        let text = match edited {
-            Some(f) => f.old_text.get(),
-            None => t.text.get(),
-        };
+        let text = change.text_before_change(t);
         for (key, ty) in field_types(text.unwrap_or("")) {
             state.insert(key, ty);
         }
@@ -108,9 +99,7 @@ fn dialect_of(file: &ChangedFile, text: &str) -> Dialect {
 /// Reads one migration file into ops and its rollback fact.
 pub fn read_file(format: MigrationFormat, text: &str, dialect: Dialect) -> Script {
     match format {
-        MigrationFormat::Rails | MigrationFormat::Django | MigrationFormat::Alembic | MigrationFormat::Knex => {
-            frameworks::read(format, text, dialect)
-        }
+        f if frameworks::is_framework(f) => frameworks::read(format, text, dialect),
         // Liquibase changelogs are XML/YAML; only their SQL form is read.
         MigrationFormat::Liquibase if !text.trim_start().starts_with("--") => Script::read(Vec::new(), Rollback::Fine),
         _ => {
@@ -662,7 +651,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 _ => true,
             });
             ctx.earlier_retyped = retyped;
-        } else if schema_state::is_sql_format(format) {
+        } else if !frameworks::is_framework(format) {
             // A retyped column the schema files do not show: its type from the earlier
             // migrations of the same folder (read only when a statement retypes something).
             let wanted: Vec<(String, String, String)> = script
@@ -680,7 +669,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 .filter(|(t, c, _)| !schema_retyped.contains_key(&(t.clone(), c.clone())))
                 .collect();
             if !wanted.is_empty() {
-                let before = schema_state::sql_state_before(change, &file.path, dialect);
+                let before = schema_state::sql_state_before(change, &file.path, format, dialect);
                 for (t, c, new) in wanted {
                     if let Some(old) = before.get(&(t.clone(), c.clone())).filter(|old| **old != new) {
                         ctx.earlier_retyped.insert((t, c), (old.clone(), new));

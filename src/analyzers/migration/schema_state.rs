@@ -3,9 +3,11 @@
 //! folder, so that a statement that restates a whole column (`change_column`, MySQL `MODIFY`)
 //! can be told apart from a real type change, and a widening from a narrowing.
 
-use crate::classify::{FileKind, MigrationFormat, MigrationRole};
+use crate::classify::{migration_root, FileKind, MigrationFormat, MigrationRole};
 use crate::config::Dialect;
-use crate::diff::{ChangeSet, FileStatus, TreeFile};
+use crate::diff::{ChangeSet, TreeFile};
+use crate::text::natural;
+use std::cmp::Ordering;
 use std::collections::HashMap;
 
 /// (table, column) → the column's type as the schema file writes it (with limit, unsigned).
@@ -124,32 +126,15 @@ pub fn retyped(change: &ChangeSet) -> (Retyped, ColumnTypes) {
     (changed, known)
 }
 
-pub fn is_sql_format(format: MigrationFormat) -> bool {
-    matches!(
-        format,
-        MigrationFormat::Diesel
-            | MigrationFormat::Sqlx
-            | MigrationFormat::GolangMigrate
-            | MigrationFormat::Flyway
-            | MigrationFormat::Prisma
-            | MigrationFormat::Sql
-    )
-}
-
 /// Column types as the earlier up-migrations of `path`'s folder leave them (those the change
-/// edits as they were): the state a retyping statement starts from.
-pub fn sql_state_before(change: &ChangeSet, path: &str, dialect: Dialect) -> ColumnTypes {
-    let mut parts: Vec<&str> = path.split('/').collect();
-    let name = parts.pop().unwrap_or("");
-    // Diesel's and Prisma's version is a folder: the migrations live one level up.
-    if matches!(name, "up.sql" | "migration.sql") {
-        parts.pop();
-    }
-    let root = format!("{}/", parts.join("/"));
+/// edits as they were), in the order the tool applies them: the state a retyping statement
+/// starts from.
+pub fn sql_state_before(change: &ChangeSet, path: &str, format: MigrationFormat, dialect: Dialect) -> ColumnTypes {
+    let root = format!("{}/", migration_root(path, format));
     let mut earlier: Vec<&TreeFile> = change
         .tree
         .iter()
-        .filter(|t| t.path.starts_with(&root) && t.path.as_str() < path)
+        .filter(|t| t.path.starts_with(&root) && natural(&t.path, path) == Ordering::Less)
         .filter(|t| {
             matches!(
                 t.kind,
@@ -160,19 +145,10 @@ pub fn sql_state_before(change: &ChangeSet, path: &str, dialect: Dialect) -> Col
             )
         })
         .collect();
-    earlier.sort_by(|a, b| a.path.cmp(&b.path));
+    earlier.sort_by(|a, b| natural(&a.path, &b.path));
     let mut state = ColumnTypes::new();
     for t in earlier {
-        let edited = change
-            .files
-            .iter()
-            .find(|f| f.path == t.path && f.status != FileStatus::Added);
-        let text = match edited {
-            Some(f) => f.old_text.get(),
-            None if change.files.iter().any(|f| f.path == t.path) => None,
-            None => t.text.get(),
-        };
-        for (key, ty) in super::sql::column_types(text.unwrap_or(""), dialect) {
+        for (key, ty) in super::sql::column_types(change.text_before_change(t).unwrap_or(""), dialect) {
             state.insert(key, ty);
         }
     }

@@ -12,6 +12,14 @@ use super::ops::{Rollback, Script};
 use crate::classify::MigrationFormat;
 use crate::config::Dialect;
 
+/// Whether a format is a framework's code (read here) rather than SQL.
+pub fn is_framework(format: MigrationFormat) -> bool {
+    matches!(
+        format,
+        MigrationFormat::Rails | MigrationFormat::Django | MigrationFormat::Alembic | MigrationFormat::Knex
+    )
+}
+
 /// Reads a framework file (anything but plain SQL).
 pub fn read(format: MigrationFormat, text: &str, dialect: Dialect) -> Script {
     match format {

@@ -47,12 +47,7 @@ pub fn check(
     if old.lines().eq(new.lines()) {
         return None;
     }
-    let line = file
-        .added_lines()
-        .filter_map(|l| l.new_lineno)
-        .next()
-        .or_else(|| file.removed_lines().filter_map(|l| l.old_lineno).next())
-        .unwrap_or(1);
+    let line = file.first_edit_line();
     let same_code = code_of(old, format, dialect) == code_of(new, format, dialect);
     let statements = |s: &Script| -> Vec<String> { s.ops.iter().map(|op| op.evidence.trim().to_string()).collect() };
     let (before, after) = (statements(old_script), statements(script));

@@ -58,12 +58,7 @@ pub fn check(file: &ChangedFile, tool: &str) -> Option<Finding> {
     if old.lines().eq(new.lines()) {
         return None;
     }
-    let line = file
-        .added_lines()
-        .filter_map(|l| l.new_lineno)
-        .next()
-        .or_else(|| file.removed_lines().filter_map(|l| l.old_lineno).next())
-        .unwrap_or(1);
+    let line = file.first_edit_line();
     let mut f = MIGRATION_CHECKSUM_CHANGED
         .finding(format!(
             "{tool} records a checksum of every migration it applied: databases that ran `{}` refuse to migrate until the file is restored",
