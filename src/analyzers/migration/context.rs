@@ -58,6 +58,9 @@ pub struct Context {
     /// Column types the change's schema files show changing, and every column they know.
     pub schema_retyped: schema_state::Retyped,
     pub schema_known: schema_state::ColumnTypes,
+    /// The project decodes rows into fixed Rust types (Diesel, sqlx): old code cannot read a
+    /// column whose type changes, even to a wider one.
+    pub typed_rows: bool,
     /// Django: (model, field) → (type before, type after) where the app's earlier migrations
     /// define the field with another type than an `AlterField` of this file gives it.
     pub earlier_retyped: schema_state::Retyped,

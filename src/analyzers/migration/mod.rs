@@ -163,7 +163,7 @@ pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
         }
         if let OpKind::Update { table, columns, .. } = &op.kind {
             ctx.updates
-                .push((table.clone(), columns.clone(), op.evidence.to_lowercase(), op.line));
+                .push((table.clone(), columns.clone(), op.statement.to_lowercase(), op.line));
         }
         if let OpKind::DropColumn { table, column } = &op.kind {
             ctx.dropped_in_file.insert((table.clone(), column.clone()));
@@ -205,13 +205,13 @@ fn copies_in(ops: &[Op], file: Option<&str>) -> Vec<Copy> {
         collect_copies(&op.kind, op.line, &mut copies);
         // A copy of rows that a WHERE picks: which columns pick them.
         if matches!(op.kind, OpKind::CreateTableAs { .. } | OpKind::InsertSelect { .. }) {
-            let picked_by = sql::where_columns(&op.evidence);
+            let picked_by = sql::where_columns(&op.statement);
             for c in &mut copies[before..] {
                 c.picked_by = picked_by.clone();
             }
         }
         if let OpKind::Update { table, .. } = &op.kind {
-            let text = op.evidence.to_lowercase();
+            let text = op.statement.to_lowercase();
             for source in sql::tables_read(&text).into_iter().filter(|s| s != table) {
                 copies.push(Copy {
                     of: source,
@@ -526,7 +526,7 @@ fn reversioned_from(file: &ChangedFile) -> Option<&str> {
 fn keep_what_the_edit_adds(file: &ChangedFile, script: &Script, old: &Script, found: &mut Vec<Finding>) {
     let added: Vec<u32> = file.added_lines().filter_map(|l| l.new_lineno).collect();
     let before: Vec<OpKind> = old.ops.iter().flat_map(|op| single(&op.kind)).collect();
-    let old_text: Vec<Vec<String>> = old.ops.iter().map(|op| squash(&op.evidence)).collect();
+    let old_text: Vec<Vec<String>> = old.ops.iter().map(|op| squash(&op.statement)).collect();
     let old_lines: Vec<(u32, u32)> = script
         .ops
         .iter()
@@ -537,7 +537,7 @@ fn keep_what_the_edit_adds(file: &ChangedFile, script: &Script, old: &Script, fo
             !kinds.is_empty()
                 && kinds.iter().all(|k| before.contains(k))
                 && (!by_text || {
-                    let new = squash(&op.evidence);
+                    let new = squash(&op.statement);
                     old_text.iter().any(|old| same_statement(old, &new))
                 })
         })
@@ -588,22 +588,11 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
     // Read only when an applied migration is edited (never on the common path), and from the
     // base too: the change under review cannot drop the dependency to hide its edit.
     let depends_on_sqlx = std::cell::OnceCell::new();
-    let depends_on_sqlx = || {
-        *depends_on_sqlx.get_or_init(|| {
-            let manifest = |p: &str| p == "Cargo.toml" || p.ends_with("/Cargo.toml");
-            let mentions = |t: Option<&str>| t.is_some_and(|t| t.contains("sqlx"));
-            change
-                .tree
-                .iter()
-                .filter(|f| manifest(&f.path))
-                .any(|f| mentions(f.text.get()))
-                || change
-                    .files
-                    .iter()
-                    .filter(|f| manifest(&f.path))
-                    .any(|f| mentions(f.old_text.get()))
-        })
-    };
+    let depends_on_sqlx = || *depends_on_sqlx.get_or_init(|| schema_state::manifests_mention(change, &["sqlx"]));
+    // Read only when a column is retyped: whether rows are decoded into fixed Rust types.
+    let typed_rows = std::cell::OnceCell::new();
+    let typed_rows =
+        || *typed_rows.get_or_init(|| schema_state::manifests_mention(change, schema_state::TYPED_ROW_CRATES));
     let mut out = Vec::new();
     for r in &reads {
         let (file, format, role, dialect, script) = (r.file, r.format, r.role, r.dialect, &r.script);
@@ -634,6 +623,11 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 .collect(),
             schema_retyped: schema_retyped.clone(),
             schema_known: schema_known.clone(),
+            typed_rows: script
+                .ops
+                .iter()
+                .any(|op| matches!(op.kind, OpKind::AlterColumnType { .. }))
+                && typed_rows(),
             ..Default::default()
         };
         // Django restates a whole field in `AlterField`: the app's earlier migrations say

@@ -149,8 +149,11 @@ pub struct Op {
     pub kind: OpKind,
     pub line: u32,
     pub end_line: u32,
-    /// The statement or call, on one line.
+    /// The statement or call on one line, shortened for reports.
     pub evidence: String,
+    /// The whole statement or call on one line: what rules read (a long `UPDATE`'s `FROM` may
+    /// lie past the end of `evidence`).
+    pub statement: String,
     /// False when sqlparser could not parse the statement and the token scan read it.
     pub parsed: bool,
     /// True for SQL; false for framework calls (which have no parse step).
@@ -164,6 +167,7 @@ impl Op {
             line,
             end_line: line,
             evidence: evidence.trim().to_string(),
+            statement: evidence.trim().to_string(),
             parsed: true,
             sql: false,
         }

@@ -1,5 +1,5 @@
 //! Column types from the schema files frameworks keep beside their migrations (Rails
-//! `db/schema.rb`, Diesel `schema.rs`), old and new, and from the earlier SQL migrations of a
+//! `db/schema.rb` or `db/structure.sql`, Diesel `schema.rs`), old and new, and from the earlier SQL migrations of a
 //! folder, so that a statement that restates a whole column (`change_column`, MySQL `MODIFY`)
 //! can be told apart from a real type change, and a widening from a narrowing.
 
@@ -93,6 +93,11 @@ fn diesel(text: &str) -> ColumnTypes {
     out
 }
 
+/// Rails `db/structure.sql`: the `pg_dump` of the schema, `CREATE TABLE public.users (…)`.
+fn structure(text: &str) -> ColumnTypes {
+    super::sql::column_types(text, Dialect::Postgres).into_iter().collect()
+}
+
 fn quoted(s: &str) -> Option<&str> {
     let start = s.find('"')? + 1;
     let end = s[start..].find('"')? + start;
@@ -109,6 +114,8 @@ pub fn retyped(change: &ChangeSet) -> (Retyped, ColumnTypes) {
             rails
         } else if file.path.ends_with("schema.rs") {
             diesel
+        } else if file.path.ends_with("db/structure.sql") {
+            structure
         } else {
             continue;
         };
@@ -124,6 +131,27 @@ pub fn retyped(change: &ChangeSet) -> (Retyped, ColumnTypes) {
         known.extend(new);
     }
     (changed, known)
+}
+
+/// Crates that decode each column into a fixed Rust type (Diesel's `i32` refuses an `int8`,
+/// sqlx checks the column type): code built for an old column type fails on the new one.
+pub const TYPED_ROW_CRATES: &[&str] = &["diesel", "sqlx", "sea-orm", "tokio-postgres", "rusqlite"];
+
+/// Whether a `Cargo.toml` of the tree, or one the change edits as it was before, names one of
+/// `crates`. The base counts too: the change under review cannot drop a dependency to hide.
+pub fn manifests_mention(change: &ChangeSet, crates: &[&str]) -> bool {
+    let manifest = |p: &str| p == "Cargo.toml" || p.ends_with("/Cargo.toml");
+    let mentions = |t: Option<&str>| t.is_some_and(|t| crates.iter().any(|c| t.contains(c)));
+    change
+        .tree
+        .iter()
+        .filter(|f| manifest(&f.path))
+        .any(|f| mentions(f.text.get()))
+        || change
+            .files
+            .iter()
+            .filter(|f| manifest(&f.path))
+            .any(|f| mentions(f.old_text.get()))
 }
 
 /// Column types as the earlier up-migrations of `path`'s folder leave them (those the change
@@ -168,5 +196,8 @@ mod tests {
         let d = diesel("diesel::table! {\n    users (uuid) {\n        uuid -> Text,\n        name -> Nullable<Varchar>,\n    }\n}\n");
         assert_eq!(d[&("users".into(), "name".into())], "Varchar");
         assert_eq!(d[&("users".into(), "uuid".into())], "Text");
+        let s = structure("SET statement_timeout = 0;\nCREATE TABLE public.users (\n    id bigint NOT NULL,\n    name character varying(50)\n);\nCREATE INDEX index_users_on_name ON public.users USING btree (name);\n");
+        assert_eq!(s[&("users".into(), "name".into())], "character varying(50)");
+        assert_eq!(s[&("users".into(), "id".into())], "bigint");
     }
 }

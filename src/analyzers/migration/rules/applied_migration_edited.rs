@@ -49,7 +49,7 @@ pub fn check(
     }
     let line = file.first_edit_line();
     let same_code = code_of(old, format, dialect) == code_of(new, format, dialect);
-    let statements = |s: &Script| -> Vec<String> { s.ops.iter().map(|op| op.evidence.trim().to_string()).collect() };
+    let statements = |s: &Script| -> Vec<String> { s.ops.iter().map(|op| op.statement.trim().to_string()).collect() };
     let (before, after) = (statements(old_script), statements(script));
     let squash = |s: &String| normal(&s.to_lowercase());
     let added: Vec<&String> = after

@@ -19,6 +19,9 @@ code_rule! {
     /// Django `AlterField`) and nothing says, and for a widening of a text column to `text`, an
     /// unbounded `varchar` or `citext` without `USING`: nothing is lost and old code reads it as
     /// before; only the way back may not fit what was written meanwhile (the plan's business).
+    /// An integer made wider (the schema file or earlier migrations show the old width) is a
+    /// `medium` lock hint too, unless the project decodes rows into fixed Rust types (Diesel,
+    /// sqlx, SeaORM): their old binaries cannot read the new width, so it stays `high`.
     ///
     /// ## Why is this risky?
     /// Most type changes rewrite the whole table under an exclusive lock (MySQL copies it), the
@@ -81,6 +84,39 @@ fn same_values(before: &str, after: &str) -> Option<String> {
     }
 }
 
+/// An integer type's width in bytes and whether it is unsigned, as SQL, a Rails schema
+/// (`integer limit: 8`, `bigint unsigned: true`) or Diesel (`Int4`, `BigInt`) writes it.
+fn integer_width(type_name: &str) -> Option<(u8, bool)> {
+    let t = type_name.to_lowercase();
+    let unsigned = t.contains("unsigned");
+    let base = t.split([' ', '(', ',']).next().unwrap_or("");
+    let width = match base {
+        "tinyint" => 1,
+        "smallint" | "int2" | "smallserial" => 2,
+        "mediumint" => 3,
+        "int" | "integer" | "int4" | "serial" => 4,
+        "bigint" | "int8" | "bigserial" => 8,
+        _ => return None,
+    };
+    // Rails writes the width of an `integer` as its byte limit.
+    let limit = t
+        .split("limit:")
+        .nth(1)
+        .and_then(|r| r.trim().split(|c: char| !c.is_ascii_digit()).next()?.parse().ok());
+    Some((limit.filter(|_| base == "integer").unwrap_or(width), unsigned))
+}
+
+/// Every value of `before` fits in `after`: a wider integer of the same sign, or an unsigned
+/// one for an id column (`id`, `…_id`), whose values are never negative.
+fn integer_widens(before: &str, after: &str, column: &str) -> bool {
+    let (Some((b, b_unsigned)), Some((a, a_unsigned))) = (integer_width(before), integer_width(after)) else {
+        return false;
+    };
+    let id = column.eq_ignore_ascii_case("id") || column.to_lowercase().ends_with("_id");
+    let sign_fits = b_unsigned == a_unsigned || (a_unsigned && id) || (b_unsigned && a > b);
+    sign_fits && (a, a_unsigned) != (b, b_unsigned) && a >= b
+}
+
 /// A type that probably holds fewer values than what it replaces.
 pub fn looks_narrowing(type_name: &str) -> bool {
     let t = type_name.replace(' ', "");
@@ -116,8 +152,8 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     if type_name.contains("json") || ctx.is_new_column(table, column) {
         return Vec::new();
     }
-    if op.evidence.to_lowercase().contains("algorithm=instant")
-        || op.evidence.to_lowercase().contains("algorithm=inplace")
+    if op.statement.to_lowercase().contains("algorithm=instant")
+        || op.statement.to_lowercase().contains("algorithm=inplace")
     {
         return Vec::new();
     }
@@ -152,7 +188,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     }
     // MySQL `MODIFY`/`CHANGE` and Rails `change_column` restate the whole column (type,
     // null, default, collation): whether the type changed is not known from this file.
-    let evidence = op.evidence.to_uppercase();
+    let evidence = op.statement.to_uppercase();
     let key = (table.to_lowercase(), column.to_lowercase());
     // Django's earlier migrations say what the field was: then it is not a mere restatement.
     let earlier = ctx.earlier_retyped.get(&key);
@@ -220,6 +256,26 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             return vec![f];
         }
     }
+    // A wider integer keeps every value. Code in a language that reads any integer reads it
+    // as before; a Rust row type built for the old width cannot decode the new one.
+    let statement_width = integer_width(type_name).map(|(w, _)| w);
+    if let (Some((before, after)), None) = (schema, using) {
+        // A down file retypes back: the schema file's direction is not this statement's.
+        let widens = integer_widens(before, after, column) && statement_width == integer_width(after).map(|(w, _)| w);
+        if widens && !ctx.typed_rows {
+            f.message = format!(
+                "{table}.{column} widens from {before} to {after}: every value fits and code that reads it as an integer reads it as before; the statement {how} (a long one on a big table)"
+            );
+            f.tags.retain(|t| *t != crate::model::Tag::Breaking);
+            f.gating = None;
+            return vec![f];
+        }
+        if widens {
+            f.message = format!(
+                "{table}.{column} widens from {before} to {after}: every value fits, but code built for the old type cannot decode the new one (a Rust `i32` does not read an `int8`), so the binary running during the deploy, or rolled back to, fails on it; the statement {how}"
+            );
+        }
+    }
     if !restated {
         // A stored column changes type: the code still running reads and writes the old
         // one, and the way back is another conversion that may not fit the data.
@@ -251,6 +307,26 @@ mod tests {
             "{}",
             f.message
         );
+    }
+
+    #[test]
+    fn integer_widths() {
+        use super::integer_widens;
+        assert!(integer_widens("integer", "bigint", "score"));
+        assert!(integer_widens("Int4", "BigInt", "size"));
+        assert!(integer_widens("integer", "bigint unsigned: true", "user_id"));
+        assert!(integer_widens("integer limit: 2", "integer", "rank"));
+        assert!(
+            !integer_widens("integer", "bigint unsigned: true", "balance"),
+            "negatives do not fit"
+        );
+        assert!(!integer_widens("bigint", "integer", "score"), "narrowing");
+        assert!(
+            !integer_widens("integer limit: 8", "integer", "score"),
+            "Rails bigint to int"
+        );
+        assert!(!integer_widens("bigint", "bigint", "score"), "the same type");
+        assert!(!integer_widens("boolean", "bigint", "flag"), "another kind");
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     };
     // A table renamed away and created again is a rebuild, another rule's. PostgreSQL lets
     // `ALTER TABLE` rename a sequence too: `post_id_seq` is the one `serial` made, no table.
-    let sql_alter = op.evidence.to_lowercase().starts_with("alter table");
+    let sql_alter = op.statement.to_lowercase().starts_with("alter table");
     if ctx.is_new_table(from) || ctx.recreates(from) || (sql_alter && is_sequence_name(from)) {
         return Vec::new();
     }

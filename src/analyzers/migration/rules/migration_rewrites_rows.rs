@@ -46,7 +46,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     if *filter != Filter::Real || !json.is_empty() || ctx.is_new_table(table) || existing.is_empty() {
         return Vec::new();
     }
-    if picks_one_row_by_id(&op.evidence) {
+    if picks_one_row_by_id(&op.statement) {
         return Vec::new();
     }
     let names: Vec<&str> = existing.iter().map(|c| c.as_str()).collect();

@@ -58,14 +58,14 @@ fn is_noop_sql(text: &str, dialect: Dialect) -> bool {
         .iter()
         .flat_map(|s| sql::ops_of(s, dialect))
         .all(|o| {
-            let lower = o.evidence.to_lowercase();
+            let lower = o.statement.to_lowercase();
             let reads = match &o.kind {
                 // `SELECT 1` reads; `SELECT setval(…)` or `SELECT … INTO` writes.
                 OpKind::Other => lower.starts_with("select") && !lower.contains('(') && !lower.contains(" into "),
                 OpKind::DoBlock { dynamic, nested } => !dynamic && nested.is_empty() && is_read_only_do_block(&lower),
                 _ => false,
             };
-            reads || o.evidence.trim_matches(';').is_empty()
+            reads || o.statement.trim_matches(';').is_empty()
         })
 }
 

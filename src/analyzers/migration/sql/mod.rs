@@ -157,7 +157,8 @@ pub fn read_statement(stmt: &Stmt, dialect: Dialect) -> (Vec<Op>, bool) {
         Some(k) if !k.is_empty() => (k, true),
         _ => (from_tokens(&stmt.tokens), false),
     };
-    let evidence = one_line(&stmt.text);
+    let statement = whole_line(&stmt.text);
+    let evidence = shortened(&statement);
     let ops = kinds
         .into_iter()
         .map(|kind| Op {
@@ -165,6 +166,7 @@ pub fn read_statement(stmt: &Stmt, dialect: Dialect) -> (Vec<Op>, bool) {
             line: stmt.line,
             end_line: stmt.end_line,
             evidence: evidence.clone(),
+            statement: statement.clone(),
             parsed,
             sql: true,
         })
@@ -175,15 +177,26 @@ pub fn read_statement(stmt: &Stmt, dialect: Dialect) -> (Vec<Op>, bool) {
 /// The statement on one line, shortened for reports. Line comments go first: flattened, a
 /// `--` would swallow the rest of the statement for whoever reads the evidence again.
 pub fn one_line(text: &str) -> String {
+    shortened(&whole_line(text))
+}
+
+/// The whole statement on one line, without line comments: what the rules read.
+fn whole_line(text: &str) -> String {
     let code: Vec<&str> = text.lines().map(without_line_comment).collect();
     let mut s: String = code.join("\n").split_whitespace().collect::<Vec<_>>().join(" ");
-    if s.chars().count() > 200 {
-        s = s.chars().take(197).collect::<String>() + "…";
-    }
-    if !s.ends_with(';') && !s.ends_with('…') {
+    if !s.ends_with(';') {
         s.push(';');
     }
     s
+}
+
+/// At most 200 characters of a statement line, for reports.
+fn shortened(line: &str) -> String {
+    if line.chars().count() > 200 {
+        line.chars().take(197).collect::<String>() + "…"
+    } else {
+        line.to_string()
+    }
 }
 
 #[cfg(test)]
