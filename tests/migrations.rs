@@ -544,3 +544,64 @@ fn a_rewritten_delete_in_an_edited_migration_is_new() {
     let v3 = "DELETE FROM person\n  WHERE id IN (SELECT id FROM dupes);\n";
     assert_eq!(between(&[(up, v1)], &[(up, Some(v3))]), vec![]);
 }
+
+#[test]
+fn an_edit_of_a_migration_no_release_holds_is_a_hint() {
+    let t = TestRepo::new();
+    t.write("Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\n\n[dependencies]\nsqlx = { version = \"0.8\", features = [\"postgres\", \"migrate\"] }\n");
+    t.write(
+        "migrations/20240101000000_users.sql",
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n",
+    );
+    t.commit("release 1.0");
+    let tagged = std::process::Command::new("git")
+        .args(["tag", "v1.0"])
+        .current_dir(t.path())
+        .status()
+        .unwrap();
+    assert!(tagged.success());
+    t.write(
+        "migrations/20240201000000_flags.sql",
+        "CREATE TABLE flags (id bigint PRIMARY KEY);\n",
+    );
+    t.commit("flags, not released yet");
+    t.branch("feature");
+    t.write(
+        "migrations/20240101000000_users.sql",
+        "CREATE TABLE users (id bigint PRIMARY KEY, name text);\n",
+    );
+    t.write(
+        "migrations/20240201000000_flags.sql",
+        "CREATE TABLE flags (id bigint PRIMARY KEY, name text);\n",
+    );
+    t.commit("edit both");
+    let checksum: Vec<(String, String, String)> = analyzer_findings(&t, "migration", &[])
+        .into_iter()
+        .filter(|f| f["rule"] == "migration-checksum-changed")
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(checksum.len(), 2, "{checksum:?}");
+    // v1.0 holds the users migration: every database of that release refuses to migrate.
+    assert_eq!(
+        (checksum[0].0.as_str(), checksum[0].1.as_str()),
+        ("migrations/20240101000000_users.sql", "high")
+    );
+    // No release holds the flags migration yet: only development databases ran it.
+    assert_eq!(
+        (checksum[1].0.as_str(), checksum[1].1.as_str()),
+        ("migrations/20240201000000_flags.sql", "medium")
+    );
+    assert!(
+        checksum[1]
+            .2
+            .ends_with("so only databases that ran a development build refuse"),
+        "{}",
+        checksum[1].2
+    );
+}

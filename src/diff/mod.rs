@@ -20,9 +20,23 @@ pub struct ChangeSet {
     /// Every file of the head tree (paths only; text on demand), for analyzers that look
     /// beyond the changed files, such as the test files that reference changed code.
     pub tree: Vec<TreeFile>,
+    /// Which files a release holds, asked only when an analyzer needs it.
+    pub releases: Option<Arc<dyn ReleaseLookup>>,
+}
+
+/// Whether a release tag of the repository holds a file: then databases of users ran a
+/// migration of that path, and an edit of it drifts from them.
+pub trait ReleaseLookup: Send + Sync + std::fmt::Debug {
+    /// `None` when the repository has no tags (it deploys from its branch: what is there ran).
+    fn released(&self, path: &str) -> Option<bool>;
 }
 
 impl ChangeSet {
+    /// Whether a release tag holds `path`; `None` when that is not known (no tags, no git).
+    pub fn released(&self, path: &str) -> Option<bool> {
+        self.releases.as_ref()?.released(path)
+    }
+
     /// A head-tree file as it was before this change edited it: the old text of a file the
     /// change modifies, else the tree's (a file the change adds is new either way). Earlier
     /// history is judged as it was: the change cannot rewrite what it is judged against.

@@ -87,6 +87,16 @@ impl Context {
         self.created_in_file.contains(table)
     }
 
+    /// The columns this file or another migration of the change adds to `table`.
+    pub fn columns_added_to(&self, table: &str) -> Vec<&str> {
+        self.added_columns
+            .iter()
+            .chain(&self.added_by_other_files)
+            .filter(|(t, _)| t == table)
+            .map(|(_, c)| c.as_str())
+            .collect()
+    }
+
     pub fn is_new_column(&self, table: &str, column: &str) -> bool {
         self.is_new_table(table)
             || self.added_columns.contains(&(table.to_string(), column.to_string()))

@@ -558,8 +558,12 @@ fn keep_what_the_edit_adds(file: &ChangedFile, script: &Script, old: &Script, fo
 pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
     let by_path = |p: &str| change.files.iter().find(|f| f.path == p);
     let reads = read_migrations(change);
+    // `mysql/` and `sqlite/` copies of a project's migrations run against other databases:
+    // they do not see each other's tables.
+    let same_database =
+        |a: &Read, b: &Read| sql::dialect_from_path(&a.file.path) == sql::dialect_from_path(&b.file.path);
     // Tables each up-migration the change adds creates: new to the other files of the change.
-    let created_by_added: Vec<(&str, HashSet<String>)> = reads
+    let created_by_added: Vec<(&Read, HashSet<String>)> = reads
         .iter()
         .filter(|r| r.file.status == FileStatus::Added && r.role == MigrationRole::Up)
         .map(|r| {
@@ -572,7 +576,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                     _ => None,
                 })
                 .collect();
-            (r.file.path.as_str(), tables)
+            (r, tables)
         })
         .collect();
     let added_ups: Vec<&Read> = reads
@@ -581,9 +585,9 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         .collect();
     let (schema_retyped, schema_known) = schema_state::retyped(change);
     // Each added migration's copies, read once: later files of the change count them.
-    let copies_by_file: Vec<(&str, Vec<Copy>)> = added_ups
+    let copies_by_file: Vec<(&Read, Vec<Copy>)> = added_ups
         .iter()
-        .map(|u| (u.file.path.as_str(), copies_in(&u.script.ops, Some(&u.file.path))))
+        .map(|u| (*u, copies_in(&u.script.ops, Some(&u.file.path))))
         .collect();
     // Read only when an applied migration is edited (never on the common path), and from the
     // base too: the change under review cannot drop the dependency to hide its edit.
@@ -603,12 +607,12 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             restates_fields: format == MigrationFormat::Django,
             created_by_other_files: created_by_added
                 .iter()
-                .filter(|(path, _)| *path != file.path)
+                .filter(|(other, _)| other.file.path != file.path && same_database(other, r))
                 .flat_map(|(_, tables)| tables.iter().cloned())
                 .collect(),
             added_by_other_files: added_ups
                 .iter()
-                .filter(|u| u.file.path != file.path)
+                .filter(|u| u.file.path != file.path && same_database(u, r))
                 .flat_map(|u| &u.script.ops)
                 .filter_map(|op| match &op.kind {
                     OpKind::AddColumn { table, column, .. } => Some((table.clone(), column.clone())),
@@ -618,7 +622,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             // Copies an earlier migration of the same change took run before this one.
             copies: copies_by_file
                 .iter()
-                .filter(|(path, _)| *path < file.path.as_str())
+                .filter(|(other, _)| other.file.path < file.path && same_database(other, r))
                 .flat_map(|(_, copies)| copies.iter().cloned())
                 .collect(),
             schema_retyped: schema_retyped.clone(),
@@ -662,6 +666,13 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 })
                 .filter(|(t, c, _)| !schema_retyped.contains_key(&(t.clone(), c.clone())))
                 .collect();
+            ctx.created_by_other_files.extend(schema_state::recreated_new_tables(
+                change,
+                &file.path,
+                format,
+                dialect,
+                &script.ops,
+            ));
             if !wanted.is_empty() {
                 let before = schema_state::sql_state_before(change, &file.path, format, dialect);
                 for (t, c, new) in wanted {
@@ -685,7 +696,10 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         let checksum = (file.status == FileStatus::Modified && role == MigrationRole::Up)
             .then(|| rules::migration_checksum_changed::checksummed(format, depends_on_sqlx))
             .flatten()
-            .and_then(|tool| rules::migration_checksum_changed::check(file, tool));
+            .and_then(|tool| {
+                let released = change.released(file.old_path.as_deref().unwrap_or(&file.path));
+                rules::migration_checksum_changed::check(file, tool, released)
+            });
         // Elsewhere the edit drifts: what it changes, compared operation by operation.
         if let (None, Some(old)) = (&checksum, &r.old) {
             found.extend(rules::applied_migration_edited::check(

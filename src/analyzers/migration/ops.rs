@@ -123,6 +123,9 @@ pub enum OpKind {
         table: Option<String>,
         /// The columns it writes, when the code names them all; empty when unknown.
         columns: Vec<String>,
+        /// When `columns` is empty: the methods it calls on each row (`recalculate_hotness!`),
+        /// whose writes it does not name.
+        calls: Vec<String>,
     },
     /// Rows deleted by application code (Rails `delete_all`/`destroy`, Django `.delete()`).
     CodeDelete {

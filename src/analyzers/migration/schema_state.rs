@@ -3,6 +3,7 @@
 //! folder, so that a statement that restates a whole column (`change_column`, MySQL `MODIFY`)
 //! can be told apart from a real type change, and a widening from a narrowing.
 
+use super::ops::{Op, OpKind};
 use crate::classify::{migration_root, FileKind, MigrationFormat, MigrationRole};
 use crate::config::Dialect;
 use crate::diff::{ChangeSet, TreeFile};
@@ -181,6 +182,41 @@ pub fn sql_state_before(change: &ChangeSet, path: &str, format: MigrationFormat,
         }
     }
     state
+}
+
+/// Tables the file drops and then creates again (`DROP TABLE IF EXISTS t; CREATE TABLE t …`)
+/// that no earlier migration of its folder created: there was nothing in them to lose.
+pub fn recreated_new_tables(
+    change: &ChangeSet,
+    path: &str,
+    format: MigrationFormat,
+    dialect: Dialect,
+    ops: &[Op],
+) -> Vec<String> {
+    let recreated: Vec<&String> = ops
+        .iter()
+        .enumerate()
+        .flat_map(|(i, op)| match &op.kind {
+            OpKind::DropTable { tables } => tables
+                .iter()
+                .filter(|t| {
+                    ops[i + 1..]
+                        .iter()
+                        .any(|later| matches!(&later.kind, OpKind::CreateTable { table, .. } if table == *t))
+                })
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    if recreated.is_empty() {
+        return Vec::new();
+    }
+    let before = sql_state_before(change, path, format, dialect);
+    recreated
+        .into_iter()
+        .filter(|t| !before.keys().any(|(table, _)| table == *t))
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 //! It never writes to the repository.
 
 use super::{
-    BlobLoader, ChangeSet, ChangedFile, Commit, DiffLine, FileStatus, Hunk, LazyText, LineKind, RangeInfo, SkipReason,
-    TreeFile,
+    BlobLoader, ChangeSet, ChangedFile, Commit, DiffLine, FileStatus, Hunk, LazyText, LineKind, RangeInfo,
+    ReleaseLookup, SkipReason, TreeFile,
 };
 pub mod blame;
 pub mod history;
@@ -54,6 +54,49 @@ struct GitBlobLoader {
 impl std::fmt::Debug for GitBlobLoader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("GitBlobLoader")
+    }
+}
+
+/// Answers from the trees of the repository's tags (at most `MAX_TAGS`, newest names last),
+/// once per path.
+struct GitReleases {
+    /// Opened on the first question: most changes never ask.
+    git_dir: PathBuf,
+    repo: Mutex<Option<Repository>>,
+    answers: Mutex<std::collections::HashMap<String, Option<bool>>>,
+}
+
+/// Bounds the lookup on repositories with very many tags.
+const MAX_TAGS: usize = 2_000;
+
+impl std::fmt::Debug for GitReleases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GitReleases")
+    }
+}
+
+impl ReleaseLookup for GitReleases {
+    fn released(&self, path: &str) -> Option<bool> {
+        if let Some(known) = self.answers.lock().ok()?.get(path) {
+            return *known;
+        }
+        let mut opened = self.repo.lock().ok()?;
+        if opened.is_none() {
+            *opened = Repository::open(&self.git_dir).ok();
+        }
+        let repo = opened.as_ref()?;
+        let names = repo.tag_names(None).ok()?;
+        let answer = if names.is_empty() {
+            None
+        } else {
+            Some(names.iter().flatten().rev().take(MAX_TAGS).any(|name| {
+                repo.revparse_single(&format!("refs/tags/{name}"))
+                    .and_then(|o| o.peel_to_tree())
+                    .is_ok_and(|tree| tree.get_path(Path::new(path)).is_ok())
+            }))
+        };
+        self.answers.lock().ok()?.insert(path.to_string(), answer);
+        answer
     }
 }
 
@@ -157,6 +200,7 @@ impl Repo {
             commits,
             files,
             gitattributes: self.gitattributes(Some(&new_tree)),
+            releases: self.releases(),
         }))
     }
 
@@ -199,6 +243,7 @@ impl Repo {
             commits: Vec::new(),
             files,
             gitattributes: self.gitattributes(head_tree.as_ref()),
+            releases: self.releases(),
         }))
     }
 
@@ -256,6 +301,14 @@ impl Repo {
             git2::TreeWalkResult::Ok
         })?;
         Ok(out)
+    }
+
+    pub(super) fn releases(&self) -> Option<Arc<dyn ReleaseLookup>> {
+        Some(Arc::new(GitReleases {
+            git_dir: self.repo.path().to_path_buf(),
+            repo: Mutex::new(None),
+            answers: Mutex::new(std::collections::HashMap::new()),
+        }))
     }
 
     fn loader(&self) -> Result<Arc<dyn BlobLoader>> {

@@ -196,6 +196,7 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                     what: format!("RunPython({forward})"),
                     table: function_model(text, &forward),
                     columns: function_writes(text, &forward).unwrap_or_default(),
+                    calls: Vec::new(),
                 }
             }
             _ => continue,

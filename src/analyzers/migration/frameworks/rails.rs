@@ -149,6 +149,7 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
                 what: "update_all".to_string(),
                 table: receiver_model(line).map(|m| table_of(&m)),
                 columns: named_columns(args),
+                calls: Vec::new(),
             },
             "execute" => {
                 let at = line_start + raw.find("execute").unwrap_or(0) + "execute".len();
@@ -307,6 +308,11 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
     out.push(OpKind::CodeBackfill {
         what: format!("a loop that saves each `{of}` row"),
         table: Some(table_of(&of)),
+        calls: if assigned.is_empty() {
+            row_calls(&body, &var)
+        } else {
+            Vec::new()
+        },
         columns: assigned,
     });
     // Values of another model move into these rows (`Keystore.value_for(…)`).
@@ -342,6 +348,30 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
         out.push(moved(table.clone(), table, Some(columns)));
     }
     out
+}
+
+/// The methods a loop body calls on its row (`hat.assign_short_id`, `s.update_count!`), without
+/// the saving ones and `!`/`?`.
+fn row_calls(body: &[&str], var: &str) -> Vec<String> {
+    let Ok(call) = Regex::new(&format!(r"\b{}\.(\w+)[!?]?(?:\s*[=(]|\s|$)", regex::escape(var))) else {
+        return Vec::new();
+    };
+    let saving = [
+        "save",
+        "update",
+        "update_columns",
+        "update_column",
+        "update_attribute",
+        "reload",
+    ];
+    let mut calls: Vec<String> = body
+        .iter()
+        .flat_map(|l| call.captures_iter(l).map(|c| c[1].to_string()).collect::<Vec<_>>())
+        .filter(|m| !saving.contains(&m.as_str()))
+        .collect();
+    calls.sort();
+    calls.dedup();
+    calls
 }
 
 /// The columns a loop body sets on its row (`row.col = …`, `row.update(col: …)`,

@@ -38,12 +38,25 @@ code_rule! {
 }
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
-    let OpKind::CodeBackfill { what, table, columns } = kind else {
+    let OpKind::CodeBackfill {
+        what,
+        table,
+        columns,
+        calls,
+    } = kind
+    else {
         return Vec::new();
     };
     // Filling only columns the change adds to that table overwrites nothing that existed.
     if let Some(table) = table {
         if !columns.is_empty() && columns.iter().all(|c| ctx.is_new_column(table, c)) {
+            return Vec::new();
+        }
+        // Rails names a method after the column it computes (`assign_short_id`,
+        // `recalculate_hotness!`): calls that each name a column the change adds fill it.
+        let added = ctx.columns_added_to(table);
+        let names_added = |m: &String| added.iter().any(|c| m == c || m.ends_with(&format!("_{c}")));
+        if columns.is_empty() && !calls.is_empty() && calls.iter().all(names_added) {
             return Vec::new();
         }
     }
@@ -82,6 +95,25 @@ mod tests {
         };
         assert!(!fired(rails("Team")), "a backfill of the column it adds");
         assert!(fired(rails("User")), "users.status existed: overwritten");
+    }
+
+    #[test]
+    fn methods_named_after_the_columns_the_change_adds_fill_them() {
+        let rails = |call: &str| {
+            format!("class AddShortIdHats < ActiveRecord::Migration[7.1]\n  def up\n    add_column :hats, :short_id, :string\n    add_column :hats, :hotness, :decimal\n    Hat.find_each do |hat|\n      hat.{call}\n      hat.save!\n    end\n  end\n\n  def down\n    remove_column :hats, :short_id\n    remove_column :hats, :hotness\n  end\nend\n")
+        };
+        let fired = |text: String| {
+            run(&[("db/migrate/20240822174547_add_short_id_hats.rb", &text)])
+                .into_iter()
+                .any(|f| f.rule == "migration-backfills-in-code")
+        };
+        assert!(!fired(rails("assign_short_id")));
+        assert!(!fired(rails("give_vote_and_recalculate_hotness!(0, 0)")));
+        assert!(fired(rails("recalculate_score!")), "hats.score existed");
+        assert!(
+            fired(rails("assign_short_id\n      hat.touch_owner")),
+            "one call names no new column"
+        );
     }
 
     #[test]

@@ -218,6 +218,10 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             .push_str(&format!(" (the app's earlier migrations: {before} → {after})"));
     } else if let Some((before, after)) = schema {
         f.message.push_str(&format!(" (the schema file: {before} → {after})"));
+    } else if ctx.schema_known.contains_key(&key) && using.is_some() {
+        f.message = format!(
+            "{table}.{column} is converted to {type_name} USING an expression, and the schema file shows the same type name: a type recreated under its old name (an enum with other values) converts every row, and a value the new type lacks fails the migration"
+        );
     } else if ctx.schema_known.contains_key(&key) {
         f.message = format!(
             "{table}.{column} is restated as {type_name}; the schema file shows its type unchanged, so this is about null, default or collation"

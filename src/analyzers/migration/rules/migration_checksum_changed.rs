@@ -19,7 +19,9 @@ code_rule! {
     /// "migration … was previously applied but has been modified", Flyway's validation fails
     /// with a checksum mismatch, and the deploy halts before any later migration runs. Fresh
     /// databases run the edited version, so environments drift apart. Where other tools only
-    /// drift (`applied-migration-edited`, medium), these break the next deploy: `high`.
+    /// drift (`applied-migration-edited`, medium), these break the next deploy: `high`. When
+    /// the repository tags its releases and no tag holds the migration yet, only databases that
+    /// ran a development build refuse: `medium`, not gating.
     ///
     /// ## Example
     /// ```toml Cargo.toml (base)
@@ -52,8 +54,9 @@ pub fn checksummed(format: MigrationFormat, depends_on_sqlx: impl Fn() -> bool) 
 }
 
 /// The finding for an edited migration `file` under `tool`, at its first changed line; none
-/// when only line endings changed.
-pub fn check(file: &ChangedFile, tool: &str) -> Option<Finding> {
+/// when only line endings changed. `released`: whether a release tag holds the file (`None`:
+/// the repository has no tags, so what is on its branch has run).
+pub fn check(file: &ChangedFile, tool: &str, released: Option<bool>) -> Option<Finding> {
     let (old, new) = (file.old_text.get()?, file.new_text.get()?);
     if old.lines().eq(new.lines()) {
         return None;
@@ -67,6 +70,12 @@ pub fn check(file: &ChangedFile, tool: &str) -> Option<Finding> {
         .at(&file.path, Some(line))
         .help("restore the applied migration byte for byte and make the change in a new migration");
     f.end_line = Some(line);
+    if released == Some(false) {
+        f.severity = crate::model::Severity::Medium;
+        f.gating = None;
+        f.message
+            .push_str("; no release tag holds it yet, so only databases that ran a development build refuse");
+    }
     Some(f)
 }
 
@@ -95,8 +104,29 @@ mod tests {
 
     #[test]
     fn any_edit_fires_but_line_endings_do_not() {
-        let f = check(&edited("DROP TABLE a;\n", "-- why\nDROP TABLE a;\n"), "sqlx").expect("a finding");
+        let f = check(&edited("DROP TABLE a;\n", "-- why\nDROP TABLE a;\n"), "sqlx", None).expect("a finding");
         assert_eq!((f.rule.as_str(), f.line), ("migration-checksum-changed", Some(1)));
-        assert!(check(&edited("DROP TABLE a;\n", "DROP TABLE a;\r\n"), "sqlx").is_none());
+        assert_eq!(f.severity, crate::model::Severity::High);
+        assert!(check(&edited("DROP TABLE a;\n", "DROP TABLE a;\r\n"), "sqlx", None).is_none());
+        let released = check(
+            &edited("DROP TABLE a;\n", "-- why\nDROP TABLE a;\n"),
+            "sqlx",
+            Some(true),
+        )
+        .expect("a finding");
+        assert_eq!(released.severity, crate::model::Severity::High);
+        let unreleased = check(
+            &edited("DROP TABLE a;\n", "-- why\nDROP TABLE a;\n"),
+            "sqlx",
+            Some(false),
+        )
+        .expect("a finding");
+        assert_eq!(
+            (unreleased.severity, unreleased.gating),
+            (crate::model::Severity::Medium, None)
+        );
+        assert!(unreleased
+            .message
+            .ends_with("only databases that ran a development build refuse"));
     }
 }

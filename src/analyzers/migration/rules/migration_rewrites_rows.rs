@@ -46,7 +46,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     if *filter != Filter::Real || !json.is_empty() || ctx.is_new_table(table) || existing.is_empty() {
         return Vec::new();
     }
-    if picks_one_row_by_id(&op.statement) {
+    if picks_one_row_by_id(&op.statement) || fills_only_nulls(&op.statement, &existing) {
         return Vec::new();
     }
     let names: Vec<&str> = existing.iter().map(|c| c.as_str()).collect();
@@ -74,6 +74,33 @@ fn picks_one_row_by_id(statement: &str) -> bool {
             .expect("a valid pattern")
     });
     by_id.is_match(statement.trim())
+}
+
+/// `WHERE reason IS NULL` for every column it sets (`= NULL`, which picks no row, too): it
+/// fills values that were empty, and loses none.
+fn fills_only_nulls(statement: &str, columns: &[&String]) -> bool {
+    let lower = statement.to_lowercase();
+    let Some((_, condition)) = lower.rsplit_once(" where ") else {
+        return false;
+    };
+    let condition = condition.trim().trim_end_matches(';').trim();
+    let parts: Vec<&str> = condition.split(" and ").map(str::trim).collect();
+    let null_test = |part: &str, column: &str| {
+        let part = part.trim_matches(|c| c == '(' || c == ')').trim();
+        let part = part
+            .rsplit_once('.')
+            .filter(|(q, _)| !q.contains(' '))
+            .map_or(part, |(_, p)| p);
+        part.strip_prefix(column)
+            .is_some_and(|rest| matches!(rest.trim(), "is null" | "= null"))
+    };
+    !columns.is_empty()
+        && columns
+            .iter()
+            .all(|c| parts.iter().any(|p| null_test(p, &c.to_lowercase())))
+        && parts
+            .iter()
+            .all(|p| columns.iter().any(|c| null_test(p, &c.to_lowercase())))
 }
 
 #[cfg(test)]
@@ -111,6 +138,22 @@ mod tests {
                 .all(|r| r != "migration-rewrites-rows")
         );
         assert!(rules("UPDATE post SET score = 0 WHERE id BETWEEN 1 AND 1000;").is_empty());
+        // Filling empty values loses none; `= NULL` picks no row at all.
+        assert!(rules("UPDATE admin_ban SET reason = 'No reason given' WHERE reason IS NULL;").is_empty());
+        assert!(rules("UPDATE admin_ban SET reason = 'No reason given' WHERE admin_ban.reason = NULL;").is_empty());
+        assert_eq!(
+            rules("UPDATE admin_ban SET reason = 'x', expires = now() WHERE reason IS NULL;"),
+            vec!["migration-rewrites-rows"],
+            "expires is overwritten wherever reason is empty"
+        );
+        assert_eq!(
+            rules("UPDATE admin_ban SET reason = 'x' WHERE reason IS NULL OR reason = '';"),
+            vec!["migration-rewrites-rows"]
+        );
+        assert_eq!(
+            rules("UPDATE admin_ban SET reason = 'x' WHERE reason_code IS NULL;"),
+            vec!["migration-rewrites-rows"]
+        );
         assert_eq!(rules("UPDATE post SET score = 0;"), vec!["migration-rewrites-all-rows"]);
     }
 

@@ -85,9 +85,17 @@ fn is_read_only_do_block(lower: &str) -> bool {
         .collect::<Vec<_>>()
         .join("\n");
     let code: String = body.split('\'').step_by(2).collect::<Vec<_>>().join(" ");
-    !code
+    let words: Vec<&str> = code
         .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-        .any(|word| WRITES.contains(&word))
+        .filter(|w| !w.is_empty())
+        .collect();
+    // `comment` and `lock` are also table names (`FROM comment`): writes only as `COMMENT ON`
+    // and `LOCK TABLE`.
+    !words.iter().enumerate().any(|(i, word)| match *word {
+        "comment" => words.get(i + 1) == Some(&"on"),
+        "lock" => words.get(i + 1) == Some(&"table"),
+        w => WRITES.contains(&w),
+    })
 }
 
 pub fn check(
@@ -174,7 +182,7 @@ mod tests {
     fn an_up_that_changes_nothing_needs_no_rollback() {
         let guard = (
             "migrations/2025-08-01-000002_check_data/up.sql",
-            "-- stop when rows need a manual step\nDO $$\nBEGIN\n    IF EXISTS (SELECT FROM person WHERE public_key = '') THEN\n        RAISE EXCEPTION 'update the keys first: DELETE nothing';\n    END IF;\nEND\n$$;",
+            "-- stop when rows need a manual step\nDO $$\nBEGIN\n    IF EXISTS (SELECT FROM person WHERE public_key = '' UNION ALL SELECT id FROM comment WHERE local AND ap_id LIKE 'http://changeme%' UNION ALL SELECT id FROM lock WHERE id = 0) THEN\n        RAISE EXCEPTION 'update the keys first: DELETE nothing';\n    END IF;\nEND\n$$;",
         );
         let down = ("migrations/2025-08-01-000002_check_data/down.sql", "SELECT 1;");
         assert!(rollback_findings(&[guard, down]).is_empty());
@@ -190,6 +198,11 @@ mod tests {
         );
         let down = ("migrations/2025-08-01-000003_fix/down.sql", "SELECT 1;");
         assert_eq!(rollback_findings(&[writes, down]).len(), 1);
+        let comments_on = (
+            "migrations/2025-08-01-000003_fix/up.sql",
+            "DO $$\nBEGIN\n    COMMENT ON TABLE person IS 'people';\nEND\n$$;",
+        );
+        assert_eq!(rollback_findings(&[comments_on, down]).len(), 1);
         // An apostrophe in a comment does not hide the INSERT after it.
         let commented = (
             "migrations/2025-08-01-000004_roles/up.sql",
