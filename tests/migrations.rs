@@ -575,6 +575,16 @@ fn an_edit_of_a_migration_no_release_holds_is_a_hint() {
         "CREATE TABLE flags (id bigint PRIMARY KEY, name text);\n",
     );
     t.commit("edit both");
+    // A release made after the change's base is not one whose databases ran the migration.
+    t.advance(60);
+    t.write("NEWS", "2.0\n");
+    t.commit("release 2.0");
+    let tagged = std::process::Command::new("git")
+        .args(["tag", "v2.0"])
+        .current_dir(t.path())
+        .status()
+        .unwrap();
+    assert!(tagged.success());
     let checksum: Vec<(String, String, String)> = analyzer_findings(&t, "migration", &[])
         .into_iter()
         .filter(|f| f["rule"] == "migration-checksum-changed")

@@ -57,9 +57,11 @@ impl std::fmt::Debug for GitBlobLoader {
     }
 }
 
-/// Answers from the trees of the repository's tags (at most `MAX_TAGS`, newest names last),
-/// once per path.
+/// Answers from the trees of the repository's tags made by the time of the change's base (at
+/// most `MAX_TAGS`, newest names last), once per path: a later release is not one that ran.
 struct GitReleases {
+    /// Commit time of the change's base; tags of later commits do not count.
+    base_time: i64,
     /// Opened on the first question: most changes never ask.
     git_dir: PathBuf,
     repo: Mutex<Option<Repository>>,
@@ -91,8 +93,11 @@ impl ReleaseLookup for GitReleases {
         } else {
             Some(names.iter().flatten().rev().take(MAX_TAGS).any(|name| {
                 repo.revparse_single(&format!("refs/tags/{name}"))
-                    .and_then(|o| o.peel_to_tree())
-                    .is_ok_and(|tree| tree.get_path(Path::new(path)).is_ok())
+                    .and_then(|o| o.peel_to_commit())
+                    .is_ok_and(|c| {
+                        c.time().seconds() <= self.base_time
+                            && c.tree().is_ok_and(|tree| tree.get_path(Path::new(path)).is_ok())
+                    })
             }))
         };
         self.answers.lock().ok()?.insert(path.to_string(), answer);
@@ -200,7 +205,7 @@ impl Repo {
             commits,
             files,
             gitattributes: self.gitattributes(Some(&new_tree)),
-            releases: self.releases(),
+            releases: self.releases(Some(merge_base)),
         }))
     }
 
@@ -243,7 +248,7 @@ impl Repo {
             commits: Vec::new(),
             files,
             gitattributes: self.gitattributes(head_tree.as_ref()),
-            releases: self.releases(),
+            releases: self.releases(self.repo.head().ok().and_then(|h| h.target())),
         }))
     }
 
@@ -303,8 +308,13 @@ impl Repo {
         Ok(out)
     }
 
-    pub(super) fn releases(&self) -> Option<Arc<dyn ReleaseLookup>> {
+    /// What release tags hold, as of the commit `base` (none: every tag).
+    pub(super) fn releases(&self, base: Option<Oid>) -> Option<Arc<dyn ReleaseLookup>> {
+        let base_time = base
+            .and_then(|b| self.repo.find_commit(b).ok())
+            .map_or(i64::MAX, |c| c.time().seconds());
         Some(Arc::new(GitReleases {
+            base_time,
             git_dir: self.repo.path().to_path_buf(),
             repo: Mutex::new(None),
             answers: Mutex::new(std::collections::HashMap::new()),
