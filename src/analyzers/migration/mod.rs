@@ -460,6 +460,8 @@ struct Read<'a> {
     format: MigrationFormat,
     role: MigrationRole,
     dialect: Dialect,
+    /// The backend folder it lies in (`mysql/`, `sqlite/`), if any: another database.
+    backend: Option<Dialect>,
     script: Script,
     /// The previous version of an edited file.
     old: Option<Script>,
@@ -489,6 +491,7 @@ fn read_migrations(change: &ChangeSet) -> Vec<Read<'_>> {
                 format,
                 role,
                 dialect,
+                backend: sql::dialect_from_path(&file.path),
                 script: read_file(format, text, dialect),
                 old,
             })
@@ -560,8 +563,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
     let reads = read_migrations(change);
     // `mysql/` and `sqlite/` copies of a project's migrations run against other databases:
     // they do not see each other's tables.
-    let same_database =
-        |a: &Read, b: &Read| sql::dialect_from_path(&a.file.path) == sql::dialect_from_path(&b.file.path);
+    let same_database = |a: &Read, b: &Read| a.backend == b.backend;
     // Tables each up-migration the change adds creates: new to the other files of the change.
     let created_by_added: Vec<(&Read, HashSet<String>)> = reads
         .iter()
@@ -597,6 +599,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
     let typed_rows = std::cell::OnceCell::new();
     let typed_rows =
         || *typed_rows.get_or_init(|| schema_state::manifests_mention(change, schema_state::TYPED_ROW_CRATES));
+    let parsed = schema_state::ParsedMigrations::default();
     let mut out = Vec::new();
     for r in &reads {
         let (file, format, role, dialect, script) = (r.file, r.format, r.role, r.dialect, &r.script);
@@ -672,9 +675,10 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 format,
                 dialect,
                 &script.ops,
+                &parsed,
             ));
             if !wanted.is_empty() {
-                let before = schema_state::sql_state_before(change, &file.path, format, dialect);
+                let before = schema_state::sql_state_before(change, &file.path, format, dialect, &parsed);
                 for (t, c, new) in wanted {
                     if let Some(old) = before.get(&(t.clone(), c.clone())).filter(|old| **old != new) {
                         ctx.earlier_retyped.insert((t, c), (old.clone(), new));

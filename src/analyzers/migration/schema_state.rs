@@ -155,10 +155,40 @@ pub fn manifests_mention(change: &ChangeSet, crates: &[&str]) -> bool {
             .any(|f| mentions(f.old_text.get()))
 }
 
+/// The column types each earlier migration sets, parsed once per file for the whole change:
+/// many files of one folder ask for the state before them.
+#[derive(Default)]
+pub struct ParsedMigrations(std::cell::RefCell<HashMap<String, std::rc::Rc<Vec<((String, String), String)>>>>);
+
+impl ParsedMigrations {
+    fn column_types(
+        &self,
+        change: &ChangeSet,
+        file: &TreeFile,
+        dialect: Dialect,
+    ) -> std::rc::Rc<Vec<((String, String), String)>> {
+        if let Some(known) = self.0.borrow().get(&file.path) {
+            return known.clone();
+        }
+        let parsed = std::rc::Rc::new(super::sql::column_types(
+            change.text_before_change(file).unwrap_or(""),
+            dialect,
+        ));
+        self.0.borrow_mut().insert(file.path.clone(), parsed.clone());
+        parsed
+    }
+}
+
 /// Column types as the earlier up-migrations of `path`'s folder leave them (those the change
 /// edits as they were), in the order the tool applies them: the state a retyping statement
 /// starts from.
-pub fn sql_state_before(change: &ChangeSet, path: &str, format: MigrationFormat, dialect: Dialect) -> ColumnTypes {
+pub fn sql_state_before(
+    change: &ChangeSet,
+    path: &str,
+    format: MigrationFormat,
+    dialect: Dialect,
+    parsed: &ParsedMigrations,
+) -> ColumnTypes {
     let root = format!("{}/", migration_root(path, format));
     let mut earlier: Vec<&TreeFile> = change
         .tree
@@ -177,8 +207,8 @@ pub fn sql_state_before(change: &ChangeSet, path: &str, format: MigrationFormat,
     earlier.sort_by(|a, b| natural(&a.path, &b.path));
     let mut state = ColumnTypes::new();
     for t in earlier {
-        for (key, ty) in super::sql::column_types(change.text_before_change(t).unwrap_or(""), dialect) {
-            state.insert(key, ty);
+        for (key, ty) in parsed.column_types(change, t, dialect).iter() {
+            state.insert(key.clone(), ty.clone());
         }
     }
     state
@@ -192,6 +222,7 @@ pub fn recreated_new_tables(
     format: MigrationFormat,
     dialect: Dialect,
     ops: &[Op],
+    parsed: &ParsedMigrations,
 ) -> Vec<String> {
     let recreated: Vec<&String> = ops
         .iter()
@@ -211,7 +242,7 @@ pub fn recreated_new_tables(
     if recreated.is_empty() {
         return Vec::new();
     }
-    let before = sql_state_before(change, path, format, dialect);
+    let before = sql_state_before(change, path, format, dialect, parsed);
     recreated
         .into_iter()
         .filter(|t| !before.keys().any(|(table, _)| table == *t))
