@@ -10,6 +10,7 @@ use crate::diff::{ChangeSet, TreeFile};
 use crate::text::natural;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// (table, column) → the column's type as the schema file writes it (with limit, unsigned).
 pub type ColumnTypes = HashMap<(String, String), String>;
@@ -158,7 +159,10 @@ pub fn manifests_mention(change: &ChangeSet, crates: &[&str]) -> bool {
 /// The column types each earlier migration sets, parsed once per file for the whole change:
 /// many files of one folder ask for the state before them.
 #[derive(Default)]
-pub struct ParsedMigrations(std::cell::RefCell<HashMap<String, std::rc::Rc<Vec<((String, String), String)>>>>);
+pub struct ParsedMigrations(std::cell::RefCell<HashMap<String, Rc<ColumnList>>>);
+
+/// The (table, column) → type pairs one migration sets, in its order.
+type ColumnList = Vec<((String, String), String)>;
 
 impl ParsedMigrations {
     fn column_types(
@@ -170,7 +174,7 @@ impl ParsedMigrations {
         if let Some(known) = self.0.borrow().get(&file.path) {
             return known.clone();
         }
-        let parsed = std::rc::Rc::new(super::sql::column_types(
+        let parsed = Rc::new(super::sql::column_types(
             change.text_before_change(file).unwrap_or(""),
             dialect,
         ));
