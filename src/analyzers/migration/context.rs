@@ -64,6 +64,9 @@ pub struct Context {
     /// Django: (model, field) → (type before, type after) where the app's earlier migrations
     /// define the field with another type than an `AlterField` of this file gives it.
     pub earlier_retyped: schema_state::Retyped,
+    /// `earlier_retyped` comes from the schema file as the base has it (the change leaves it
+    /// untouched), not from earlier migrations.
+    pub retyped_by_base_schema: bool,
     /// Tables the file fills from a query (`CREATE TABLE t AS SELECT …`), and where: dropping
     /// one first throws away a cache the file rebuilds.
     pub rebuilt_by_query: std::collections::HashMap<String, u32>,

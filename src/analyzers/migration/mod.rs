@@ -652,6 +652,9 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 _ => true,
             });
             ctx.earlier_retyped = retyped;
+        } else if format == MigrationFormat::Rails {
+            ctx.earlier_retyped = schema_state::rails_base_retypes(change, &script.ops);
+            ctx.retyped_by_base_schema = true;
         } else if !frameworks::is_framework(format) {
             // A retyped column the schema files do not show: its type from the earlier
             // migrations of the same folder (read only when a statement retypes something).

@@ -100,6 +100,28 @@ fn structure(text: &str) -> ColumnTypes {
     super::sql::column_types(text, Dialect::Postgres).into_iter().collect()
 }
 
+/// An integer type's width in bytes and whether it is unsigned, as SQL, a Rails schema
+/// (`integer limit: 8`, `bigint unsigned: true`) or Diesel (`Int4`, `BigInt`) writes it.
+pub fn integer_width(type_name: &str) -> Option<(u8, bool)> {
+    let t = type_name.to_lowercase();
+    let unsigned = t.contains("unsigned");
+    let base = t.split([' ', '(', ',']).next().unwrap_or("");
+    let width = match base {
+        "tinyint" => 1,
+        "smallint" | "int2" | "smallserial" => 2,
+        "mediumint" => 3,
+        "int" | "integer" | "int4" | "serial" => 4,
+        "bigint" | "int8" | "bigserial" => 8,
+        _ => return None,
+    };
+    // Rails writes the width of an `integer` as its byte limit.
+    let limit = t
+        .split("limit:")
+        .nth(1)
+        .and_then(|r| r.trim().split(|c: char| !c.is_ascii_digit()).next()?.parse().ok());
+    Some((limit.filter(|_| base == "integer").unwrap_or(width), unsigned))
+}
+
 fn quoted(s: &str) -> Option<&str> {
     let start = s.find('"')? + 1;
     let end = s[start..].find('"')? + start;
@@ -216,6 +238,53 @@ pub fn sql_state_before(
         }
     }
     state
+}
+
+/// With no schema file in the change, the base tree's Rails `db/schema.rb` says what each
+/// column a `change_column` retypes was: (old, new) where the kind of type changes (`integer`
+/// → `string`, `integer` → `bigint`). The same kind with other options stays a restatement
+/// whose effect is not known.
+pub fn rails_base_retypes(change: &ChangeSet, ops: &[Op]) -> Retyped {
+    let mut out = Retyped::new();
+    let wanted: Vec<(String, String, String)> = ops
+        .iter()
+        .filter_map(|op| match &op.kind {
+            OpKind::AlterColumnType {
+                table,
+                column,
+                type_name,
+                ..
+            } => Some((table.to_lowercase(), column.to_lowercase(), type_name.to_lowercase())),
+            _ => None,
+        })
+        .collect();
+    let schema_file = |p: &str| p.ends_with("db/schema.rb") || p.ends_with("db/structure.sql");
+    if wanted.is_empty() || change.files.iter().any(|f| schema_file(&f.path)) {
+        return out;
+    }
+    let Some(text) = change
+        .tree
+        .iter()
+        .find(|t| t.path.ends_with("db/schema.rb"))
+        .and_then(|t| t.text.get())
+    else {
+        return out;
+    };
+    let types = rails(text);
+    let kind = |t: &str| {
+        integer_width(t).map_or_else(
+            || t.split_whitespace().next().unwrap_or("").to_string(),
+            |w| format!("{w:?}"),
+        )
+    };
+    for (table, column, new) in wanted {
+        if let Some(old) = types.get(&(table.clone(), column.clone())) {
+            if kind(old) != kind(&new) {
+                out.insert((table, column), (old.clone(), new));
+            }
+        }
+    }
+    out
 }
 
 /// Tables the file drops and then creates again (`DROP TABLE IF EXISTS t; CREATE TABLE t …`)

@@ -2,6 +2,7 @@
 
 use crate::analyzers::migration::context::{finding, Context};
 use crate::analyzers::migration::ops::{Op, OpKind};
+use crate::analyzers::migration::schema_state::integer_width;
 use crate::code_rule;
 use crate::config::Dialect;
 use crate::model::Finding;
@@ -82,28 +83,6 @@ fn same_values(before: &str, after: &str) -> Option<String> {
         )),
         _ => None,
     }
-}
-
-/// An integer type's width in bytes and whether it is unsigned, as SQL, a Rails schema
-/// (`integer limit: 8`, `bigint unsigned: true`) or Diesel (`Int4`, `BigInt`) writes it.
-fn integer_width(type_name: &str) -> Option<(u8, bool)> {
-    let t = type_name.to_lowercase();
-    let unsigned = t.contains("unsigned");
-    let base = t.split([' ', '(', ',']).next().unwrap_or("");
-    let width = match base {
-        "tinyint" => 1,
-        "smallint" | "int2" | "smallserial" => 2,
-        "mediumint" => 3,
-        "int" | "integer" | "int4" | "serial" => 4,
-        "bigint" | "int8" | "bigserial" => 8,
-        _ => return None,
-    };
-    // Rails writes the width of an `integer` as its byte limit.
-    let limit = t
-        .split("limit:")
-        .nth(1)
-        .and_then(|r| r.trim().split(|c: char| !c.is_ascii_digit()).next()?.parse().ok());
-    Some((limit.filter(|_| base == "integer").unwrap_or(width), unsigned))
 }
 
 /// Every value of `before` fits in `after`: a wider integer of the same sign, or an unsigned
@@ -214,8 +193,11 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
         );
     }
     if let Some((before, after)) = earlier {
-        f.message
-            .push_str(&format!(" (the app's earlier migrations: {before} → {after})"));
+        f.message.push_str(&if ctx.retyped_by_base_schema {
+            format!(" (the schema file before the change: {before}; this statement: {after})")
+        } else {
+            format!(" (the app's earlier migrations: {before} → {after})")
+        });
     } else if let Some((before, after)) = schema {
         f.message.push_str(&format!(" (the schema file: {before} → {after})"));
     } else if ctx.schema_known.contains_key(&key) && using.is_some() {
