@@ -912,7 +912,10 @@ fn a_declared_no_op_reverse_of_a_rewrite_needs_the_plan_to_say_how_data_comes_ba
     let migration = "from django.db import migrations\n\n\ndef reset_theme(apps, schema_editor):\n    Profile = apps.get_model(\"accounts\", \"Profile\")\n    Profile.objects.filter(theme=\"dark\").update(theme=\"system\")\n\n\nclass Migration(migrations.Migration):\n    dependencies = [(\"accounts\", \"0001_initial\")]\n    operations = [migrations.RunPython(reset_theme, migrations.RunPython.noop)]\n";
     let plan = "## Scope\nmigration-backfills-in-code and migration-rollback-missing on accounts_profile.theme.\n## Backup\nTable profile_theme_backup (id, theme), copied before deploy.\n## Rollback steps\n1. Deploy the previous release (5 min).\n## Verification\nRun `SELECT count(*) FROM accounts_profile WHERE theme = 'dark'` and compare with the backup.\n## Owner\nThe accounts team.\n";
     let plan_problems = |plan: &str| -> Vec<(String, String)> {
-        let t = feature(&[("accounts/migrations/0002_reset_theme.py", migration), ("ROLLBACK.md", plan)]);
+        let t = feature(&[
+            ("accounts/migrations/0002_reset_theme.py", migration),
+            ("ROLLBACK.md", plan),
+        ]);
         let (_, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
         let r = json(&out);
         let noop = r["findings"]
@@ -921,19 +924,28 @@ fn a_declared_no_op_reverse_of_a_rewrite_needs_the_plan_to_say_how_data_comes_ba
             .iter()
             .find(|f| f["rule"] == "migration-rollback-missing")
             .expect("the declared no-op reverse is reported");
-        assert!(noop["tags"].as_array().unwrap().contains(&"data-rewrite".into()), "{noop}");
+        assert!(
+            noop["tags"].as_array().unwrap().contains(&"data-rewrite".into()),
+            "{noop}"
+        );
         r["findings"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|f| f["file"] == "ROLLBACK.md")
-            .map(|f| (f["rule"].as_str().unwrap().to_string(), f["message"].as_str().unwrap().to_string()))
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
             .collect()
     };
     let without = plan_problems(plan);
     assert_eq!(without.len(), 1, "{without:?}");
     assert_eq!(without[0].0, "plan-missing-section");
     assert!(without[0].1.contains("data"), "{}", without[0].1);
-    let with_data = format!("{plan}## Data\nThe down migration is a no-op: restore theme from profile_theme_backup by id.\n");
+    let with_data =
+        format!("{plan}## Data\nThe down migration is a no-op: restore theme from profile_theme_backup by id.\n");
     assert!(plan_problems(&with_data).is_empty(), "{:?}", plan_problems(&with_data));
 }

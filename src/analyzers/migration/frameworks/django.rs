@@ -209,8 +209,9 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
 }
 
 /// The fields a data-migration function overwrites on rows that existed: those it writes,
-/// less the ones it fills only where empty (`filter(f=None)`, `f__isnull=True`, `if obj.f is
-/// None`: no value yet; an empty string is a value).
+/// less the ones it fills only where empty — every write of the field picks its rows by
+/// `filter(f=None)` or `f__isnull=True` on the same line, or sits under an `if obj.f is None:`
+/// or a loop over such rows (no value yet; an empty string is a value).
 fn function_overwrites(text: &str, name: &str) -> Option<Vec<String>> {
     static EMPTY: OnceLock<Regex> = OnceLock::new();
     let empty = re(
@@ -219,18 +220,45 @@ fn function_overwrites(text: &str, name: &str) -> Option<Vec<String>> {
     );
     let mut fields = function_writes(text, name)?;
     let (_, _, _, body) = python_functions(text).into_iter().find(|f| f.0 == name)?;
-    let filled_where_empty: Vec<String> = body
-        .lines()
-        .map(|l| code_part(l, "#"))
-        .filter(|c| c.contains("filter(") || c.contains(" if "))
-        .flat_map(|c| {
-            empty
-                .captures_iter(c)
-                .filter_map(|m| m.get(1).or_else(|| m.get(2)).map(|g| g.as_str().to_string()))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    fields.retain(|f| !filled_where_empty.contains(f));
+    let lines: Vec<&str> = body.lines().map(|l| code_part(l, "#")).collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let empties = |c: &str| -> Vec<String> {
+        empty
+            .captures_iter(c)
+            .filter_map(|m| m.get(1).or_else(|| m.get(2)).map(|g| g.as_str().to_string()))
+            .collect()
+    };
+    // The fields the `if` and `for` lines enclosing line `i` pick as empty (`if c.f is None:`,
+    // `for c in M.objects.filter(f=None):`).
+    let guards = |i: usize| -> Vec<String> {
+        let mut depth = indent(lines[i]);
+        let mut out = Vec::new();
+        for l in lines[..i].iter().rev().filter(|l| !l.trim().is_empty()) {
+            if indent(l) < depth {
+                depth = indent(l);
+                if l.trim_start().starts_with("if ") || l.trim_start().starts_with("for ") {
+                    out.extend(empties(l));
+                }
+            }
+        }
+        out
+    };
+    let writes_field = |c: &str, f: &str| {
+        let assigns = Regex::new(&format!(r"^\s*\w+\.{}\s*=[^=]", regex::escape(f))).is_ok_and(|r| r.is_match(c));
+        let updates = c.contains(".update(")
+            && Regex::new(&format!(r"\b{}\s*=[^=]", regex::escape(f)))
+                .is_ok_and(|r| r.is_match(c.split(".update(").nth(1).unwrap_or("")));
+        assigns || updates
+    };
+    fields.retain(|f| {
+        let sites: Vec<usize> = (0..lines.len()).filter(|&i| writes_field(lines[i], f)).collect();
+        let filled_where_empty = !sites.is_empty()
+            && sites.iter().all(|&i| {
+                (lines[i].contains("filter(") && empties(lines[i].split(".update(").next().unwrap_or("")).contains(f))
+                    || guards(i).contains(f)
+            });
+        !filled_where_empty
+    });
     Some(fields)
 }
 

@@ -235,6 +235,23 @@ mod tests {
             "    for c in Check.objects.filter(badge_key=None):\n        c.badge_key = uuid.uuid4()\n        c.save()",
         );
         assert!(rollback_findings(&[(&fills_empty.0, &fills_empty.1)]).is_empty());
+        let guarded = run_python(
+            "0118_fill_name",
+            "    for c in Check.objects.all():\n        if c.name is None:\n            c.name = c.code\n        c.save()\n    Check.objects.filter(desc__isnull=True).update(desc=\"\")",
+        );
+        assert!(rollback_findings(&[(&guarded.0, &guarded.1)]).is_empty());
+        // One write of the field outside the test overwrites values that existed.
+        let also_unguarded = run_python(
+            "0118_fill_name",
+            "    for c in Check.objects.all():\n        if c.name is None:\n            c.name = c.code\n        c.name = c.name.strip()\n        c.save()",
+        );
+        assert_eq!(rollback_findings(&[(&also_unguarded.0, &also_unguarded.1)]).len(), 1);
+        // The filter picks rows by another field than the one written.
+        let other_field = run_python(
+            "0118_fill_name",
+            "    Check.objects.filter(desc=None).update(name=\"x\")",
+        );
+        assert_eq!(rollback_findings(&[(&other_field.0, &other_field.1)]).len(), 1);
         // A field another migration of the change adds holds nothing yet.
         let add = (
             "hc/api/migrations/0035_check_reports.py",
