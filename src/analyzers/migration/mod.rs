@@ -204,8 +204,18 @@ fn copies_in(ops: &[Op], file: Option<&str>) -> Vec<Copy> {
         let before = copies.len();
         collect_copies(&op.kind, op.line, &mut copies);
         // A copy of rows that a WHERE picks: which columns pick them.
-        if matches!(op.kind, OpKind::CreateTableAs { .. } | OpKind::InsertSelect { .. }) {
+        if matches!(
+            op.kind,
+            OpKind::CreateTableAs { .. } | OpKind::InsertSelect { .. } | OpKind::CopyTo { .. }
+        ) {
             let picked_by = sql::where_columns(&op.statement);
+            for c in &mut copies[before..] {
+                c.picked_by = picked_by.clone();
+            }
+        }
+        // A Ruby loop over `Model.where(…)` copies the rows that filter picks.
+        if matches!(op.kind, OpKind::CodeCopy { moved: false, .. }) {
+            let picked_by = frameworks::rails::where_columns(&op.statement);
             for c in &mut copies[before..] {
                 c.picked_by = picked_by.clone();
             }
@@ -425,7 +435,7 @@ fn single(kind: &OpKind) -> Vec<OpKind> {
         // A reformatted call may lose its receiver to the line before: compare what it does.
         OpKind::CodeDelete { what, .. } => vec![OpKind::CodeDelete {
             what: what.clone(),
-            model: None,
+            table: None,
         }],
         OpKind::Other => Vec::new(),
         other => vec![other.clone()],

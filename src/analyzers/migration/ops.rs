@@ -130,12 +130,13 @@ pub enum OpKind {
     /// Rows deleted by application code (Rails `delete_all`/`destroy`, Django `.delete()`).
     CodeDelete {
         what: String,
-        /// The model whose rows go (`Vote` in `Vote.where(…).delete_all`), when named.
-        model: Option<String>,
+        /// The table whose rows go (`votes` for `Vote.where(…).delete_all`), when named.
+        table: Option<String>,
     },
     /// Rows of one model copied into another by application code (a Rails loop that builds
     /// `Other.new`/`Other.create` from each row), or the rows a filter picks rewritten in place
-    /// (a loop over `Domain.where(is_tracker: true)` that bans each): `of` kept in code.
+    /// (a loop over `Domain.where(is_tracker: true)` that bans each): `of` kept in code. Both
+    /// are tables (`votes`, not `Vote`), as the statements that drop or delete them name them.
     CodeCopy {
         of: String,
         into: String,

@@ -178,7 +178,7 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                     ops.push(Op::framework(
                         OpKind::CodeDelete {
                             what: format!("`{forward}` calls `.delete()`"),
-                            model: None,
+                            table: None,
                         },
                         at,
                         &evidence,

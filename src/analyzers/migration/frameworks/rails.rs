@@ -70,8 +70,8 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
         if !section.is_empty() {
             if let Some(what) = RAILS_DELETES.iter().find(|d| line.contains(*d)) {
                 let what = format!("`{}`", what.trim_start_matches('.').trim_end_matches('('));
-                let model = receiver_model(line);
-                ops.push(Op::framework(OpKind::CodeDelete { what, model }, lineno, line));
+                let table = receiver_model(line).map(|m| table_of(&m));
+                ops.push(Op::framework(OpKind::CodeDelete { what, table }, lineno, line));
                 continue;
             }
             let kept = rows_kept_in_loop(&lines, i);
@@ -284,8 +284,8 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
         .find(|m| *m != of)
     {
         out.push(OpKind::CodeCopy {
-            of: of.clone(),
-            into,
+            of: table_of(&of),
+            into: table_of(&into),
             columns: None,
             moved: false,
         });
@@ -321,7 +321,7 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
         .flat_map(|l| source.captures_iter(l).map(|c| c[1].to_string()).collect::<Vec<_>>())
         .find(|m| *m != of && !NOT_MODELS.contains(&m.as_str()))
     {
-        out.push(moved(from, of.clone(), None));
+        out.push(moved(table_of(&from), table_of(&of), None));
     }
     // The row's own columns read where it is written (`account.balance`), and the columns the
     // loop's filter picks rows by: their values move into the row's other columns.
@@ -348,6 +348,18 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
         out.push(moved(table.clone(), table, Some(columns)));
     }
     out
+}
+
+/// The columns a `Model.where(…)` on `line` picks rows by (`where(local: true)`,
+/// `where(:vote => 0)`); `None` without a hash filter.
+pub fn where_columns(line: &str) -> Option<Vec<String>> {
+    let (_, args) = line.split_once(".where(")?;
+    let filter = Regex::new(r"(?:\b(\w+):\s|:(\w+)\s*=>)").ok()?;
+    let columns: Vec<String> = filter
+        .captures_iter(args)
+        .filter_map(|c| c.get(1).or(c.get(2)).map(|m| m.as_str().to_string()))
+        .collect();
+    (!columns.is_empty()).then_some(columns)
 }
 
 /// The methods a loop body calls on its row (`hat.assign_short_id`, `s.update_count!`), without

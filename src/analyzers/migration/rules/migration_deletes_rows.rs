@@ -43,7 +43,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             );
             vec![ctx.judge_backup(f, table, None, op.line)]
         }
-        OpKind::CodeDelete { what, model } => {
+        OpKind::CodeDelete { what, table } => {
             let f = finding(
                 &DELETES_ROWS,
                 ctx,
@@ -51,9 +51,9 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
                 format!("the migration deletes rows in code ({what}): they are gone for good"),
                 HELP,
             );
-            match model {
-                // Rows copied into another model in code earlier (a Rails loop) back it up.
-                Some(model) => vec![ctx.judge_backup(f, model, None, op.line)],
+            match table {
+                // Rows copied into another table in code earlier (a Rails loop) back it up.
+                Some(table) => vec![ctx.judge_backup(f, table, None, op.line)],
                 None => vec![f],
             }
         }

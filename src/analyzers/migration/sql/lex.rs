@@ -410,9 +410,21 @@ pub fn where_columns(statement: &str) -> Option<Vec<String>> {
         .flat_map(|s| s.tokens)
         .collect();
     let at = toks.iter().position(|t| t.is_word("where"))?;
+    // The filter ends where its query does: `COPY (SELECT … WHERE kept) TO …`.
+    let mut depth = 0usize;
     let columns: Vec<String> = toks[at + 1..]
         .iter()
-        .take_while(|t| !(t.is_word("group") || t.is_word("order") || t.is_word("limit") || t.is_sym(";")))
+        .take_while(|t| {
+            if t.is_sym("(") {
+                depth += 1;
+            } else if t.is_sym(")") {
+                if depth == 0 {
+                    return false;
+                }
+                depth -= 1;
+            }
+            !(t.is_word("group") || t.is_word("order") || t.is_word("limit") || t.is_sym(";"))
+        })
         .filter_map(Token::name)
         .filter(|n| !is_sql_word(n))
         .collect();

@@ -58,6 +58,18 @@ pub fn detect_dialect(sql: &str) -> Dialect {
         rest = rest[at..].find("*/").map_or("", |end| &rest[at + end + 2..]);
     }
     without_blocks.push_str(rest);
+    // Nor its string literals: `'$$2b$…'` or a backtick in a message says nothing.
+    let mut code_only = String::with_capacity(without_blocks.len());
+    let mut in_string = false;
+    for c in without_blocks.chars() {
+        if c == '\'' {
+            // `''` inside a literal closes and reopens it: the same state after both.
+            in_string = !in_string;
+        } else if !in_string {
+            code_only.push(c);
+        }
+    }
+    let without_blocks = code_only;
     let lower = without_blocks.to_lowercase();
     if lower.contains("delimiter ") {
         // MySQL's client command for bodies, often `DELIMITER $$`.
@@ -243,6 +255,15 @@ mod tests {
         assert!(ops.is_empty(), "{ops:?}");
         assert_eq!(detect_dialect("/* `x` */ ALTER TABLE t ADD c int;"), Dialect::Postgres);
         assert_eq!(detect_dialect("ALTER TABLE `t` ADD `c` int;"), Dialect::Mysql);
+        // String literals are data, not dialect markers.
+        assert_eq!(
+            detect_dialect("INSERT INTO `users` (`hash`) VALUES ('$$2b$$10$$abc');"),
+            Dialect::Mysql
+        );
+        assert_eq!(
+            detect_dialect("UPDATE site SET note = 'use `make` and it''s done' WHERE id = 1;"),
+            Dialect::Postgres
+        );
     }
 
     #[test]
