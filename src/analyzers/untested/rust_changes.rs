@@ -22,12 +22,12 @@ pub struct Parsed {
 }
 
 pub fn parse_rust_files(change: &ChangeSet) -> BTreeMap<String, Parsed> {
-    let mut out = BTreeMap::new();
-    for file in change
+    let files: Vec<&ChangedFile> = change
         .files
         .iter()
         .filter(|f| f.skipped.is_none() && f.path.ends_with(".rs"))
-    {
+        .collect();
+    let parse = |file: &&ChangedFile| {
         let old = if file.status == FileStatus::Added {
             Vec::new()
         } else {
@@ -38,9 +38,19 @@ pub fn parse_rust_files(change: &ChangeSet) -> BTreeMap<String, Parsed> {
         } else {
             file.new_text.get().and_then(rust::functions)
         };
-        out.insert(file.path.clone(), Parsed { old, new });
+        (file.path.clone(), Parsed { old, new })
+    };
+    // Parsing is most of this analyzer's time: a second thread takes every other file.
+    if files.len() < 4 {
+        return files.iter().map(parse).collect();
     }
-    out
+    std::thread::scope(|s| {
+        let odd = s.spawn(|| files.iter().skip(1).step_by(2).map(parse).collect::<Vec<_>>());
+        let mut out: BTreeMap<String, Parsed> = files.iter().step_by(2).map(parse).collect();
+        // A panic in the helper is the analyzer's panic: the run fails, never passes partly.
+        out.extend(odd.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        out
+    })
 }
 
 /// Functions of the base that are gone from where they were: candidates for a move or rename.
@@ -167,29 +177,48 @@ fn test_carriers(change: &ChangeSet, names: &BTreeSet<String>) -> Vec<TestCode> 
     let roots = crate_roots(change);
     // One automaton for all the names: a file is read further only if it mentions one.
     let finder = aho_corasick::AhoCorasick::new(names.iter()).ok();
-    let mut out = Vec::new();
-    for t in change
+    let candidates: Vec<(&str, &str, bool)> = change
         .tree
         .iter()
         .filter(|t| t.path.ends_with(".rs") && roots.iter().any(|r| t.path.starts_with(r.as_str())))
-    {
-        let whole = matches!(t.kind, FileKind::Test { .. });
-        if !whole && !matches!(t.kind, FileKind::Source { .. }) {
-            continue;
-        }
-        let Some(text) = t.text.get() else { continue };
-        // Cheap checks first: a source file matters only if it carries tests or doc tests.
-        if !whole && !text.contains("#[test]") && !text.contains("cfg(test)") && !text.contains("```") {
-            continue;
-        }
-        if !finder.as_ref().is_some_and(|f| f.is_match(text)) {
-            continue;
-        }
-        if let Some(code) = rust::test_code(&t.path, text, whole) {
-            out.push(code);
-        }
+        .filter_map(|t| {
+            let whole = matches!(t.kind, FileKind::Test { .. });
+            if !whole && !matches!(t.kind, FileKind::Source { .. }) {
+                return None;
+            }
+            let text = t.text.get()?;
+            // Cheap checks first: a source file matters only if it carries tests or doc tests.
+            if !whole && !text.contains("#[test]") && !text.contains("cfg(test)") && !text.contains("```") {
+                return None;
+            }
+            finder
+                .as_ref()
+                .is_some_and(|f| f.is_match(text))
+                .then_some((t.path.as_str(), text, whole))
+        })
+        .collect();
+    let read = |(path, text, whole): &(&str, &str, bool)| rust::test_code(path, text, *whole);
+    if candidates.len() < 4 {
+        return candidates.iter().filter_map(read).collect();
     }
-    out
+    // Parsing the test code is the other large part: a second thread takes every other file.
+    std::thread::scope(|s| {
+        let half = |from: usize| {
+            candidates
+                .iter()
+                .enumerate()
+                .skip(from)
+                .step_by(2)
+                .filter_map(|(i, c)| read(c).map(|code| (i, code)))
+                .collect::<Vec<_>>()
+        };
+        let odd = s.spawn(move || half(1));
+        let mut out = half(0);
+        out.extend(odd.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        // In the tree's order, as one thread would give them.
+        out.sort_by_key(|(i, _)| *i);
+        out.into_iter().map(|(_, code)| code).collect()
+    })
 }
 
 /// Re-export names: `pub use path::name as alias` in the crate.
