@@ -183,7 +183,7 @@ pub fn scan(repo: &Repo, rev: &str, limit: usize, cache: &mut Cache) -> Result<V
     let start = repo
         .commit_sha(rev)
         .ok_or_else(|| anyhow::anyhow!("`{rev}` not found"))?;
-    let mut dirty = false;
+    let mut dirty = prefill(repo, &start, limit, cache);
     let mut facts_of_sha = |sha: &str, cache: &mut Cache| -> Result<Facts> {
         if let Some(f) = cache.commits.get(sha) {
             return Ok(f.clone());
@@ -219,6 +219,41 @@ pub fn scan(repo: &Repo, rev: &str, limit: usize, cache: &mut Cache) -> Result<V
         cache.save(repo);
     }
     Ok(out)
+}
+
+/// Commits missing from the cache below which one thread reads them as the walk goes.
+const PREFILL_FROM: usize = 256;
+
+/// On a cold cache (the first push in a repository), the facts of the commits the walk will
+/// visit, read on two threads, each with its own handle on the repository. Returns whether
+/// it added any.
+fn prefill(repo: &Repo, start: &str, limit: usize, cache: &mut Cache) -> bool {
+    let Ok(ids) = repo.commits_by_time(start, limit) else {
+        return false;
+    };
+    let missing: Vec<String> = ids.into_iter().filter(|s| !cache.commits.contains_key(s)).collect();
+    if missing.len() < PREFILL_FROM {
+        return false;
+    }
+    let read = |repo: &Repo, shas: &[String]| -> Vec<(String, Facts)> {
+        shas.iter()
+            .filter_map(|sha| {
+                let c = repo.history_commit(sha).ok()?;
+                Some((sha.clone(), facts_of(&c, repo.paths_changed(sha).unwrap_or_default())))
+            })
+            .collect()
+    };
+    let (mine, theirs) = missing.split_at(missing.len() / 2);
+    let git_dir = repo.git_dir();
+    let read_facts = std::thread::scope(|s| {
+        let other = s.spawn(|| Repo::discover(&git_dir).map(|r| read(&r, theirs)).unwrap_or_default());
+        let mut facts = read(repo, mine);
+        facts.extend(other.join().unwrap_or_default());
+        facts
+    });
+    let added = !read_facts.is_empty();
+    cache.commits.extend(read_facts);
+    added
 }
 
 /// A commit that turned out bad, and when that became known.

@@ -273,3 +273,28 @@ mod flaws {
         assert_eq!(history("[score]\nno_history = true\n"), 0.0);
     }
 }
+
+#[test]
+fn a_cold_history_scan_read_on_two_threads_equals_one_read_as_it_walks() {
+    // 300 commits: more than the cold scan reads ahead on two threads.
+    let t = TestRepo::new();
+    for i in 0..300 {
+        t.write(&format!("src/m{}.py", i % 7), format!("x = {i}\n"));
+        let sha = t.commit(&format!("Change {i}"));
+        if i % 50 == 49 {
+            t.remove(&format!("src/m{}.py", i % 7));
+            t.commit(&format!("Revert \"Change {i}\"\n\nThis reverts commit {sha}."));
+        }
+    }
+    let repo = riskgate::diff::git::Repo::discover(t.path()).unwrap();
+    // Read ahead: every commit is missing from the cache.
+    let mut ahead = riskgate::history::Cache::default();
+    let read_ahead = riskgate::history::scan(&repo, "HEAD", 1_000, &mut ahead).unwrap();
+    // One thread, as the walk goes: two scans that each miss fewer commits than read-ahead needs.
+    let mut walked = riskgate::history::Cache::default();
+    riskgate::history::scan(&repo, "HEAD~150", 1_000, &mut walked).unwrap();
+    let as_walked = riskgate::history::scan(&repo, "HEAD", 1_000, &mut walked).unwrap();
+    assert_eq!(read_ahead.len(), 307, "300 changes, 6 reverts and the first commit");
+    assert_eq!(read_ahead, as_walked);
+    assert_eq!(ahead.commits, walked.commits);
+}

@@ -44,6 +44,20 @@ impl Repo {
         walk.take(limit).map(|o| Ok(o?.to_string())).collect()
     }
 
+    /// Up to `limit` commits reachable from `rev`, newest first by commit time (ids only).
+    pub fn commits_by_time(&self, rev: &str, limit: usize) -> Result<Vec<String>> {
+        let start = self.resolve_commit(rev, "head")?;
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(git2::Sort::TIME)?;
+        walk.push(start.id())?;
+        walk.take(limit).map(|o| Ok(o?.to_string())).collect()
+    }
+
+    /// The repository's git directory, to open it again on another thread.
+    pub fn git_dir(&self) -> PathBuf {
+        self.repo.path().to_path_buf()
+    }
+
     /// Paths a commit changes against its first parent (names only; no content is read).
     pub fn paths_changed(&self, sha: &str) -> Result<Vec<String>> {
         let commit = self.repo.find_commit(Oid::from_str(sha)?)?;
