@@ -298,3 +298,36 @@ fn a_cold_history_scan_read_on_two_threads_equals_one_read_as_it_walks() {
     assert_eq!(read_ahead, as_walked);
     assert_eq!(ahead.commits, walked.commits);
 }
+
+#[test]
+fn the_paths_a_commit_changes_are_read_from_the_trees_that_differ() {
+    let t = TestRepo::new();
+    t.write("a/b/keep.txt", "same\n");
+    t.write("a/b/edit.txt", "1\n");
+    t.write("a/gone.txt", "x\n");
+    t.write("tool.sh", "echo\n");
+    t.write("vendor/big/1.svg", "<svg/>\n");
+    t.commit("base");
+    t.write("a/b/edit.txt", "2\n");
+    t.remove("a/gone.txt");
+    t.write("a/c/new.txt", "n\n");
+    t.remove("tool.sh");
+    t.write("tool.sh/run.sh", "echo\n");
+    let head = t.commit("change");
+    let repo = riskgate::diff::git::Repo::discover(t.path()).unwrap();
+    let mut paths = repo.paths_changed(&head).unwrap();
+    paths.sort();
+    // The untouched `vendor/` tree and `a/b/keep.txt` are not read; a file that became a folder
+    // counts on both sides.
+    assert_eq!(
+        paths,
+        vec!["a/b/edit.txt", "a/c/new.txt", "a/gone.txt", "tool.sh", "tool.sh/run.sh"]
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(t.path().join("a/b/keep.txt"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let head = t.commit("mode only");
+        assert_eq!(repo.paths_changed(&head).unwrap(), vec!["a/b/keep.txt"]);
+    }
+}
