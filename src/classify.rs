@@ -210,43 +210,48 @@ impl Classifier {
 
     fn kind_of(&self, file: &ChangedFile, generated_attrs: &GlobSet) -> FileKind {
         let path = file.path.as_str();
-        if self.ignored.is_match(path) {
+        // One candidate for every glob set below: each `is_match(path)` would build its own.
+        let path_c = globset::Candidate::new(path);
+        if self.ignored.is_match_candidate(&path_c) {
             return FileKind::Ignored;
         }
-        if self.lockfiles.is_match(path) {
+        if self.lockfiles.is_match_candidate(&path_c) {
             return FileKind::Lockfile;
         }
         // A migration changes stored data whoever wrote it: generated markers never exempt one.
-        if let Some(kind) = self.migration_kind(path) {
+        if let Some(kind) = self.migration_kind(path, &path_c) {
             return kind;
         }
         // Contracts are contracts whoever generated them: an OpenAPI or JSON Schema document,
         // or Rust with serde derives, is never set aside as generated.
-        let contract = self.openapi.is_match(path) || self.json_schema.is_match(path) || defines_serde_types(file);
+        let contract = self.openapi.is_match_candidate(&path_c)
+            || self.json_schema.is_match_candidate(&path_c)
+            || defines_serde_types(file);
         if !contract
-            && (self.generated.is_match(path)
-                || self.user_generated.is_match(path)
-                || generated_attrs.is_match(path)
+            && (self.generated.is_match_candidate(&path_c)
+                || self.user_generated.is_match_candidate(&path_c)
+                || generated_attrs.is_match_candidate(&path_c)
                 || has_generated_marker(file))
         {
             return FileKind::Generated;
         }
-        if self.ci.is_match(path) {
+        if self.ci.is_match_candidate(&path_c) {
             return FileKind::Ci;
         }
-        if self.tests.is_match(path) || self.user_tests.is_match(path) {
+        if self.tests.is_match_candidate(&path_c) || self.user_tests.is_match_candidate(&path_c) {
             return FileKind::Test {
                 language: Language::from_path(path),
             };
         }
         if path.ends_with(".json") || path.ends_with(".yaml") || path.ends_with(".yml") {
-            if self.openapi.is_match(path) {
+            if self.openapi.is_match_candidate(&path_c) {
                 return FileKind::OpenApi;
             }
-            if self.json_schema.is_match(path) {
+            if self.json_schema.is_match_candidate(&path_c) {
                 return FileKind::JsonSchema;
             }
-            if self.json_fixtures.is_match(path) || (path.ends_with(".json") && self.user_json_fixtures.is_match(path))
+            if self.json_fixtures.is_match_candidate(&path_c)
+                || (path.ends_with(".json") && self.user_json_fixtures.is_match_candidate(&path_c))
             {
                 return FileKind::JsonFixture;
             }
@@ -256,21 +261,21 @@ impl Classifier {
                 return FileKind::Source { language };
             }
         }
-        if self.docs.is_match(path) {
+        if self.docs.is_match_candidate(&path_c) {
             return FileKind::Docs;
         }
-        if self.config.is_match(path) {
+        if self.config.is_match_candidate(&path_c) {
             return FileKind::Config;
         }
         FileKind::Other
     }
 
-    fn migration_kind(&self, path: &str) -> Option<FileKind> {
+    fn migration_kind(&self, path: &str, path_c: &globset::Candidate<'_>) -> Option<FileKind> {
         let name = path.rsplit('/').next().unwrap_or(path);
         if name == "__init__.py" {
             return None;
         }
-        if let Some(i) = self.migrations.matches(path).into_iter().min() {
+        if let Some(i) = self.migrations.matches_candidate(path_c).into_iter().min() {
             let (_, format, role) = MIGRATION_CONVENTIONS[i];
             return Some(FileKind::Migration {
                 format,
@@ -278,7 +283,7 @@ impl Classifier {
                 dialect: self.dialect,
             });
         }
-        if self.user_migrations.is_match(path) {
+        if self.user_migrations.is_match_candidate(path_c) {
             let format = match Language::from_path(path) {
                 Some(Language::Ruby) => MigrationFormat::Rails,
                 Some(Language::Python) => MigrationFormat::Django,
