@@ -13,8 +13,10 @@ pub struct Record {
     pub duplicates: Vec<String>,
 }
 
+/// Reads one value; `path` is the place being read, one buffer for the whole record (a string
+/// per key and element cost a third of a `shapes` run), written out only for a duplicate.
 struct Seed<'a> {
-    path: String,
+    path: &'a RefCell<String>,
     dups: &'a RefCell<Vec<String>>,
 }
 
@@ -59,27 +61,37 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut out = Vec::new();
-        let path = format!("{}[]", self.path);
+        let at = self.path.borrow().len();
+        self.path.borrow_mut().push_str("[]");
         while let Some(v) = seq.next_element_seed(Seed {
-            path: path.clone(),
+            path: self.path,
             dups: self.dups,
         })? {
             out.push(v);
         }
+        self.path.borrow_mut().truncate(at);
         Ok(Value::Array(out))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
+        let at = self.path.borrow().len();
         while let Some(key) = map.next_key::<String>()? {
-            let child = format!("{}.{key}", self.path);
+            {
+                let mut path = self.path.borrow_mut();
+                path.truncate(at);
+                path.push('.');
+                path.push_str(&key);
+            }
             let v = map.next_value_seed(Seed {
-                path: child.clone(),
+                path: self.path,
                 dups: self.dups,
             })?;
             if out.insert(key, v).is_some() {
-                self.dups.borrow_mut().push(child);
+                // The child's read has put the buffer back to this key's path.
+                self.dups.borrow_mut().push(self.path.borrow().clone());
             }
         }
+        self.path.borrow_mut().truncate(at);
         Ok(Value::Object(out))
     }
 }
@@ -87,9 +99,10 @@ impl<'de> Visitor<'de> for Seed<'_> {
 /// Parses one JSON document.
 pub fn parse(text: &str) -> Result<Record, serde_json::Error> {
     let dups = RefCell::new(Vec::new());
+    let path = RefCell::new(String::from("$"));
     let mut de = serde_json::Deserializer::from_str(text);
     let value = Seed {
-        path: "$".into(),
+        path: &path,
         dups: &dups,
     }
     .deserialize(&mut de)?;
