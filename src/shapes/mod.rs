@@ -116,15 +116,18 @@ impl Eval<'_> {
                 let mut consumed: Vec<&str> = skip_key.into_iter().collect();
                 self.fields(obj, fields, t.container.default, path, &mut consumed);
                 for (k, val) in obj {
-                    let at = format!("{path}.{k}");
-                    if self.duplicates.contains(&at) {
+                    // The key's path is written out only when something is said about it.
+                    let at = || format!("{path}.{k}");
+                    if !self.duplicates.is_empty() && self.duplicates.contains(&at()) {
                         self.sig("D");
-                        self.fail(SampleFailure::DuplicateKey, &at, val);
+                        self.fail(SampleFailure::DuplicateKey, &at(), val);
                     }
                     if consumed.contains(&k.as_str()) {
                         continue;
                     }
-                    self.sig(&format!("+{k}"));
+                    let at = at();
+                    self.sig("+");
+                    self.sig(k);
                     if t.container.deny_unknown_fields {
                         self.fail(SampleFailure::UnknownField, &at, val);
                     } else {
@@ -168,7 +171,8 @@ impl Eval<'_> {
                 .find_map(|k| obj.get_key_value(k.as_str()));
             match key {
                 None => {
-                    self.sig(&format!("-{}", f.wire_de));
+                    self.sig("-");
+                    self.sig(&f.wire_de);
                     if f.required_on_read(container_default) {
                         self.fail(
                             SampleFailure::MissingField,
@@ -179,7 +183,8 @@ impl Eval<'_> {
                 }
                 Some((k, val)) => {
                     consumed.push(k.as_str());
-                    self.sig(&format!("{}:", f.wire_de));
+                    self.sig(&f.wire_de);
+                    self.sig(":");
                     let at = format!("{path}.{}", f.wire_de);
                     if f.codec.is_some() {
                         self.sig("C");
