@@ -228,6 +228,10 @@ const PREFILL_FROM: usize = 256;
 /// visit, read on two threads, each with its own handle on the repository. Returns whether
 /// it added any.
 fn prefill(repo: &Repo, start: &str, limit: usize, cache: &mut Cache) -> bool {
+    // A warm cache reads no objects: listing the history would itself read every commit.
+    if cache.commits.len() >= PREFILL_FROM {
+        return false;
+    }
     let Ok(ids) = repo.commits_by_time(start, limit) else {
         return false;
     };

@@ -575,7 +575,7 @@ fn an_edit_of_a_migration_no_release_holds_is_a_hint() {
         "CREATE TABLE flags (id bigint PRIMARY KEY, name text);\n",
     );
     t.commit("edit both");
-    // A release made after the change's base is not one whose databases ran the migration.
+    // A release that holds the edited text (the edit merged, then tagged) shipped no other.
     t.advance(60);
     t.write("NEWS", "2.0\n");
     t.commit("release 2.0");
@@ -614,4 +614,23 @@ fn an_edit_of_a_migration_no_release_holds_is_a_hint() {
         "{}",
         checksum[1].2
     );
+    // A release cut from main after the branch point ships the flags migration as the base has
+    // it: its databases applied that text, so the edit breaks them.
+    t.checkout("main");
+    t.advance(60);
+    t.write("NEWS", "1.1\n");
+    t.commit("release 1.1, after the branch point");
+    let tagged = std::process::Command::new("git")
+        .args(["tag", "v1.1"])
+        .current_dir(t.path())
+        .status()
+        .unwrap();
+    assert!(tagged.success());
+    t.checkout("feature");
+    let severities: Vec<String> = analyzer_findings(&t, "migration", &[])
+        .into_iter()
+        .filter(|f| f["rule"] == "migration-checksum-changed")
+        .map(|f| f["severity"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(severities, vec!["high", "high"]);
 }

@@ -27,14 +27,17 @@ pub struct ChangeSet {
 /// Whether a release tag of the repository holds a file: then databases of users ran a
 /// migration of that path, and an edit of it drifts from them.
 pub trait ReleaseLookup: Send + Sync + std::fmt::Debug {
-    /// `None` when the repository has no tags (it deploys from its branch: what is there ran).
-    fn released(&self, path: &str) -> Option<bool>;
+    /// Whether a tag holds `path` with exactly the blob `blob` (the content the base had, which
+    /// the databases of that release applied). `None` when the repository has no tags (it
+    /// deploys from its branch: what is there ran).
+    fn released(&self, path: &str, blob: &str) -> Option<bool>;
 }
 
 impl ChangeSet {
-    /// Whether a release tag holds `path`; `None` when that is not known (no tags, no git).
-    pub fn released(&self, path: &str) -> Option<bool> {
-        self.releases.as_ref()?.released(path)
+    /// Whether a release tag holds `path` as `blob`; `None` when that is not known (no tags,
+    /// no git).
+    pub fn released(&self, path: &str, blob: &str) -> Option<bool> {
+        self.releases.as_ref()?.released(path, blob)
     }
 
     /// A head-tree file as it was before this change edited it: the old text of a file the
@@ -169,6 +172,11 @@ impl LazyText {
             cell: Arc::new(cell),
             source: None,
         }
+    }
+
+    /// The id of the blob this text is read from, when it comes from git.
+    pub fn blob_id(&self) -> Option<&str> {
+        self.source.as_ref().map(|(_, id)| id.as_str())
     }
 
     pub fn from_blob(loader: Arc<dyn BlobLoader>, id: String) -> Self {

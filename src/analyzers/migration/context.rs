@@ -162,7 +162,10 @@ impl Context {
                 "the copy into `{}` at line {} keeps only the rows its WHERE picks (by {}), not every {}",
                 c.into,
                 c.line,
-                c.picked_by.as_deref().unwrap_or_default().join(", "),
+                match c.picked_by.as_deref().unwrap_or_default() {
+                    [] => "a condition it does not name by column".to_string(),
+                    by => by.join(", "),
+                },
                 column.map_or("row".to_string(), |col| format!("value of `{col}`"))
             )
         } else if let Some(c) = own().find(|c| c.of == table && c.line < line && c.with_data) {

@@ -215,7 +215,10 @@ fn copies_in(ops: &[Op], file: Option<&str>) -> Vec<Copy> {
         }
         // A Ruby loop over `Model.where(…)` copies the rows that filter picks.
         if matches!(op.kind, OpKind::CodeCopy { moved: false, .. }) {
-            let picked_by = frameworks::rails::where_columns(&op.statement);
+            // A filter it cannot name the columns of (`where("…")`, `where.not`) still picks
+            // some rows: no backup of a table dropped whole.
+            let picked_by = frameworks::rails::where_columns(&op.statement)
+                .or_else(|| op.statement.contains(".where").then(Vec::new));
             for c in &mut copies[before..] {
                 c.picked_by = picked_by.clone();
             }
@@ -539,7 +542,13 @@ fn reversioned_from(file: &ChangedFile) -> Option<&str> {
 fn keep_what_the_edit_adds(file: &ChangedFile, script: &Script, old: &Script, found: &mut Vec<Finding>) {
     let added: Vec<u32> = file.added_lines().filter_map(|l| l.new_lineno).collect();
     let before: Vec<OpKind> = old.ops.iter().flat_map(|op| single(&op.kind)).collect();
-    let old_text: Vec<Vec<String>> = old.ops.iter().map(|op| squash(&op.statement)).collect();
+    // Only statements whose text decides are normalised: a seed file's thousands of INSERTs are not.
+    let old_text: Vec<Vec<String>> = old
+        .ops
+        .iter()
+        .filter(|op| matches!(op.kind, OpKind::Delete { .. } | OpKind::Update { .. }))
+        .map(|op| squash(&op.statement))
+        .collect();
     let old_lines: Vec<(u32, u32)> = script
         .ops
         .iter()
@@ -686,9 +695,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 change,
                 &file.path,
                 format,
-                dialect,
                 &script.ops,
-                &parsed,
             ));
             if !wanted.is_empty() {
                 let before = schema_state::sql_state_before(change, &file.path, format, dialect, &parsed);
@@ -714,7 +721,10 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             .then(|| rules::migration_checksum_changed::checksummed(format, depends_on_sqlx))
             .flatten()
             .and_then(|tool| {
-                let released = change.released(file.old_path.as_deref().unwrap_or(&file.path));
+                let released = file
+                    .old_text
+                    .blob_id()
+                    .and_then(|blob| change.released(file.old_path.as_deref().unwrap_or(&file.path), blob));
                 rules::migration_checksum_changed::check(file, tool, released)
             });
         // Elsewhere the edit drifts: what it changes, compared operation by operation.

@@ -246,6 +246,23 @@ pub fn sql_state_before(
 /// whose effect is not known.
 pub fn rails_base_retypes(change: &ChangeSet, ops: &[Op]) -> Retyped {
     let mut out = Retyped::new();
+    // The options that make a Rails type (`limit: 8`, `unsigned: true`), written as the schema
+    // file writes them.
+    let with_options = |type_name: &str, statement: &str| {
+        let mut ty = type_name.to_lowercase();
+        let lower = statement.to_lowercase();
+        for option in ["limit:", "unsigned:"] {
+            if let Some(rest) = lower.split(option).nth(1) {
+                let value: String = rest
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .collect();
+                ty.push_str(&format!(" {option} {value}"));
+            }
+        }
+        ty
+    };
     let wanted: Vec<(String, String, String)> = ops
         .iter()
         .filter_map(|op| match &op.kind {
@@ -254,7 +271,11 @@ pub fn rails_base_retypes(change: &ChangeSet, ops: &[Op]) -> Retyped {
                 column,
                 type_name,
                 ..
-            } => Some((table.to_lowercase(), column.to_lowercase(), type_name.to_lowercase())),
+            } => Some((
+                table.to_lowercase(),
+                column.to_lowercase(),
+                with_options(type_name, &op.statement),
+            )),
             _ => None,
         })
         .collect();
@@ -287,19 +308,14 @@ pub fn rails_base_retypes(change: &ChangeSet, ops: &[Op]) -> Retyped {
     out
 }
 
-/// Tables the file drops and then creates again (`DROP TABLE IF EXISTS t; CREATE TABLE t …`)
-/// that no earlier migration of its folder created: there was nothing in them to lose.
-pub fn recreated_new_tables(
-    change: &ChangeSet,
-    path: &str,
-    format: MigrationFormat,
-    dialect: Dialect,
-    ops: &[Op],
-    parsed: &ParsedMigrations,
-) -> Vec<String> {
+/// Tables the file drops `IF EXISTS` and then creates again (`DROP TABLE IF EXISTS t; CREATE
+/// TABLE t …`) that no earlier migration of its folder names at all: there was nothing in them
+/// to lose. A plain `DROP TABLE` only succeeds on a table that exists.
+pub fn recreated_new_tables(change: &ChangeSet, path: &str, format: MigrationFormat, ops: &[Op]) -> Vec<String> {
     let recreated: Vec<&String> = ops
         .iter()
         .enumerate()
+        .filter(|(_, op)| op.statement.to_lowercase().contains(" if exists"))
         .flat_map(|(i, op)| match &op.kind {
             OpKind::DropTable { tables } => tables
                 .iter()
@@ -315,10 +331,30 @@ pub fn recreated_new_tables(
     if recreated.is_empty() {
         return Vec::new();
     }
-    let before = sql_state_before(change, path, format, dialect, parsed);
+    // Any mention counts (CREATE TABLE … AS, LIKE, RENAME TO, SQL no parser reads).
+    let root = format!("{}/", migration_root(path, format));
+    let earlier: Vec<&str> = change
+        .tree
+        .iter()
+        .filter(|t| t.path.starts_with(&root) && natural(&t.path, path) == Ordering::Less)
+        .filter(|t| {
+            matches!(
+                t.kind,
+                FileKind::Migration {
+                    role: MigrationRole::Up,
+                    ..
+                }
+            )
+        })
+        .filter_map(|t| change.text_before_change(t))
+        .collect();
     recreated
         .into_iter()
-        .filter(|t| !before.keys().any(|(table, _)| table == *t))
+        .filter(|t| {
+            !earlier
+                .iter()
+                .any(|text| crate::text::words(text).any(|w| w.eq_ignore_ascii_case(t)))
+        })
         .cloned()
         .collect()
 }

@@ -179,7 +179,10 @@ fn summarise(tokens: TokenStream, s: &mut Summary) {
             }
             TokenTree::Punct(p) => {
                 s.text.push(p.as_char());
-                s.text.push(' ');
+                // `&&` stays one word and `& &` two, as they are different code.
+                if p.spacing() == proc_macro2::Spacing::Alone {
+                    s.text.push(' ');
+                }
             }
             TokenTree::Literal(l) => {
                 s.text.push_str(&l.to_string());
@@ -628,6 +631,10 @@ mod tests {
             .replace("helper(2)", "helper( 2 )");
         let (a, b) = (functions(SRC).unwrap(), functions(&edited).unwrap());
         assert_eq!(a[0].tokens, b[0].tokens);
+        // Joint punctuation is its own token text: `a && b` is not `a & &b`.
+        let and = functions("fn f(a: bool, b: bool) -> bool { a && b }").unwrap();
+        let bit_and = functions("fn f(a: bool, b: bool) -> bool { a & &b }").unwrap();
+        assert_ne!(and[0].tokens, bit_and[0].tokens);
     }
 
     #[test]

@@ -57,15 +57,14 @@ impl std::fmt::Debug for GitBlobLoader {
     }
 }
 
-/// Answers from the trees of the repository's tags made by the time of the change's base (at
-/// most `MAX_TAGS`, newest names last), once per path: a later release is not one that ran.
+/// Answers from the trees of the repository's tags (at most `MAX_TAGS`), once per path and
+/// blob: a tag whose tree holds the migration as the base has it shipped that text, whenever
+/// the tag was made; one that holds another version (the edit, merged later) did not.
 struct GitReleases {
-    /// Commit time of the change's base; tags of later commits do not count.
-    base_time: i64,
     /// Opened on the first question: most changes never ask.
     git_dir: PathBuf,
     repo: Mutex<Option<Repository>>,
-    answers: Mutex<std::collections::HashMap<String, Option<bool>>>,
+    answers: Mutex<std::collections::HashMap<(String, String), Option<bool>>>,
 }
 
 /// Bounds the lookup on repositories with very many tags.
@@ -78,10 +77,12 @@ impl std::fmt::Debug for GitReleases {
 }
 
 impl ReleaseLookup for GitReleases {
-    fn released(&self, path: &str) -> Option<bool> {
-        if let Some(known) = self.answers.lock().ok()?.get(path) {
+    fn released(&self, path: &str, blob: &str) -> Option<bool> {
+        let key = (path.to_string(), blob.to_string());
+        if let Some(known) = self.answers.lock().ok()?.get(&key) {
             return *known;
         }
+        let wanted = Oid::from_str(blob).ok()?;
         let mut opened = self.repo.lock().ok()?;
         if opened.is_none() {
             *opened = Repository::open(&self.git_dir).ok();
@@ -91,16 +92,13 @@ impl ReleaseLookup for GitReleases {
         let answer = if names.is_empty() {
             None
         } else {
-            Some(names.iter().flatten().rev().take(MAX_TAGS).any(|name| {
+            Some(names.iter().flatten().take(MAX_TAGS).any(|name| {
                 repo.revparse_single(&format!("refs/tags/{name}"))
-                    .and_then(|o| o.peel_to_commit())
-                    .is_ok_and(|c| {
-                        c.time().seconds() <= self.base_time
-                            && c.tree().is_ok_and(|tree| tree.get_path(Path::new(path)).is_ok())
-                    })
+                    .and_then(|o| o.peel_to_tree())
+                    .is_ok_and(|tree| tree.get_path(Path::new(path)).is_ok_and(|e| e.id() == wanted))
             }))
         };
-        self.answers.lock().ok()?.insert(path.to_string(), answer);
+        self.answers.lock().ok()?.insert(key, answer);
         answer
     }
 }
@@ -208,7 +206,7 @@ impl Repo {
             commits,
             files,
             gitattributes: self.gitattributes(Some(&new_tree)),
-            releases: self.releases(Some(merge_base)),
+            releases: self.releases(),
         }))
     }
 
@@ -251,7 +249,7 @@ impl Repo {
             commits: Vec::new(),
             files,
             gitattributes: self.gitattributes(head_tree.as_ref()),
-            releases: self.releases(self.repo.head().ok().and_then(|h| h.target())),
+            releases: self.releases(),
         }))
     }
 
@@ -311,13 +309,9 @@ impl Repo {
         Ok(out)
     }
 
-    /// What release tags hold, as of the commit `base` (none: every tag).
-    pub(super) fn releases(&self, base: Option<Oid>) -> Option<Arc<dyn ReleaseLookup>> {
-        let base_time = base
-            .and_then(|b| self.repo.find_commit(b).ok())
-            .map_or(i64::MAX, |c| c.time().seconds());
+    /// What release tags hold.
+    pub(super) fn releases(&self) -> Option<Arc<dyn ReleaseLookup>> {
         Some(Arc::new(GitReleases {
-            base_time,
             git_dir: self.repo.path().to_path_buf(),
             repo: Mutex::new(None),
             answers: Mutex::new(std::collections::HashMap::new()),

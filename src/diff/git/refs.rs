@@ -96,7 +96,7 @@ impl Repo {
             commits,
             files,
             gitattributes: self.gitattributes(Some(&new_tree)),
-            releases: self.releases(None),
+            releases: self.releases(),
         }))
     }
 

@@ -236,7 +236,9 @@ fn function_overwrites(text: &str, name: &str) -> Option<Vec<String>> {
         for l in lines[..i].iter().rev().filter(|l| !l.trim().is_empty()) {
             if indent(l) < depth {
                 depth = indent(l);
-                if l.trim_start().starts_with("if ") || l.trim_start().starts_with("for ") {
+                let t = l.trim_start();
+                // `exclude(f=None)` picks the rows that have a value: no guard.
+                if t.starts_with("if ") || (t.starts_with("for ") && !t.contains("exclude(")) {
                     out.extend(empties(l));
                 }
             }

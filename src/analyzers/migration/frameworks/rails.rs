@@ -368,6 +368,20 @@ fn row_calls(body: &[&str], var: &str) -> Vec<String> {
     let Ok(call) = Regex::new(&format!(r"\b{}\.(\w+)[!?]?(?:\s*[=(]|\s|$)", regex::escape(var))) else {
         return Vec::new();
     };
+    // Writes that name no method (`row[:col] = …`, `row.update(attrs)`): the calls do not
+    // account for every write, so none is inferred.
+    let other_writes = [
+        format!("{var}["),
+        format!("{var}.update("),
+        format!("{var}.update!("),
+        format!("{var}.update_columns("),
+        format!("{var}.assign_attributes("),
+        format!("{var}.attributes ="),
+        format!("{var}.write_attribute("),
+    ];
+    if body.iter().any(|l| other_writes.iter().any(|w| l.contains(w.as_str()))) {
+        return Vec::new();
+    }
     let saving = [
         "save",
         "update",

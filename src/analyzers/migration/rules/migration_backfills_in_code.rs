@@ -114,6 +114,14 @@ mod tests {
             fired(rails("assign_short_id\n      hat.touch_owner")),
             "one call names no new column"
         );
+        assert!(
+            fired(rails("assign_short_id\n      hat[:name] = hat.name.strip")),
+            "a write no call names"
+        );
+        assert!(
+            fired(rails("assign_short_id\n      hat.update(attrs)")),
+            "a write of unnamed columns"
+        );
     }
 
     #[test]

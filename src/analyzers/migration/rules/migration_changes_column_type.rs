@@ -246,8 +246,10 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     // as before; a Rust row type built for the old width cannot decode the new one.
     let statement_width = integer_width(type_name).map(|(w, _)| w);
     if let (Some((before, after)), None) = (schema, using) {
-        // A down file retypes back: the schema file's direction is not this statement's.
-        let widens = integer_widens(before, after, column) && statement_width == integer_width(after).map(|(w, _)| w);
+        // A down file retypes back: the schema file's direction is not this statement's. Rails
+        // states the width in options (`:integer, limit: 8`): there the schema file decides.
+        let widens = integer_widens(before, after, column)
+            && (!op.sql || statement_width == integer_width(after).map(|(w, _)| w));
         if widens && !ctx.typed_rows {
             f.message = format!(
                 "{table}.{column} widens from {before} to {after}: every value fits and code that reads it as an integer reads it as before; the statement {how} (a long one on a big table)"

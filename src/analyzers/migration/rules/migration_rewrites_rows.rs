@@ -46,7 +46,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     if *filter != Filter::Real || !json.is_empty() || ctx.is_new_table(table) || existing.is_empty() {
         return Vec::new();
     }
-    if picks_one_row_by_id(&op.statement) || fills_only_nulls(&op.statement, &existing) {
+    if picks_one_row_by_id(&op.statement) || fills_only_nulls(&op.statement, table, &existing) {
         return Vec::new();
     }
     let names: Vec<&str> = existing.iter().map(|c| c.as_str()).collect();
@@ -78,19 +78,26 @@ fn picks_one_row_by_id(statement: &str) -> bool {
 
 /// `WHERE reason IS NULL` for every column it sets (`= NULL`, which picks no row, too): it
 /// fills values that were empty, and loses none.
-fn fills_only_nulls(statement: &str, columns: &[&String]) -> bool {
+fn fills_only_nulls(statement: &str, table: &str, columns: &[&String]) -> bool {
     let lower = statement.to_lowercase();
-    let Some((_, condition)) = lower.rsplit_once(" where ") else {
+    // One WHERE, of the UPDATE itself: a subquery's or a joined table's test says nothing.
+    if lower.matches(" where ").count() != 1 || lower.contains(" from ") || lower.contains("select") {
+        return false;
+    }
+    let Some((_, condition)) = lower.split_once(" where ") else {
         return false;
     };
     let condition = condition.trim().trim_end_matches(';').trim();
+    let table = table.to_lowercase();
     let parts: Vec<&str> = condition.split(" and ").map(str::trim).collect();
     let null_test = |part: &str, column: &str| {
         let part = part.trim_matches(|c| c == '(' || c == ')').trim();
-        let part = part
-            .rsplit_once('.')
-            .filter(|(q, _)| !q.contains(' '))
-            .map_or(part, |(_, p)| p);
+        // A qualified name counts only for the updated table.
+        let part = match part.split_once('.') {
+            Some((q, p)) if q == table => p,
+            Some(_) => return false,
+            None => part,
+        };
         part.strip_prefix(column)
             .is_some_and(|rest| matches!(rest.trim(), "is null" | "= null"))
     };
@@ -152,6 +159,15 @@ mod tests {
         );
         assert_eq!(
             rules("UPDATE admin_ban SET reason = 'x' WHERE reason_code IS NULL;"),
+            vec!["migration-rewrites-rows"]
+        );
+        // Another table's empty value, or a subquery's, is no test of the values overwritten.
+        assert_eq!(
+            rules("UPDATE admin_ban SET reason = o.reason FROM other o WHERE o.reason IS NULL;"),
+            vec!["migration-rewrites-rows"]
+        );
+        assert_eq!(
+            rules("UPDATE admin_ban SET reason = 'x' WHERE id IN (SELECT id FROM other WHERE reason IS NULL);"),
             vec!["migration-rewrites-rows"]
         );
         assert_eq!(rules("UPDATE post SET score = 0;"), vec!["migration-rewrites-all-rows"]);

@@ -246,6 +246,12 @@ mod tests {
             "    for c in Check.objects.all():\n        if c.name is None:\n            c.name = c.code\n        c.name = c.name.strip()\n        c.save()",
         );
         assert_eq!(rollback_findings(&[(&also_unguarded.0, &also_unguarded.1)]).len(), 1);
+        // `exclude(name=None)` loops over the rows that have a value: no guard.
+        let excluded = run_python(
+            "0118_fill_name",
+            "    for c in Check.objects.exclude(name=None):\n        c.name = c.name.strip()\n        c.save()",
+        );
+        assert_eq!(rollback_findings(&[(&excluded.0, &excluded.1)]).len(), 1);
         // The filter picks rows by another field than the one written.
         let other_field = run_python(
             "0118_fill_name",

@@ -58,16 +58,25 @@ pub fn detect_dialect(sql: &str) -> Dialect {
         rest = rest[at..].find("*/").map_or("", |end| &rest[at + end + 2..]);
     }
     without_blocks.push_str(rest);
-    // Nor its string literals: `'$$2b$…'` or a backtick in a message says nothing.
+    // Nor its string literals: `'$$2b$…'` or a backtick in a message says nothing. Read line
+    // by line, so that a quote this scan gets wrong (`"it's"`) hides one line, not the file.
     let mut code_only = String::with_capacity(without_blocks.len());
-    let mut in_string = false;
-    for c in without_blocks.chars() {
-        if c == '\'' {
-            // `''` inside a literal closes and reopens it: the same state after both.
-            in_string = !in_string;
-        } else if !in_string {
-            code_only.push(c);
+    for line in without_blocks.lines() {
+        let (mut in_string, mut escaped) = (false, false);
+        for c in line.chars() {
+            if in_string && escaped {
+                escaped = false;
+            } else if in_string && c == '\\' {
+                // MySQL's `'Don\'t'`.
+                escaped = true;
+            } else if c == '\'' {
+                // `''` inside a literal closes and reopens it: the same state after both.
+                in_string = !in_string;
+            } else if !in_string {
+                code_only.push(c);
+            }
         }
+        code_only.push('\n');
     }
     let without_blocks = code_only;
     let lower = without_blocks.to_lowercase();
@@ -263,6 +272,11 @@ mod tests {
         assert_eq!(
             detect_dialect("UPDATE site SET note = 'use `make` and it''s done' WHERE id = 1;"),
             Dialect::Postgres
+        );
+        // A quote the scan cannot pair hides its own line only.
+        assert_eq!(
+            detect_dialect("INSERT INTO notes VALUES ('Don\\'t panic');\nINSERT INTO quotes VALUES (\"it's\");\nALTER TABLE `notes` ENGINE=InnoDB;"),
+            Dialect::Mysql
         );
     }
 
