@@ -649,11 +649,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 .collect(),
             schema_retyped: schema_retyped.clone(),
             schema_known: schema_known.clone(),
-            typed_rows: script
-                .ops
-                .iter()
-                .any(|op| matches!(op.kind, OpKind::AlterColumnType { .. }))
-                && typed_rows(),
+            typed_rows: schema_state::retypes(&script.ops).next().is_some() && typed_rows(),
             ..Default::default()
         };
         // Django restates a whole field in `AlterField`: the app's earlier migrations say
@@ -677,18 +673,8 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         } else if !frameworks::is_framework(format) {
             // A retyped column the schema files do not show: its type from the earlier
             // migrations of the same folder (read only when a statement retypes something).
-            let wanted: Vec<(String, String, String)> = script
-                .ops
-                .iter()
-                .filter_map(|op| match &op.kind {
-                    OpKind::AlterColumnType {
-                        table,
-                        column,
-                        type_name,
-                        ..
-                    } => Some((table.to_lowercase(), column.to_lowercase(), type_name.to_lowercase())),
-                    _ => None,
-                })
+            let wanted: Vec<(String, String, String)> = schema_state::retypes(&script.ops)
+                .map(|(t, c, type_name, _)| (t, c, type_name.to_lowercase()))
                 .filter(|(t, c, _)| !schema_retyped.contains_key(&(t.clone(), c.clone())))
                 .collect();
             ctx.created_by_other_files.extend(schema_state::recreated_new_tables(

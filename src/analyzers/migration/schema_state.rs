@@ -205,16 +205,8 @@ impl ParsedMigrations {
     }
 }
 
-/// Column types as the earlier up-migrations of `path`'s folder leave them (those the change
-/// edits as they were), in the order the tool applies them: the state a retyping statement
-/// starts from.
-pub fn sql_state_before(
-    change: &ChangeSet,
-    path: &str,
-    format: MigrationFormat,
-    dialect: Dialect,
-    parsed: &ParsedMigrations,
-) -> ColumnTypes {
+/// The up-migrations of `path`'s folder that the tool applies before it, in that order.
+fn earlier_ups<'a>(change: &'a ChangeSet, path: &str, format: MigrationFormat) -> Vec<&'a TreeFile> {
     let root = format!("{}/", migration_root(path, format));
     let mut earlier: Vec<&TreeFile> = change
         .tree
@@ -231,13 +223,39 @@ pub fn sql_state_before(
         })
         .collect();
     earlier.sort_by(|a, b| natural(&a.path, &b.path));
+    earlier
+}
+
+/// Column types as the earlier up-migrations of `path`'s folder leave them (those the change
+/// edits as they were), in the order the tool applies them: the state a retyping statement
+/// starts from.
+pub fn sql_state_before(
+    change: &ChangeSet,
+    path: &str,
+    format: MigrationFormat,
+    dialect: Dialect,
+    parsed: &ParsedMigrations,
+) -> ColumnTypes {
     let mut state = ColumnTypes::new();
-    for t in earlier {
+    for t in earlier_ups(change, path, format) {
         for (key, ty) in parsed.column_types(change, t, dialect).iter() {
             state.insert(key.clone(), ty.clone());
         }
     }
     state
+}
+
+/// Each column a statement retypes: (table, column) lowercased, the statement's type, the op.
+pub fn retypes(ops: &[Op]) -> impl Iterator<Item = (String, String, &str, &Op)> {
+    ops.iter().filter_map(|op| match &op.kind {
+        OpKind::AlterColumnType {
+            table,
+            column,
+            type_name,
+            ..
+        } => Some((table.to_lowercase(), column.to_lowercase(), type_name.as_str(), op)),
+        _ => None,
+    })
 }
 
 /// With no schema file in the change, the base tree's Rails `db/schema.rb` says what each
@@ -263,21 +281,8 @@ pub fn rails_base_retypes(change: &ChangeSet, ops: &[Op]) -> Retyped {
         }
         ty
     };
-    let wanted: Vec<(String, String, String)> = ops
-        .iter()
-        .filter_map(|op| match &op.kind {
-            OpKind::AlterColumnType {
-                table,
-                column,
-                type_name,
-                ..
-            } => Some((
-                table.to_lowercase(),
-                column.to_lowercase(),
-                with_options(type_name, &op.statement),
-            )),
-            _ => None,
-        })
+    let wanted: Vec<(String, String, String)> = retypes(ops)
+        .map(|(table, column, type_name, op)| (table, column, with_options(type_name, &op.statement)))
         .collect();
     let schema_file = |p: &str| p.ends_with("db/schema.rb") || p.ends_with("db/structure.sql");
     if wanted.is_empty() || change.files.iter().any(|f| schema_file(&f.path)) {
@@ -332,20 +337,8 @@ pub fn recreated_new_tables(change: &ChangeSet, path: &str, format: MigrationFor
         return Vec::new();
     }
     // Any mention counts (CREATE TABLE … AS, LIKE, RENAME TO, SQL no parser reads).
-    let root = format!("{}/", migration_root(path, format));
-    let earlier: Vec<&str> = change
-        .tree
-        .iter()
-        .filter(|t| t.path.starts_with(&root) && natural(&t.path, path) == Ordering::Less)
-        .filter(|t| {
-            matches!(
-                t.kind,
-                FileKind::Migration {
-                    role: MigrationRole::Up,
-                    ..
-                }
-            )
-        })
+    let earlier: Vec<&str> = earlier_ups(change, path, format)
+        .into_iter()
         .filter_map(|t| change.text_before_change(t))
         .collect();
     recreated

@@ -231,7 +231,6 @@ fn receiver_model(line: &str) -> Option<String> {
 fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
     static LOOP: OnceLock<Regex> = OnceLock::new();
     static BUILD: OnceLock<Regex> = OnceLock::new();
-    static FILTER: OnceLock<Regex> = OnceLock::new();
     static SOURCE: OnceLock<Regex> = OnceLock::new();
     const NOT_MODELS: &[&str] = &[
         "Time",
@@ -256,7 +255,6 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
         &BUILD,
         r"\b([A-Z][\w:]*)\.(new|create!?|insert|insert!|insert_all!?|upsert|upsert_all|find_or_create_by!?)\b",
     );
-    let filter = re(&FILTER, r"(?:\b(\w+):\s|:(\w+)\s*=>)");
     let source = re(&SOURCE, r"\b([A-Z][\w:]*)\.\w+");
     let head = code_part(lines[at], "#");
     let (Some(var), Some(of)) = (each.captures(head).map(|c| c[2].to_string()), receiver_model(head)) else {
@@ -336,13 +334,7 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
         })
         .filter(|c| !c.is_empty())
         .collect();
-    if let Some((_, args)) = head.split_once(".where(") {
-        columns.extend(
-            filter
-                .captures_iter(args)
-                .filter_map(|c| c.get(1).or(c.get(2)).map(|m| m.as_str().to_string())),
-        );
-    }
+    columns.extend(where_columns(head).unwrap_or_default());
     if !columns.is_empty() {
         let table = table_of(&of);
         out.push(moved(table.clone(), table, Some(columns)));
@@ -353,8 +345,9 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
 /// The columns a `Model.where(…)` on `line` picks rows by (`where(local: true)`,
 /// `where(:vote => 0)`); `None` without a hash filter.
 pub fn where_columns(line: &str) -> Option<Vec<String>> {
+    static FILTER: OnceLock<Regex> = OnceLock::new();
     let (_, args) = line.split_once(".where(")?;
-    let filter = Regex::new(r"(?:\b(\w+):\s|:(\w+)\s*=>)").ok()?;
+    let filter = re(&FILTER, r"(?:\b(\w+):\s|:(\w+)\s*=>)");
     let columns: Vec<String> = filter
         .captures_iter(args)
         .filter_map(|c| c.get(1).or(c.get(2)).map(|m| m.as_str().to_string()))
