@@ -521,6 +521,24 @@ fn counted<'a>(verb: &str, noun: &str, items: impl ExactSizeIterator<Item = &'a 
     )
 }
 
+/// Formats that are binary whatever `.gitattributes` says (images, fonts, archives, media,
+/// compiled code): marking them hides no text riskgate reads.
+const BINARY_FORMATS: &[&str] = &[
+    "png", "jpg", "jpeg", "gif", "bmp", "ico", "icns", "webp", "tif", "tiff", "psd", "ai", "eps", "pdf", "woff",
+    "woff2", "ttf", "otf", "eot", "zip", "gz", "tgz", "bz2", "xz", "zst", "7z", "rar", "jar", "war", "whl", "egg",
+    "so", "dylib", "dll", "exe", "class", "pyc", "o", "a", "wasm", "mp3", "mp4", "m4a", "ogg", "oga", "wav", "flac",
+    "webm", "mov", "avi", "mkv", "xls", "xlsx", "doc", "docx", "ppt", "pptx", "odt", "ods",
+];
+
+/// `*.png`, `static/**/*.woff2`: a pattern that names files of one binary format by extension.
+fn names_binary_format(pattern: &str) -> bool {
+    let name = pattern.rsplit('/').next().unwrap_or(pattern);
+    name.strip_prefix("*.").is_some_and(|ext| {
+        let ext = ext.to_ascii_lowercase();
+        BINARY_FORMATS.contains(&ext.as_str())
+    })
+}
+
 fn attribute_changes(base: &Policy, head: &Policy, out: &mut Vec<PolicyChange>) {
     let (b, h) = (
         honoured_attributes(base.gitattributes.as_deref()),
@@ -533,7 +551,7 @@ fn attribute_changes(base: &Policy, head: &Policy, out: &mut Vec<PolicyChange>) 
         let already_hidden = hidden_before.is_match(pattern.trim_start_matches("**/"));
         out.push(PolicyChange {
             file: ".gitattributes".to_string(),
-            weakens: !already_hidden,
+            weakens: !already_hidden && !names_binary_format(pattern),
             what: format!("marks {pattern} as {meaning}"),
         });
     }
@@ -702,6 +720,19 @@ mod tests {
             .filter(|c| c.weakens)
             .map(|c| c.what)
             .collect()
+    }
+
+    #[test]
+    fn marking_binary_formats_binary_weakens_nothing() {
+        assert!(attributes_weakened(
+            "",
+            "*.png binary\n*.woff2 binary\nstatic/**/*.TTF binary\n*.whl -diff\n"
+        )
+        .is_empty());
+        assert_eq!(
+            attributes_weakened("", "*.svg binary\n*.png.json binary\n"),
+            ["marks *.png.json as binary", "marks *.svg as binary"]
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 mod backends;
 pub mod context;
+mod django_state;
 pub mod frameworks;
 pub mod ops;
 pub mod rules;
@@ -20,69 +21,6 @@ pub use context::{Context, Copy};
 use ops::{Op, OpKind};
 use ops::{Rollback, Script};
 use std::collections::HashSet;
-
-/// What the app's earlier migrations say about one Django migration's operations: the fields
-/// its `AlterField`s retype, those they restate unchanged, and what it removes that has no
-/// table or column (a proxy model as `(model, "")`, a generic relation or tag manager as
-/// `(model, field)`).
-type DjangoState = (
-    schema_state::Retyped,
-    HashSet<(String, String)>,
-    HashSet<(String, String)>,
-);
-
-/// The app's earlier migrations are read from the head tree, in name order.
-fn django_state(change: &ChangeSet, path: &str, text: &str) -> DjangoState {
-    use frameworks::django::field_types;
-    let Some((dir, name)) = path.rsplit_once('/') else {
-        return Default::default();
-    };
-    let mut earlier: Vec<&crate::diff::TreeFile> = change
-        .tree
-        .iter()
-        .filter(|t| {
-            t.path
-                .rsplit_once('/')
-                .is_some_and(|(d, n)| d == dir && n.ends_with(".py") && n < name && n != "__init__.py")
-        })
-        .collect();
-    earlier.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut state: std::collections::HashMap<(String, String), String> = Default::default();
-    let mut nothing_stored = HashSet::new();
-    for t in earlier {
-        let text = change.text_before_change(t);
-        for (key, ty) in field_types(text.unwrap_or("")) {
-            state.insert(key, ty);
-        }
-        for model in frameworks::django::proxy_models(text.unwrap_or("")) {
-            nothing_stored.insert((model, String::new()));
-        }
-    }
-    for (key, ty) in &state {
-        if frameworks::django::has_no_column(ty) {
-            nothing_stored.insert((key.0.to_lowercase(), key.1.to_lowercase()));
-        }
-    }
-    let (mut retyped, mut unchanged) = (schema_state::Retyped::new(), HashSet::new());
-    let altered = frameworks::django::altered_fields(text);
-    for (key, ty) in altered {
-        match state.get(&key) {
-            Some(before) if *before == ty => {
-                unchanged.insert(key);
-            }
-            // A longer limit rewrites nothing; the way back may not fit: a hint, as restated.
-            Some(before) if frameworks::django::only_lengthens(before, &ty) => {}
-            // A project's own field class hides its column: a restatement, as if unknown.
-            Some(before) if !frameworks::django::is_known_field(before) || !frameworks::django::is_known_field(&ty) => {
-            }
-            Some(before) => {
-                retyped.insert(key, (before.clone(), ty));
-            }
-            None => {}
-        }
-    }
-    (retyped, unchanged, nothing_stored)
-}
 
 /// A backend's own folder says most (`migrations/mysql/…` in a multi-backend layout), then the
 /// configured dialect, then the file's content.
@@ -656,17 +594,9 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         // whether its type changed. Unchanged, the operation is no type change at all.
         let mut ops_judged = script.ops.clone();
         if format == MigrationFormat::Django {
-            let (retyped, unchanged, nothing_stored) =
-                django_state(change, &file.path, file.new_text.get().unwrap_or(""));
-            let stores =
-                |table: &str, column: &str| !nothing_stored.contains(&(table.to_lowercase(), column.to_lowercase()));
-            ops_judged.retain(|op| match &op.kind {
-                OpKind::AlterColumnType { table, column, .. } => !unchanged.contains(&(table.clone(), column.clone())),
-                OpKind::DropTable { tables } => tables.iter().any(|t| stores(t, "")),
-                OpKind::DropColumn { table, column } => stores(table, column),
-                _ => true,
-            });
-            ctx.earlier_retyped = retyped;
+            let state = django_state::DjangoState::before(change, &file.path, file.new_text.get().unwrap_or(""));
+            ops_judged = state.judged(ops_judged);
+            ctx.earlier_retyped = state.retyped;
         } else if format == MigrationFormat::Rails {
             ctx.earlier_retyped = schema_state::rails_base_retypes(change, &script.ops);
             ctx.retyped_by_base_schema = true;

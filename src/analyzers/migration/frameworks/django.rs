@@ -25,11 +25,13 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
     let mut rollback = Rollback::Fine;
     let mut noop_reverse_overwrites = None;
     for (name, args, line) in django_calls(text) {
-        let model = || {
-            arg_str(&args, "model_name")
-                .or_else(|| positional(&args, 0))
+        // Django's operations take their names by keyword or in signature order.
+        let named = |key: &str, at: usize| {
+            arg_str(&args, key)
+                .or_else(|| positional(&args, at))
                 .unwrap_or_default()
         };
+        let model = || named("model_name", 0);
         let evidence = format!(
             "migrations.{name}({})",
             args.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -37,36 +39,32 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
         let kind = match name.as_str() {
             "RemoveField" => OpKind::DropColumn {
                 table: model(),
-                column: arg_str(&args, "name")
-                    .or_else(|| positional(&args, 1))
-                    .unwrap_or_default(),
+                column: named("name", 1),
             },
             "DeleteModel" => OpKind::DropTable {
-                tables: vec![arg_str(&args, "name")
-                    .or_else(|| positional(&args, 0))
-                    .unwrap_or_default()],
+                tables: vec![named("name", 0)],
             },
             "RenameField" => OpKind::RenameColumn {
                 table: model(),
-                from: arg_str(&args, "old_name").unwrap_or_default(),
-                to: arg_str(&args, "new_name").unwrap_or_default(),
+                from: named("old_name", 1),
+                to: named("new_name", 2),
             },
             "RenameModel" => OpKind::RenameTable {
-                from: arg_str(&args, "old_name").unwrap_or_default(),
-                to: arg_str(&args, "new_name").unwrap_or_default(),
+                from: named("old_name", 0),
+                to: named("new_name", 1),
             },
             "AlterField" => {
-                let field = keyword_arg(&args, "field").unwrap_or("");
+                let field = keyword_or_positional(&args, "field", 2).unwrap_or("");
                 let type_name = field.split('(').next().unwrap_or("").trim().to_lowercase();
                 OpKind::AlterColumnType {
                     table: model(),
-                    column: arg_str(&args, "name").unwrap_or_default(),
+                    column: named("name", 1),
                     type_name,
                     using: None,
                 }
             }
             "AddField" => {
-                let field = keyword_arg(&args, "field").unwrap_or("");
+                let field = keyword_or_positional(&args, "field", 2).unwrap_or("");
                 // The field's own keywords, not those of a nested `base_field=…(…)`.
                 let own = call_arguments(field);
                 let says = |key: &str, value: Option<&str>| {
@@ -82,14 +80,14 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                 }
                 OpKind::AddColumn {
                     table: model(),
-                    column: arg_str(&args, "name").unwrap_or_default(),
+                    column: named("name", 1),
                     not_null: !says("null", Some("True")) && !field.contains("ManyToManyField"),
                     default: (says("default", None) || says("db_default", None)).then(|| "constant".to_string()),
                     references: field.contains("ForeignKey"),
                 }
             }
             "CreateModel" => OpKind::CreateTable {
-                table: arg_str(&args, "name").unwrap_or_default(),
+                table: named("name", 0),
                 columns: Vec::new(),
             },
             "AddIndex" | "AddConstraint" if name == "AddIndex" => OpKind::CreateIndex {
@@ -203,9 +201,23 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
         };
         ops.push(Op::framework(kind, line, &evidence));
     }
+    // A squashed migration runs only where none of the migrations it `replaces` ran: a fresh
+    // database, where it builds everything anew (kept, as what it creates). Databases with data
+    // recorded the originals.
+    if squashes(text) {
+        ops.retain(|op| matches!(op.kind, OpKind::CreateTable { .. } | OpKind::AddColumn { .. }));
+        return Script::read(ops, Rollback::Fine);
+    }
     let mut script = Script::read(ops, rollback);
     script.noop_reverse_overwrites = noop_reverse_overwrites;
     script
+}
+
+/// The `Migration` class declares the migrations it replaces (`replaces = [(…), …]`).
+fn squashes(text: &str) -> bool {
+    static REPLACES: OnceLock<Regex> = OnceLock::new();
+    let replaces = re(&REPLACES, r"(?m)^\s+replaces\s*=\s*\[\s*\(");
+    replaces.is_match(text)
 }
 
 /// The fields a data-migration function overwrites on rows that existed: those it writes,
@@ -402,6 +414,8 @@ fn column_family(class: &str) -> &str {
         "smallintegerfield" | "positivesmallintegerfield" | "smallautofield" => "smallint",
         // Subclasses too (`AutoOneToOneField`, `TreeForeignKey`): the same key column.
         c if c.ends_with("foreignkey") || c.ends_with("onetoonefield") => "foreign key",
+        // Links live in a join table, not in a column of the model's table.
+        c if c.ends_with("manytomanyfield") => "manytomany",
         other => other,
     }
 }
@@ -429,6 +443,10 @@ pub fn field_type(expr: &str) -> String {
         })
         .collect();
     let family = column_family(&class);
+    // `through` a model of the project's own: that model's table holds the links.
+    if family == "manytomany" && keyword_arg(args, "through").is_some() {
+        return "manytomany through".to_string();
+    }
     // The length Django gives these fields when none is written.
     let mut sized = sized;
     let default_length = match class.as_str() {
@@ -488,10 +506,10 @@ pub fn proxy_models(text: &str) -> Vec<String> {
 }
 
 /// Field classes that hold no column of their model (a generic relation, django-taggit's
-/// manager): removing one drops nothing.
+/// manager, a many-to-many field `through` a model of its own): removing one drops nothing.
 pub fn has_no_column(ty: &str) -> bool {
     let class = ty.split('(').next().unwrap_or("");
-    ["taggablemanager", "genericrelation"].contains(&class)
+    ["taggablemanager", "genericrelation", "manytomany through"].contains(&class)
 }
 
 /// Django's own field classes: a project's subclass (`VersionSlugField`, `ChoiceSetField`)
@@ -525,27 +543,43 @@ pub fn is_known_field(ty: &str) -> bool {
     KNOWN.contains(&ty.split('(').next().unwrap_or("").trim())
 }
 
-/// (model, field) → type of every field a migration file defines or alters:
-/// `CreateModel` fields, `AddField`, `AlterField`, state operations included (they are the
-/// model state Django compares against).
-pub fn field_types(text: &str) -> Vec<((String, String), String)> {
+/// One field as a migration defines it (`CreateModel`, `AddField`, `AlterField`).
+pub struct FieldDefinition {
+    /// (model, field), lowercased.
+    pub key: (String, String),
+    /// As `field_type` gives it.
+    pub type_name: String,
+    /// The column is named by `db_column`, apart from the field.
+    pub db_column: bool,
+    pub line: u32,
+}
+
+/// Each field a migration defines, in its order.
+pub fn field_definitions(text: &str) -> Vec<FieldDefinition> {
     static CALL: OnceLock<Regex> = OnceLock::new();
     let call = re(&CALL, r"migrations\.(\w+)\s*\(");
+    let define = |key: (String, String), expr: &str, line: u32| FieldDefinition {
+        key,
+        type_name: field_type(expr),
+        db_column: keyword_arg(call_arguments(expr), "db_column").is_some(),
+        line,
+    };
     let mut out = Vec::new();
     for c in calls(text, call, "#") {
+        let named = |key: &str, at: usize| arg_str(c.args, key).or_else(|| positional(c.args, at));
         match c.name.as_str() {
             "AddField" | "AlterField" => {
                 let (Some(model), Some(name), Some(field)) = (
-                    arg_str(c.args, "model_name"),
-                    arg_str(c.args, "name"),
-                    keyword_arg(c.args, "field"),
+                    named("model_name", 0),
+                    named("name", 1),
+                    keyword_or_positional(c.args, "field", 2),
                 ) else {
                     continue;
                 };
-                out.push(((model, name), field_type(field)));
+                out.push(define((model, name), field, c.line));
             }
             "CreateModel" => {
-                let (Some(model), Some(fields)) = (arg_str(c.args, "name"), keyword_arg(c.args, "fields")) else {
+                let (Some(model), Some(fields)) = (named("name", 0), keyword_or_positional(c.args, "fields", 1)) else {
                     continue;
                 };
                 let list = fields.trim().trim_start_matches('[').trim_end_matches(']');
@@ -553,7 +587,7 @@ pub fn field_types(text: &str) -> Vec<((String, String), String)> {
                     let pair = top_level_args(item.trim().trim_start_matches('(').trim_end_matches(')'));
                     if let [name, expr, ..] = pair.as_slice() {
                         let name = name.trim_matches(['"', '\'']).to_lowercase();
-                        out.push(((model.clone(), name), field_type(expr)));
+                        out.push(define((model.clone(), name), expr, c.line));
                     }
                 }
             }
@@ -563,6 +597,19 @@ pub fn field_types(text: &str) -> Vec<((String, String), String)> {
     out
 }
 
+/// Each `RenameField` of a migration: (model, old name, new name).
+pub fn renamed_fields(text: &str) -> Vec<(String, String, String)> {
+    static CALL: OnceLock<Regex> = OnceLock::new();
+    let call = re(&CALL, r"migrations\.(RenameField)\s*\(");
+    calls(text, call, "#")
+        .into_iter()
+        .filter_map(|c| {
+            let named = |key: &str, at: usize| arg_str(c.args, key).or_else(|| positional(c.args, at));
+            Some((named("model_name", 0)?, named("old_name", 1)?, named("new_name", 2)?))
+        })
+        .collect()
+}
+
 /// (model, field) → new type of each `AlterField` of a migration file.
 pub fn altered_fields(text: &str) -> Vec<((String, String), String)> {
     static CALL: OnceLock<Regex> = OnceLock::new();
@@ -570,8 +617,9 @@ pub fn altered_fields(text: &str) -> Vec<((String, String), String)> {
     calls(text, call, "#")
         .into_iter()
         .filter_map(|c| {
-            let key = (arg_str(c.args, "model_name")?, arg_str(c.args, "name")?);
-            Some((key, field_type(keyword_arg(c.args, "field")?)))
+            let named = |key: &str, at: usize| arg_str(c.args, key).or_else(|| positional(c.args, at));
+            let key = (named("model_name", 0)?, named("name", 1)?);
+            Some((key, field_type(keyword_or_positional(c.args, "field", 2)?)))
         })
         .collect()
 }

@@ -361,6 +361,22 @@ pub fn keyword_arg<'a>(args: &'a str, key: &str) -> Option<&'a str> {
     })
 }
 
+/// A call's argument by keyword, or the `n`th (from 0) when it is passed in signature order.
+pub fn keyword_or_positional<'a>(args: &'a str, key: &str, n: usize) -> Option<&'a str> {
+    keyword_arg(args, key).or_else(|| {
+        let all = top_level_args(args);
+        let is_keyword = |a: &str| {
+            a.split_once('=')
+                .is_some_and(|(k, _)| k.trim().chars().all(|c| c.is_alphanumeric() || c == '_'))
+        };
+        all[..all.len().min(n + 1)]
+            .iter()
+            .all(|a| !is_keyword(a))
+            .then(|| all.get(n).copied())
+            .flatten()
+    })
+}
+
 /// The top-level arguments of the call an expression makes (`ArrayField(base_field=…, default=list)`).
 pub fn call_arguments(expr: &str) -> &str {
     match expr.find('(') {

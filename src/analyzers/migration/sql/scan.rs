@@ -229,7 +229,10 @@ fn alter_from_tokens(toks: &[Token]) -> Vec<OpKind> {
             let w = |k: usize| word_at(a, k).unwrap_or("");
             let col_at = |k: usize| if w(k) == "column" { k + 1 } else { k };
             match (w(0), w(1)) {
-                ("drop", "constraint") => OpKind::Other,
+                // Constraints, MySQL indexes and keys, partitions: a bare keyword, never a column.
+                ("drop", "constraint" | "index" | "key" | "primary" | "foreign" | "check" | "partition") => {
+                    OpKind::Other
+                }
                 ("drop", _) => {
                     let mut k = col_at(1);
                     if w(k) == "if" {

@@ -1,0 +1,136 @@
+//! What the app's earlier migrations say about one Django migration's operations: Django
+//! restates a whole field in `AlterField`, names fields apart from their columns
+//! (`db_column`), and keeps many-to-many links and proxies outside any column.
+
+use super::frameworks::django::{self, FieldDefinition};
+use super::ops::{Op, OpKind};
+use super::schema_state::Retyped;
+use crate::diff::{ChangeSet, TreeFile};
+use std::collections::{HashMap, HashSet};
+
+/// A (model, field) pair, lowercased.
+type FieldKey = (String, String);
+
+#[derive(Default)]
+pub struct DjangoState {
+    /// The fields this migration's `AlterField`s retype: (type before, type after).
+    pub retyped: Retyped,
+    /// The fields its `AlterField`s restate with the type they had.
+    unchanged: HashSet<FieldKey>,
+    /// What it may remove that has no table or column: a proxy model as `(model, "")`, a
+    /// generic relation, tag manager or many-to-many field `through` a model of its own.
+    nothing_stored: HashSet<FieldKey>,
+    /// Many-to-many fields Django keeps in a join table of their own.
+    join_tables: HashSet<FieldKey>,
+    /// The app's label (the folder that holds `migrations/`): join tables are `app_model_field`.
+    app: String,
+    /// Fields whose column is named by `db_column`, with the line of this migration from
+    /// which that holds (0: from earlier migrations): renaming the field keeps the column.
+    fixed_columns: HashMap<FieldKey, u32>,
+}
+
+impl DjangoState {
+    /// The app's earlier migrations, read from the head tree in name order, then `text`.
+    pub fn before(change: &ChangeSet, path: &str, text: &str) -> DjangoState {
+        let Some((dir, name)) = path.rsplit_once('/') else {
+            return DjangoState::default();
+        };
+        let mut earlier: Vec<&TreeFile> = change
+            .tree
+            .iter()
+            .filter(|t| {
+                t.path
+                    .rsplit_once('/')
+                    .is_some_and(|(d, n)| d == dir && n.ends_with(".py") && n < name && n != "__init__.py")
+            })
+            .collect();
+        earlier.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut fields: HashMap<FieldKey, FieldDefinition> = HashMap::new();
+        let mut state = DjangoState {
+            app: dir.rsplit('/').nth(1).unwrap_or("").to_lowercase(),
+            ..DjangoState::default()
+        };
+        for t in earlier {
+            let text = change.text_before_change(t).unwrap_or("");
+            for definition in django::field_definitions(text) {
+                fields.insert(definition.key.clone(), definition);
+            }
+            for (model, from, to) in django::renamed_fields(text) {
+                if let Some(mut definition) = fields.remove(&(model.clone(), from)) {
+                    definition.key = (model.clone(), to.clone());
+                    fields.insert((model, to), definition);
+                }
+            }
+            for model in django::proxy_models(text) {
+                state.nothing_stored.insert((model, String::new()));
+            }
+        }
+        for (key, definition) in &fields {
+            if django::has_no_column(&definition.type_name) {
+                state.nothing_stored.insert(key.clone());
+            } else if definition.type_name == "manytomany" {
+                state.join_tables.insert(key.clone());
+            }
+            if definition.db_column {
+                state.fixed_columns.insert(key.clone(), 0);
+            }
+        }
+        // This migration's own definitions hold from their line on.
+        for definition in django::field_definitions(text) {
+            if definition.db_column {
+                state
+                    .fixed_columns
+                    .entry(definition.key.clone())
+                    .or_insert(definition.line);
+            }
+        }
+        for (key, ty) in django::altered_fields(text) {
+            match fields.get(&key).map(|d| &d.type_name) {
+                Some(before) if *before == ty => {
+                    state.unchanged.insert(key);
+                }
+                // A longer limit rewrites nothing; the way back may not fit: a hint, as restated.
+                Some(before) if django::only_lengthens(before, &ty) => {}
+                // A project's own field class hides its column: a restatement, as if unknown.
+                Some(before) if !django::is_known_field(before) || !django::is_known_field(&ty) => {}
+                Some(before) => {
+                    state.retyped.insert(key, (before.clone(), ty));
+                }
+                None => {}
+            }
+        }
+        state
+    }
+
+    /// The operations as the database sees them: restated fields, proxies, relations kept
+    /// elsewhere and renames of a field whose column keeps its name leave; removing a
+    /// many-to-many field drops its join table.
+    pub fn judged(&self, ops: Vec<Op>) -> Vec<Op> {
+        let key = |t: &str, c: &str| (t.to_lowercase(), c.to_lowercase());
+        let stores = |t: &str, c: &str| !self.nothing_stored.contains(&key(t, c));
+        ops.into_iter()
+            .filter_map(|mut op| {
+                let keep = match &op.kind {
+                    OpKind::AlterColumnType { table, column, .. } => !self.unchanged.contains(&key(table, column)),
+                    OpKind::DropTable { tables } => tables.iter().any(|t| stores(t, "")),
+                    OpKind::DropColumn { table, column } => stores(table, column),
+                    OpKind::RenameColumn { table, from, .. } => self
+                        .fixed_columns
+                        .get(&key(table, from))
+                        .is_none_or(|from_line| *from_line > op.line),
+                    _ => true,
+                };
+                if let OpKind::DropColumn { table, column } = &op.kind {
+                    if self.join_tables.contains(&key(table, column)) {
+                        op.kind = OpKind::DropTable {
+                            tables: vec![format!("{}_{table}_{column}", self.app)
+                                .trim_start_matches('_')
+                                .to_string()],
+                        };
+                    }
+                }
+                keep.then_some(op)
+            })
+            .collect()
+    }
+}
