@@ -665,6 +665,26 @@ fn openapi_in_any_real_yaml_form_is_read_and_a_broken_one_is_not_passed() {
     let f = finding(&r, "file-not-analyzed", "api/openapi.yaml");
     assert_eq!(f["severity"], "high");
     assert!(f["message"].as_str().unwrap().starts_with("YAML does not parse"), "{f}");
+    assert!(f["message"].as_str().unwrap().contains("(after the change)"), "{f}");
+    // A change that repairs a broken contract cannot be compared with it: said, not gating.
+    let t = TestRepo::new();
+    t.write("schemas/archive.schema.json", "{\"pattern\": \"^2\\.0$\"}");
+    t.commit("broken");
+    t.branch("feature");
+    t.write("schemas/archive.schema.json", "{\"pattern\": \"^2\\\\.0$\"}");
+    t.commit("repaired");
+    let (code, out, _) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+    assert_eq!(code, 0, "{out}");
+    let r = json(&out);
+    let f = finding(&r, "file-not-analyzed", "schemas/archive.schema.json");
+    assert_eq!(f["severity"], "medium", "{f}");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("before the change, which makes it parse"),
+        "{f}"
+    );
     // A JSON Schema with a byte-order mark is read like any other.
     let t = TestRepo::new();
     t.write("schemas/user.schema.json", "{\"type\": \"object\"}");

@@ -78,7 +78,17 @@ pub fn read(change: &ChangeSet) -> (Vec<LocatedChange>, Vec<Finding>) {
                         );
                     }
                     // A contract that cannot be read is not a contract that did not change.
-                    (Err(e), _) | (_, Err(e)) => unread.push(not_analyzed(file, &e, true)),
+                    (_, Err(e)) => unread.push(not_analyzed(file, &format!("{e} (after the change)"), true)),
+                    // Made readable by the change: what it changed cannot be compared, but what
+                    // ships is read, and the change that broke it was reported in its time.
+                    (Err(e), Ok(_)) => {
+                        let why = format!(
+                            "{e} (before the change, which makes it parse: what it changed cannot be compared)"
+                        );
+                        let mut f = not_analyzed(file, &why, false);
+                        f.severity = crate::model::Severity::Medium;
+                        unread.push(f);
+                    }
                 }
             }
             _ => {}
