@@ -77,6 +77,9 @@ struct AllowDef {
     #[serde(default)]
     paths: Vec<Spanned<String>>,
     regex: Option<Spanned<String>>,
+    /// Lines inside Rust test code (`#[cfg(test)]` modules, `#[test]` functions).
+    #[serde(default)]
+    test_code: bool,
 }
 
 /// An example a rule ships with; tests run every one.
@@ -120,6 +123,8 @@ pub struct PackRule {
     pub min_lines_removed: Option<u32>,
     pub allow_paths: Vec<GlobSet>,
     pub allow_regex: Vec<LazyRegex>,
+    /// Lines inside Rust test code are exempt.
+    pub allow_test_code: bool,
     pub examples: Vec<Example>,
 }
 
@@ -324,6 +329,7 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
             min_lines_removed: m.min_lines_removed,
             allow_paths,
             allow_regex,
+            allow_test_code: def.allow.iter().any(|a| a.test_code),
             examples: def.example,
         });
     }

@@ -126,6 +126,41 @@ pub fn parse_rust(source: &str) -> Result<syn::File, String> {
     syn::parse_file(source).map_err(|e| format!("line {}: {e}", e.span().start().line))
 }
 
+/// The line ranges (1-based, inclusive) of a Rust file's test code: `#[cfg(test)]` modules and
+/// `#[test]` functions (`#[tokio::test]` too). Empty when the file does not parse.
+pub fn rust_test_lines(source: &str) -> Vec<(usize, usize)> {
+    use syn::spanned::Spanned;
+    fn is_test(attrs: &[syn::Attribute]) -> bool {
+        attrs.iter().any(|a| {
+            let path = a.path();
+            (path.is_ident("cfg") && quote::ToTokens::to_token_stream(a).to_string().contains("test"))
+                || path.segments.last().is_some_and(|s| s.ident == "test")
+        })
+    }
+    fn visit(items: &[syn::Item], out: &mut Vec<(usize, usize)>) {
+        for item in items {
+            let (attrs, inner) = match item {
+                syn::Item::Mod(m) => (&m.attrs, m.content.as_ref().map(|(_, items)| items.as_slice())),
+                syn::Item::Fn(f) => (&f.attrs, None),
+                _ => continue,
+            };
+            if is_test(attrs) {
+                out.push((item.span().start().line, item.span().end().line));
+            } else if let Some(inner) = inner {
+                visit(inner, out);
+            }
+        }
+    }
+    if !source.contains("test") {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if let Ok(file) = parse_rust(source) {
+        visit(&file.items, &mut out);
+    }
+    out
+}
+
 fn is_ident(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }

@@ -91,8 +91,23 @@ fn rule_findings(rule: &PackRule, file: &ChangedFile) -> Vec<Finding> {
         return out;
     }
     let mut matched = 0usize;
+    // Read only once a line matches: the Rust test code of the file as the change leaves it.
+    let test_lines = std::cell::OnceCell::new();
+    let in_test_code = |line: &DiffLine| {
+        rule.allow_test_code
+            && file.path.ends_with(".rs")
+            && line.new_lineno.is_some_and(|n| {
+                test_lines
+                    .get_or_init(|| crate::text::rust_test_lines(file.new_text.get().unwrap_or("")))
+                    .iter()
+                    .any(|(from, to)| (*from..=*to).contains(&(n as usize)))
+            })
+    };
     if let Some(regex) = &rule.added {
-        for line in file.added_lines().filter(|l| line_matches(rule, regex, l)) {
+        for line in file
+            .added_lines()
+            .filter(|l| line_matches(rule, regex, l) && !in_test_code(l))
+        {
             matched += 1;
             if out.len() < MAX_PER_FILE {
                 out.push(base_finding(rule, file, line.new_lineno).evidence(line.text.trim()));

@@ -26,7 +26,8 @@ code_rule! {
     /// threshold, lowers a severity or a size limit, adds a waiver or a baseline entry, drops a
     /// recorded incident, which lowers the history factor of later changes) is
     /// `high` and needs a rollback plan that names `policy-changed` and says why. One that only
-    /// strengthens it is `info`.
+    /// strengthens it is `info`, as is a `.gitattributes` mark on paths already hidden or on
+    /// formats that are binary anyway (`*.png`, `*.woff2`, `*.whl`): riskgate reads no less.
     ///
     /// ## Example
     /// ```toml riskgate.toml (before)

@@ -231,12 +231,19 @@ impl Collector<'_> {
         };
         for input in sig.inputs.iter().filter(|_| handler) {
             if let syn::FnArg::Typed(p) = input {
-                for name in wrapped_in(&p.ty, BODY_WRAPPERS) {
-                    direct.push((
-                        name.clone(),
-                        Role::WireInput,
-                        format!("`{}` takes it as a request body ({at})", sig.ident),
-                    ));
+                for wrapper in BODY_WRAPPERS {
+                    let how = match *wrapper {
+                        "Query" => "as URL query parameters",
+                        "Form" => "as a form body",
+                        _ => "as a request body",
+                    };
+                    for name in wrapped_in(&p.ty, &[wrapper]) {
+                        direct.push((
+                            name.clone(),
+                            Role::WireInput,
+                            format!("`{}` takes it {how} ({at})", sig.ident),
+                        ));
+                    }
                 }
             }
         }
@@ -384,7 +391,11 @@ pub fn find(
             "it is named in riskgate.toml ([[json_column]] or [[shapes]])".to_string(),
         );
     }
-    let rust: Vec<&TreeFile> = tree.iter().filter(|f| f.path.ends_with(".rs")).collect();
+    // Tests call handlers and read responses as no client does: they give no role.
+    let rust: Vec<&TreeFile> = tree
+        .iter()
+        .filter(|f| f.path.ends_with(".rs") && !matches!(f.kind, crate::model::FileKind::Test { .. }))
+        .collect();
     let mut parsed: BTreeMap<&str, Facts> = BTreeMap::new();
     let mut names: BTreeSet<String> = wanted.clone();
     let mut searched: BTreeSet<String> = BTreeSet::new();

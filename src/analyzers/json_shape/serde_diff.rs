@@ -2,7 +2,7 @@
 //! readers each change breaks: new code reading stored data, or old code (the release you
 //! would roll back to) reading what new code writes.
 
-use super::serde_model::{holds_untagged, inline_flattened, Body, Field, Kind, SerdeType, Shape, Variant};
+use super::serde_model::{holds_untagged, inline_flattened, proxy_wire, Body, Field, Kind, SerdeType, Shape, Variant};
 use crate::model::ShapeChange as SC;
 
 /// One breaking change, with the directions it breaks before derives are considered.
@@ -112,7 +112,7 @@ fn compare_into(cx: &mut Ctx<'_>) {
     let (old, new) = (cx.old, cx.new);
     let name = new.name.clone();
     let (oc, nc) = (&old.container, &new.container);
-    if oc.proxy != nc.proxy {
+    if proxy_wire(oc.proxy.as_deref()) != proxy_wire(nc.proxy.as_deref()) {
         cx.push(
             SC::CustomCodecChanged,
             true,
@@ -431,6 +431,24 @@ fn compare_field_sides(cx: &mut Ctx<'_>, subject: &str, o: &Field, n: &Field, de
                 "{at} changes its codec from `{}` to `{}`; what it accepts is not visible here",
                 o.codec.as_deref().unwrap_or("serde's default"),
                 n.codec.as_deref().unwrap_or("serde's default")
+            ),
+            n.line,
+        );
+        cx.soften_last();
+        return;
+    }
+    if o.codec.is_some() && o.shape != n.shape {
+        // The codec writes the JSON, not the Rust type: a hint, as a changed codec.
+        cx.record(
+            SC::CustomCodecChanged,
+            true,
+            true,
+            at.clone(),
+            format!(
+                "{at} changes its Rust type ({} → {}) under the same codec `{}`; what it writes is not visible here",
+                o.shape.describe(),
+                n.shape.describe(),
+                o.codec.as_deref().unwrap_or("")
             ),
             n.line,
         );

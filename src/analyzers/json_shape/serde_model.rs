@@ -386,7 +386,8 @@ fn fields_of(fields: &Fields, rename_all: (Option<&str>, Option<&str>)) -> Body 
             .get("with")
             .or(attrs.get("deserialize_with"))
             .or(attrs.get("serialize_with"))
-            .map(str::to_string);
+            .map(str::to_string)
+            .or_else(|| serde_as(&f.attrs));
         Field {
             wire_ser: r_ser.unwrap_or_else(|| conv(rename_all.0)),
             wire_de: r_de.unwrap_or_else(|| conv(rename_all.1)),
@@ -407,6 +408,46 @@ fn fields_of(fields: &Fields, rename_all: (Option<&str>, Option<&str>)) -> Body 
         Fields::Unnamed(u) => Body::Tuple(u.unnamed.iter().enumerate().map(|(i, f)| read(i, f)).collect()),
         Fields::Unit => Body::Unit,
     }
+}
+
+/// serde_with's `#[serde_as(as = "StringWithSeparator<…>")]`: a codec of its own.
+fn serde_as(attrs: &[Attribute]) -> Option<String> {
+    let mut found = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde_as")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("as") {
+                found = Some(format!("serde_as({})", meta.value()?.parse::<LitStr>()?.value()));
+            } else if meta.input.peek(syn::Token![=]) {
+                let _ = meta.value()?.parse::<syn::Expr>();
+            }
+            Ok(())
+        });
+    }
+    found
+}
+
+/// `from = "String"` and `try_from = "&str"` read the same JSON string: proxies compared by wire.
+pub fn proxy_wire(proxy: Option<&str>) -> Option<String> {
+    let p = proxy?.replace(' ', "");
+    let p = p
+        .trim_start_matches('&')
+        .trim_start_matches("'static")
+        .trim_start_matches("'a");
+    let string = [
+        "str",
+        "String",
+        "Cow<str>",
+        "Cow<'_,str>",
+        "Cow<'a,str>",
+        "Box<str>",
+        "Arc<str>",
+        "Rc<str>",
+    ];
+    Some(if string.contains(&p) {
+        "string".to_string()
+    } else {
+        p.to_string()
+    })
 }
 
 fn container_of(attrs: &SerdeAttrs) -> Container {

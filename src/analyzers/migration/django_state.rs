@@ -55,7 +55,7 @@ impl DjangoState {
             for definition in django::field_definitions(text) {
                 fields.insert(definition.key.clone(), definition);
             }
-            for (model, from, to) in django::renamed_fields(text) {
+            for (model, from, to, _) in django::renamed_fields(text) {
                 if let Some(mut definition) = fields.remove(&(model.clone(), from)) {
                     definition.key = (model.clone(), to.clone());
                     fields.insert((model, to), definition);
@@ -75,29 +75,45 @@ impl DjangoState {
                 state.fixed_columns.insert(key.clone(), 0);
             }
         }
-        // This migration's own definitions hold from their line on.
+        // This migration's own operations in their order: an `AlterField` compares with the
+        // field as the operations before it leave it (added, renamed or removed here).
+        let mut renames = django::renamed_fields(text).into_iter().peekable();
         for definition in django::field_definitions(text) {
+            while let Some((model, from, to, _)) = renames.next_if(|r| r.3 < definition.line) {
+                if let Some(mut moved) = fields.remove(&(model.clone(), from)) {
+                    moved.key = (model.clone(), to.clone());
+                    fields.insert((model, to), moved);
+                }
+            }
             if definition.db_column {
                 state
                     .fixed_columns
                     .entry(definition.key.clone())
                     .or_insert(definition.line);
             }
-        }
-        for (key, ty) in django::altered_fields(text) {
-            match fields.get(&key).map(|d| &d.type_name) {
-                Some(before) if *before == ty => {
-                    state.unchanged.insert(key);
+            let key = definition.key.clone();
+            if definition.alters {
+                let ty = definition.type_name.clone();
+                match fields.get(&key).map(|d| &d.type_name) {
+                    Some(before) if *before == ty => {
+                        state.unchanged.insert(key.clone());
+                    }
+                    // A longer limit rewrites nothing; the way back may not fit: a hint, as restated.
+                    Some(before) if django::only_lengthens(before, &ty) => {}
+                    // A project's own field class, or a size named by a constant, hides the
+                    // column: a restatement, as if unknown.
+                    Some(before)
+                        if !django::is_known_field(before)
+                            || !django::is_known_field(&ty)
+                            || before.contains("=?")
+                            || ty.contains("=?") => {}
+                    Some(before) => {
+                        state.retyped.insert(key.clone(), (before.clone(), ty));
+                    }
+                    None => {}
                 }
-                // A longer limit rewrites nothing; the way back may not fit: a hint, as restated.
-                Some(before) if django::only_lengthens(before, &ty) => {}
-                // A project's own field class hides its column: a restatement, as if unknown.
-                Some(before) if !django::is_known_field(before) || !django::is_known_field(&ty) => {}
-                Some(before) => {
-                    state.retyped.insert(key, (before.clone(), ty));
-                }
-                None => {}
             }
+            fields.insert(key, definition);
         }
         state
     }

@@ -416,6 +416,8 @@ fn column_family(class: &str) -> &str {
         c if c.ends_with("foreignkey") || c.ends_with("onetoonefield") => "foreign key",
         // Links live in a join table, not in a column of the model's table.
         c if c.ends_with("manytomanyfield") => "manytomany",
+        // Both are `inet` on PostgreSQL (`char(39)` elsewhere).
+        "ipaddressfield" | "genericipaddressfield" => "inet",
         other => other,
     }
 }
@@ -424,8 +426,15 @@ fn column_family(class: &str) -> &str {
 /// it (`models.CharField(max_length=50)` → `varchar(max_length=50)`); quotes and case do not
 /// matter.
 pub fn field_type(expr: &str) -> String {
-    let class = expr.split('(').next().unwrap_or("").trim();
-    let class = class.rsplit('.').next().unwrap_or(class).to_lowercase();
+    let path = expr.split('(').next().unwrap_or("").trim().to_lowercase();
+    // A class from a package of its own (`jsonfield.fields.JSONField`, `app.db.fields.X`) builds
+    // a column its name does not show: kept whole, so it is no Django class. One-word prefixes
+    // (`models.`, `fields.`, `postgres.`) are how Django's own modules are imported.
+    let class = match path.rsplit_once('.') {
+        Some((module, _)) if module.contains('.') && !module.starts_with("django.") => path.clone(),
+        Some((_, class)) => class.to_string(),
+        None => path.clone(),
+    };
     let args = call_arguments(expr);
     // Not `to`: a foreign key moved to another model keeps its integer column.
     let sized: Vec<String> = ["base_field", "decimal_places", "max_digits", "max_length"]
@@ -439,6 +448,12 @@ pub fn field_type(expr: &str) -> String {
                 .trim()
                 .trim_matches(['"', '\''])
                 .to_lowercase();
+            // A size named by a constant (`max_length=CODE_LENGTH`) is not known here.
+            let v = if *k != "base_field" && !v.chars().all(|c| c.is_ascii_digit()) {
+                "?".to_string()
+            } else {
+                v
+            };
             Some(format!("{k}={v}"))
         })
         .collect();
@@ -509,6 +524,7 @@ pub fn proxy_models(text: &str) -> Vec<String> {
 /// manager, a many-to-many field `through` a model of its own): removing one drops nothing.
 pub fn has_no_column(ty: &str) -> bool {
     let class = ty.split('(').next().unwrap_or("");
+    let class = class.rsplit('.').next().unwrap_or(class);
     ["taggablemanager", "genericrelation", "manytomany through"].contains(&class)
 }
 
@@ -551,6 +567,8 @@ pub struct FieldDefinition {
     pub type_name: String,
     /// The column is named by `db_column`, apart from the field.
     pub db_column: bool,
+    /// An `AlterField`: the field existed before it.
+    pub alters: bool,
     pub line: u32,
 }
 
@@ -558,10 +576,11 @@ pub struct FieldDefinition {
 pub fn field_definitions(text: &str) -> Vec<FieldDefinition> {
     static CALL: OnceLock<Regex> = OnceLock::new();
     let call = re(&CALL, r"migrations\.(\w+)\s*\(");
-    let define = |key: (String, String), expr: &str, line: u32| FieldDefinition {
+    let define = |key: (String, String), expr: &str, line: u32, alters: bool| FieldDefinition {
         key,
         type_name: field_type(expr),
         db_column: keyword_arg(call_arguments(expr), "db_column").is_some(),
+        alters,
         line,
     };
     let mut out = Vec::new();
@@ -576,7 +595,7 @@ pub fn field_definitions(text: &str) -> Vec<FieldDefinition> {
                 ) else {
                     continue;
                 };
-                out.push(define((model, name), field, c.line));
+                out.push(define((model, name), field, c.line, c.name == "AlterField"));
             }
             "CreateModel" => {
                 let (Some(model), Some(fields)) = (named("name", 0), keyword_or_positional(c.args, "fields", 1)) else {
@@ -587,7 +606,7 @@ pub fn field_definitions(text: &str) -> Vec<FieldDefinition> {
                     let pair = top_level_args(item.trim().trim_start_matches('(').trim_end_matches(')'));
                     if let [name, expr, ..] = pair.as_slice() {
                         let name = name.trim_matches(['"', '\'']).to_lowercase();
-                        out.push(define((model.clone(), name), expr, c.line));
+                        out.push(define((model.clone(), name), expr, c.line, false));
                     }
                 }
             }
@@ -597,29 +616,20 @@ pub fn field_definitions(text: &str) -> Vec<FieldDefinition> {
     out
 }
 
-/// Each `RenameField` of a migration: (model, old name, new name).
-pub fn renamed_fields(text: &str) -> Vec<(String, String, String)> {
+/// Each `RenameField` of a migration: (model, old name, new name, line).
+pub fn renamed_fields(text: &str) -> Vec<(String, String, String, u32)> {
     static CALL: OnceLock<Regex> = OnceLock::new();
     let call = re(&CALL, r"migrations\.(RenameField)\s*\(");
     calls(text, call, "#")
         .into_iter()
         .filter_map(|c| {
             let named = |key: &str, at: usize| arg_str(c.args, key).or_else(|| positional(c.args, at));
-            Some((named("model_name", 0)?, named("old_name", 1)?, named("new_name", 2)?))
-        })
-        .collect()
-}
-
-/// (model, field) → new type of each `AlterField` of a migration file.
-pub fn altered_fields(text: &str) -> Vec<((String, String), String)> {
-    static CALL: OnceLock<Regex> = OnceLock::new();
-    let call = re(&CALL, r"migrations\.(AlterField)\s*\(");
-    calls(text, call, "#")
-        .into_iter()
-        .filter_map(|c| {
-            let named = |key: &str, at: usize| arg_str(c.args, key).or_else(|| positional(c.args, at));
-            let key = (named("model_name", 0)?, named("name", 1)?);
-            Some((key, field_type(keyword_or_positional(c.args, "field", 2)?)))
+            Some((
+                named("model_name", 0)?,
+                named("old_name", 1)?,
+                named("new_name", 2)?,
+                c.line,
+            ))
         })
         .collect()
 }

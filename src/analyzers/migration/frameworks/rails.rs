@@ -1,7 +1,7 @@
 //! Rails migrations: `create_table`, `remove_column`, `change_column`, `execute` SQL, `down`/`reversible`.
 
 use super::scan::*;
-use crate::analyzers::migration::ops::{Op, OpKind, Rollback, Script};
+use crate::analyzers::migration::ops::{Filter, Op, OpKind, Rollback, Script};
 use crate::config::Dialect;
 use regex::Regex;
 use std::sync::OnceLock;
@@ -154,7 +154,18 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
             "execute" => {
                 let at = line_start + raw.find("execute").unwrap_or(0) + "execute".len();
                 if let Some((sql_text, first)) = string_at(text, at) {
-                    ops.extend(sql_ops(&sql_text, first, dialect));
+                    let mut found = sql_ops(&sql_text, first, dialect);
+                    // `#{where}` after the table may hold the condition: not known to pick all rows.
+                    if sql_text.contains("#{") {
+                        for op in &mut found {
+                            if let OpKind::Delete { filter, .. } | OpKind::Update { filter, .. } = &mut op.kind {
+                                if filter.is_all_rows() {
+                                    *filter = Filter::Real;
+                                }
+                            }
+                        }
+                    }
+                    ops.extend(found);
                 }
                 if section == "change" && in_reversible == 0 && irreversible_in_change.is_none() {
                     irreversible_in_change = Some((lineno, "`execute` in `change` outside `reversible`".to_string()));

@@ -52,7 +52,11 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             column,
             type_name,
             ..
-        } if type_name.contains("json") && !ctx.is_new_column(table, column) => {
+        } if type_name.contains("json")
+            && !ctx.is_new_column(table, column)
+            // Django restates whole fields: only a known type that changes converts values.
+            && (!ctx.restates_fields || ctx.earlier_retyped.contains_key(&(table.to_lowercase(), column.to_lowercase()))) =>
+        {
             let mut f = finding(
                 &RESHAPES_JSON,
                 ctx,
