@@ -121,6 +121,9 @@ const JSON_FIXTURES: &[&str] = &[
     "**/{fixtures,samples,examples,testdata,test-data}/**/*.json",
     "**/*.{fixture,sample,example}.json",
 ];
+/// Folders of tests: an OpenAPI or JSON Schema document in one is a test's input or expected
+/// output (a snapshot), not the contract clients read.
+const TEST_FOLDERS: &[&str] = &["**/{tests,test,__tests__,__snapshots__,testdata,test-data}/**"];
 const DOCS: &[&str] = &[
     "**/*.{md,markdown,rst,adoc,txt}",
     // Translations are text for people, not settings.
@@ -160,6 +163,7 @@ pub struct Classifier {
     json_schema: GlobSet,
     openapi: GlobSet,
     json_fixtures: GlobSet,
+    test_folders: GlobSet,
     user_json_fixtures: GlobSet,
     docs: GlobSet,
     config: GlobSet,
@@ -182,6 +186,7 @@ impl Classifier {
             json_schema: set(JSON_SCHEMA),
             openapi: set(OPENAPI),
             json_fixtures: set(JSON_FIXTURES),
+            test_folders: set(TEST_FOLDERS),
             user_json_fixtures: glob_set(&config.classify.json_fixtures, src)?,
             docs: set(DOCS),
             config: set(CONFIG),
@@ -224,8 +229,9 @@ impl Classifier {
         }
         // Contracts are contracts whoever generated them: an OpenAPI or JSON Schema document,
         // or Rust with serde derives, is never set aside as generated.
-        let contract = self.openapi.is_match_candidate(&path_c)
-            || self.json_schema.is_match_candidate(&path_c)
+        let in_tests = self.test_folders.is_match_candidate(&path_c);
+        let contract = !in_tests
+            && (self.openapi.is_match_candidate(&path_c) || self.json_schema.is_match_candidate(&path_c))
             || defines_serde_types(file);
         if !contract
             && (self.generated.is_match_candidate(&path_c)
@@ -244,11 +250,14 @@ impl Classifier {
             };
         }
         if path.ends_with(".json") || path.ends_with(".yaml") || path.ends_with(".yml") {
-            if self.openapi.is_match_candidate(&path_c) {
+            if self.openapi.is_match_candidate(&path_c) && !in_tests {
                 return FileKind::OpenApi;
             }
-            if self.json_schema.is_match_candidate(&path_c) {
+            if self.json_schema.is_match_candidate(&path_c) && !in_tests {
                 return FileKind::JsonSchema;
+            }
+            if in_tests && path.ends_with(".json") {
+                return FileKind::JsonFixture;
             }
             if self.json_fixtures.is_match_candidate(&path_c)
                 || (path.ends_with(".json") && self.user_json_fixtures.is_match_candidate(&path_c))
@@ -473,6 +482,14 @@ mod tests {
         assert_eq!(kind("web/yarn.lock"), FileKind::Lockfile);
         assert_eq!(kind("api/user.schema.json"), FileKind::JsonSchema);
         assert_eq!(kind("api/openapi.yaml"), FileKind::OpenApi);
+        // A test's snapshot of a schema is its expected output, not a contract.
+        assert_eq!(
+            kind("wagtail/api/v3/tests/snapshots/openapi.json"),
+            FileKind::JsonFixture
+        );
+        assert_eq!(kind("test/data/user.schema.json"), FileKind::JsonFixture);
+        assert_eq!(kind("docs/spec/openapi.yaml"), FileKind::OpenApi);
+        assert_eq!(kind("app/schemas/user.json"), FileKind::JsonSchema);
         assert_eq!(kind("tests/fixtures/user.json"), FileKind::JsonFixture);
         assert_eq!(kind("data/fixtures/user.json"), FileKind::JsonFixture);
         assert_eq!(kind("README.md"), FileKind::Docs);

@@ -556,7 +556,12 @@ fn attribute_changes(base: &Policy, head: &Policy, out: &mut Vec<PolicyChange>) 
             what: format!("marks {pattern} as {meaning}"),
         });
     }
+    // A mark dropped for a wider one (`**/openapi.json` for `**/openapi*.json`) unmarks nothing.
+    let hidden_after = crate::classify::attribute_globs_any(head.gitattributes.as_deref());
     for (pattern, meaning) in b.difference(&h) {
+        if hidden_after.is_match(pattern.trim_start_matches("**/")) {
+            continue;
+        }
         out.push(PolicyChange {
             file: ".gitattributes".to_string(),
             weakens: false,
@@ -721,6 +726,17 @@ mod tests {
             .filter(|c| c.weakens)
             .map(|c| c.what)
             .collect()
+    }
+
+    #[test]
+    fn a_mark_widened_is_not_a_mark_dropped() {
+        let (mut b, mut h) = (policy(""), policy(""));
+        b.gitattributes = Some("**/openapi.json linguist-generated\n".into());
+        h.gitattributes = Some("**/openapi*.json linguist-generated\n".into());
+        let mut out = Vec::new();
+        attribute_changes(&b, &h, &mut out);
+        let said: Vec<&str> = out.iter().map(|c| c.what.as_str()).collect();
+        assert_eq!(said, ["marks **/openapi*.json as generated"]);
     }
 
     #[test]

@@ -498,6 +498,10 @@ fn is_unit_enum(t: Option<&SerdeType>) -> bool {
 /// The JSON of a newtype (`struct Id(i32)`, or `transparent`) is its one field's: that shape.
 fn newtype_inner(t: Option<&SerdeType>) -> Option<Shape> {
     let t = t?;
+    // `#[serde(from = "String")]`: read (and, with `into`, written) as a JSON string.
+    if proxy_wire(t.container.proxy.as_deref()).as_deref() == Some("string") {
+        return Some(Shape::String);
+    }
     let fields = match &t.kind {
         Kind::Struct(Body::Tuple(f)) if f.len() == 1 => f,
         Kind::Struct(Body::Named(f)) if f.len() == 1 && t.container.transparent => f,

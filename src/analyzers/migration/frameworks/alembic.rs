@@ -1,10 +1,54 @@
 //! Alembic migrations: `op.*` calls in `upgrade()`, and `downgrade()`.
 
 use super::scan::*;
-use crate::analyzers::migration::ops::{Op, OpKind, Rollback, Script};
+use crate::analyzers::migration::ops::{Filter, Op, OpKind, Rollback, Script};
 use crate::config::Dialect;
 use regex::Regex;
 use std::sync::OnceLock;
+
+/// SQLAlchemy core's `t.update().values({'new': t.c.old})` (or `new=t.c.old`), `t` made by
+/// `table('name', …)`: an `UPDATE` that sets `new` from `old`, written as SQL so that a drop of
+/// `old` after it sees where its values went.
+fn core_update(text: &str, args: &str, line: u32, evidence: &str) -> Option<Op> {
+    static UPDATE: OnceLock<Regex> = OnceLock::new();
+    static SET: OnceLock<Regex> = OnceLock::new();
+    let update = re(&UPDATE, r"(\w+)\s*\.\s*update\s*\(\s*\)");
+    let set = re(&SET, r#"['"]?(\w+)['"]?\s*[:=]\s*(\w+)\.c\.(\w+)"#);
+    let var = update.captures(args)?[1].to_string();
+    let definition = Regex::new(&format!(
+        r#"\b{}\s*=\s*(?:sa\.)?table\(\s*['"](\w+)['"]"#,
+        regex::escape(&var)
+    ))
+    .ok()?;
+    let table = definition.captures(text)?[1].to_lowercase();
+    let values = args.split_once(".values(")?.1;
+    let pairs: Vec<(String, String)> = set
+        .captures_iter(values)
+        .filter(|c| c[2] == var)
+        .map(|c| (c[1].to_lowercase(), c[3].to_lowercase()))
+        .collect();
+    if pairs.is_empty() {
+        return None;
+    }
+    let sets: Vec<String> = pairs.iter().map(|(to, from)| format!("{to} = {from}")).collect();
+    let filter = if args.contains(".where(") {
+        Filter::Real
+    } else {
+        Filter::None
+    };
+    let mut op = Op::framework(
+        OpKind::Update {
+            table: table.clone(),
+            columns: pairs.into_iter().map(|(to, _)| to).collect(),
+            filter,
+            json: Vec::new(),
+        },
+        line,
+        evidence,
+    );
+    op.statement = format!("UPDATE {table} SET {}", sets.join(", "));
+    Some(op)
+}
 
 pub fn alembic(text: &str, dialect: Dialect) -> Script {
     static CALL: OnceLock<Regex> = OnceLock::new();
@@ -21,6 +65,8 @@ pub fn alembic(text: &str, dialect: Dialect) -> Script {
             }
             let args = c.args;
             let arg = |n| positional(args, n).unwrap_or_default();
+            // Alembic's names by keyword (`column_name="key_type"`) or in signature order.
+            let named = |key: &str, n| arg_str(args, key).or_else(|| positional(args, n)).unwrap_or_default();
             let evidence = format!(
                 "op.{}({})",
                 c.name,
@@ -28,8 +74,8 @@ pub fn alembic(text: &str, dialect: Dialect) -> Script {
             );
             let kind = match c.name.as_str() {
                 "drop_column" => OpKind::DropColumn {
-                    table: arg(0),
-                    column: arg(1),
+                    table: named("table_name", 0),
+                    column: named("column_name", 1),
                 },
                 "drop_table" => OpKind::DropTable { tables: vec![arg(0)] },
                 "rename_table" => OpKind::RenameTable {
@@ -58,7 +104,7 @@ pub fn alembic(text: &str, dialect: Dialect) -> Script {
                     references: args.contains("ForeignKey("),
                 },
                 "alter_column" => {
-                    let (table, column) = (arg(0), arg(1));
+                    let (table, column) = (named("table_name", 0), named("column_name", 1));
                     if let Some(new) = arg_str(args, "new_column_name") {
                         OpKind::RenameColumn {
                             table,
@@ -90,6 +136,8 @@ pub fn alembic(text: &str, dialect: Dialect) -> Script {
                 "execute" => {
                     if let Some((sql_text, first)) = string_at(text, c.after) {
                         ops.extend(sql_ops(&sql_text, first, dialect));
+                    } else if let Some(update) = core_update(text, args, line, &evidence) {
+                        ops.push(update);
                     }
                     continue;
                 }
