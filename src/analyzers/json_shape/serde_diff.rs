@@ -112,7 +112,10 @@ fn compare_into(cx: &mut Ctx<'_>) {
     let (old, new) = (cx.old, cx.new);
     let name = new.name.clone();
     let (oc, nc) = (&old.container, &new.container);
-    if proxy_wire(oc.proxy.as_deref()) != proxy_wire(nc.proxy.as_deref()) {
+    // The same wire read as leniently (`try_from = "&str"` → `from = "String"`) changes nothing.
+    let same_proxy =
+        proxy_wire(oc.proxy.as_deref()) == proxy_wire(nc.proxy.as_deref()) && (oc.fallible_proxy || !nc.fallible_proxy);
+    if !same_proxy {
         cx.push(
             SC::CustomCodecChanged,
             true,
@@ -498,8 +501,8 @@ fn is_unit_enum(t: Option<&SerdeType>) -> bool {
 /// The JSON of a newtype (`struct Id(i32)`, or `transparent`) is its one field's: that shape.
 fn newtype_inner(t: Option<&SerdeType>) -> Option<Shape> {
     let t = t?;
-    // `#[serde(from = "String")]`: read (and, with `into`, written) as a JSON string.
-    if proxy_wire(t.container.proxy.as_deref()).as_deref() == Some("string") {
+    // `#[serde(from = "String")]`: any JSON string is read. `try_from` may refuse some.
+    if !t.container.fallible_proxy && proxy_wire(t.container.proxy.as_deref()).as_deref() == Some("string") {
         return Some(Shape::String);
     }
     let fields = match &t.kind {

@@ -69,6 +69,8 @@ pub struct Container {
     pub default: bool,
     /// `from`, `into`, `try_from`: the wire shape is another type's.
     pub proxy: Option<String>,
+    /// The proxy is `try_from`: it may refuse values of its type.
+    pub fallible_proxy: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -470,6 +472,7 @@ fn container_of(attrs: &SerdeAttrs) -> Container {
             .or(attrs.get("try_from"))
             .or(attrs.get("into"))
             .map(str::to_string),
+        fallible_proxy: attrs.get("from").is_none() && attrs.get("try_from").is_some(),
     }
 }
 

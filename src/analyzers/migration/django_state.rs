@@ -101,12 +101,12 @@ impl DjangoState {
                     // A longer limit rewrites nothing; the way back may not fit: a hint, as restated.
                     Some(before) if django::only_lengthens(before, &ty) => {}
                     // An integer made a foreign key (or back) keeps an integer column whose
-                    // width the referenced key decides: not known here.
+                    // width the referenced key decides: not known here. A `smallint` narrows.
                     Some(before)
                         if [before.as_str(), ty.as_str()].contains(&"foreign key")
                             && [before.as_str(), ty.as_str()]
                                 .iter()
-                                .any(|t| ["integer", "bigint", "smallint"].contains(t)) => {}
+                                .any(|t| ["integer", "bigint"].contains(t)) => {}
                     // A project's own field class, or a size named by a constant, hides the
                     // column: a restatement, as if unknown.
                     Some(before)
