@@ -423,36 +423,25 @@ fn compare_field_sides(cx: &mut Ctx<'_>, subject: &str, o: &Field, n: &Field, de
         );
         return;
     }
-    if o.codec != n.codec {
-        // What a hand-written codec accepts is not visible here: a hint to test it on real data.
+    // What a hand-written codec accepts, or writes for another Rust type, is not visible here:
+    // a hint to test it on real data.
+    if o.codec != n.codec || (o.codec.is_some() && o.shape != n.shape) {
+        let codec = |c: &Option<String>| c.clone().unwrap_or_else(|| "serde's default".to_string());
+        let what = if o.codec != n.codec {
+            format!("changes its codec from `{}` to `{}`", codec(&o.codec), codec(&n.codec))
+        } else {
+            let (was, is) = (o.shape.describe(), n.shape.describe());
+            format!(
+                "changes its Rust type ({was} → {is}) under the same codec `{}`",
+                codec(&o.codec)
+            )
+        };
         cx.record(
             SC::CustomCodecChanged,
             true,
             true,
             at.clone(),
-            format!(
-                "{at} changes its codec from `{}` to `{}`; what it accepts is not visible here",
-                o.codec.as_deref().unwrap_or("serde's default"),
-                n.codec.as_deref().unwrap_or("serde's default")
-            ),
-            n.line,
-        );
-        cx.soften_last();
-        return;
-    }
-    if o.codec.is_some() && o.shape != n.shape {
-        // The codec writes the JSON, not the Rust type: a hint, as a changed codec.
-        cx.record(
-            SC::CustomCodecChanged,
-            true,
-            true,
-            at.clone(),
-            format!(
-                "{at} changes its Rust type ({} → {}) under the same codec `{}`; what it writes is not visible here",
-                o.shape.describe(),
-                n.shape.describe(),
-                o.codec.as_deref().unwrap_or("")
-            ),
+            format!("{at} {what}; what it reads and writes is not visible here"),
             n.line,
         );
         cx.soften_last();

@@ -306,8 +306,10 @@ fn squash(s: &str) -> Vec<String> {
         .iter()
         .flat_map(|stmt| {
             stmt.tokens.iter().map(|t| match &t.tok {
-                // Ruby and Python quote either way; a formatter picks one.
-                sql::Tok::Ident(x) | sql::Tok::Str(x) => format!("'{x}'"),
+                // Ruby and Python quote either way; a formatter picks one. A quoted name
+                // (`profiles`, "profiles") is the bare one: MySQL quoting dropped for Postgres.
+                sql::Tok::Ident(x) | sql::Tok::Word(x) => format!("'{}'", x.to_lowercase()),
+                sql::Tok::Str(x) => format!("'{x}'"),
                 other => format!("{other:?}"),
             })
         })

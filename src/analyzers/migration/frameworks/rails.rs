@@ -154,6 +154,8 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
             "execute" => {
                 let at = line_start + raw.find("execute").unwrap_or(0) + "execute".len();
                 if let Some((sql_text, first)) = string_at(text, at) {
+                    // `#{table}` names what only the running code knows: read as that name.
+                    let sql_text = interpolations_as_names(&sql_text);
                     let mut found = sql_ops(&sql_text, first, dialect);
                     // `#{where}` after the table may hold the condition: not known to pick all rows.
                     if sql_text.contains("#{") {
@@ -544,6 +546,16 @@ pub fn safety_assured_blocks(text: &str) -> Vec<(u32, u32)> {
         }
     }
     blocks
+}
+
+/// Each Ruby `#{…}` of an SQL string as a quoted name (`"#{table}"`), so that a statement
+/// whose table is interpolated names it as written instead of leaving it blank.
+fn interpolations_as_names(sql: &str) -> String {
+    static INTERPOLATION: OnceLock<Regex> = OnceLock::new();
+    let interpolation = re(&INTERPOLATION, r#"#\{[^{}"]*\}"#);
+    interpolation
+        .replace_all(sql, |c: &regex::Captures| format!("\"{}\"", &c[0]))
+        .into_owned()
 }
 
 #[cfg(test)]
