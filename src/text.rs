@@ -133,8 +133,18 @@ pub fn rust_test_lines(source: &str) -> Vec<(usize, usize)> {
     fn is_test(attrs: &[syn::Attribute]) -> bool {
         attrs.iter().any(|a| {
             let path = a.path();
-            (path.is_ident("cfg") && quote::ToTokens::to_token_stream(a).to_string().contains("test"))
-                || path.segments.last().is_some_and(|s| s.ident == "test")
+            // `cfg(test)` or `cfg(all(test, …))`: never `cfg(not(test))` or `cfg(any(test, …))`,
+            // which also build outside tests.
+            let cfg: String = quote::ToTokens::to_token_stream(a)
+                .to_string()
+                .split_whitespace()
+                .collect();
+            let only_tests = cfg == "#[cfg(test)]"
+                || (cfg.starts_with("#[cfg(all(")
+                    && cfg.contains("test")
+                    && !cfg.contains("not(")
+                    && !cfg.contains("any("));
+            (path.is_ident("cfg") && only_tests) || path.segments.last().is_some_and(|s| s.ident == "test")
         })
     }
     fn visit(items: &[syn::Item], out: &mut Vec<(usize, usize)>) {

@@ -425,7 +425,10 @@ fn compare_field_sides(cx: &mut Ctx<'_>, subject: &str, o: &Field, n: &Field, de
     }
     // What a hand-written codec accepts, or writes for another Rust type, is not visible here:
     // a hint to test it on real data.
-    if o.codec != n.codec || (o.codec.is_some() && o.shape != n.shape) {
+    // Under the same codec a new Rust type says nothing of the JSON: the checks of presence
+    // below still hold.
+    let retyped_under_codec = o.codec == n.codec && o.codec.is_some() && o.shape != n.shape;
+    if o.codec != n.codec || retyped_under_codec {
         let codec = |c: &Option<String>| c.clone().unwrap_or_else(|| "serde's default".to_string());
         let what = if o.codec != n.codec {
             format!("changes its codec from `{}` to `{}`", codec(&o.codec), codec(&n.codec))
@@ -445,7 +448,9 @@ fn compare_field_sides(cx: &mut Ctx<'_>, subject: &str, o: &Field, n: &Field, de
             n.line,
         );
         cx.soften_last();
-        return;
+        if !retyped_under_codec {
+            return;
+        }
     }
     let (old_req, new_req) = (o.required_on_read(defaults.0), n.required_on_read(defaults.1));
     if !old_req && new_req {
@@ -480,7 +485,9 @@ fn compare_field_sides(cx: &mut Ctx<'_>, subject: &str, o: &Field, n: &Field, de
         Shape::Option(inner) => (**inner).clone(),
         other => other.clone(),
     };
-    compare_shapes(cx, &at, &strip(&o.shape), &strip(&n.shape), n.line);
+    if !retyped_under_codec {
+        compare_shapes(cx, &at, &strip(&o.shape), &strip(&n.shape), n.line);
+    }
 }
 
 fn is_unit_enum(t: Option<&SerdeType>) -> bool {
@@ -490,16 +497,19 @@ fn is_unit_enum(t: Option<&SerdeType>) -> bool {
 /// The JSON of a newtype (`struct Id(i32)`, or `transparent`) is its one field's: that shape.
 fn newtype_inner(t: Option<&SerdeType>) -> Option<Shape> {
     let t = t?;
-    // `#[serde(from = "String")]`: any JSON string is read. `try_from` may refuse some.
-    if !t.container.fallible_proxy && proxy_wire(t.container.proxy.as_deref()).as_deref() == Some("string") {
-        return Some(Shape::String);
-    }
     let fields = match &t.kind {
         Kind::Struct(Body::Tuple(f)) if f.len() == 1 => f,
         Kind::Struct(Body::Named(f)) if f.len() == 1 && t.container.transparent => f,
         _ => return None,
     };
-    (t.container.proxy.is_none() && fields[0].codec.is_none()).then(|| fields[0].shape.clone())
+    // `struct Id(String)` read through `from = "String"` reads any JSON string and writes its
+    // string. `try_from` may refuse some; a proxy of another type is that type's JSON.
+    let string_proxy =
+        !t.container.fallible_proxy && proxy_wire(t.container.proxy.as_deref()).as_deref() == Some("string");
+    let inner = &fields[0].shape;
+    let string_inner = matches!(inner, Shape::String | Shape::BorrowedStr);
+    ((t.container.proxy.is_none() || (string_proxy && string_inner)) && fields[0].codec.is_none())
+        .then(|| inner.clone())
 }
 
 fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {

@@ -5,7 +5,7 @@
 use super::frameworks::django::{self, FieldDefinition};
 use super::ops::{Op, OpKind};
 use super::schema_state::Retyped;
-use crate::diff::{ChangeSet, TreeFile};
+use crate::diff::{ChangeSet, FileStatus, TreeFile};
 use std::collections::{HashMap, HashSet};
 
 /// A (model, field) pair, lowercased.
@@ -27,6 +27,9 @@ pub struct DjangoState {
     /// Fields whose column is named by `db_column`, with the line of this migration from
     /// which that holds (0: from earlier migrations): renaming the field keeps the column.
     fixed_columns: HashMap<FieldKey, u32>,
+    /// A squash the change adds of migrations the base already has: it runs only where none
+    /// of them ran (a fresh database, built anew); databases with data recorded the originals.
+    squashes_applied: bool,
 }
 
 impl DjangoState {
@@ -45,9 +48,31 @@ impl DjangoState {
             })
             .collect();
         earlier.sort_by(|a, b| a.path.cmp(&b.path));
+        let replaced = django::replaced(text);
+        let added = |p: &str| {
+            change
+                .files
+                .iter()
+                .any(|f| f.path == p && f.status == FileStatus::Added)
+        };
+        let applied = |name: &str| {
+            let p = format!("{dir}/{name}.py");
+            let kept = change.tree.iter().any(|t| t.path == p) && !added(&p);
+            kept || change
+                .files
+                .iter()
+                .any(|f| f.path == p && f.status == FileStatus::Deleted)
+        };
+        let app = dir.rsplit('/').nth(1).unwrap_or("");
+        let squashes_applied = added(path)
+            && !replaced.is_empty()
+            && replaced
+                .iter()
+                .all(|(a, name)| a.eq_ignore_ascii_case(app) && applied(name));
         let mut fields: HashMap<FieldKey, FieldDefinition> = HashMap::new();
         let mut state = DjangoState {
-            app: dir.rsplit('/').nth(1).unwrap_or("").to_lowercase(),
+            app: app.to_lowercase(),
+            squashes_applied,
             ..DjangoState::default()
         };
         for t in earlier {
@@ -131,6 +156,12 @@ impl DjangoState {
     pub fn judged(&self, ops: Vec<Op>) -> Vec<Op> {
         let key = |t: &str, c: &str| (t.to_lowercase(), c.to_lowercase());
         let stores = |t: &str, c: &str| !self.nothing_stored.contains(&key(t, c));
+        if self.squashes_applied {
+            return ops
+                .into_iter()
+                .filter(|op| matches!(op.kind, OpKind::CreateTable { .. } | OpKind::AddColumn { .. }))
+                .collect();
+        }
         ops.into_iter()
             .filter_map(|mut op| {
                 let keep = match &op.kind {

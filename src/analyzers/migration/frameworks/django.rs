@@ -201,23 +201,25 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
         };
         ops.push(Op::framework(kind, line, &evidence));
     }
-    // A squashed migration runs only where none of the migrations it `replaces` ran: a fresh
-    // database, where it builds everything anew (kept, as what it creates). Databases with data
-    // recorded the originals.
-    if squashes(text) {
-        ops.retain(|op| matches!(op.kind, OpKind::CreateTable { .. } | OpKind::AddColumn { .. }));
-        return Script::read(ops, Rollback::Fine);
-    }
     let mut script = Script::read(ops, rollback);
     script.noop_reverse_overwrites = noop_reverse_overwrites;
     script
 }
 
-/// The `Migration` class declares the migrations it replaces (`replaces = [(…), …]`).
-fn squashes(text: &str) -> bool {
+/// The migrations a squashed migration `replaces = [("app", "0001_initial"), …]`: (app, name).
+pub fn replaced(text: &str) -> Vec<(String, String)> {
     static REPLACES: OnceLock<Regex> = OnceLock::new();
-    let replaces = re(&REPLACES, r"(?m)^\s+replaces\s*=\s*\[\s*\(");
-    replaces.is_match(text)
+    static PAIR: OnceLock<Regex> = OnceLock::new();
+    let replaces = re(&REPLACES, r"(?m)^\s+replaces\s*=\s*\[");
+    let pair = re(&PAIR, r#"\(\s*['"]([\w.]+)['"]\s*,\s*['"]([\w.]+)['"]\s*\)"#);
+    let Some(at) = replaces.find(text) else {
+        return Vec::new();
+    };
+    let list = &text[at.end()..];
+    let list = &list[..list.find(']').unwrap_or(list.len())];
+    pair.captures_iter(list)
+        .map(|c| (c[1].to_string(), c[2].to_string()))
+        .collect()
 }
 
 /// The fields a data-migration function overwrites on rows that existed: those it writes,
@@ -450,7 +452,7 @@ pub fn field_type(expr: &str) -> String {
                 .to_lowercase();
             // A size named by a constant (`max_length=CODE_LENGTH`) is not known here.
             let v = if *k != "base_field" && !v.chars().all(|c| c.is_ascii_digit()) {
-                "?".to_string()
+                format!("?{v}")
             } else {
                 v
             };

@@ -155,10 +155,11 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
                 let at = line_start + raw.find("execute").unwrap_or(0) + "execute".len();
                 if let Some((sql_text, first)) = string_at(text, at) {
                     // `#{table}` names what only the running code knows: read as that name.
-                    let sql_text = interpolations_as_names(&sql_text);
+                    let condition_interpolated = interpolates_condition(&sql_text);
+                    let sql_text = interpolations_as_names(&sql_text, dialect);
                     let mut found = sql_ops(&sql_text, first, dialect);
                     // `#{where}` after the table may hold the condition: not known to pick all rows.
-                    if sql_text.contains("#{") {
+                    if condition_interpolated {
                         for op in &mut found {
                             if let OpKind::Delete { filter, .. } | OpKind::Update { filter, .. } = &mut op.kind {
                                 if filter.is_all_rows() {
@@ -548,14 +549,36 @@ pub fn safety_assured_blocks(text: &str) -> Vec<(u32, u32)> {
     blocks
 }
 
-/// Each Ruby `#{…}` of an SQL string as a quoted name (`"#{table}"`), so that a statement
-/// whose table is interpolated names it as written instead of leaving it blank.
-fn interpolations_as_names(sql: &str) -> String {
+/// Each bare Ruby `#{…}` of an SQL string as a quoted name (`"#{table}"`, backquoted for
+/// MySQL), so that a statement whose table is interpolated names it as written.
+fn interpolations_as_names(sql: &str, dialect: Dialect) -> String {
     static INTERPOLATION: OnceLock<Regex> = OnceLock::new();
-    let interpolation = re(&INTERPOLATION, r#"#\{[^{}"]*\}"#);
+    let interpolation = re(&INTERPOLATION, r#"(^|[^"'`\w])(#\{[^{}"'`]*\})"#);
+    let q = if dialect == Dialect::Mysql { '`' } else { '"' };
     interpolation
-        .replace_all(sql, |c: &regex::Captures| format!("\"{}\"", &c[0]))
+        .replace_all(sql, |c: &regex::Captures| format!("{}{q}{}{q}", &c[1], &c[2]))
         .into_owned()
+}
+
+/// A bare `#{…}` after the statement's table, outside string literals (`… AS b2 #{where}`): the
+/// condition may be in it. One inside quotes (`SET token = '#{x}'`) is a value.
+fn interpolates_condition(sql: &str) -> bool {
+    let lower = sql.to_lowercase();
+    let after_table = ["delete from ", "update "]
+        .iter()
+        .filter_map(|k| lower.find(k).map(|i| i + k.len()))
+        .min()
+        .and_then(|i| sql.get(i..))
+        .map(|rest| rest.trim_start().split_once(char::is_whitespace).map_or("", |(_, r)| r))
+        .unwrap_or("");
+    let mut quoted = false;
+    let bytes = after_table.as_bytes();
+    (0..bytes.len()).any(|i| {
+        if bytes[i] == b'\'' {
+            quoted = !quoted;
+        }
+        !quoted && bytes[i] == b'#' && bytes.get(i + 1) == Some(&b'{')
+    })
 }
 
 #[cfg(test)]

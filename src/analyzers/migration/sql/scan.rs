@@ -229,8 +229,15 @@ fn alter_from_tokens(toks: &[Token]) -> Vec<OpKind> {
             let w = |k: usize| word_at(a, k).unwrap_or("");
             let col_at = |k: usize| if w(k) == "column" { k + 1 } else { k };
             match (w(0), w(1)) {
-                // Constraints, MySQL indexes and keys, partitions: a bare keyword, never a column.
-                ("drop", "constraint" | "index" | "key" | "primary" | "foreign" | "check" | "partition") => {
+                // Constraints and keys: reserved words, never a column. MySQL's `DROP INDEX name`,
+                // `DROP KEY name`, `DROP PARTITION p`: a name follows; PostgreSQL's `DROP key`
+                // (no name after) drops a column called `key`.
+                ("drop", "constraint" | "primary" | "foreign") => OpKind::Other,
+                ("drop", "index" | "key" | "check" | "partition")
+                    if a.get(2)
+                        .and_then(Token::name)
+                        .is_some_and(|n| !matches!(n.as_str(), "cascade" | "restrict")) =>
+                {
                     OpKind::Other
                 }
                 ("drop", _) => {
