@@ -32,6 +32,14 @@ pub struct DjangoState {
     squashes_applied: bool,
 }
 
+/// `RenameField(model, from, to)`: the field keeps its definition under its new name.
+fn rename(fields: &mut HashMap<FieldKey, FieldDefinition>, model: String, from: String, to: String) {
+    if let Some(mut definition) = fields.remove(&(model.clone(), from)) {
+        definition.key = (model.clone(), to.clone());
+        fields.insert((model, to), definition);
+    }
+}
+
 impl DjangoState {
     /// The app's earlier migrations, read from the head tree in name order, then `text`.
     pub fn before(change: &ChangeSet, path: &str, text: &str) -> DjangoState {
@@ -81,10 +89,7 @@ impl DjangoState {
                 fields.insert(definition.key.clone(), definition);
             }
             for (model, from, to, _) in django::renamed_fields(text) {
-                if let Some(mut definition) = fields.remove(&(model.clone(), from)) {
-                    definition.key = (model.clone(), to.clone());
-                    fields.insert((model, to), definition);
-                }
+                rename(&mut fields, model, from, to);
             }
             for model in django::proxy_models(text) {
                 state.nothing_stored.insert((model, String::new()));
@@ -105,10 +110,7 @@ impl DjangoState {
         let mut renames = django::renamed_fields(text).into_iter().peekable();
         for definition in django::field_definitions(text) {
             while let Some((model, from, to, _)) = renames.next_if(|r| r.3 < definition.line) {
-                if let Some(mut moved) = fields.remove(&(model.clone(), from)) {
-                    moved.key = (model.clone(), to.clone());
-                    fields.insert((model, to), moved);
-                }
+                rename(&mut fields, model, from, to);
             }
             if definition.db_column {
                 state

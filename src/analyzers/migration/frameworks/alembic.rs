@@ -66,7 +66,7 @@ pub fn alembic(text: &str, dialect: Dialect) -> Script {
             let args = c.args;
             let arg = |n| positional(args, n).unwrap_or_default();
             // Alembic's names by keyword (`column_name="key_type"`) or in signature order.
-            let named = |key: &str, n| arg_str(args, key).or_else(|| positional(args, n)).unwrap_or_default();
+            let named = |key: &str, n| named_arg(args, key, n).unwrap_or_default();
             let evidence = format!(
                 "op.{}({})",
                 c.name,

@@ -26,11 +26,7 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
     let mut noop_reverse_overwrites = None;
     for (name, args, line) in django_calls(text) {
         // Django's operations take their names by keyword or in signature order.
-        let named = |key: &str, at: usize| {
-            arg_str(&args, key)
-                .or_else(|| positional(&args, at))
-                .unwrap_or_default()
-        };
+        let named = |key: &str, at: usize| named_arg(&args, key, at).unwrap_or_default();
         let model = || named("model_name", 0);
         let evidence = format!(
             "migrations.{name}({})",
@@ -587,7 +583,7 @@ pub fn field_definitions(text: &str) -> Vec<FieldDefinition> {
     };
     let mut out = Vec::new();
     for c in calls(text, call, "#") {
-        let named = |key: &str, at: usize| arg_str(c.args, key).or_else(|| positional(c.args, at));
+        let named = |key: &str, at: usize| named_arg(c.args, key, at);
         match c.name.as_str() {
             "AddField" | "AlterField" => {
                 let (Some(model), Some(name), Some(field)) = (
@@ -625,7 +621,7 @@ pub fn renamed_fields(text: &str) -> Vec<(String, String, String, u32)> {
     calls(text, call, "#")
         .into_iter()
         .filter_map(|c| {
-            let named = |key: &str, at: usize| arg_str(c.args, key).or_else(|| positional(c.args, at));
+            let named = |key: &str, at: usize| named_arg(c.args, key, at);
             Some((
                 named("model_name", 0)?,
                 named("old_name", 1)?,

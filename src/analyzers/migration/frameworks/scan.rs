@@ -194,6 +194,11 @@ pub fn arg_str(args: &str, key: &str) -> Option<String> {
     r.captures(args).map(|c| c[1].to_lowercase())
 }
 
+/// A string argument by keyword, or the `n`th positional one (`RenameField("m", "a", "b")`).
+pub fn named_arg(args: &str, key: &str, n: usize) -> Option<String> {
+    arg_str(args, key).or_else(|| positional(args, n))
+}
+
 pub fn positional(args: &str, n: usize) -> Option<String> {
     static S: OnceLock<Regex> = OnceLock::new();
     let s = re(&S, r#"['"]([^'"]*)['"]|:(\w+)"#);
