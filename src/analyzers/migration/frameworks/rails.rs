@@ -563,7 +563,8 @@ fn interpolations_as_names(sql: &str, dialect: Dialect) -> String {
 /// A bare `#{…}` after the statement's table, outside string literals (`… AS b2 #{where}`): the
 /// condition may be in it. One inside quotes (`SET token = '#{x}'`) is a value.
 fn interpolates_condition(sql: &str) -> bool {
-    let lower = sql.to_lowercase();
+    // ASCII lowering keeps byte offsets, so they index `sql` too.
+    let lower = sql.to_ascii_lowercase();
     let after_table = ["delete from ", "update "]
         .iter()
         .filter_map(|k| lower.find(k).map(|i| i + k.len()))
