@@ -285,6 +285,15 @@ impl Classifier {
             return None;
         }
         if let Some(i) = self.migrations.matches_candidate(path_c).into_iter().min() {
+            // A test app's migrations (Django's `tests/testapp/migrations`, a Rails engine's
+            // `spec/dummy/db/migrate`) run only against throwaway test databases; one the
+            // configuration names is still a migration (below).
+            let test_app = self.test_folders.is_match_candidate(path_c) || path.contains("spec/dummy/");
+            if test_app && !self.user_migrations.is_match_candidate(path_c) {
+                return Some(FileKind::Test {
+                    language: Language::from_path(path),
+                });
+            }
             let (_, format, role) = MIGRATION_CONVENTIONS[i];
             return Some(FileKind::Migration {
                 format,
@@ -450,6 +459,14 @@ mod tests {
                 language: Language::Python
             }
         );
+        // A test app's migrations run against test databases only.
+        for path in [
+            "wagtail/test/testapp/migrations/0054_delete_setting.py",
+            "core/spec/dummy/db/migrate/20240101_add_fax.rb",
+            "tests/migrations/V3__drop_fax.sql",
+        ] {
+            assert!(matches!(kind(path), FileKind::Test { .. }), "{path}");
+        }
     }
 
     #[test]

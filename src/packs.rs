@@ -139,11 +139,21 @@ pub struct LazyRegex {
 }
 
 impl LazyRegex {
+    fn regex(&self) -> Option<&Regex> {
+        self.compiled.get_or_init(|| Regex::new(&self.pattern).ok()).as_ref()
+    }
+
     pub fn is_match(&self, text: &str) -> bool {
-        self.compiled
-            .get_or_init(|| Regex::new(&self.pattern).ok())
-            .as_ref()
-            .is_some_and(|r| r.is_match(text))
+        self.regex().is_some_and(|r| r.is_match(text))
+    }
+
+    /// The texts it matches in `text`, without their whitespace.
+    pub fn matched_texts(&self, text: &str) -> Vec<String> {
+        self.regex().map_or_else(Vec::new, |r| {
+            r.find_iter(text)
+                .map(|m| m.as_str().chars().filter(|c| !c.is_whitespace()).collect())
+                .collect()
+        })
     }
 }
 

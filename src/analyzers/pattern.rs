@@ -104,9 +104,31 @@ fn rule_findings(rule: &PackRule, file: &ChangedFile) -> Vec<Finding> {
             })
     };
     if let Some(regex) = &rule.added {
+        // A matching line the removed lines already held, up to whitespace, only moved or was
+        // reindented: it is not new to the file. A line that is nothing but the match (a key's
+        // `-----BEGIN … KEY-----`) says nothing of what follows it, so it always counts.
+        let bare = |t: &str| -> String { t.chars().filter(|c| !c.is_whitespace()).collect() };
+        let mut held: Vec<String> = file
+            .removed_lines()
+            .filter(|l| line_matches(rule, regex, l))
+            .map(|l| bare(&l.text))
+            .collect();
+        let mut moved = |line: &DiffLine| {
+            let text = bare(&line.text);
+            if regex.matched_texts(&line.text).concat() == text {
+                return false;
+            }
+            match held.iter().position(|h| *h == text) {
+                Some(i) => {
+                    held.swap_remove(i);
+                    true
+                }
+                None => false,
+            }
+        };
         for line in file
             .added_lines()
-            .filter(|l| line_matches(rule, regex, l) && !in_test_code(l))
+            .filter(|l| line_matches(rule, regex, l) && !in_test_code(l) && !moved(l))
         {
             matched += 1;
             if out.len() < MAX_PER_FILE {
@@ -232,6 +254,32 @@ regex = '^\s*//'
         let at: Vec<_> = found.iter().map(|f| (f.rule.as_str(), f.line)).collect();
         assert_eq!(at, vec![("thing-added", Some(2)), ("thing-added", Some(4))]);
         assert_eq!(found[0].evidence.as_deref(), Some("thing(1)"));
+    }
+
+    #[test]
+    fn a_match_only_reindented_or_moved_is_not_new() {
+        // The same `f(thing(1))` reindented, and `f(thing(2))` moved: neither is new;
+        // `f(thing(3))` is, and so is a second `f(thing(1))` (the removed lines held one).
+        // A line that is only the match counts even when the removed lines held it.
+        let file = ChangedFile::from_lines(
+            "src/a.rs",
+            FileStatus::Modified,
+            &["  f(thing(1))", "f(thing(2))", "thing("],
+            &[
+                "    f(thing( 1 ))",
+                "x",
+                "f(thing(2))",
+                "f(thing(3))",
+                "f(thing(1))",
+                "thing(",
+            ],
+        );
+        let change = ChangeSet {
+            files: vec![file],
+            ..Default::default()
+        };
+        let at: Vec<_> = analyze(&change, &pack(RULE)).iter().map(|f| f.line).collect();
+        assert_eq!(at, vec![Some(4), Some(5), Some(6)]);
     }
 
     #[test]

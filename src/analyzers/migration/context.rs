@@ -81,6 +81,24 @@ impl Context {
         self.created_tables.contains(table) || self.reverted.contains(table) || self.created_elsewhere(table)
     }
 
+    /// A table the migration tool keeps its own records in (which migrations ran): rows
+    /// deleted there are bookkeeping, not the application's data.
+    pub fn is_bookkeeping(table: &str) -> bool {
+        const TOOLS_OWN: &[&str] = &[
+            "schema_migrations",
+            "ar_internal_metadata",
+            "django_migrations",
+            "alembic_version",
+            "__diesel_schema_migrations",
+            "_sqlx_migrations",
+            "seaql_migrations",
+            "flyway_schema_history",
+            "knex_migrations",
+        ];
+        let bare = table.rsplit('.').next().unwrap_or(table).trim_matches(['"', '`']);
+        TOOLS_OWN.iter().any(|t| bare.eq_ignore_ascii_case(t))
+    }
+
     fn created_elsewhere(&self, table: &str) -> bool {
         self.created_by_other_files.contains(table)
     }
@@ -110,18 +128,30 @@ impl Context {
     }
 
     /// An `UPDATE` before `line` that sets another column of `table` from `column`: its values
-    /// move, they are not lost. The column they moved into.
-    pub fn moved_before(&self, table: &str, column: &str, line: u32) -> Option<&str> {
+    /// move, they are not lost. The column they moved into, and whether the UPDATE only picks
+    /// rows by `column` (`SET flag = false WHERE old = 'x'`): then it converts the values it
+    /// names, and the others may be lost.
+    pub fn moved_before(&self, table: &str, column: &str, line: u32) -> Option<(&str, bool)> {
         let column = column.to_lowercase();
         self.updates.iter().find_map(|(t, set, text, l)| {
-            // The column read anywhere in the UPDATE (its SET, or the WHERE of a join).
-            let from_column = text
-                .split_once(" set ")
-                .map(|(_, rest)| rest)
-                .is_some_and(|rest| crate::text::words(rest).any(|w| w == column));
-            let target = set.iter().find(|c| c.to_lowercase() != column);
-            (t == table && *l < line && from_column && !set.iter().any(|c| c.to_lowercase() == column))
-                .then_some(target?.as_str())
+            if t != table || *l >= line || set.iter().any(|c| c.to_lowercase() == column) {
+                return None;
+            }
+            // Read in the SET's values or a join before it (MySQL's `UPDATE t JOIN u ON
+            // u.id = t.col SET …`), or only in the WHERE.
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let (head, rest) = text.split_once(" set ").unwrap_or((&text, ""));
+            let (values, filter) = rest.split_once(" where ").unwrap_or((rest, ""));
+            let reads = |part: &str| crate::text::words(part).any(|w| w == column);
+            let only_filter = if reads(head) || reads(values) {
+                false
+            } else if reads(filter) {
+                true
+            } else {
+                return None;
+            };
+            let target = set.iter().find(|c| c.to_lowercase() != column)?;
+            Some((target.as_str(), only_filter))
         })
     }
 

@@ -313,7 +313,8 @@ fn squash(s: &str) -> Vec<String> {
                 other => format!("{other:?}"),
             })
         })
-        .filter(|t| t != "Sym(\";\")")
+        // Ruby's bang (`destroy` → `destroy!`) raises on failure; what the statement does is the same.
+        .filter(|t| t != "Sym(\";\")" && t != "Sym(\"!\")")
         .collect();
     if tokens.is_empty() {
         vec![s

@@ -13,8 +13,16 @@ fn core_update(text: &str, args: &str, line: u32, evidence: &str) -> Option<Op> 
     static UPDATE: OnceLock<Regex> = OnceLock::new();
     static SET: OnceLock<Regex> = OnceLock::new();
     let update = re(&UPDATE, r"(\w+)\s*\.\s*update\s*\(\s*\)");
-    let set = re(&SET, r#"['"]?(\w+)['"]?\s*[:=]\s*(\w+)\.c\.(\w+)"#);
+    let set = re(&SET, r#"['"]?(\w+)['"]?\s*[:=]\s*(\w+)\.(?:c\.)?(\w+)"#);
     let var = update.captures(args)?[1].to_string();
+    // Rows read in a loop over the table (`for ds in conn.execute(t.select()):`) give their
+    // columns as `ds.options`.
+    let rows = Regex::new(&format!(
+        r"\bfor\s+(\w+)\s+in\s+.*\b{}\s*\.\s*select\s*\(",
+        regex::escape(&var)
+    ))
+    .ok()?;
+    let row_vars: Vec<String> = rows.captures_iter(text).map(|c| c[1].to_string()).collect();
     let definition = Regex::new(&format!(
         r#"\b{}\s*=\s*(?:sa\.)?table\(\s*['"](\w+)['"]"#,
         regex::escape(&var)
@@ -24,7 +32,10 @@ fn core_update(text: &str, args: &str, line: u32, evidence: &str) -> Option<Op> 
     let values = args.split_once(".values(")?.1;
     let pairs: Vec<(String, String)> = set
         .captures_iter(values)
-        .filter(|c| c[2] == var)
+        .filter(|c| {
+            let through_c = c[0].contains(".c.");
+            (through_c && c[2] == var) || (!through_c && row_vars.iter().any(|r| *r == c[2]))
+        })
         .map(|c| (c[1].to_lowercase(), c[3].to_lowercase()))
         .collect();
     if pairs.is_empty() {
@@ -144,6 +155,27 @@ pub fn alembic(text: &str, dialect: Dialect) -> Script {
                 _ => continue,
             };
             ops.push(Op::framework(kind, line, &evidence));
+        }
+    }
+    // A SQLAlchemy core update run through a connection (`conn.execute(t.update()…)`).
+    if let Some((_, start, end, _)) = upgrade {
+        static EXECUTE: OnceLock<Regex> = OnceLock::new();
+        let execute = re(&EXECUTE, r"\b(\w+)\s*\.\s*execute\s*\(");
+        let mut through_connection: Vec<Op> = calls(text, execute, "#")
+            .into_iter()
+            .filter(|c| c.line > *start && c.line <= *end && c.name != "op")
+            .filter_map(|c| {
+                let evidence = format!(
+                    "{}.execute({})",
+                    c.name,
+                    c.args.split_whitespace().collect::<Vec<_>>().join(" ")
+                );
+                core_update(text, c.args, c.line, &evidence)
+            })
+            .collect();
+        if !through_connection.is_empty() {
+            ops.append(&mut through_connection);
+            ops.sort_by_key(|op| op.line);
         }
     }
     let rollback = match downgrade {

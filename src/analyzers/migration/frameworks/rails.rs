@@ -28,6 +28,7 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
     let mut in_reversible = 0usize;
     let mut offset = 0usize;
     let lines: Vec<&str> = text.lines().collect();
+    let models = Models::declared_in(&lines);
     for (i, raw) in text.lines().enumerate() {
         let lineno = i as u32 + 1;
         let line_start = offset;
@@ -69,12 +70,14 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
         }
         if !section.is_empty() {
             if let Some(what) = RAILS_DELETES.iter().find(|d| line.contains(*d)) {
-                let what = format!("`{}`", what.trim_start_matches('.').trim_end_matches('('));
-                let table = receiver_model(line).map(|m| table_of(&m));
+                // `destroy!` deletes what `destroy` does (it raises on failure): one name, so
+                // that an applied migration edited from one to the other restates its delete.
+                let what = format!("`{}`", what.trim_start_matches('.').trim_end_matches(['(', '!']));
+                let table = receiver_model(line).map(|m| models.table(&m));
                 ops.push(Op::framework(OpKind::CodeDelete { what, table }, lineno, line));
                 continue;
             }
-            let kept = rows_kept_in_loop(&lines, i);
+            let kept = rows_kept_in_loop(&lines, i, &models);
             if !kept.is_empty() {
                 ops.extend(kept.into_iter().map(|copy| Op::framework(copy, lineno, line)));
                 continue;
@@ -147,7 +150,7 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
             },
             "update_all" => OpKind::CodeBackfill {
                 what: "update_all".to_string(),
-                table: receiver_model(line).map(|m| table_of(&m)),
+                table: receiver_model(line).map(|m| models.table(&m)),
                 columns: named_columns(args),
                 calls: Vec::new(),
             },
@@ -242,7 +245,7 @@ fn receiver_model(line: &str) -> Option<String> {
 /// (`v.update…`, `v.save`, `v.ban!(…)`) from another model (`Keystore.value_for`), from the row's
 /// own columns (`account.balance`), or after a filter on columns (`where(is_tracker: true)`):
 /// values moved into the row's other columns.
-fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
+fn rows_kept_in_loop(lines: &[&str], at: usize, models: &Models) -> Vec<OpKind> {
     static LOOP: OnceLock<Regex> = OnceLock::new();
     static BUILD: OnceLock<Regex> = OnceLock::new();
     static SOURCE: OnceLock<Regex> = OnceLock::new();
@@ -296,8 +299,8 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
         .find(|m| *m != of)
     {
         out.push(OpKind::CodeCopy {
-            of: table_of(&of),
-            into: table_of(&into),
+            of: models.table(&of),
+            into: models.table(&into),
             columns: None,
             moved: false,
         });
@@ -319,7 +322,7 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
     }
     out.push(OpKind::CodeBackfill {
         what: format!("a loop that saves each `{of}` row"),
-        table: Some(table_of(&of)),
+        table: Some(models.table(&of)),
         calls: if assigned.is_empty() {
             row_calls(&body, &var)
         } else {
@@ -333,7 +336,7 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
         .flat_map(|l| source.captures_iter(l).map(|c| c[1].to_string()).collect::<Vec<_>>())
         .find(|m| *m != of && !NOT_MODELS.contains(&m.as_str()))
     {
-        out.push(moved(table_of(&from), table_of(&of), None));
+        out.push(moved(models.table(&from), models.table(&of), None));
     }
     // The row's own columns read where it is written (`account.balance`), and the columns the
     // loop's filter picks rows by: their values move into the row's other columns.
@@ -350,7 +353,7 @@ fn rows_kept_in_loop(lines: &[&str], at: usize) -> Vec<OpKind> {
         .collect();
     columns.extend(where_columns(head).unwrap_or_default());
     if !columns.is_empty() {
-        let table = table_of(&of);
+        let table = models.table(&of);
         out.push(moved(table.clone(), table, Some(columns)));
     }
     out
@@ -502,6 +505,41 @@ fn named_columns(args: &str) -> Vec<String> {
         .captures_iter(args)
         .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)).map(|m| m.as_str().to_string()))
         .collect()
+}
+
+/// The models a migration declares for itself and the tables they name
+/// (`class TaxRate < ActiveRecord::Base; self.table_name = "spree_tax_rates"`); others get
+/// the table Rails gives them by convention.
+struct Models {
+    declared: Vec<(String, String)>,
+}
+
+impl Models {
+    fn declared_in(lines: &[&str]) -> Models {
+        static CLASS: OnceLock<Regex> = OnceLock::new();
+        static TABLE: OnceLock<Regex> = OnceLock::new();
+        let class = re(&CLASS, r"^\s*class\s+([A-Z][\w:]*)\s*<");
+        let table = re(&TABLE, r#"^\s*self\.table_name\s*=\s*["']([\w.]+)["']"#);
+        let mut declared = Vec::new();
+        let mut current: Option<String> = None;
+        for line in lines {
+            let line = code_part(line, "#");
+            if let Some(c) = class.captures(line) {
+                current = Some(c[1].to_string());
+            } else if let (Some(model), Some(t)) = (&current, table.captures(line)) {
+                declared.push((model.clone(), t[1].to_lowercase()));
+            }
+        }
+        Models { declared }
+    }
+
+    fn table(&self, model: &str) -> String {
+        let short = model.rsplit("::").next().unwrap_or(model);
+        self.declared
+            .iter()
+            .find(|(m, _)| m == model || m == short)
+            .map_or_else(|| table_of(model), |(_, t)| t.clone())
+    }
 }
 
 /// The table Rails gives a model by convention: `Domain` → `domains`, `StoryText` →

@@ -118,16 +118,38 @@ pub fn string_at(text: &str, at: usize) -> Option<(String, u32)> {
         let end = body.find('}')?;
         return Some((body[..end].to_string(), line_at(text, start + 3)));
     }
+    let (mut out, end) = quoted_at(s)?;
+    // Literals written next to each other are one string: Ruby's `"UPDATE t " \` and `+`
+    // across lines, Python's adjacent literals inside the call's parentheses.
+    let mut rest = &s[end..];
+    for _ in 0..MAX_CONCATENATED {
+        let next = rest.trim_start_matches([' ', '\t', '\r', '\n', '\\', '+']);
+        let prefix = next.chars().take_while(|c| "rRbBuUfF".contains(*c)).count();
+        let Some((piece, used)) = (prefix <= 2).then(|| quoted_at(&next[prefix..])).flatten() else {
+            break;
+        };
+        out.push_str(&piece);
+        rest = &next[prefix + used..];
+    }
+    Some((out, line_at(text, start + 1)))
+}
+
+/// At most this many literals are read as one concatenated string.
+const MAX_CONCATENATED: usize = 256;
+
+/// A one-line-quoted literal at the start of `s` (`"…"`, `'…'`, `` `…` ``): its content and the
+/// byte length it spans, closing quote included.
+fn quoted_at(s: &str) -> Option<(String, usize)> {
     let quote = s.chars().next().filter(|c| ['"', '\'', '`'].contains(c))?;
     let mut out = String::new();
-    let mut chars = s[1..].chars();
-    while let Some(c) = chars.next() {
+    let mut chars = s.char_indices().skip(1);
+    while let Some((i, c)) = chars.next() {
         if c == '\\' {
-            if let Some(n) = chars.next() {
+            if let Some((_, n)) = chars.next() {
                 out.push(if n == 'n' { '\n' } else { n });
             }
         } else if c == quote {
-            return Some((out, line_at(text, start + 1)));
+            return Some((out, i + c.len_utf8()));
         } else {
             out.push(c);
         }

@@ -28,7 +28,8 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     let OpKind::Delete { table, filter } = kind else {
         return Vec::new();
     };
-    if !filter.is_all_rows() || ctx.is_new_table(table) {
+    // The migration tool's own records are `migration-deletes-rows`' (bookkeeping, medium).
+    if !filter.is_all_rows() || ctx.is_new_table(table) || Context::is_bookkeeping(table) {
         return Vec::new();
     }
     let how = if *filter == crate::analyzers::migration::ops::Filter::None {

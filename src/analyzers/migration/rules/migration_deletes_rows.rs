@@ -11,6 +11,8 @@ code_rule! {
     /// (a `DELETE` of every row is `migration-deletes-all-rows`), a Rails `delete_all`,
     /// `destroy_all` or `destroy` in `up`/`change`, or a Django `RunPython` function that calls
     /// `.delete()`. A copy of the table taken earlier in the same migration mitigates it.
+    /// Rows of the migration tool's own table (`schema_migrations`, `django_migrations`,
+    /// `alembic_version`, …) are bookkeeping: their deletion is medium, whatever the filter.
     ///
     /// ## Why is this risky?
     /// Deduplicating or purging rows in a migration is irreversible: the down-migration cannot
@@ -33,6 +35,19 @@ const HELP: &str =
 
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     match kind {
+        OpKind::Delete { table, .. } if Context::is_bookkeeping(table) && !ctx.is_new_table(table) => {
+            let mut f = finding(
+                &DELETES_ROWS,
+                ctx,
+                op,
+                format!(
+                    "DELETE FROM {table} removes the migration tool's own records, not application data; a migration whose record is gone runs again on the next deploy"
+                ),
+                "check that every migration whose record is deleted is safe to run again, or is renamed in the same change",
+            );
+            f.severity = crate::model::Severity::Medium;
+            vec![f]
+        }
         OpKind::Delete { table, filter } if !filter.is_all_rows() && !ctx.is_new_table(table) => {
             let f = finding(
                 &DELETES_ROWS,

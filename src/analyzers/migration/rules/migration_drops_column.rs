@@ -8,7 +8,10 @@ use crate::model::Finding;
 code_rule! {
     /// ## What it does
     /// Finds a dropped column (`ALTER TABLE … DROP COLUMN`, `remove_column`, `RemoveField`,
-    /// `op.drop_column`, `dropColumn`) that this migration did not add.
+    /// `op.drop_column`, `dropColumn`) that this migration did not add. A copy taken earlier in
+    /// the migration (SQL, a Rails loop, a SQLAlchemy update) or an `UPDATE` that sets another
+    /// column from it makes it info; an `UPDATE` that only picks rows by it (`SET flag = false
+    /// WHERE old = 'x'`) converts some values, so it is medium.
     ///
     /// ## Why is this risky?
     /// The column's values are discarded for every row, and the release you would roll back to
@@ -41,12 +44,22 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     );
     let mut f = ctx.judge_backup(f, table, Some(column), op.line);
     if f.mitigated_by.is_empty() {
-        if let Some(into) = ctx.moved_before(table, column, op.line) {
-            f.mitigated_by = vec!["backup".to_string()];
-            f.severity = crate::model::Severity::Info;
-            f.message = format!(
-                "DROP COLUMN {table}.{column}: its values were moved into {table}.{into} earlier in this migration"
-            );
+        match ctx.moved_before(table, column, op.line) {
+            Some((into, false)) => {
+                f.mitigated_by = vec!["backup".to_string()];
+                f.severity = crate::model::Severity::Info;
+                f.message = format!(
+                    "DROP COLUMN {table}.{column}: its values were moved into {table}.{into} earlier in this migration"
+                );
+            }
+            // Converted by a filter: riskgate cannot tell whether every value is.
+            Some((into, true)) => {
+                f.severity = crate::model::Severity::Medium;
+                f.message = format!(
+                    "DROP COLUMN {table}.{column}: an UPDATE earlier in this migration converts the values it picks by `{column}` into {table}.{into}; values it does not pick are lost"
+                );
+            }
+            None => {}
         }
     }
     vec![f]
