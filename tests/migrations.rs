@@ -634,3 +634,29 @@ fn an_edit_of_a_migration_no_release_holds_is_a_hint() {
         .collect();
     assert_eq!(severities, vec!["high", "high"]);
 }
+
+#[test]
+fn a_folder_moved_whole_moves_its_migrations() {
+    // Thousands of files moved at once (an engine moved into another folder): libgit2 stops
+    // pairing renames past its limit, and riskgate pairs the ones whose content is the same.
+    // The moved migration deletes rows and drops a column, as it did before: nothing new.
+    let t = TestRepo::new();
+    let migration = "class AddUniqueIndex < ActiveRecord::Migration[7.0]\n  def up\n    execute \"DELETE FROM spree_line_items WHERE id NOT IN (SELECT min(id) FROM spree_line_items GROUP BY order_id)\"\n    remove_column :spree_orders, :legacy_notes\n  end\n\n  def down\n    raise ActiveRecord::IrreversibleMigration\n  end\nend\n";
+    t.write("core/db/migrate/20250313175830_add_unique_index.rb", migration);
+    for i in 0..2_100 {
+        t.write(
+            &format!("core/app/models/model_{i}.rb"),
+            format!("class Model{i}; end\n"),
+        );
+    }
+    t.commit("base");
+    t.branch("feature");
+    std::fs::create_dir_all(t.path().join("engines")).unwrap();
+    std::fs::rename(t.path().join("core"), t.path().join("engines/core")).unwrap();
+    t.commit("move the engine");
+    let found: Vec<String> = analyzer_findings(&t, "migration", &[])
+        .into_iter()
+        .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert!(found.is_empty(), "{found:?}");
+}

@@ -496,7 +496,36 @@ pub struct Checker<'a> {
     dropped: BTreeMap<String, u64>,
     /// Values are replaced by `HIDDEN` in the report (records read from a database).
     pub hide_values: bool,
+    /// Records read and not yet judged, in order: judged a batch at a time on two threads,
+    /// then counted in record order, so the report is the one a single thread gives.
+    pending: Vec<Pending>,
+    pending_bytes: usize,
 }
+
+/// A record waiting to be judged, or one that could not be read.
+enum Pending {
+    Text(u64, String),
+    Unreadable(u64, String),
+}
+
+/// What one record came to; everything owned, so a second thread can compute it.
+enum Outcome {
+    /// Not JSON, or not readable as text: why.
+    Invalid(u64, String),
+    Judged {
+        n: u64,
+        signature: String,
+        problems: Vec<Problem>,
+        dropped: Vec<String>,
+        newly_rejected: bool,
+    },
+}
+
+/// Records judged together: enough to pay for a thread, few enough to hold little memory.
+const BATCH_RECORDS: usize = 4096;
+const BATCH_BYTES: usize = 8 << 20;
+/// Below this many records a batch is judged on the calling thread alone.
+const PARALLEL_FROM: usize = 512;
 
 impl<'a> Checker<'a> {
     pub fn new(model: &'a Model, old: Option<&'a Model>) -> Checker<'a> {
@@ -510,6 +539,8 @@ impl<'a> Checker<'a> {
             failures: BTreeMap::new(),
             hide_values: false,
             dropped: BTreeMap::new(),
+            pending: Vec::new(),
+            pending_bytes: 0,
         }
     }
 
@@ -564,46 +595,78 @@ impl<'a> Checker<'a> {
     /// A record that could not be read as text (not UTF-8, over the size limit): rejected as
     /// `invalid-json`, and the run goes on.
     pub fn add_unreadable(&mut self, n: u64, why: &str) {
-        self.records += 1;
-        self.rejected += 1;
-        self.note(SampleFailure::InvalidJson, "$", n, &Value::String(why.to_string()));
+        self.pending.push(Pending::Unreadable(n, why.to_string()));
+        self.flush_if_full();
     }
 
     /// Adds one record (1-based number `n`).
     pub fn add(&mut self, n: u64, text: &str) {
-        self.records += 1;
-        let record = match json::parse(text) {
-            Ok(r) => r,
-            Err(e) => {
-                self.rejected += 1;
-                self.note(SampleFailure::InvalidJson, "$", n, &Value::String(e.to_string()));
-                return;
-            }
-        };
-        // Every record is judged on its own: a shape seen before can hold other values (a
-        // string where a bool belongs), so an earlier outcome is never reused.
-        let e = Checker::evaluate(self.model, &record);
-        self.shapes.insert(e.signature);
-        let (problems, dropped) = (e.problems, e.dropped);
-        let rejects = problems.iter().any(|p| p.rejects);
-        if rejects {
-            self.rejected += 1;
-            if let Some(old) = self.old {
-                let before = Checker::evaluate(old, &record);
-                if before.problems.iter().all(|p| !p.rejects) {
-                    self.newly_rejected += 1;
-                }
-            }
-        }
-        for p in &problems {
-            self.note(p.kind, &p.path, n, &p.value);
-        }
-        for d in dropped {
-            *self.dropped.entry(d).or_insert(0) += 1;
+        self.pending_bytes += text.len();
+        self.pending.push(Pending::Text(n, text.to_string()));
+        self.flush_if_full();
+    }
+
+    fn flush_if_full(&mut self) {
+        if self.pending.len() >= BATCH_RECORDS || self.pending_bytes >= BATCH_BYTES {
+            self.flush();
         }
     }
 
-    pub fn finish(self, type_name: &str, rev: &str, source: &str, old_readers: Vec<OldReader>) -> Report {
+    /// Judges the pending records, the second half on another thread, and counts them in order.
+    fn flush(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        self.pending_bytes = 0;
+        let (model, old) = (self.model, self.old);
+        let judge_all =
+            |records: &[Pending]| -> Vec<Outcome> { records.iter().map(|p| judge(model, old, p)).collect() };
+        let outcomes: Vec<Outcome> = if pending.len() < PARALLEL_FROM {
+            judge_all(&pending)
+        } else {
+            let (first, second) = pending.split_at(pending.len() / 2);
+            std::thread::scope(|scope| {
+                let other = scope.spawn(|| judge_all(second));
+                let mut outcomes = judge_all(first);
+                // A panic on the other thread is one here too, as it would be on one thread.
+                outcomes.extend(other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+                outcomes
+            })
+        };
+        for outcome in outcomes {
+            self.count(outcome);
+        }
+    }
+
+    fn count(&mut self, outcome: Outcome) {
+        self.records += 1;
+        match outcome {
+            Outcome::Invalid(n, why) => {
+                self.rejected += 1;
+                self.note(SampleFailure::InvalidJson, "$", n, &Value::String(why));
+            }
+            Outcome::Judged {
+                n,
+                signature,
+                problems,
+                dropped,
+                newly_rejected,
+            } => {
+                self.shapes.insert(signature);
+                if problems.iter().any(|p| p.rejects) {
+                    self.rejected += 1;
+                    self.newly_rejected += u64::from(newly_rejected);
+                }
+                for p in &problems {
+                    self.note(p.kind, &p.path, n, &p.value);
+                }
+                for d in dropped {
+                    *self.dropped.entry(d).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+
+    pub fn finish(mut self, type_name: &str, rev: &str, source: &str, old_readers: Vec<OldReader>) -> Report {
+        self.flush();
         let mut failures: Vec<Failure> = self.failures.into_values().collect();
         for f in &mut failures {
             f.values.sort_by_key(|v| std::cmp::Reverse(v.1));
@@ -627,6 +690,30 @@ impl<'a> Checker<'a> {
             old_readers,
             newly_rejected: self.old.map(|_| self.newly_rejected),
         }
+    }
+}
+
+/// One record judged against the type (and, when it rejects it, the old type): every record
+/// on its own, since a shape seen before can hold other values (a string where a bool belongs).
+fn judge(model: &Model, old: Option<&Model>, pending: &Pending) -> Outcome {
+    let (n, text) = match pending {
+        Pending::Unreadable(n, why) => return Outcome::Invalid(*n, why.clone()),
+        Pending::Text(n, text) => (*n, text),
+    };
+    let record = match json::parse(text) {
+        Ok(r) => r,
+        Err(e) => return Outcome::Invalid(n, e.to_string()),
+    };
+    let e = Checker::evaluate(model, &record);
+    let rejects = e.problems.iter().any(|p| p.rejects);
+    let newly_rejected =
+        rejects && old.is_some_and(|old| Checker::evaluate(old, &record).problems.iter().all(|p| !p.rejects));
+    Outcome::Judged {
+        n,
+        signature: e.signature,
+        problems: e.problems,
+        dropped: e.dropped,
+        newly_rejected,
     }
 }
 
@@ -774,6 +861,35 @@ mod tests {
             .iter()
             .map(|f| (f.kind.as_str(), f.path.as_str(), f.count))
             .collect()
+    }
+
+    #[test]
+    fn many_records_are_counted_in_order_across_threads() {
+        // 20,000 records: several batches, each judged on two threads. Every 7th is refused,
+        // an unreadable record sits between them, and the examples are still the first five.
+        let ok = r#"{"id": 1, "status": "active", "note": null, "code": "x", "total": 5}"#;
+        let bad = r#"{"id": 1, "status": "refunded", "code": "x", "total": 5}"#;
+        let m = model(SRC, "Order");
+        let mut c = Checker::new(&m, None);
+        for n in 1..=20_000u64 {
+            if n == 10_001 {
+                c.add_unreadable(n, "not UTF-8");
+            } else {
+                c.add(n, if n % 7 == 0 { bad } else { ok });
+            }
+        }
+        let r = c.finish("src/m.rs::Order", "abc", "test", Vec::new());
+        assert_eq!((r.records, r.rejected), (20_000, 2_857 + 1));
+        let refused = r
+            .failures
+            .iter()
+            .find(|f| f.kind.as_str() == "unknown-variant")
+            .unwrap();
+        assert_eq!(refused.count, 2_857);
+        let first: Vec<u64> = refused.examples.iter().map(|e| e.record).collect();
+        assert_eq!(first, vec![7, 14, 21, 28, 35]);
+        let unreadable = r.failures.iter().find(|f| f.kind.as_str() == "invalid-json").unwrap();
+        assert_eq!(unreadable.examples[0].record, 10_001);
     }
 
     #[test]

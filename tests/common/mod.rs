@@ -311,6 +311,8 @@ pub fn blocks(example: &str) -> Vec<Block> {
             b.text.push('\n');
         }
     }
+    // A block left open would silently drop a file from the example.
+    assert!(current.is_none(), "a code block is not closed");
     out
 }
 

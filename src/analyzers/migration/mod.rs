@@ -146,7 +146,7 @@ fn copies_in(ops: &[Op], file: Option<&str>) -> Vec<Copy> {
             op.kind,
             OpKind::CreateTableAs { .. } | OpKind::InsertSelect { .. } | OpKind::CopyTo { .. }
         ) {
-            let picked_by = sql::where_columns(&op.statement);
+            let picked_by = sql::where_columns(&op.statement).filter(|_| !keeps_every_row(&op.statement));
             for c in &mut copies[before..] {
                 c.picked_by = picked_by.clone();
             }
@@ -186,6 +186,27 @@ fn copies_in(ops: &[Op], file: Option<&str>) -> Vec<Copy> {
         }
     }
     copies
+}
+
+/// A copy's WHERE that every row meets: `id IS NOT NULL` (SQLite's `id NOT NULL`, `id NOTNULL`)
+/// on the key every row has, as SQLite table rebuilds write it.
+fn keeps_every_row(statement: &str) -> bool {
+    let lower = statement
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    let Some((_, filter)) = lower.rsplit_once(" where ") else {
+        return false;
+    };
+    let words: Vec<&str> = crate::text::words(filter).collect();
+    let rest: &[&str] = match words.as_slice() {
+        ["id", rest @ ..] => rest,
+        // `t.id`
+        [_, "id", rest @ ..] if filter.contains('.') => rest,
+        _ => return false,
+    };
+    matches!(rest, ["is", "not", "null"] | ["not", "null"] | ["notnull"])
 }
 
 fn collect_copies(kind: &OpKind, line: u32, copies: &mut Vec<Copy>) {
@@ -435,11 +456,13 @@ fn read_migrations(change: &ChangeSet) -> Vec<Read<'_>> {
             // An edited file whose old text cannot be read compares against nothing: its added
             // lines still decide. A migration renamed to another version is new to every
             // database: all of it runs again.
-            let old = (file.status != FileStatus::Added && reversioned_from(file).is_none()).then(|| {
-                file.old_text
-                    .get()
-                    .map_or_else(|| read_file(format, "", dialect), |old| read_file(format, old, dialect))
-            });
+            let old =
+                (file.status != FileStatus::Added && reversioned_from(file).is_none() && !arrived_from_elsewhere(file))
+                    .then(|| {
+                        file.old_text
+                            .get()
+                            .map_or_else(|| read_file(format, "", dialect), |old| read_file(format, old, dialect))
+                    });
             Some(Read {
                 file,
                 format,
@@ -455,27 +478,57 @@ fn read_migrations(change: &ChangeSet) -> Vec<Read<'_>> {
 
 /// The old path of a migration this change renames to another version (`2023-10-24_x/up.sql`
 /// → `2025-08-01_x/up.sql`, `0004_a.py` → `0005_a.py`): the tool keys what it applied by that
-/// version, so databases that applied the old one run it again. Django keys by the whole name;
-/// the others by the version before the first `_` (a new description is the same migration).
+/// version, so databases that applied the old one run it again.
 fn reversioned_from(file: &ChangedFile) -> Option<&str> {
+    let (old, format) = renamed_migration(file)?;
+    (version_key(old, format) != version_key(&file.path, format)
+        && versions_folder(old, format) == versions_folder(&file.path, format))
+    .then_some(old)
+}
+
+/// A file git paired with one of another version in another folder (a new migration and an
+/// emptied `__init__.py`, say): a new migration, not an edit of that file.
+fn arrived_from_elsewhere(file: &ChangedFile) -> bool {
+    renamed_migration(file).is_some_and(|(old, format)| {
+        version_key(old, format) != version_key(&file.path, format)
+            && versions_folder(old, format) != versions_folder(&file.path, format)
+    })
+}
+
+fn renamed_migration(file: &ChangedFile) -> Option<(&str, MigrationFormat)> {
     let old = file.old_path.as_deref()?;
     let FileKind::Migration { format, .. } = file.kind else {
         return None;
     };
-    let key = |path: &str| -> String {
-        let mut parts = path.rsplit('/');
-        let name = parts.next().unwrap_or("");
-        // Diesel's and Prisma's version is the folder.
-        let name = match name {
-            "up.sql" | "down.sql" | "migration.sql" => parts.next().unwrap_or(""),
-            _ => name,
-        };
-        match format {
-            MigrationFormat::Django => name.to_string(),
-            _ => name.split('_').next().unwrap_or(name).to_string(),
-        }
+    Some((old, format))
+}
+
+/// What a tool keys an applied migration by: Django the whole name, the others the version
+/// before the first `_` (a new description is the same migration).
+fn version_key(path: &str, format: MigrationFormat) -> String {
+    let mut parts = path.rsplit('/');
+    let name = parts.next().unwrap_or("");
+    // Diesel's and Prisma's version is the folder.
+    let name = match name {
+        "up.sql" | "down.sql" | "migration.sql" => parts.next().unwrap_or(""),
+        _ => name,
     };
-    (key(old) != key(&file.path)).then_some(old)
+    match format {
+        MigrationFormat::Django => name.to_string(),
+        _ => name.split('_').next().unwrap_or(name).to_string(),
+    }
+}
+
+/// The folder the tool reads versions from (for Diesel and Prisma, the one above each version's).
+fn versions_folder(path: &str, format: MigrationFormat) -> String {
+    let mut parts: Vec<&str> = path.split('/').collect();
+    let file = parts.pop().unwrap_or("");
+    if matches!(format, MigrationFormat::Diesel | MigrationFormat::Prisma)
+        || matches!(file, "up.sql" | "down.sql" | "migration.sql")
+    {
+        parts.pop();
+    }
+    parts.join("/")
 }
 
 /// Keeps the findings of an edited migration that stand on what the edit adds: a statement that

@@ -458,8 +458,52 @@ impl Repo {
                 kind: FileKind::Other,
             });
         }
+        pair_exact_renames(&mut files);
         Ok(files)
     }
+}
+
+/// Pairs a deleted file with an added one of the same content as a rename, as git does even
+/// past its rename limit (libgit2 gives up on a change of thousands of files): a folder moved
+/// whole is moved files, not new ones.
+fn pair_exact_renames(files: &mut Vec<ChangedFile>) {
+    let mut deleted: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    for (i, f) in files.iter().enumerate() {
+        if let (FileStatus::Deleted, None, Some(id)) = (f.status, &f.skipped, f.old_text.blob_id()) {
+            deleted.entry(id).or_default().push(i);
+        }
+    }
+    if deleted.is_empty() {
+        return;
+    }
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        if let (FileStatus::Added, None, Some(id)) = (f.status, &f.skipped, f.new_text.blob_id()) {
+            if let Some(d) = deleted.get_mut(id).and_then(|d| (!d.is_empty()).then(|| d.remove(0))) {
+                pairs.push((i, d));
+            }
+        }
+    }
+    let mut gone = vec![false; files.len()];
+    for (added, from) in pairs {
+        let old_path = files[from].path.clone();
+        let old_text = files[from].old_text.clone();
+        let old_mode = files[from].old_mode;
+        let f = &mut files[added];
+        f.status = FileStatus::Renamed;
+        f.old_path = Some(old_path);
+        f.old_text = old_text;
+        f.old_mode = old_mode;
+        f.hunks.clear();
+        f.lines_added = 0;
+        f.lines_removed = 0;
+        gone[from] = true;
+    }
+    let mut i = 0;
+    files.retain(|_| {
+        i += 1;
+        !gone[i - 1]
+    });
 }
 
 pub(crate) fn is_mode(mode: u32, kind: u32) -> bool {

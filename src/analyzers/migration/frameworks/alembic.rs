@@ -61,6 +61,41 @@ fn core_update(text: &str, args: &str, line: u32, evidence: &str) -> Option<Op> 
     Some(op)
 }
 
+/// The SQLAlchemy type an `alter_column` keyword names (`existing_type=sa.TEXT()`), lowercased
+/// and without spaces, up to its closing parenthesis.
+fn sa_type(args: &str, key: &str) -> Option<String> {
+    let at = args.match_indices(key).find(|(i, _)| {
+        // `type_=` is not the end of `existing_type_=`-like longer keywords.
+        *i == 0 || !args[..*i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
+    })?;
+    let rest = &args[at.0 + key.len()..];
+    let end = match (rest.find('('), rest.find([',', '\n'])) {
+        (Some(open), comma) if comma.is_none_or(|c| open < c) => open + rest[open..].find(')')? + 1,
+        (_, Some(comma)) => comma,
+        (_, None) => rest.len(),
+    };
+    Some(
+        rest[..end]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_lowercase(),
+    )
+}
+
+/// `sa.Text()`, `sa.UnicodeText()`, `sa.String()` or `VARCHAR()` without a length: PostgreSQL's
+/// `text` and unbounded `varchar`, which it stores and compares alike.
+fn unbounded_text(ty: &str) -> bool {
+    let (path, args) = ty.split_once('(').unwrap_or((ty, ""));
+    let class = path.rsplit('.').next().unwrap_or(path);
+    let args = args.trim_end_matches(')');
+    match class {
+        "text" | "unicodetext" => !args.contains("length="),
+        "string" | "varchar" | "unicode" => args.is_empty() || args == "length=none",
+        _ => false,
+    }
+}
+
 pub fn alembic(text: &str, dialect: Dialect) -> Script {
     static CALL: OnceLock<Regex> = OnceLock::new();
     let call = re(&CALL, r"\bop\.(\w+)\s*\(");
@@ -122,6 +157,11 @@ pub fn alembic(text: &str, dialect: Dialect) -> Script {
                             from: column,
                             to: new,
                         }
+                    } else if sa_type(args, "existing_type=").is_some_and(|old| {
+                        sa_type(args, "type_=").is_some_and(|new| unbounded_text(&old) && unbounded_text(&new))
+                    }) {
+                        // `TEXT` ↔ an unbounded `VARCHAR` is one type to PostgreSQL: nothing is rewritten.
+                        OpKind::Other
                     } else if args.contains("type_=") {
                         let type_name = args
                             .split("type_=")

@@ -405,7 +405,10 @@ fn function_moves(text: &str, name: &str) -> Vec<OpKind> {
 fn column_family(class: &str) -> &str {
     match class {
         "booleanfield" | "nullbooleanfield" => "boolean",
-        "charfield" | "slugfield" | "emailfield" | "urlfield" => "varchar",
+        // A file field stores the file's name.
+        "charfield" | "slugfield" | "emailfield" | "urlfield" | "filefield" | "imagefield" | "filepathfield" => {
+            "varchar"
+        }
         "textfield" => "text",
         "integerfield" | "positiveintegerfield" | "autofield" => "integer",
         "bigintegerfield" | "positivebigintegerfield" | "bigautofield" => "bigint",
@@ -466,6 +469,7 @@ pub fn field_type(expr: &str) -> String {
         "urlfield" => Some(200),
         "slugfield" => Some(50),
         "emailfield" => Some(254),
+        "filefield" | "imagefield" | "filepathfield" => Some(100),
         _ => None,
     };
     if let (Some(n), false) = (default_length, sized.iter().any(|s| s.starts_with("max_length="))) {
