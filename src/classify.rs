@@ -288,7 +288,9 @@ impl Classifier {
             // A test app's migrations (Django's `tests/testapp/migrations`, a Rails engine's
             // `spec/dummy/db/migrate`) run only against throwaway test databases; one the
             // configuration names is still a migration (below).
-            let test_app = self.test_folders.is_match_candidate(path_c) || path.contains("spec/dummy/");
+            let test_app = self.test_folders.is_match_candidate(path_c)
+                || path.starts_with("spec/dummy/")
+                || path.contains("/spec/dummy/");
             if test_app && !self.user_migrations.is_match_candidate(path_c) {
                 return Some(FileKind::Test {
                     language: Language::from_path(path),

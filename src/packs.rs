@@ -69,6 +69,9 @@ struct MatchDef {
     without_changed: Vec<Spanned<String>>,
     min_lines_added: Option<u32>,
     min_lines_removed: Option<u32>,
+    /// Full severity only for a match the file did not hold as often before the change.
+    #[serde(default)]
+    new_to_file: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,6 +83,10 @@ struct AllowDef {
     /// Lines inside Rust test code (`#[cfg(test)]` modules, `#[test]` functions).
     #[serde(default)]
     test_code: bool,
+    /// An added line that a removed line of the same file held, up to whitespace: for values
+    /// whole on their line (a token, a password), which moving does not expose anew.
+    #[serde(default)]
+    moved_lines: bool,
 }
 
 /// An example a rule ships with; tests run every one.
@@ -121,10 +128,14 @@ pub struct PackRule {
     pub without_changed: Option<GlobSet>,
     pub min_lines_added: Option<u32>,
     pub min_lines_removed: Option<u32>,
+    /// A match the base file held as often (reformatted, commented, moved) is medium.
+    pub new_to_file: bool,
     pub allow_paths: Vec<GlobSet>,
     pub allow_regex: Vec<LazyRegex>,
     /// Lines inside Rust test code are exempt.
     pub allow_test_code: bool,
+    /// Lines only moved or reindented within their file are exempt.
+    pub allow_moved_lines: bool,
     pub examples: Vec<Example>,
 }
 
@@ -337,9 +348,11 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
             without_changed: optional_globs(&src, &m.without_changed)?,
             min_lines_added: m.min_lines_added,
             min_lines_removed: m.min_lines_removed,
+            new_to_file: m.new_to_file,
             allow_paths,
             allow_regex,
             allow_test_code: def.allow.iter().any(|a| a.test_code),
+            allow_moved_lines: def.allow.iter().any(|a| a.moved_lines),
             examples: def.example,
         });
     }

@@ -61,6 +61,21 @@ fn line_matches(rule: &PackRule, regex: &crate::packs::LazyRegex, line: &DiffLin
     regex.is_match(&line.text) && !rule.allow_regex.iter().any(|a| a.is_match(&line.text))
 }
 
+/// Every match on `line` occurs in the file before the change at least as often as after it.
+fn held_before(regex: &crate::packs::LazyRegex, file: &ChangedFile, line: &str) -> bool {
+    let (Some(old), Some(new)) = (file.old_text.get(), file.new_text.get()) else {
+        return false;
+    };
+    let count = |text: &str, wanted: &str| {
+        text.lines()
+            .flat_map(|l| regex.matched_texts(l))
+            .filter(|t| t == wanted)
+            .count()
+    };
+    let texts = regex.matched_texts(line);
+    !texts.is_empty() && texts.iter().all(|t| count(old, t) >= count(new, t))
+}
+
 fn base_finding(rule: &PackRule, file: &ChangedFile, line: Option<u32>) -> Finding {
     let doc = &rule.doc;
     let mut f = Finding::new(
@@ -105,26 +120,22 @@ fn rule_findings(rule: &PackRule, file: &ChangedFile) -> Vec<Finding> {
     };
     if let Some(regex) = &rule.added {
         // A matching line the removed lines already held, up to whitespace, only moved or was
-        // reindented: it is not new to the file. A line that is nothing but the match (a key's
-        // `-----BEGIN … KEY-----`) says nothing of what follows it, so it always counts.
+        // reindented: for a rule that allows it (a token is as exposed as before), not new.
         let bare = |t: &str| -> String { t.chars().filter(|c| !c.is_whitespace()).collect() };
-        let mut held: Vec<String> = file
-            .removed_lines()
-            .filter(|l| line_matches(rule, regex, l))
-            .map(|l| bare(&l.text))
-            .collect();
-        let mut moved = |line: &DiffLine| {
-            let text = bare(&line.text);
-            if regex.matched_texts(&line.text).concat() == text {
-                return false;
+        let mut held: Vec<String> = if rule.allow_moved_lines {
+            file.removed_lines()
+                .filter(|l| line_matches(rule, regex, l))
+                .map(|l| bare(&l.text))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut moved = |line: &DiffLine| match held.iter().position(|h| *h == bare(&line.text)) {
+            Some(i) => {
+                held.swap_remove(i);
+                true
             }
-            match held.iter().position(|h| *h == text) {
-                Some(i) => {
-                    held.swap_remove(i);
-                    true
-                }
-                None => false,
-            }
+            None => false,
         };
         for line in file
             .added_lines()
@@ -132,7 +143,15 @@ fn rule_findings(rule: &PackRule, file: &ChangedFile) -> Vec<Finding> {
         {
             matched += 1;
             if out.len() < MAX_PER_FILE {
-                out.push(base_finding(rule, file, line.new_lineno).evidence(line.text.trim()));
+                let mut f = base_finding(rule, file, line.new_lineno).evidence(line.text.trim());
+                if rule.new_to_file && held_before(regex, file, &line.text) {
+                    // The change edits or moves what the file already did: a hint, not new.
+                    f.severity = f.severity.min(crate::model::Severity::Medium);
+                    f.message.push_str(
+                        " (the file held this before the change as often: a line that holds it was edited or moved)",
+                    );
+                }
+                out.push(f);
             }
         }
     }
@@ -218,6 +237,7 @@ pub fn check_examples(rule: &PackRule) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Severity;
 
     fn pack(text: &str) -> Vec<PackRule> {
         crate::packs::load("test.toml", text).unwrap()
@@ -257,29 +277,49 @@ regex = '^\s*//'
     }
 
     #[test]
-    fn a_match_only_reindented_or_moved_is_not_new() {
-        // The same `f(thing(1))` reindented, and `f(thing(2))` moved: neither is new;
+    fn a_line_only_reindented_or_moved_is_not_new_where_the_rule_allows_it() {
+        // The same `f(thing(1))` reindented and `f(thing(2))` moved: not new to the file;
         // `f(thing(3))` is, and so is a second `f(thing(1))` (the removed lines held one).
-        // A line that is only the match counts even when the removed lines held it.
         let file = ChangedFile::from_lines(
             "src/a.rs",
             FileStatus::Modified,
-            &["  f(thing(1))", "f(thing(2))", "thing("],
-            &[
-                "    f(thing( 1 ))",
-                "x",
-                "f(thing(2))",
-                "f(thing(3))",
-                "f(thing(1))",
-                "thing(",
-            ],
+            &["  f(thing(1))", "f(thing(2))"],
+            &["    f(thing( 1 ))", "x", "f(thing(2))", "f(thing(3))", "f(thing(1))"],
         );
         let change = ChangeSet {
             files: vec![file],
             ..Default::default()
         };
+        let moved_allowed = format!("{RULE}[[rule.allow]]\nmoved_lines = true\n");
+        let at: Vec<_> = analyze(&change, &pack(&moved_allowed)).iter().map(|f| f.line).collect();
+        assert_eq!(at, vec![Some(4), Some(5)]);
+        // Without the allowance every matching added line counts: moving `verify=False` into
+        // another call, or out of an `if`, changes what it does.
         let at: Vec<_> = analyze(&change, &pack(RULE)).iter().map(|f| f.line).collect();
-        assert_eq!(at, vec![Some(4), Some(5), Some(6)]);
+        assert_eq!(at, vec![Some(1), Some(3), Some(4), Some(5)]);
+    }
+
+    #[test]
+    fn a_match_the_file_held_before_is_medium_where_the_rule_says_so() {
+        // `thing(1)` reformatted: the file held it once before and once after, so medium;
+        // `thing(2)` is new to the file: the rule's own severity.
+        let file = ChangedFile::from_lines(
+            "src/a.rs",
+            FileStatus::Modified,
+            &["call(a, thing(1))"],
+            &["call(", "    a,", "    thing(1),", ")", "thing(2)"],
+        );
+        let change = ChangeSet {
+            files: vec![file],
+            ..Default::default()
+        };
+        let rule = RULE
+            .replace("severity = \"medium\"", "severity = \"high\"")
+            .replace("added = 'thing\\('", "added = 'thing\\(\\d\\)'\nnew_to_file = true");
+        let found = analyze(&change, &pack(&rule));
+        let at: Vec<_> = found.iter().map(|f| (f.line, f.severity)).collect();
+        assert_eq!(at, vec![(Some(3), Severity::Medium), (Some(5), Severity::High)]);
+        assert!(found[0].message.ends_with("a line that holds it was edited or moved)"));
     }
 
     #[test]

@@ -137,15 +137,17 @@ impl Context {
             if t != table || *l >= line || set.iter().any(|c| c.to_lowercase() == column) {
                 return None;
             }
-            // Read in the SET's values or a join before it (MySQL's `UPDATE t JOIN u ON
-            // u.id = t.col SET …`), or only in the WHERE.
+            // Read in the SET's values, or only in a join before it (MySQL's `UPDATE t JOIN u
+            // ON u.id = t.col SET …`) or the WHERE.
             let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
             let (head, rest) = text.split_once(" set ").unwrap_or((&text, ""));
             let (values, filter) = rest.split_once(" where ").unwrap_or((rest, ""));
             let reads = |part: &str| crate::text::words(part).any(|w| w == column);
-            let only_filter = if reads(head) || reads(values) {
+            // A join key (`ON c.id = t.col`) or a filter picks rows; only a value read in the
+            // SET carries the column's values.
+            let only_filter = if reads(values) {
                 false
-            } else if reads(filter) {
+            } else if reads(head) || reads(filter) {
                 true
             } else {
                 return None;

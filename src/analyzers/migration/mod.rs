@@ -196,17 +196,18 @@ fn keeps_every_row(statement: &str) -> bool {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase();
-    let Some((_, filter)) = lower.rsplit_once(" where ") else {
+    // One plain SELECT: a join or a subquery can drop rows whatever the last WHERE says.
+    if lower.contains(" join ") || lower.matches(" where ").count() != 1 || lower.matches("select").count() != 1 {
+        return false;
+    }
+    let Some((_, filter)) = lower.split_once(" where ") else {
         return false;
     };
     let words: Vec<&str> = crate::text::words(filter).collect();
-    let rest: &[&str] = match words.as_slice() {
-        ["id", rest @ ..] => rest,
-        // `t.id`
-        [_, "id", rest @ ..] if filter.contains('.') => rest,
-        _ => return false,
-    };
-    matches!(rest, ["is", "not", "null"] | ["not", "null"] | ["notnull"])
+    matches!(
+        words.as_slice(),
+        ["id", "is", "not", "null"] | ["id", "not", "null"] | ["id", "notnull"]
+    )
 }
 
 fn collect_copies(kind: &OpKind, line: u32, copies: &mut Vec<Copy>) {
@@ -334,8 +335,7 @@ fn squash(s: &str) -> Vec<String> {
                 other => format!("{other:?}"),
             })
         })
-        // Ruby's bang (`destroy` → `destroy!`) raises on failure; what the statement does is the same.
-        .filter(|t| t != "Sym(\";\")" && t != "Sym(\"!\")")
+        .filter(|t| t != "Sym(\";\")")
         .collect();
     if tokens.is_empty() {
         vec![s
@@ -486,12 +486,27 @@ fn reversioned_from(file: &ChangedFile) -> Option<&str> {
     .then_some(old)
 }
 
-/// A file git paired with one of another version in another folder (a new migration and an
-/// emptied `__init__.py`, say): a new migration, not an edit of that file.
+/// A file git paired with one in another folder that its tool keys apart (a new migration and
+/// an emptied `__init__.py`; a migration moved from `db/pending/` into `db/migrate/`, or into
+/// another Django app): a new migration, not an edit of that file.
 fn arrived_from_elsewhere(file: &ChangedFile) -> bool {
     renamed_migration(file).is_some_and(|(old, format)| {
-        version_key(old, format) != version_key(&file.path, format)
-            && versions_folder(old, format) != versions_folder(&file.path, format)
+        let (from, to) = (versions_folder(old, format), versions_folder(&file.path, format));
+        if from == to {
+            return false;
+        }
+        // What names the migration to its tool beside the version: Django's app (the folder
+        // above `migrations/`); for the others the folder they read (`db/pending` is not
+        // `db/migrate`). An engine moved whole keeps both.
+        let kept = if format == MigrationFormat::Django { 2 } else { 1 };
+        let tail = |folder: &str| {
+            folder
+                .rsplit('/')
+                .take(kept)
+                .map(str::to_string)
+                .collect::<Vec<String>>()
+        };
+        version_key(old, format) != version_key(&file.path, format) || tail(&from) != tail(&to)
     })
 }
 

@@ -17,12 +17,17 @@ fn core_update(text: &str, args: &str, line: u32, evidence: &str) -> Option<Op> 
     let var = update.captures(args)?[1].to_string();
     // Rows read in a loop over the table (`for ds in conn.execute(t.select()):`) give their
     // columns as `ds.options`.
+    // A select with its own `.where(…)` reads only some rows: not a copy of the column.
     let rows = Regex::new(&format!(
-        r"\bfor\s+(\w+)\s+in\s+.*\b{}\s*\.\s*select\s*\(",
+        r"\bfor\s+(\w+)\s+in\s+.*\b{}\s*\.\s*select\s*\(\s*\)(.*)",
         regex::escape(&var)
     ))
     .ok()?;
-    let row_vars: Vec<String> = rows.captures_iter(text).map(|c| c[1].to_string()).collect();
+    let row_vars: Vec<String> = rows
+        .captures_iter(text)
+        .filter(|c| !c[2].contains(".where("))
+        .map(|c| c[1].to_string())
+        .collect();
     let definition = Regex::new(&format!(
         r#"\b{}\s*=\s*(?:sa\.)?table\(\s*['"](\w+)['"]"#,
         regex::escape(&var)
