@@ -486,27 +486,14 @@ fn reversioned_from(file: &ChangedFile) -> Option<&str> {
     .then_some(old)
 }
 
-/// A file git paired with one in another folder that its tool keys apart (a new migration and
-/// an emptied `__init__.py`; a migration moved from `db/pending/` into `db/migrate/`, or into
-/// another Django app): a new migration, not an edit of that file.
+/// A file git paired with one of another version in another folder (a new migration and an
+/// emptied `__init__.py`, say): a new migration, not an edit of that file. One that keeps its
+/// version is the same migration moved (`migrations/X/` → `migrations/sqlite/X/`, archived
+/// migrations put back into `db/migrate/`), which databases already ran.
 fn arrived_from_elsewhere(file: &ChangedFile) -> bool {
     renamed_migration(file).is_some_and(|(old, format)| {
-        let (from, to) = (versions_folder(old, format), versions_folder(&file.path, format));
-        if from == to {
-            return false;
-        }
-        // What names the migration to its tool beside the version: Django's app (the folder
-        // above `migrations/`); for the others the folder they read (`db/pending` is not
-        // `db/migrate`). An engine moved whole keeps both.
-        let kept = if format == MigrationFormat::Django { 2 } else { 1 };
-        let tail = |folder: &str| {
-            folder
-                .rsplit('/')
-                .take(kept)
-                .map(str::to_string)
-                .collect::<Vec<String>>()
-        };
-        version_key(old, format) != version_key(&file.path, format) || tail(&from) != tail(&to)
+        version_key(old, format) != version_key(&file.path, format)
+            && versions_folder(old, format) != versions_folder(&file.path, format)
     })
 }
 
