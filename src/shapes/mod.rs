@@ -3,12 +3,14 @@
 //! counts and examples, which keys a read-modify-write would drop, and (with a base revision)
 //! what changed between the old type and the new one.
 
+mod batch;
 pub mod json;
 pub mod json_sample_rejected;
 pub mod source;
 
 use crate::analyzers::json_shape::serde_model::{Body, Field, Kind, SerdeType, Shape};
 use crate::model::SampleFailure;
+use batch::{judge, Outcome, Pending, BATCH_BYTES, BATCH_RECORDS, PARALLEL_FROM};
 use json::Record;
 use serde::Serialize;
 use serde_json::Value;
@@ -502,31 +504,6 @@ pub struct Checker<'a> {
     pending_bytes: usize,
 }
 
-/// A record waiting to be judged, or one that could not be read.
-enum Pending {
-    Text(u64, String),
-    Unreadable(u64, String),
-}
-
-/// What one record came to; everything owned, so a second thread can compute it.
-enum Outcome {
-    /// Not JSON, or not readable as text: why.
-    Invalid(u64, String),
-    Judged {
-        n: u64,
-        signature: String,
-        problems: Vec<Problem>,
-        dropped: Vec<String>,
-        newly_rejected: bool,
-    },
-}
-
-/// Records judged together: enough to pay for a thread, few enough to hold little memory.
-const BATCH_RECORDS: usize = 4096;
-const BATCH_BYTES: usize = 8 << 20;
-/// Below this many records a batch is judged on the calling thread alone.
-const PARALLEL_FROM: usize = 512;
-
 impl<'a> Checker<'a> {
     pub fn new(model: &'a Model, old: Option<&'a Model>) -> Checker<'a> {
         Checker {
@@ -690,30 +667,6 @@ impl<'a> Checker<'a> {
             old_readers,
             newly_rejected: self.old.map(|_| self.newly_rejected),
         }
-    }
-}
-
-/// One record judged against the type (and, when it rejects it, the old type): every record
-/// on its own, since a shape seen before can hold other values (a string where a bool belongs).
-fn judge(model: &Model, old: Option<&Model>, pending: &Pending) -> Outcome {
-    let (n, text) = match pending {
-        Pending::Unreadable(n, why) => return Outcome::Invalid(*n, why.clone()),
-        Pending::Text(n, text) => (*n, text),
-    };
-    let record = match json::parse(text) {
-        Ok(r) => r,
-        Err(e) => return Outcome::Invalid(n, e.to_string()),
-    };
-    let e = Checker::evaluate(model, &record);
-    let rejects = e.problems.iter().any(|p| p.rejects);
-    let newly_rejected =
-        rejects && old.is_some_and(|old| Checker::evaluate(old, &record).problems.iter().all(|p| !p.rejects));
-    Outcome::Judged {
-        n,
-        signature: e.signature,
-        problems: e.problems,
-        dropped: e.dropped,
-        newly_rejected,
     }
 }
 

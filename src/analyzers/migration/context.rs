@@ -141,7 +141,8 @@ impl Context {
             // ON u.id = t.col SET …`) or the WHERE.
             let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
             let (head, rest) = text.split_once(" set ").unwrap_or((&text, ""));
-            let (values, filter) = rest.split_once(" where ").unwrap_or((rest, ""));
+            // The UPDATE's own WHERE, not one inside a subquery of its SET.
+            let (values, filter) = top_level_where(rest).map_or((rest, ""), |at| (&rest[..at], &rest[at + 7..]));
             let reads = |part: &str| crate::text::words(part).any(|w| w == column);
             // A join key (`ON c.id = t.col`) or a filter picks rows; only a value read in the
             // SET carries the column's values.
@@ -263,6 +264,20 @@ impl Context {
         }
         f
     }
+}
+
+/// Where ` where ` starts in `text` outside parentheses.
+fn top_level_where(text: &str) -> Option<usize> {
+    let mut depth = 0i32;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ' ' if depth == 0 && text[i..].starts_with(" where ") => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Builds a finding of `rule` at the op, naming the fallback when the token scan read it.
