@@ -81,6 +81,30 @@ impl Context {
         self.created_tables.contains(table) || self.reverted.contains(table) || self.created_elsewhere(table)
     }
 
+    /// A conversion to JSON of a column whose earlier type is known and held no JSON text (an
+    /// integer array, a number): a type change, not stored JSON reshaped.
+    pub fn converts_non_json_to_json(&self, table: &str, column: &str, type_name: &str) -> bool {
+        const TEXT_OR_JSON: &[&str] = &[
+            "json",
+            "text",
+            "varchar",
+            "character varying",
+            "char",
+            "string",
+            "longtext",
+            "mediumtext",
+            "clob",
+        ];
+        type_name.to_lowercase().contains("json")
+            && self
+                .earlier_retyped
+                .get(&(table.to_lowercase(), column.to_lowercase()))
+                .is_some_and(|(old, _)| {
+                    let old = old.trim().to_lowercase();
+                    !TEXT_OR_JSON.iter().any(|t| old.starts_with(t))
+                })
+    }
+
     /// A table the migration tool keeps its own records in (which migrations ran): rows
     /// deleted there are bookkeeping, not the application's data.
     pub fn is_bookkeeping(table: &str) -> bool {

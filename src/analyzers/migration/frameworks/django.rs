@@ -505,7 +505,8 @@ pub fn only_lengthens(before: &str, after: &str) -> bool {
     )
 }
 
-/// Models a migration file creates as proxies (`options={"proxy": True}`): they have no table.
+/// Models a migration file creates without a table of their own: proxies (`options={"proxy":
+/// True}`) and models Django does not manage (`"managed": False`, a view or another app's table).
 pub fn proxy_models(text: &str) -> Vec<String> {
     static CALL: OnceLock<Regex> = OnceLock::new();
     let call = re(&CALL, r"migrations\.(\w+)\s*\(");
@@ -515,7 +516,7 @@ pub fn proxy_models(text: &str) -> Vec<String> {
         .filter(|c| {
             keyword_arg(c.args, "options").is_some_and(|o| {
                 let o = o.replace(['"', '\'', ' '], "");
-                o.contains("proxy:True")
+                o.contains("proxy:True") || o.contains("managed:False")
             })
         })
         .filter_map(|c| arg_str(c.args, "name").map(|n| n.to_lowercase()))

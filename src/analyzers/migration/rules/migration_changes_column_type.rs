@@ -128,7 +128,10 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     else {
         return Vec::new();
     };
-    if type_name.contains("json") || ctx.is_new_column(table, column) {
+    // Conversions to JSON are `migration-reshapes-json`'s, unless the column held no JSON text.
+    if (type_name.contains("json") && !ctx.converts_non_json_to_json(table, column, type_name))
+        || ctx.is_new_column(table, column)
+    {
         return Vec::new();
     }
     if op.statement.to_lowercase().contains("algorithm=instant")

@@ -54,6 +54,8 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             ..
         } if type_name.contains("json")
             && !ctx.is_new_column(table, column)
+            // An integer array made JSON holds no JSON text to reshape: `migration-changes-column-type`'s.
+            && !ctx.converts_non_json_to_json(table, column, type_name)
             // Django restates whole fields: only a known type that changes converts values.
             && (!ctx.restates_fields || ctx.earlier_retyped.contains_key(&(table.to_lowercase(), column.to_lowercase()))) =>
         {
