@@ -122,20 +122,18 @@ fn rule_findings(rule: &PackRule, file: &ChangedFile) -> Vec<Finding> {
         // A matching line the removed lines already held, up to whitespace, only moved or was
         // reindented: for a rule that allows it (a token is as exposed as before), not new.
         let bare = |t: &str| -> String { t.chars().filter(|c| !c.is_whitespace()).collect() };
-        let mut held: Vec<String> = if rule.allow_moved_lines {
-            file.removed_lines()
-                .filter(|l| line_matches(rule, regex, l))
-                .map(|l| bare(&l.text))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let mut moved = |line: &DiffLine| match held.iter().position(|h| *h == bare(&line.text)) {
-            Some(i) => {
-                held.swap_remove(i);
+        let mut held: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        if rule.allow_moved_lines {
+            for l in file.removed_lines().filter(|l| line_matches(rule, regex, l)) {
+                *held.entry(bare(&l.text)).or_insert(0) += 1;
+            }
+        }
+        let mut moved = |line: &DiffLine| match held.get_mut(&bare(&line.text)) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
                 true
             }
-            None => false,
+            _ => false,
         };
         for line in file
             .added_lines()

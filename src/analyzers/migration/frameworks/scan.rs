@@ -123,7 +123,14 @@ pub fn string_at(text: &str, at: usize) -> Option<(String, u32)> {
     // across lines, Python's adjacent literals inside the call's parentheses.
     let mut rest = &s[end..];
     for _ in 0..MAX_CONCATENATED {
-        let next = rest.trim_start_matches([' ', '\t', '\r', '\n', '\\', '+']);
+        let mut next = rest.trim_start_matches([' ', '\t', '\r', '\n', '\\', '+']);
+        // A comment between two pieces (`"UPDATE t "  # why` on its own line) ends at its line.
+        while let Some(comment) = next.strip_prefix('#') {
+            let Some(eol) = comment.find('\n') else {
+                break;
+            };
+            next = comment[eol..].trim_start_matches([' ', '\t', '\r', '\n', '\\', '+']);
+        }
         let prefix = next.chars().take_while(|c| "rRbBuUfF".contains(*c)).count();
         let Some((piece, used)) = (prefix <= 2).then(|| quoted_at(&next[prefix..])).flatten() else {
             break;
@@ -461,6 +468,18 @@ pub fn brace_body(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_written_next_to_each_other_are_one_string() {
+        // Ruby's `\` continuation, Python's adjacent literals with a comment between, and a
+        // literal after a comma, which is another argument.
+        let ruby = "execute(\"UPDATE t \"\\\n        \"SET a = 1 \"\\\n        \"WHERE b = 2\")";
+        assert_eq!(string_at(ruby, 8).unwrap().0, "UPDATE t SET a = 1 WHERE b = 2");
+        let python = "op.execute(\n    \"UPDATE t SET a = 1 \"  # only the old rows\n    \"WHERE b = 2\"\n)";
+        assert_eq!(string_at(python, 11).unwrap().0, "UPDATE t SET a = 1 WHERE b = 2");
+        let two_arguments = "execute(\"DELETE FROM t\", \"other\")";
+        assert_eq!(string_at(two_arguments, 8).unwrap().0, "DELETE FROM t");
+    }
 
     #[test]
     fn calls_in_comments_are_not_code_in_any_framework() {
