@@ -139,6 +139,31 @@ pub struct PackRule {
     pub examples: Vec<Example>,
 }
 
+/// The line ranges (1-based, inclusive) of a rule pack's `[[rule.example]]` tables: the pack's
+/// own test data. Empty for a TOML file that is no rule pack.
+pub fn example_lines(source: &str) -> Vec<(usize, usize)> {
+    if !(source.contains("[[rule]]") && source.contains("[[rule.example]]")) {
+        return Vec::new();
+    }
+    let mut ranges = Vec::new();
+    let mut open: Option<usize> = None;
+    for (i, line) in source.lines().enumerate() {
+        let header = line.trim_start().starts_with('[');
+        if header {
+            if let Some(start) = open.take() {
+                ranges.push((start, i));
+            }
+            if line.trim() == "[[rule.example]]" {
+                open = Some(i + 1);
+            }
+        }
+    }
+    if let Some(start) = open {
+        ranges.push((start, source.lines().count()));
+    }
+    ranges
+}
+
 /// A regex checked when the pack loads and compiled at its first use: most rules never meet a
 /// line that passes their path and keyword filters, and compiling every pattern on every push
 /// would cost more than the push's whole analysis. A pattern that parses but exceeds the regex
@@ -390,6 +415,14 @@ pub fn built_in() -> Result<Vec<PackRule>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_packs_examples_are_its_test_lines() {
+        let pack = "[[rule]]\nid = \"x\"\n[rule.match]\nadded = 'k'\n[[rule.example]]\npath = \"a\"\nadded = [\"k\"]\n\n[[rule]]\nid = \"y\"\n[[rule.example]]\nadded = [\"k\"]\n";
+        assert_eq!(example_lines(pack), vec![(5, 8), (11, 12)]);
+        // A TOML file that is no rule pack has none.
+        assert!(example_lines("[[rule.example]]\nadded = [\"k\"]\n").is_empty());
+    }
 
     #[test]
     fn own_words_are_tags_and_near_misses_of_known_ones_are_refused() {

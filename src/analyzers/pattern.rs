@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::diff::{ChangeSet, ChangedFile, DiffLine, FileStatus};
 use crate::model::Finding;
 use crate::packs::{Example, PackRule};
+use std::collections::HashMap;
 
 /// At most this many findings of one rule in one file; the rest are summarised.
 const MAX_PER_FILE: usize = 20;
@@ -61,19 +62,17 @@ fn line_matches(rule: &PackRule, regex: &crate::packs::LazyRegex, line: &DiffLin
     regex.is_match(&line.text) && !rule.allow_regex.iter().any(|a| a.is_match(&line.text))
 }
 
-/// Every match on `line` occurs in the file before the change at least as often as after it.
-fn held_before(regex: &crate::packs::LazyRegex, file: &ChangedFile, line: &str) -> bool {
-    let (Some(old), Some(new)) = (file.old_text.get(), file.new_text.get()) else {
-        return false;
-    };
-    let count = |text: &str, wanted: &str| {
-        text.lines()
-            .flat_map(|l| regex.matched_texts(l))
-            .filter(|t| t == wanted)
-            .count()
-    };
-    let texts = regex.matched_texts(line);
-    !texts.is_empty() && texts.iter().all(|t| count(old, t) >= count(new, t))
+/// How often each match, without its whitespace, occurs in `text` (for `new_to_file`).
+fn match_counts(rule: &PackRule, regex: &crate::packs::LazyRegex, text: &str) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for line in text.lines() {
+        if rule.keyword_matcher.as_ref().is_none_or(|k| k.is_match(line)) {
+            for t in regex.matched_texts(line) {
+                *counts.entry(t).or_insert(0) += 1;
+            }
+        }
+    }
+    counts
 }
 
 fn base_finding(rule: &PackRule, file: &ChangedFile, line: Option<u32>) -> Finding {
@@ -106,14 +105,21 @@ fn rule_findings(rule: &PackRule, file: &ChangedFile) -> Vec<Finding> {
         return out;
     }
     let mut matched = 0usize;
-    // Read only once a line matches: the Rust test code of the file as the change leaves it.
+    // Read only once a line matches: the test code of the file as the change leaves it, Rust
+    // test modules and functions or a rule pack's examples.
     let test_lines = std::cell::OnceCell::new();
     let in_test_code = |line: &DiffLine| {
+        let read: fn(&str) -> Vec<(usize, usize)> = if file.path.ends_with(".rs") {
+            crate::text::rust_test_lines
+        } else if file.path.ends_with(".toml") {
+            crate::packs::example_lines
+        } else {
+            return false;
+        };
         rule.allow_test_code
-            && file.path.ends_with(".rs")
             && line.new_lineno.is_some_and(|n| {
                 test_lines
-                    .get_or_init(|| crate::text::rust_test_lines(file.new_text.get().unwrap_or("")))
+                    .get_or_init(|| read(file.new_text.get().unwrap_or("")))
                     .iter()
                     .any(|(from, to)| (*from..=*to).contains(&(n as usize)))
             })
@@ -122,7 +128,7 @@ fn rule_findings(rule: &PackRule, file: &ChangedFile) -> Vec<Finding> {
         // A matching line the removed lines already held, up to whitespace, only moved or was
         // reindented: for a rule that allows it (a token is as exposed as before), not new.
         let bare = |t: &str| -> String { t.chars().filter(|c| !c.is_whitespace()).collect() };
-        let mut held: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut held: HashMap<String, usize> = HashMap::new();
         if rule.allow_moved_lines {
             for l in file.removed_lines().filter(|l| line_matches(rule, regex, l)) {
                 *held.entry(bare(&l.text)).or_insert(0) += 1;
@@ -135,6 +141,22 @@ fn rule_findings(rule: &PackRule, file: &ChangedFile) -> Vec<Finding> {
             }
             _ => false,
         };
+        // Counted once per file, and only once a line matches: each match before and after.
+        let counts = std::cell::OnceCell::new();
+        let held_before = |line: &str| {
+            let Some((before, after)) = counts.get_or_init(|| {
+                let (old, new) = (file.old_text.get()?, file.new_text.get()?);
+                Some((match_counts(rule, regex, old), match_counts(rule, regex, new)))
+            }) else {
+                // A new file held nothing before.
+                return false;
+            };
+            let texts = regex.matched_texts(line);
+            !texts.is_empty()
+                && texts
+                    .iter()
+                    .all(|t| before.get(t).copied().unwrap_or(0) >= after.get(t).copied().unwrap_or(0))
+        };
         for line in file
             .added_lines()
             .filter(|l| line_matches(rule, regex, l) && !in_test_code(l) && !moved(l))
@@ -142,7 +164,7 @@ fn rule_findings(rule: &PackRule, file: &ChangedFile) -> Vec<Finding> {
             matched += 1;
             if out.len() < MAX_PER_FILE {
                 let mut f = base_finding(rule, file, line.new_lineno).evidence(line.text.trim());
-                if rule.new_to_file && held_before(regex, file, &line.text) {
+                if rule.new_to_file && held_before(&line.text) {
                     // The change edits or moves what the file already did: a hint, not new.
                     f.severity = f.severity.min(crate::model::Severity::Medium);
                     f.message.push_str(
@@ -318,6 +340,18 @@ regex = '^\s*//'
         let at: Vec<_> = found.iter().map(|f| (f.line, f.severity)).collect();
         assert_eq!(at, vec![(Some(3), Severity::Medium), (Some(5), Severity::High)]);
         assert!(found[0].message.ends_with("a line that holds it was edited or moved)"));
+        // A new file held nothing before: its match is new.
+        let added = ChangeSet {
+            files: vec![ChangedFile::from_lines(
+                "src/b.rs",
+                FileStatus::Added,
+                &[],
+                &["thing(1)"],
+            )],
+            ..Default::default()
+        };
+        let severities: Vec<_> = analyze(&added, &pack(&rule)).iter().map(|f| f.severity).collect();
+        assert_eq!(severities, vec![Severity::High]);
     }
 
     #[test]

@@ -156,23 +156,24 @@ impl Context {
     /// rows by `column` (`SET flag = false WHERE old = 'x'`): then it converts the values it
     /// names, and the others may be lost.
     pub fn moved_before(&self, table: &str, column: &str, line: u32) -> Option<(&str, bool)> {
+        use crate::analyzers::migration::sql;
         let column = column.to_lowercase();
         self.updates.iter().find_map(|(t, set, text, l)| {
             if t != table || *l >= line || set.iter().any(|c| c.to_lowercase() == column) {
                 return None;
             }
-            // Read in the SET's values, or only in a join before it (MySQL's `UPDATE t JOIN u
-            // ON u.id = t.col SET …`) or the WHERE.
-            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            let (head, rest) = text.split_once(" set ").unwrap_or((&text, ""));
-            // The UPDATE's own WHERE, not one inside a subquery of its SET.
-            let (values, filter) = top_level_where(rest).map_or((rest, ""), |at| (&rest[..at], &rest[at + 7..]));
-            let reads = |part: &str| crate::text::words(part).any(|w| w == column);
-            // A join key (`ON c.id = t.col`) or a filter picks rows; only a value read in the
-            // SET carries the column's values.
+            // Names only: a string literal that spells the column reads nothing.
+            let toks: Vec<sql::Token> = sql::split(text, crate::config::Dialect::Postgres, 1)
+                .into_iter()
+                .flat_map(|s| s.tokens)
+                .collect();
+            let reads = |part: &[sql::Token]| part.iter().any(|t| t.name().as_deref() == Some(column.as_str()));
+            // Read in the SET's values carries the values; read only in a join before the SET
+            // (MySQL's `UPDATE t JOIN u ON u.id = t.col SET …`), a FROM or the WHERE picks rows.
+            let values = sql::lex::set_clause(&toks);
             let only_filter = if reads(values) {
                 false
-            } else if reads(head) || reads(filter) {
+            } else if reads(&toks) {
                 true
             } else {
                 return None;
@@ -288,20 +289,6 @@ impl Context {
         }
         f
     }
-}
-
-/// Where ` where ` starts in `text` outside parentheses.
-fn top_level_where(text: &str) -> Option<usize> {
-    let mut depth = 0i32;
-    for (i, c) in text.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ' ' if depth == 0 && text[i..].starts_with(" where ") => return Some(i),
-            _ => {}
-        }
-    }
-    None
 }
 
 /// Builds a finding of `rule` at the op, naming the fallback when the token scan read it.

@@ -191,21 +191,25 @@ fn copies_in(ops: &[Op], file: Option<&str>) -> Vec<Copy> {
 /// A copy's WHERE that every row meets: `id IS NOT NULL` (SQLite's `id NOT NULL`, `id NOTNULL`)
 /// on the key every row has, as SQLite table rebuilds write it.
 fn keeps_every_row(statement: &str) -> bool {
-    let lower = statement
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase();
+    let toks: Vec<sql::Token> = sql::split(statement, Dialect::Postgres, 1)
+        .into_iter()
+        .flat_map(|s| s.tokens)
+        .collect();
+    let count = |w: &str| toks.iter().filter(|t| t.is_word(w)).count();
     // One plain SELECT: a join or a subquery can drop rows whatever the last WHERE says.
-    if lower.contains(" join ") || lower.matches(" where ").count() != 1 || lower.matches("select").count() != 1 {
+    if count("join") > 0 || count("select") != 1 || count("where") != 1 {
         return false;
     }
-    let Some((_, filter)) = lower.split_once(" where ") else {
+    let Some(at) = toks.iter().position(|t| t.is_word("where")) else {
         return false;
     };
-    let words: Vec<&str> = crate::text::words(filter).collect();
+    let filter: Vec<String> = toks[at + 1..]
+        .iter()
+        .filter(|t| !t.is_sym(";"))
+        .filter_map(sql::Token::name)
+        .collect();
     matches!(
-        words.as_slice(),
+        filter.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
         ["id", "is", "not", "null"] | ["id", "not", "null"] | ["id", "notnull"]
     )
 }

@@ -86,6 +86,26 @@ mod tests {
     }
 
     #[test]
+    fn an_update_moves_what_its_set_reads_and_converts_what_it_picks_by() {
+        use crate::model::Severity;
+        let drop = |text: &str| {
+            run(&[("db/migrations/1.sql", text)])
+                .into_iter()
+                .find(|f| f.rule == "migration-drops-column")
+                .unwrap()
+        };
+        // Read in the SET's value, in a subquery with a WHERE of its own: moved.
+        let f = drop("UPDATE person SET person_id = (SELECT id FROM p WHERE p.name = person.nick);\nALTER TABLE person DROP COLUMN nick;");
+        assert_eq!(f.severity, Severity::Info, "{f:?}");
+        // Read only in the UPDATE's WHERE: some values converted.
+        let f = drop("UPDATE users SET active = false WHERE status = 'closed';\nALTER TABLE users DROP COLUMN status;");
+        assert_eq!(f.severity, Severity::Medium, "{f:?}");
+        // A string literal that spells the column reads nothing.
+        let f = drop("UPDATE users SET tier = 'premium' WHERE kind = 'x';\nALTER TABLE users DROP COLUMN premium;");
+        assert_eq!(f.severity, Severity::High, "{f:?}");
+    }
+
+    #[test]
     fn fake_backups_are_rejected_and_say_why() {
         let msg = |text: &str| run(&[("db/migrations/1.sql", text)]).into_iter().next().unwrap();
         let f = msg("CREATE TABLE orders_backup AS SELECT * FROM orders;\nALTER TABLE customers DROP COLUMN fax;");
