@@ -4,434 +4,24 @@
 //! what changed between the old type and the new one.
 
 mod batch;
+mod eval;
 pub mod json;
 pub mod json_sample_rejected;
 pub mod source;
 
-use crate::analyzers::json_shape::serde_model::{Body, Field, Kind, SerdeType, Shape};
+use crate::analyzers::json_shape::serde_model::SerdeType;
 use crate::model::SampleFailure;
-use batch::{judge, Outcome, Pending, BATCH_BYTES, BATCH_RECORDS, PARALLEL_FROM};
-use json::Record;
+use batch::{Batch, Judged, Outcome, Pool};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 /// The serde types a check can reach, by Rust name.
+#[derive(Clone)]
 pub struct Model {
     pub root: String,
     pub types: HashMap<String, SerdeType>,
-}
-
-/// One problem in one record.
-#[derive(Debug, Clone, PartialEq)]
-struct Problem {
-    kind: SampleFailure,
-    path: String,
-    value: Value,
-    /// Rejects the record (silent misreads do not).
-    rejects: bool,
-}
-
-struct Eval<'a> {
-    model: &'a Model,
-    duplicates: &'a [String],
-    problems: Vec<Problem>,
-    dropped: Vec<String>,
-    /// The record's shape as the type sees it: what decides the outcome.
-    signature: String,
-}
-
-impl Eval<'_> {
-    fn fail(&mut self, kind: SampleFailure, path: &str, value: &Value) {
-        self.problems.push(Problem {
-            kind,
-            path: path.to_string(),
-            value: value.clone(),
-            rejects: kind.rejects(),
-        });
-    }
-
-    fn sig(&mut self, s: &str) {
-        self.signature.push_str(s);
-    }
-
-    fn named(&mut self, v: &Value, name: &str, path: &str) {
-        match self.model.types.get(Shape::base_name(name)) {
-            Some(t) => self.ty(v, t, path),
-            None => self.sig("?"),
-        }
-    }
-
-    fn ty(&mut self, v: &Value, t: &SerdeType, path: &str) {
-        if t.container.proxy.is_some() {
-            self.sig("P");
-            return;
-        }
-        match &t.kind {
-            Kind::Struct(body) => self.body(v, body, t, path, None),
-            Kind::Enum(variants) => self.enumeration(v, t, variants, path),
-        }
-    }
-
-    fn body(&mut self, v: &Value, body: &Body, t: &SerdeType, path: &str, skip_key: Option<&str>) {
-        match body {
-            Body::Unit => {
-                self.sig("u");
-                if !v.is_null() {
-                    self.fail(SampleFailure::WrongType, path, v);
-                }
-            }
-            Body::Tuple(fields) if fields.len() == 1 || t.container.transparent => {
-                self.shape(v, &fields[0].shape, path)
-            }
-            Body::Tuple(fields) => match v.as_array() {
-                Some(items) if items.len() == fields.len() => {
-                    self.sig("(");
-                    for (k, (item, f)) in items.iter().zip(fields).enumerate() {
-                        self.shape(item, &f.shape, &format!("{path}[{k}]"));
-                    }
-                    self.sig(")");
-                }
-                _ => {
-                    self.sig("!t");
-                    self.fail(SampleFailure::WrongType, path, v);
-                }
-            },
-            Body::Named(fields) if t.container.transparent && fields.len() == 1 => {
-                self.shape(v, &fields[0].shape, path)
-            }
-            Body::Named(fields) => {
-                let Some(obj) = v.as_object() else {
-                    self.sig("!o");
-                    self.fail(
-                        if v.is_null() {
-                            SampleFailure::NullNotAllowed
-                        } else {
-                            SampleFailure::WrongType
-                        },
-                        path,
-                        v,
-                    );
-                    return;
-                };
-                self.sig("{");
-                let mut consumed: Vec<&str> = skip_key.into_iter().collect();
-                self.fields(obj, fields, t.container.default, path, &mut consumed);
-                for (k, val) in obj {
-                    // The key's path is written out only when something is said about it.
-                    let at = || format!("{path}.{k}");
-                    if !self.duplicates.is_empty() && self.duplicates.contains(&at()) {
-                        self.sig("D");
-                        self.fail(SampleFailure::DuplicateKey, &at(), val);
-                    }
-                    if consumed.contains(&k.as_str()) {
-                        continue;
-                    }
-                    let at = at();
-                    self.sig("+");
-                    self.sig(k);
-                    if t.container.deny_unknown_fields {
-                        self.fail(SampleFailure::UnknownField, &at, val);
-                    } else {
-                        self.dropped.push(at);
-                    }
-                }
-                self.sig("}");
-            }
-        }
-    }
-
-    fn fields<'v>(
-        &mut self,
-        obj: &'v serde_json::Map<String, Value>,
-        fields: &[Field],
-        container_default: bool,
-        path: &str,
-        consumed: &mut Vec<&'v str>,
-    ) {
-        for f in fields.iter().filter(|f| !f.skip_de) {
-            if f.flatten {
-                // Flattened: its keys sit in this same object.
-                match &f.shape {
-                    Shape::Map(_) | Shape::Any => {
-                        consumed.extend(obj.keys().map(String::as_str));
-                        self.sig("F*");
-                    }
-                    Shape::Named(n) => {
-                        if let Some(Kind::Struct(Body::Named(inner))) = self.model.types.get(n).map(|t| t.kind.clone())
-                        {
-                            let d = self.model.types.get(n).is_some_and(|t| t.container.default);
-                            self.fields(obj, &inner, d, path, consumed);
-                        }
-                    }
-                    _ => {}
-                }
-                continue;
-            }
-            let key = std::iter::once(&f.wire_de)
-                .chain(f.aliases.iter())
-                .find_map(|k| obj.get_key_value(k.as_str()));
-            match key {
-                None => {
-                    self.sig("-");
-                    self.sig(&f.wire_de);
-                    if f.required_on_read(container_default) {
-                        self.fail(
-                            SampleFailure::MissingField,
-                            &format!("{path}.{}", f.wire_de),
-                            &Value::Null,
-                        );
-                    }
-                }
-                Some((k, val)) => {
-                    consumed.push(k.as_str());
-                    self.sig(&f.wire_de);
-                    self.sig(":");
-                    let at = format!("{path}.{}", f.wire_de);
-                    if f.codec.is_some() {
-                        self.sig("C");
-                        continue;
-                    }
-                    self.shape(val, &f.shape, &at);
-                }
-            }
-        }
-    }
-
-    fn shape(&mut self, v: &Value, shape: &Shape, path: &str) {
-        match shape {
-            Shape::Option(inner) => {
-                if v.is_null() {
-                    self.sig("n");
-                } else {
-                    self.shape(v, inner, path);
-                }
-            }
-            Shape::Any => self.sig("a"),
-            Shape::Unit => {
-                self.sig("u");
-                if !v.is_null() {
-                    self.fail(SampleFailure::WrongType, path, v);
-                }
-            }
-            Shape::Named(n) => self.named(v, n, path),
-            _ if v.is_null() => {
-                self.sig("N");
-                self.fail(SampleFailure::NullNotAllowed, path, v);
-            }
-            Shape::Seq(inner) => match v.as_array() {
-                Some(items) => {
-                    self.sig("[");
-                    let at = format!("{path}[]");
-                    for item in items {
-                        self.shape(item, inner, &at);
-                    }
-                    self.sig("]");
-                }
-                None => {
-                    self.sig("!a");
-                    self.fail(SampleFailure::WrongType, path, v);
-                }
-            },
-            Shape::Map(inner) => match v.as_object() {
-                Some(map) => {
-                    self.sig("<");
-                    for (k, item) in map {
-                        self.shape(item, inner, &format!("{path}.{k}"));
-                    }
-                    self.sig(">");
-                }
-                None => {
-                    self.sig("!m");
-                    self.fail(SampleFailure::WrongType, path, v);
-                }
-            },
-            Shape::Int { signed, bits } => match v.as_number() {
-                Some(n) if json::is_float(n) => {
-                    self.sig("f");
-                    self.fail(SampleFailure::FloatIntoInteger, path, v);
-                }
-                Some(n) => {
-                    let fits = match (n.as_i64(), n.as_u64()) {
-                        (_, Some(u)) => {
-                            !*signed && (*bits >= 64 || u < (1u64 << bits))
-                                || *signed
-                                    && (*bits >= 64 && u <= i64::MAX as u64 || *bits < 64 && u < (1u64 << (bits - 1)))
-                        }
-                        (Some(i), None) => *signed && (*bits >= 64 || (i >= -(1i64 << (bits - 1)))),
-                        _ => false,
-                    };
-                    self.sig(if fits { "i" } else { "I" });
-                    if !fits {
-                        self.fail(SampleFailure::WrongType, path, v);
-                    }
-                }
-                None => {
-                    self.sig("!i");
-                    self.fail(SampleFailure::WrongType, path, v);
-                }
-            },
-            Shape::Float => {
-                self.sig("d");
-                if !v.is_number() {
-                    self.fail(SampleFailure::WrongType, path, v);
-                }
-            }
-            Shape::Bool => {
-                self.sig("b");
-                if !v.is_boolean() {
-                    self.fail(SampleFailure::WrongType, path, v);
-                }
-            }
-            Shape::String => {
-                self.sig("s");
-                if !v.is_string() {
-                    self.fail(SampleFailure::WrongType, path, v);
-                }
-            }
-            Shape::BorrowedStr => match v.as_str() {
-                Some(s) => {
-                    // Only strings with no escape in their JSON text can be borrowed.
-                    let escaped = s.chars().any(|c| c == '"' || c == '\\' || c.is_control());
-                    self.sig(if escaped { "E" } else { "s" });
-                    if escaped {
-                        self.fail(SampleFailure::EscapedIntoBorrowed, path, v);
-                    }
-                }
-                None => {
-                    self.sig("!s");
-                    self.fail(SampleFailure::WrongType, path, v);
-                }
-            },
-            Shape::Tuple(items) => match v.as_array() {
-                Some(a) if a.len() == items.len() => {
-                    for (k, (x, s)) in a.iter().zip(items).enumerate() {
-                        self.shape(x, s, &format!("{path}[{k}]"));
-                    }
-                }
-                _ => self.fail(SampleFailure::WrongType, path, v),
-            },
-        }
-    }
-
-    fn enumeration(
-        &mut self,
-        v: &Value,
-        t: &SerdeType,
-        variants: &[crate::analyzers::json_shape::serde_model::Variant],
-        path: &str,
-    ) {
-        let c = &t.container;
-        let live: Vec<_> = variants.iter().filter(|v| !v.skip).collect();
-        let find = |name: &str| {
-            live.iter()
-                .find(|x| x.wire_de == name || x.aliases.iter().any(|a| a == name))
-                .copied()
-        };
-        let other = live.iter().find(|x| x.other).copied();
-        if c.untagged {
-            // The first variant that reads the value wins; a later one that reads more keys
-            // means the data is silently misread.
-            let mut first: Option<(usize, usize)> = None;
-            let mut best: Option<(usize, usize)> = None;
-            for (i, var) in live.iter().enumerate() {
-                let mut probe = Eval {
-                    model: self.model,
-                    duplicates: &[],
-                    problems: Vec::new(),
-                    dropped: Vec::new(),
-                    signature: String::new(),
-                };
-                probe.body(v, &var.body, t, path, None);
-                if probe.problems.iter().all(|p| !p.rejects) {
-                    let keys = v.as_object().map_or(0, |o| o.len())
-                        - probe.dropped.len().min(v.as_object().map_or(0, |o| o.len()));
-                    if first.is_none() {
-                        first = Some((i, keys));
-                    }
-                    if best.is_none_or(|b| keys > b.1) {
-                        best = Some((i, keys));
-                    }
-                }
-            }
-            match (first, best) {
-                (None, _) => {
-                    self.sig("!U");
-                    self.fail(SampleFailure::WrongType, path, v);
-                }
-                (Some(f), Some(b)) => {
-                    self.sig(&format!("U{}", f.0));
-                    if b.1 > f.1 {
-                        self.fail(
-                            SampleFailure::UntaggedOtherVariant,
-                            path,
-                            &Value::String(format!("read as {} instead of {}", live[f.0].rust, live[b.0].rust)),
-                        );
-                    }
-                    let chosen = live[f.0];
-                    self.body(v, &chosen.body, t, path, None);
-                }
-                _ => {}
-            }
-            return;
-        }
-        match (&c.tag, &c.content) {
-            (None, _) => match v {
-                Value::String(s) => {
-                    self.sig(&format!("={s}"));
-                    match find(s) {
-                        Some(var) if var.body == Body::Unit => {}
-                        Some(_) => self.fail(SampleFailure::WrongType, path, v),
-                        None if other.is_some() => {}
-                        None => self.fail(SampleFailure::UnknownVariant, path, v),
-                    }
-                }
-                Value::Object(o) if o.len() == 1 => {
-                    let (k, inner) = o.iter().next().expect("one entry");
-                    self.sig(&format!("={k}"));
-                    match find(k) {
-                        Some(var) => self.body(inner, &var.body, t, &format!("{path}.{k}"), None),
-                        None => self.fail(SampleFailure::UnknownVariant, path, &Value::String(k.clone())),
-                    }
-                }
-                _ => {
-                    self.sig("!e");
-                    self.fail(SampleFailure::WrongType, path, v);
-                }
-            },
-            (Some(tag), content) => {
-                let Some(obj) = v.as_object() else {
-                    self.sig("!e");
-                    self.fail(SampleFailure::WrongType, path, v);
-                    return;
-                };
-                let Some(name) = obj.get(tag) else {
-                    self.sig("-tag");
-                    self.fail(SampleFailure::MissingField, &format!("{path}.{tag}"), &Value::Null);
-                    return;
-                };
-                let name_str = name.as_str().unwrap_or("");
-                self.sig(&format!("={name_str}"));
-                match (find(name_str), content) {
-                    (None, _) if other.is_some() => {}
-                    (None, _) => self.fail(SampleFailure::UnknownVariant, &format!("{path}.{tag}"), name),
-                    (Some(var), Some(content_key)) => match obj.get(content_key) {
-                        Some(inner) => self.body(inner, &var.body, t, &format!("{path}.{content_key}"), None),
-                        None if var.body == Body::Unit => {}
-                        None => self.fail(
-                            SampleFailure::MissingField,
-                            &format!("{path}.{content_key}"),
-                            &Value::Null,
-                        ),
-                    },
-                    (Some(var), None) => match &var.body {
-                        Body::Unit => {}
-                        body => self.body(v, body, t, path, Some(tag.as_str())),
-                    },
-                }
-            }
-        }
-    }
 }
 
 /// One failure group: a kind at a path, with counts and up to five examples.
@@ -489,8 +79,8 @@ pub struct Report {
 pub struct Checker<'a> {
     model: &'a Model,
     old: Option<&'a Model>,
-    /// The distinct shapes seen, as the type sees them.
-    shapes: HashSet<String>,
+    /// The distinct shapes seen, as the type sees them (by a 64-bit hash of each).
+    shapes: HashSet<u64>,
     records: u64,
     rejected: u64,
     newly_rejected: u64,
@@ -498,10 +88,11 @@ pub struct Checker<'a> {
     dropped: BTreeMap<String, u64>,
     /// Values are replaced by `HIDDEN` in the report (records read from a database).
     pub hide_values: bool,
-    /// Records read and not yet judged, in order: judged a batch at a time on two threads,
-    /// then counted in record order, so the report is the one a single thread gives.
-    pending: Vec<Pending>,
-    pending_bytes: usize,
+    /// Records read and not yet judged, in order: judged a batch at a time on two worker
+    /// threads, then counted in record order, so the report is the one a single thread gives.
+    batch: Batch,
+    /// Started at the first full batch: a short sample is judged on the calling thread.
+    pool: Option<Pool>,
 }
 
 impl<'a> Checker<'a> {
@@ -516,22 +107,9 @@ impl<'a> Checker<'a> {
             failures: BTreeMap::new(),
             hide_values: false,
             dropped: BTreeMap::new(),
-            pending: Vec::new(),
-            pending_bytes: 0,
+            batch: Batch::default(),
+            pool: None,
         }
-    }
-
-    fn evaluate<'m>(model: &'m Model, record: &'m Record) -> Eval<'m> {
-        let root = &model.types[&model.root];
-        let mut e = Eval {
-            model,
-            duplicates: &record.duplicates,
-            problems: Vec::new(),
-            dropped: Vec::new(),
-            signature: String::new(),
-        };
-        e.ty(&record.value, root, "$");
-        e
     }
 
     fn note(&mut self, kind: SampleFailure, path: &str, record: u64, value: &Value) {
@@ -572,42 +150,51 @@ impl<'a> Checker<'a> {
     /// A record that could not be read as text (not UTF-8, over the size limit): rejected as
     /// `invalid-json`, and the run goes on.
     pub fn add_unreadable(&mut self, n: u64, why: &str) {
-        self.pending.push(Pending::Unreadable(n, why.to_string()));
+        self.batch.add_unreadable(n, why);
         self.flush_if_full();
     }
 
     /// Adds one record (1-based number `n`).
     pub fn add(&mut self, n: u64, text: &str) {
-        self.pending_bytes += text.len();
-        self.pending.push(Pending::Text(n, text.to_string()));
+        self.batch.add(n, text);
         self.flush_if_full();
     }
 
     fn flush_if_full(&mut self) {
-        if self.pending.len() >= BATCH_RECORDS || self.pending_bytes >= BATCH_BYTES {
-            self.flush();
+        if !self.batch.is_full() {
+            return;
+        }
+        let (model, old) = (self.model, self.old);
+        let pool = self
+            .pool
+            .get_or_insert_with(|| Pool::new(Arc::new(model.clone()), old.map(|m| Arc::new(m.clone()))));
+        let next = self.batch.like();
+        pool.send(std::mem::replace(&mut self.batch, next));
+        for judged in pool.ready(false) {
+            self.count_batch(judged);
         }
     }
 
-    /// Judges the pending records, the second half on another thread, and counts them in order.
+    /// Judges what is left and counts every batch still out, in order.
     fn flush(&mut self) {
-        let pending = std::mem::take(&mut self.pending);
-        self.pending_bytes = 0;
-        let (model, old) = (self.model, self.old);
-        let judge_all =
-            |records: &[Pending]| -> Vec<Outcome> { records.iter().map(|p| judge(model, old, p)).collect() };
-        let outcomes: Vec<Outcome> = if pending.len() < PARALLEL_FROM {
-            judge_all(&pending)
-        } else {
-            let (first, second) = pending.split_at(pending.len() / 2);
-            std::thread::scope(|scope| {
-                let other = scope.spawn(|| judge_all(second));
-                let mut outcomes = judge_all(first);
-                // A panic on the other thread is one here too, as it would be on one thread.
-                outcomes.extend(other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-                outcomes
-            })
-        };
+        let rest = std::mem::take(&mut self.batch);
+        match &mut self.pool {
+            Some(pool) => {
+                if rest.len() > 0 {
+                    pool.send(rest);
+                }
+                for judged in pool.ready(true) {
+                    self.count_batch(judged);
+                }
+            }
+            None => self.count_batch(rest.judge(self.model, self.old)),
+        }
+    }
+
+    fn count_batch(&mut self, (outcomes, dropped): Judged) {
+        for (path, n) in dropped {
+            *self.dropped.entry(path).or_insert(0) += n;
+        }
         for outcome in outcomes {
             self.count(outcome);
         }
@@ -622,21 +209,17 @@ impl<'a> Checker<'a> {
             }
             Outcome::Judged {
                 n,
-                signature,
+                shape,
                 problems,
-                dropped,
                 newly_rejected,
             } => {
-                self.shapes.insert(signature);
+                self.shapes.insert(shape);
                 if problems.iter().any(|p| p.rejects) {
                     self.rejected += 1;
                     self.newly_rejected += u64::from(newly_rejected);
                 }
                 for p in &problems {
                     self.note(p.kind, &p.path, n, &p.value);
-                }
-                for d in dropped {
-                    *self.dropped.entry(d).or_insert(0) += 1;
                 }
             }
         }
@@ -818,9 +401,9 @@ mod tests {
 
     #[test]
     fn many_records_are_counted_in_order_across_threads() {
-        // 20,000 records: several batches, each judged on two threads. Every 7th is refused,
+        // 20,000 records: several batches, judged on two worker threads. Every 7th is refused,
         // an unreadable record sits between them, and the examples are still the first five.
-        let ok = r#"{"id": 1, "status": "active", "note": null, "code": "x", "total": 5}"#;
+        let ok = r#"{"id": 1, "status": "active", "note": null, "code": "x", "total": 5, "extra": [1]}"#;
         let bad = r#"{"id": 1, "status": "refunded", "code": "x", "total": 5}"#;
         let m = model(SRC, "Order");
         let mut c = Checker::new(&m, None);
@@ -833,6 +416,14 @@ mod tests {
         }
         let r = c.finish("src/m.rs::Order", "abc", "test", Vec::new());
         assert_eq!((r.records, r.rejected), (20_000, 2_857 + 1));
+        // Dropped keys are counted per batch and summed: every accepted record holds one.
+        let dropped: Vec<(&str, u64)> = r
+            .dropped_on_rewrite
+            .iter()
+            .map(|d| (d.path.as_str(), d.count))
+            .collect();
+        assert_eq!(dropped, vec![("$.extra", 20_000 - 2_857 - 1)]);
+        assert_eq!(r.distinct_shapes, 2);
         let refused = r
             .failures
             .iter()
