@@ -199,7 +199,13 @@ impl Classifier {
         for file in &mut change.files {
             file.kind = self.kind_of(file, &generated_attrs);
         }
-        for file in &mut change.tree {
+        // The analyzers read the tree's files by kind only for code, tests of code and
+        // migrations: the rest (images, snippets, data; most of a large tree) stays `Other`
+        // without a dozen glob matches on every path of every run.
+        let wanted = |path: &str| {
+            Language::from_path(path).is_some() || self.migrations.is_match(path) || self.user_migrations.is_match(path)
+        };
+        for file in change.tree.iter_mut().filter(|f| wanted(&f.path)) {
             file.kind = self.kind_of_path(&file.path, &generated_attrs);
         }
         change

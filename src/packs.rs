@@ -1,7 +1,7 @@
 //! Declarative rule packs (`rules/*.toml`): the format, loading with line-and-column errors,
 //! and compilation into matchers for the `pattern` analyzer.
 
-use crate::config::{glob_set, parse_toml, SourceText};
+use crate::config::{glob, parse_toml, SourceText};
 use crate::diff::FileStatus;
 use crate::model::{is_valid_id, RuleDoc};
 use crate::model::{GatingClass, Severity, Tag};
@@ -117,7 +117,7 @@ fn one() -> usize {
 #[derive(Debug)]
 pub struct PackRule {
     pub doc: RuleDoc,
-    pub paths: Option<GlobSet>,
+    pub paths: Option<LazyGlobs>,
     pub kinds: Vec<String>,
     pub status: Vec<FileStatus>,
     pub keywords: Vec<String>,
@@ -125,12 +125,12 @@ pub struct PackRule {
     pub keyword_matcher: Option<aho_corasick::AhoCorasick>,
     pub added: Option<LazyRegex>,
     pub removed: Option<LazyRegex>,
-    pub without_changed: Option<GlobSet>,
+    pub without_changed: Option<LazyGlobs>,
     pub min_lines_added: Option<u32>,
     pub min_lines_removed: Option<u32>,
     /// A match the base file held as often (reformatted, commented, moved) is medium.
     pub new_to_file: bool,
-    pub allow_paths: Vec<GlobSet>,
+    pub allow_paths: Vec<LazyGlobs>,
     pub allow_regex: Vec<LazyRegex>,
     /// Lines inside Rust test code are exempt.
     pub allow_test_code: bool,
@@ -210,11 +210,47 @@ fn regex_at(src: &SourceText, pattern: &Spanned<String>) -> Result<LazyRegex> {
     })
 }
 
-fn optional_globs(src: &SourceText, globs: &[Spanned<String>]) -> Result<Option<GlobSet>> {
+/// Globs checked when the pack loads and built into one set at their first use: building
+/// every rule's sets on every run cost a tenth of a one-commit check.
+#[derive(Debug)]
+pub struct LazyGlobs {
+    globs: Vec<globset::Glob>,
+    set: std::sync::OnceLock<GlobSet>,
+}
+
+impl LazyGlobs {
+    pub fn is_match(&self, path: &str) -> bool {
+        self.set
+            .get_or_init(|| {
+                let mut builder = globset::GlobSetBuilder::new();
+                for g in &self.globs {
+                    builder.add(g.clone());
+                }
+                // Globs that parse but exceed the regex engine's limits match nothing.
+                builder.build().unwrap_or_else(|_| GlobSet::empty())
+            })
+            .is_match(path)
+    }
+}
+
+fn lazy_globs(src: &SourceText, globs: &[Spanned<String>]) -> Result<LazyGlobs> {
+    let globs = globs
+        .iter()
+        .map(|p| {
+            glob(p.get_ref()).map_err(|e| src.error_at(p.span(), format!("bad glob `{}`: {}", p.get_ref(), e.kind())))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(LazyGlobs {
+        globs,
+        set: std::sync::OnceLock::new(),
+    })
+}
+
+fn optional_globs(src: &SourceText, globs: &[Spanned<String>]) -> Result<Option<LazyGlobs>> {
     if globs.is_empty() {
         Ok(None)
     } else {
-        glob_set(globs, Some(src)).map(Some)
+        lazy_globs(src, globs).map(Some)
     }
 }
 
