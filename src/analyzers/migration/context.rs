@@ -58,6 +58,9 @@ pub struct Context {
     /// Column types the change's schema files show changing, and every column they know.
     pub schema_retyped: schema_state::Retyped,
     pub schema_known: schema_state::ColumnTypes,
+    /// The schema file is PostgreSQL's (Rails dumps `enable_extension "plpgsql"`): a `string`
+    /// with no limit is an unbounded `varchar` there, not MySQL's `varchar(255)`.
+    pub schema_postgres: bool,
     /// The project decodes rows into fixed Rust types (Diesel, sqlx): old code cannot read a
     /// column whose type changes, even to a wider one.
     pub typed_rows: bool,

@@ -649,6 +649,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 .collect(),
             schema_retyped: schema_retyped.clone(),
             schema_known: schema_known.clone(),
+            schema_postgres: schema_state::postgres_schema(change),
             typed_rows: schema_state::retypes(&script.ops).next().is_some() && typed_rows(),
             ..Default::default()
         };

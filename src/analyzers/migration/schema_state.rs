@@ -157,6 +157,16 @@ pub fn retyped(change: &ChangeSet) -> (Retyped, ColumnTypes) {
     (changed, known)
 }
 
+/// Whether the change's Rails schema file is a PostgreSQL dump (it enables `plpgsql`).
+pub fn postgres_schema(change: &ChangeSet) -> bool {
+    change
+        .files
+        .iter()
+        .filter(|f| f.path.ends_with("schema.rb"))
+        .filter_map(|f| f.old_text.get())
+        .any(|t| t.contains("enable_extension \"plpgsql\""))
+}
+
 /// Crates that decode each column into a fixed Rust type (Diesel's `i32` refuses an `int8`,
 /// sqlx checks the column type): code built for an old column type fails on the new one.
 pub const TYPED_ROW_CRATES: &[&str] = &["diesel", "sqlx", "sea-orm", "tokio-postgres", "rusqlite"];

@@ -202,20 +202,24 @@ pub fn alembic(text: &str, dialect: Dialect) -> Script {
             ops.push(Op::framework(kind, line, &evidence));
         }
     }
-    // A SQLAlchemy core update run through a connection (`conn.execute(t.update()…)`).
+    // SQL or a SQLAlchemy core update run through a connection (`conn.execute("INSERT …")`,
+    // `conn.execute(t.update()…)`): the same statements as `op.execute`.
     if let Some((_, start, end, _)) = upgrade {
         static EXECUTE: OnceLock<Regex> = OnceLock::new();
         let execute = re(&EXECUTE, r"\b(\w+)\s*\.\s*execute\s*\(");
         let mut through_connection: Vec<Op> = calls(text, execute, "#")
             .into_iter()
             .filter(|c| c.line > *start && c.line <= *end && c.name != "op")
-            .filter_map(|c| {
+            .flat_map(|c| {
+                if let Some((sql_text, first)) = string_at(text, c.after) {
+                    return sql_ops(&sql_text, first, dialect);
+                }
                 let evidence = format!(
                     "{}.execute({})",
                     c.name,
                     c.args.split_whitespace().collect::<Vec<_>>().join(" ")
                 );
-                core_update(text, c.args, c.line, &evidence)
+                core_update(text, c.args, c.line, &evidence).into_iter().collect()
             })
             .collect();
         if !through_connection.is_empty() {

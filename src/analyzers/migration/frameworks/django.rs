@@ -167,16 +167,17 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                         }
                     }
                 }
-                if let Some(at) = python_function_deletes(text, &forward) {
+                if let Some((at, content_types)) = python_function_deletes(text, &forward) {
                     let evidence = text.lines().nth(at as usize - 1).unwrap_or("").trim().to_string();
-                    ops.push(Op::framework(
-                        OpKind::CodeDelete {
-                            what: format!("`{forward}` calls `.delete()`"),
-                            table: None,
-                        },
-                        at,
-                        &evidence,
-                    ));
+                    let (what, table) = if content_types {
+                        (
+                            format!("`{forward}` deletes `ContentType` rows"),
+                            Some("django_content_type".to_string()),
+                        )
+                    } else {
+                        (format!("`{forward}` calls `.delete()`"), None)
+                    };
+                    ops.push(Op::framework(OpKind::CodeDelete { what, table }, at, &evidence));
                 }
                 if only_reads {
                     continue;
@@ -400,6 +401,26 @@ fn function_moves(text: &str, name: &str) -> Vec<OpKind> {
         .collect()
 }
 
+/// Column families of Django's own fields whose column takes no length.
+const IGNORES_MAX_LENGTH: &[&str] = &[
+    "boolean",
+    "text",
+    "integer",
+    "bigint",
+    "smallint",
+    "foreign key",
+    "manytomany",
+    "inet",
+    "datefield",
+    "datetimefield",
+    "timefield",
+    "durationfield",
+    "floatfield",
+    "decimalfield",
+    "uuidfield",
+    "jsonfield",
+];
+
 /// The column type Django builds for a field class (its family: `CharField`, `SlugField` and
 /// `EmailField` are all `varchar`); an unknown class is its own family.
 fn column_family(class: &str) -> &str {
@@ -459,12 +480,17 @@ pub fn field_type(expr: &str) -> String {
         })
         .collect();
     let family = column_family(&class);
+    // Django passes `max_length` to the database only for character columns: on an integer or
+    // a text field it is a form's limit, and dropping it changes no column.
+    let mut sized = sized;
+    if IGNORES_MAX_LENGTH.contains(&family) {
+        sized.retain(|s| !s.starts_with("max_length="));
+    }
     // `through` a model of the project's own: that model's table holds the links.
     if family == "manytomany" && keyword_arg(args, "through").is_some() {
         return "manytomany through".to_string();
     }
     // The length Django gives these fields when none is written.
-    let mut sized = sized;
     let default_length = match class.as_str() {
         "urlfield" => Some(200),
         "slugfield" => Some(50),

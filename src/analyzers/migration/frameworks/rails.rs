@@ -284,6 +284,18 @@ fn rows_kept_in_loop(lines: &[&str], at: usize, models: &Models) -> Vec<OpKind> 
         .take_while(|l| !(l.trim() == "end" && indent(l) <= depth))
         .map(|l| code_part(l, "#"))
         .collect();
+    // A loop over ids that loads each row (`Node.ids.each do |id|` … `node = Node.find(id)`):
+    // the row is the loaded one.
+    let loaded = format!("= {of}.find({var})");
+    let var = body
+        .iter()
+        .find_map(|l| {
+            let (name, rest) = l.split_once('=')?;
+            let name = name.trim();
+            (format!("= {}", rest.trim()).starts_with(&loaded) && name.chars().all(|c| c.is_alphanumeric() || c == '_'))
+                .then(|| name.to_string())
+        })
+        .unwrap_or(var);
     let moved = |of: String, into: String, columns: Option<Vec<String>>| OpKind::CodeCopy {
         of,
         into,
@@ -340,12 +352,20 @@ fn rows_kept_in_loop(lines: &[&str], at: usize, models: &Models) -> Vec<OpKind> 
     }
     // The row's own columns read where it is written (`account.balance`), and the columns the
     // loop's filter picks rows by: their values move into the row's other columns.
-    let mut columns: Vec<String> = writes
+    // Assignments before a save (`product.size_f = product.size.to_f`) read on their right
+    // side; the column assigned is written, not read (`row.legacy = nil` moves nothing).
+    let assigns = Regex::new(&format!(r"\b{}\.\w+\s*=[^=]", regex::escape(&var))).ok();
+    let assigned_here = |c: &&str| {
+        let rest = c[call_name(c).len()..].trim_start();
+        rest.starts_with('=') && !rest.starts_with("==")
+    };
+    let mut columns: Vec<String> = body
         .iter()
+        .filter(|l| writes.contains(l) || assigns.as_ref().is_some_and(|a| a.is_match(l)))
         .flat_map(|l| {
             l.split(prefix.as_str())
                 .skip(1)
-                .filter(|c| !is_write(c))
+                .filter(|c| !is_write(c) && !assigned_here(c))
                 .map(call_name)
                 .collect::<Vec<_>>()
         })
@@ -512,6 +532,8 @@ fn named_columns(args: &str) -> Vec<String> {
 /// the table Rails gives them by convention.
 struct Models {
     declared: Vec<(String, String)>,
+    /// The tables the migration's schema calls name (`remove_column :node, …`).
+    named: Vec<String>,
 }
 
 impl Models {
@@ -520,32 +542,55 @@ impl Models {
         static TABLE: OnceLock<Regex> = OnceLock::new();
         let class = re(&CLASS, r"^\s*class\s+([A-Z][\w:]*)\s*<");
         let table = re(&TABLE, r#"^\s*self\.table_name\s*=\s*["']([\w.]+)["']"#);
+        static NAMED: OnceLock<Regex> = OnceLock::new();
+        let named_re = re(
+            &NAMED,
+            r#"\b(?:remove_columns?|add_column|rename_column|change_column|drop_table|change_column_null|change_column_default|add_index|remove_index|add_reference|remove_reference)\s*\(?\s*[:"'](\w+)"#,
+        );
         let mut declared = Vec::new();
+        let mut named = Vec::new();
         let mut current: Option<String> = None;
         for line in lines {
             let line = code_part(line, "#");
+            named.extend(named_re.captures_iter(line).map(|c| c[1].to_lowercase()));
             if let Some(c) = class.captures(line) {
                 current = Some(c[1].to_string());
             } else if let (Some(model), Some(t)) = (&current, table.captures(line)) {
                 declared.push((model.clone(), t[1].to_lowercase()));
             }
         }
-        Models { declared }
+        Models { declared, named }
     }
 
+    /// A model's table: declared in the migration, else Rails' plural, else the singular or the
+    /// namespace-prefixed plural when only that is what the migration names (a model with
+    /// `self.table_name = "node"` in the app, `pluralize_table_names = false`, an engine's
+    /// `spree_` prefix).
     fn table(&self, model: &str) -> String {
         let short = model.rsplit("::").next().unwrap_or(model);
-        self.declared
-            .iter()
-            .find(|(m, _)| m == model || m == short)
-            .map_or_else(|| table_of(model), |(_, t)| t.clone())
+        if let Some((_, t)) = self.declared.iter().find(|(m, _)| m == model || m == short) {
+            return t.clone();
+        }
+        let plural = table_of(model);
+        // A namespaced model (`Spree::Product`) under an engine's table prefix: `spree_products`.
+        let prefixed = model.rsplit_once("::").map(|(ns, _)| {
+            format!(
+                "{}_{plural}",
+                ns.split("::").map(snake_case).collect::<Vec<_>>().join("_")
+            )
+        });
+        let others = [Some(snake_case(short)), prefixed];
+        if !self.named.contains(&plural) {
+            if let Some(t) = others.into_iter().flatten().find(|t| self.named.contains(t)) {
+                return t;
+            }
+        }
+        plural
     }
 }
 
-/// The table Rails gives a model by convention: `Domain` → `domains`, `StoryText` →
-/// `story_texts`, `Category` → `categories`.
-fn table_of(model: &str) -> String {
-    let model = model.rsplit("::").next().unwrap_or(model);
+/// `StoryText` → `story_text`.
+fn snake_case(model: &str) -> String {
     let mut snake = String::new();
     for (i, c) in model.chars().enumerate() {
         if c.is_uppercase() && i > 0 {
@@ -553,6 +598,13 @@ fn table_of(model: &str) -> String {
         }
         snake.extend(c.to_lowercase());
     }
+    snake
+}
+
+/// The table Rails gives a model by convention: `Domain` → `domains`, `StoryText` →
+/// `story_texts`, `Category` → `categories`.
+fn table_of(model: &str) -> String {
+    let snake = snake_case(model.rsplit("::").next().unwrap_or(model));
     if let Some(stem) = snake
         .strip_suffix('y')
         .filter(|s| !s.ends_with(['a', 'e', 'i', 'o', 'u']))

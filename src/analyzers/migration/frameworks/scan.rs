@@ -291,23 +291,60 @@ pub fn name_variables(args: &str) -> String {
         .join(",")
 }
 
-/// The first line of the body of Python function `name` that deletes rows (`.delete()`).
-pub fn python_function_deletes(text: &str, name: &str) -> Option<u32> {
+/// The first line of the body of Python function `name` that deletes rows (`.delete()`), and
+/// whether every delete of the body is of Django's content types (`true`: its bookkeeping).
+pub fn python_function_deletes(text: &str, name: &str) -> Option<(u32, bool)> {
     let header = format!("def {name}(");
     let start = text.find(&header)?;
     let body_start = start + text[start..].find('\n')? + 1;
     let mut line = line_at(text, start);
+    // Names bound to Django's content types: a stale one deleted is Django's bookkeeping
+    // (`remove_stale_contenttypes` does the same), not rows the project wrote.
+    let mut bookkeeping = django_content_type_models(text);
+    let mut first_bookkeeping: Option<u32> = None;
+    static ASSIGN: OnceLock<Regex> = OnceLock::new();
+    let assign = re(&ASSIGN, r"^\s*(\w+)\s*=\s*(\w+)");
+    let first_word = |code: &str| -> String {
+        code.trim_start()
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
     for l in text[body_start..].lines() {
         line += 1;
         if !l.trim().is_empty() && !l.starts_with(' ') && !l.starts_with('\t') {
             break;
         }
         let code = l.split('#').next().unwrap_or("");
-        if code.contains(".delete()") {
-            return Some(line);
+        if let Some(c) = assign.captures(code) {
+            if bookkeeping.contains(&c[2].to_string()) {
+                bookkeeping.push(c[1].to_string());
+            }
+        }
+        if let Some(at) = code.find(".delete()") {
+            if !bookkeeping.contains(&first_word(&code[..at])) {
+                return Some((line, false));
+            }
+            first_bookkeeping.get_or_insert(line);
         }
     }
-    None
+    first_bookkeeping.map(|line| (line, true))
+}
+
+/// The names a migration file gives Django's `ContentType` model
+/// (`apps.get_model("contenttypes", "ContentType")`, or imported from `django.contrib`).
+fn django_content_type_models(text: &str) -> Vec<String> {
+    static GET: OnceLock<Regex> = OnceLock::new();
+    let get = re(
+        &GET,
+        r#"(\w+)\s*=\s*apps\.get_model\(\s*["']contenttypes["']\s*,\s*["']ContentType["']"#,
+    );
+    let mut names: Vec<String> = get.captures_iter(text).map(|c| c[1].to_string()).collect();
+    if text.contains("django.contrib.contenttypes.models import ContentType") {
+        names.push("ContentType".to_string());
+    }
+    names
 }
 
 /// Whether a Python function of the file only reads the data: its body is found and no line

@@ -60,7 +60,7 @@ fn text_limit(type_name: &str) -> Option<u32> {
 /// Why a schema file's old and new type hold the same values, when they do: the same text
 /// type with a limit no shorter, or MySQL's `tinyint(1)` (Rails `integer limit: 1`, which only
 /// MySQL's schema dumps write) called `boolean`, which MySQL stores as the same type.
-fn same_values(before: &str, after: &str) -> Option<String> {
+fn same_values(before: &str, after: &str, postgres: bool) -> Option<String> {
     let split = |t: &str| -> (String, Option<u32>) {
         let lower = t.to_lowercase();
         let base = lower.split_whitespace().next().unwrap_or("").to_string();
@@ -77,6 +77,10 @@ fn same_values(before: &str, after: &str) -> Option<String> {
         (Some(m), Some(n)) if b == a && text && n >= m => Some(format!(
             "widens from {} to {} characters (the schema file: {before} → {after}): nothing is rewritten or rejected; the way back may not fit values written meanwhile",
             m, n
+        )),
+        // PostgreSQL's dump: no limit is an unbounded `varchar`, which holds every value.
+        (Some(m), None) if postgres && b == a && text => Some(format!(
+            "widens from {m} characters to no limit (the schema file, PostgreSQL's: {before} → {after}): nothing is rewritten or rejected; the way back may not fit values written meanwhile"
         )),
         (Some(1), None) if b == "integer" && a == "boolean" => Some(format!(
             "is renamed from tinyint(1) to boolean, which MySQL stores as the same type (the schema file: {before} → {after})"
@@ -238,7 +242,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     // The schema file shows the same kind of text with a longer limit (Rails `string limit:
     // 200` → `limit: 256`), or MySQL's `tinyint(1)` named `boolean`: nothing is rejected.
     if let (Some((before, after)), None) = (schema, using) {
-        if let Some(why) = same_values(before, after) {
+        if let Some(why) = same_values(before, after, ctx.schema_postgres) {
             f.message = format!("{table}.{column} {why}");
             f.tags.retain(|t| *t != crate::model::Tag::Breaking);
             f.gating = None;
@@ -282,6 +286,16 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use crate::analyzers::migration::testing::{rules, run};
+
+    #[test]
+    fn a_string_limit_dropped_widens_only_on_postgresql() {
+        let (before, after) = ("string limit: 255, null: false", "string null: false");
+        assert!(super::same_values(before, after, true)
+            .is_some_and(|w| w.starts_with("widens from 255 characters to no limit")));
+        // MySQL's `string` with no limit is varchar(255): the schema file does not say more.
+        assert_eq!(super::same_values(before, after, false), None);
+        assert_eq!(super::same_values("integer limit: 8", "integer", true), None);
+    }
 
     #[test]
     fn to_date_cuts_the_time_of_day() {

@@ -58,6 +58,20 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             );
             vec![ctx.judge_backup(f, table, None, op.line)]
         }
+        OpKind::CodeDelete {
+            what,
+            table: Some(table),
+        } if table == "django_content_type" => {
+            let mut f = finding(
+                &DELETES_ROWS,
+                ctx,
+                op,
+                format!("the migration deletes Django's bookkeeping in code ({what}): content types of models that are gone; permissions granted on them go with them"),
+                "check that no model still in use has its content type deleted (its permissions and generic relations cascade)",
+            );
+            f.severity = crate::model::Severity::Medium;
+            vec![f]
+        }
         OpKind::CodeDelete { what, table } => {
             let f = finding(
                 &DELETES_ROWS,
