@@ -215,7 +215,10 @@ fn regex_at(src: &SourceText, pattern: &Spanned<String>) -> Result<LazyRegex> {
 #[derive(Debug)]
 pub struct LazyGlobs {
     globs: Vec<globset::Glob>,
-    set: std::sync::OnceLock<GlobSet>,
+    set: std::sync::OnceLock<Option<GlobSet>>,
+    /// What globs that parse but exceed the regex engine's limits answer: a rule's scope
+    /// matches every path (the rule still runs), an exemption none.
+    unbuildable_matches: bool,
 }
 
 impl LazyGlobs {
@@ -226,14 +229,14 @@ impl LazyGlobs {
                 for g in &self.globs {
                     builder.add(g.clone());
                 }
-                // Globs that parse but exceed the regex engine's limits match nothing.
-                builder.build().unwrap_or_else(|_| GlobSet::empty())
+                builder.build().ok()
             })
-            .is_match(path)
+            .as_ref()
+            .map_or(self.unbuildable_matches, |set| set.is_match(path))
     }
 }
 
-fn lazy_globs(src: &SourceText, globs: &[Spanned<String>]) -> Result<LazyGlobs> {
+fn lazy_globs(src: &SourceText, globs: &[Spanned<String>], unbuildable_matches: bool) -> Result<LazyGlobs> {
     let globs = globs
         .iter()
         .map(|p| {
@@ -243,14 +246,15 @@ fn lazy_globs(src: &SourceText, globs: &[Spanned<String>]) -> Result<LazyGlobs> 
     Ok(LazyGlobs {
         globs,
         set: std::sync::OnceLock::new(),
+        unbuildable_matches,
     })
 }
 
-fn optional_globs(src: &SourceText, globs: &[Spanned<String>]) -> Result<Option<LazyGlobs>> {
+fn optional_globs(src: &SourceText, globs: &[Spanned<String>], unbuildable_matches: bool) -> Result<Option<LazyGlobs>> {
     if globs.is_empty() {
         Ok(None)
     } else {
-        lazy_globs(src, globs).map(Some)
+        lazy_globs(src, globs, unbuildable_matches).map(Some)
     }
 }
 
@@ -371,7 +375,7 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
         let mut allow_paths = Vec::new();
         let mut allow_regex = Vec::new();
         for a in &def.allow {
-            if let Some(set) = optional_globs(&src, &a.paths)? {
+            if let Some(set) = optional_globs(&src, &a.paths, false)? {
                 allow_paths.push(set);
             }
             if let Some(r) = &a.regex {
@@ -392,7 +396,7 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
                 rollback: def.rollback.trim().to_string(),
                 source: name.to_string(),
             },
-            paths: optional_globs(&src, &m.paths)?,
+            paths: optional_globs(&src, &m.paths, true)?,
             kinds: m.kinds.iter().map(|k| k.get_ref().clone()).collect(),
             status,
             keywords: m.keywords.iter().map(|k| k.to_lowercase()).collect(),
@@ -406,7 +410,7 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
             },
             added: m.added.as_ref().map(|r| regex_at(&src, r)).transpose()?,
             removed: m.removed.as_ref().map(|r| regex_at(&src, r)).transpose()?,
-            without_changed: optional_globs(&src, &m.without_changed)?,
+            without_changed: optional_globs(&src, &m.without_changed, false)?,
             min_lines_added: m.min_lines_added,
             min_lines_removed: m.min_lines_removed,
             new_to_file: m.new_to_file,

@@ -15,6 +15,9 @@ const BATCH_BYTES: usize = 4 << 20;
 const WORKERS: usize = 2;
 /// Batches handed over and not yet taken by a worker: reading waits beyond this.
 const QUEUED: usize = 2;
+/// Batches out (queued, being judged, or judged and waiting for an earlier one) before reading
+/// waits for the next in order.
+pub(super) const OUT: u64 = (QUEUED + WORKERS) as u64;
 
 /// A record waiting to be judged (its text in the batch's buffer), or one that could not be read.
 enum Pending {
@@ -131,9 +134,11 @@ impl Pool {
         self.sent += 1;
     }
 
-    /// The judged batches that are next in order, without waiting (`wait`: until all are in).
-    pub fn ready(&mut self, wait: bool) -> Vec<Judged> {
-        if wait {
+    /// The judged batches that are next in order. Waits while more than `behind` batches are
+    /// out (`0`: until all are in, after which no batch can be sent); never holds more than a
+    /// few judged batches out of turn.
+    pub fn ready(&mut self, behind: u64) -> Vec<Judged> {
+        if behind == 0 {
             self.jobs = None;
         }
         let mut ready = Vec::new();
@@ -143,17 +148,27 @@ impl Pool {
                 self.next += 1;
                 continue;
             }
-            let got = if wait {
-                self.done.recv().map_err(|_| mpsc::TryRecvError::Disconnected)
+            let got = if self.sent - self.next > behind {
+                self.done.recv_timeout(std::time::Duration::from_millis(50))
             } else {
-                self.done.try_recv()
+                self.done.try_recv().map_err(|e| match e {
+                    mpsc::TryRecvError::Empty => mpsc::RecvTimeoutError::Timeout,
+                    mpsc::TryRecvError::Disconnected => mpsc::RecvTimeoutError::Disconnected,
+                })
             };
             match got {
                 Ok((seq, judged)) => {
                     self.early.insert(seq, judged);
                 }
-                Err(mpsc::TryRecvError::Empty) => break,
-                Err(mpsc::TryRecvError::Disconnected) => self.worker_died(),
+                // While batches can still be sent, a worker only stops by panicking.
+                Err(mpsc::RecvTimeoutError::Timeout)
+                    if self.jobs.is_some() && self.workers.iter().any(|w| w.is_finished()) =>
+                {
+                    self.worker_died()
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) if self.sent - self.next > behind => {}
+                Err(mpsc::RecvTimeoutError::Timeout) => break,
+                Err(mpsc::RecvTimeoutError::Disconnected) => self.worker_died(),
             }
         }
         ready

@@ -170,7 +170,7 @@ impl<'a> Checker<'a> {
             .get_or_insert_with(|| Pool::new(Arc::new(model.clone()), old.map(|m| Arc::new(m.clone()))));
         let next = self.batch.like();
         pool.send(std::mem::replace(&mut self.batch, next));
-        for judged in pool.ready(false) {
+        for judged in pool.ready(batch::OUT) {
             self.count_batch(judged);
         }
     }
@@ -183,7 +183,7 @@ impl<'a> Checker<'a> {
                 if rest.len() > 0 {
                     pool.send(rest);
                 }
-                for judged in pool.ready(true) {
+                for judged in pool.ready(0) {
                     self.count_batch(judged);
                 }
             }

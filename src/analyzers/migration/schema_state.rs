@@ -157,14 +157,17 @@ pub fn retyped(change: &ChangeSet) -> (Retyped, ColumnTypes) {
     (changed, known)
 }
 
-/// Whether the change's Rails schema file is a PostgreSQL dump (it enables `plpgsql`).
+/// Whether every Rails schema file the change updates is a PostgreSQL dump (it enables
+/// `plpgsql`; Rails 7.2 writes `pg_catalog.plpgsql`). A multi-database app with one MySQL
+/// schema among them is not.
 pub fn postgres_schema(change: &ChangeSet) -> bool {
-    change
+    let mut schemas = change
         .files
         .iter()
         .filter(|f| f.path.ends_with("schema.rb"))
         .filter_map(|f| f.old_text.get())
-        .any(|t| t.contains("enable_extension \"plpgsql\""))
+        .peekable();
+    schemas.peek().is_some() && schemas.all(|t| t.contains("plpgsql\""))
 }
 
 /// Crates that decode each column into a fixed Rust type (Diesel's `i32` refuses an `int8`,

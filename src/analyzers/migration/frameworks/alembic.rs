@@ -212,7 +212,13 @@ pub fn alembic(text: &str, dialect: Dialect) -> Script {
             .filter(|c| c.line > *start && c.line <= *end && c.name != "op")
             .flat_map(|c| {
                 if let Some((sql_text, first)) = string_at(text, c.after) {
-                    return sql_ops(&sql_text, first, dialect);
+                    // Only a literal that is the whole argument is the SQL that runs: one joined
+                    // to a variable (`+ where`), formatted or an f-string may say anything more.
+                    return if literal_is_whole(c.args, &sql_text) {
+                        sql_ops(&sql_text, first, dialect)
+                    } else {
+                        Vec::new()
+                    };
                 }
                 let evidence = format!(
                     "{}.execute({})",
@@ -239,4 +245,45 @@ pub fn alembic(text: &str, dialect: Dialect) -> Script {
         _ => Rollback::Fine,
     };
     Script::read(ops, rollback)
+}
+
+/// Whether `args` (a call's arguments) are the string literal holding `literal` and nothing
+/// else, optionally inside `text(…)`: no concatenation, `%` or `.format(…)` after it, no f-string.
+fn literal_is_whole(args: &str, literal: &str) -> bool {
+    let Some(at) = args.find(literal) else {
+        return false;
+    };
+    let before = args[..at].trim_end_matches(['"', '\'']);
+    let prefix_f = before.ends_with(['f', 'F']) && !before.ends_with("sa.text(") && !before.ends_with("text(");
+    let after = args[at + literal.len()..]
+        .trim_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ')' || c == ',');
+    !prefix_f && after.is_empty()
+}
+
+#[cfg(test)]
+mod literal_tests {
+    use super::literal_is_whole;
+
+    #[test]
+    fn only_a_whole_literal_is_the_sql_that_runs() {
+        let sql = "INSERT INTO s SELECT * FROM s_tmp";
+        assert!(literal_is_whole(&format!("'''{sql}'''"), sql));
+        assert!(literal_is_whole(&format!("sa.text(\"{sql}\")"), sql));
+        assert!(!literal_is_whole(
+            &format!("\"{sql} \" + keep_recent"),
+            &format!("{sql} ")
+        ));
+        assert!(!literal_is_whole(
+            &format!("\"{sql} %s\" % cutoff"),
+            &format!("{sql} %s")
+        ));
+        assert!(!literal_is_whole(
+            &format!("\"{sql} {{}}\".format(cutoff)"),
+            &format!("{sql} {{}}")
+        ));
+        assert!(!literal_is_whole(
+            &format!("f\"{sql} {{cutoff}}\""),
+            &format!("{sql} {{cutoff}}")
+        ));
+    }
 }

@@ -352,26 +352,34 @@ fn rows_kept_in_loop(lines: &[&str], at: usize, models: &Models) -> Vec<OpKind> 
     }
     // The row's own columns read where it is written (`account.balance`), and the columns the
     // loop's filter picks rows by: their values move into the row's other columns.
-    // Assignments before a save (`product.size_f = product.size.to_f`) read on their right
-    // side; the column assigned is written, not read (`row.legacy = nil` moves nothing).
-    let assigns = Regex::new(&format!(r"\b{}\.\w+\s*=[^=]", regex::escape(&var))).ok();
-    let assigned_here = |c: &&str| {
-        let rest = c[call_name(c).len()..].trim_start();
-        rest.starts_with('=') && !rest.starts_with("==")
-    };
-    let mut columns: Vec<String> = body
+    let mut columns: Vec<String> = writes
         .iter()
-        .filter(|l| writes.contains(l) || assigns.as_ref().is_some_and(|a| a.is_match(l)))
         .flat_map(|l| {
             l.split(prefix.as_str())
                 .skip(1)
-                .filter(|c| !is_write(c) && !assigned_here(c))
+                .filter(|c| !is_write(c))
                 .map(call_name)
                 .collect::<Vec<_>>()
         })
         .filter(|c| !c.is_empty())
         .collect();
     columns.extend(where_columns(head).unwrap_or_default());
+    // A column copied whole, or converted, into another before the row is saved
+    // (`product.size_f = product.size.to_f` … `product.save!`): a test of it
+    // (`row.has_notes = row.notes.present?`) or a string built from it keeps nothing.
+    let saves = body.iter().any(|l| l.contains(&format!("{var}.save")));
+    let copy = Regex::new(&format!(
+        r"^\s*{v}\.\w+\s*=\s*{v}\.(\w+)(?:\.to_(?:f|i|s|d|r|c|sym|date|time|datetime|json))?\s*$",
+        v = regex::escape(&var)
+    ))
+    .ok();
+    if saves {
+        columns.extend(
+            body.iter()
+                .filter_map(|l| copy.as_ref()?.captures(l))
+                .map(|c| c[1].to_string()),
+        );
+    }
     if !columns.is_empty() {
         let table = models.table(&of);
         out.push(moved(table.clone(), table, Some(columns)));
@@ -550,9 +558,18 @@ impl Models {
         let mut declared = Vec::new();
         let mut named = Vec::new();
         let mut current: Option<String> = None;
+        // Tables named on the way forward: `down` names what the rollback touches.
+        let mut in_down = false;
         for line in lines {
             let line = code_part(line, "#");
-            named.extend(named_re.captures_iter(line).map(|c| c[1].to_lowercase()));
+            match line.trim() {
+                "def down" | "def self.down" => in_down = true,
+                "def up" | "def change" | "def self.up" => in_down = false,
+                _ => {}
+            }
+            if !in_down {
+                named.extend(named_re.captures_iter(line).map(|c| c[1].to_lowercase()));
+            }
             if let Some(c) = class.captures(line) {
                 current = Some(c[1].to_string());
             } else if let (Some(model), Some(t)) = (&current, table.captures(line)) {

@@ -298,38 +298,64 @@ pub fn python_function_deletes(text: &str, name: &str) -> Option<(u32, bool)> {
     let start = text.find(&header)?;
     let body_start = start + text[start..].find('\n')? + 1;
     let mut line = line_at(text, start);
-    // Names bound to Django's content types: a stale one deleted is Django's bookkeeping
-    // (`remove_stale_contenttypes` does the same), not rows the project wrote.
-    let mut bookkeeping = django_content_type_models(text);
+    // Names bound to Django's content types: the stale type of a model this file deletes,
+    // deleted, is Django's bookkeeping (`remove_stale_contenttypes` does the same).
+    let mut content_types = django_content_type_models(text);
+    let deleted_models = django_deleted_models(text);
     let mut first_bookkeeping: Option<u32> = None;
     static ASSIGN: OnceLock<Regex> = OnceLock::new();
-    let assign = re(&ASSIGN, r"^\s*(\w+)\s*=\s*(\w+)");
-    let first_word = |code: &str| -> String {
-        code.trim_start()
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .next()
-            .unwrap_or("")
-            .to_string()
-    };
-    for l in text[body_start..].lines() {
+    let assign = re(&ASSIGN, r"^\s*(\w+)\s*=\s*(.*)$");
+    let body: Vec<&str> = text[body_start..]
+        .lines()
+        .take_while(|l| l.trim().is_empty() || l.starts_with(' ') || l.starts_with('\t'))
+        .collect();
+    let lower = body.join("\n").to_lowercase();
+    let names_deleted_model = deleted_models
+        .iter()
+        .any(|m| lower.contains(&format!("'{m}'")) || lower.contains(&format!("\"{m}\"")));
+    for l in body {
         line += 1;
-        if !l.trim().is_empty() && !l.starts_with(' ') && !l.starts_with('\t') {
-            break;
-        }
         let code = l.split('#').next().unwrap_or("");
         if let Some(c) = assign.captures(code) {
-            if bookkeeping.contains(&c[2].to_string()) {
-                bookkeeping.push(c[1].to_string());
+            // A name is a content type while it is bound to one: reassigned, it is not.
+            let (var, value) = (c[1].to_string(), c[2].trim());
+            let from_content_type = content_types
+                .iter()
+                .any(|n| value == *n || value.starts_with(&format!("{n}.objects.")))
+                || value.starts_with("apps.get_model(") && value.contains("contenttypes");
+            content_types.retain(|n| *n != var);
+            if from_content_type
+                && !value.contains("get_all_objects_for_this_type")
+                && !value.contains("get_object_for_this_type")
+            {
+                content_types.push(var);
             }
         }
         if let Some(at) = code.find(".delete()") {
-            if !bookkeeping.contains(&first_word(&code[..at])) {
+            // Only `ct.delete()` or `ContentType.objects.filter(…).delete()`, of the stale type
+            // of a model the file deletes: anything reached through a content type is data.
+            let receiver = code[..at].trim();
+            let on_content_type = content_types.iter().any(|n| {
+                receiver == *n
+                    || receiver.starts_with(&format!("{n}.objects."))
+                        && !receiver.contains("get_all_objects_for_this_type")
+                        && !receiver.contains("get_object_for_this_type")
+                        && !receiver.contains("model_class")
+            });
+            if !(on_content_type && names_deleted_model) {
                 return Some((line, false));
             }
             first_bookkeeping.get_or_insert(line);
         }
     }
     first_bookkeeping.map(|line| (line, true))
+}
+
+/// The models a Django migration file deletes (`migrations.DeleteModel(name="X")`), lower case.
+fn django_deleted_models(text: &str) -> Vec<String> {
+    static DELETE: OnceLock<Regex> = OnceLock::new();
+    let delete = re(&DELETE, r#"DeleteModel\(\s*(?:name\s*=\s*)?["'](\w+)["']"#);
+    delete.captures_iter(text).map(|c| c[1].to_lowercase()).collect()
 }
 
 /// The names a migration file gives Django's `ContentType` model

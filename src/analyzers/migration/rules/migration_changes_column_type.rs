@@ -242,7 +242,9 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     // The schema file shows the same kind of text with a longer limit (Rails `string limit:
     // 200` → `limit: 256`), or MySQL's `tinyint(1)` named `boolean`: nothing is rejected.
     if let (Some((before, after)), None) = (schema, using) {
-        if let Some(why) = same_values(before, after, ctx.schema_postgres) {
+        // The statement itself sets no limit: the schema file's "no limit" is its own doing.
+        let unbounded_here = ctx.schema_postgres && !op.statement.to_lowercase().contains("limit:");
+        if let Some(why) = same_values(before, after, unbounded_here) {
             f.message = format!("{table}.{column} {why}");
             f.tags.retain(|t| *t != crate::model::Tag::Breaking);
             f.gating = None;
