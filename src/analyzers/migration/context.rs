@@ -162,7 +162,7 @@ impl Context {
         use crate::analyzers::migration::sql;
         let column = column.to_lowercase();
         self.updates.iter().find_map(|(t, set, text, l)| {
-            if t != table || *l >= line || set.iter().any(|c| c.to_lowercase() == column) {
+            if !self.same_table(t, table) || *l >= line || set.iter().any(|c| c.to_lowercase() == column) {
                 return None;
             }
             // Names only: a string literal that spells the column reads nothing.
@@ -184,6 +184,18 @@ impl Context {
             let target = set.iter().find(|c| c.to_lowercase() != column)?;
             Some((target.as_str(), only_filter))
         })
+    }
+
+    /// Whether `named` (in SQL) is `table` (as the migration names it): in a Django migration
+    /// the model `motion` of app `motions` is the table `motions_motion` that `RunSQL` names.
+    fn same_table(&self, named: &str, table: &str) -> bool {
+        named == table
+            || self.restates_fields
+                && self
+                    .path
+                    .split_once("/migrations/")
+                    .and_then(|(dir, _)| dir.rsplit('/').next())
+                    .is_some_and(|app| named.len() == app.len() + 1 + table.len() && named == format!("{app}_{table}"))
     }
 
     /// A real backup of `table` (and `column`) taken before `line`, or why there is none.
@@ -208,7 +220,7 @@ impl Context {
         if let Some(c) = self
             .copies
             .iter()
-            .find(|c| c.of == table && c.line < line && c.with_data && covers(c))
+            .find(|c| self.same_table(&c.of, table) && c.line < line && c.with_data && covers(c))
         {
             return Ok(c);
         }
@@ -218,7 +230,9 @@ impl Context {
             column.is_some_and(|col| has(&c.columns, col) && !picks_what_matters(c, col))
                 || (every_row && column.is_none() && c.picked_by.is_some())
         };
-        let why = if let Some(c) = own().find(|c| c.of == table && c.line < line && c.with_data && subset(c)) {
+        let why = if let Some(c) =
+            own().find(|c| self.same_table(&c.of, table) && c.line < line && c.with_data && subset(c))
+        {
             format!(
                 "the copy into `{}` at line {} keeps only the rows its WHERE picks (by {}), not every {}",
                 c.into,
@@ -229,19 +243,19 @@ impl Context {
                 },
                 column.map_or("row".to_string(), |col| format!("value of `{col}`"))
             )
-        } else if let Some(c) = own().find(|c| c.of == table && c.line < line && c.with_data) {
+        } else if let Some(c) = own().find(|c| self.same_table(&c.of, table) && c.line < line && c.with_data) {
             format!(
                 "the copy into `{}` at line {} does not include column `{}`",
                 c.into,
                 c.line,
                 column.unwrap_or("")
             )
-        } else if let Some(c) = own().find(|c| c.of == table && c.line < line) {
+        } else if let Some(c) = own().find(|c| self.same_table(&c.of, table) && c.line < line) {
             format!(
                 "the copy into `{}` at line {} copies the structure only (LIKE / WITH NO DATA), not the rows",
                 c.into, c.line
             )
-        } else if let Some(c) = own().find(|c| c.of == table && c.with_data) {
+        } else if let Some(c) = own().find(|c| self.same_table(&c.of, table) && c.with_data) {
             format!(
                 "the copy into `{}` at line {} is taken after this statement",
                 c.into, c.line

@@ -46,6 +46,19 @@ mod tests {
     use crate::analyzers::migration::testing::rules;
 
     #[test]
+    fn a_renamed_constraint_or_index_is_no_column() {
+        assert!(rules(
+            "ALTER TABLE report RENAME CONSTRAINT status_report_incident_id_fkey TO report_incident_id_fkey;"
+        )
+        .is_empty());
+        assert!(rules("ALTER TABLE report RENAME INDEX status_idx TO report_idx;").is_empty());
+        assert_eq!(
+            rules("ALTER TABLE report RENAME status TO state;"),
+            vec!["migration-renames-column"]
+        );
+    }
+
+    #[test]
     fn fires_on_existing_columns_only() {
         assert_eq!(
             rules("ALTER TABLE customers RENAME COLUMN fax TO fax_number;"),

@@ -409,7 +409,38 @@ pub fn where_columns(statement: &str) -> Option<Vec<String>> {
         .into_iter()
         .flat_map(|s| s.tokens)
         .collect();
-    let at = toks.iter().position(|t| t.is_word("where"))?;
+    // The main query's filter, not one of a subquery in its select list (`SELECT a, (SELECT id
+    // FROM t WHERE …) FROM src`): the WHERE at the depth of the main FROM (inside parentheses
+    // in `COPY (SELECT … FROM t WHERE kept) TO …`; the statement's own for UPDATE and DELETE).
+    let mut level = 0usize;
+    let depths: Vec<usize> = toks
+        .iter()
+        .map(|t| {
+            if t.is_sym("(") {
+                level += 1;
+                level - 1
+            } else if t.is_sym(")") {
+                level = level.saturating_sub(1);
+                level
+            } else {
+                level
+            }
+        })
+        .collect();
+    let main = if toks.first().is_some_and(|t| t.is_word("update") || t.is_word("delete")) {
+        0
+    } else {
+        toks.iter()
+            .zip(&depths)
+            .filter(|(t, _)| t.is_word("from"))
+            .map(|(_, d)| *d)
+            .min()
+            .unwrap_or(0)
+    };
+    let at = toks
+        .iter()
+        .zip(&depths)
+        .position(|(t, d)| t.is_word("where") && *d == main)?;
     // The filter ends where its query does: `COPY (SELECT … WHERE kept) TO …`.
     let mut depth = 0usize;
     let columns: Vec<String> = toks[at + 1..]
@@ -457,4 +488,30 @@ fn is_sql_word(word: &str) -> bool {
             | "cast"
             | "coalesce"
     )
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::where_columns;
+
+    #[test]
+    fn the_filter_is_the_main_query_s() {
+        // A WHERE inside a scalar subquery of the select list filters no row of the copy.
+        assert_eq!(
+            where_columns("INSERT INTO q (id, choices, ct) SELECT id, choices, (SELECT id FROM django_content_type WHERE model = 'x') ct FROM old_q"),
+            None
+        );
+        assert_eq!(
+            where_columns("INSERT INTO q SELECT id, (SELECT 1 FROM t WHERE a = 1) FROM old_q WHERE kept"),
+            Some(vec!["kept".to_string()])
+        );
+        assert_eq!(
+            where_columns("COPY (SELECT * FROM t WHERE kept) TO '/tmp/x'"),
+            Some(vec!["kept".to_string()])
+        );
+        assert_eq!(
+            where_columns("DELETE FROM t WHERE banned"),
+            Some(vec!["banned".to_string()])
+        );
+    }
 }

@@ -256,6 +256,8 @@ fn alter_from_tokens(toks: &[Token]) -> Vec<OpKind> {
                     from: table.clone(),
                     to: a.get(2).and_then(Token::name).unwrap_or_default(),
                 },
+                // `RENAME CONSTRAINT a TO b`, `RENAME INDEX …`: a name of no column.
+                ("rename", "constraint" | "index" | "key") => OpKind::Other,
                 ("rename", _) => {
                     let k = col_at(1);
                     match (a.get(k).and_then(Token::name), a.get(k + 2).and_then(Token::name)) {
