@@ -402,9 +402,10 @@ fn single(kind: &OpKind) -> Vec<OpKind> {
             using: None,
         }],
         // A reformatted call may lose its receiver to the line before: compare what it does.
-        OpKind::CodeDelete { what, .. } => vec![OpKind::CodeDelete {
+        OpKind::CodeDelete { what, after_copy, .. } => vec![OpKind::CodeDelete {
             what: what.clone(),
             table: None,
+            after_copy: *after_copy,
         }],
         OpKind::Other => Vec::new(),
         other => vec![other.clone()],

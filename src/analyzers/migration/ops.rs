@@ -132,6 +132,8 @@ pub enum OpKind {
         what: String,
         /// The table whose rows go (`votes` for `Vote.where(…).delete_all`), when named.
         table: Option<String>,
+        /// Each row's values were read into another row the code saves before it is deleted.
+        after_copy: bool,
     },
     /// Rows of one model copied into another by application code (a Rails loop that builds
     /// `Other.new`/`Other.create` from each row), or the rows a filter picks rewritten in place

@@ -167,17 +167,27 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                         }
                     }
                 }
-                if let Some((at, content_types)) = python_function_deletes(text, &forward) {
+                if let Some((at, kind)) = python_function_deletes(text, &forward) {
                     let evidence = text.lines().nth(at as usize - 1).unwrap_or("").trim().to_string();
-                    let (what, table) = if content_types {
-                        (
+                    let (what, table) = match kind {
+                        PythonDelete::ContentTypes => (
                             format!("`{forward}` deletes `ContentType` rows"),
                             Some("django_content_type".to_string()),
-                        )
-                    } else {
-                        (format!("`{forward}` calls `.delete()`"), None)
+                        ),
+                        PythonDelete::AfterCopy | PythonDelete::Rows => {
+                            (format!("`{forward}` calls `.delete()`"), None)
+                        }
                     };
-                    ops.push(Op::framework(OpKind::CodeDelete { what, table }, at, &evidence));
+                    let after_copy = kind == PythonDelete::AfterCopy;
+                    ops.push(Op::framework(
+                        OpKind::CodeDelete {
+                            what,
+                            table,
+                            after_copy,
+                        },
+                        at,
+                        &evidence,
+                    ));
                 }
                 if only_reads {
                     continue;

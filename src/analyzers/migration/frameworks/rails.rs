@@ -74,7 +74,15 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
                 // that an applied migration edited from one to the other restates its delete.
                 let what = format!("`{}`", what.trim_start_matches('.').trim_end_matches(['(', '!']));
                 let table = receiver_model(line).map(|m| models.table(&m));
-                ops.push(Op::framework(OpKind::CodeDelete { what, table }, lineno, line));
+                ops.push(Op::framework(
+                    OpKind::CodeDelete {
+                        what,
+                        table,
+                        after_copy: false,
+                    },
+                    lineno,
+                    line,
+                ));
                 continue;
             }
             let kept = rows_kept_in_loop(&lines, i, &models);

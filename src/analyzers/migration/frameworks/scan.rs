@@ -291,9 +291,22 @@ pub fn name_variables(args: &str) -> String {
         .join(",")
 }
 
+/// What the deletes of a Python function are, the weakest kind first met deciding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PythonDelete {
+    /// Rows of the project's own.
+    Rows,
+    /// Each row deleted after its values were read into another row the function saves
+    /// (`New(name=old.name).save()` … `old.delete()`): moved, as far as code can say.
+    AfterCopy,
+    /// The stale content type of a model the file deletes: Django's bookkeeping.
+    ContentTypes,
+}
+
 /// The first line of the body of Python function `name` that deletes rows (`.delete()`), and
-/// whether every delete of the body is of Django's content types (`true`: its bookkeeping).
-pub fn python_function_deletes(text: &str, name: &str) -> Option<(u32, bool)> {
+/// what its deletes are: `Rows` as soon as one is, else `AfterCopy` when one is, else
+/// `ContentTypes`.
+pub fn python_function_deletes(text: &str, name: &str) -> Option<(u32, PythonDelete)> {
     let header = format!("def {name}(");
     let start = text.find(&header)?;
     let body_start = start + text[start..].find('\n')? + 1;
@@ -303,6 +316,8 @@ pub fn python_function_deletes(text: &str, name: &str) -> Option<(u32, bool)> {
     let mut content_types = django_content_type_models(text);
     let deleted_models = django_deleted_models(text);
     let mut first_bookkeeping: Option<u32> = None;
+    let mut first_after_copy: Option<u32> = None;
+    let mut before: Vec<&str> = Vec::new();
     static ASSIGN: OnceLock<Regex> = OnceLock::new();
     let assign = re(&ASSIGN, r"^\s*(\w+)\s*=\s*(.*)$");
     let body: Vec<&str> = text[body_start..]
@@ -342,13 +357,43 @@ pub fn python_function_deletes(text: &str, name: &str) -> Option<(u32, bool)> {
                         && !receiver.contains("get_object_for_this_type")
                         && !receiver.contains("model_class")
             });
-            if !(on_content_type && names_deleted_model) {
-                return Some((line, false));
+            if on_content_type && names_deleted_model {
+                first_bookkeeping.get_or_insert(line);
+            } else if copied_before_delete(&before, receiver) {
+                first_after_copy.get_or_insert(line);
+            } else {
+                return Some((line, PythonDelete::Rows));
             }
-            first_bookkeeping.get_or_insert(line);
         }
+        before.push(code);
     }
-    first_bookkeeping.map(|line| (line, true))
+    first_after_copy
+        .map(|line| (line, PythonDelete::AfterCopy))
+        .or(first_bookkeeping.map(|line| (line, PythonDelete::ContentTypes)))
+}
+
+/// Whether the lines before `var.delete()` read `var`'s values into another row they save:
+/// `var.attr` as a value (`= var.attr`, `(var.attr`, `, var.attr`) and a save or create of
+/// something other than `var` itself.
+fn copied_before_delete(before: &[&str], var: &str) -> bool {
+    if var.is_empty() || !var.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return false;
+    }
+    let Ok(read) = Regex::new(&format!(r"[=(,]\s*{}\.\w+", regex::escape(var))) else {
+        return false;
+    };
+    const SAVES: &[&str] = &[
+        ".save()",
+        ".create(",
+        "bulk_create(",
+        "get_or_create(",
+        "update_or_create(",
+    ];
+    let reads = before.iter().any(|l| read.is_match(l));
+    let saves_other = before
+        .iter()
+        .any(|l| SAVES.iter().any(|s| l.contains(s)) && !l.trim_start().starts_with(&format!("{var}.")));
+    reads && saves_other
 }
 
 /// The models a Django migration file deletes (`migrations.DeleteModel(name="X")`), lower case.

@@ -61,6 +61,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
         OpKind::CodeDelete {
             what,
             table: Some(table),
+            ..
         } if table == "django_content_type" => {
             let mut f = finding(
                 &DELETES_ROWS,
@@ -72,7 +73,22 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             f.severity = crate::model::Severity::Medium;
             vec![f]
         }
-        OpKind::CodeDelete { what, table } => {
+        // Each row was read into another row the code saved first: moved, as far as the code
+        // shows; whether every value went along is for the plan to say.
+        OpKind::CodeDelete {
+            what, after_copy: true, ..
+        } => {
+            let mut f = finding(
+                &DELETES_ROWS,
+                ctx,
+                op,
+                format!("the migration deletes rows in code ({what}) after reading their values into other rows it saves: moved, unless a value is left behind"),
+                "check that every value of the deleted rows is in the rows saved before the delete",
+            );
+            f.severity = crate::model::Severity::Medium;
+            vec![f]
+        }
+        OpKind::CodeDelete { what, table, .. } => {
             let f = finding(
                 &DELETES_ROWS,
                 ctx,
