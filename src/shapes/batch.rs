@@ -148,15 +148,9 @@ impl Pool {
                 self.next += 1;
                 continue;
             }
-            let got = if self.sent - self.next > behind {
-                self.done.recv_timeout(std::time::Duration::from_millis(50))
-            } else {
-                self.done.try_recv().map_err(|e| match e {
-                    mpsc::TryRecvError::Empty => mpsc::RecvTimeoutError::Timeout,
-                    mpsc::TryRecvError::Disconnected => mpsc::RecvTimeoutError::Disconnected,
-                })
-            };
-            match got {
+            let wait = self.sent - self.next > behind;
+            let patience = std::time::Duration::from_millis(if wait { 50 } else { 0 });
+            match self.done.recv_timeout(patience) {
                 Ok((seq, judged)) => {
                     self.early.insert(seq, judged);
                 }
@@ -166,7 +160,7 @@ impl Pool {
                 {
                     self.worker_died()
                 }
-                Err(mpsc::RecvTimeoutError::Timeout) if self.sent - self.next > behind => {}
+                Err(mpsc::RecvTimeoutError::Timeout) if wait => {}
                 Err(mpsc::RecvTimeoutError::Timeout) => break,
                 Err(mpsc::RecvTimeoutError::Disconnected) => self.worker_died(),
             }

@@ -195,7 +195,8 @@ impl Context {
                     .path
                     .split_once("/migrations/")
                     .and_then(|(dir, _)| dir.rsplit('/').next())
-                    .is_some_and(|app| named.len() == app.len() + 1 + table.len() && named == format!("{app}_{table}"))
+                    .and_then(|app| named.strip_prefix(app)?.strip_prefix('_'))
+                    == Some(table)
     }
 
     /// A real backup of `table` (and `column`) taken before `line`, or why there is none.

@@ -606,6 +606,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         .filter(|r| r.file.status == FileStatus::Added && r.role == MigrationRole::Up)
         .collect();
     let (schema_retyped, schema_known) = schema_state::retyped(change);
+    let schema_postgres = schema_state::postgres_schema(change);
     // Each added migration's copies, read once: later files of the change count them.
     let copies_by_file: Vec<(&Read, Vec<Copy>)> = added_ups
         .iter()
@@ -650,7 +651,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 .collect(),
             schema_retyped: schema_retyped.clone(),
             schema_known: schema_known.clone(),
-            schema_postgres: schema_state::postgres_schema(change),
+            schema_postgres,
             typed_rows: schema_state::retypes(&script.ops).next().is_some() && typed_rows(),
             ..Default::default()
         };

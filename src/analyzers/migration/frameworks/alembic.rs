@@ -254,7 +254,9 @@ fn literal_is_whole(args: &str, literal: &str) -> bool {
         return false;
     };
     let before = args[..at].trim_end_matches(['"', '\'']);
-    let prefix_f = before.ends_with(['f', 'F']) && !before.ends_with("sa.text(") && !before.ends_with("text(");
+    // The string's prefix letters (`f`, `rf`, `fr`): with an `f`, it interpolates.
+    let prefix: String = before.chars().rev().take_while(char::is_ascii_alphabetic).collect();
+    let prefix_f = prefix.len() <= 2 && prefix.contains(['f', 'F']);
     let after = args[at + literal.len()..]
         .trim_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ')' || c == ',');
     !prefix_f && after.is_empty()
@@ -269,21 +271,15 @@ mod literal_tests {
         let sql = "INSERT INTO s SELECT * FROM s_tmp";
         assert!(literal_is_whole(&format!("'''{sql}'''"), sql));
         assert!(literal_is_whole(&format!("sa.text(\"{sql}\")"), sql));
-        assert!(!literal_is_whole(
-            &format!("\"{sql} \" + keep_recent"),
-            &format!("{sql} ")
-        ));
-        assert!(!literal_is_whole(
-            &format!("\"{sql} %s\" % cutoff"),
-            &format!("{sql} %s")
-        ));
-        assert!(!literal_is_whole(
-            &format!("\"{sql} {{}}\".format(cutoff)"),
-            &format!("{sql} {{}}")
-        ));
-        assert!(!literal_is_whole(
-            &format!("f\"{sql} {{cutoff}}\""),
-            &format!("{sql} {{cutoff}}")
-        ));
+        // Joined to a variable, formatted, or an f-string: (argument, literal).
+        for (args, literal) in [
+            (format!("\"{sql} \" + keep_recent"), format!("{sql} ")),
+            (format!("\"{sql} %s\" % cutoff"), format!("{sql} %s")),
+            (format!("\"{sql} {{}}\".format(cutoff)"), format!("{sql} {{}}")),
+            (format!("f\"{sql} {{cutoff}}\""), format!("{sql} {{cutoff}}")),
+            (format!("fr\"{sql} {{cutoff}}\""), format!("{sql} {{cutoff}}")),
+        ] {
+            assert!(!literal_is_whole(&args, &literal), "{args}");
+        }
     }
 }

@@ -307,29 +307,29 @@ pub enum PythonDelete {
 /// what its deletes are: `Rows` as soon as one is, else `AfterCopy` when one is, else
 /// `ContentTypes`.
 pub fn python_function_deletes(text: &str, name: &str) -> Option<(u32, PythonDelete)> {
-    let header = format!("def {name}(");
-    let start = text.find(&header)?;
-    let body_start = start + text[start..].find('\n')? + 1;
-    let mut line = line_at(text, start);
+    let (_, def_line, _, body) = python_functions(text).into_iter().find(|f| f.0 == name)?;
     // Names bound to Django's content types: the stale type of a model this file deletes,
     // deleted, is Django's bookkeeping (`remove_stale_contenttypes` does the same).
     let mut content_types = django_content_type_models(text);
-    let deleted_models = django_deleted_models(text);
-    let mut first_bookkeeping: Option<u32> = None;
-    let mut first_after_copy: Option<u32> = None;
-    let mut before: Vec<&str> = Vec::new();
-    static ASSIGN: OnceLock<Regex> = OnceLock::new();
-    let assign = re(&ASSIGN, r"^\s*(\w+)\s*=\s*(.*)$");
-    let body: Vec<&str> = text[body_start..]
-        .lines()
-        .take_while(|l| l.trim().is_empty() || l.starts_with(' ') || l.starts_with('\t'))
-        .collect();
-    let lower = body.join("\n").to_lowercase();
-    let names_deleted_model = deleted_models
+    let lower = body.to_lowercase();
+    let names_deleted_model = django_deleted_models(text)
         .iter()
         .any(|m| lower.contains(&format!("'{m}'")) || lower.contains(&format!("\"{m}\"")));
-    for l in body {
-        line += 1;
+    // Calls that reach the rows a content type stands for: deleting those deletes data.
+    let reaches_rows = |code: &str| {
+        [
+            "get_all_objects_for_this_type",
+            "get_object_for_this_type",
+            "model_class",
+        ]
+        .iter()
+        .any(|c| code.contains(c))
+    };
+    static ASSIGN: OnceLock<Regex> = OnceLock::new();
+    let assign = re(&ASSIGN, r"^\s*(\w+)\s*=\s*(.*)$");
+    let (mut first_bookkeeping, mut first_after_copy) = (None, None);
+    let mut before: Vec<&str> = Vec::new();
+    for (line, l) in (def_line + 1..).zip(body.lines()) {
         let code = l.split('#').next().unwrap_or("");
         if let Some(c) = assign.captures(code) {
             // A name is a content type while it is bound to one: reassigned, it is not.
@@ -339,10 +339,7 @@ pub fn python_function_deletes(text: &str, name: &str) -> Option<(u32, PythonDel
                 .any(|n| value == *n || value.starts_with(&format!("{n}.objects.")))
                 || value.starts_with("apps.get_model(") && value.contains("contenttypes");
             content_types.retain(|n| *n != var);
-            if from_content_type
-                && !value.contains("get_all_objects_for_this_type")
-                && !value.contains("get_object_for_this_type")
-            {
+            if from_content_type && !reaches_rows(value) {
                 content_types.push(var);
             }
         }
@@ -350,13 +347,10 @@ pub fn python_function_deletes(text: &str, name: &str) -> Option<(u32, PythonDel
             // Only `ct.delete()` or `ContentType.objects.filter(…).delete()`, of the stale type
             // of a model the file deletes: anything reached through a content type is data.
             let receiver = code[..at].trim();
-            let on_content_type = content_types.iter().any(|n| {
-                receiver == *n
-                    || receiver.starts_with(&format!("{n}.objects."))
-                        && !receiver.contains("get_all_objects_for_this_type")
-                        && !receiver.contains("get_object_for_this_type")
-                        && !receiver.contains("model_class")
-            });
+            let on_content_type = !reaches_rows(receiver)
+                && content_types
+                    .iter()
+                    .any(|n| receiver == *n || receiver.starts_with(&format!("{n}.objects.")));
             if on_content_type && names_deleted_model {
                 first_bookkeeping.get_or_insert(line);
             } else if copied_before_delete(&before, receiver) {
