@@ -104,7 +104,9 @@ pub struct ScoreConfig {
     pub context: ContextWeights,
 }
 
-/// `R_ctx = cap · σ(intercept + size·ln(1+lines) + spread·ln(1+dirs) + entropy·H + no_tests·[..] + history·h)`.
+/// `R_ctx = cap · σ(intercept + size·ln(1+lines) + spread·ln(1+dirs) + entropy·H + no_tests·[..] + history·h)`;
+/// `findings` scales each finding's hazard (`1 − (1 − p)^findings`), so that a fit can say how
+/// much this history's findings tell beside the context.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ContextWeights {
@@ -115,6 +117,9 @@ pub struct ContextWeights {
     pub no_tests: f64,
     pub history: f64,
     pub cap: f64,
+    pub findings: f64,
+    /// Added to the intercept when every commit of the change was written by a bot.
+    pub bot: f64,
 }
 
 impl Default for ContextWeights {
@@ -127,6 +132,8 @@ impl Default for ContextWeights {
             no_tests: 0.3,
             history: 0.6,
             cap: 0.35,
+            findings: 1.0,
+            bot: -2.0,
         }
     }
 }

@@ -9,8 +9,8 @@ use crate::analyzers::untested::rules::untested_file_changed::UNTESTED_FILE;
 use crate::analyzers::untested::rules::untested_function_changed::UNTESTED_FUNCTION;
 use crate::config::{ContextWeights, ScoreConfig};
 use crate::diff::ChangeSet;
-use crate::model::CodeRule;
 pub use crate::model::Level;
+use crate::model::{CodeRule, FileKind};
 use crate::model::{Finding, Severity};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -83,13 +83,19 @@ pub struct ChangeFacts {
     pub source_without_tests: bool,
     /// `ln(1 + Σ decayed bad commits)` over the touched files; 0 without history.
     pub history: f64,
+    /// Every commit of the change was written by a bot (dependabot, renovate, …).
+    pub bot: bool,
 }
 
 impl ChangeFacts {
     pub fn of(change: &ChangeSet) -> ChangeFacts {
+        // Lockfiles and generated files are written by tools: their lines say nothing of how
+        // much a person changed (a dependency bump rewrites hundreds of lockfile lines).
+        let written = |f: &&crate::diff::ChangedFile| !matches!(f.kind, FileKind::Lockfile | FileKind::Generated);
         let lines: u64 = change
             .files
             .iter()
+            .filter(written)
             .map(|f| u64::from(f.lines_added + f.lines_removed))
             .sum();
         let directories = change
@@ -104,6 +110,7 @@ impl ChangeFacts {
             change
                 .files
                 .iter()
+                .filter(written)
                 .map(|f| f64::from(f.lines_added + f.lines_removed) / lines as f64)
                 .filter(|p| *p > 0.0)
                 .map(|p| -p * p.log2())
@@ -116,6 +123,7 @@ impl ChangeFacts {
             entropy,
             source_without_tests: has("source") && !has("test"),
             history: 0.0,
+            bot: !change.commits.is_empty() && change.commits.iter().all(|c| crate::history::is_bot(&c.author)),
         }
     }
 }
@@ -249,16 +257,29 @@ pub fn score(findings: &[Finding], facts: &ChangeFacts, config: &ScoreConfig) ->
             });
         }
     }
+    // A fitted `findings` weight scales each finding's hazard; 1 leaves the severity weights be.
+    // A change whose every commit a bot wrote starts from a lower base rate; its findings count
+    // in full.
+    let mut context = config.context;
+    if facts.bot {
+        context.intercept += context.bot;
+    }
+    let scale = config.context.findings.clamp(0.0, 10.0);
+    if scale != 1.0 {
+        for f in &mut factors {
+            f.probability = 1.0 - (1.0 - f.probability.min(0.999_999)).powf(scale);
+        }
+    }
     let finding_risk = noisy_or(factors.iter().map(|f| f.probability));
     let terms = if config.no_context {
         Vec::new()
     } else {
-        context_terms(facts, &config.context)
+        context_terms(facts, &context)
     };
     let context_risk = if terms.is_empty() {
         0.0
     } else {
-        context_probability(&terms, None, &config.context)
+        context_probability(&terms, None, &context)
     };
     let total = |find: f64, ctx: f64| 1.0 - (1.0 - find) * (1.0 - ctx);
     let p = total(finding_risk, context_risk);
@@ -283,7 +304,7 @@ pub fn score(findings: &[Finding], facts: &ChangeFacts, config: &ScoreConfig) ->
         ));
     }
     if !terms.is_empty() {
-        let w = &config.context;
+        let w = &context;
         let context_hazard = |set: u32| {
             let z = w.intercept
                 + terms
@@ -302,7 +323,12 @@ pub fn score(findings: &[Finding], facts: &ChangeFacts, config: &ScoreConfig) ->
                 file: None,
                 line: None,
                 points: 0,
-                hint: "the base rate of any change (the context model's intercept)".to_string(),
+                hint: if facts.bot {
+                    "the base rate of a change a bot wrote (the context model's intercept and bot weight)"
+                } else {
+                    "the base rate of any change (the context model's intercept)"
+                }
+                .to_string(),
             },
             baseline,
         ));
@@ -414,6 +440,7 @@ mod tests {
             entropy: 1.5,
             source_without_tests: true,
             history: 1.0,
+            bot: false,
         };
         let mut list = Vec::new();
         let mut last = score(&list, &facts, &ScoreConfig::default()).value;
@@ -443,6 +470,7 @@ mod tests {
             entropy: 1.0,
             source_without_tests: false,
             history: 0.0,
+            bot: false,
         };
         let s = score(&[], &small, &ScoreConfig::default());
         assert!((4..=7).contains(&s.value), "{s:?}");
@@ -452,6 +480,7 @@ mod tests {
             entropy: 11.0,
             source_without_tests: true,
             history: 1.0,
+            bot: false,
         };
         let s = score(&[], &huge, &ScoreConfig::default());
         assert!(s.level < Level::High, "{s:?}");
@@ -499,6 +528,7 @@ mod tests {
             entropy: 4.0,
             source_without_tests: true,
             history: 1.5,
+            bot: false,
         };
         let sets: Vec<Vec<Finding>> = vec![
             vec![],
@@ -536,5 +566,50 @@ mod tests {
         let v = |set: u32| [0.0, 1.0, 2.0, 6.0][set as usize];
         assert_eq!(shapley(2, v), vec![2.5, 3.5]);
         assert_eq!(largest_remainder(&[2.5, 3.5, 1.0], 7), vec![3, 3, 1]);
+    }
+
+    #[test]
+    fn a_bot_change_starts_lower_and_the_findings_weight_scales_only_findings() {
+        let person = ChangeFacts {
+            lines: 400,
+            directories: 3,
+            entropy: 1.0,
+            source_without_tests: false,
+            history: 0.0,
+            bot: false,
+        };
+        let bot = ChangeFacts { bot: true, ..person };
+        let config = ScoreConfig::default();
+        let (by_person, by_bot) = (score(&[], &person, &config), score(&[], &bot, &config));
+        assert!(by_bot.value < by_person.value, "{by_bot:?} {by_person:?}");
+        let baseline = |s: &Score| {
+            s.contributions
+                .iter()
+                .find(|c| c.factor.as_deref() == Some("baseline"))
+                .map(|c| c.hint.clone())
+        };
+        assert!(baseline(&by_person).is_none_or(|h| h.contains("any change")));
+        // The explanation still adds up, a bot's included.
+        for s in [&by_person, &by_bot] {
+            assert_eq!(
+                s.contributions.iter().map(|c| c.points).sum::<u32>(),
+                u32::from(s.value),
+                "{s:?}"
+            );
+        }
+        // Findings count in full for a bot.
+        let high = [finding("a-b", Severity::High, "x")];
+        assert!(score(&high, &bot, &config).value >= 40);
+        // `findings = 0` leaves the context alone; 1 is the severity weights as they are.
+        let mut none = config.clone();
+        none.context.findings = 0.0;
+        assert_eq!(score(&high, &person, &none).value, by_person.value);
+        let mut one = config.clone();
+        one.context.findings = 1.0;
+        assert_eq!(score(&high, &person, &one), score(&high, &person, &config));
+        let mut half = config.clone();
+        half.context.findings = 0.5;
+        let halved = score(&high, &person, &half).value;
+        assert!(by_person.value < halved && halved < score(&high, &person, &config).value);
     }
 }

@@ -272,6 +272,90 @@ mod flaws {
         assert!(history("") > 0.0);
         assert_eq!(history("[score]\nno_history = true\n"), 0.0);
     }
+
+    /// SZZ by blame: a fix labels the change that wrote the lines it rewrites, not the last
+    /// change to its file; looks through a formatting pass; and a fix that only adds lines labels
+    /// the last change to its file only when it follows within a week.
+    #[test]
+    fn fixes_label_the_changes_their_rewritten_lines_come_from() {
+        let t = TestRepo::new();
+        t.write("src/pay.py", "def pay(amount, rate):\n    return amount * rate\n");
+        t.commit("Add payments");
+        t.write("src/pay.py", "def pay(amount, rate):\n    return amount * rate * 2\n");
+        t.commit("Charge the fee twice");
+        t.write(
+            "src/pay.py",
+            "def pay(amount, rate):\n    return amount * rate * 2\n\n\ndef refund(amount):\n    return -amount\n",
+        );
+        t.commit("Add refunds to payments");
+        t.write("src/tax.py", "def tax(amount):\n    return amount*0.2\n");
+        t.commit("Add tax");
+        t.write("src/tax.py", "def tax(amount):\n    return amount * 0.2\n");
+        t.commit("Run ruff formatting");
+        t.write("src/export.py", "def export(rows):\n    return list(rows)\n");
+        t.commit("Add export");
+        t.advance(2 * 86_400);
+        t.write("src/notify.py", "def notify(user):\n    send(user)\n");
+        t.commit("Add notifications");
+        t.advance(2 * 86_400);
+        t.write(
+            "src/pay.py",
+            "def pay(amount, rate):\n    return amount * rate\n\n\ndef refund(amount):\n    return -amount\n",
+        );
+        t.commit("Fix double charge");
+        t.write("src/tax.py", "def tax(amount):\n    return amount * 0.25\n");
+        t.commit("Fix tax rate");
+        // Only adds lines: no line to blame; the last change to the file came 4 days before.
+        t.write(
+            "src/notify.py",
+            "def notify(user):\n    assert user is not None\n    send(user)\n",
+        );
+        t.commit("Fix crash when notifying nobody");
+        t.advance(20 * 86_400);
+        // Only adds lines, 24 days after the last change to its file: labels nothing.
+        t.write(
+            "src/export.py",
+            "def export(rows):\n    rows = rows or []\n    return list(rows)\n",
+        );
+        t.commit("Fix export of no rows");
+        // A feature that closes an issue is no fix, though it rewrites a line.
+        t.write(
+            "src/export.py",
+            "def export(rows):\n    rows = rows or []\n    return list(rows) + extra(rows)\n",
+        );
+        t.commit("Export extra columns too (fixes #31)");
+        t.advance(91 * 86_400);
+        t.write("docs/late.md", "late\n");
+        t.commit("A late change");
+        let labelled: Vec<(String, bool)> = samples(&t, "").iter().map(|s| (summary_of(&t, &s.sha), s.l2)).collect();
+        let l2 = |summary: &str| {
+            labelled
+                .iter()
+                .find(|(s, _)| s == summary)
+                .unwrap_or_else(|| panic!("{summary} scored: {labelled:?}"))
+                .1
+        };
+        assert!(l2("Charge the fee twice"), "{labelled:?}");
+        assert!(
+            !l2("Add refunds to payments"),
+            "the last change to the file is not blamed: {labelled:?}"
+        );
+        assert!(!l2("Add payments"), "{labelled:?}");
+        assert!(l2("Add tax"), "through the formatting pass: {labelled:?}");
+        assert!(!l2("Run ruff formatting"), "{labelled:?}");
+        assert!(l2("Add notifications"), "a follow-up fix within a week: {labelled:?}");
+        assert!(
+            !l2("Add export"),
+            "a fix that only adds lines, weeks later: {labelled:?}"
+        );
+        // The text says how the fixes were read.
+        let (code, out, err) = run(t.riskgate().args(["calibrate", "--limit", "100"]));
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains("L2's fixes: 4 read, 2 whose removed or rewritten lines blame an earlier change (SZZ), 0 with a file blame could not read"),
+            "{out}"
+        );
+    }
 }
 
 #[test]
@@ -330,4 +414,65 @@ fn the_paths_a_commit_changes_are_read_from_the_trees_that_differ() {
         let head = t.commit("mode only");
         assert_eq!(repo.paths_changed(&head).unwrap(), vec!["a/b/keep.txt"]);
     }
+}
+
+/// The context of `check`'s score: a lockfile's lines are not the size of a change, and a change
+/// every commit of which a bot wrote starts from a lower base rate.
+#[test]
+fn a_bots_lockfile_bump_is_neither_large_nor_a_persons_change() {
+    let t = TestRepo::new();
+    let lock = |v: u32| -> String {
+        (0..600)
+            .map(|i| format!("name = \"crate{i}\"\nversion = \"1.{v}.{i}\"\n"))
+            .collect()
+    };
+    t.write("Cargo.lock", lock(0));
+    t.write("Cargo.toml", "[dependencies]\nserde = \"1.0.1\"\n");
+    t.commit("Lock");
+    t.branch("bump");
+    t.write("Cargo.lock", lock(1));
+    t.write("Cargo.toml", "[dependencies]\nserde = \"1.0.2\"\n");
+    // A vendored source the bump rewrites, so that the context shows in whole points.
+    t.write("vendor/serde/src/lib.rs", "pub fn f() {}\n".repeat(400));
+    t.stage();
+    let git = |name: &str| {
+        let out = std::process::Command::new("git")
+            .args(["-c", &format!("user.name={name}"), "-c", "user.email=bot@example.com"])
+            .args(["commit", "-q", "-m", "Bump serde from 1.0.1 to 1.0.2"])
+            .current_dir(t.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    git("dependabot[bot]");
+    let contributions = || -> (u64, Vec<(String, String)>) {
+        let (_, out, err) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+        let r = json(&out);
+        let list = r["score"]["contributions"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{out}{err}"))
+            .iter()
+            .filter_map(|c| Some((c["factor"].as_str()?.to_string(), c["hint"].as_str()?.to_string())))
+            .collect();
+        (r["score"]["value"].as_u64().unwrap(), list)
+    };
+    let (bot_score, by_bot) = contributions();
+    assert!(
+        by_bot.iter().any(|(f, h)| f == "size" && h == "402 lines changed"),
+        "the lockfile's 2,400 lines are not the change's size: {by_bot:?}"
+    );
+    // The same change by a person.
+    let amend = std::process::Command::new("git")
+        .args(["-c", "user.name=Dana", "-c", "user.email=dana@example.com"])
+        .args(["commit", "-q", "--amend", "--reset-author", "--no-edit"])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert!(amend.status.success());
+    let (person_score, by_person) = contributions();
+    assert!(person_score > bot_score, "{person_score} {bot_score}");
+    assert!(
+        by_person.contains(&("size".to_string(), "402 lines changed".to_string())),
+        "{by_person:?}"
+    );
 }

@@ -166,6 +166,10 @@ pub enum Command {
         /// Fit the context weights and store them in riskgate.toml, only if they beat the defaults.
         #[arg(long)]
         write: bool,
+        /// Also write each scored change (its features, score and labels) to FILE, one JSON
+        /// object per line, for your own analysis.
+        #[arg(long, value_name = "FILE")]
+        samples: Option<std::path::PathBuf>,
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
         format: RulesFormat,
     },

@@ -138,8 +138,9 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             head,
             limit,
             write,
+            samples,
             format,
-        } => calibrate::calibrate(&cli, head, *limit, *write, *format),
+        } => calibrate::calibrate(&cli, head, *limit, *write, samples.as_deref(), *format),
         Command::Shapes {
             type_spec,
             rev,

@@ -3,7 +3,8 @@
 use super::CauseFrom;
 use crate::diff::git::blame::CommitStamp;
 use crate::diff::git::{Loaded, Repo};
-use crate::diff::{ChangeSet, FileStatus, LineKind};
+use crate::diff::{ChangeSet, FileStatus};
+use crate::history::szz::{is_bookkeeping, is_cosmetic, is_manifest, is_trivial, touched_old_lines, MAX_BLAMED_BYTES};
 use anyhow::{anyhow, bail, Result};
 use std::collections::BTreeMap;
 
@@ -80,93 +81,6 @@ fn later_revert(repo: &Repo, cause: &str) -> Result<Option<CommitStamp>> {
     revert.map(|(sha, _)| repo.commit_stamp(sha)).transpose()
 }
 
-/// The old lines a file's change removes or rewrites (`removed`), and, where a hunk only adds,
-/// the old lines on either side of the addition (`beside`).
-pub(super) fn touched_old_lines(change: &crate::diff::ChangedFile) -> (Vec<u32>, Vec<u32>) {
-    let (mut removed, mut beside) = (Vec::new(), Vec::new());
-    for hunk in &change.hunks {
-        let gone: Vec<u32> = hunk
-            .lines
-            .iter()
-            .filter(|l| l.kind == LineKind::Removed)
-            .filter_map(|l| l.old_lineno)
-            .collect();
-        if gone.is_empty() {
-            // A pure addition after old line `old_start` (0: at the top).
-            beside.extend([hunk.old_start, hunk.old_start + 1].into_iter().filter(|&l| l > 0));
-        } else {
-            removed.extend(gone);
-        }
-    }
-    for list in [&mut removed, &mut beside] {
-        list.sort_unstable();
-        list.dedup();
-    }
-    (removed, beside)
-}
-
-/// Files whose history says nothing about a defect: lockfiles, changelogs, prose.
-pub(super) fn is_bookkeeping(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    name.ends_with(".lock")
-        || matches!(
-            name.as_str(),
-            "package-lock.json" | "pnpm-lock.yaml" | "go.sum" | "npm-shrinkwrap.json"
-        )
-        || name.starts_with("changelog")
-        || name.starts_with("changes")
-        || name.starts_with("news")
-        || [".md", ".rst", ".txt", ".adoc"].iter().any(|e| name.ends_with(e))
-}
-
-/// Dependency and toolchain manifests: a fix bumps an edition or a version to use a feature,
-/// so their lines are evidence only when the fix changes nothing else.
-fn is_manifest(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    matches!(
-        name.as_str(),
-        "cargo.toml"
-            | "package.json"
-            | "pyproject.toml"
-            | "setup.py"
-            | "setup.cfg"
-            | "go.mod"
-            | "gemfile"
-            | "composer.json"
-            | "pom.xml"
-            | "build.gradle"
-            | "rust-toolchain"
-            | "rust-toolchain.toml"
-            | ".nvmrc"
-            | ".python-version"
-    ) || (name.starts_with("requirements") && name.ends_with(".txt"))
-}
-
-/// A line that carries no behaviour: blank, punctuation, a comment, an import.
-pub(super) fn is_trivial(line: &str) -> bool {
-    let t = line.trim();
-    t.chars().all(|c| !c.is_alphanumeric())
-        || ["//", "#", "--", "/*", "*", "<!--"].iter().any(|p| t.starts_with(p))
-        || ["use ", "import ", "from ", "require(", "extern crate "]
-            .iter()
-            .any(|p| t.starts_with(p))
-}
-
-/// Commits that reshape code without changing what it does: formatting, lint passes,
-/// dependency bumps, releases. SZZ's known false causes; never named as the cause. Narrow on
-/// purpose: "Pass rustc-args to build dependencies" or "Fix the date format" change behaviour.
-fn is_cosmetic(summary: &str) -> bool {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        regex::Regex::new(&format!(
-            r"(?i)^(chore|style)\b|^merge\b|\b({}|fmt|black|prettier|isort|reformat(ted)?|changelog|bump(s|ed)?)\b|\b(update|upgrade)\b.*\b(deps|dependencies|crates|packages|lock ?file)\b|\(deps\)|\brelease v?\d",
-            crate::history::TIDYING
-        ))
-        .expect("regex compiles")
-    })
-    .is_match(summary)
-}
-
 /// Why the blamed cause is named: how many of the lines the fix removes or rewrites point at
 /// it (`removed`: the evidence SZZ trusts), or, when the fix only adds, how many of the lines
 /// beside its additions do (`beside`: a guess). `others` are the next candidates.
@@ -186,9 +100,6 @@ pub struct Evidence {
 
 /// A year: a cause older than this is more likely a long-standing defect than a regression.
 const LONG_STANDING: i64 = 365 * 86_400;
-
-/// Files larger than this are not blamed: a vendored bundle rewritten by each upgrade.
-const MAX_BLAMED_BYTES: usize = 256 << 10;
 
 /// sha → (lines the fix removes or rewrites, lines beside its additions) that it last changed;
 /// and the files that could not be blamed (too large, too slow), which the draft names.
@@ -328,33 +239,4 @@ pub fn blamed_cause(repo: &Repo, fix: &CommitStamp) -> Result<Option<(CommitStam
             },
         )
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cosmetic_commits_are_named_narrowly() {
-        for chore in [
-            "Fix clippy warnings",
-            "cargo fmt",
-            "Bump serde from 1.0.1 to 1.0.2",
-            "fix(deps): update rust crate thiserror to v2.0.20",
-            "Update dependencies",
-            "chore: tidy",
-            "Release v1.4.2",
-            "Fix ruff warnings",
-        ] {
-            assert!(is_cosmetic(chore), "{chore}");
-        }
-        for change in [
-            "Pass `rustc-args` to build dependencies too",
-            "Fix the date format in emails",
-            "Use the new version of the API",
-            "Handle create post activity",
-        ] {
-            assert!(!is_cosmetic(change), "{change}");
-        }
-    }
 }

@@ -179,7 +179,7 @@ fn pack_rules(cx: &Context<'_>) -> Vec<Remedy> {
     let mut gaps: Vec<&FixedFile> = cx
         .fixed_files
         .iter()
-        .filter(|f| !f.seen && !super::cause::is_bookkeeping(&f.path))
+        .filter(|f| !f.seen && !crate::history::szz::is_bookkeeping(&f.path))
         .collect();
     // The files the fix changed most first: where the incident was.
     gaps.sort_by_key(|f| std::cmp::Reverse(f.lines_added + f.lines_removed));
@@ -210,7 +210,7 @@ fn pack_rules(cx: &Context<'_>) -> Vec<Remedy> {
         let in_fix = |w: &str| fix_code.iter().any(|l| l.contains(w));
         let old_text = caused.old_text.get().unwrap_or("");
         let Some((line, word)) = added_lines(caused)
-            .filter(|line| taken_back.contains(line.trim()) && !super::cause::is_trivial(line))
+            .filter(|line| taken_back.contains(line.trim()) && !crate::history::szz::is_trivial(line))
             .flat_map(|line| {
                 identifiers(&code_of(line))
                     .map(|w| (line, w.to_string()))

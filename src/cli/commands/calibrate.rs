@@ -5,10 +5,17 @@ use crate::cli::output::*;
 use crate::cli::session::*;
 use crate::cli::ExitStatus;
 use crate::registry::RuleSet;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::io::IsTerminal;
 
-pub fn calibrate(cli: &Cli, head: &str, limit: usize, write: bool, format: RulesFormat) -> Result<ExitStatus> {
+pub fn calibrate(
+    cli: &Cli,
+    head: &str,
+    limit: usize,
+    write: bool,
+    samples: Option<&std::path::Path>,
+    format: RulesFormat,
+) -> Result<ExitStatus> {
     let (repo, policy) = open(cli)?;
     let rules = &RuleSet::of(&policy)?;
     let config = &policy.config;
@@ -31,53 +38,36 @@ pub fn calibrate(cli: &Cli, head: &str, limit: usize, write: bool, format: Rules
     if show {
         note("\r\x1b[K");
     }
-    let mut text = match format {
-        RulesFormat::Json => {
-            let mut metrics = std::collections::BTreeMap::new();
-            let mut paired = std::collections::BTreeMap::new();
-            for label in ["L1", "L2"] {
-                let labels: Vec<bool> = cal
-                    .samples
-                    .iter()
-                    .map(|s| if label == "L1" { s.l1 } else { s.l2 })
-                    .collect();
-                let per: std::collections::BTreeMap<String, crate::calibrate::Metrics> =
-                    crate::calibrate::scorers(&cal.samples)
-                        .into_iter()
-                        .map(|(n, sc)| (n.to_string(), crate::calibrate::metrics(&sc, &labels)))
-                        .collect();
-                metrics.insert(label, per);
-                let all = crate::calibrate::scorers(&cal.samples);
-                let pairs: std::collections::BTreeMap<String, serde_json::Value> = all
-                    .iter()
-                    .skip(1)
-                    .map(|(name, theirs)| {
-                        let (d, ci) = crate::calibrate::paired_auc_difference(&all[0].1, theirs, &labels);
-                        (
-                            name.to_string(),
-                            serde_json::json!({"auc_difference": d, "ci": [ci.0, ci.1]}),
-                        )
-                    })
-                    .collect();
-                paired.insert(label, pairs);
-            }
-            let count = |f: fn(&crate::calibrate::Sample) -> bool| cal.samples.iter().filter(|s| f(s)).count();
-            let positives =
-                serde_json::json!({"L1": count(|s| s.l1), "L2": count(|s| s.l2), "incidents": count(|s| s.incident)});
-            let value = serde_json::json!({"samples": cal.samples.len(), "skipped": cal.skipped, "censored": cal.censored, "positives": positives, "metrics": metrics, "paired": paired});
-            serde_json::to_string_pretty(&value)? + "\n"
+    let weights = &config.score.context;
+    if let Some(path) = samples {
+        let mut lines = String::new();
+        for s in &cal.samples {
+            lines.push_str(&serde_json::to_string(s)?);
+            lines.push('\n');
         }
-        _ => crate::calibrate::render(&cal),
+        std::fs::write(path, lines).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let mut text = match format {
+        RulesFormat::Json => serde_json::to_string_pretty(&crate::calibrate::to_json(&cal, weights))? + "\n",
+        _ => crate::calibrate::render(&cal, weights),
     };
     if write {
-        let (fitted, base, new) = crate::calibrate::fit_and_compare(&cal, config.score.context);
-        match fitted {
-            Some(w) => {
-                let path = repo.root().join(crate::config::FILE_NAME);
-                crate::calibrate::write_weights(&path, &w)?;
-                text.push_str(&format!("\nfitted context weights beat the defaults on the later 30% (ROC AUC {base:.3} → {new:.3}); written to {}\n", path.display()));
-            }
-            None => text.push_str(&format!("\nfitted context weights do not beat the defaults on the later 30% (ROC AUC {base:.3} vs {new:.3}); nothing written\n")),
+        let (fitted, judged) = crate::calibrate::fit_and_judge(&cal.samples, *weights);
+        let figures = format!(
+            "ROC AUC {:.3} → {:.3} on {} changes of the rolling splits, gain {:+.3}, 95% CI {:+.3} to {:+.3}",
+            judged.defaults_auc, judged.fitted_auc, judged.tested, judged.gain, judged.gain_ci.0, judged.gain_ci.1
+        );
+        if judged.better() {
+            let path = repo.root().join(crate::config::FILE_NAME);
+            crate::calibrate::write_weights(&path, &fitted)?;
+            text.push_str(&format!(
+                "\nfitted context weights beat the current ones on changes they were not fitted on ({figures}); written to {}\n",
+                path.display()
+            ));
+        } else {
+            text.push_str(&format!(
+                "\nfitted context weights do not clearly beat the current ones on changes they were not fitted on ({figures}); nothing written\n"
+            ));
         }
     }
     emit(&text, None)?;

@@ -10,6 +10,8 @@ use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
+pub mod szz;
+
 pub const DAY: i64 = 86_400;
 pub const HALF_LIFE_DAYS: f64 = 90.0;
 pub const LABEL_WINDOW: i64 = 90 * DAY;
@@ -66,8 +68,8 @@ pub struct Cache {
 }
 
 // The fix flag is cached: any change to `is_fix_message` bumps this (4: tracker prefixes and
-// chores are not fixes).
-const CACHE_VERSION: u32 = 4;
+// chores are not fixes; 5: nor issue references after the summary's words).
+const CACHE_VERSION: u32 = 5;
 
 impl Cache {
     fn path(repo: &Repo) -> std::path::PathBuf {
@@ -281,6 +283,18 @@ fn matches_sha(full: &str, short: &str) -> bool {
 /// and the causes of recorded incidents, known from their fix (or from the cause itself when
 /// the fix is not named or not in the history).
 pub fn bad_commits(history: &[(String, Facts)], ignore: &[String], incidents: &[Incident]) -> BTreeMap<String, Bad> {
+    bad_commits_within(history, ignore, incidents, LABEL_WINDOW)
+}
+
+/// [`bad_commits`], with a fix blaming the last earlier commit to its files only within
+/// `fix_window` (`calibrate` blames lines instead, and keeps this for a fix that follows within
+/// a week).
+pub fn bad_commits_within(
+    history: &[(String, Facts)],
+    ignore: &[String],
+    incidents: &[Incident],
+    fix_window: i64,
+) -> BTreeMap<String, Bad> {
     let mut bad: BTreeMap<String, Bad> = BTreeMap::new();
     // file → (time, sha) of non-merge commits touching it, oldest first.
     let mut by_file: HashMap<&str, Vec<(i64, &str)>> = HashMap::new();
@@ -329,7 +343,7 @@ pub fn bad_commits(history: &[(String, Facts)], ignore: &[String], incidents: &[
                 let culprit = list[..before]
                     .iter()
                     .rev()
-                    .find(|(t, s)| *t >= f.time - LABEL_WINDOW && *s != sha.as_str());
+                    .find(|(t, s)| *t >= f.time - fix_window && *s != sha.as_str());
                 if let Some((t, s)) = culprit {
                     // Known bad from its first fix, whichever order the history is read in.
                     bad.entry(s.to_string())
@@ -376,7 +390,8 @@ pub fn bad_commits(history: &[(String, Facts)], ignore: &[String], incidents: &[
 /// alone (treeherder writes "Bug 1234567 - Add a column" on every change), and not a fix of a
 /// typo, lint warnings, formatting or tests.
 pub fn is_fix_message(summary: &str) -> bool {
-    let summary = without_tracker_prefix(summary);
+    let summary = without_issue_references(without_tracker_prefix(summary));
+    let summary = summary.as_ref();
     fix_pattern().is_match(summary)
         && !summary.to_lowercase().starts_with("revert")
         && !chore_pattern().is_match(summary)
@@ -390,6 +405,25 @@ fn without_tracker_prefix(summary: &str) -> &str {
             .expect("regex compiles")
     });
     re.find(summary).map_or(summary, |m| &summary[m.end()..])
+}
+
+/// The summary without the issue references that follow its words: "Add attachments (fixes
+/// #6229)" closes an issue that may be a feature request, and says nothing of a defect. A summary
+/// that begins with one ("Fixes #42: broken login") keeps it.
+fn without_issue_references(summary: &str) -> std::borrow::Cow<'_, str> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"(?i)\b(?:fix(?:es|ed)?|close[sd]?|resolve[sd]?)\s*:?\s+(?:[\w.-]+/[\w.-]+)?#\d+|\b(?:fix(?:es|ed)?|close[sd]?|resolve[sd]?)\s*:?\s+https?://\S+")
+            .expect("regex compiles")
+    });
+    re.replace_all(summary, |c: &regex::Captures<'_>| {
+        let m = c.get(0).expect("the whole match");
+        if summary[..m.start()].trim().is_empty() {
+            m.as_str().to_string()
+        } else {
+            String::new()
+        }
+    })
 }
 
 /// Fixes that repair no behaviour.
@@ -562,6 +596,8 @@ mod tests {
             "[PAY-12] hotfix: double charge",
             "fixes #42: broken login",
             "fix build performance tracing",
+            "Fix for accepting Mitra create activity (fixes #6577) (#6601)",
+            "Fixes #42",
         ] {
             assert!(is_fix_message(fix), "{fix}");
         }
@@ -574,6 +610,9 @@ mod tests {
             "Fix the tests on CI",
             "Fix the build",
             "Revert \"Fix crash\"",
+            "Adds additional attachments to end of post (fixes #6229) (#6585)",
+            "Federate warnings (closes LemmyNet/lemmy#6326)",
+            "Add retries, fixes https://github.com/o/r/issues/7",
         ] {
             assert!(!is_fix_message(not_a_fix), "{not_a_fix}");
         }
