@@ -49,7 +49,19 @@ struct RuleDef {
     #[serde(default)]
     allow: Vec<AllowDef>,
     #[serde(default)]
+    hint: Vec<HintDef>,
+    #[serde(default)]
     example: Vec<Example>,
+}
+
+/// Where a match is only a hint: the finding stays, at medium at most, with the reason.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HintDef {
+    #[serde(default)]
+    paths: Vec<Spanned<String>>,
+    regex: Option<Spanned<String>>,
+    reason: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,6 +119,8 @@ pub struct Example {
     #[serde(default)]
     pub also_changed: Vec<String>,
     pub fires: bool,
+    /// The severity it fires at, when a hint lowers it.
+    pub severity: Option<String>,
 }
 
 fn one() -> usize {
@@ -136,7 +150,24 @@ pub struct PackRule {
     pub allow_test_code: bool,
     /// Lines only moved or reindented within their file are exempt.
     pub allow_moved_lines: bool,
+    /// Where a match is a hint (medium at most), and why.
+    pub hints: Vec<Hint>,
     pub examples: Vec<Example>,
+}
+
+/// Paths and a line pattern, each optional, under which a match is a hint; both must hold when
+/// both are given.
+#[derive(Debug)]
+pub struct Hint {
+    pub paths: Option<LazyGlobs>,
+    pub regex: Option<LazyRegex>,
+    pub reason: String,
+}
+
+impl Hint {
+    pub fn applies(&self, path: &str, line: &str) -> bool {
+        self.paths.as_ref().is_none_or(|p| p.is_match(path)) && self.regex.as_ref().is_none_or(|r| r.is_match(line))
+    }
 }
 
 /// The line ranges (1-based, inclusive) of a rule pack's `[[rule.example]]` tables: the pack's
@@ -382,6 +413,20 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
                 allow_regex.push(regex_at(&src, r)?);
             }
         }
+        let mut hints = Vec::new();
+        for h in &def.hint {
+            if h.paths.is_empty() && h.regex.is_none() {
+                return Err(src.error_at(
+                    def.id.span(),
+                    format!("rule `{id}`: a [[rule.hint]] needs paths, a regex or both"),
+                ));
+            }
+            hints.push(Hint {
+                paths: optional_globs(&src, &h.paths, false)?,
+                regex: h.regex.as_ref().map(|r| regex_at(&src, r)).transpose()?,
+                reason: h.reason.trim().to_string(),
+            });
+        }
         let example = render_example(&def.example);
         rules.push(PackRule {
             doc: RuleDoc {
@@ -418,6 +463,7 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
             allow_regex,
             allow_test_code: def.allow.iter().any(|a| a.test_code),
             allow_moved_lines: def.allow.iter().any(|a| a.moved_lines),
+            hints,
             examples: def.example,
         });
     }

@@ -949,3 +949,46 @@ fn a_declared_no_op_reverse_of_a_rewrite_needs_the_plan_to_say_how_data_comes_ba
         format!("{plan}## Data\nThe down migration is a no-op: restore theme from profile_theme_backup by id.\n");
     assert!(plan_problems(&with_data).is_empty(), "{:?}", plan_problems(&with_data));
 }
+
+/// A pack rule's hint: a token in the documentation is reported at medium with its reason and
+/// does not hold the change; the same token in deployed config does.
+#[test]
+fn a_token_in_the_docs_is_a_hint_and_in_config_it_blocks() {
+    let token = "AKIA2E0A8F3B244C9986";
+    let findings = |t: &TestRepo| -> (i32, Vec<(String, String, String)>) {
+        let (code, out, err) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+        let r = json(&out);
+        let list = r["findings"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{out}{err}"))
+            .iter()
+            .filter(|f| f["rule"] == "secret-token-added")
+            .map(|f| {
+                (
+                    f["file"].as_str().unwrap().to_string(),
+                    f["severity"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        (code, list)
+    };
+    let docs = format!("Set the key:\n\n    AWS_ACCESS_KEY_ID = \"{token}\"\n");
+    let t = feature(&[("docs/storage.md", docs.as_str())]);
+    let (code, found) = findings(&t);
+    assert_eq!(code, 0, "a hint does not hold the change: {found:?}");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1.as_str()),
+        ("docs/storage.md", "medium")
+    );
+    assert!(found[0].2.contains("(a hint: it is in documentation"), "{found:?}");
+    let config = format!("aws:\n  access_key_id: {token}\n");
+    let t = feature(&[("docs/storage.md", docs.as_str()), ("config/s3.yml", config.as_str())]);
+    let (code, found) = findings(&t);
+    assert_eq!(code, 1, "{found:?}");
+    assert!(
+        found.iter().any(|f| f.0 == "config/s3.yml" && f.1 == "high"),
+        "{found:?}"
+    );
+}

@@ -164,7 +164,10 @@ fn rule_findings(rule: &PackRule, file: &ChangedFile) -> Vec<Finding> {
             matched += 1;
             if out.len() < MAX_PER_FILE {
                 let mut f = base_finding(rule, file, line.new_lineno).evidence(line.text.trim());
-                if rule.new_to_file && held_before(&line.text) {
+                if let Some(hint) = rule.hints.iter().find(|h| h.applies(&file.path, &line.text)) {
+                    f.severity = f.severity.min(crate::model::Severity::Medium);
+                    f.message.push_str(&format!(" (a hint: {})", hint.reason));
+                } else if rule.new_to_file && held_before(&line.text) {
                     // The change edits or moves what the file already did: a hint, not new.
                     f.severity = f.severity.min(crate::model::Severity::Medium);
                     f.message.push_str(
@@ -202,6 +205,11 @@ fn rule_findings(rule: &PackRule, file: &ChangedFile) -> Vec<Finding> {
 
 /// Runs one of a rule's examples: whether the rule fires on it.
 pub fn example_fires(rule: &PackRule, example: &Example) -> bool {
+    !example_findings(rule, example).is_empty()
+}
+
+/// The rule's findings on an example's path.
+fn example_findings(rule: &PackRule, example: &Example) -> Vec<Finding> {
     let status = example
         .status
         .as_deref()
@@ -223,8 +231,9 @@ pub fn example_fires(rule: &PackRule, example: &Example) -> bool {
     let classifier = Classifier::new(&Config::default()).expect("default classifier builds");
     let change = classifier.classify(change);
     rule_findings_in(rule, &change)
-        .iter()
-        .any(|f| f.file.as_deref() == Some(example.path.as_str()))
+        .into_iter()
+        .filter(|f| f.file.as_deref() == Some(example.path.as_str()))
+        .collect()
 }
 
 fn rule_findings_in(rule: &PackRule, change: &ChangeSet) -> Vec<Finding> {
@@ -235,7 +244,21 @@ fn rule_findings_in(rule: &PackRule, change: &ChangeSet) -> Vec<Finding> {
 /// own packs and by the test of the built-in ones.
 pub fn check_examples(rule: &PackRule) -> Result<(), String> {
     for (i, example) in rule.examples.iter().enumerate() {
-        let fired = example_fires(rule, example);
+        let findings = example_findings(rule, example);
+        let fired = !findings.is_empty();
+        if let (Some(expected), true) = (&example.severity, fired) {
+            let got: Vec<&str> = findings.iter().map(|f| f.severity.as_str()).collect();
+            if !got.contains(&expected.as_str()) {
+                return Err(format!(
+                    "{}: example {} of rule `{}` ({}) fires at {} where it says {expected}",
+                    rule.doc.source,
+                    i + 1,
+                    rule.doc.id,
+                    example.path,
+                    got.join(", ")
+                ));
+            }
+        }
         if fired != example.fires {
             return Err(format!(
                 "{}: example {} of rule `{}` ({}) {}",
