@@ -585,7 +585,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
     // they do not see each other's tables.
     let same_database = |a: &Read, b: &Read| a.backend == b.backend;
     // Tables each up-migration the change adds creates: new to the other files of the change.
-    let created_by_added: Vec<(&Read, HashSet<String>)> = reads
+    let mut created_by_added: Vec<(&Read, HashSet<String>)> = reads
         .iter()
         .filter(|r| r.file.status == FileStatus::Added && r.role == MigrationRole::Up)
         .map(|r| {
@@ -601,6 +601,27 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             (r, tables)
         })
         .collect();
+    // A table one of them renames a new table to is new as well (a vendored engine's whole
+    // migration history added at once: `create_table :systems`, then `rename_table :systems,
+    // :applications`, then `drop_table :applications`).
+    for _ in 0..3 {
+        let known: HashSet<String> = created_by_added.iter().flat_map(|(_, t)| t.iter().cloned()).collect();
+        for (r, tables) in &mut created_by_added {
+            // A squash runs only on fresh databases: its renames say nothing of the others.
+            let squashed = r.format == MigrationFormat::Django
+                && !frameworks::django::replaced(r.file.new_text.get().unwrap_or("")).is_empty();
+            if squashed {
+                continue;
+            }
+            for op in &r.script.ops {
+                if let OpKind::RenameTable { from, to } = &op.kind {
+                    if known.contains(from) {
+                        tables.insert(to.clone());
+                    }
+                }
+            }
+        }
+    }
     let added_ups: Vec<&Read> = reads
         .iter()
         .filter(|r| r.file.status == FileStatus::Added && r.role == MigrationRole::Up)
