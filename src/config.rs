@@ -357,6 +357,25 @@ impl Config {
                 return Err(source.error_at(weight.span(), "a severity weight is a probability from 0 to 1"));
             }
         }
+        let c = &config.score.context;
+        let weights = [
+            ("intercept", c.intercept),
+            ("size", c.size),
+            ("spread", c.spread),
+            ("entropy", c.entropy),
+            ("no_tests", c.no_tests),
+            ("history", c.history),
+            ("bot", c.bot),
+        ];
+        if let Some((name, _)) = weights.iter().find(|(_, v)| !v.is_finite()) {
+            anyhow::bail!("{}: [score.context] {name} is not a number", source.name);
+        }
+        if !(0.0..=1.0).contains(&c.cap) || !(0.0..=10.0).contains(&c.findings) {
+            anyhow::bail!(
+                "{}: [score.context] cap is a probability from 0 to 1, and findings a weight from 0 to 10",
+                source.name
+            );
+        }
         for waiver in &config.waivers {
             let w = waiver.get_ref();
             if w.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
@@ -414,6 +433,21 @@ mod tests {
             text: text.into(),
         };
         parse_toml(&src)
+    }
+
+    #[test]
+    fn context_weights_must_be_numbers_in_range() {
+        let config = |text: &str| {
+            Config::parse(SourceText {
+                name: "riskgate.toml".into(),
+                text: text.into(),
+            })
+        };
+        assert!(config("[score.context]\nfindings = 0.6\nbot = -1.5\n").is_ok());
+        for bad in ["findings = 20.0", "cap = 1.5", "size = nan", "bot = inf"] {
+            let err = config(&format!("[score.context]\n{bad}\n")).unwrap_err().to_string();
+            assert!(err.starts_with("riskgate.toml: [score.context]"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -272,6 +272,10 @@ pub fn analyze(
     findings.retain(|f| !rules.disabled.contains(&f.rule));
     let mut facts = ChangeFacts::of(&change);
     facts.history = computed.history.unwrap_or(0.0);
+    // An author's name is the change's to choose: it lowers no score that gates.
+    if matches!(config.gate.block_on_score, crate::config::Threshold::At(_)) {
+        facts.bot = false;
+    }
     let score = score::score(&findings, &facts, &config.score);
     let (plan_status, gate) = gate::decide(
         &score,

@@ -356,6 +356,35 @@ mod flaws {
             "{out}"
         );
     }
+
+    #[test]
+    fn a_later_fix_from_outside_labels_a_pull_request_that_also_fixed_itself() {
+        let t = TestRepo::new();
+        t.write("src/pay.py", "def pay():\n    return 1\n");
+        t.commit("Payments");
+        t.branch("retries");
+        t.write("src/pay.py", "def pay():\n    n = retry(1)\n    return n\n");
+        t.commit("Add retries");
+        t.write("src/pay.py", "def pay():\n    n = retry(1, limit=3)\n    return n\n");
+        t.commit("Fix crash in retries");
+        t.checkout("main");
+        let merge = t.merge("retries", "Merge pull request #1 from dev/retries");
+        t.advance(86_400);
+        // Rewrites the line "Add retries" wrote, which the branch's own fix left alone.
+        t.write(
+            "src/pay.py",
+            "def pay():\n    n = retry(1, limit=3)\n    return n or 0\n",
+        );
+        t.commit("Fix crash when retries run out");
+        t.advance(91 * 86_400);
+        t.write("docs/late.md", "late\n");
+        t.commit("A late change");
+        let labelled: Vec<(String, bool)> = samples(&t, "").iter().map(|s| (summary_of(&t, &s.sha), s.l2)).collect();
+        assert!(
+            labelled.contains(&(summary_of(&t, &merge), true)),
+            "the outside fix labels the merge its own fix did not: {labelled:?}"
+        );
+    }
 }
 
 #[test]

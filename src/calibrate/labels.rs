@@ -27,6 +27,9 @@ pub struct Labels {
     pub blamed: usize,
     /// Fixes with a file that could not be blamed (too large, or blame too slow).
     pub partial: usize,
+    /// Every fix that pointed at a change, (when, which): a change whose first fix is one of its
+    /// own commits is still labelled by a later fix from outside.
+    pub fixes_of: HashMap<String, Vec<(i64, String)>>,
 }
 
 /// Labels the `history` (newest first, as scanned); fixes older than `from` are not blamed,
@@ -71,7 +74,7 @@ pub fn label(
             .filter(|(c, t)| *c != sha.as_str() && *t <= f.time && f.time - t <= LABEL_WINDOW)
             .collect();
         labels.blamed += usize::from(!causes.is_empty());
-        if blamed.causes.is_empty() && !blamed.partial {
+        if blamed.causes.is_empty() && !blamed.partial && !blamed.sweep {
             // Nothing to blame: the last change to each of its code files, if it came within a
             // week.
             let code = f
@@ -91,6 +94,11 @@ pub fn label(
             }
         }
         for (cause, time) in causes {
+            labels
+                .fixes_of
+                .entry(cause.to_string())
+                .or_default()
+                .push((f.time, sha.clone()));
             // Known bad from its first fix; a revert or an incident keeps its own record.
             labels
                 .bad

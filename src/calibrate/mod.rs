@@ -152,23 +152,31 @@ pub fn run(
         }
         // A change's own commits never label it (a pull request that fixes its own bug); a
         // recorded incident does, even one recorded without its fix.
+        let within = |at: i64| at >= f.time && at - f.time <= LABEL_WINDOW;
         let label = |reverted_only: bool| {
             members.iter().any(|m| {
-                bad.get(m).is_some_and(|b| {
+                let recorded = bad.get(m).is_some_and(|b| {
                     (b.incident || !members.contains(&b.by))
-                        && (b.incident
-                            || ((!reverted_only || b.reverted)
-                                && b.known_at - f.time <= LABEL_WINDOW
-                                && b.known_at >= f.time))
-                })
+                        && (b.incident || ((!reverted_only || b.reverted) && within(b.known_at)))
+                });
+                // Any fix from outside the change, not only the first one.
+                let fixed = !reverted_only
+                    && labels
+                        .fixes_of
+                        .get(m)
+                        .is_some_and(|list| list.iter().any(|(at, by)| !members.contains(by) && within(*at)));
+                recorded || fixed
             })
         };
-        let (l1, l2) = (label(true), label(false));
-        if !l2 && f.time > head_time.saturating_sub(LABEL_WINDOW) {
+        // Every change of the last 90 days is left out, bad or not: keeping the ones already
+        // known bad would make that stretch all positives. A recorded incident is a label
+        // people wrote, whatever the delay, and stays.
+        let incident = members.iter().any(|m| bad.get(m).is_some_and(|b| b.incident));
+        if f.time > head_time.saturating_sub(LABEL_WINDOW) && !incident {
             censored += 1;
             continue;
         }
-        let incident = members.iter().any(|m| bad.get(m).is_some_and(|b| b.incident));
+        let (l1, l2) = (label(true), label(false));
         let range = RangeSpec::Revisions {
             base: Some(parent.clone()),
             head: (*sha).clone(),
@@ -197,6 +205,14 @@ pub fn run(
         let report = pipeline::analyze(change.clone(), config, rules, None, None, &computed)?;
         let mut cf = ChangeFacts::of(&change);
         cf.history = history_value;
+        // A bot's pull request merged by a person is the bot's, as `check` sees the branch.
+        if f.parents.len() > 1 {
+            let branch: Vec<&String> = members
+                .iter()
+                .filter(|m| **m != **sha && facts.get(m.as_str()).is_some_and(|mf| mf.parents.len() <= 1))
+                .collect();
+            cf.bot = !branch.is_empty() && branch.iter().all(|m| facts.get(m.as_str()).is_some_and(|mf| mf.bot));
+        }
         // The findings unscaled: the model applies the weight of `[score.context] findings`.
         let mut no_ctx = config.score.clone();
         no_ctx.no_context = true;

@@ -23,6 +23,8 @@ pub struct Blamed {
     pub causes: BTreeSet<String>,
     /// Some file of the fix could not be blamed (too large, or blame too slow).
     pub partial: bool,
+    /// More files than a fix changes: a sweep, blamed for nothing.
+    pub sweep: bool,
 }
 
 /// Every earlier commit whose behaviour-carrying lines the fix `fix` (whose first parent is
@@ -41,7 +43,10 @@ pub fn fix_inducing(repo: &Repo, fix: &str, parent: &str, ignore: &[String]) -> 
         .filter(|f| !matches!(f.status, FileStatus::Added) && !is_bookkeeping(&f.path) && !is_manifest(&f.path))
         .collect();
     if files.len() > MAX_FIX_FILES {
-        return Ok(Blamed::default());
+        return Ok(Blamed {
+            sweep: true,
+            ..Blamed::default()
+        });
     }
     let deadline = std::time::Instant::now() + FIX_BUDGET;
     let blame = |ignore: &[String]| -> Blamed {
@@ -122,9 +127,9 @@ pub fn is_bookkeeping(path: &str) -> bool {
             "package-lock.json" | "pnpm-lock.yaml" | "go.sum" | "npm-shrinkwrap.json"
         )
         || name.starts_with("changelog")
-        || name.starts_with("changes")
-        || name.starts_with("news")
-        || [".md", ".rst", ".txt", ".adoc"].iter().any(|e| name.ends_with(e))
+        || matches!(name.as_str(), "changes" | "news" | "history")
+        || [".md", ".rst", ".adoc"].iter().any(|e| name.ends_with(e))
+        || (name.ends_with(".txt") && name != "cmakelists.txt")
 }
 
 /// Dependency and toolchain manifests: a fix bumps an edition or a version to use a feature,
@@ -178,6 +183,28 @@ pub fn is_cosmetic(summary: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bookkeeping_is_prose_and_lockfiles_not_code_named_like_them() {
+        for file in [
+            "CHANGELOG.md",
+            "Cargo.lock",
+            "NEWS",
+            "docs/CHANGES.rst",
+            "notes.txt",
+            "go.sum",
+        ] {
+            assert!(is_bookkeeping(file), "{file}");
+        }
+        for file in [
+            "CMakeLists.txt",
+            "src/changeset.rs",
+            "app/controllers/news_controller.rb",
+            "src/history.rs",
+        ] {
+            assert!(!is_bookkeeping(file), "{file}");
+        }
+    }
 
     #[test]
     fn cosmetic_commits_are_named_narrowly() {

@@ -7,6 +7,7 @@
 mod backends;
 pub mod context;
 mod django_state;
+mod new_tables;
 pub mod frameworks;
 pub mod ops;
 pub mod rules;
@@ -585,43 +586,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
     // they do not see each other's tables.
     let same_database = |a: &Read, b: &Read| a.backend == b.backend;
     // Tables each up-migration the change adds creates: new to the other files of the change.
-    let mut created_by_added: Vec<(&Read, HashSet<String>)> = reads
-        .iter()
-        .filter(|r| r.file.status == FileStatus::Added && r.role == MigrationRole::Up)
-        .map(|r| {
-            let tables = r
-                .script
-                .ops
-                .iter()
-                .filter_map(|op| match &op.kind {
-                    OpKind::CreateTable { table, .. } | OpKind::CreateTableAs { table, .. } => Some(table.clone()),
-                    _ => None,
-                })
-                .collect();
-            (r, tables)
-        })
-        .collect();
-    // A table one of them renames a new table to is new as well (a vendored engine's whole
-    // migration history added at once: `create_table :systems`, then `rename_table :systems,
-    // :applications`, then `drop_table :applications`).
-    for _ in 0..3 {
-        let known: HashSet<String> = created_by_added.iter().flat_map(|(_, t)| t.iter().cloned()).collect();
-        for (r, tables) in &mut created_by_added {
-            // A squash runs only on fresh databases: its renames say nothing of the others.
-            let squashed = r.format == MigrationFormat::Django
-                && !frameworks::django::replaced(r.file.new_text.get().unwrap_or("")).is_empty();
-            if squashed {
-                continue;
-            }
-            for op in &r.script.ops {
-                if let OpKind::RenameTable { from, to } = &op.kind {
-                    if known.contains(from) {
-                        tables.insert(to.clone());
-                    }
-                }
-            }
-        }
-    }
+    let created_by_added = new_tables::created_by_added(&reads, same_database);
     let added_ups: Vec<&Read> = reads
         .iter()
         .filter(|r| r.file.status == FileStatus::Added && r.role == MigrationRole::Up)
