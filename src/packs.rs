@@ -414,7 +414,17 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
             }
         }
         let mut hints = Vec::new();
+        let mut hint_docs = Vec::new();
         for h in &def.hint {
+            let mut at = Vec::new();
+            if !h.paths.is_empty() {
+                let paths: Vec<String> = h.paths.iter().map(|p| format!("`{}`", p.get_ref())).collect();
+                at.push(format!("in {}", paths.join(", ")));
+            }
+            if let Some(r) = &h.regex {
+                at.push(format!("on lines matching `{}`", r.get_ref()));
+            }
+            hint_docs.push(format!("{}: {}", at.join(", "), h.reason.trim()));
             if h.paths.is_empty() && h.regex.is_none() {
                 return Err(src.error_at(
                     def.id.span(),
@@ -440,6 +450,7 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
                 example,
                 rollback: def.rollback.trim().to_string(),
                 source: name.to_string(),
+                hints: hint_docs,
             },
             paths: optional_globs(&src, &m.paths, true)?,
             kinds: m.kinds.iter().map(|k| k.get_ref().clone()).collect(),

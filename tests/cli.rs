@@ -991,4 +991,11 @@ fn a_token_in_the_docs_is_a_hint_and_in_config_it_blocks() {
         found.iter().any(|f| f.0 == "config/s3.yml" && f.1 == "high"),
         "{found:?}"
     );
+    // Where a rule only hints is on its page.
+    let (code, out, _) = run(t.riskgate().args(["explain", "secret-token-added"]));
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Only a hint (medium at most, never gates)\n- in `**/*.{md,rst,adoc}`, `**/docs/**`"),
+        "{out}"
+    );
 }

@@ -37,6 +37,7 @@ impl CodeRule {
             example: section("Example"),
             rollback: section("How to roll back"),
             source: "built-in".to_string(),
+            hints: Vec::new(),
         }
     }
 }
@@ -77,6 +78,8 @@ pub struct RuleDoc {
     pub rollback: String,
     /// `built-in`, or the pack file a repository's own rule came from.
     pub source: String,
+    /// Where a match is only a hint (medium at most), each as "where: why".
+    pub hints: Vec<String>,
 }
 
 /// The text under `## name` in a doc comment, up to the next `##` heading.
@@ -151,6 +154,12 @@ impl RuleDoc {
             self.description
         );
         s.push_str(&self.sections(|title| title.to_string()));
+        if !self.hints.is_empty() {
+            s.push_str("\nOnly a hint (medium at most, never gates)\n");
+            for h in &self.hints {
+                s.push_str(&format!("- {h}\n"));
+            }
+        }
         if self.source != "built-in" {
             s.push_str(&format!("\nDefined in {}\n", self.source));
         }
@@ -172,6 +181,12 @@ impl RuleDoc {
             self.description
         );
         s.push_str(&self.sections(|title| format!("**{title}**\n")));
+        if !self.hints.is_empty() {
+            s.push_str("\n**Only a hint (medium at most, never gates)**\n\n");
+            for h in &self.hints {
+                s.push_str(&format!("- {h}\n"));
+            }
+        }
         s
     }
 }
