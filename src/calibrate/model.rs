@@ -287,7 +287,15 @@ pub fn write_weights(path: &std::path::Path, w: &ContextWeights) -> Result<()> {
     for line in text.lines() {
         let t = line.trim();
         if t.starts_with('[') {
-            skipping = t == "[score.context]";
+            // The header with or without a comment after it, however spaced inside its brackets.
+            let header: String = t
+                .split('#')
+                .next()
+                .unwrap_or("")
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            skipping = header == "[score.context]";
         }
         if !skipping {
             kept.push(line);
@@ -378,5 +386,28 @@ mod tests {
         let (_, short) = judge(&samples[..150], |s| s.l2, start, Features::WithChangeMetrics);
         assert_eq!(short.tested, 0);
         assert!(!short.better());
+    }
+
+    #[test]
+    fn written_weights_replace_the_section_whatever_its_header_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("riskgate.toml");
+        std::fs::write(
+            &path,
+            "[gate]\nrequire_plan_at = \"high\"\n\n[ score.context ] # fitted last year\nsize = 9.0\n\n[score]\nno_history = false\n",
+        )
+        .unwrap();
+        write_weights(&path, &ContextWeights::default()).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.matches("score.context").count(), 1, "{text}");
+        assert!(
+            !text.contains("size = 9.0") && text.contains("no_history = false"),
+            "{text}"
+        );
+        crate::config::Config::parse(crate::config::SourceText {
+            name: "riskgate.toml".into(),
+            text,
+        })
+        .unwrap();
     }
 }

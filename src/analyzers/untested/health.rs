@@ -103,6 +103,32 @@ pub fn rust(
     out
 }
 
+/// The names of the tests a file holds after the change and did not before: where a test the
+/// change deletes elsewhere may have moved.
+pub fn tests_added(file: &ChangedFile, rust_fns: Option<(&[rust::RustFn], &[rust::RustFn])>) -> Vec<String> {
+    if let Some((old, new)) = rust_fns {
+        return new
+            .iter()
+            .filter(|n| n.is_test && !old.iter().any(|o| o.is_test && o.name == n.name))
+            .map(|n| n.name.clone())
+            .collect();
+    }
+    let FileKind::Test { language } = file.kind else {
+        return Vec::new();
+    };
+    let old = if file.status == FileStatus::Added {
+        ""
+    } else {
+        file.old_text.get().unwrap_or("")
+    };
+    let before: Vec<String> = test_names(language, old).into_iter().map(|t| t.0).collect();
+    test_names(language, file.new_text.get().unwrap_or(""))
+        .into_iter()
+        .map(|t| t.0)
+        .filter(|n| !before.contains(n))
+        .collect()
+}
+
 fn test_names(lang: Option<Language>, text: &str) -> Vec<(String, u32)> {
     static PY: OnceLock<Regex> = OnceLock::new();
     static JS: OnceLock<Regex> = OnceLock::new();

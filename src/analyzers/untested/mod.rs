@@ -120,6 +120,7 @@ pub fn analyze(change: &ChangeSet, coverage: Option<&Coverage>) -> Vec<Finding> 
         }
     }
     let mut events = Vec::new();
+    let mut added_tests: Vec<(String, &str)> = Vec::new();
     for file in change.files.iter().filter(|f| f.skipped.is_none()) {
         match file.kind {
             FileKind::Test {
@@ -129,18 +130,25 @@ pub fn analyze(change: &ChangeSet, coverage: Option<&Coverage>) -> Vec<Finding> 
                 language: Language::Rust,
             } => {
                 if let Some(p) = parsed.get(&file.path) {
-                    events.extend(health::rust(
-                        file,
-                        &p.old,
-                        p.new.as_deref().unwrap_or_default(),
-                        &changed_names,
-                    ));
+                    let new = p.new.as_deref().unwrap_or_default();
+                    events.extend(health::rust(file, &p.old, new, &changed_names));
+                    let added = health::tests_added(file, Some((&p.old, new)));
+                    added_tests.extend(added.into_iter().map(|n| (n, file.path.as_str())));
                 }
             }
-            FileKind::Test { .. } => events.extend(health::other(file, &changed_names)),
+            FileKind::Test { .. } => {
+                events.extend(health::other(file, &changed_names));
+                let added = health::tests_added(file, None);
+                added_tests.extend(added.into_iter().map(|n| (n, file.path.as_str())));
+            }
             _ => {}
         }
     }
+    // A test deleted from one file and added under its name to another moved with its code.
+    events.retain(|e| {
+        let name = e.symbol.as_deref().and_then(|s| s.rsplit("::").next()).unwrap_or("");
+        e.weakening != health::Weakening::Removed || !added_tests.iter().any(|(n, path)| n == name && *path != e.file)
+    });
     // Each weakened test, judged by the test-health rules.
     for event in &events {
         out.extend(rules::test_removed::check(event));

@@ -58,7 +58,11 @@ pub fn calibrate(
             judged.defaults_auc, judged.fitted_auc, judged.tested, judged.gain, judged.gain_ci.0, judged.gain_ci.1
         );
         if judged.better() {
-            let path = repo.root().join(crate::config::FILE_NAME);
+            // The file the policy was read from when one was named, else the repository's own.
+            let path = cli
+                .config
+                .clone()
+                .unwrap_or_else(|| repo.root().join(crate::config::FILE_NAME));
             crate::calibrate::write_weights(&path, &fitted)?;
             text.push_str(&format!(
                 "\nfitted context weights beat the current ones on changes they were not fitted on ({figures}); written to {}\n",
