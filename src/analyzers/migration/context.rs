@@ -77,6 +77,8 @@ pub struct Context {
     pub dropped_tables: HashSet<String>,
     /// Every column the file drops, wherever in it.
     pub dropped_in_file: HashSet<(String, String)>,
+    /// Every column the file adds, wherever in it.
+    pub added_in_file: HashSet<(String, String)>,
 }
 
 impl Context {

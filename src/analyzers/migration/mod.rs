@@ -107,6 +107,9 @@ pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
         if let OpKind::DropColumn { table, column } = &op.kind {
             ctx.dropped_in_file.insert((table.clone(), column.clone()));
         }
+        if let OpKind::AddColumn { table, column, .. } = &op.kind {
+            ctx.added_in_file.insert((table.clone(), column.clone()));
+        }
     }
     let mut out = Vec::new();
     for op in ops {
