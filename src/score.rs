@@ -264,7 +264,7 @@ pub fn score(findings: &[Finding], facts: &ChangeFacts, config: &ScoreConfig) ->
     if facts.bot {
         context.intercept += context.bot;
     }
-    let scale = config.context.findings.clamp(0.0, 10.0);
+    let scale = context.findings.clamp(0.0, 10.0);
     if scale != 1.0 {
         for f in &mut factors {
             f.probability = 1.0 - (1.0 - f.probability.min(0.999_999)).powf(scale);

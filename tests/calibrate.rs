@@ -491,17 +491,33 @@ fn a_bots_lockfile_bump_is_neither_large_nor_a_persons_change() {
         "the lockfile's 2,400 lines are not the change's size: {by_bot:?}"
     );
     // The same change by a person.
-    let amend = std::process::Command::new("git")
-        .args(["-c", "user.name=Dana", "-c", "user.email=dana@example.com"])
-        .args(["commit", "-q", "--amend", "--reset-author", "--no-edit"])
-        .current_dir(t.path())
-        .output()
-        .unwrap();
-    assert!(amend.status.success());
+    let amend = |name: &str| {
+        let out = std::process::Command::new("git")
+            .args(["-c", &format!("user.name={name}"), "-c", "user.email=bot@example.com"])
+            .args(["commit", "-q", "--amend", "--reset-author", "--no-edit"])
+            .current_dir(t.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    };
+    amend("Dana");
     let (person_score, by_person) = contributions();
     assert!(person_score > bot_score, "{person_score} {bot_score}");
     assert!(
         by_person.contains(&("size".to_string(), "402 lines changed".to_string())),
         "{by_person:?}"
     );
+    // When the score gates, an author's name, which the change chooses, lowers nothing.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let gating = elsewhere.path().join("riskgate.toml");
+    std::fs::write(&gating, "[gate]\nblock_on_score = \"critical\"\n").unwrap();
+    let score_with = |config: &std::path::Path| -> u64 {
+        let (_, out, _) = run(t
+            .riskgate()
+            .args(["check", "--base", "main", "--format", "json", "--config"])
+            .arg(config));
+        json(&out)["score"]["value"].as_u64().unwrap()
+    };
+    amend("dependabot[bot]");
+    assert_eq!(score_with(&gating), person_score);
 }

@@ -8,7 +8,7 @@
 //! fitted weights describe a score nobody sees.
 
 use crate::diff::git::Repo;
-use crate::history::{self, szz, Bad, Facts, DAY, LABEL_WINDOW};
+use crate::history::{self, szz, Bad, Facts, FileCommits, DAY, LABEL_WINDOW};
 use crate::incidents::Incident;
 use anyhow::Result;
 use std::collections::{BTreeMap, HashMap};
@@ -43,21 +43,11 @@ pub fn label(
 ) -> Result<Labels> {
     // Reverts and incidents; the file-level guess is left to the follow-ups below.
     let mut labels = Labels {
-        bad: history::bad_commits_within(history, ignore, incidents, 0),
+        bad: history::recorded_bad(history, incidents),
         ..Labels::default()
     };
     let facts: HashMap<&str, &Facts> = history.iter().map(|(s, f)| (s.as_str(), f)).collect();
-    // file → (time, sha) of the non-merge commits to it, oldest first.
-    let mut by_file: HashMap<&str, Vec<(i64, &str)>> = HashMap::new();
-    for (sha, f) in history.iter().filter(|(_, f)| f.parents.len() <= 1) {
-        if ignore.iter().any(|i| sha.starts_with(i.as_str())) {
-            continue;
-        }
-        for file in &f.files {
-            by_file.entry(file.as_str()).or_default().push((f.time, sha.as_str()));
-        }
-    }
-    by_file.values_mut().for_each(|v| v.sort_unstable());
+    let commits = FileCommits::of(history, ignore);
     // Oldest fix first, so that a change fixed twice is known bad from its first fix.
     for (sha, f) in history.iter().rev() {
         if !f.fix || f.bot || f.parents.len() != 1 || f.time < from {
@@ -82,15 +72,7 @@ pub fn label(
                 .iter()
                 .filter(|p| !szz::is_bookkeeping(p) && !szz::is_manifest(p));
             for file in code {
-                let Some(list) = by_file.get(file.as_str()) else {
-                    continue;
-                };
-                let before = list.partition_point(|(t, _)| *t < f.time);
-                if let Some((t, s)) = list[..before].iter().rev().find(|(_, s)| *s != sha.as_str()) {
-                    if f.time - t <= FOLLOW_UP {
-                        causes.push((s, *t));
-                    }
-                }
+                causes.extend(commits.last_before(file, f.time, sha, FOLLOW_UP).map(|(t, c)| (c, t)));
             }
         }
         for (cause, time) in causes {

@@ -6,7 +6,7 @@
 
 use crate::config::Config;
 use crate::diff::git::{Loaded, Repo};
-use crate::history::{self, Facts, LABEL_WINDOW};
+use crate::history::{self, Facts, FileCommits, LABEL_WINDOW};
 use crate::pipeline::{self, Computed, RangeSpec};
 use crate::registry::RuleSet;
 use crate::score::{features, ChangeFacts};
@@ -57,28 +57,25 @@ pub struct Calibration {
     pub fixes: (usize, usize, usize),
 }
 
-/// Per author, the times of their non-merge commits, oldest first; per file, the times and ids
-/// of the commits to it.
+/// Per author, the times of their non-merge commits, oldest first; per file, the commits to it.
 struct Activity<'h> {
     by_author: HashMap<String, Vec<i64>>,
-    by_file: HashMap<&'h str, Vec<(i64, &'h str)>>,
+    by_file: FileCommits<'h>,
 }
 
 impl<'h> Activity<'h> {
     fn of(repo: &Repo, hist: &'h [(String, Facts)]) -> Activity<'h> {
         let mut by_author: HashMap<String, Vec<i64>> = HashMap::new();
-        let mut by_file: HashMap<&str, Vec<(i64, &str)>> = HashMap::new();
         for (sha, f) in hist.iter().filter(|(_, f)| f.parents.len() <= 1) {
             if let Ok(c) = repo.history_commit(sha) {
                 by_author.entry(c.author).or_default().push(f.time);
             }
-            for file in &f.files {
-                by_file.entry(file.as_str()).or_default().push((f.time, sha.as_str()));
-            }
         }
         by_author.values_mut().for_each(|v| v.sort_unstable());
-        by_file.values_mut().for_each(|v| v.sort_unstable());
-        Activity { by_author, by_file }
+        Activity {
+            by_author,
+            by_file: FileCommits::of(hist, &[]),
+        }
     }
 
     /// `ln(1 + n)`, `n` the author's commits before `at` that are not the change's own.
@@ -91,14 +88,8 @@ impl<'h> Activity<'h> {
     fn churn(&self, files: &[String], at: i64, own: &HashSet<&str>) -> f64 {
         let mut seen: HashSet<&str> = HashSet::new();
         for file in files.iter().take(500) {
-            let Some(list) = self.by_file.get(file.as_str()) else {
-                continue;
-            };
-            let (lo, hi) = (
-                list.partition_point(|(t, _)| *t < at - LABEL_WINDOW),
-                list.partition_point(|(t, _)| *t < at),
-            );
-            seen.extend(list[lo..hi].iter().map(|(_, s)| *s).filter(|s| !own.contains(s)));
+            let recent = self.by_file.between(file, at - LABEL_WINDOW, at);
+            seen.extend(recent.iter().map(|(_, s)| *s).filter(|s| !own.contains(s)));
         }
         (1.0 + seen.len() as f64).ln()
     }

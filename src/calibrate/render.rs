@@ -117,11 +117,8 @@ fn paired_lines(samples: &[Sample], labels: &[bool]) -> String {
 /// more) and better than the size of the change alone does. Says which, with the figures.
 pub fn block_on_score_advice(cal: &Calibration) -> String {
     let s = &cal.samples;
-    let (name, labels): (&str, Vec<bool>) = if s.iter().filter(|x| x.l2).count() >= 5 {
-        ("L2", s.iter().map(|x| x.l2).collect())
-    } else {
-        ("L1", s.iter().map(|x| x.l1).collect())
-    };
+    let (name, label) = model::fit_label(s);
+    let labels: Vec<bool> = s.iter().map(label).collect();
     let positives = labels.iter().filter(|l| **l).count();
     if positives < 5 {
         return format!(

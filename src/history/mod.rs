@@ -278,37 +278,70 @@ fn matches_sha(full: &str, short: &str) -> bool {
     full.starts_with(short)
 }
 
+/// file → (time, sha) of the non-merge commits to it, oldest first, the ignored revisions
+/// (`.git-blame-ignore-revs`) left out.
+pub struct FileCommits<'h> {
+    by_file: HashMap<&'h str, Vec<(i64, &'h str)>>,
+}
+
+impl<'h> FileCommits<'h> {
+    pub fn of(history: &'h [(String, Facts)], ignore: &[String]) -> FileCommits<'h> {
+        let mut by_file: HashMap<&str, Vec<(i64, &str)>> = HashMap::new();
+        for (sha, f) in history.iter().filter(|(_, f)| f.parents.len() <= 1) {
+            if ignore.iter().any(|i| matches_sha(sha, i)) {
+                continue;
+            }
+            for file in &f.files {
+                by_file.entry(file.as_str()).or_default().push((f.time, sha.as_str()));
+            }
+        }
+        by_file.values_mut().for_each(|v| v.sort_unstable());
+        FileCommits { by_file }
+    }
+
+    /// The commits to `file` from `from` (inclusive) to `to` (exclusive).
+    pub fn between(&self, file: &str, from: i64, to: i64) -> &[(i64, &'h str)] {
+        let Some(list) = self.by_file.get(file) else { return &[] };
+        let (lo, hi) = (
+            list.partition_point(|(t, _)| *t < from),
+            list.partition_point(|(t, _)| *t < to),
+        );
+        &list[lo..hi]
+    }
+
+    /// The last commit to `file` before `at` other than `not`, if it is at most `window` older.
+    pub fn last_before(&self, file: &str, at: i64, not: &str, window: i64) -> Option<(i64, &'h str)> {
+        self.between(file, i64::MIN, at)
+            .iter()
+            .rev()
+            .find(|(_, s)| *s != not)
+            .filter(|(t, _)| *t >= at - window)
+            .copied()
+    }
+}
+
 /// Marks commits reverted by a later commit, or "fix-inducing": the last earlier commit that
 /// touched a file a fix commit changes, within 90 days (an SZZ approximation without blame);
 /// and the causes of recorded incidents, known from their fix (or from the cause itself when
 /// the fix is not named or not in the history).
 pub fn bad_commits(history: &[(String, Facts)], ignore: &[String], incidents: &[Incident]) -> BTreeMap<String, Bad> {
-    bad_commits_within(history, ignore, incidents, LABEL_WINDOW)
+    marked(history, ignore, incidents, true)
 }
 
-/// [`bad_commits`], with a fix blaming the last earlier commit to its files only within
-/// `fix_window` (`calibrate` blames lines instead, and keeps this for a fix that follows within
-/// a week).
-pub fn bad_commits_within(
+/// Only the reverted commits and the causes of recorded incidents: what `calibrate`'s labels
+/// start from before they blame the lines each fix changes.
+pub fn recorded_bad(history: &[(String, Facts)], incidents: &[Incident]) -> BTreeMap<String, Bad> {
+    marked(history, &[], incidents, false)
+}
+
+fn marked(
     history: &[(String, Facts)],
     ignore: &[String],
     incidents: &[Incident],
-    fix_window: i64,
+    file_fixes: bool,
 ) -> BTreeMap<String, Bad> {
     let mut bad: BTreeMap<String, Bad> = BTreeMap::new();
-    // file → (time, sha) of non-merge commits touching it, oldest first.
-    let mut by_file: HashMap<&str, Vec<(i64, &str)>> = HashMap::new();
-    for (sha, f) in history.iter().filter(|(_, f)| f.parents.len() <= 1) {
-        if ignore.iter().any(|i| matches_sha(sha, i)) {
-            continue;
-        }
-        for file in &f.files {
-            by_file.entry(file.as_str()).or_default().push((f.time, sha.as_str()));
-        }
-    }
-    for list in by_file.values_mut() {
-        list.sort_unstable();
-    }
+    let commits = file_fixes.then(|| FileCommits::of(history, ignore));
     let index: HashMap<&str, &Facts> = history.iter().map(|(s, f)| (s.as_str(), f)).collect();
     for (sha, f) in history {
         for r in &f.reverts {
@@ -333,18 +366,13 @@ pub fn bad_commits_within(
         }
         // A merge's fix is its branch's commits, which label on their own; the merge would
         // blame its own branch.
-        if f.fix && !f.bot && f.parents.len() <= 1 {
+        let Some(commits) = commits.as_ref().filter(|_| f.fix && !f.bot && f.parents.len() <= 1) else {
+            continue;
+        };
+        {
             for file in &f.files {
-                let Some(list) = by_file.get(file.as_str()) else {
-                    continue;
-                };
                 // The last commit to this file before the fix, within the window.
-                let before = list.partition_point(|(t, _)| *t < f.time);
-                let culprit = list[..before]
-                    .iter()
-                    .rev()
-                    .find(|(t, s)| *t >= f.time - fix_window && *s != sha.as_str());
-                if let Some((t, s)) = culprit {
+                if let Some((t, s)) = commits.last_before(file, f.time, sha, LABEL_WINDOW) {
                     // Known bad from its first fix, whichever order the history is read in.
                     bad.entry(s.to_string())
                         .and_modify(|b| {
@@ -354,7 +382,7 @@ pub fn bad_commits_within(
                             }
                         })
                         .or_insert(Bad {
-                            time: *t,
+                            time: t,
                             known_at: f.time,
                             by: sha.clone(),
                             reverted: false,

@@ -57,16 +57,7 @@ pub fn fix_inducing(repo: &Repo, fix: &str, parent: &str, ignore: &[String]) -> 
                 out.partial = true;
                 continue;
             }
-            let before: Vec<&str> = old_text.lines().collect();
-            let (removed, _) = touched_old_lines(file);
-            let lines: Vec<u32> = removed
-                .into_iter()
-                .filter(|l| {
-                    before
-                        .get((*l as usize).wrapping_sub(1))
-                        .is_some_and(|text| !is_trivial(text))
-                })
-                .collect();
+            let lines = behaviour_lines(old_text, touched_old_lines(file).0);
             let old_path = file.old_path.as_deref().unwrap_or(&file.path);
             match repo.blame_lines(parent, old_path, &lines, ignore, deadline) {
                 Ok(blamed) => out.causes.extend(blamed.into_iter().map(|(_, sha)| sha)),
@@ -153,6 +144,19 @@ pub fn is_manifest(path: &str) -> bool {
             | ".nvmrc"
             | ".python-version"
     ) || (name.starts_with("requirements") && name.ends_with(".txt"))
+}
+
+/// Of the old file's `lines` (1-based), those that carry behaviour: the ones worth blaming.
+pub fn behaviour_lines(old_text: &str, lines: Vec<u32>) -> Vec<u32> {
+    let before: Vec<&str> = old_text.lines().collect();
+    lines
+        .into_iter()
+        .filter(|l| {
+            before
+                .get((*l as usize).wrapping_sub(1))
+                .is_some_and(|text| !is_trivial(text))
+        })
+        .collect()
 }
 
 /// A line that carries no behaviour: blank, punctuation, a comment, an import.

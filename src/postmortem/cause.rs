@@ -4,7 +4,9 @@ use super::CauseFrom;
 use crate::diff::git::blame::CommitStamp;
 use crate::diff::git::{Loaded, Repo};
 use crate::diff::{ChangeSet, FileStatus};
-use crate::history::szz::{is_bookkeeping, is_cosmetic, is_manifest, is_trivial, touched_old_lines, MAX_BLAMED_BYTES};
+use crate::history::szz::{
+    behaviour_lines, is_bookkeeping, is_cosmetic, is_manifest, touched_old_lines, MAX_BLAMED_BYTES,
+};
 use anyhow::{anyhow, bail, Result};
 use std::collections::BTreeMap;
 
@@ -128,15 +130,9 @@ fn blame_votes(run: &BlameRun<'_>, files: &[&crate::diff::ChangedFile], ignore: 
             unread.push(file.path.clone());
             continue;
         }
-        let before: Vec<&str> = old_text.lines().collect();
-        let telling = |l: &u32| {
-            before
-                .get((*l as usize).wrapping_sub(1))
-                .is_some_and(|text| !is_trivial(text))
-        };
         let (removed, beside) = touched_old_lines(file);
         for (lines, strong) in [(removed, true), (beside, false)] {
-            let lines: Vec<u32> = lines.into_iter().filter(telling).collect();
+            let lines = behaviour_lines(old_text, lines);
             let Ok(blamed) = run.repo.blame_lines(run.parent, old_path, &lines, ignore, run.deadline) else {
                 unread.push(file.path.clone());
                 continue;
