@@ -574,12 +574,96 @@ fn openapi_schemas(doc: &Value) -> BTreeMap<String, Value> {
     out
 }
 
+/// The component schemas the paths use (`requests`: only what a request can carry, its
+/// `requestBody` and `parameters`), with what those refer to, transitively.
+fn used_components(doc: &Value, requests: bool) -> BTreeSet<String> {
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    if let Some(name) = r.strip_prefix("#/components/schemas/") {
+                        out.push(name.to_string());
+                    }
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut todo = Vec::new();
+    for path_item in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
+        if !requests {
+            refs(path_item, &mut todo);
+            continue;
+        }
+        if let Some(v) = path_item.get("parameters") {
+            refs(v, &mut todo);
+        }
+        for op in path_item.as_object().into_iter().flat_map(|o| o.values()) {
+            for key in ["requestBody", "parameters"] {
+                if let Some(v) = op.get(key) {
+                    refs(v, &mut todo);
+                }
+            }
+        }
+    }
+    // Shared request bodies and parameters, or (for every use) the response and body sections.
+    let sections: &[&str] = if requests {
+        &["requestBodies", "parameters"]
+    } else {
+        &["requestBodies", "parameters", "responses"]
+    };
+    for key in sections {
+        if let Some(v) = doc.pointer(&format!("/components/{key}")) {
+            refs(v, &mut todo);
+        }
+    }
+    let mut seen = BTreeSet::new();
+    while let Some(name) = todo.pop() {
+        if seen.insert(name.clone()) {
+            if let Some(s) = doc.pointer(&format!("/components/schemas/{name}")) {
+                refs(s, &mut todo);
+            }
+        }
+    }
+    seen
+}
+
 pub fn openapi_changes(old: &Value, new: &Value) -> Vec<DocChange> {
     let (o, n) = (openapi_schemas(old), openapi_schemas(new));
+    let requests: BTreeSet<String> = used_components(old, true)
+        .into_iter()
+        .chain(used_components(new, true))
+        .collect();
+    let used: BTreeSet<String> = used_components(old, false)
+        .into_iter()
+        .chain(used_components(new, false))
+        .collect();
+    // What only the server writes (a response): a stricter schema promises clients more and
+    // breaks no reader. A component no path uses keeps both directions.
+    let written_only = |path: &str| match path.strip_prefix("$.components.schemas.") {
+        Some(name) => used.contains(name) && !requests.contains(name),
+        None => !path.contains(".request."),
+    };
     let mut out = Vec::new();
     for (path, os) in &o {
         if let Some(ns) = n.get(path) {
-            out.extend(schema_changes(os, ns, path));
+            let mut changes = schema_changes(os, ns, path);
+            if written_only(path) {
+                changes.retain(|c| c.direction != Direction::ReadsOldData);
+                for c in &mut changes {
+                    if c.direction == Direction::Both {
+                        c.direction = Direction::OldReaders;
+                    }
+                }
+            }
+            out.extend(changes);
         }
     }
     out
@@ -698,6 +782,56 @@ mod tests {
         assert_eq!(
             kinds(&got),
             vec![(SC::TypeChanged, Direction::Both, "$.components.schemas.User.id")]
+        );
+    }
+
+    #[test]
+    fn a_schema_only_responses_use_is_stricter_safely() {
+        let doc = |strict: bool| {
+            let required = |field: &str| if strict { json!([field]) } else { json!([]) };
+            json!({
+                "paths": {
+                    "/models/{id}": {"get": {"responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelOut"}}}}}}},
+                    "/models": {"post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelIn"}}}}}}
+                },
+                "components": {"schemas": {
+                    "ModelOut": {"type": "object", "properties": {"part": {"$ref": "#/components/schemas/Part"}}, "required": required("part")},
+                    "Part": {"type": "object", "properties": {"id": {"type": "string"}}, "required": required("id")},
+                    "ModelIn": {"type": "object", "properties": {"name": {"type": "string"}}, "required": required("name")}
+                }}
+            })
+        };
+        let (old, new) = (doc(false), doc(true));
+        // The request's field becomes required: old clients' requests fail. Response-only
+        // schemas (and what they refer to) promise more: no reader breaks.
+        assert_eq!(
+            kinds(&openapi_changes(&old, &new)),
+            vec![(
+                SC::FieldAddedRequired,
+                Direction::ReadsOldData,
+                "$.components.schemas.ModelIn"
+            )]
+        );
+        // Loosened, a response drops a promise that old clients read.
+        assert_eq!(
+            kinds(&openapi_changes(&new, &old)),
+            vec![
+                (
+                    SC::OptionalityLoosened,
+                    Direction::OldReaders,
+                    "$.components.schemas.ModelIn"
+                ),
+                (
+                    SC::OptionalityLoosened,
+                    Direction::OldReaders,
+                    "$.components.schemas.ModelOut"
+                ),
+                (
+                    SC::OptionalityLoosened,
+                    Direction::OldReaders,
+                    "$.components.schemas.Part"
+                ),
+            ]
         );
     }
 }

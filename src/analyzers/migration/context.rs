@@ -79,6 +79,10 @@ pub struct Context {
     pub dropped_in_file: HashSet<(String, String)>,
     /// Every column the file adds, wherever in it.
     pub added_in_file: HashSet<(String, String)>,
+    /// The data code of this file and of the change's earlier migrations, by what it names.
+    pub code_mentions: Vec<super::code_reads::CodeMention>,
+    /// (table, column) → the name the file renamed the column from (`node` → `node_deprecated`).
+    pub former_names: std::collections::HashMap<(String, String), String>,
 }
 
 impl Context {
@@ -108,6 +112,13 @@ impl Context {
                     let old = old.trim().to_lowercase();
                     !TEXT_OR_JSON.iter().any(|t| old.starts_with(t))
                 })
+    }
+
+    /// An array of JSON values (`json[]`, `ARRAY(JSON)`): making a column one changes its type;
+    /// no stored document is reshaped.
+    pub fn is_json_array(type_name: &str) -> bool {
+        let t = type_name.to_lowercase();
+        t.contains("json") && (t.contains("[]") || t.contains("array"))
     }
 
     /// A table the migration tool keeps its own records in (which migrations ran): rows
@@ -186,6 +197,27 @@ impl Context {
             let target = set.iter().find(|c| c.to_lowercase() != column)?;
             Some((target.as_str(), only_filter))
         })
+    }
+
+    /// Data code before `line` (here, or in an earlier migration of the change) that names
+    /// `column` of `table`: its values were read, most likely to be moved, before the drop.
+    /// A column renamed earlier in the file is read under its former name too.
+    /// The mention, and the name it reads the column by.
+    pub fn code_read_before<'a>(
+        &'a self,
+        table: &str,
+        column: &'a str,
+        line: u32,
+    ) -> Option<(&'a super::code_reads::CodeMention, &'a str)> {
+        let former = self.former_names.get(&(table.to_string(), column.to_string()));
+        std::iter::once(column)
+            .chain(former.map(String::as_str))
+            .find_map(|name| {
+                Some((
+                    super::code_reads::read_before(&self.code_mentions, table, name, line)?,
+                    name,
+                ))
+            })
     }
 
     /// Whether `named` (in SQL) is `table` (as the migration names it): in a Django migration

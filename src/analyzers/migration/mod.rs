@@ -5,6 +5,9 @@
 //! file per rule id, judge its ops against the file's `context`.
 
 mod backends;
+mod code_reads;
+mod versions;
+use versions::{arrived_from_elsewhere, reversioned_from, version_key, versions_folder};
 pub mod context;
 mod django_state;
 mod new_tables;
@@ -276,6 +279,9 @@ fn learn(kind: &OpKind, ctx: &mut Context) {
         OpKind::DropTable { tables } => {
             ctx.dropped_tables.extend(tables.iter().cloned());
         }
+        OpKind::RenameColumn { table, from, to } => {
+            ctx.former_names.insert((table.clone(), to.clone()), from.clone());
+        }
         OpKind::AddConstraint {
             table,
             kind,
@@ -485,63 +491,6 @@ fn read_migrations(change: &ChangeSet) -> Vec<Read<'_>> {
         .collect()
 }
 
-/// The old path of a migration this change renames to another version (`2023-10-24_x/up.sql`
-/// → `2025-08-01_x/up.sql`, `0004_a.py` → `0005_a.py`): the tool keys what it applied by that
-/// version, so databases that applied the old one run it again.
-fn reversioned_from(file: &ChangedFile) -> Option<&str> {
-    let (old, format) = renamed_migration(file)?;
-    (version_key(old, format) != version_key(&file.path, format)
-        && versions_folder(old, format) == versions_folder(&file.path, format))
-    .then_some(old)
-}
-
-/// A file git paired with one of another version in another folder (a new migration and an
-/// emptied `__init__.py`, say): a new migration, not an edit of that file. One that keeps its
-/// version is the same migration moved (`migrations/X/` → `migrations/sqlite/X/`, archived
-/// migrations put back into `db/migrate/`), which databases already ran.
-fn arrived_from_elsewhere(file: &ChangedFile) -> bool {
-    renamed_migration(file).is_some_and(|(old, format)| {
-        version_key(old, format) != version_key(&file.path, format)
-            && versions_folder(old, format) != versions_folder(&file.path, format)
-    })
-}
-
-fn renamed_migration(file: &ChangedFile) -> Option<(&str, MigrationFormat)> {
-    let old = file.old_path.as_deref()?;
-    let FileKind::Migration { format, .. } = file.kind else {
-        return None;
-    };
-    Some((old, format))
-}
-
-/// What a tool keys an applied migration by: Django the whole name, the others the version
-/// before the first `_` (a new description is the same migration).
-fn version_key(path: &str, format: MigrationFormat) -> String {
-    let mut parts = path.rsplit('/');
-    let name = parts.next().unwrap_or("");
-    // Diesel's and Prisma's version is the folder.
-    let name = match name {
-        "up.sql" | "down.sql" | "migration.sql" => parts.next().unwrap_or(""),
-        _ => name,
-    };
-    match format {
-        MigrationFormat::Django => name.to_string(),
-        _ => name.split('_').next().unwrap_or(name).to_string(),
-    }
-}
-
-/// The folder the tool reads versions from (for Diesel and Prisma, the one above each version's).
-fn versions_folder(path: &str, format: MigrationFormat) -> String {
-    let mut parts: Vec<&str> = path.split('/').collect();
-    let file = parts.pop().unwrap_or("");
-    if matches!(format, MigrationFormat::Diesel | MigrationFormat::Prisma)
-        || matches!(file, "up.sql" | "down.sql" | "migration.sql")
-    {
-        parts.pop();
-    }
-    parts.join("/")
-}
-
 /// Keeps the findings of an edited migration that stand on what the edit adds: a statement that
 /// was there before (moved, reformatted, folded into one `DROP TABLE a, b`) is not new.
 fn keep_what_the_edit_adds(file: &ChangedFile, script: &Script, old: &Script, found: &mut Vec<Finding>) {
@@ -610,6 +559,17 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
     let typed_rows =
         || *typed_rows.get_or_init(|| schema_state::manifests_mention(change, schema_state::TYPED_ROW_CRATES));
     let parsed = schema_state::ParsedMigrations::default();
+    // Each added migration's data code, read once: a later drop of a column it reads is a question.
+    // Renumbered ones too: they run again wherever they ran.
+    let code_by_file: Vec<(&Read, Vec<code_reads::CodeMention>)> = reads
+        .iter()
+        .filter(|u| u.role == MigrationRole::Up && u.old.is_none())
+        .map(|u| {
+            let text = u.file.new_text.get().unwrap_or("");
+            (u, code_reads::mentions(u.format, text, Some(&u.file.path)))
+        })
+        .collect();
+    let data_migrations = code_reads::data_migrations(change);
     let mut out = Vec::new();
     for r in &reads {
         let (file, format, role, dialect, script) = (r.file, r.format, r.role, r.dialect, &r.script);
@@ -631,6 +591,9 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                     OpKind::AddColumn { table, column, .. } => Some((table.clone(), column.clone())),
                     _ => None,
                 })
+                // An earlier migration the change edits to add a column: the column holds no data
+                // yet anywhere (databases that ran the old version never get it).
+                .chain(new_tables::columns_edits_add(change, &reads, r, same_database))
                 .collect(),
             // Copies an earlier migration of the same change took run before this one.
             copies: copies_by_file
@@ -642,6 +605,25 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             schema_known: schema_known.clone(),
             schema_postgres,
             typed_rows: schema_state::retypes(&script.ops).next().is_some() && typed_rows(),
+            // In a Rails file, the loops `copies_in` reads decide (a loop that only prints keeps nothing).
+            code_mentions: code_reads::mentions(format, file.new_text.get().unwrap_or(""), None)
+                .into_iter()
+                .filter(|_| format != MigrationFormat::Rails)
+                .chain(
+                    code_by_file
+                        .iter()
+                        .filter(|(other, _)| other.file.path < file.path && same_database(other, r))
+                        .flat_map(|(_, code)| code.iter().cloned()),
+                )
+                .chain(
+                    data_migrations
+                        .iter()
+                        .filter(|(version, _)| {
+                            format == MigrationFormat::Rails && *version < version_key(&file.path, format)
+                        })
+                        .flat_map(|(_, code)| code.iter().cloned()),
+                )
+                .collect(),
             ..Default::default()
         };
         // Django restates a whole field in `AlterField`: the app's earlier migrations say

@@ -65,3 +65,58 @@ pub(super) fn created_by_added<'r, 'a>(
     }
     created_by_added
 }
+
+/// (table, column) that edits of the change's earlier up-migrations add: not in their old text,
+/// and added by no migration of the folder as the base has it (an edit cannot make an existing
+/// column look new to hide its drop).
+pub(super) fn columns_edits_add<'r>(
+    change: &'r crate::diff::ChangeSet,
+    reads: &'r [Read],
+    judged: &'r Read,
+    same_database: impl Fn(&Read, &Read) -> bool + 'r,
+) -> impl Iterator<Item = (String, String)> + 'r {
+    let folder = super::versions_folder(&judged.file.path, judged.format);
+    // Read only when an edit adds a column, which is rare.
+    let named_in_base = move |table: &str, column: &str| {
+        change.tree.iter().any(|t| {
+            matches!(t.kind, crate::model::FileKind::Migration { .. })
+                && super::versions_folder(&t.path, judged.format) == folder
+                && !change
+                    .files
+                    .iter()
+                    .any(|f| f.path == t.path && f.status == FileStatus::Added)
+                && change.text_before_change(t).is_some_and(|text| {
+                    // Django's `CreateModel` lists its fields as quoted names; Rails names symbols.
+                    [format!("\"{column}\""), format!("'{column}'"), format!(":{column}")]
+                        .iter()
+                        .any(|quoted| text.contains(quoted.as_str()))
+                        || super::read_file(judged.format, text, judged.dialect)
+                            .ops
+                            .iter()
+                            .any(|op| match &op.kind {
+                                OpKind::AddColumn {
+                                    table: t, column: c, ..
+                                }
+                                | OpKind::RenameColumn { table: t, to: c, .. } => t == table && c == column,
+                                OpKind::CreateTable { table: t, columns } => {
+                                    t == table && columns.iter().any(|c| c == column)
+                                }
+                                _ => false,
+                            })
+                })
+        })
+    };
+    reads
+        .iter()
+        .filter(move |e| e.role == MigrationRole::Up && e.file.path < judged.file.path && same_database(e, judged))
+        .filter_map(|e| Some((e, e.old.as_ref()?)))
+        .flat_map(|(e, old)| {
+            e.script.ops.iter().filter_map(move |op| match &op.kind {
+                OpKind::AddColumn { table, column, .. } if !old.ops.iter().any(|o| o.kind == op.kind) => {
+                    Some((table.clone(), column.clone()))
+                }
+                _ => None,
+            })
+        })
+        .filter(move |(table, column)| !named_in_base(table, column))
+}

@@ -11,7 +11,10 @@ code_rule! {
     /// (`components/schemas`) in both directions: a document valid under the old schema and
     /// invalid under the new one breaks readers of old data (`reads-old-data`); the reverse
     /// breaks old readers. It compares `required`, `properties`, `type`, `enum`, `items` and
-    /// `additionalProperties`, and ignores metadata (`description`, `title`, `examples`).
+    /// `additionalProperties`, and ignores metadata (`description`, `title`, `examples`). An
+    /// OpenAPI schema that only responses use (no `requestBody` or parameter refers to it,
+    /// directly or through other schemas) is what the server writes: made stricter, it
+    /// promises clients more and breaks nobody, so only its loosening is reported.
     ///
     /// ## Why is this risky?
     /// The schema is the contract other teams and stored documents rely on.

@@ -133,7 +133,9 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
         return Vec::new();
     };
     // Conversions to JSON are `migration-reshapes-json`'s, unless the column held no JSON text.
-    if (type_name.contains("json") && !ctx.converts_non_json_to_json(table, column, type_name))
+    if (type_name.contains("json")
+        && !ctx.converts_non_json_to_json(table, column, type_name)
+        && !Context::is_json_array(type_name))
         || ctx.is_new_column(table, column)
     {
         return Vec::new();

@@ -11,7 +11,10 @@ code_rule! {
     /// `op.drop_column`, `dropColumn`) that this migration did not add. A copy taken earlier in
     /// the migration (SQL, a Rails loop, a SQLAlchemy update) or an `UPDATE` that sets another
     /// column from it makes it info; an `UPDATE` that only picks rows by it (`SET flag = false
-    /// WHERE old = 'x'`) converts some values, so it is medium.
+    /// WHERE old = 'x'`) converts some values, so it is medium. Data code that reads the column
+    /// first (a `RunPython` function of the migration, or an earlier migration or `db/data/`
+    /// migration of the change naming the column and its table) has most likely moved the
+    /// values somewhere riskgate cannot follow: medium, for the reviewer to check.
     ///
     /// ## Why is this risky?
     /// The column's values are discarded for every row, and the release you would roll back to
@@ -60,6 +63,19 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
                 );
             }
             None => {}
+        }
+    }
+    // Read by data code first: moved somewhere riskgate cannot follow, or not; a question.
+    if f.mitigated_by.is_empty() && f.severity > crate::model::Severity::Medium {
+        if let Some((read, name)) = ctx.code_read_before(table, column, op.line) {
+            let place = match &read.file {
+                Some(file) => format!("`{file}`, a migration of this change that runs first,"),
+                None => format!("data code at line {} of this migration", read.line),
+            };
+            f.severity = crate::model::Severity::Medium;
+            f.message = format!(
+                "DROP COLUMN {table}.{column}: {place} reads `{name}` of `{table}` before the drop, most likely to move its values; riskgate cannot follow where they go, so check that every value is kept"
+            );
         }
     }
     vec![f]

@@ -56,6 +56,8 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             && !ctx.is_new_column(table, column)
             // An integer array made JSON holds no JSON text to reshape: `migration-changes-column-type`'s.
             && !ctx.converts_non_json_to_json(table, column, type_name)
+            // Made an array of JSON values (`json[]`): the column's type changes, no document is reshaped.
+            && !Context::is_json_array(type_name)
             // Django restates whole fields: only a known type that changes converts values.
             && (!ctx.restates_fields || ctx.earlier_retyped.contains_key(&(table.to_lowercase(), column.to_lowercase()))) =>
         {

@@ -1,0 +1,161 @@
+//! Data code that reads a column before it is dropped: a `RunPython` function, a Rails loop or
+//! a data migration of the same change (`db/data/`, the data_migrate gem) that names the column
+//! and its table has most likely moved the values somewhere riskgate cannot follow (another
+//! table through a relation, a role, a file). Whether every value is kept is then a question for
+//! the reviewer (medium), not a certain loss (high).
+
+use super::frameworks::scan::{code_part, python_functions};
+use crate::diff::ChangeSet;
+use crate::model::{FileStatus, MigrationFormat};
+
+/// The names one piece of data code mentions, lower case, and the line it starts on.
+#[derive(Debug, Clone)]
+pub struct CodeMention {
+    /// The other file of the change it is in; `None`: the migration being judged.
+    pub file: Option<String>,
+    pub line: u32,
+    pub words: Vec<String>,
+}
+
+/// Schema statements of Rails' DSL: they name columns without reading their values.
+const RAILS_SCHEMA: &[&str] = &[
+    "add_column",
+    "remove_column",
+    "remove_columns",
+    "rename_column",
+    "change_column",
+    "change_column_null",
+    "change_column_default",
+    "add_index",
+    "remove_index",
+    "add_reference",
+    "remove_reference",
+    "add_belongs_to",
+    "remove_belongs_to",
+    "add_foreign_key",
+    "remove_foreign_key",
+    "add_timestamps",
+    "remove_timestamps",
+    "create_table",
+    "drop_table",
+    "rename_table",
+    "change_table",
+    "create_join_table",
+    "drop_join_table",
+    "add_check_constraint",
+    "remove_check_constraint",
+];
+
+/// The data code of a migration: the bodies of a Django file's functions (its `RunPython`
+/// steps), or a Ruby file's lines that are not schema statements, definitions or comments.
+pub fn mentions(format: MigrationFormat, text: &str, file: Option<&str>) -> Vec<CodeMention> {
+    let mention = |line: u32, code: &str| CodeMention {
+        file: file.map(str::to_string),
+        line,
+        words: crate::text::words(code).map(str::to_lowercase).collect(),
+    };
+    match format {
+        MigrationFormat::Django if text.contains("RunPython") => python_functions(text)
+            .into_iter()
+            .map(|(_, start, _, body)| mention(start, &body))
+            .collect(),
+        MigrationFormat::Rails => text
+            .lines()
+            .enumerate()
+            .filter_map(|(i, line)| {
+                let code = code_part(line, "#").trim();
+                let first = code.split(|c: char| !(c.is_alphanumeric() || c == '_')).next()?;
+                let structural = ["def", "end", "class", "module", "require", "include", "self"];
+                let schema = RAILS_SCHEMA.contains(&first) || code.starts_with("t.");
+                (!code.is_empty() && !schema && !structural.contains(&first)).then(|| mention(i as u32 + 1, code))
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The data migrations of the data_migrate gem the change adds (`db/data/<version>_x.rb`),
+/// which run with the schema migrations in version order: (version, what their code names).
+pub fn data_migrations(change: &ChangeSet) -> Vec<(String, Vec<CodeMention>)> {
+    change
+        .files
+        .iter()
+        .filter(|f| f.status == FileStatus::Added && f.skipped.is_none())
+        .filter(|f| (f.path.starts_with("db/data/") || f.path.contains("/db/data/")) && f.path.ends_with(".rb"))
+        .filter_map(|f| {
+            let name = f.path.rsplit('/').next()?;
+            let version = name.split('_').next()?;
+            (version.len() >= 3 && version.bytes().all(|b| b.is_ascii_digit())).then(|| {
+                let text = f.new_text.get().unwrap_or("");
+                (
+                    version.to_string(),
+                    mentions(MigrationFormat::Rails, text, Some(&f.path)),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Whether `word` names `table` as code does: the model (`RawEmail`, `raw_email`) or the table
+/// (`raw_emails`), the Django model name (`profit_center` for `profitcenter`).
+fn names_table(word: &str, table: &str) -> bool {
+    let bare = table.rsplit('.').next().unwrap_or(table).trim_matches(['"', '`']);
+    let table: String = bare.to_lowercase().chars().filter(|c| *c != '_').collect();
+    let word: String = word.chars().filter(|c| *c != '_').collect();
+    if word.len() < 3 {
+        return false;
+    }
+    let singular = table
+        .strip_suffix("ies")
+        .map(|s| format!("{s}y"))
+        .or_else(|| table.strip_suffix("ses").map(|s| format!("{s}s")))
+        .or_else(|| table.strip_suffix('s').map(str::to_string));
+    word == table || singular.is_some_and(|s| word == s)
+}
+
+/// The first piece of data code before `line` of the judged file (or in an earlier file of the
+/// change) that names both `table` and `column`: where the values were read.
+pub fn read_before<'a>(mentions: &'a [CodeMention], table: &str, column: &str, line: u32) -> Option<&'a CodeMention> {
+    let column = column.to_lowercase();
+    mentions.iter().find(|m| {
+        (m.file.is_some() || m.line < line)
+            && m.words.contains(&column)
+            && m.words.iter().any(|w| names_table(w, table))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_named_by_model_table_or_django_model() {
+        assert!(names_table("RawEmail".to_lowercase().as_str(), "raw_emails"));
+        assert!(names_table("raw_email", "raw_emails"));
+        assert!(names_table("categories", "categories"));
+        assert!(names_table("category", "categories"));
+        assert!(names_table("profit_center", "profitcenter"));
+        assert!(!names_table("user", "users_roles"));
+        assert!(!names_table("id", "ids"));
+    }
+
+    #[test]
+    fn rails_schema_lines_are_not_data_code() {
+        let text = "class X < ActiveRecord::Migration[7.0]\n  def up\n    remove_column :users, :admin\n  end\nend\n";
+        assert!(read_before(&mentions(MigrationFormat::Rails, text, None), "users", "admin", 10).is_none());
+        let text = "  def up\n    User.where(admin: true).find_each { |u| u.add_role :administrator }\n    remove_column :users, :admin\n  end\n";
+        let m = mentions(MigrationFormat::Rails, text, None);
+        assert_eq!(read_before(&m, "users", "admin", 3).map(|m| m.line), Some(2));
+        // Only code before the drop counts in the same file.
+        assert!(read_before(&m, "users", "admin", 2).is_none());
+    }
+
+    #[test]
+    fn django_counts_function_bodies_only() {
+        let text = "def forwards(apps, schema_editor):\n    Service = apps.get_model('assets', 'Service')\n    for s in Service.objects.all():\n        s.business_segment = s.profit_center.business_segment\n        s.save()\n\nclass Migration(migrations.Migration):\n    operations = [\n        migrations.RunPython(forwards),\n        migrations.RemoveField(model_name='profitcenter', name='business_segment'),\n    ]\n";
+        let m = mentions(MigrationFormat::Django, text, None);
+        assert!(read_before(&m, "profitcenter", "business_segment", 10).is_some());
+        let schema_only = "class Migration(migrations.Migration):\n    operations = [\n        migrations.RemoveField(model_name='profitcenter', name='business_segment'),\n    ]\n";
+        assert!(mentions(MigrationFormat::Django, schema_only, None).is_empty());
+    }
+}

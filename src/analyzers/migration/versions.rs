@@ -1,0 +1,63 @@
+//! Which version a migration file is to its tool: renaming a file to another version makes it
+//! new to every database (it runs again where the old one ran); moving it keeps it.
+
+use crate::diff::ChangedFile;
+use crate::model::{FileKind, MigrationFormat};
+
+/// The old path of a migration this change renames to another version (`2023-10-24_x/up.sql`
+/// → `2025-08-01_x/up.sql`, `0004_a.py` → `0005_a.py`): the tool keys what it applied by that
+/// version, so databases that applied the old one run it again.
+pub(super) fn reversioned_from(file: &ChangedFile) -> Option<&str> {
+    let (old, format) = renamed_migration(file)?;
+    (version_key(old, format) != version_key(&file.path, format)
+        && versions_folder(old, format) == versions_folder(&file.path, format))
+    .then_some(old)
+}
+
+/// A file git paired with one of another version in another folder (a new migration and an
+/// emptied `__init__.py`, say): a new migration, not an edit of that file. One that keeps its
+/// version is the same migration moved (`migrations/X/` → `migrations/sqlite/X/`, archived
+/// migrations put back into `db/migrate/`), which databases already ran.
+pub(super) fn arrived_from_elsewhere(file: &ChangedFile) -> bool {
+    renamed_migration(file).is_some_and(|(old, format)| {
+        version_key(old, format) != version_key(&file.path, format)
+            && versions_folder(old, format) != versions_folder(&file.path, format)
+    })
+}
+
+fn renamed_migration(file: &ChangedFile) -> Option<(&str, MigrationFormat)> {
+    let old = file.old_path.as_deref()?;
+    let FileKind::Migration { format, .. } = file.kind else {
+        return None;
+    };
+    Some((old, format))
+}
+
+/// What a tool keys an applied migration by: Django the whole name, the others the version
+/// before the first `_` (a new description is the same migration).
+pub(super) fn version_key(path: &str, format: MigrationFormat) -> String {
+    let mut parts = path.rsplit('/');
+    let name = parts.next().unwrap_or("");
+    // Diesel's and Prisma's version is the folder.
+    let name = match name {
+        "up.sql" | "down.sql" | "migration.sql" => parts.next().unwrap_or(""),
+        _ => name,
+    };
+    match format {
+        MigrationFormat::Django => name.to_string(),
+        _ => name.split('_').next().unwrap_or(name).to_string(),
+    }
+}
+
+/// The folder the tool reads versions from (for Diesel and Prisma, the one above each version's).
+pub(super) fn versions_folder(path: &str, format: MigrationFormat) -> String {
+    let mut parts: Vec<&str> = path.split('/').collect();
+    let file = parts.pop().unwrap_or("");
+    if matches!(format, MigrationFormat::Diesel | MigrationFormat::Prisma)
+        || matches!(file, "up.sql" | "down.sql" | "migration.sql")
+    {
+        parts.pop();
+    }
+    parts.join("/")
+}
+
