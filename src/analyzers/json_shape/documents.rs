@@ -655,13 +655,9 @@ pub fn openapi_changes(old: &Value, new: &Value) -> Vec<DocChange> {
     for (path, os) in &o {
         if let Some(ns) = n.get(path) {
             let mut changes = schema_changes(os, ns, path);
+            // A change both ways (string → array) still breaks the clients that read it.
             if written_only(path) {
                 changes.retain(|c| c.direction != Direction::ReadsOldData);
-                for c in &mut changes {
-                    if c.direction == Direction::Both {
-                        c.direction = Direction::OldReaders;
-                    }
-                }
             }
             out.extend(changes);
         }
@@ -802,6 +798,13 @@ mod tests {
             })
         };
         let (old, new) = (doc(false), doc(true));
+        // A response field retyped both ways (string → array) breaks the clients that read it.
+        let mut retyped = doc(false);
+        retyped["components"]["schemas"]["Part"]["properties"]["id"] = json!({"type": "array"});
+        assert_eq!(
+            kinds(&openapi_changes(&old, &retyped)),
+            vec![(SC::CardinalityChanged, Direction::Both, "$.components.schemas.Part.id")]
+        );
         // The request's field becomes required: old clients' requests fail. Response-only
         // schemas (and what they refer to) promise more: no reader breaks.
         assert_eq!(

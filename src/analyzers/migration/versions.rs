@@ -60,4 +60,3 @@ pub(super) fn versions_folder(path: &str, format: MigrationFormat) -> String {
     }
     parts.join("/")
 }
-
