@@ -528,7 +528,8 @@ const BINARY_FORMATS: &[&str] = &[
     "png", "jpg", "jpeg", "gif", "bmp", "ico", "icns", "webp", "tif", "tiff", "psd", "ai", "eps", "pdf", "woff",
     "woff2", "ttf", "otf", "eot", "zip", "gz", "tgz", "bz2", "xz", "zst", "7z", "rar", "jar", "war", "whl", "egg",
     "so", "dylib", "dll", "exe", "class", "pyc", "o", "a", "wasm", "mp3", "mp4", "m4a", "ogg", "oga", "wav", "flac",
-    "webm", "mov", "avi", "mkv", "xls", "xlsx", "doc", "docx", "ppt", "pptx", "odt", "ods",
+    "webm", "mov", "avi", "mkv", "xls", "xlsx", "doc", "docx", "ppt", "pptx", "odt", "ods", "tar", "heic", "avif",
+    "mpg", "mpeg", "ogv", "aac", "opus", "ttc", "dmg", "iso", "apk", "deb", "rpm", "msi",
 ];
 
 /// `*.png`, `static/**/*.woff2`: a pattern that names files of one binary format by extension.
@@ -743,7 +744,7 @@ mod tests {
     fn marking_binary_formats_binary_weakens_nothing() {
         assert!(attributes_weakened(
             "",
-            "*.png binary\n*.woff2 binary\nstatic/**/*.TTF binary\n*.whl -diff\n"
+            "*.png binary\n*.woff2 binary\nstatic/**/*.TTF binary\n*.whl -diff\n*.tar binary\n*.7z binary\n"
         )
         .is_empty());
         assert_eq!(

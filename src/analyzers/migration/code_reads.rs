@@ -59,17 +59,29 @@ pub fn mentions(format: MigrationFormat, text: &str, file: Option<&str>) -> Vec<
             .into_iter()
             .map(|(_, start, _, body)| mention(start, &body))
             .collect(),
-        MigrationFormat::Rails => text
-            .lines()
-            .enumerate()
-            .filter_map(|(i, line)| {
-                let code = code_part(line, "#").trim();
-                let first = code.split(|c: char| !(c.is_alphanumeric() || c == '_')).next()?;
-                let structural = ["def", "end", "class", "module", "require", "include", "self"];
-                let schema = RAILS_SCHEMA.contains(&first) || code.starts_with("t.");
-                (!code.is_empty() && !schema && !structural.contains(&first)).then(|| mention(i as u32 + 1, code))
-            })
-            .collect(),
+        MigrationFormat::Rails => {
+            let lines: Vec<CodeMention> = text
+                .lines()
+                .enumerate()
+                .filter_map(|(i, line)| {
+                    let code = code_part(line, "#").trim();
+                    let first = code.split(|c: char| !(c.is_alphanumeric() || c == '_')).next()?;
+                    let structural = ["def", "end", "class", "module", "require", "include", "self"];
+                    let schema = RAILS_SCHEMA.contains(&first) || code.starts_with("t.");
+                    (!code.is_empty() && !schema && !structural.contains(&first)).then(|| mention(i as u32 + 1, code))
+                })
+                .collect();
+            // Another file of the change is a data migration as a whole: its helpers read the
+            // column (`row[:address]`) apart from where they name the model.
+            match (file, lines.first()) {
+                (Some(_), Some(first)) => vec![CodeMention {
+                    file: first.file.clone(),
+                    line: first.line,
+                    words: lines.iter().flat_map(|m| m.words.iter().cloned()).collect(),
+                }],
+                _ => lines,
+            }
+        }
         _ => Vec::new(),
     }
 }
@@ -105,6 +117,15 @@ fn names_table(word: &str, table: &str) -> bool {
     if word.len() < 3 {
         return false;
     }
+    // Rails' irregular plurals that tables use.
+    let irregular = match table.as_str() {
+        "people" => Some("person"),
+        "children" => Some("child"),
+        _ => None,
+    };
+    if irregular == Some(word.as_str()) {
+        return true;
+    }
     let singular = table
         .strip_suffix("ies")
         .map(|s| format!("{s}y"))
@@ -135,6 +156,7 @@ mod tests {
         assert!(names_table("categories", "categories"));
         assert!(names_table("category", "categories"));
         assert!(names_table("profit_center", "profitcenter"));
+        assert!(names_table("person", "people"));
         assert!(!names_table("user", "users_roles"));
         assert!(!names_table("id", "ids"));
     }
@@ -148,6 +170,18 @@ mod tests {
         assert_eq!(read_before(&m, "users", "admin", 3).map(|m| m.line), Some(2));
         // Only code before the drop counts in the same file.
         assert!(read_before(&m, "users", "admin", 2).is_none());
+        // Another migration of the change counts as a whole: its helper reads `row[:address]`
+        // lines away from where it names the model.
+        let other = "  def up
+    [Person, Group].each { |model| convert(model) }
+  end
+  def convert(model)
+    model.find_each { |row| row.update!(street: row[:address]) }
+  end
+";
+        let m = mentions(MigrationFormat::Rails, other, Some("db/migrate/1_split.rb"));
+        assert_eq!(m.len(), 1);
+        assert!(read_before(&m, "people", "address", 1).is_some());
     }
 
     #[test]

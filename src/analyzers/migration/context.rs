@@ -75,6 +75,12 @@ pub struct Context {
     pub rebuilt_by_query: std::collections::HashMap<String, u32>,
     /// Tables dropped so far in this file.
     pub dropped_tables: HashSet<String>,
+    /// Every table the file drops, wherever in it.
+    pub tables_dropped_in_file: HashSet<String>,
+    /// Views the folder's migrations create (lower case): dropping one loses no stored row.
+    pub views: HashSet<String>,
+    /// Columns dropped `if_exists` that the base schema file does not show.
+    pub unknown_to_base_schema: HashSet<(String, String)>,
     /// Every column the file drops, wherever in it.
     pub dropped_in_file: HashSet<(String, String)>,
     /// Every column the file adds, wherever in it.

@@ -6,6 +6,8 @@
 
 mod backends;
 mod code_reads;
+mod copies;
+use copies::copies_in;
 mod versions;
 use versions::{arrived_from_elsewhere, reversioned_from, version_key, versions_folder};
 pub mod context;
@@ -94,7 +96,11 @@ pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
     // Copies are known for the whole file up front, so a late copy can be named as late.
     ctx.copies.extend(copies_in(ops, None));
     for op in ops {
-        if let OpKind::CreateTable { table, .. } | OpKind::CreateTableAs { table, .. } = &op.kind {
+        // Another table renamed into the name is a swap (`a` → `a_old`, `a_new` → `a`): a rebuild too.
+        if let OpKind::CreateTable { table, .. }
+        | OpKind::CreateTableAs { table, .. }
+        | OpKind::RenameTable { to: table, .. } = &op.kind
+        {
             ctx.created_in_file.insert(table.clone());
         }
         if let OpKind::CreateTableAs {
@@ -107,8 +113,29 @@ pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
             ctx.updates
                 .push((table.clone(), columns.clone(), op.statement.to_lowercase(), op.line));
         }
+        // Rails' `Model.where(flag: true).update_all(kind: 2)` is `UPDATE … SET kind = … WHERE
+        // flag`: every name on its line, bar the columns it sets, reads as its filter.
+        if let OpKind::CodeBackfill {
+            what,
+            table: Some(table),
+            columns,
+            ..
+        } = &op.kind
+        {
+            if what == "update_all" && !columns.is_empty() {
+                let read: Vec<String> = crate::text::words(&op.statement.to_lowercase())
+                    .filter(|w| !columns.iter().any(|c| c.eq_ignore_ascii_case(w)))
+                    .map(|w| format!("\"{w}\" = 1"))
+                    .collect();
+                let statement = format!("update {table} set {} = 0 where {}", columns[0], read.join(" and "));
+                ctx.updates.push((table.clone(), columns.clone(), statement, op.line));
+            }
+        }
         if let OpKind::DropColumn { table, column } = &op.kind {
             ctx.dropped_in_file.insert((table.clone(), column.clone()));
+        }
+        if let OpKind::DropTable { tables } = &op.kind {
+            ctx.tables_dropped_in_file.extend(tables.iter().cloned());
         }
         if let OpKind::AddColumn { table, column, .. } = &op.kind {
             ctx.added_in_file.insert((table.clone(), column.clone()));
@@ -139,127 +166,6 @@ fn judge_op(op: &Op, kind: &OpKind, ctx: &mut Context, out: &mut Vec<Finding>) {
         return;
     }
     out.extend(rules::check_op(op, kind, ctx));
-}
-
-/// Every copy the ops take, and every `UPDATE person SET … FROM person_counts` that moves the
-/// values of the table it reads into another; `file` names another migration that took them.
-fn copies_in(ops: &[Op], file: Option<&str>) -> Vec<Copy> {
-    let mut copies = Vec::new();
-    for op in ops {
-        let before = copies.len();
-        collect_copies(&op.kind, op.line, &mut copies);
-        // A copy of rows that a WHERE picks: which columns pick them.
-        if matches!(
-            op.kind,
-            OpKind::CreateTableAs { .. } | OpKind::InsertSelect { .. } | OpKind::CopyTo { .. }
-        ) {
-            let picked_by = sql::where_columns(&op.statement).filter(|_| !keeps_every_row(&op.statement));
-            for c in &mut copies[before..] {
-                c.picked_by = picked_by.clone();
-            }
-        }
-        // A Ruby loop over `Model.where(…)` copies the rows that filter picks.
-        if matches!(op.kind, OpKind::CodeCopy { moved: false, .. }) {
-            // A filter it cannot name the columns of (`where("…")`, `where.not`) still picks
-            // some rows: no backup of a table dropped whole.
-            let picked_by = frameworks::rails::where_columns(&op.statement)
-                .or_else(|| op.statement.contains(".where").then(Vec::new));
-            for c in &mut copies[before..] {
-                c.picked_by = picked_by.clone();
-            }
-        }
-        if let OpKind::Update { table, .. } = &op.kind {
-            let text = op.statement.to_lowercase();
-            for source in sql::tables_read(&text).into_iter().filter(|s| s != table) {
-                copies.push(Copy {
-                    of: source,
-                    into: table.clone(),
-                    line: op.line,
-                    with_data: true,
-                    // The columns the UPDATE reads, loosely: every word of it.
-                    columns: Some(crate::text::words(&text).map(str::to_string).collect()),
-                    moved: true,
-                    file: None,
-                    picked_by: None,
-                });
-            }
-        }
-    }
-    if let Some(file) = file {
-        for c in &mut copies {
-            c.file = Some(file.to_string());
-            // Taken before any line of the file being judged.
-            c.line = 0;
-        }
-    }
-    copies
-}
-
-/// A copy's WHERE that every row meets: `id IS NOT NULL` (SQLite's `id NOT NULL`, `id NOTNULL`)
-/// on the key every row has, as SQLite table rebuilds write it.
-fn keeps_every_row(statement: &str) -> bool {
-    let toks: Vec<sql::Token> = sql::split(statement, Dialect::Postgres, 1)
-        .into_iter()
-        .flat_map(|s| s.tokens)
-        .collect();
-    let count = |w: &str| toks.iter().filter(|t| t.is_word(w)).count();
-    // One plain SELECT: a join or a subquery can drop rows whatever the last WHERE says.
-    if count("join") > 0 || count("select") != 1 || count("where") != 1 {
-        return false;
-    }
-    let Some(at) = toks.iter().position(|t| t.is_word("where")) else {
-        return false;
-    };
-    let filter: Vec<String> = toks[at + 1..]
-        .iter()
-        .filter(|t| !t.is_sym(";"))
-        .filter_map(sql::Token::name)
-        .collect();
-    matches!(
-        filter.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
-        ["id", "is", "not", "null"] | ["id", "not", "null"] | ["id", "notnull"]
-    )
-}
-
-fn collect_copies(kind: &OpKind, line: u32, copies: &mut Vec<Copy>) {
-    // Every source table of a copy gets its own record, pointing at where the rows went.
-    let mut record = |sources: &[String], into: &str, with_data: bool, columns: &Option<Vec<String>>, moved: bool| {
-        for s in sources {
-            copies.push(Copy {
-                of: s.clone(),
-                into: into.to_string(),
-                line,
-                with_data,
-                columns: columns.clone(),
-                moved,
-                file: None,
-                picked_by: None,
-            });
-        }
-    };
-    match kind {
-        OpKind::CreateTableAs {
-            table,
-            sources,
-            columns,
-            with_data,
-        } => record(sources, table, *with_data, columns, false),
-        OpKind::CreateTableLike { table, source } => record(std::slice::from_ref(source), table, false, &None, false),
-        OpKind::InsertSelect {
-            table,
-            sources,
-            columns,
-        } => record(sources, table, true, columns, false),
-        OpKind::CopyTo { sources, columns } => record(sources, "a file (COPY … TO)", true, columns, false),
-        OpKind::CodeCopy {
-            of,
-            into,
-            columns,
-            moved,
-        } => record(std::slice::from_ref(of), into, true, columns, *moved),
-        OpKind::DoBlock { nested, .. } => nested.iter().for_each(|k| collect_copies(k, line, copies)),
-        _ => {}
-    }
 }
 
 /// What an op teaches about the file's state, after it has been judged.
@@ -626,6 +532,9 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
                 .collect(),
             ..Default::default()
         };
+        if script.ops.iter().any(|op| matches!(op.kind, OpKind::DropTable { .. })) {
+            ctx.views = schema_state::views(change, &file.path, format, file.new_text.get().unwrap_or(""));
+        }
         // Django restates a whole field in `AlterField`: the app's earlier migrations say
         // whether its type changed. Unchanged, the operation is no type change at all.
         let mut ops_judged = script.ops.clone();
@@ -634,6 +543,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             ops_judged = state.judged(ops_judged);
             ctx.earlier_retyped = state.retyped;
         } else if format == MigrationFormat::Rails {
+            ctx.unknown_to_base_schema = schema_state::rails_drops_of_unknown_columns(change, &script.ops);
             ctx.earlier_retyped = schema_state::rails_base_retypes(change, &script.ops);
             ctx.retyped_by_base_schema = true;
         } else if !frameworks::is_framework(format) {

@@ -6,7 +6,7 @@
 use super::ops::{Op, OpKind};
 use crate::classify::{migration_root, FileKind, MigrationFormat, MigrationRole};
 use crate::config::Dialect;
-use crate::diff::{ChangeSet, TreeFile};
+use crate::diff::{ChangeSet, FileStatus, TreeFile};
 use crate::text::natural;
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -362,6 +362,80 @@ pub fn recreated_new_tables(change: &ChangeSet, path: &str, format: MigrationFor
                 .any(|text| crate::text::words(text).any(|w| w.eq_ignore_ascii_case(t)))
         })
         .cloned()
+        .collect()
+}
+
+/// The views (plain or materialized) the migrations of `path`'s folder create, as the base has
+/// them, and `text` (the file being judged): `DROP TABLE` of one (ClickHouse drops views so)
+/// loses no stored row. Read only when the file drops a table.
+pub fn views(change: &ChangeSet, path: &str, format: MigrationFormat, text: &str) -> std::collections::HashSet<String> {
+    static VIEW: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let view = VIEW.get_or_init(|| {
+        regex::Regex::new(
+            r#"(?i)\bcreate\s+(?:or\s+replace\s+)?(?:materialized\s+)?view\s+(?:if\s+not\s+exists\s+)?([\w"`.]+)"#,
+        )
+        .expect("view regex compiles")
+    });
+    let folder = super::versions::versions_folder(path, format);
+    let base = change
+        .tree
+        .iter()
+        .filter(|t| {
+            matches!(t.kind, FileKind::Migration { .. }) && super::versions::versions_folder(&t.path, format) == folder
+        })
+        .filter(|t| {
+            !change
+                .files
+                .iter()
+                .any(|f| f.path == t.path && f.status == FileStatus::Added)
+        })
+        .filter_map(|t| change.text_before_change(t));
+    std::iter::once(text)
+        .chain(base)
+        .flat_map(|t| view.captures_iter(t).map(|c| c[1].to_string()).collect::<Vec<_>>())
+        .map(|name| {
+            name.rsplit('.')
+                .next()
+                .unwrap_or(&name)
+                .trim_matches(['"', '`'])
+                .to_lowercase()
+        })
+        .collect()
+}
+
+/// The columns a Rails migration drops `if_exists: true` that the base's `db/schema.rb` does not
+/// show in a table it knows (a column added outside migrations, or already gone): whether there
+/// is anything to drop is not known, so no loss is.
+pub fn rails_drops_of_unknown_columns(change: &ChangeSet, ops: &[Op]) -> std::collections::HashSet<(String, String)> {
+    let guarded: Vec<(&String, &String)> = ops
+        .iter()
+        .filter(|op| {
+            let squashed: String = op.statement.chars().filter(|c| !c.is_whitespace()).collect();
+            squashed.contains("if_exists:true") || squashed.contains(":if_exists=>true")
+        })
+        .filter_map(|op| match &op.kind {
+            OpKind::DropColumn { table, column } => Some((table, column)),
+            _ => None,
+        })
+        .collect();
+    if guarded.is_empty() {
+        return Default::default();
+    }
+    let Some(text) = change
+        .tree
+        .iter()
+        .find(|t| t.path == "db/schema.rb")
+        .and_then(|t| change.text_before_change(t))
+    else {
+        return Default::default();
+    };
+    let known = rails(text);
+    guarded
+        .into_iter()
+        .filter(|(table, column)| {
+            known.keys().any(|(t, _)| t == *table) && !known.contains_key(&((*table).clone(), (*column).clone()))
+        })
+        .map(|(t, c)| (t.clone(), c.clone()))
         .collect()
 }
 

@@ -85,6 +85,10 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
                 ));
                 continue;
             }
+            if let Some(copy) = translation_copy(text, line_start, line, &models) {
+                ops.push(Op::framework(copy, lineno, line));
+                continue;
+            }
             let kept = rows_kept_in_loop(&lines, i, &models);
             if !kept.is_empty() {
                 ops.extend(kept.into_iter().map(|copy| Op::framework(copy, lineno, line)));
@@ -159,7 +163,7 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
             "update_all" => OpKind::CodeBackfill {
                 what: "update_all".to_string(),
                 table: receiver_model(line).map(|m| models.table(&m)),
-                columns: named_columns(args),
+                columns: named_columns(update_all_sets(args)),
                 calls: Vec::new(),
             },
             "execute" => {
@@ -245,6 +249,52 @@ fn receiver_model(line: &str) -> Option<String> {
     static MODEL: OnceLock<Regex> = OnceLock::new();
     let model = re(&MODEL, r"^\s*([A-Z][\w:]*)\s*[.(]");
     model.captures(line).map(|c| c[1].to_string())
+}
+
+/// What `update_all` sets: a SQL fragment as its first argument is followed by the conditions
+/// (`update_all("kind = 'all'", "flag = true")`); a hash is all assignments.
+fn update_all_sets(args: &str) -> &str {
+    let inner = args.trim().trim_start_matches('(').trim_end().trim_end_matches(')');
+    match top_level_args(inner).first() {
+        Some(first) if first.starts_with(['"', '\'']) => first,
+        _ => args,
+    }
+}
+
+/// Globalize's `Model.create_translation_table!({title: :string}, {migrate_data: true})`: the
+/// named columns' values are copied into the model's translation table (`<model>_translations`)
+/// before the migration drops them. Without `migrate_data` the table starts empty.
+fn translation_copy(text: &str, line_start: usize, line: &str, models: &Models) -> Option<OpKind> {
+    static KEY: OnceLock<Regex> = OnceLock::new();
+    let key = re(&KEY, r"(?:\b(\w+):\s*:|:(\w+)\s*=>\s*:)");
+    let at = line.find(".create_translation_table!")?;
+    let model = receiver_model(line)?;
+    let after = line_start + at + ".create_translation_table!".len();
+    let rest = &text[after..];
+    let args = match rest.trim_start().starts_with('(') {
+        true => call_args(text, after + rest.find('(')?),
+        false => rest.lines().next().unwrap_or(""),
+    };
+    let squashed: String = args.chars().filter(|c| !c.is_whitespace()).collect();
+    if !(squashed.contains("migrate_data:true") || squashed.contains(":migrate_data=>true")) {
+        return None;
+    }
+    let columns: Vec<String> = key
+        .captures_iter(args)
+        .filter_map(|c| c.get(1).or(c.get(2)).map(|m| m.as_str().to_string()))
+        .filter(|c| !matches!(c.as_str(), "migrate_data" | "remove_source_columns"))
+        .collect();
+    let table = models.table(&model);
+    let singular = match table.strip_suffix("ies") {
+        Some(stem) => format!("{stem}y"),
+        None => table.strip_suffix('s').unwrap_or(&table).to_string(),
+    };
+    Some(OpKind::CodeCopy {
+        into: format!("{singular}_translations"),
+        of: table,
+        columns: Some(columns),
+        moved: false,
+    })
 }
 
 /// A loop over a model's rows (`Vote.where(…).each do |v|`, `find_each`, `in_batches`) that

@@ -14,7 +14,11 @@ code_rule! {
     /// WHERE old = 'x'`) converts some values, so it is medium. Data code that reads the column
     /// first (a `RunPython` function of the migration, or an earlier migration or `db/data/`
     /// migration of the change naming the column and its table) has most likely moved the
-    /// values somewhere riskgate cannot follow: medium, for the reviewer to check.
+    /// values somewhere riskgate cannot follow: medium, for the reviewer to check. Rails'
+    /// `where(flag: true).update_all(kind: 2)` is an `UPDATE` that picks rows by `flag`;
+    /// Globalize's `create_translation_table!(…, migrate_data: true)` copies the columns it
+    /// names. `remove_column … if_exists: true` of a column the base's `db/schema.rb` does not
+    /// show in that table is low: there may be nothing to lose.
     ///
     /// ## Why is this risky?
     /// The column's values are discarded for every row, and the release you would roll back to
@@ -37,6 +41,18 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     };
     if ctx.is_new_column(table, column) {
         return Vec::new();
+    }
+    // `remove_column … if_exists: true` of a column the base's schema file does not show.
+    if ctx.unknown_to_base_schema.contains(&(table.clone(), column.clone())) {
+        let mut f = finding(
+            &DROPS_COLUMN,
+            ctx,
+            op,
+            format!("DROP COLUMN {table}.{column} if it exists: the base's db/schema.rb shows no such column in {table}, so what it held is not known"),
+            "check on a production copy whether the column exists and holds data",
+        );
+        f.severity = crate::model::Severity::Low;
+        return vec![f];
     }
     let f = finding(
         &DROPS_COLUMN,

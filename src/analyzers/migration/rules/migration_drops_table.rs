@@ -8,7 +8,9 @@ use crate::model::Finding;
 code_rule! {
     /// ## What it does
     /// Finds `DROP TABLE` (and Rails `drop_table`, Django `DeleteModel`, Alembic `op.drop_table`,
-    /// Knex `dropTable`) on a table this migration did not create.
+    /// Knex `dropTable`) on a table this migration did not create. A view that the folder's
+    /// migrations create (ClickHouse drops views with `DROP TABLE`) stores no row and is not
+    /// reported.
     ///
     /// ## Why is this risky?
     /// Every row is gone the moment it runs; a down-migration can recreate the table but never
@@ -29,8 +31,10 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     match kind {
         OpKind::DropTable { tables } => {
             // A table the file fills again from a query after the drop is a cache of others.
+            // A view (ClickHouse drops one with `DROP TABLE`) stores no row of its own.
             let (rebuilt, lost): (Vec<String>, Vec<String>) = tables
                 .iter()
+                .filter(|t| !ctx.views.contains(&t.to_lowercase()))
                 .cloned()
                 .partition(|t| ctx.rebuilt_by_query.get(t).is_some_and(|at| *at > op.line));
             let mut out = rows_lost(&DROPS_TABLE, ctx, op, &lost, "DROP TABLE {table} discards every row");

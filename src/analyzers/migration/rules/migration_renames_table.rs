@@ -9,7 +9,8 @@ code_rule! {
     /// ## What it does
     /// Finds a renamed table (`ALTER TABLE … RENAME TO`, `rename_table`, `RenameModel`). A
     /// sequence renamed through `ALTER TABLE` (`post_id_seq`, the name `serial` gives it) is no
-    /// table.
+    /// table, and a table renamed away while another takes its name in the same file (a swap:
+    /// `stats` → `stats_old`, `stats_new` → `stats`) keeps the name deployed code uses.
     ///
     /// ## Why is this risky?
     /// Deployed code still queries the old name and fails until the new release is everywhere.
@@ -60,6 +61,23 @@ mod tests {
             vec!["migration-renames-table"]
         );
         assert!(rules("CREATE TABLE drafts (id int);\nALTER TABLE drafts RENAME TO posts;").is_empty());
+    }
+
+    #[test]
+    fn a_swap_keeps_the_name() {
+        // The rebuilt table takes the old name: deployed code still finds a table there.
+        let swap =
+            "CREATE TABLE stats_new (id int);\nRENAME TABLE stats TO stats_old;\nRENAME TABLE stats_new TO stats;";
+        assert!(
+            !rules(swap).contains(&"migration-renames-table".to_string()),
+            "{:?}",
+            rules(swap)
+        );
+        // Renamed away and nothing takes the name: deployed code breaks.
+        assert_eq!(
+            rules("RENAME TABLE stats TO stats_old;"),
+            vec!["migration-renames-table"]
+        );
     }
 
     #[test]

@@ -28,6 +28,18 @@ code_rule! {
     pub static RESHAPES_JSON: "migration-reshapes-json", Migration, High, [JsonReshape], gating = DataRewrite;
 }
 
+/// Every column the UPDATE sets was added by this change: it fills new columns, no stored JSON
+/// is reshaped. The UPDATE lowercases names a quoted `ADD COLUMN "emailSettings"` keeps.
+fn fills_new_columns(ctx: &Context, table: &str, columns: &[String]) -> bool {
+    let added = |c: &str| {
+        ctx.added_columns
+            .iter()
+            .chain(&ctx.added_by_other_files)
+            .any(|(t, col)| t.eq_ignore_ascii_case(table) && col.eq_ignore_ascii_case(c))
+    };
+    !columns.is_empty() && columns.iter().all(|c| ctx.is_new_column(table, c) || added(c))
+}
+
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     match kind {
         OpKind::Update {
@@ -35,7 +47,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             columns,
             filter,
             json,
-        } if !ctx.is_new_table(table) && !json.is_empty() => {
+        } if !ctx.is_new_table(table) && !json.is_empty() && !fills_new_columns(ctx, table, columns) => {
             if json.iter().any(|j| JSON_KEY_REMOVERS.contains(&j.as_str())) {
                 return Vec::new();
             }
@@ -99,6 +111,18 @@ mod tests {
             vec!["migration-reshapes-json"]
         );
         assert!(rules("UPDATE users SET note = 'jsonb_set(prefs)' WHERE id = 1;").is_empty());
+    }
+
+    #[test]
+    fn filling_a_column_the_change_adds_reshapes_nothing() {
+        let fill = "UPDATE \"Settings\" SET \"mailPrefs\" = '{\"a\": true}'::jsonb;";
+        let added = format!("ALTER TABLE \"Settings\" ADD COLUMN \"mailPrefs\" JSONB;\n{fill}");
+        assert!(
+            !rules(&added).contains(&"migration-reshapes-json".to_string()),
+            "{:?}",
+            rules(&added)
+        );
+        assert_eq!(rules(fill), vec!["migration-reshapes-json"]);
     }
 
     #[test]
