@@ -4,7 +4,7 @@
 //! table through a relation, a role, a file). Whether every value is kept is then a question for
 //! the reviewer (medium), not a certain loss (high).
 
-use super::frameworks::scan::{code_part, python_functions};
+use super::frameworks::scan::{code_part, python_function_only_reads, python_functions};
 use crate::diff::ChangeSet;
 use crate::model::{FileStatus, MigrationFormat};
 
@@ -55,8 +55,10 @@ pub fn mentions(format: MigrationFormat, text: &str, file: Option<&str>) -> Vec<
         words: crate::text::words(code).map(str::to_lowercase).collect(),
     };
     match format {
+        // A function that only reads (a guard that aborts while old data is left) moves nothing.
         MigrationFormat::Django if text.contains("RunPython") => python_functions(text)
             .into_iter()
+            .filter(|(name, ..)| !python_function_only_reads(text, name))
             .map(|(_, start, _, body)| mention(start, &body))
             .collect(),
         MigrationFormat::Rails => {
@@ -189,6 +191,9 @@ mod tests {
         let text = "def forwards(apps, schema_editor):\n    Service = apps.get_model('assets', 'Service')\n    for s in Service.objects.all():\n        s.business_segment = s.profit_center.business_segment\n        s.save()\n\nclass Migration(migrations.Migration):\n    operations = [\n        migrations.RunPython(forwards),\n        migrations.RemoveField(model_name='profitcenter', name='business_segment'),\n    ]\n";
         let m = mentions(MigrationFormat::Django, text, None);
         assert!(read_before(&m, "profitcenter", "business_segment", 10).is_some());
+        // A guard that only counts what is left moves nothing.
+        let guard = "def check_left(apps, schema_editor):\n    Region = apps.get_model('shops', 'Region')\n    if Region.objects.exclude(currency='').count():\n        raise ValueError('migrate currency first')\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(check_left), migrations.RemoveField(model_name='region', name='currency')]\n";
+        assert!(read_before(&mentions(MigrationFormat::Django, guard, None), "region", "currency", 7).is_none());
         let schema_only = "class Migration(migrations.Migration):\n    operations = [\n        migrations.RemoveField(model_name='profitcenter', name='business_segment'),\n    ]\n";
         assert!(mentions(MigrationFormat::Django, schema_only, None).is_empty());
     }
