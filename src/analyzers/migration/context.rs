@@ -77,6 +77,8 @@ pub struct Context {
     pub dropped_tables: HashSet<String>,
     /// Every table the file drops, wherever in it.
     pub tables_dropped_in_file: HashSet<String>,
+    /// Tables whose every row the file has deleted so far (`DELETE FROM t`, `TRUNCATE t`).
+    pub emptied_tables: HashSet<String>,
     /// Views the folder's migrations create (lower case): dropping one loses no stored row.
     pub views: HashSet<String>,
     /// Columns dropped `if_exists` that the base schema file does not show.

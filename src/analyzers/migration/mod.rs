@@ -114,7 +114,9 @@ pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
                 .push((table.clone(), columns.clone(), op.statement.to_lowercase(), op.line));
         }
         // Rails' `Model.where(flag: true).update_all(kind: 2)` is `UPDATE … SET kind = … WHERE
-        // flag`: every name on its line, bar the columns it sets, reads as its filter.
+        // flag`, when it picks rows by a flag (`true`/`false`): a flag converted into another
+        // column is kept as far as code can say. A filter on values of another kind
+        // (`where('env != ?', x)`) keeps only what it names: the drop stays high.
         if let OpKind::CodeBackfill {
             what,
             table: Some(table),
@@ -122,8 +124,11 @@ pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
             ..
         } = &op.kind
         {
-            if what == "update_all" && !columns.is_empty() {
-                let read: Vec<String> = crate::text::words(&op.statement.to_lowercase())
+            let filter = frameworks::rails::update_all_filter(&op.statement);
+            let by_flag =
+                crate::text::words(&filter).any(|w| matches!(w, "true" | "false" | "quoted_true" | "quoted_false"));
+            if what == "update_all" && !columns.is_empty() && by_flag {
+                let read: Vec<String> = crate::text::words(&filter)
                     .filter(|w| !columns.iter().any(|c| c.eq_ignore_ascii_case(w)))
                     .map(|w| format!("\"{w}\" = 1"))
                     .collect();
@@ -184,6 +189,10 @@ fn learn(kind: &OpKind, ctx: &mut Context) {
         }
         OpKind::DropTable { tables } => {
             ctx.dropped_tables.extend(tables.iter().cloned());
+        }
+        OpKind::Truncate { tables } => ctx.emptied_tables.extend(tables.iter().cloned()),
+        OpKind::Delete { table, filter } if filter.is_all_rows() => {
+            ctx.emptied_tables.insert(table.clone());
         }
         OpKind::RenameColumn { table, from, to } => {
             ctx.former_names.insert((table.clone(), to.clone()), from.clone());

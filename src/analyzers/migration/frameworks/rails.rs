@@ -261,6 +261,22 @@ fn update_all_sets(args: &str) -> &str {
     }
 }
 
+/// The conditions of an `update_all` line: the receiver's `where(…)` before the call, and the
+/// conditions after a SQL fragment (`update_all("kind = 'x'", "flag = true")`), lower case.
+pub fn update_all_filter(line: &str) -> String {
+    let lower = line.to_lowercase();
+    let Some((before, after)) = lower.split_once("update_all") else {
+        return String::new();
+    };
+    let sets = update_all_sets(after);
+    let conditions = if sets.len() < after.len() {
+        after.replacen(sets, "", 1)
+    } else {
+        String::new()
+    };
+    format!("{before} {conditions}")
+}
+
 /// Globalize's `Model.create_translation_table!({title: :string}, {migrate_data: true})`: the
 /// named columns' values are copied into the model's translation table (`<model>_translations`)
 /// before the migration drops them. Without `migrate_data` the table starts empty.

@@ -47,7 +47,13 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
         format!("new column {table}.{column} is NOT NULL without a default: existing rows and old inserts fail"),
         "add it nullable or with a default, backfill, then add NOT NULL",
     );
-    if ctx.backfills_new_columns {
+    if ctx.emptied_tables.contains(table) {
+        // No row is left to fail; old code's inserts still do.
+        f.severity = crate::model::Severity::Medium;
+        f.message = format!(
+            "new column {table}.{column} is NOT NULL without a default: the migration deletes every row of {table} first, but inserts by the code still running fail until it is replaced"
+        );
+    } else if ctx.backfills_new_columns {
         // Existing rows get a value; old code's inserts still fail while both versions run.
         f.severity = crate::model::Severity::Medium;
         f.message = format!(
@@ -61,6 +67,28 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use crate::analyzers::migration::testing::rules;
+
+    #[test]
+    fn a_table_emptied_first_has_no_row_to_fail() {
+        use crate::analyzers::migration::testing::run;
+        use crate::model::Severity;
+        let severity = |text: &str| {
+            run(&[("db/migrations/1.sql", text)])
+                .into_iter()
+                .find(|f| f.rule == "migration-adds-required-column")
+                .map(|f| f.severity)
+        };
+        let add = "ALTER TABLE profiles ADD COLUMN slug text NOT NULL;";
+        assert_eq!(
+            severity(&format!("DELETE FROM profiles;\n{add}")),
+            Some(Severity::Medium)
+        );
+        assert_eq!(
+            severity(&format!("DELETE FROM profiles WHERE id < 10;\n{add}")),
+            Some(Severity::High)
+        );
+        assert_eq!(severity(add), Some(Severity::High));
+    }
 
     #[test]
     fn fires_without_a_default_only() {

@@ -15,7 +15,8 @@ code_rule! {
     /// first (a `RunPython` function of the migration, or an earlier migration or `db/data/`
     /// migration of the change naming the column and its table) has most likely moved the
     /// values somewhere riskgate cannot follow: medium, for the reviewer to check. Rails'
-    /// `where(flag: true).update_all(kind: 2)` is an `UPDATE` that picks rows by `flag`;
+    /// `where(flag: true).update_all(kind: 2)` is an `UPDATE` that picks rows by a flag (a
+    /// filter on values of another kind keeps only what it names, and stays high);
     /// Globalize's `create_translation_table!(…, migrate_data: true)` copies the columns it
     /// names. `remove_column … if_exists: true` of a column the base's `db/schema.rb` does not
     /// show in that table is low: there may be nothing to lose.
