@@ -55,12 +55,31 @@ pub fn mentions(format: MigrationFormat, text: &str, file: Option<&str>) -> Vec<
         words: crate::text::words(code).map(str::to_lowercase).collect(),
     };
     match format {
-        // A function that only reads (a guard that aborts while old data is left) moves nothing.
-        MigrationFormat::Django if text.contains("RunPython") => python_functions(text)
-            .into_iter()
-            .filter(|(name, ..)| !python_function_only_reads(text, name))
-            .map(|(_, start, _, body)| mention(start, &body))
-            .collect(),
+        // Functions that only read (a guard that aborts while old data is left) move nothing;
+        // where one writes, the helpers it calls (`_path_of(page)`) read for it.
+        MigrationFormat::Django if text.contains("RunPython") => {
+            let functions = python_functions(text);
+            // `create_node = TreeNode.objects.create` writes too, called by another name.
+            let bound_write = |line: &str| {
+                let code = code_part(line, "#").trim();
+                code.contains('=')
+                    && [".create", ".bulk_create", ".update", ".bulk_update", ".delete", ".save"]
+                        .iter()
+                        .any(|w| code.ends_with(w))
+            };
+            let writes_by_name = functions.iter().any(|(.., body)| body.lines().any(bound_write));
+            if !writes_by_name
+                && functions
+                    .iter()
+                    .all(|(name, ..)| python_function_only_reads(text, name))
+            {
+                return Vec::new();
+            }
+            functions
+                .into_iter()
+                .map(|(_, start, _, body)| mention(start, &body))
+                .collect()
+        }
         MigrationFormat::Rails => {
             let lines: Vec<CodeMention> = text
                 .lines()
@@ -194,6 +213,9 @@ mod tests {
         // A guard that only counts what is left moves nothing.
         let guard = "def check_left(apps, schema_editor):\n    Region = apps.get_model('shops', 'Region')\n    if Region.objects.exclude(currency='').count():\n        raise ValueError('migrate currency first')\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(check_left), migrations.RemoveField(model_name='region', name='currency')]\n";
         assert!(read_before(&mentions(MigrationFormat::Django, guard, None), "region", "currency", 7).is_none());
+        // A write method bound to a name first still writes.
+        let bound = "def make_nodes(apps, schema_editor):\n    Page = apps.get_model('cms', 'Page')\n    create_node = apps.get_model('cms', 'Node').objects.create\n    for page in Page.objects.all():\n        create_node(depth=page.depth)\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(make_nodes), migrations.RemoveField(model_name='page', name='depth')]\n";
+        assert!(read_before(&mentions(MigrationFormat::Django, bound, None), "page", "depth", 8).is_some());
         let schema_only = "class Migration(migrations.Migration):\n    operations = [\n        migrations.RemoveField(model_name='profitcenter', name='business_segment'),\n    ]\n";
         assert!(mentions(MigrationFormat::Django, schema_only, None).is_empty());
     }
