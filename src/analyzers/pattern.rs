@@ -20,11 +20,44 @@ pub fn analyze(change: &ChangeSet, rules: &[PackRule]) -> Vec<Finding> {
         }
         for file in &change.files {
             if applies_to(rule, file) {
-                findings.extend(rule_findings(rule, file));
+                let others = Others { change, rule, file };
+                findings.extend(rule_findings(rule, file, &others));
             }
         }
     }
     findings
+}
+
+/// The change's other files the rule reads: a line moved between them (a Terraform block to
+/// another file of its module, code to another file) is not new, and not gone.
+struct Others<'a> {
+    change: &'a ChangeSet,
+    rule: &'a PackRule,
+    file: &'a ChangedFile,
+}
+
+impl Others<'_> {
+    /// Another file of the change that adds (`added`) or removes the line, up to whitespace:
+    /// for a removed line, only in the same folder (a Terraform module's address stays).
+    fn moved(&self, line: &str, added: bool) -> Option<&str> {
+        let bare = |t: &str| -> String { t.chars().filter(|c| !c.is_whitespace()).collect() };
+        let want = bare(line);
+        let folder = |p: &str| p.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        self.change
+            .files
+            .iter()
+            .filter(|f| f.path != self.file.path && applies_to(self.rule, f))
+            .filter(|f| !added || folder(&f.path) == folder(&self.file.path))
+            .find(|f| {
+                let mut lines: Box<dyn Iterator<Item = &DiffLine>> = if added {
+                    Box::new(f.added_lines())
+                } else {
+                    Box::new(f.removed_lines())
+                };
+                lines.any(|l| bare(&l.text) == want)
+            })
+            .map(|f| f.path.as_str())
+    }
 }
 
 fn applies_to(rule: &PackRule, file: &ChangedFile) -> bool {
@@ -90,7 +123,7 @@ fn base_finding(rule: &PackRule, file: &ChangedFile, line: Option<u32>) -> Findi
     f
 }
 
-fn rule_findings(rule: &PackRule, file: &ChangedFile) -> Vec<Finding> {
+fn rule_findings(rule: &PackRule, file: &ChangedFile, others: &Others) -> Vec<Finding> {
     let mut out = Vec::new();
     if rule.added.is_none() && rule.removed.is_none() {
         let mut f = base_finding(rule, file, file.first_changed_line());
@@ -173,13 +206,21 @@ fn rule_findings(rule: &PackRule, file: &ChangedFile) -> Vec<Finding> {
                     f.message.push_str(
                         " (the file held this before the change as often: a line that holds it was edited or moved)",
                     );
+                } else if let Some(from) = rule.new_to_file.then(|| others.moved(&line.text, false)).flatten() {
+                    f.severity = f.severity.min(crate::model::Severity::Medium);
+                    f.message
+                        .push_str(&format!(" (moved from `{from}`, which held it before the change)"));
                 }
                 out.push(f);
             }
         }
     }
     if let Some(regex) = &rule.removed {
-        for line in file.removed_lines().filter(|l| line_matches(rule, regex, l)) {
+        // A line another file of the same folder adds moved there: still declared.
+        for line in file
+            .removed_lines()
+            .filter(|l| line_matches(rule, regex, l) && others.moved(&l.text, true).is_none())
+        {
             matched += 1;
             if out.len() < MAX_PER_FILE {
                 let at = file.new_side_line_of_removal(line);

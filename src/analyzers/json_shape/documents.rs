@@ -577,17 +577,16 @@ fn openapi_schemas(doc: &Value) -> BTreeMap<String, Value> {
 /// The component schemas the paths use (`requests`: only what a request can carry, its
 /// `requestBody` and `parameters`), with what those refer to, transitively.
 fn used_components(doc: &Value, requests: bool) -> BTreeSet<String> {
+    // Every string that points at a schema: `$ref`, and a discriminator's `mapping` values.
     fn refs(v: &Value, out: &mut Vec<String>) {
         match v {
-            Value::Object(map) => {
-                if let Some(Value::String(r)) = map.get("$ref") {
-                    if let Some(name) = r.strip_prefix("#/components/schemas/") {
-                        out.push(name.to_string());
-                    }
-                }
-                map.values().for_each(|v| refs(v, out));
-            }
+            Value::Object(map) => map.values().for_each(|v| refs(v, out)),
             Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            Value::String(r) => {
+                if let Some(name) = r.strip_prefix("#/components/schemas/") {
+                    out.push(name.to_string());
+                }
+            }
             _ => {}
         }
     }
@@ -606,7 +605,8 @@ fn used_components(doc: &Value, requests: bool) -> BTreeSet<String> {
             refs(v, &mut todo);
         }
         for op in path_item.as_object().into_iter().flat_map(|o| o.values()) {
-            for key in ["requestBody", "parameters"] {
+            // A callback's responses are written by the client too.
+            for key in ["requestBody", "parameters", "callbacks"] {
                 if let Some(v) = op.get(key) {
                     refs(v, &mut todo);
                 }
@@ -652,9 +652,22 @@ pub fn openapi_changes(old: &Value, new: &Value) -> Vec<DocChange> {
         None => !path.contains(".request."),
     };
     let mut out = Vec::new();
+    // A `$ref` written out in place (or the reverse) is compared by what it refers to.
+    let resolve = |doc: &Value, s: &Value| -> Value {
+        s.get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .and_then(|name| doc.pointer(&format!("/components/schemas/{name}")))
+            .cloned()
+            .unwrap_or_else(|| s.clone())
+    };
     for (path, os) in &o {
         if let Some(ns) = n.get(path) {
-            let mut changes = schema_changes(os, ns, path);
+            let mut changes = if os.get("$ref").is_some() != ns.get("$ref").is_some() {
+                schema_changes(&resolve(old, os), &resolve(new, ns), path)
+            } else {
+                schema_changes(os, ns, path)
+            };
             // A change both ways (string → array) still breaks the clients that read it.
             if written_only(path) {
                 changes.retain(|c| c.direction != Direction::ReadsOldData);
@@ -782,6 +795,20 @@ mod tests {
     }
 
     #[test]
+    fn a_ref_written_out_in_place_is_compared_by_what_it_refers_to() {
+        let component = json!({"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]});
+        let body = |schema: serde_json::Value| json!({"paths": {"/r": {"get": {"responses": {"200": {"content": {"application/json": {"schema": schema}}}}}}}, "components": {"schemas": {"R": component.clone()}}});
+        let old = body(json!({"$ref": "#/components/schemas/R"}));
+        assert!(openapi_changes(&old, &body(component.clone())).is_empty());
+        // Written out with the field retyped: that is the change reported, not "refers to null".
+        let mut retyped = component.clone();
+        retyped["properties"]["id"] = json!({"type": "integer"});
+        let got = openapi_changes(&old, &body(retyped));
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].message.contains("type string → integer"), "{}", got[0].message);
+    }
+
+    #[test]
     fn a_schema_only_responses_use_is_stricter_safely() {
         let doc = |strict: bool| {
             let required = |field: &str| if strict { json!([field]) } else { json!([]) };
@@ -815,6 +842,18 @@ mod tests {
                 "$.components.schemas.ModelIn"
             )]
         );
+        // A schema a request reaches through a discriminator's mapping is read from clients.
+        let mut mapped = new.clone();
+        mapped["components"]["schemas"]["ModelIn"]["discriminator"] =
+            json!({"propertyName": "kind", "mapping": {"part": "#/components/schemas/Part"}});
+        let mut old_mapped = old.clone();
+        old_mapped["components"]["schemas"]["ModelIn"]["discriminator"] =
+            mapped["components"]["schemas"]["ModelIn"]["discriminator"].clone();
+        assert!(kinds(&openapi_changes(&old_mapped, &mapped)).contains(&(
+            SC::FieldAddedRequired,
+            Direction::ReadsOldData,
+            "$.components.schemas.Part"
+        )));
         // Loosened, a response drops a promise that old clients read.
         assert_eq!(
             kinds(&openapi_changes(&new, &old)),

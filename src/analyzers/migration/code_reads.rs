@@ -58,7 +58,23 @@ pub fn mentions(format: MigrationFormat, text: &str, file: Option<&str>) -> Vec<
         // Functions that only read (a guard that aborts while old data is left) move nothing;
         // where one writes, the helpers it calls (`_path_of(page)`) read for it.
         MigrationFormat::Django if text.contains("RunPython") => {
-            let functions = python_functions(text);
+            // The forward steps (`RunPython(forwards, backwards)`, `code=`) and the helpers they
+            // call: a reverse step or an unused function moves nothing forward.
+            static FORWARD: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+            let forward = FORWARD.get_or_init(|| {
+                regex::Regex::new(r"RunPython\(\s*(?:code\s*=\s*)?([A-Za-z_]\w*)\s*[,)]")
+                    .expect("forward regex compiles")
+            });
+            let all = python_functions(text);
+            let steps: Vec<String> = forward.captures_iter(text).map(|c| c[1].to_string()).collect();
+            let called = |body: &str| crate::text::words(body).map(str::to_string).collect::<Vec<_>>();
+            let mut wanted: Vec<String> = steps.clone();
+            for (name, .., body) in &all {
+                if steps.contains(name) {
+                    wanted.extend(called(body));
+                }
+            }
+            let functions: Vec<_> = all.into_iter().filter(|(name, ..)| wanted.contains(name)).collect();
             // `create_node = TreeNode.objects.create` writes too, called by another name.
             let bound_write = |line: &str| {
                 let code = code_part(line, "#").trim();
@@ -77,15 +93,30 @@ pub fn mentions(format: MigrationFormat, text: &str, file: Option<&str>) -> Vec<
             }
             functions
                 .into_iter()
-                .map(|(_, start, _, body)| mention(start, &body))
+                .map(|(_, start, _, body)| mention(start, &without_comments(&body)))
                 .collect()
         }
         MigrationFormat::Rails => {
+            // `def down` runs only on rollback; what strings say (`say "…"`) reads nothing.
+            let mut down_indent: Option<usize> = None;
             let lines: Vec<CodeMention> = text
                 .lines()
                 .enumerate()
                 .filter_map(|(i, line)| {
-                    let code = code_part(line, "#").trim();
+                    let indent = line.len() - line.trim_start().len();
+                    let trimmed = line.trim();
+                    if let Some(at) = down_indent {
+                        if trimmed == "end" && indent == at {
+                            down_indent = None;
+                        }
+                        return None;
+                    }
+                    if trimmed.starts_with("def down") || trimmed.starts_with("def self.down") {
+                        down_indent = Some(indent);
+                        return None;
+                    }
+                    let code = without_strings(code_part(line, "#")).trim().to_string();
+                    let code = code.as_str();
                     let first = code.split(|c: char| !(c.is_alphanumeric() || c == '_')).next()?;
                     let structural = ["def", "end", "class", "module", "require", "include", "self"];
                     let schema = RAILS_SCHEMA.contains(&first) || code.starts_with("t.");
@@ -94,7 +125,31 @@ pub fn mentions(format: MigrationFormat, text: &str, file: Option<&str>) -> Vec<
                 .collect();
             // Another file of the change is a data migration as a whole: its helpers read the
             // column (`row[:address]`) apart from where they name the model.
+            // ... and only one that writes something moves anything.
+            const WRITES: &[&str] = &[
+                "update",
+                "update_all",
+                "update_column",
+                "update_columns",
+                "update_attribute",
+                "save",
+                "create",
+                "insert",
+                "insert_all",
+                "upsert",
+                "upsert_all",
+                "add_role",
+                "grant_role",
+                "assign",
+                "attach",
+                "write",
+                "binwrite",
+            ];
+            let writes = lines
+                .iter()
+                .any(|m| m.words.iter().any(|w| WRITES.contains(&w.as_str())));
             match (file, lines.first()) {
+                (Some(_), _) if !writes => Vec::new(),
                 (Some(_), Some(first)) => vec![CodeMention {
                     file: first.file.clone(),
                     line: first.line,
@@ -115,6 +170,11 @@ pub fn data_migrations(change: &ChangeSet) -> Vec<(String, Vec<CodeMention>)> {
         .iter()
         .filter(|f| f.status == FileStatus::Added && f.skipped.is_none())
         .filter(|f| (f.path.starts_with("db/data/") || f.path.contains("/db/data/")) && f.path.ends_with(".rb"))
+        .filter(|f| {
+            !f.path
+                .split('/')
+                .any(|part| matches!(part, "spec" | "test" | "tests" | "fixtures"))
+        })
         .filter_map(|f| {
             let name = f.path.rsplit('/').next()?;
             let version = name.split('_').next()?;
@@ -129,13 +189,50 @@ pub fn data_migrations(change: &ChangeSet) -> Vec<(String, Vec<CodeMention>)> {
         .collect()
 }
 
+/// A Ruby line with the text of its string literals left out (`say "users.ssn goes"` reads
+/// nothing); interpolations go too.
+pub(super) fn without_strings(line: &str) -> String {
+    let mut out = String::new();
+    let mut quote: Option<char> = None;
+    for c in line.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// Python code without its comments and docstrings: what they say is read by no one.
+fn without_comments(body: &str) -> String {
+    let mut in_docstring = false;
+    let mut out = String::new();
+    for line in body.lines() {
+        let trimmed = line.trim_start();
+        let quotes = trimmed.matches("\"\"\"").count() + trimmed.matches("'''").count();
+        if in_docstring || trimmed.starts_with("\"\"\"") || trimmed.starts_with("'''") {
+            if quotes % 2 == 1 {
+                in_docstring = !in_docstring;
+            }
+            continue;
+        }
+        out.push_str(code_part(line, "#"));
+        out.push('\n');
+    }
+    out
+}
+
 /// Whether `word` names `table` as code does: the model (`RawEmail`, `raw_email`) or the table
 /// (`raw_emails`), the Django model name (`profit_center` for `profitcenter`).
 fn names_table(word: &str, table: &str) -> bool {
     let bare = table.rsplit('.').next().unwrap_or(table).trim_matches(['"', '`']);
     let table: String = bare.to_lowercase().chars().filter(|c| *c != '_').collect();
     let word: String = word.chars().filter(|c| *c != '_').collect();
-    if word.len() < 3 {
+    // Method names that spell a table (`Foo.new` for `news`, `.count` for `counts`).
+    const CALLS: &[&str] = &["new", "create", "update", "find", "where", "count", "select"];
+    if word.len() < 3 || CALLS.contains(&word.as_str()) {
         return false;
     }
     // Rails' irregular plurals that tables use.
@@ -180,6 +277,8 @@ mod tests {
         assert!(names_table("person", "people"));
         assert!(!names_table("user", "users_roles"));
         assert!(!names_table("id", "ids"));
+        assert!(!names_table("new", "news"));
+        assert!(names_table("order", "orders"));
     }
 
     #[test]
@@ -203,6 +302,16 @@ mod tests {
         let m = mentions(MigrationFormat::Rails, other, Some("db/migrate/1_split.rb"));
         assert_eq!(m.len(), 1);
         assert!(read_before(&m, "people", "address", 1).is_some());
+        // Only its `up`, only code, and only if it writes: a `say` about the column, an index on
+        // it, or a `down` that reads it move nothing.
+        let talk = "  def up\n    say \"users.ssn is dropped next\"\n    User.reset_column_information\n    add_index :users,\n      :ssn\n  end\n  def down\n    User.where(ssn: nil).update_all(ssn: '')\n  end\n";
+        assert!(read_before(
+            &mentions(MigrationFormat::Rails, talk, Some("db/migrate/1_x.rb")),
+            "users",
+            "ssn",
+            1
+        )
+        .is_none());
     }
 
     #[test]
@@ -213,6 +322,11 @@ mod tests {
         // A guard that only counts what is left moves nothing.
         let guard = "def check_left(apps, schema_editor):\n    Region = apps.get_model('shops', 'Region')\n    if Region.objects.exclude(currency='').count():\n        raise ValueError('migrate currency first')\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(check_left), migrations.RemoveField(model_name='region', name='currency')]\n";
         assert!(read_before(&mentions(MigrationFormat::Django, guard, None), "region", "currency", 7).is_none());
+        // What the reverse step reads, or a comment says, moves nothing forward.
+        let reverse = "def restore(apps, schema_editor):\n    Profile = apps.get_model('accounts', 'Profile')\n    Profile.objects.update(ssn='')\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(migrations.RunPython.noop, restore), migrations.RemoveField(model_name='profile', name='ssn')]\n";
+        assert!(read_before(&mentions(MigrationFormat::Django, reverse, None), "profile", "ssn", 6).is_none());
+        let comment = "def tidy(apps, schema_editor):\n    # Profile.ssn goes away below\n    Profile = apps.get_model('accounts', 'Profile')\n    Profile.objects.filter(name='').delete()\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(tidy), migrations.RemoveField(model_name='profile', name='ssn')]\n";
+        assert!(read_before(&mentions(MigrationFormat::Django, comment, None), "profile", "ssn", 7).is_none());
         // A write method bound to a name first still writes.
         let bound = "def make_nodes(apps, schema_editor):\n    Page = apps.get_model('cms', 'Page')\n    create_node = apps.get_model('cms', 'Node').objects.create\n    for page in Page.objects.all():\n        create_node(depth=page.depth)\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(make_nodes), migrations.RemoveField(model_name='page', name='depth')]\n";
         assert!(read_before(&mentions(MigrationFormat::Django, bound, None), "page", "depth", 8).is_some());

@@ -75,11 +75,10 @@ pub struct Context {
     pub rebuilt_by_query: std::collections::HashMap<String, u32>,
     /// Tables dropped so far in this file.
     pub dropped_tables: HashSet<String>,
-    /// Every table the file drops, wherever in it.
-    pub tables_dropped_in_file: HashSet<String>,
     /// Tables whose every row the file has deleted so far (`DELETE FROM t`, `TRUNCATE t`).
     pub emptied_tables: HashSet<String>,
-    /// Views the folder's migrations create (lower case): dropping one loses no stored row.
+    /// ClickHouse views the base's migrations of the folder create (lower case, with their
+    /// database when named): dropping one loses no stored row.
     pub views: HashSet<String>,
     /// Columns dropped `if_exists` that the base schema file does not show.
     pub unknown_to_base_schema: HashSet<(String, String)>,
@@ -127,6 +126,17 @@ impl Context {
     pub fn is_json_array(type_name: &str) -> bool {
         let t = type_name.to_lowercase();
         t.contains("json") && (t.contains("[]") || t.contains("array"))
+    }
+
+    /// `table` (as the op names it, its database dropped) is a ClickHouse view: the statement's
+    /// qualified name, or the bare one, is a view the base created.
+    pub fn is_view(&self, table: &str, statement: &str) -> bool {
+        let lower = statement.to_lowercase().replace(['"', '`'], "");
+        let table = table.to_lowercase();
+        self.views.iter().any(|v| match v.rsplit_once('.') {
+            Some((_, bare)) => bare == table && lower.contains(v.as_str()),
+            None => *v == table && !lower.contains(&format!(".{table}")),
+        })
     }
 
     /// A table the migration tool keeps its own records in (which migrations ran): rows

@@ -9,7 +9,7 @@ mod code_reads;
 mod copies;
 use copies::copies_in;
 mod versions;
-use versions::{arrived_from_elsewhere, reversioned_from, version_key, versions_folder};
+use versions::{arrived_from_elsewhere, reversioned_from, version_key};
 pub mod context;
 mod django_state;
 mod new_tables;
@@ -96,12 +96,15 @@ pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
     // Copies are known for the whole file up front, so a late copy can be named as late.
     ctx.copies.extend(copies_in(ops, None));
     for op in ops {
-        // Another table renamed into the name is a swap (`a` → `a_old`, `a_new` → `a`): a rebuild too.
-        if let OpKind::CreateTable { table, .. }
-        | OpKind::CreateTableAs { table, .. }
-        | OpKind::RenameTable { to: table, .. } = &op.kind
-        {
+        if let OpKind::CreateTable { table, .. } | OpKind::CreateTableAs { table, .. } = &op.kind {
             ctx.created_in_file.insert(table.clone());
+        }
+        // A table the file creates, renamed into a name, is a swap (`a` → `a_old`, `a_new` → `a`):
+        // the name keeps a table. Renames among existing tables (`a` → `tmp`, `b` → `a`) are not.
+        if let OpKind::RenameTable { from, to } = &op.kind {
+            if ctx.created_in_file.contains(from) {
+                ctx.created_in_file.insert(to.clone());
+            }
         }
         if let OpKind::CreateTableAs {
             table, with_data: true, ..
@@ -124,11 +127,10 @@ pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
             ..
         } = &op.kind
         {
-            let filter = frameworks::rails::update_all_filter(&op.statement);
-            let by_flag =
-                crate::text::words(&filter).any(|w| matches!(w, "true" | "false" | "quoted_true" | "quoted_false"));
-            if what == "update_all" && !columns.is_empty() && by_flag {
-                let read: Vec<String> = crate::text::words(&filter)
+            let flags = frameworks::rails::flags_filtered(&op.statement);
+            if what == "update_all" && !columns.is_empty() && !flags.is_empty() {
+                let read: Vec<String> = flags
+                    .iter()
                     .filter(|w| !columns.iter().any(|c| c.eq_ignore_ascii_case(w)))
                     .map(|w| format!("\"{w}\" = 1"))
                     .collect();
@@ -138,9 +140,6 @@ pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
         }
         if let OpKind::DropColumn { table, column } = &op.kind {
             ctx.dropped_in_file.insert((table.clone(), column.clone()));
-        }
-        if let OpKind::DropTable { tables } = &op.kind {
-            ctx.tables_dropped_in_file.extend(tables.iter().cloned());
         }
         if let OpKind::AddColumn { table, column, .. } = &op.kind {
             ctx.added_in_file.insert((table.clone(), column.clone()));
@@ -191,6 +190,10 @@ fn learn(kind: &OpKind, ctx: &mut Context) {
             ctx.dropped_tables.extend(tables.iter().cloned());
         }
         OpKind::Truncate { tables } => ctx.emptied_tables.extend(tables.iter().cloned()),
+        // Filled again: rows are back.
+        OpKind::InsertSelect { table, .. } => {
+            ctx.emptied_tables.remove(table);
+        }
         OpKind::Delete { table, filter } if filter.is_all_rows() => {
             ctx.emptied_tables.insert(table.clone());
         }
@@ -542,7 +545,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             ..Default::default()
         };
         if script.ops.iter().any(|op| matches!(op.kind, OpKind::DropTable { .. })) {
-            ctx.views = schema_state::views(change, &file.path, format, file.new_text.get().unwrap_or(""));
+            ctx.views = schema_state::clickhouse_views(change, &file.path, format);
         }
         // Django restates a whole field in `AlterField`: the app's earlier migrations say
         // whether its type changed. Unchanged, the operation is no type change at all.
@@ -552,7 +555,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             ops_judged = state.judged(ops_judged);
             ctx.earlier_retyped = state.retyped;
         } else if format == MigrationFormat::Rails {
-            ctx.unknown_to_base_schema = schema_state::rails_drops_of_unknown_columns(change, &script.ops);
+            ctx.unknown_to_base_schema = schema_state::rails_drops_of_unknown_columns(change, &file.path, &script.ops);
             ctx.earlier_retyped = schema_state::rails_base_retypes(change, &script.ops);
             ctx.retyped_by_base_schema = true;
         } else if !frameworks::is_framework(format) {

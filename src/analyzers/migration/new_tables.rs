@@ -75,21 +75,31 @@ pub(super) fn columns_edits_add<'r>(
     judged: &'r Read,
     same_database: impl Fn(&Read, &Read) -> bool + 'r,
 ) -> impl Iterator<Item = (String, String)> + 'r {
-    let folder = super::versions_folder(&judged.file.path, judged.format);
     // Read only when an edit adds a column, which is rare.
+    // Any migration, or the schema file (`db/schema.rb`, `structure.sql`, `schema.rs`), of the
+    // base that names the column (or what makes it: `t.references :account` for `account_id`,
+    // `t.timestamps` for `created_at`) knows it.
+    let schema_file = |p: &str| {
+        let name = p.rsplit('/').next().unwrap_or(p);
+        matches!(name, "schema.rb" | "structure.sql" | "schema.rs")
+    };
     let named_in_base = move |table: &str, column: &str| {
+        let mut names = vec![format!("\"{column}\""), format!("'{column}'"), format!(":{column}")];
+        if let Some(stem) = column.strip_suffix("_id") {
+            names.extend([format!("\"{stem}\""), format!("'{stem}'"), format!(":{stem}")]);
+        }
+        if matches!(column, "created_at" | "updated_at") {
+            names.push("timestamps".to_string());
+        }
         change.tree.iter().any(|t| {
-            matches!(t.kind, crate::model::FileKind::Migration { .. })
-                && super::versions_folder(&t.path, judged.format) == folder
+            (matches!(t.kind, crate::model::FileKind::Migration { .. }) || schema_file(&t.path))
                 && !change
                     .files
                     .iter()
                     .any(|f| f.path == t.path && f.status == FileStatus::Added)
                 && change.text_before_change(t).is_some_and(|text| {
                     // Django's `CreateModel` lists its fields as quoted names; Rails names symbols.
-                    [format!("\"{column}\""), format!("'{column}'"), format!(":{column}")]
-                        .iter()
-                        .any(|quoted| text.contains(quoted.as_str()))
+                    names.iter().any(|quoted| text.contains(quoted.as_str()))
                         || super::read_file(judged.format, text, judged.dialect)
                             .ops
                             .iter()

@@ -365,52 +365,100 @@ pub fn recreated_new_tables(change: &ChangeSet, path: &str, format: MigrationFor
         .collect()
 }
 
-/// The views (plain or materialized) the migrations of `path`'s folder create, as the base has
-/// them, and `text` (the file being judged): `DROP TABLE` of one (ClickHouse drops views so)
-/// loses no stored row. Read only when the file drops a table.
-pub fn views(change: &ChangeSet, path: &str, format: MigrationFormat, text: &str) -> std::collections::HashSet<String> {
+/// The views (plain or materialized) the base's migrations of `path`'s folder create and do not
+/// drop again, when that folder is ClickHouse's (a `clickhouse` folder, or `ENGINE = …MergeTree`
+/// tables): only ClickHouse drops a view with `DROP TABLE`; elsewhere a `DROP TABLE` that runs
+/// dropped a table. Names keep their database (`analytics.stats_mv`); comments are not read.
+/// Read only when the file drops a table.
+pub fn clickhouse_views(change: &ChangeSet, path: &str, format: MigrationFormat) -> std::collections::HashSet<String> {
     static VIEW: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    static DROP: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let view = VIEW.get_or_init(|| {
         regex::Regex::new(
             r#"(?i)\bcreate\s+(?:or\s+replace\s+)?(?:materialized\s+)?view\s+(?:if\s+not\s+exists\s+)?([\w"`.]+)"#,
         )
         .expect("view regex compiles")
     });
+    let drop = DROP.get_or_init(|| {
+        regex::Regex::new(r#"(?i)\bdrop\s+(?:table|view)\s+(?:if\s+exists\s+)?([\w"`.]+)"#)
+            .expect("drop regex compiles")
+    });
     let folder = super::versions::versions_folder(path, format);
-    let base = change
+    let mut texts: Vec<(&str, String)> = change
         .tree
         .iter()
         .filter(|t| {
-            matches!(t.kind, FileKind::Migration { .. }) && super::versions::versions_folder(&t.path, format) == folder
+            matches!(
+                t.kind,
+                FileKind::Migration {
+                    role: MigrationRole::Up,
+                    ..
+                }
+            ) && super::versions::versions_folder(&t.path, format) == folder
+                && !change
+                    .files
+                    .iter()
+                    .any(|f| f.path == t.path && f.status == FileStatus::Added)
         })
-        .filter(|t| {
-            !change
-                .files
-                .iter()
-                .any(|f| f.path == t.path && f.status == FileStatus::Added)
+        .filter_map(|t| {
+            let code: String = change
+                .text_before_change(t)?
+                .lines()
+                .map(|l| l.split("--").next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join("\n");
+            Some((t.path.as_str(), code))
         })
-        .filter_map(|t| change.text_before_change(t));
-    std::iter::once(text)
-        .chain(base)
-        .flat_map(|t| view.captures_iter(t).map(|c| c[1].to_string()).collect::<Vec<_>>())
-        .map(|name| {
-            name.rsplit('.')
-                .next()
-                .unwrap_or(&name)
-                .trim_matches(['"', '`'])
-                .to_lowercase()
-        })
-        .collect()
+        .collect();
+    let clickhouse = path.to_lowercase().contains("clickhouse")
+        || texts.iter().any(|(_, code)| code.to_lowercase().contains("mergetree"));
+    if !clickhouse {
+        return Default::default();
+    }
+    texts.sort_by(|a, b| natural(a.0, b.0));
+    let name = |n: &str| n.trim_matches(['"', '`']).replace(['"', '`'], "").to_lowercase();
+    let mut views = std::collections::HashSet::new();
+    for (_, code) in &texts {
+        // In file order: a view dropped again (or a table of its name made) no longer is one.
+        let mut events: Vec<(usize, String, bool)> = view
+            .captures_iter(code)
+            .map(|c| (c.get(0).map_or(0, |m| m.start()), name(&c[1]), true))
+            .chain(
+                drop.captures_iter(code)
+                    .map(|c| (c.get(0).map_or(0, |m| m.start()), name(&c[1]), false)),
+            )
+            .collect();
+        events.sort();
+        for (_, n, created) in events {
+            if created {
+                views.insert(n);
+            } else {
+                views.remove(&n);
+            }
+        }
+    }
+    views
 }
 
 /// The columns a Rails migration drops `if_exists: true` that the base's `db/schema.rb` does not
 /// show in a table it knows (a column added outside migrations, or already gone): whether there
 /// is anything to drop is not known, so no loss is.
-pub fn rails_drops_of_unknown_columns(change: &ChangeSet, ops: &[Op]) -> std::collections::HashSet<(String, String)> {
+///
+/// Only for `db/migrate/` at the root, whose schema that file is (not another database's
+/// `db/<name>_migrate/`, not an engine's).
+pub fn rails_drops_of_unknown_columns(
+    change: &ChangeSet,
+    path: &str,
+    ops: &[Op],
+) -> std::collections::HashSet<(String, String)> {
+    if !path.starts_with("db/migrate/") {
+        return Default::default();
+    }
     let guarded: Vec<(&String, &String)> = ops
         .iter()
         .filter(|op| {
-            let squashed: String = op.statement.chars().filter(|c| !c.is_whitespace()).collect();
+            let code = super::code_reads::without_strings(&op.statement);
+            let squashed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
             squashed.contains("if_exists:true") || squashed.contains(":if_exists=>true")
         })
         .filter_map(|op| match &op.kind {

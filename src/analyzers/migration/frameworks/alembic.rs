@@ -75,7 +75,7 @@ fn sa_type(args: &str, key: &str) -> Option<String> {
     })?;
     let rest = &args[at.0 + key.len()..];
     let end = match (rest.find('('), rest.find([',', '\n'])) {
-        (Some(open), comma) if comma.is_none_or(|c| open < c) => open + rest[open..].find(')')? + 1,
+        (Some(open), comma) if comma.is_none_or(|c| open < c) => open + call_args(&rest[open..], 0).len() + 2,
         (_, Some(comma)) => comma,
         (_, None) => rest.len(),
     };
@@ -86,6 +86,30 @@ fn sa_type(args: &str, key: &str) -> Option<String> {
             .collect::<String>()
             .to_lowercase(),
     )
+}
+
+/// A bounded string type (`sa.varchar(length=128)`, `sa.string(40)`) made unbounded or longer.
+fn widens_text(old: &str, new: &str) -> bool {
+    let length = |ty: &str| -> Option<Option<u64>> {
+        let (path, args) = ty.split_once('(').unwrap_or((ty, ""));
+        let class = path.rsplit('.').next().unwrap_or(path);
+        if !matches!(class, "string" | "varchar" | "unicode" | "text" | "unicodetext") {
+            return None;
+        }
+        let args = args.trim_end_matches(')');
+        let value = args
+            .strip_prefix("length=")
+            .unwrap_or(args)
+            .split(',')
+            .next()
+            .unwrap_or("");
+        Some(value.parse().ok())
+    };
+    match (length(old), length(new)) {
+        (Some(Some(_)), Some(None)) => unbounded_text(new),
+        (Some(Some(before)), Some(Some(after))) => after >= before,
+        _ => false,
+    }
 }
 
 /// `sa.Text()`, `sa.UnicodeText()`, `sa.String()` or `VARCHAR()` without a length: PostgreSQL's
@@ -163,20 +187,16 @@ pub fn alembic(text: &str, dialect: Dialect) -> Script {
                             to: new,
                         }
                     } else if sa_type(args, "existing_type=").is_some_and(|old| {
-                        sa_type(args, "type_=").is_some_and(|new| unbounded_text(&old) && unbounded_text(&new))
+                        sa_type(args, "type_=").is_some_and(|new| {
+                            (unbounded_text(&old) && unbounded_text(&new)) || widens_text(&old, &new)
+                        })
                     }) {
-                        // `TEXT` ↔ an unbounded `VARCHAR` is one type to PostgreSQL: nothing is rewritten.
+                        // `TEXT` ↔ an unbounded `VARCHAR` is one type to PostgreSQL, and a longer
+                        // (or no) limit keeps every value: nothing is rewritten or lost.
                         OpKind::Other
                     } else if args.contains("type_=") {
-                        let type_name = args
-                            .split("type_=")
-                            .nth(1)
-                            .unwrap_or("")
-                            .split([',', ')'])
-                            .next()
-                            .unwrap_or("")
-                            .trim()
-                            .to_lowercase();
+                        // The whole type, to its closing parenthesis (`sa.varchar(length=40)`).
+                        let type_name = sa_type(args, "type_=").unwrap_or_default();
                         OpKind::AlterColumnType {
                             table,
                             column,
@@ -281,5 +301,26 @@ mod literal_tests {
         ] {
             assert!(!literal_is_whole(&args, &literal), "{args}");
         }
+    }
+}
+
+#[cfg(test)]
+mod type_tests {
+    use super::{sa_type, widens_text};
+
+    #[test]
+    fn a_longer_or_no_limit_widens_a_string() {
+        let args = "'repositories', 'homepage', existing_type=sa.VARCHAR(length=128), type_=sa.VARCHAR(), existing_nullable=True";
+        let (old, new) = (
+            sa_type(args, "existing_type=").unwrap(),
+            sa_type(args, "type_=").unwrap(),
+        );
+        assert_eq!((old.as_str(), new.as_str()), ("sa.varchar(length=128)", "sa.varchar()"));
+        assert!(widens_text(&old, &new));
+        assert!(widens_text("sa.string(40)", "sa.string(length=80)"));
+        // Narrowed, or made another type: not a widening.
+        assert!(!widens_text("sa.varchar(length=128)", "sa.varchar(length=36)"));
+        assert!(!widens_text("sa.varchar(length=128)", "sa.integer()"));
+        assert!(!widens_text("sa.varchar()", "sa.varchar(length=36)"));
     }
 }

@@ -26,13 +26,12 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
     let mut down_body = String::new();
     let mut irreversible_in_change: Option<(u32, String)> = None;
     let mut in_reversible = 0usize;
-    let mut offset = 0usize;
     let lines: Vec<&str> = text.lines().collect();
     let models = Models::declared_in(&lines);
     for (i, raw) in text.lines().enumerate() {
         let lineno = i as u32 + 1;
-        let line_start = offset;
-        offset += raw.len() + 1;
+        // Where the line starts in `text`, whatever its line ends (`\r\n` too).
+        let line_start = raw.as_ptr() as usize - text.as_ptr() as usize;
         let line = code_part(raw, "#");
         let indent = raw.len() - raw.trim_start().len();
         if let Some(c) = def.captures(line) {
@@ -261,9 +260,25 @@ fn update_all_sets(args: &str) -> &str {
     }
 }
 
+/// The columns an `update_all` line picks its rows by comparing them to a flag (`where(archived:
+/// true)`, `:is_public => true`, `"tier_flag = #{connection.quoted_true}"`); none when the line
+/// lifts its conditions (`unscope`).
+pub fn flags_filtered(line: &str) -> Vec<String> {
+    static FLAG: OnceLock<Regex> = OnceLock::new();
+    let flag = re(
+        &FLAG,
+        r#"(\w+)["']?\s*(?::|=>|==|=)\s*(?:(?:true|false)\b|#\{\s*connection\.quoted_(?:true|false)\s*\})"#,
+    );
+    let filter = update_all_filter(line);
+    if filter.contains("unscope") {
+        return Vec::new();
+    }
+    flag.captures_iter(&filter).map(|c| c[1].to_string()).collect()
+}
+
 /// The conditions of an `update_all` line: the receiver's `where(…)` before the call, and the
 /// conditions after a SQL fragment (`update_all("kind = 'x'", "flag = true")`), lower case.
-pub fn update_all_filter(line: &str) -> String {
+fn update_all_filter(line: &str) -> String {
     let lower = line.to_lowercase();
     let Some((before, after)) = lower.split_once("update_all") else {
         return String::new();
@@ -295,15 +310,25 @@ fn translation_copy(text: &str, line_start: usize, line: &str, models: &Models) 
     if !(squashed.contains("migrate_data:true") || squashed.contains(":migrate_data=>true")) {
         return None;
     }
+    // The columns are the first argument's keys; the options hash follows.
+    let first = top_level_args(args.trim()).first().copied().unwrap_or("");
     let columns: Vec<String> = key
-        .captures_iter(args)
+        .captures_iter(first)
         .filter_map(|c| c.get(1).or(c.get(2)).map(|m| m.as_str().to_string()))
         .filter(|c| !matches!(c.as_str(), "migrate_data" | "remove_source_columns"))
         .collect();
     let table = models.table(&model);
-    let singular = match table.strip_suffix("ies") {
-        Some(stem) => format!("{stem}y"),
-        None => table.strip_suffix('s').unwrap_or(&table).to_string(),
+    let singular = if table == "people" {
+        "person".to_string()
+    } else if let Some(stem) = table.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if let Some(stem) = ["sses", "xes", "ches", "shes", "zes"]
+        .iter()
+        .find_map(|e| table.strip_suffix(e).map(|s| format!("{s}{}", &e[..e.len() - 2])))
+    {
+        stem
+    } else {
+        table.strip_suffix('s').unwrap_or(&table).to_string()
     };
     Some(OpKind::CodeCopy {
         into: format!("{singular}_translations"),
@@ -765,7 +790,30 @@ fn interpolates_condition(sql: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{assigned_columns, table_of};
+    use super::{assigned_columns, flags_filtered, table_of};
+
+    #[test]
+    fn update_all_picks_rows_by_the_flags_it_compares() {
+        assert_eq!(
+            flags_filtered("Query.where(:is_public => true).update_all(:visibility => 2)"),
+            ["is_public"]
+        );
+        assert_eq!(
+            flags_filtered("User.update_all(\"mail_notification = 'all'\", \"mail_notification_bool = #{connection.quoted_true}\")"),
+            ["mail_notification_bool"]
+        );
+        // Only the flag compared: `region` is picked by a value, `active` is the flag.
+        assert_eq!(
+            flags_filtered("Warehouse.where(region: \"eu\", active: true).update_all(zone: 1)"),
+            ["active"]
+        );
+        // What the call sets is no filter, and `unscope` lifts the conditions.
+        assert!(
+            flags_filtered("Spree::PaymentMethod.where('environment != ?', Rails.env).update_all(active: false)")
+                .is_empty()
+        );
+        assert!(flags_filtered("Project.where(archived: true).unscope(:where).update_all(state: 2)").is_empty());
+    }
 
     #[test]
     fn the_columns_a_loop_sets_not_those_its_values_are_computed_from() {

@@ -9,7 +9,8 @@ code_rule! {
     /// ## What it does
     /// Finds a `NOT NULL` column without a default added to an existing table (`add_column …
     /// null: false`, Django `AddField` without `null=True` or a default, Alembic
-    /// `nullable=False` without `server_default`).
+    /// `nullable=False` without `server_default`). After the migration deletes every row of the
+    /// table (and before it fills it again) no row can fail: medium, for the old code's inserts.
     ///
     /// ## Why is this risky?
     /// On a table with rows it fails outright; once it succeeds, every insert by the release you
@@ -88,6 +89,8 @@ mod tests {
             Some(Severity::High)
         );
         assert_eq!(severity(add), Some(Severity::High));
+        let refilled = format!("DELETE FROM profiles;\nINSERT INTO profiles SELECT * FROM profiles_bak;\n{add}");
+        assert_eq!(severity(&refilled), Some(Severity::High));
     }
 
     #[test]

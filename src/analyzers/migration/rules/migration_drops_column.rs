@@ -12,8 +12,9 @@ code_rule! {
     /// the migration (SQL, a Rails loop, a SQLAlchemy update) or an `UPDATE` that sets another
     /// column from it makes it info; an `UPDATE` that only picks rows by it (`SET flag = false
     /// WHERE old = 'x'`) converts some values, so it is medium. Data code that reads the column
-    /// first (a `RunPython` function of the migration, or an earlier migration or `db/data/`
-    /// migration of the change naming the column and its table) has most likely moved the
+    /// first (a forward `RunPython` step of the migration or a helper it calls, or the `up` code
+    /// of an earlier migration or `db/data/` migration of the change, naming the column and its
+    /// table outside comments and strings, where that code writes) has most likely moved the
     /// values somewhere riskgate cannot follow: medium, for the reviewer to check. Rails'
     /// `where(flag: true).update_all(kind: 2)` is an `UPDATE` that picks rows by a flag (a
     /// filter on values of another kind keeps only what it names, and stays high);

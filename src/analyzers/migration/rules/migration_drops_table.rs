@@ -8,9 +8,9 @@ use crate::model::Finding;
 code_rule! {
     /// ## What it does
     /// Finds `DROP TABLE` (and Rails `drop_table`, Django `DeleteModel`, Alembic `op.drop_table`,
-    /// Knex `dropTable`) on a table this migration did not create. A view that the folder's
-    /// migrations create (ClickHouse drops views with `DROP TABLE`) stores no row and is not
-    /// reported.
+    /// Knex `dropTable`) on a table this migration did not create. In a ClickHouse folder (which
+    /// drops views with `DROP TABLE`), a view the base's migrations create and keep stores no row
+    /// and is not reported; elsewhere a `DROP TABLE` that runs dropped a table.
     ///
     /// ## Why is this risky?
     /// Every row is gone the moment it runs; a down-migration can recreate the table but never
@@ -34,7 +34,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             // A view (ClickHouse drops one with `DROP TABLE`) stores no row of its own.
             let (rebuilt, lost): (Vec<String>, Vec<String>) = tables
                 .iter()
-                .filter(|t| !ctx.views.contains(&t.to_lowercase()))
+                .filter(|t| !ctx.is_view(t, &op.statement))
                 .cloned()
                 .partition(|t| ctx.rebuilt_by_query.get(t).is_some_and(|at| *at > op.line));
             let mut out = rows_lost(&DROPS_TABLE, ctx, op, &lost, "DROP TABLE {table} discards every row");

@@ -11,8 +11,8 @@ code_rule! {
     /// refilled from the old one (`ALTER TABLE t RENAME TO t_old; CREATE TABLE t …; INSERT INTO t
     /// SELECT … FROM t_old; DROP TABLE t_old`), or a new table filled from the old one, the old
     /// one dropped and the new one renamed into its place. SQLite needs this dance for most
-    /// column changes; Diesel and sqlx projects write it by hand. An old table renamed away and
-    /// kept (not dropped in the file) still holds its rows: no finding.
+    /// column changes; Diesel and sqlx projects write it by hand. A table new in the file
+    /// renamed into the old one's name (a swap) is a rebuild too.
     ///
     /// ## Why is this risky?
     /// Every row is rewritten by one `INSERT … SELECT`: a column the copy leaves out, a
@@ -37,9 +37,9 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     let OpKind::RenameTable { from, to } = kind else {
         return Vec::new();
     };
-    // The old table renamed away, created again under its name, and dropped. Kept under its
-    // new name (a swap: `stats` → `stats_old`, `stats_new` → `stats`), its rows are still there.
-    let old_away = !ctx.is_new_table(from) && ctx.recreates(from) && ctx.tables_dropped_in_file.contains(to);
+    // The old table renamed away and created again under its name (or a table new in the file
+    // swapped in): deployed code reads the new one, whatever became of the old one's rows.
+    let old_away = !ctx.is_new_table(from) && ctx.recreates(from);
     // A new table renamed into the place of one this file dropped.
     let new_in = ctx.created_tables.contains(from) && ctx.dropped_tables.contains(to) && !ctx.is_new_table(to);
     let table = if old_away {
@@ -78,10 +78,10 @@ mod tests {
             1,
             "{got:?}"
         );
-        // Swapped in and the old table kept under another name: no row is gone.
+        // A new table swapped in: a rebuild too (its rows are what the copy put there).
         let swap = "CREATE TABLE stats_new (id int);\nINSERT INTO stats_new SELECT id FROM stats;\nRENAME TABLE stats TO stats_old;\nRENAME TABLE stats_new TO stats;\n";
         assert!(
-            !rules(swap).contains(&"migration-rebuilds-table".to_string()),
+            rules(swap).contains(&"migration-rebuilds-table".to_string()),
             "{:?}",
             rules(swap)
         );

@@ -78,6 +78,13 @@ mod tests {
             rules("RENAME TABLE stats TO stats_old;"),
             vec!["migration-renames-table"]
         );
+        // Existing tables trading names is no swap of a new table in: each rename stays.
+        let trade = "RENAME TABLE orders TO tmp, invoices TO orders, tmp TO invoices;";
+        assert!(
+            rules(trade).contains(&"migration-renames-table".to_string()),
+            "{:?}",
+            rules(trade)
+        );
     }
 
     #[test]

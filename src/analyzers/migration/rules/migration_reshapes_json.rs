@@ -9,7 +9,10 @@ code_rule! {
     /// ## What it does
     /// Finds statements that change the structure of stored JSON or move values between JSON
     /// and columns: `jsonb_set`, `||` merges, objects rebuilt with `jsonb_build_object` or from
-    /// `->>`, `json` to `jsonb` conversions, MySQL `JSON_SET`/`JSON_INSERT`/`JSON_REPLACE`.
+    /// `->>`, `json` to `jsonb` conversions, MySQL `JSON_SET`/`JSON_INSERT`/`JSON_REPLACE`. An
+    /// `UPDATE` that only fills a column the change adds, or only rows whose document is missing
+    /// or empty (`WHERE doc IS NULL`, `doc = '{}'`), changes no stored key; a column made an
+    /// array of JSON values (`json[]`) changes type (`migration-changes-column-type`).
     ///
     /// ## Why is this risky?
     /// A JSON column's schema lives only in the data: rows written by old code versions, nulls,
@@ -40,6 +43,26 @@ fn fills_new_columns(ctx: &Context, table: &str, columns: &[String]) -> bool {
     !columns.is_empty() && columns.iter().all(|c| ctx.is_new_column(table, c) || added(c))
 }
 
+/// The UPDATE only writes rows whose document is missing or empty (`WHERE amounts IS NULL`,
+/// `amounts = '{}'`): no stored key is changed.
+fn fills_empty_documents(statement: &str, columns: &[String]) -> bool {
+    let squashed: String = statement
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let Some((_, filter)) = squashed.rsplit_once("where") else {
+        return false;
+    };
+    !columns.is_empty()
+        && columns.iter().all(|c| {
+            let c = c.to_lowercase();
+            [format!("{c}isnull"), format!("{c}='{{}}'"), format!("{c}='[]'")]
+                .iter()
+                .any(|empty| filter.contains(empty.as_str()))
+        })
+}
+
 pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     match kind {
         OpKind::Update {
@@ -47,7 +70,11 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             columns,
             filter,
             json,
-        } if !ctx.is_new_table(table) && !json.is_empty() && !fills_new_columns(ctx, table, columns) => {
+        } if !ctx.is_new_table(table)
+            && !json.is_empty()
+            && !fills_new_columns(ctx, table, columns)
+            && !fills_empty_documents(&op.statement, columns) =>
+        {
             if json.iter().any(|j| JSON_KEY_REMOVERS.contains(&j.as_str())) {
                 return Vec::new();
             }
@@ -123,6 +150,13 @@ mod tests {
             rules(&added)
         );
         assert_eq!(rules(fill), vec!["migration-reshapes-json"]);
+        // Only rows without a document, or with an empty one, are written.
+        for only_empty in ["WHERE amounts = '{}'", "WHERE kind = 'fixed' AND amounts IS NULL"] {
+            let update = format!("UPDATE discounts SET amounts = jsonb_build_object('usd', 0) {only_empty};");
+            assert!(rules(&update).is_empty(), "{update}: {:?}", rules(&update));
+        }
+        let update = "UPDATE discounts SET amounts = jsonb_build_object('usd', 0) WHERE kind = 'fixed';";
+        assert_eq!(rules(update), vec!["migration-reshapes-json"]);
     }
 
     #[test]
