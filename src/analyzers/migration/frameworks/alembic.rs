@@ -88,30 +88,6 @@ fn sa_type(args: &str, key: &str) -> Option<String> {
     )
 }
 
-/// A bounded string type (`sa.varchar(length=128)`, `sa.string(40)`) made unbounded or longer.
-fn widens_text(old: &str, new: &str) -> bool {
-    let length = |ty: &str| -> Option<Option<u64>> {
-        let (path, args) = ty.split_once('(').unwrap_or((ty, ""));
-        let class = path.rsplit('.').next().unwrap_or(path);
-        if !matches!(class, "string" | "varchar" | "unicode" | "text" | "unicodetext") {
-            return None;
-        }
-        let args = args.trim_end_matches(')');
-        let value = args
-            .strip_prefix("length=")
-            .unwrap_or(args)
-            .split(',')
-            .next()
-            .unwrap_or("");
-        Some(value.parse().ok())
-    };
-    match (length(old), length(new)) {
-        (Some(Some(_)), Some(None)) => unbounded_text(new),
-        (Some(Some(before)), Some(Some(after))) => after >= before,
-        _ => false,
-    }
-}
-
 /// `sa.Text()`, `sa.UnicodeText()`, `sa.String()` or `VARCHAR()` without a length: PostgreSQL's
 /// `text` and unbounded `varchar`, which it stores and compares alike.
 fn unbounded_text(ty: &str) -> bool {
@@ -187,12 +163,9 @@ pub fn alembic(text: &str, dialect: Dialect) -> Script {
                             to: new,
                         }
                     } else if sa_type(args, "existing_type=").is_some_and(|old| {
-                        sa_type(args, "type_=").is_some_and(|new| {
-                            (unbounded_text(&old) && unbounded_text(&new)) || widens_text(&old, &new)
-                        })
+                        sa_type(args, "type_=").is_some_and(|new| unbounded_text(&old) && unbounded_text(&new))
                     }) {
-                        // `TEXT` ↔ an unbounded `VARCHAR` is one type to PostgreSQL, and a longer
-                        // (or no) limit keeps every value: nothing is rewritten or lost.
+                        // `TEXT` ↔ an unbounded `VARCHAR` is one type to PostgreSQL: nothing is rewritten.
                         OpKind::Other
                     } else if args.contains("type_=") {
                         // The whole type, to its closing parenthesis (`sa.varchar(length=40)`).
@@ -306,21 +279,15 @@ mod literal_tests {
 
 #[cfg(test)]
 mod type_tests {
-    use super::{sa_type, widens_text};
+    use super::sa_type;
 
     #[test]
-    fn a_longer_or_no_limit_widens_a_string() {
-        let args = "'repositories', 'homepage', existing_type=sa.VARCHAR(length=128), type_=sa.VARCHAR(), existing_nullable=True";
-        let (old, new) = (
-            sa_type(args, "existing_type=").unwrap(),
-            sa_type(args, "type_=").unwrap(),
+    fn a_type_is_read_to_its_closing_parenthesis() {
+        let args = "'repositories', 'homepage', existing_type=sa.VARCHAR(length=128), type_=postgresql.ARRAY(sa.JSON()), existing_nullable=True";
+        assert_eq!(
+            sa_type(args, "existing_type=").as_deref(),
+            Some("sa.varchar(length=128)")
         );
-        assert_eq!((old.as_str(), new.as_str()), ("sa.varchar(length=128)", "sa.varchar()"));
-        assert!(widens_text(&old, &new));
-        assert!(widens_text("sa.string(40)", "sa.string(length=80)"));
-        // Narrowed, or made another type: not a widening.
-        assert!(!widens_text("sa.varchar(length=128)", "sa.varchar(length=36)"));
-        assert!(!widens_text("sa.varchar(length=128)", "sa.integer()"));
-        assert!(!widens_text("sa.varchar()", "sa.varchar(length=36)"));
+        assert_eq!(sa_type(args, "type_=").as_deref(), Some("postgresql.array(sa.json())"));
     }
 }

@@ -10,8 +10,8 @@ use crate::model::Finding;
 code_rule! {
     /// ## What it does
     /// Finds a column type change on an existing table (`ALTER COLUMN … TYPE`, MySQL `MODIFY`/
-    /// `CHANGE`, Rails `change_column`, Django `AlterField`, Alembic `type_=`; an Alembic string
-    /// made longer or unbounded is no change; a column made `json[]` is one). With `USING` it is
+    /// `CHANGE`, Rails `change_column`, Django `AlterField`, Alembic `type_=`; a column made
+    /// `json[]` is one). With `USING` it is
     /// also a data rewrite; to a narrower-looking type (`varchar(n)`, `smallint`, `integer`,
     /// `numeric(p,s)`) it is also breaking. It is `high` and gates (broken contract) when the
     /// statement changes the type (`ALTER COLUMN … TYPE`), or when the schema file the change

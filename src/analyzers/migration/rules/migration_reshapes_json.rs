@@ -10,8 +10,8 @@ code_rule! {
     /// Finds statements that change the structure of stored JSON or move values between JSON
     /// and columns: `jsonb_set`, `||` merges, objects rebuilt with `jsonb_build_object` or from
     /// `->>`, `json` to `jsonb` conversions, MySQL `JSON_SET`/`JSON_INSERT`/`JSON_REPLACE`. An
-    /// `UPDATE` that only fills a column the change adds, or only rows whose document is missing
-    /// or empty (`WHERE doc IS NULL`, `doc = '{}'`), changes no stored key; a column made an
+    /// `UPDATE` that only fills a column the change adds, or only rows that hold no document
+    /// (`WHERE doc IS NULL`), changes no stored JSON; a column made an
     /// array of JSON values (`json[]`) changes type (`migration-changes-column-type`).
     ///
     /// ## Why is this risky?
@@ -43,8 +43,8 @@ fn fills_new_columns(ctx: &Context, table: &str, columns: &[String]) -> bool {
     !columns.is_empty() && columns.iter().all(|c| ctx.is_new_column(table, c) || added(c))
 }
 
-/// The UPDATE only writes rows whose document is missing or empty (`WHERE amounts IS NULL`,
-/// `amounts = '{}'`): no stored key is changed.
+/// The UPDATE only writes rows that hold no document (`WHERE amounts IS NULL`): no stored
+/// JSON is changed. (An empty one, `'{}'`, is a stored document the readers may rely on.)
 fn fills_empty_documents(statement: &str, columns: &[String]) -> bool {
     let squashed: String = statement
         .to_lowercase()
@@ -57,9 +57,7 @@ fn fills_empty_documents(statement: &str, columns: &[String]) -> bool {
     !columns.is_empty()
         && columns.iter().all(|c| {
             let c = c.to_lowercase();
-            [format!("{c}isnull"), format!("{c}='{{}}'"), format!("{c}='[]'")]
-                .iter()
-                .any(|empty| filter.contains(empty.as_str()))
+            filter.contains(&format!("{c}isnull"))
         })
 }
 
@@ -150,13 +148,14 @@ mod tests {
             rules(&added)
         );
         assert_eq!(rules(fill), vec!["migration-reshapes-json"]);
-        // Only rows without a document, or with an empty one, are written.
-        for only_empty in ["WHERE amounts = '{}'", "WHERE kind = 'fixed' AND amounts IS NULL"] {
-            let update = format!("UPDATE discounts SET amounts = jsonb_build_object('usd', 0) {only_empty};");
-            assert!(rules(&update).is_empty(), "{update}: {:?}", rules(&update));
+        // Only rows without a document are written; an empty document is one, and stays.
+        let update =
+            "UPDATE discounts SET amounts = jsonb_build_object('usd', 0) WHERE kind = 'fixed' AND amounts IS NULL;";
+        assert!(rules(update).is_empty(), "{:?}", rules(update));
+        for kept in ["WHERE amounts = '{}'", "WHERE kind = 'fixed'"] {
+            let update = format!("UPDATE discounts SET amounts = jsonb_build_object('usd', 0) {kept};");
+            assert_eq!(rules(&update), vec!["migration-reshapes-json"], "{update}");
         }
-        let update = "UPDATE discounts SET amounts = jsonb_build_object('usd', 0) WHERE kind = 'fixed';";
-        assert_eq!(rules(update), vec!["migration-reshapes-json"]);
     }
 
     #[test]
