@@ -4,6 +4,7 @@
 //! table through a relation, a role, a file). Whether every value is kept is then a question for
 //! the reviewer (medium), not a certain loss (high).
 
+use super::frameworks::rails::singular;
 use super::frameworks::scan::{code_part, python_function_only_reads, python_functions};
 use crate::diff::ChangeSet;
 use crate::model::{FileStatus, MigrationFormat};
@@ -235,21 +236,7 @@ fn names_table(word: &str, table: &str) -> bool {
     if word.len() < 3 || CALLS.contains(&word.as_str()) {
         return false;
     }
-    // Rails' irregular plurals that tables use.
-    let irregular = match table.as_str() {
-        "people" => Some("person"),
-        "children" => Some("child"),
-        _ => None,
-    };
-    if irregular == Some(word.as_str()) {
-        return true;
-    }
-    let singular = table
-        .strip_suffix("ies")
-        .map(|s| format!("{s}y"))
-        .or_else(|| table.strip_suffix("ses").map(|s| format!("{s}s")))
-        .or_else(|| table.strip_suffix('s').map(str::to_string));
-    word == table || singular.is_some_and(|s| word == s)
+    word == table || word == singular(&table) || table.strip_suffix('s') == Some(word.as_str())
 }
 
 /// The first piece of data code before `line` of the judged file (or in an earlier file of the
@@ -275,6 +262,8 @@ mod tests {
         assert!(names_table("category", "categories"));
         assert!(names_table("profit_center", "profitcenter"));
         assert!(names_table("person", "people"));
+        assert!(names_table("address", "addresses"));
+        assert!(names_table("status", "statuses"));
         assert!(!names_table("user", "users_roles"));
         assert!(!names_table("id", "ids"));
         assert!(!names_table("new", "news"));

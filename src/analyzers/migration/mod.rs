@@ -701,6 +701,13 @@ pub mod testing {
             .collect()
     }
 
+    /// The first finding of `rule` on one SQL migration.
+    pub fn first(rule: &str, text: &str) -> Option<Finding> {
+        run(&[("db/migrations/1.sql", text)])
+            .into_iter()
+            .find(|f| f.rule == rule)
+    }
+
     pub fn rules(text: &str) -> Vec<String> {
         sql(text)
             .into_iter()

@@ -318,18 +318,7 @@ fn translation_copy(text: &str, line_start: usize, line: &str, models: &Models) 
         .filter(|c| !matches!(c.as_str(), "migrate_data" | "remove_source_columns"))
         .collect();
     let table = models.table(&model);
-    let singular = if table == "people" {
-        "person".to_string()
-    } else if let Some(stem) = table.strip_suffix("ies") {
-        format!("{stem}y")
-    } else if let Some(stem) = ["sses", "xes", "ches", "shes", "zes"]
-        .iter()
-        .find_map(|e| table.strip_suffix(e).map(|s| format!("{s}{}", &e[..e.len() - 2])))
-    {
-        stem
-    } else {
-        table.strip_suffix('s').unwrap_or(&table).to_string()
-    };
+    let singular = singular(&table);
     Some(OpKind::CodeCopy {
         into: format!("{singular}_translations"),
         of: table,
@@ -731,6 +720,23 @@ fn table_of(model: &str) -> String {
     } else {
         format!("{snake}s")
     }
+}
+
+/// The singular of a table name, the way `table_of` pluralises: `categories` → `category`,
+/// `addresses` → `address`, `people` → `person`.
+pub fn singular(table: &str) -> String {
+    match table {
+        "people" => return "person".to_string(),
+        "children" => return "child".to_string(),
+        _ => {}
+    }
+    if let Some(stem) = table.strip_suffix("ies") {
+        return format!("{stem}y");
+    }
+    ["sses", "uses", "xes", "zes", "ches", "shes"]
+        .iter()
+        .find_map(|e| table.strip_suffix(e).map(|s| format!("{s}{}", &e[..e.len() - 2])))
+        .unwrap_or_else(|| table.strip_suffix('s').unwrap_or(table).to_string())
 }
 
 /// `safety_assured do … end` blocks (the strong_migrations convention): the author

@@ -71,14 +71,9 @@ mod tests {
 
     #[test]
     fn a_table_emptied_first_has_no_row_to_fail() {
-        use crate::analyzers::migration::testing::run;
+        use crate::analyzers::migration::testing::first;
         use crate::model::Severity;
-        let severity = |text: &str| {
-            run(&[("db/migrations/1.sql", text)])
-                .into_iter()
-                .find(|f| f.rule == "migration-adds-required-column")
-                .map(|f| f.severity)
-        };
+        let severity = |text: &str| first("migration-adds-required-column", text).map(|f| f.severity);
         let add = "ALTER TABLE profiles ADD COLUMN slug text NOT NULL;";
         assert_eq!(
             severity(&format!("DELETE FROM profiles;\n{add}")),

@@ -101,7 +101,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyzers::migration::testing::{rules, run, sql};
+    use crate::analyzers::migration::testing::{first, rules, run, sql};
 
     #[test]
     fn fires_on_existing_columns_only() {
@@ -122,12 +122,7 @@ mod tests {
     #[test]
     fn an_update_moves_what_its_set_reads_and_converts_what_it_picks_by() {
         use crate::model::Severity;
-        let drop = |text: &str| {
-            run(&[("db/migrations/1.sql", text)])
-                .into_iter()
-                .find(|f| f.rule == "migration-drops-column")
-                .unwrap()
-        };
+        let drop = |text: &str| first("migration-drops-column", text).unwrap();
         // Read in the SET's value, in a subquery with a WHERE of its own: moved.
         let f = drop("UPDATE person SET person_id = (SELECT id FROM p WHERE p.name = person.nick);\nALTER TABLE person DROP COLUMN nick;");
         assert_eq!(f.severity, Severity::Info, "{f:?}");
