@@ -49,6 +49,7 @@ const CODE_RULES: &[&CodeRule] = &[
     &m::migration_truncates_table::TRUNCATES_TABLE,
     &m::migration_validates_constraint_inline::VALIDATES_CONSTRAINT_INLINE,
     // JSON shapes.
+    &js::api_type_changed::API_TYPE_CHANGED,
     &js::json_column_contract_changed::JSON_COLUMN_CONTRACT_CHANGED,
     &js::json_sample_shape_changed::JSON_SAMPLE_SHAPE_CHANGED,
     &js::json_schema_changed::JSON_SCHEMA_CHANGED,

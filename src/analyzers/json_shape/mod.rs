@@ -1,5 +1,6 @@
 //! The `json-shape` analyzer: breaking changes to the JSON a change's code reads and writes —
-//! serde types (old blob against new blob of every changed `.rs` file), JSON fixtures and
+//! serde types (old blob against new blob of every changed `.rs` file), the API types of
+//! Python, TypeScript and Go (`contracts`), JSON fixtures and
 //! samples, JSON Schemas and OpenAPI specs — each with the direction it breaks, plus the
 //! compound finding when a migration reshapes the JSON column that a changed type is stored in.
 
@@ -7,6 +8,7 @@
 //! The readers (`serde_model`, `serde_diff`, `serde_types`, `roles`, `documents`, `yaml`)
 //! compare; the rules under `rules/`, one file per rule id, weigh and report.
 
+pub mod contracts;
 pub mod documents;
 pub mod roles;
 pub mod rules;
@@ -21,6 +23,7 @@ use crate::model::Finding;
 /// `stored`: type names the config says are stored JSON (`[[json_column]]`, `[[shapes]]`).
 pub fn analyze(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
     let mut out = rules::serde_shape_changed::check(change, stored);
+    out.extend(rules::api_type_changed::check(change, stored));
     let (documents, unread) = documents::read(change);
     out.extend(unread);
     for c in &documents {

@@ -682,7 +682,7 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
         }
         _ => false,
     };
-    let unsure = kind == SC::TypeChanged && (unknown(o, false) || unknown(n, true));
+    let unsure = matches!(kind, SC::TypeChanged | SC::CardinalityChanged) && (unknown(o, false) || unknown(n, true));
     if unsure {
         message.push_str(" (a type whose JSON is not defined in this change: it may write the same JSON)");
     }

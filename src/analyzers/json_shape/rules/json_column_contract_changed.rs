@@ -125,7 +125,10 @@ pub fn compound(findings: &[Finding], mapping: &[JsonColumn]) -> Vec<Finding> {
         .collect();
     let shapes: Vec<&Finding> = findings
         .iter()
-        .filter(|f| f.rule == super::serde_shape_changed::SERDE_SHAPE_CHANGED.id)
+        .filter(|f| {
+            f.rule == super::serde_shape_changed::SERDE_SHAPE_CHANGED.id
+                || f.rule == super::api_type_changed::API_TYPE_CHANGED.id
+        })
         .collect();
     let mut out = Vec::new();
     for m in reshapes {

@@ -53,7 +53,7 @@ code_rule! {
 
 /// The severity of one change given the roles of its type; `None` when no reader of that
 /// role can break. With several roles, the strongest claim wins.
-fn severity_for(
+pub(crate) fn severity_for(
     c: &Change,
     dir: Direction,
     old_de: bool,
@@ -192,37 +192,59 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
                 n.name
             ));
         }
-        let message = match role {
-            Role::Stored => c.message.clone(),
-            Role::WireOutput => c
-                .message
-                .replace(
-                    "old code requires it; new code stops writing it and drops it on every read-modify-write",
-                    "old clients that read it no longer get it",
-                )
-                .replace("stored documents", "data written before this change"),
-            _ => c.message.replace("stored documents", "data written before this change"),
-        };
-        let mut f = SERDE_SHAPE_CHANGED
-            .finding(format!("{message} ({why})"))
-            .at(&n.file, Some(c.line))
-            .help(c.kind.help())
-            .tags(&[c.kind.into()]);
-        f.symbol = Some(format!("{}::{}", n.file, n.item_path));
-        let source_line = change
-            .files
-            .iter()
-            .find(|file| file.path == n.file)
-            .and_then(|file| file.new_text.get())
-            .and_then(|text| text.lines().nth(c.line.saturating_sub(1) as usize))
-            .map(|l| l.trim().to_string());
-        f.evidence = Some(source_line.unwrap_or_else(|| c.subject.clone()));
-        f.target = Some(c.subject.clone());
-        f.direction = Some(dir);
-        f.severity = severity;
-        out.push(f);
+        out.push(reported(
+            &SERDE_SHAPE_CHANGED,
+            change,
+            n,
+            &c,
+            dir,
+            (severity, role, &why),
+            c.kind.help(),
+        ));
     }
     out
+}
+
+/// The finding for one change of a type, worded for its role: what the user sees of a
+/// `serde-shape-changed` or `api-type-changed` finding.
+pub(crate) fn reported(
+    rule: &'static crate::model::CodeRule,
+    change: &ChangeSet,
+    n: &SerdeType,
+    c: &Change,
+    dir: Direction,
+    (severity, role, why): (Severity, Role, &str),
+    help: &str,
+) -> Finding {
+    let message = match role {
+        Role::Stored => c.message.clone(),
+        Role::WireOutput => c
+            .message
+            .replace(
+                "old code requires it; new code stops writing it and drops it on every read-modify-write",
+                "old clients that read it no longer get it",
+            )
+            .replace("stored documents", "data written before this change"),
+        _ => c.message.replace("stored documents", "data written before this change"),
+    };
+    let mut f = rule
+        .finding(format!("{message} ({why})"))
+        .at(&n.file, Some(c.line))
+        .help(help)
+        .tags(&[c.kind.into()]);
+    f.symbol = Some(format!("{}::{}", n.file, n.item_path));
+    let source_line = change
+        .files
+        .iter()
+        .find(|file| file.path == n.file)
+        .and_then(|file| file.new_text.get())
+        .and_then(|text| text.lines().nth(c.line.saturating_sub(1) as usize))
+        .map(|l| l.trim().to_string());
+    f.evidence = Some(source_line.unwrap_or_else(|| c.subject.clone()));
+    f.target = Some(c.subject.clone());
+    f.direction = Some(dir);
+    f.severity = severity;
+    f
 }
 
 #[cfg(test)]

@@ -1,0 +1,189 @@
+//! `api-type-changed`: a JSON API type in Python, TypeScript or Go changes so that a reader
+//! of its JSON breaks, weighed by the type's role as `serde-shape-changed` weighs Rust's.
+
+use super::serde_shape_changed::{reported, severity_for};
+use crate::analyzers::json_shape::contracts::{self, Contracts};
+use crate::analyzers::json_shape::roles::{Evidence, Role};
+use crate::analyzers::json_shape::serde_diff::{self, Change, Types};
+use crate::analyzers::json_shape::serde_model::SerdeType;
+use crate::analyzers::json_shape::serde_types::{added_schema_words, direction, Models};
+use crate::code_rule;
+use crate::diff::ChangeSet;
+use crate::model::ShapeChange as SC;
+use crate::model::{Direction, Finding, Severity};
+use std::collections::BTreeSet;
+
+code_rule! {
+    /// ## What it does
+    /// Reads the JSON API types of every changed Python, TypeScript and Go file, before and
+    /// after, with tree-sitter: Django REST Framework serializers (`Meta.fields`, declared
+    /// fields, `read_only`, `write_only`, `required`, `allow_null`, `many`), Pydantic models
+    /// (`Field(alias=…)`, `Optional`, defaults, `Literal`, `extra="forbid"`), `dataclasses_json`
+    /// classes, exported TypeScript interfaces and object types, zod schemas (`.optional()`,
+    /// `.nullable()`, `.strict()`, `z.enum`, `.extend`, `.pick`, `.omit`) and Go structs with
+    /// `json` tags (`omitempty`, `-`, `string`, pointers, embedded structs). It compares them by
+    /// wire key as `serde-shape-changed` compares Rust's serde types, with the same kinds and
+    /// directions, and weighs each change by who reads the JSON: a DRF serializer is the API's
+    /// requests and responses; a FastAPI route's parameters and `response_model`, a Go handler
+    /// that decodes or encodes a struct, a zod schema that parses a request show theirs; a type
+    /// named in `[[json_column]]` is stored. With no role seen, a change is a hint (medium).
+    /// Types whose keys are computed (`fields = '__all__'`, `.extend` of a schema defined
+    /// elsewhere) are reported as not analysed when the change edits them.
+    ///
+    /// ## Why is this risky?
+    /// Clients built against the old API, and documents stored by the old code, keep arriving
+    /// after the deploy: a key they read that is gone, renamed or retyped breaks them, and a
+    /// rollback meets what the new code wrote.
+    ///
+    /// ## Example
+    /// ```python api/serializers.py (before)
+    /// from rest_framework import serializers
+    ///
+    /// class SiteSerializer(serializers.Serializer):
+    ///     name = serializers.CharField()
+    ///     asn = serializers.IntegerField()
+    /// ```
+    /// ```python api/serializers.py
+    /// from rest_framework import serializers
+    ///
+    /// class SiteSerializer(serializers.Serializer):
+    ///     name = serializers.CharField()
+    /// ```
+    ///
+    /// ## How to roll back
+    /// Keep the old key for a release (read both names, keep writing the old one, accept both
+    /// types), tell clients, and remove it once no client of the old version is left.
+    pub static API_TYPE_CHANGED: "api-type-changed", JsonShape, High, [], gating = BrokenContract;
+}
+
+/// The safe pattern, in words that fit every language.
+fn help(kind: SC) -> &'static str {
+    match kind {
+        SC::FieldRemoved => {
+            "keep the key for a release (optional, still written), tell clients, remove it once no old client is left"
+        }
+        SC::FieldRenamed | SC::RenameAllChanged | SC::VariantRenamed => {
+            "accept both names on input and keep writing the old one until every client has moved"
+        }
+        SC::FieldAddedRequired | SC::OptionalityTightened => {
+            "make the key optional (a default) until every client sends it and stored documents carry it"
+        }
+        SC::OptionalityLoosened => "keep writing a value until clients accept null or a missing key",
+        SC::VariantAdded => "ship readers that accept the new value one release before writers use it",
+        SC::VariantRemoved => "keep accepting the old value until no client or stored document uses it",
+        SC::DenyUnknownAdded => "keep ignoring unknown keys until every client stops sending them",
+        _ => "accept both shapes for a release, then move clients and stored data, then retire the old one",
+    }
+}
+
+/// Old and new versions of the same type: same name in the same (or renamed) file first,
+/// else the only type of that name.
+fn counterpart<'a>(change: &ChangeSet, old: &'a [SerdeType], n: &SerdeType) -> Option<&'a SerdeType> {
+    old.iter()
+        .find(|o| {
+            o.name == n.name
+                && (o.file == n.file
+                    || change
+                        .files
+                        .iter()
+                        .any(|f| f.old_path.as_deref() == Some(o.file.as_str()) && f.path == n.file))
+        })
+        .or_else(|| {
+            let same: Vec<&SerdeType> = old.iter().filter(|o| o.name == n.name).collect();
+            (same.len() == 1).then(|| same[0])
+        })
+}
+
+/// An enum or set of values matters only as the type of some field.
+fn is_held(t: &SerdeType, models: &Models) -> bool {
+    let is_values = matches!(t.kind, crate::analyzers::json_shape::serde_model::Kind::Enum(_));
+    !is_values
+        || t.name.contains('.')
+        || models
+            .old
+            .iter()
+            .chain(&models.new)
+            .any(|h| h.held_names().contains(&t.name))
+}
+
+pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
+    let Contracts {
+        old,
+        new,
+        roles: direct,
+        unread,
+        bases,
+    } = contracts::read(change);
+    let mut out = unread;
+    if old.is_empty() || new.is_empty() {
+        return out;
+    }
+    let models = Models { old, new };
+    let mut candidates: Vec<(&SerdeType, Change, Direction)> = Vec::new();
+    for n in models.new.iter().filter(|n| is_held(n, &models)) {
+        let Some(o) = counterpart(change, &models.old, n) else {
+            continue;
+        };
+        for c in serde_diff::compare(o, n, &models) {
+            if let Some(dir) = direction(&c, n) {
+                candidates.push((n, c, dir));
+            }
+        }
+    }
+    if candidates.is_empty() {
+        return out;
+    }
+    let wanted: BTreeSet<String> = candidates
+        .iter()
+        .map(|(n, _, _)| n.name.split('.').next().unwrap_or(&n.name).to_string())
+        .collect();
+    let mut roles = direct;
+    roles.extend(contracts::tree_roles(change, &wanted));
+    let all: Vec<SerdeType> = models.old.iter().chain(&models.new).cloned().collect();
+    let evidence = contracts::evidence(&all, &bases, &roles, stored);
+    let schema_words = added_schema_words(change);
+    for (n, c, dir) in candidates {
+        let owner = n.name.split('.').next().unwrap_or(&n.name);
+        let list: Vec<Evidence> = evidence
+            .get(&n.name)
+            .or_else(|| evidence.get(owner))
+            .cloned()
+            .unwrap_or_default();
+        let (known, new_only): (Vec<Evidence>, Vec<Evidence>) = list.into_iter().partition(|e| !e.new_in_change);
+        let unknown_why = match new_only.first() {
+            Some(e) if known.is_empty() => format!(
+                "role unknown before this change: {} ({}), so no client of the base depends on it; a hint",
+                e.role.describe(),
+                e.why
+            ),
+            _ => {
+                "role unknown: no request, response or storage use of the type was found, so this is a hint".to_string()
+            }
+        };
+        let field = c.subject.rsplit('.').next().unwrap_or("").to_lowercase();
+        let column_added = !field.is_empty() && schema_words.contains(&field);
+        let old_de = models.old_type(&n.name).is_some_and(|o| o.de);
+        let Some((mut severity, role, mut why)) = severity_for(&c, dir, old_de, &known, column_added, &unknown_why)
+        else {
+            continue;
+        };
+        // A key now required breaks only who sends the JSON: clients of a request type, or
+        // stored documents. A response type, or one whose readers were not seen, gains a key.
+        if matches!(c.kind, SC::FieldAddedRequired | SC::OptionalityTightened)
+            && !known.iter().any(|e| matches!(e.role, Role::WireInput | Role::Stored))
+        {
+            severity = severity.min(Severity::Low);
+            why.push_str("; no request or storage use of the type was seen, so nobody may send it without the key");
+        }
+        // A type not defined in the change may write the same JSON: the reader cannot tell.
+        // A wider type reads all the old one did; the values written come from the same data.
+        // (A soft type change is one whose types, or whose inner changes, are only hints.)
+        let unsure = c.soft && matches!(c.kind, SC::TypeChanged | SC::CardinalityChanged);
+        if unsure || c.kind == SC::TypeWidened {
+            severity = severity.min(Severity::Low);
+        }
+        let weighed = (severity.min(Severity::Critical), role, why.as_str());
+        out.push(reported(&API_TYPE_CHANGED, change, n, &c, dir, weighed, help(c.kind)));
+    }
+    out
+}
