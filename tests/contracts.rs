@@ -483,3 +483,67 @@ fn a_json_column_read_by_a_pydantic_model_is_the_compound_finding() {
         "{model_finding}"
     );
 }
+
+/// Two packages' `Repo` are different types: the database row of one does not make the other
+/// a row (a webhook payload read from another service is of unknown role).
+#[test]
+fn a_row_is_not_told_by_name() {
+    let row = "package model\n\ntype Repo struct {\n\tID   int64  `json:\"id\" xorm:\"pk autoincr\"`\n\tName string `json:\"name\" xorm:\"name\"`\n}\n";
+    let hook = "package gitea\n\ntype Repo struct {\n\tID   int64  `json:\"id\"`\n\tName string `json:\"name\"`\n}\n";
+    let t = base_and_feature(
+        &[("model/repo.go", row), ("remote/gitea/types.go", hook)],
+        &[(
+            "remote/gitea/types.go",
+            Some(&hook.replace("ID   int64 ", "ID   string")),
+        )],
+    );
+    let found: Vec<serde_json::Value> = analyzer_findings(&t, "json-shape", &[])
+        .into_iter()
+        .filter(|f| f["rule"] == "api-type-changed")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("role unknown") && !message.contains("database row"),
+        "{message}"
+    );
+}
+
+/// Two route modules each declare a `SearchParams` schema; one parses a request. A change to
+/// the other module's schema does not take that role, and a number that becomes an integer is
+/// a hint: JSON has one number type.
+#[test]
+fn a_name_a_file_declares_itself_is_its_own() {
+    let a = "import { z } from \"zod\";\n\nconst SearchParams = z.object({ page: z.number(), q: z.string() });\n\nexport async function GET(req: Request) {\n  const p = SearchParams.parse(Object.fromEntries(new URL(req.url).searchParams));\n  return Response.json(p);\n}\n";
+    let b =
+        "import { z } from \"zod\";\n\nexport const SearchParams = z.object({ page: z.number(), q: z.string() });\n";
+    let t = base_and_feature(
+        &[("app/a.ts", a), ("app/b.ts", b)],
+        &[(
+            "app/b.ts",
+            Some(
+                &b.replace("q: z.string()", "q: z.boolean()")
+                    .replace("page: z.number()", "page: z.number().int()"),
+            ),
+        )],
+    );
+    let found: Vec<(String, String, String)> = analyzer_findings(&t, "json-shape", &[])
+        .into_iter()
+        .filter(|f| f["rule"] == "api-type-changed")
+        .map(|f| {
+            (
+                f["tags"][0].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let q = found.iter().find(|(k, _, _)| k == "type-changed").expect("q retyped");
+    assert_eq!(q.1, "medium");
+    assert!(q.2.contains("role unknown"), "{}", q.2);
+    let page = found
+        .iter()
+        .find(|(k, _, _)| k == "type-narrowed")
+        .expect("page narrowed");
+    assert_eq!(page.1, "low");
+}

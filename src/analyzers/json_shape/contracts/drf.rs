@@ -173,12 +173,14 @@ pub(super) fn read_serializer(path: &str, c: &Class<'_>, src: &str, read: &mut R
             }
         }
     }
+    // Keys the file does not list are not compared: every declared one would look removed.
     if let Some(why) = computed {
         read.unresolved.push(Unresolved {
             type_name: c.name.clone(),
             line: c.line,
             why,
         });
+        return;
     }
     read.types.push(object(&c.name, path, c.line, fields));
 }

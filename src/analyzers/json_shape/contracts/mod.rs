@@ -232,9 +232,16 @@ pub fn tree_roles(change: &ChangeSet, wanted: &BTreeSet<String>) -> Vec<(String,
         if scanned > MAX_ROLE_FILES {
             break;
         }
+        // A file's use of a name it declares itself is about its own type, not the change's.
         let roles_of = |text: &str| {
             read_with(grammar, &file.path, text)
-                .map(|r| r.roles)
+                .map(|r| {
+                    let own: BTreeSet<String> = r.types.iter().map(|t| t.name.clone()).collect();
+                    r.roles
+                        .into_iter()
+                        .filter(|(n, _, _)| !own.contains(n))
+                        .collect::<Vec<_>>()
+                })
                 .unwrap_or_default()
         };
         let before: Vec<(String, Role)> = match edited {
@@ -256,7 +263,8 @@ pub fn tree_roles(change: &ChangeSet, wanted: &BTreeSet<String>) -> Vec<(String,
 }
 
 /// Evidence per type name: direct roles, then the roles of the types that hold them (a nested
-/// serializer is written wherever its parent is), and of the fields' own value types.
+/// serializer is written wherever its parent is), and of the fields' own value types. A row is
+/// not told by name (two packages' `Repo` are different types): the rule asks the type itself.
 pub fn evidence(
     types: &[SerdeType],
     bases: &[(String, String)],
@@ -280,17 +288,6 @@ pub fn evidence(
             Evidence {
                 role: Role::Stored,
                 why: "it is named in riskgate.toml ([[json_column]] or [[shapes]])".into(),
-                new_in_change: false,
-            },
-        );
-    }
-    for t in types.iter().filter(|t| t.row) {
-        add(
-            &mut by,
-            &t.name,
-            Evidence {
-                role: Role::Row,
-                why: format!("its fields carry database column tags ({}:{})", t.file, t.line),
                 new_in_change: false,
             },
         );

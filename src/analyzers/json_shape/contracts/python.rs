@@ -173,6 +173,11 @@ pub fn read(path: &str, src: &str) -> Result<Read, String> {
             read.roles.push((c.name.clone(), Role::WireInput, why.to_string()));
         }
     }
+    // A class defined twice in a module is its last definition.
+    let mut seen = std::collections::BTreeSet::new();
+    read.types.reverse();
+    read.types.retain(|t| seen.insert(t.name.clone()));
+    read.types.reverse();
     read.roles.extend(fastapi_roles(root, src));
     Ok(read)
 }

@@ -113,10 +113,24 @@ fn members(cx: &mut Cx<'_>, owner: &str, body: Node<'_>) -> Vec<Field> {
     fields
 }
 
+/// Component props, callbacks and state are not JSON: a type with a function member (a
+/// method, or a key typed as a function) is code's, not a wire contract.
+fn has_functions(body: Node<'_>) -> bool {
+    named_children(body).into_iter().any(|m| {
+        m.kind() == "method_signature"
+            || m.child_by_field_name("type")
+                .and_then(|t| t.named_child(0))
+                .is_some_and(|t| t.kind() == "function_type")
+    })
+}
+
 fn interface(cx: &mut Cx<'_>, decl: Node<'_>) {
     let (Some(name), Some(body)) = (decl.child_by_field_name("name"), decl.child_by_field_name("body")) else {
         return;
     };
+    if has_functions(body) {
+        return;
+    }
     let name = text(name, cx.src).to_string();
     let mut fields = Vec::new();
     // `extends` of interfaces of this file: their members come first.
@@ -143,7 +157,7 @@ fn alias(cx: &mut Cx<'_>, decl: Node<'_>) {
     };
     let name = text(name, cx.src).to_string();
     match value.kind() {
-        "object_type" => {
+        "object_type" if !has_functions(value) => {
             let fields = members(cx, &name, value);
             cx.read.types.push(object(&name, cx.path, line(decl), fields));
         }
@@ -597,7 +611,7 @@ mod tests {
 
     #[test]
     fn interfaces_and_types() {
-        let src = "export interface A { a: string; b?: number | null; c: Array<B>; d: 'x' | 'y'; e: { f: string }[] }\nexport type T = { a: string };\nexport type K = 'p' | 'q';\ninterface Private { x: string }\n";
+        let src = "export interface A { a: string; b?: number | null; c: Array<B>; d: 'x' | 'y'; e: { f: string }[] }\nexport type T = { a: string };\nexport type K = 'p' | 'q';\ninterface Private { x: string }\nexport interface Props { a: string; onClose: () => void }\nexport type P = { a: string; render(): void };\n";
         let read = read("a.ts", src).unwrap();
         assert_eq!(
             fields(&read, "A"),
@@ -614,6 +628,10 @@ mod tests {
             .iter()
             .any(|t| t.name == "K" && matches!(t.kind, Kind::Enum(_))));
         assert!(!read.types.iter().any(|t| t.name == "Private"));
+        assert!(
+            !read.types.iter().any(|t| t.name == "Props" || t.name == "P"),
+            "a type with functions is code's, not JSON"
+        );
     }
 
     #[test]

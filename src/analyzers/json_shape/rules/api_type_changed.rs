@@ -144,11 +144,18 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
     let schema_words = added_schema_words(change);
     for (n, c, dir) in candidates {
         let owner = n.name.split('.').next().unwrap_or(&n.name);
-        let list: Vec<Evidence> = evidence
+        let mut list: Vec<Evidence> = evidence
             .get(&n.name)
             .or_else(|| evidence.get(owner))
             .cloned()
             .unwrap_or_default();
+        if n.row {
+            list.push(Evidence {
+                role: Role::Row,
+                why: format!("its fields carry database column tags ({}:{})", n.file, n.line),
+                new_in_change: false,
+            });
+        }
         let (known, new_only): (Vec<Evidence>, Vec<Evidence>) = list.into_iter().partition(|e| !e.new_in_change);
         let unknown_why = match new_only.first() {
             Some(e) if known.is_empty() => format!(
@@ -179,7 +186,10 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
         // A wider type reads all the old one did; the values written come from the same data.
         // (A soft type change is one whose types, or whose inner changes, are only hints.)
         let unsure = c.soft && matches!(c.kind, SC::TypeChanged | SC::CardinalityChanged);
-        if unsure || c.kind == SC::TypeWidened {
+        // JSON has one number type: a float field that becomes an integer one still reads the
+        // whole numbers clients send.
+        let number = c.kind == SC::TypeNarrowed && c.message.contains("narrows from float to");
+        if unsure || number || c.kind == SC::TypeWidened {
             severity = severity.min(Severity::Low);
         }
         let weighed = (severity.min(Severity::Critical), role, why.as_str());
