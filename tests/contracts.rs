@@ -547,3 +547,178 @@ fn a_name_a_file_declares_itself_is_its_own() {
         .expect("page narrowed");
     assert_eq!(page.1, "low");
 }
+
+/// A model whose Pydantic base lives in another module (`class Incident(AppBase)`) is read
+/// through that base, with the settings it passes on: camelCase keys.
+#[test]
+fn a_pydantic_base_of_another_module_is_followed() {
+    let base = "from pydantic import BaseModel, ConfigDict\nfrom humps import camelize\n\n\nclass AppBase(BaseModel):\n    model_config = ConfigDict(alias_generator=camelize)\n";
+    let model = "from pydantic import Field\nfrom app.base import AppBase\n\n\nclass Incident(AppBase):\n    reporter_name: str\n    title: str\n";
+    let t = base_and_feature(
+        &[("app/base.py", base), ("app/incident.py", model)],
+        &[("app/incident.py", Some(&model.replace("    reporter_name: str\n", "")))],
+    );
+    let found: Vec<serde_json::Value> = analyzer_findings(&t, "json-shape", &[])
+        .into_iter()
+        .filter(|f| f["rule"] == "api-type-changed")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Incident.reporterName"),
+        "{}",
+        found[0]
+    );
+}
+
+/// Inputs written to cost: aliases that expand exponentially, object types nested tens of
+/// thousands deep, a long inheritance chain. Each run ends with a clear line, not an abort.
+#[test]
+fn hostile_types_are_bounded() {
+    let mut aliases = String::from("from pydantic import BaseModel\nfrom typing import Union\n");
+    for i in 0..6 {
+        let parts = vec![format!("A{}", i + 1); 28].join(", ");
+        aliases.push_str(&format!("A{i} = Union[{parts}]\n"));
+    }
+    aliases.push_str("A6 = int\n\n\nclass M(BaseModel):\n    x: A0\n    y: int\n");
+    let deep = format!(
+        "export type T = {}string{};\n",
+        "{a: ".repeat(40_000),
+        "}".repeat(40_000)
+    );
+    let mut chain = String::from("export interface A0 { f0: string }\n");
+    for i in 1..6_000 {
+        chain.push_str(&format!(
+            "export interface A{i} extends A{} {{ f{i}: string }}\n",
+            i - 1
+        ));
+    }
+    for (file, old) in [("app/m.py", aliases), ("src/deep.ts", deep), ("src/chain.ts", chain)] {
+        let new = format!("{old}\n// edited\n").replace(
+            "\n// edited\n",
+            if file.ends_with(".py") {
+                "\n# edited\n"
+            } else {
+                "\n// edited\n"
+            },
+        );
+        let t = base_and_feature(&[(file, &old)], &[(file, Some(&new))]);
+        let (code, out, err) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+        assert!(code == 0 || code == 1, "{file}: exit {code}\n{err}");
+        json(&out);
+    }
+}
+
+/// (what, base files, head files): one change.
+type Scenario<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<(&'a str, String)>);
+
+/// Ordinary changes that once blocked: a new module's namesake serializer, a comment inside
+/// `Annotated[…]`, a `Literal` widened to `str`, a comment that mentions a setting, an anonymous
+/// Go struct moved into a named type, a YAML decoder, a same-named Go type of another package.
+#[test]
+fn ordinary_changes_do_not_block() {
+    let serializer = "from rest_framework import serializers\n\n\nclass SiteSerializer(serializers.Serializer):\n    name = serializers.CharField()\n    asn = serializers.IntegerField()\n";
+    let v2 = "from rest_framework import serializers\n\n\nclass SiteSerializer(serializers.Serializer):\n    slug = serializers.CharField()\n";
+    let route = "from fastapi import APIRouter\nfrom app.schemas import Item\n\nrouter = APIRouter()\n\n\n@router.post(\"/items\", response_model=Item)\nasync def create(item: Item) -> Item:\n    return item\n";
+    let item = "from typing import Annotated, Literal\nfrom pydantic import BaseModel, Field\n\n\nclass Item(BaseModel):\n    count: int\n    kind: Literal[\"book\", \"film\"]\n    name: str\n";
+    let go_old = "package api\n\nimport \"encoding/json\"\n\ntype CreateReq struct {\n\tMeta struct {\n\t\tSource string `json:\"source\"`\n\t} `json:\"meta\"`\n}\n\nfunc Create(w http.ResponseWriter, r *http.Request) {\n\tvar in CreateReq\n\tjson.NewDecoder(r.Body).Decode(&in)\n}\n";
+    let go_new = "package api\n\nimport \"encoding/json\"\n\ntype Meta struct {\n\tSource string `json:\"source\"`\n}\n\ntype CreateReq struct {\n\tMeta Meta `json:\"meta\"`\n}\n\nfunc Create(w http.ResponseWriter, r *http.Request) {\n\tvar in CreateReq\n\tjson.NewDecoder(r.Body).Decode(&in)\n}\n";
+    let handler = "package api\n\nimport \"encoding/json\"\n\nfunc Create(w http.ResponseWriter, r *http.Request) {\n\tvar p Payload\n\tjson.NewDecoder(r.Body).Decode(&p)\n}\n";
+    let api_payload = "package api\n\ntype Payload struct {\n\tID int `json:\"id\"`\n}\n";
+    let hook =
+        "package webhook\n\ntype Payload struct {\n\tID   int    `json:\"id\"`\n\tName string `json:\"name\"`\n}\n";
+    let cases: Vec<Scenario> = vec![
+        (
+            "a new module's namesake",
+            vec![("api/serializers.py", serializer)],
+            vec![("api/v2/serializers.py", v2.to_string())],
+        ),
+        (
+            "a comment inside Annotated",
+            vec![("app/schemas.py", item), ("app/routes.py", route)],
+            vec![(
+                "app/schemas.py",
+                item.replace("    count: int\n", "    count: Annotated[\n        int,  # never negative\n        Field(ge=0, description=\"how many :)\"),\n    ]\n"),
+            )],
+        ),
+        (
+            "a Literal widened to str",
+            vec![("app/schemas.py", item), ("app/routes.py", route)],
+            vec![("app/schemas.py", item.replace("Literal[\"book\", \"film\"]", "str"))],
+        ),
+        (
+            "a comment that mentions a setting",
+            vec![("app/schemas.py", item), ("app/routes.py", route)],
+            vec![(
+                "app/schemas.py",
+                item.replace("    name: str\n", "    name: str  # TODO: alias_generator=to_camel, extra='forbid'\n"),
+            )],
+        ),
+        ("an anonymous struct named", vec![("api/create.go", go_old)], vec![("api/create.go", go_new.to_string())]),
+        (
+            "another package's namesake",
+            vec![("api/handler.go", handler), ("api/payload.go", api_payload), ("webhook/payload.go", hook)],
+            vec![("webhook/payload.go", hook.replace("ID   int ", "ID   string"))],
+        ),
+    ];
+    for (what, base, head) in cases {
+        let head: Vec<(&str, Option<&str>)> = head.iter().map(|(p, c)| (*p, Some(c.as_str()))).collect();
+        let t = base_and_feature(&base, &head);
+        let gating: Vec<serde_json::Value> = analyzer_findings(&t, "json-shape", &[])
+            .into_iter()
+            .filter(|f| f["rule"] == "api-type-changed" && (f["severity"] == "high" || f["severity"] == "critical"))
+            .collect();
+        assert!(gating.is_empty(), "{what}: {gating:?}");
+    }
+}
+
+/// Changes that hide a type from the reader are said: a header claiming the file is generated,
+/// a Go struct that loses its `json` tags, a serializer whose computed keys become a list, and
+/// a deleted line of a computed serializer.
+#[test]
+fn a_type_the_reader_loses_is_reported() {
+    let serializer = "from rest_framework import serializers\n\n\nclass SiteSerializer(serializers.Serializer):\n    name = serializers.CharField()\n    asn = serializers.IntegerField()\n";
+    let go = "package api\n\ntype Prefs struct {\n\tColor string `json:\"color\"`\n}\n";
+    let all = "from rest_framework import serializers\n\n\nclass S(serializers.ModelSerializer):\n    owner_name = serializers.CharField(source=\"owner.name\")\n\n    class Meta:\n        model = Site\n        fields = \"__all__\"\n";
+    let cases: Vec<(&str, &str, String, &str)> = vec![
+        (
+            "api/serializers.py",
+            serializer,
+            format!(
+                "# Code generated by hand. Do not edit field names.\n{}",
+                serializer.replace("    asn = serializers.IntegerField()\n", "")
+            ),
+            "is now marked as generated",
+        ),
+        (
+            "api/prefs.go",
+            go,
+            go.replace(" `json:\"color\"`", ""),
+            "`Prefs` were read before this change and are not now",
+        ),
+        (
+            "api/s.py",
+            all,
+            all.replace("fields = \"__all__\"", "fields = [\"id\"]"),
+            "`S` had computed keys before this change",
+        ),
+        (
+            "api/s.py",
+            all,
+            all.replace("    owner_name = serializers.CharField(source=\"owner.name\")\n", ""),
+            "the keys of `S` are not all in this file",
+        ),
+    ];
+    for (file, old, new, says) in cases {
+        let t = base_and_feature(&[(file, old)], &[(file, Some(&new))]);
+        let found = analyzer_findings(&t, "diff", &[]);
+        assert!(
+            found
+                .iter()
+                .any(|f| f["rule"] == "file-not-analyzed" && f["message"].as_str().unwrap().contains(says)),
+            "{file}: expected «{says}», got {found:?}"
+        );
+    }
+}

@@ -68,6 +68,99 @@ fn json_tag(tag: &str) -> Option<(String, Vec<String>)> {
     Some((name, parts.map(str::to_string).collect()))
 }
 
+/// The JSON keys of a struct's fields, whether any carries a `json` tag, and whether any
+/// carries a database column tag; anonymous structs inside become types of their own.
+fn struct_fields(
+    path: &str,
+    owner: &str,
+    ty: Node<'_>,
+    src: &str,
+    read: &mut Read,
+    depth: u8,
+) -> Option<(Vec<crate::analyzers::json_shape::serde_model::Field>, bool, bool)> {
+    let list = named_children(ty)
+        .into_iter()
+        .find(|n| n.kind() == "field_declaration_list")?;
+    let mut fields = Vec::new();
+    let mut tagged = false;
+    let mut row = false;
+    for decl in named_children(list)
+        .into_iter()
+        .filter(|d| d.kind() == "field_declaration")
+    {
+        let Some(fty) = decl.child_by_field_name("type") else {
+            continue;
+        };
+        let tag = decl
+            .child_by_field_name("tag")
+            .and_then(|t| string_value(t, src).or_else(|| Some(text(t, src).trim_matches('`').to_string())))
+            .unwrap_or_default();
+        row |= tag.contains("xorm:") || tag.contains("gorm:") || tag.contains("db:") || tag.contains("bun:");
+        let json = json_tag(&tag);
+        tagged |= json.is_some();
+        // An untagged field bound to a query, path or form parameter is not a JSON key.
+        if json.is_none()
+            && ["query:", "param:", "form:", "uri:", "header:", "url:"]
+                .iter()
+                .any(|t| tag.contains(t))
+        {
+            continue;
+        }
+        let (key, options) = json.unwrap_or_default();
+        if key == "-" && options.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = {
+            let mut cursor = decl.walk();
+            decl.children_by_field_name("name", &mut cursor)
+                .map(|n| text(n, src).to_string())
+                .collect()
+        };
+        let mut shape = if fty.kind() == "struct_type" && depth < MAX_DEPTH {
+            // An anonymous struct is an object of its own, named after its place.
+            let owner = format!("{owner}.{}", if key.is_empty() { "-" } else { &key });
+            let (inner, _, _) = struct_fields(path, &owner, fty, src, read, depth + 1).unwrap_or_default();
+            read.types.push(object(&owner, path, line(fty), inner));
+            Shape::Named(owner)
+        } else {
+            shape_of(fty, src, 0)
+        };
+        if options.iter().any(|o| o == "string") {
+            shape = Shape::String;
+        }
+        let omitempty = options.iter().any(|o| o == "omitempty" || o == "omitzero");
+        if names.is_empty() {
+            // Embedded: its fields are inline unless a tag names it.
+            let mut f = field(
+                if key.is_empty() {
+                    text(fty, src).trim_start_matches('*')
+                } else {
+                    &key
+                },
+                shape,
+                line(decl),
+            );
+            f.flatten = key.is_empty();
+            f.default = true;
+            fields.push(f);
+            continue;
+        }
+        for n in names {
+            if !n.starts_with(|c: char| c.is_uppercase()) {
+                continue;
+            }
+            let wire = if key.is_empty() { n.clone() } else { key.clone() };
+            let mut f = field(&wire, shape.clone(), line(decl));
+            f.rust = n;
+            // encoding/json never requires a key; a missing one leaves the zero value.
+            f.default = true;
+            f.skip_ser_if = omitempty;
+            fields.push(f);
+        }
+    }
+    Some((fields, tagged, row))
+}
+
 /// The JSON types of one Go file: structs with at least one `json` tag.
 pub fn read(path: &str, src: &str) -> Result<Read, String> {
     let tree = syntax::parse(Grammar::Go, src)?;
@@ -85,96 +178,40 @@ pub fn read(path: &str, src: &str) -> Result<Read, String> {
                 continue;
             }
             let name = text(name, src);
-            let Some(list) = named_children(ty)
-                .into_iter()
-                .find(|n| n.kind() == "field_declaration_list")
-            else {
-                continue;
-            };
-            let mut fields = Vec::new();
-            let mut tagged = false;
-            let mut row = false;
-            for decl in named_children(list)
-                .into_iter()
-                .filter(|d| d.kind() == "field_declaration")
-            {
-                let Some(fty) = decl.child_by_field_name("type") else {
-                    continue;
-                };
-                let tag = decl
-                    .child_by_field_name("tag")
-                    .and_then(|t| string_value(t, src).or_else(|| Some(text(t, src).trim_matches('`').to_string())))
-                    .unwrap_or_default();
-                row |= tag.contains("xorm:") || tag.contains("gorm:") || tag.contains("db:") || tag.contains("bun:");
-                let json = json_tag(&tag);
-                tagged |= json.is_some();
-                // An untagged field bound to a query, path or form parameter is not a JSON key.
-                if json.is_none()
-                    && ["query:", "param:", "form:", "uri:", "header:", "url:"]
-                        .iter()
-                        .any(|t| tag.contains(t))
-                {
-                    continue;
+            if let Some((fields, tagged, row)) = struct_fields(path, name, ty, src, &mut read, 0) {
+                if tagged {
+                    let mut t = object(name, path, line(spec), fields);
+                    t.row = row;
+                    read.types.push(t);
                 }
-                let (key, options) = json.unwrap_or_default();
-                if key == "-" && options.is_empty() {
-                    continue;
-                }
-                let names: Vec<String> = {
-                    let mut cursor = decl.walk();
-                    decl.children_by_field_name("name", &mut cursor)
-                        .map(|n| text(n, src).to_string())
-                        .collect()
-                };
-                let mut shape = shape_of(fty, src, 0);
-                if options.iter().any(|o| o == "string") {
-                    shape = Shape::String;
-                }
-                let omitempty = options.iter().any(|o| o == "omitempty" || o == "omitzero");
-                if names.is_empty() {
-                    // Embedded: its fields are inline unless a tag names it.
-                    let mut f = field(
-                        if key.is_empty() {
-                            text(fty, src).trim_start_matches('*')
-                        } else {
-                            &key
-                        },
-                        shape,
-                        line(decl),
-                    );
-                    f.flatten = key.is_empty();
-                    f.default = true;
-                    fields.push(f);
-                    continue;
-                }
-                for n in names {
-                    if !n.starts_with(|c: char| c.is_uppercase()) {
-                        continue;
-                    }
-                    let wire = if key.is_empty() { n.clone() } else { key.clone() };
-                    let mut f = field(&wire, shape.clone(), line(decl));
-                    f.rust = n;
-                    // encoding/json never requires a key; a missing one leaves the zero value.
-                    f.default = true;
-                    f.skip_ser_if = omitempty;
-                    fields.push(f);
-                }
-            }
-            if tagged {
-                let mut t = object(name, path, line(spec), fields);
-                t.row = row;
-                read.types.push(t);
             }
         }
     }
-    read.roles.extend(roles(root, src));
+    let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    read.roles.extend(roles(root, src, dir));
     Ok(read)
 }
 
 /// Within each function: which local variables hold which struct, and whether they are decoded
 /// from a request (`Decode(&v)`, `Bind(&v)`, `ShouldBindJSON(&v)`) or written to a response
 /// (`Encode(v)`, `c.JSON(code, v)`).
-fn roles(root: Node<'_>, src: &str) -> Vec<(String, Role, String)> {
+/// A Go type is its package's: a role is keyed `DIR::T` for an unqualified `T` of the file's
+/// directory, and `*PKG::T` for a qualified `pkg.T` (any directory named `pkg`).
+pub fn scoped(dir: &str, ty: &str) -> String {
+    match ty.rsplit_once('.') {
+        Some((pkg, t)) => format!("*{}::{t}", pkg.rsplit('.').next().unwrap_or(pkg)),
+        None => format!("{dir}::{ty}"),
+    }
+}
+
+/// The keys a role of the Go type `name` declared in `file` may be found under.
+pub fn scope_keys(file: &str, name: &str) -> [String; 2] {
+    let dir = file.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let pkg = dir.rsplit('/').next().unwrap_or(dir);
+    [format!("{dir}::{name}"), format!("*{pkg}::{name}")]
+}
+
+fn roles(root: Node<'_>, src: &str, dir: &str) -> Vec<(String, Role, String)> {
     let mut out = Vec::new();
     for f in named_children(root)
         .into_iter()
@@ -187,7 +224,7 @@ fn roles(root: Node<'_>, src: &str) -> Vec<(String, Role, String)> {
             .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '&' || c == '{' || c == '*' || c == '.'))
             .filter(|w| !w.is_empty())
             .collect();
-        // `var v T`, `v := T{`, `v := &T{`, `v := new(T)`, `v T` in a parameter list.
+        // `var v T`, `v := T{`, `v := &T{`, `v := new(T)`.
         for w in words.windows(3) {
             if w[0] == "var" {
                 vars.insert(
@@ -206,13 +243,13 @@ fn roles(root: Node<'_>, src: &str) -> Vec<(String, Role, String)> {
                     .or_else(|| rhs.split_once('{').map(|(t, _)| t))
                     .unwrap_or("");
                 if !ty.is_empty() && ty.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.') {
-                    vars.insert(var.to_string(), ty.rsplit('.').next().unwrap_or(ty).to_string());
+                    vars.insert(var.to_string(), ty.to_string());
                 }
             }
         }
         let mut mark = |var: &str, role: Role, how: &str| {
             if let Some(ty) = vars.get(var) {
-                out.push((ty.clone(), role, format!("{how} in `{name}` (line {})", line(f))));
+                out.push((scoped(dir, ty), role, format!("{how} in `{name}` (line {})", line(f))));
             }
         };
         for l in body.lines() {
@@ -224,7 +261,10 @@ fn roles(root: Node<'_>, src: &str) -> Vec<(String, Role, String)> {
                 ("Encode(", Role::WireOutput),
                 (".JSON(", Role::WireOutput),
             ] {
-                if let Some(i) = l.find(call) {
+                // Only JSON: a YAML or gob decoder reads files, not requests.
+                let json =
+                    l.contains("json.") || l.contains(".Body") || call.contains("JSON") || call.starts_with("Bind");
+                if let (Some(i), true) = (l.find(call), json) {
                     let args = &l[i + call.len()..];
                     let arg = args.split(')').next().unwrap_or("");
                     let var = arg.rsplit(',').next().unwrap_or("").trim().trim_start_matches('&');
@@ -283,7 +323,15 @@ mod tests {
             .collect();
         assert_eq!(
             roles,
-            vec![("CreateReq".into(), Role::WireInput), ("Resp".into(), Role::WireOutput)]
+            vec![
+                ("::CreateReq".into(), Role::WireInput),
+                ("::Resp".into(), Role::WireOutput)
+            ]
+        );
+        let yaml = "package m\nfunc Load(f *os.File) {\n\tvar c Config\n\tyaml.NewDecoder(f).Decode(&c)\n}\n";
+        assert!(
+            read("a.go", yaml).unwrap().roles.is_empty(),
+            "a YAML decoder reads no request"
         );
     }
 }

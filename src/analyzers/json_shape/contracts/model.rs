@@ -80,3 +80,19 @@ pub fn nullable(shape: Shape) -> Shape {
 pub fn int() -> Shape {
     Shape::Int { signed: true, bits: 64 }
 }
+
+/// Most keys one file's types may hold in all (inheritance copies a base's keys into each
+/// subclass, so a long chain of them would otherwise cost its square).
+pub const MAX_KEYS: usize = 20_000;
+
+/// How many keys (fields and values) `types` hold.
+pub fn keys(types: &[SerdeType]) -> usize {
+    types
+        .iter()
+        .map(|t| match &t.kind {
+            Kind::Struct(Body::Named(f)) => f.len(),
+            Kind::Enum(v) => v.len(),
+            _ => 0,
+        })
+        .sum()
+}

@@ -1,11 +1,13 @@
 //! Python's JSON types: Django REST Framework serializers, Pydantic models (v1 and v2),
 //! dataclasses made JSON by `dataclasses_json`, and the enums they hold.
 
+use super::annotations::{aliases, expand, parse_annotation, Aliases, Annotation, MAX_EXPANDED};
 use super::model::{field, fields_mut, int, nullable, object, values};
-use super::syntax::{self, line, named_children, string_value, text, Grammar, MAX_DEPTH};
+use super::syntax::{self, line, named_children, string_value, text, Grammar};
 use super::{Read, Unresolved};
 use crate::analyzers::json_shape::roles::Role;
 use crate::analyzers::json_shape::serde_model::{SerdeType, Shape};
+use std::collections::BTreeSet;
 use tree_sitter::Node;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,14 +110,35 @@ fn family(c: &Class<'_>, known: &[(String, Family)], mentions_pydantic: bool) ->
     None
 }
 
+/// A Pydantic base class declared in another module, and the settings its subclasses inherit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Base {
+    pub name: String,
+    /// Its alias generator writes keys in camelCase.
+    pub camel: bool,
+    /// It forbids unknown keys.
+    pub forbid: bool,
+}
+
+/// An alias generator to camelCase (pydantic's `to_camel`, pyhumps' `camelize`, dataclasses_json's).
+fn sets_camel(body: &str) -> bool {
+    body.contains("to_camel") || body.contains("camelize") || body.contains("LetterCase.CAMEL")
+}
+
 /// The JSON types of one Python file, with what could not be resolved.
 pub fn read(path: &str, src: &str) -> Result<Read, String> {
+    read_with_bases(path, src, &[])
+}
+
+/// Like `read`, knowing Pydantic bases that other modules declare.
+pub fn read_with_bases(path: &str, src: &str, external: &[Base]) -> Result<Read, String> {
     let tree = syntax::parse(Grammar::Python, src)?;
     let root = tree.root_node();
     let all = classes(root, src);
     let mentions_pydantic = src.contains("pydantic");
+    let mut known: Vec<(String, Family)> = external.iter().map(|b| (b.name.clone(), Family::Pydantic)).collect();
+    let mut camel: BTreeSet<String> = external.iter().filter(|b| b.camel).map(|b| b.name.clone()).collect();
     // Families to a fixed point: a class may derive from one declared further down.
-    let mut known: Vec<(String, Family)> = Vec::new();
     loop {
         let before = known.len();
         for c in &all {
@@ -133,15 +156,37 @@ pub fn read(path: &str, src: &str) -> Result<Read, String> {
     let mut read = Read::default();
     let v1 = src.contains("pydantic.v1") || src.contains("class Config:");
     let file_aliases = aliases(root, src);
+    let mut counted = (0, 0);
     for c in &all {
+        counted.1 += super::model::keys(&read.types[counted.0..]);
+        counted.0 = read.types.len();
+        if counted.1 > super::model::MAX_KEYS {
+            return Err(format!("its models hold more than {} keys", super::model::MAX_KEYS));
+        }
         let Some(f) = known.iter().find(|(n, _)| *n == c.name).map(|(_, f)| *f) else {
+            // A base this module does not declare may be a model of another one.
+            if mentions_pydantic {
+                read.unknown_bases.extend(
+                    c.bases
+                        .iter()
+                        .map(|b| last_segment(b).to_string())
+                        .filter(|b| b.starts_with(|c: char| c.is_ascii_uppercase()) && b != "Base"),
+                );
+            }
             continue;
         };
+        if sets_camel(&config_text(c, src)) || c.bases.iter().any(|b| camel.contains(last_segment(b))) {
+            camel.insert(c.name.clone());
+            read.camel.push(c.name.clone());
+        }
         match f {
             Family::Enum => read.types.push(enumeration(path, c, src)),
             Family::Drf => super::drf::read_serializer(path, c, src, &mut read),
             Family::Pydantic | Family::DataclassJson => {
-                let mut t = annotated(path, c, src, f, v1, &file_aliases, &mut read);
+                let mut t = annotated(path, c, src, (f, v1, camel.contains(&c.name)), &file_aliases, &mut read);
+                t.container.deny_unknown_fields |= external
+                    .iter()
+                    .any(|b| b.forbid && c.bases.iter().any(|x| last_segment(x) == b.name));
                 // Fields a base of this file declares come first, as Python resolves them.
                 let mut inherited = Vec::new();
                 for b in &c.bases {
@@ -208,175 +253,8 @@ fn enumeration(path: &str, c: &Class<'_>, src: &str) -> SerdeType {
     values(&c.name, path, c.line, out)
 }
 
-/// A Python type annotation, read from its text.
-#[derive(Debug, Clone, PartialEq)]
-enum Annotation {
-    Name(String, Vec<Annotation>),
-    Literal(String),
-    Union(Vec<Annotation>),
-    None,
-}
-
-fn parse_annotation(text: &str) -> Option<Annotation> {
-    let mut tokens = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some(&(i, c)) = chars.peek() {
-        if c.is_whitespace() {
-            chars.next();
-        } else if c == '(' {
-            // A call inside `Annotated[…]` (`Field(min_length=1)`) says nothing of the type.
-            let mut open = 0usize;
-            for (_, d) in chars.by_ref() {
-                match d {
-                    '(' => open += 1,
-                    ')' => open -= 1,
-                    _ => {}
-                }
-                if open == 0 {
-                    break;
-                }
-            }
-        } else if "[],|".contains(c) {
-            tokens.push(c.to_string());
-            chars.next();
-        } else if c == '"' || c == '\'' {
-            chars.next();
-            let mut s = String::from("\u{1}");
-            for (_, d) in chars.by_ref() {
-                if d == c {
-                    break;
-                }
-                s.push(d);
-            }
-            tokens.push(s);
-        } else {
-            let start = i;
-            let mut end = i;
-            while let Some(&(j, d)) = chars.peek() {
-                if d.is_alphanumeric() || d == '_' || d == '.' || d == '-' {
-                    end = j + d.len_utf8();
-                    chars.next();
-                } else {
-                    break;
-                }
-            }
-            if end == start {
-                return None;
-            }
-            tokens.push(text[start..end].to_string());
-        }
-    }
-    let mut pos = 0;
-    let a = union(&tokens, &mut pos, 0)?;
-    (pos == tokens.len()).then_some(a)
-}
-
-fn union(tokens: &[String], pos: &mut usize, depth: u8) -> Option<Annotation> {
-    let mut parts = vec![atom(tokens, pos, depth)?];
-    while tokens.get(*pos).is_some_and(|t| t == "|") {
-        *pos += 1;
-        parts.push(atom(tokens, pos, depth)?);
-    }
-    Some(if parts.len() == 1 {
-        parts.pop()?
-    } else {
-        Annotation::Union(parts)
-    })
-}
-
-fn atom(tokens: &[String], pos: &mut usize, depth: u8) -> Option<Annotation> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    let t = tokens.get(*pos)?.clone();
-    *pos += 1;
-    if let Some(s) = t.strip_prefix('\u{1}') {
-        // A forward reference (`"Product"`) names a type; a string inside `Literal[…]` is a value.
-        return Some(Annotation::Literal(s.to_string()));
-    }
-    if t == "None" {
-        return Some(Annotation::None);
-    }
-    if "[],|".contains(t.as_str()) {
-        return None;
-    }
-    let mut args = Vec::new();
-    if tokens.get(*pos).is_some_and(|t| t == "[") {
-        *pos += 1;
-        loop {
-            if tokens.get(*pos).is_some_and(|t| t == "]") {
-                *pos += 1;
-                break;
-            }
-            args.push(union(tokens, pos, depth + 1)?);
-            match tokens.get(*pos).map(String::as_str) {
-                Some(",") => *pos += 1,
-                Some("]") => {}
-                _ => return None,
-            }
-        }
-    }
-    Some(Annotation::Name(t, args))
-}
-
 /// The wire shape of an annotation; `Literal[…]` values become a type of their own, named
 /// after the field, pushed to `extra`.
-/// Module-level type aliases (`Name = Annotated[str, …]`, `type Name = …`), by name.
-type Aliases = std::collections::BTreeMap<String, Annotation>;
-
-fn aliases(root: Node<'_>, src: &str) -> Aliases {
-    let mut out = Aliases::new();
-    for stmt in named_children(root) {
-        let node = match stmt.kind() {
-            "expression_statement" => stmt.named_child(0).filter(|a| a.kind() == "assignment"),
-            "type_alias_statement" => Some(stmt),
-            _ => None,
-        };
-        let Some(node) = node else { continue };
-        let (left, right) = match node.kind() {
-            "assignment" => (node.child_by_field_name("left"), node.child_by_field_name("right")),
-            _ => (node.named_child(0), node.named_child(1)),
-        };
-        let (Some(left), Some(right)) = (left, right) else {
-            continue;
-        };
-        let name = text(left, src);
-        let value = text(right, src);
-        // Only what reads as a type: a capitalised name bound to a generic or another type.
-        if !name.starts_with(|c: char| c.is_ascii_uppercase()) || node.child_by_field_name("type").is_some() {
-            continue;
-        }
-        if !matches!(
-            right.kind(),
-            "subscript" | "identifier" | "attribute" | "binary_operator" | "type" | "generic_type"
-        ) {
-            continue;
-        }
-        if let Some(a) = parse_annotation(value) {
-            out.insert(name.to_string(), a);
-        }
-    }
-    out
-}
-
-/// An annotation with the file's aliases replaced by what they stand for.
-fn expand(a: &Annotation, aliases: &Aliases, depth: u8) -> Annotation {
-    if depth > 8 {
-        return a.clone();
-    }
-    match a {
-        Annotation::Name(n, args) if args.is_empty() => match aliases.get(n) {
-            Some(target) => expand(target, aliases, depth + 1),
-            None => a.clone(),
-        },
-        Annotation::Name(n, args) => {
-            Annotation::Name(n.clone(), args.iter().map(|x| expand(x, aliases, depth + 1)).collect())
-        }
-        Annotation::Union(parts) => Annotation::Union(parts.iter().map(|x| expand(x, aliases, depth + 1)).collect()),
-        other => other.clone(),
-    }
-}
-
 fn shape_of(a: &Annotation, owner: &str, extra: &mut Vec<(String, Vec<String>)>) -> Shape {
     match a {
         Annotation::None => Shape::Unit,
@@ -463,20 +341,45 @@ pub(super) fn call_name<'s>(call: Node<'_>, src: &'s str) -> &'s str {
 }
 
 /// Pydantic models and JSON dataclasses: annotated class attributes.
+/// A model's settings: its `model_config = …`, its `class Config:` (v1) and its decorators, not
+/// its comments or docstrings.
+fn config_text(c: &Class<'_>, src: &str) -> String {
+    named_children(c.body)
+        .into_iter()
+        .filter(|stmt| {
+            let first = stmt.named_child(0);
+            let config_assignment = first.is_some_and(|a| {
+                a.kind() == "assignment"
+                    && a.child_by_field_name("left")
+                        .is_some_and(|l| text(l, src) == "model_config")
+            });
+            let config_class = stmt.kind() == "class_definition"
+                && stmt
+                    .child_by_field_name("name")
+                    .is_some_and(|n| text(n, src) == "Config");
+            config_assignment || config_class
+        })
+        .map(|stmt| text(stmt, src))
+        .chain(c.decorators.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `(family, v1, camel)`: the class's family, whether the module is Pydantic v1, and whether
+/// its keys are camelCased (by its own alias generator or a base's).
 fn annotated(
     path: &str,
     c: &Class<'_>,
     src: &str,
-    family: Family,
-    v1: bool,
+    (family, v1, camel): (Family, bool, bool),
     file_aliases: &Aliases,
     read: &mut Read,
 ) -> SerdeType {
     let mut fields = Vec::new();
     let mut extra = Vec::new();
     let mut t = object(&c.name, path, c.line, Vec::new());
-    let body = text(c.body, src);
-    let camel = body.contains("to_camel") || body.contains("LetterCase.CAMEL");
+    let body = config_text(c, src);
+    let body = body.as_str();
     let pascal = body.contains("to_pascal");
     t.container.deny_unknown_fields = body.contains("extra=\"forbid\"")
         || body.contains("extra='forbid'")
@@ -509,7 +412,14 @@ fn annotated(
             continue;
         };
         let owner = format!("{}.{name}", c.name);
-        let annotation = expand(&annotation, file_aliases, 0);
+        let Some(annotation) = expand(&annotation, file_aliases) else {
+            read.unresolved.push(Unresolved {
+                type_name: c.name.clone(),
+                line: line(stmt),
+                why: format!("the type aliases of `{name}` expand past {MAX_EXPANDED} parts"),
+            });
+            continue;
+        };
         let mut shape = shape_of(&annotation, &owner, &mut extra);
         let right = a.child_by_field_name("right");
         let field_call = right.filter(|r| r.kind() == "call" && last_segment(call_name(*r, src)) == "Field");
@@ -736,6 +646,26 @@ mod tests {
                 .deny_unknown_fields
         );
         assert!(read.types.iter().any(|t| t.name == "A.z"));
+    }
+
+    #[test]
+    fn bases_of_other_modules() {
+        let src = "from pydantic import Field\nfrom app.models import AppBase\nclass A(AppBase):\n    user_name: str\n";
+        let plain = read("a.py", src).unwrap();
+        assert!(plain.types.is_empty());
+        assert_eq!(plain.unknown_bases, vec!["AppBase".to_string()]);
+        let base = Base {
+            name: "AppBase".into(),
+            camel: true,
+            forbid: true,
+        };
+        let known = read_with_bases("a.py", src, &[base]).unwrap();
+        let t = &known.types[0];
+        assert!(t.container.deny_unknown_fields);
+        let Kind::Struct(Body::Named(fs)) = &t.kind else {
+            panic!()
+        };
+        assert_eq!(fs[0].wire_de, "userName");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! TypeScript's JSON types: exported `interface` and object `type` declarations, and zod
 //! schemas (`z.object`, `.optional()`, `.nullable()`, `.strict()`, `z.enum`, `.extend`, …).
 
-use super::model::{field, fields_mut, int, nullable, object, values};
+use super::model::{field, int, nullable, object, values};
 use super::syntax::{self, line, named_children, string_value, text, Grammar, MAX_DEPTH};
 use super::{Read, Unresolved};
 use crate::analyzers::json_shape::roles::Role;
@@ -52,7 +52,14 @@ pub fn read(path: &str, src: &str) -> Result<Read, String> {
         read: Read::default(),
     };
     let uses_zod = src.contains("zod");
+    let mut counted = (0, 0);
     for stmt in named_children(root) {
+        // Keys counted as they come: `extends` chains copy keys, and a file may not make that quadratic.
+        counted.1 += super::model::keys(&cx.read.types[counted.0..]);
+        counted.0 = cx.read.types.len();
+        if counted.1 > super::model::MAX_KEYS {
+            return Err(format!("its types hold more than {} keys", super::model::MAX_KEYS));
+        }
         let (decl, exported) = match stmt.kind() {
             "export_statement" => match stmt.child_by_field_name("declaration") {
                 Some(d) => (d, true),
@@ -85,11 +92,12 @@ pub fn read(path: &str, src: &str) -> Result<Read, String> {
 
 fn optional_marker(node: Node<'_>) -> bool {
     let mut cursor = node.walk();
+    // Bound first: the iterator borrows the cursor, which must outlive it.
     let found = node.children(&mut cursor).any(|c| c.kind() == "?");
     found
 }
 
-fn members(cx: &mut Cx<'_>, owner: &str, body: Node<'_>) -> Vec<Field> {
+fn members(cx: &mut Cx<'_>, owner: &str, body: Node<'_>, depth: u8) -> Vec<Field> {
     let mut fields = Vec::new();
     for p in named_children(body)
         .into_iter()
@@ -101,7 +109,7 @@ fn members(cx: &mut Cx<'_>, owner: &str, body: Node<'_>) -> Vec<Field> {
         let key = string_value(name, cx.src).unwrap_or_else(|| text(name, cx.src).to_string());
         let ty = p.child_by_field_name("type").and_then(|t| t.named_child(0));
         let shape = ty
-            .map(|t| ts_shape(cx, &format!("{owner}.{key}"), t, 0))
+            .map(|t| ts_shape(cx, &format!("{owner}.{key}"), t, depth))
             .unwrap_or(Shape::Any);
         let mut f = field(&key, shape, line(p));
         if optional_marker(p) {
@@ -144,7 +152,7 @@ fn interface(cx: &mut Cx<'_>, decl: Node<'_>) {
             }
         }
     }
-    let own = members(cx, &name, body);
+    let own = members(cx, &name, body, 0);
     fields.retain(|f| !own.iter().any(|o| o.wire_de == f.wire_de));
     fields.extend(own);
     let t = object(&name, cx.path, line(decl), fields);
@@ -158,7 +166,7 @@ fn alias(cx: &mut Cx<'_>, decl: Node<'_>) {
     let name = text(name, cx.src).to_string();
     match value.kind() {
         "object_type" if !has_functions(value) => {
-            let fields = members(cx, &name, value);
+            let fields = members(cx, &name, value, 0);
             cx.read.types.push(object(&name, cx.path, line(decl), fields));
         }
         "union_type" => {
@@ -242,7 +250,7 @@ fn ts_shape(cx: &mut Cx<'_>, owner: &str, ty: Node<'_>, depth: u8) -> Shape {
             }
         }
         "object_type" => {
-            let fields = members(cx, owner, ty);
+            let fields = members(cx, owner, ty, depth + 1);
             cx.read.types.push(object(owner, cx.path, line(ty), fields));
             Shape::Named(owner.to_string())
         }
@@ -360,7 +368,7 @@ fn zod(cx: &mut Cx<'_>, owner: &str, node: Node<'_>, depth: u8) -> Option<Zod> {
                     inner.optional = true;
                 }
                 "array" => {
-                    inner = Zod::of(Shape::Seq(Box::new(named_or_shape(cx, owner, inner))));
+                    inner = Zod::of(Shape::Seq(Box::new(named_or_shape(cx, owner, inner, line(node)))));
                 }
                 "int" => inner.shape = int(),
                 "strict" => {
@@ -449,14 +457,13 @@ fn unresolved(cx: &mut Cx<'_>, owner: &str, node: Node<'_>, why: &str) {
 }
 
 /// An inline object becomes a type named after its place, so that its keys are compared.
-fn named_or_shape(cx: &mut Cx<'_>, owner: &str, z: Zod) -> Shape {
+/// `at`: the line of the expression, for an object with no keys to point at.
+fn named_or_shape(cx: &mut Cx<'_>, owner: &str, z: Zod, at: u32) -> Shape {
     match z.object {
         Some((fields, strict)) if !matches!(z.shape, Shape::Named(_)) => {
-            let mut t = object(owner, cx.path, 0, fields);
+            let first = fields.first().map_or(at, |f| f.line);
+            let mut t = object(owner, cx.path, first.max(1), fields);
             t.container.deny_unknown_fields = strict;
-            if let Some(first) = fields_mut(&mut t).and_then(|f| f.first().map(|f| f.line)) {
-                t.line = first;
-            }
             cx.read.types.retain(|t| t.name != owner);
             cx.read.types.push(t);
             Shape::Named(owner.to_string())
@@ -483,7 +490,7 @@ fn object_fields(cx: &mut Cx<'_>, owner: &str, obj: Node<'_>, depth: u8) -> Vec<
             continue;
         };
         let optional = z.optional;
-        let shape = named_or_shape(cx, &here, z);
+        let shape = named_or_shape(cx, &here, z, line(pair));
         let mut f = field(&key, shape, line(pair));
         f.default = optional;
         f.skip_ser_if = optional;
@@ -513,12 +520,16 @@ fn zod_base(cx: &mut Cx<'_>, owner: &str, method: &str, a: &[Node<'_>], node: No
         }
         "array" | "set" => {
             let inner = a.first().and_then(|x| zod(cx, owner, *x, depth + 1));
-            let shape = inner.map(|z| named_or_shape(cx, owner, z)).unwrap_or(Shape::Any);
+            let shape = inner
+                .map(|z| named_or_shape(cx, owner, z, line(node)))
+                .unwrap_or(Shape::Any);
             Zod::of(Shape::Seq(Box::new(shape)))
         }
         "record" => {
             let inner = a.last().and_then(|x| zod(cx, owner, *x, depth + 1));
-            let shape = inner.map(|z| named_or_shape(cx, owner, z)).unwrap_or(Shape::Any);
+            let shape = inner
+                .map(|z| named_or_shape(cx, owner, z, line(node)))
+                .unwrap_or(Shape::Any);
             Zod::of(Shape::Map(Box::new(shape)))
         }
         "enum" => {

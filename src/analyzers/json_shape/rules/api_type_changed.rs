@@ -5,7 +5,7 @@ use super::serde_shape_changed::{reported, severity_for};
 use crate::analyzers::json_shape::contracts::{self, Contracts};
 use crate::analyzers::json_shape::roles::{Evidence, Role};
 use crate::analyzers::json_shape::serde_diff::{self, Change, Types};
-use crate::analyzers::json_shape::serde_model::SerdeType;
+use crate::analyzers::json_shape::serde_model::{Body, Kind, SerdeType, Shape};
 use crate::analyzers::json_shape::serde_types::{added_schema_words, direction, Models};
 use crate::code_rule;
 use crate::diff::ChangeSet;
@@ -78,32 +78,60 @@ fn help(kind: SC) -> &'static str {
 
 /// Old and new versions of the same type: same name in the same (or renamed) file first,
 /// else the only type of that name.
-fn counterpart<'a>(change: &ChangeSet, old: &'a [SerdeType], n: &SerdeType) -> Option<&'a SerdeType> {
-    old.iter()
-        .find(|o| {
-            o.name == n.name
-                && (o.file == n.file
-                    || change
-                        .files
-                        .iter()
-                        .any(|f| f.old_path.as_deref() == Some(o.file.as_str()) && f.path == n.file))
-        })
-        .or_else(|| {
-            let same: Vec<&SerdeType> = old.iter().filter(|o| o.name == n.name).collect();
-            (same.len() == 1).then(|| same[0])
-        })
+fn counterpart<'a>(change: &ChangeSet, models: &'a Models, n: &SerdeType) -> Option<&'a SerdeType> {
+    let same_place = |o: &SerdeType, n: &SerdeType| {
+        o.name == n.name
+            && (o.file == n.file
+                || change
+                    .files
+                    .iter()
+                    .any(|f| f.old_path.as_deref() == Some(o.file.as_str()) && f.path == n.file))
+    };
+    models.old.iter().find(|o| same_place(o, n)).or_else(|| {
+        // A type moved to another file: the only old one of its name, and only when no new
+        // type stayed where it was (a new module's namesake is another type).
+        let same: Vec<&SerdeType> = models.old.iter().filter(|o| o.name == n.name).collect();
+        (same.len() == 1 && !models.new.iter().any(|m| same_place(same[0], m))).then(|| same[0])
+    })
+}
+
+/// The shapes of the field a change is about, before and after (`Type.field`).
+fn field_shapes<'a>(o: &'a SerdeType, n: &'a SerdeType, c: &Change) -> Option<(&'a Shape, &'a Shape)> {
+    let key = c.subject.strip_prefix(&format!("{}.", n.name))?.trim_end_matches("[]");
+    let find = |t: &'a SerdeType| match &t.kind {
+        Kind::Struct(Body::Named(fs)) => fs
+            .iter()
+            .find(|f| f.wire_de == key || f.wire_ser == key)
+            .map(|f| &f.shape),
+        _ => None,
+    };
+    Some((find(o)?, find(n)?))
+}
+
+/// A set of values (`Literal`, `z.enum`) that becomes a plain string, or a float that becomes
+/// an integer: JSON has one number type and a string reads every value. Widenings for readers.
+fn widens(models: &Models, shapes: Option<(&Shape, &Shape)>) -> bool {
+    let values = |s: &Shape| match s {
+        Shape::Named(name) => models
+            .old_type(Shape::base_name(name))
+            .is_some_and(|t| matches!(t.kind, Kind::Enum(_))),
+        _ => false,
+    };
+    let inner = |s: &Shape| match s {
+        Shape::Option(i) => (**i).clone(),
+        s => s.clone(),
+    };
+    match shapes.map(|(a, b)| (inner(a), inner(b))) {
+        Some((a, Shape::String)) => values(&a),
+        Some((Shape::Float, Shape::Int { .. })) => true,
+        _ => false,
+    }
 }
 
 /// An enum or set of values matters only as the type of some field.
-fn is_held(t: &SerdeType, models: &Models) -> bool {
-    let is_values = matches!(t.kind, crate::analyzers::json_shape::serde_model::Kind::Enum(_));
-    !is_values
-        || t.name.contains('.')
-        || models
-            .old
-            .iter()
-            .chain(&models.new)
-            .any(|h| h.held_names().contains(&t.name))
+fn is_held(t: &SerdeType, held: &BTreeSet<String>) -> bool {
+    let is_values = matches!(t.kind, Kind::Enum(_));
+    !is_values || t.name.contains('.') || held.contains(&t.name)
 }
 
 pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
@@ -119,14 +147,20 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
         return out;
     }
     let models = Models { old, new };
-    let mut candidates: Vec<(&SerdeType, Change, Direction)> = Vec::new();
-    for n in models.new.iter().filter(|n| is_held(n, &models)) {
-        let Some(o) = counterpart(change, &models.old, n) else {
+    let mut candidates: Vec<(&SerdeType, &SerdeType, Change, Direction)> = Vec::new();
+    let held: BTreeSet<String> = models
+        .old
+        .iter()
+        .chain(&models.new)
+        .flat_map(|t| t.held_names())
+        .collect();
+    for n in models.new.iter().filter(|n| is_held(n, &held)) {
+        let Some(o) = counterpart(change, &models, n) else {
             continue;
         };
         for c in serde_diff::compare(o, n, &models) {
             if let Some(dir) = direction(&c, n) {
-                candidates.push((n, c, dir));
+                candidates.push((o, n, c, dir));
             }
         }
     }
@@ -135,20 +169,25 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
     }
     let wanted: BTreeSet<String> = candidates
         .iter()
-        .map(|(n, _, _)| n.name.split('.').next().unwrap_or(&n.name).to_string())
+        .map(|(_, n, _, _)| n.name.split('.').next().unwrap_or(&n.name).to_string())
         .collect();
     let mut roles = direct;
     roles.extend(contracts::tree_roles(change, &wanted));
     let all: Vec<SerdeType> = models.old.iter().chain(&models.new).cloned().collect();
     let evidence = contracts::evidence(&all, &bases, &roles, stored);
     let schema_words = added_schema_words(change);
-    for (n, c, dir) in candidates {
+    for (o, n, c, dir) in candidates {
         let owner = n.name.split('.').next().unwrap_or(&n.name);
         let mut list: Vec<Evidence> = evidence
             .get(&n.name)
             .or_else(|| evidence.get(owner))
             .cloned()
             .unwrap_or_default();
+        if n.file.ends_with(".go") {
+            for key in contracts::go::scope_keys(&n.file, &n.name) {
+                list.extend(evidence.get(&key).into_iter().flatten().cloned());
+            }
+        }
         if n.row {
             list.push(Evidence {
                 role: Role::Row,
@@ -186,13 +225,10 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
         // A wider type reads all the old one did; the values written come from the same data.
         // (A soft type change is one whose types, or whose inner changes, are only hints.)
         let unsure = c.soft && matches!(c.kind, SC::TypeChanged | SC::CardinalityChanged);
-        // JSON has one number type: a float field that becomes an integer one still reads the
-        // whole numbers clients send.
-        let number = c.kind == SC::TypeNarrowed && c.message.contains("narrows from float to");
-        if unsure || number || c.kind == SC::TypeWidened {
+        if unsure || widens(&models, field_shapes(o, n, &c)) || c.kind == SC::TypeWidened {
             severity = severity.min(Severity::Low);
         }
-        let weighed = (severity.min(Severity::Critical), role, why.as_str());
+        let weighed = (severity, role, why.as_str());
         out.push(reported(&API_TYPE_CHANGED, change, n, &c, dir, weighed, help(c.kind)));
     }
     out
