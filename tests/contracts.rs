@@ -722,3 +722,33 @@ fn a_type_the_reader_loses_is_reported() {
         );
     }
 }
+
+/// Keys moved from a serializer into a base serializer of another module, in the same change,
+/// are still its keys: nothing is removed.
+#[test]
+fn keys_moved_into_a_base_of_another_module_stay() {
+    let site = "from rest_framework import serializers\n\n\nclass SiteSerializer(serializers.Serializer):\n    name = serializers.CharField()\n    created = serializers.DateTimeField(read_only=True)\n";
+    let mixin = "from rest_framework import serializers\n\n\nclass StampedSerializer(serializers.Serializer):\n    created = serializers.DateTimeField(read_only=True)\n";
+    let moved = "from rest_framework import serializers\nfrom api.mixins import StampedSerializer\n\n\nclass SiteSerializer(StampedSerializer):\n    name = serializers.CharField()\n";
+    let t = base_and_feature(
+        &[("api/serializers.py", site)],
+        &[("api/mixins.py", Some(mixin)), ("api/serializers.py", Some(moved))],
+    );
+    let found: Vec<serde_json::Value> = analyzer_findings(&t, "json-shape", &[])
+        .into_iter()
+        .filter(|f| f["rule"] == "api-type-changed")
+        .collect();
+    assert!(found.is_empty(), "{found:?}");
+    let dropped = moved.replace("(StampedSerializer)", "(serializers.Serializer)");
+    let t = base_and_feature(
+        &[("api/serializers.py", site)],
+        &[("api/serializers.py", Some(&dropped))],
+    );
+    let found = analyzer_findings(&t, "json-shape", &[]);
+    assert!(
+        found
+            .iter()
+            .any(|f| f["rule"] == "api-type-changed" && f["tags"][0] == "field-removed"),
+        "{found:?}"
+    );
+}

@@ -4,7 +4,7 @@
 //! field the serializer does not declare) is not in the file and is compared by name only.
 
 use super::model::{field, int, nullable, object};
-use super::python::{call_name, is_true, keyword, last_segment, Class};
+use super::python::{call_name, is_true, keyword, last_segment, Base, Class};
 use super::syntax::{line, named_children, string_value, text, MAX_DEPTH};
 use super::{Read, Unresolved};
 use crate::analyzers::json_shape::serde_model::{Field, Shape};
@@ -52,14 +52,17 @@ fn string_list(node: Node<'_>, src: &str, depth: u8) -> Option<Vec<String>> {
     }
 }
 
-pub(super) fn read_serializer(path: &str, c: &Class<'_>, src: &str, read: &mut Read) {
+pub(super) fn read_serializer(path: &str, c: &Class<'_>, src: &str, external: &[Base], read: &mut Read) {
     let mut declared: Vec<Field> = Vec::new();
     let mut meta_fields: Option<Vec<String>> = None;
     let mut computed: Option<String> = None;
     let mut read_only: BTreeSet<String> = BTreeSet::new();
     let mut extra_kwargs: Vec<(String, String)> = Vec::new();
-    // Declared fields of serializers this one derives from in the same file.
+    // Declared fields of serializers this one derives from, in this module or another.
     for b in &c.bases {
+        if let Some(base) = external.iter().find(|x| x.name == last_segment(b)) {
+            declared.extend(base.fields.iter().cloned());
+        }
         if let Some(t) = read.types.iter().find(|t| t.name == last_segment(b)) {
             if let crate::analyzers::json_shape::serde_model::Kind::Struct(
                 crate::analyzers::json_shape::serde_model::Body::Named(fs),

@@ -29,10 +29,15 @@ pub struct Read {
     pub unresolved: Vec<Unresolved>,
     /// (subclass, base) pairs of the file: a base's JSON is read wherever its subclasses' is.
     pub bases: Vec<(String, String)>,
-    /// Python: bases of unclassified classes that the module does not declare.
-    pub unknown_bases: Vec<String>,
+    /// Python: bases the module imports rather than declares, with the path suffix of the
+    /// module they come from (`api/mixins`).
+    pub unknown_bases: Vec<(String, String)>,
     /// Python: models whose keys an alias generator camelCases.
     pub camel: Vec<String>,
+    /// Python: the Pydantic models (not serializers or enums), which other modules may derive.
+    pub pydantic: Vec<String>,
+    /// Python: the DRF serializers, which other modules may derive.
+    pub serializers: Vec<String>,
 }
 
 /// A type whose keys are not all in the file (computed field lists, schemas built from
@@ -120,7 +125,9 @@ pub struct Contracts {
 /// Pydantic bases that changed Python files use and other modules declare (`DispatchBase`,
 /// `MealieModel`): the tree's modules that declare one are read for it, at most
 /// `MAX_ROLE_FILES` of them. Their settings (camelCase keys, unknown keys forbidden) pass on.
-fn python_bases(change: &ChangeSet) -> Vec<python::Base> {
+/// `before`: read the declaring modules as the base had them (for the old versions), else as the
+/// head has them.
+fn python_bases(change: &ChangeSet, before: bool) -> Vec<python::Base> {
     let mut wanted = BTreeSet::new();
     for file in change
         .files
@@ -141,42 +148,50 @@ fn python_bases(change: &ChangeSet) -> Vec<python::Base> {
         }
     }
     let mut out: Vec<python::Base> = Vec::new();
-    let mut scanned = 0;
+    // Only the modules the imports name are read: `a/b.py` or `a/b/__init__.py`, anywhere.
     for file in change.tree.iter().filter(|f| f.path.ends_with(".py")) {
-        if wanted.is_empty() || scanned > MAX_ROLE_FILES {
+        if wanted.is_empty() {
             break;
         }
-        if grammar_of(&file.kind, &file.path).is_none() {
-            continue;
-        }
-        let Some(text) = change.text_before_change(file).filter(|t| t.len() <= MAX_ROLE_BYTES) else {
-            continue;
-        };
-        let declared: Vec<String> = wanted
+        let stem = file.path.trim_end_matches(".py").trim_end_matches("/__init__");
+        let names: Vec<String> = wanted
             .iter()
-            .filter(|w| text.contains(&format!("class {w}(")))
-            .cloned()
+            .filter(|(_, module)| stem == module || stem.ends_with(&format!("/{module}")))
+            .map(|(n, _)| n.clone())
             .collect();
-        if declared.is_empty() {
+        if names.is_empty() || grammar_of(&file.kind, &file.path).is_none() {
             continue;
         }
-        scanned += 1;
-        let Ok(read) = python::read(&file.path, text) else {
+        let text = if before {
+            change.text_before_change(file)
+        } else {
+            file.text.get()
+        };
+        let Some(Ok(read)) = text
+            .filter(|t| t.len() <= MAX_ROLE_BYTES)
+            .map(|t| python::read(&file.path, t))
+        else {
             continue;
         };
-        for name in declared {
+        for name in names {
+            let serializer = read.serializers.contains(&name);
             if let Some(t) = read
                 .types
                 .iter()
-                .find(|t| t.name == name && !matches!(t.kind, super::serde_model::Kind::Enum(_)))
+                .find(|t| t.name == name && (serializer || read.pydantic.contains(&name)))
             {
                 out.push(python::Base {
+                    serializer,
                     camel: read.camel.contains(&name),
                     forbid: t.container.deny_unknown_fields,
+                    fields: match &t.kind {
+                        super::serde_model::Kind::Struct(super::serde_model::Body::Named(f)) => f.clone(),
+                        _ => Vec::new(),
+                    },
                     name: name.clone(),
                 });
-                wanted.remove(&name);
             }
+            wanted.retain(|(n, _)| *n != name);
         }
     }
     out
@@ -185,7 +200,7 @@ fn python_bases(change: &ChangeSet) -> Vec<python::Base> {
 /// Reads both versions of every changed Python, TypeScript and Go source file.
 pub fn read(change: &ChangeSet) -> Contracts {
     let mut out = Contracts::default();
-    let bases = python_bases(change);
+    let (bases_before, bases) = (python_bases(change, true), python_bases(change, false));
     for file in change.files.iter().filter(|f| f.skipped.is_none()) {
         let Some(grammar) = grammar_of(&file.kind, &file.path) else {
             continue;
@@ -196,7 +211,7 @@ pub fn read(change: &ChangeSet) -> Contracts {
         if file.status != FileStatus::Added {
             if let Some(text) = file.old_text.get().filter(|t| may_hold_types(grammar, t)) {
                 // An old version that does not read gives nothing to compare against.
-                if let Ok(read) = read_knowing(grammar, old_path, text, &bases) {
+                if let Ok(read) = read_knowing(grammar, old_path, text, &bases_before) {
                     old_roles.extend(read.roles.iter().map(|(n, r, _)| (n.clone(), *r)));
                     old_names.extend(
                         read.types

@@ -6,7 +6,7 @@ use super::model::{field, fields_mut, int, nullable, object, values};
 use super::syntax::{self, line, named_children, string_value, text, Grammar};
 use super::{Read, Unresolved};
 use crate::analyzers::json_shape::roles::Role;
-use crate::analyzers::json_shape::serde_model::{SerdeType, Shape};
+use crate::analyzers::json_shape::serde_model::{Field, SerdeType, Shape};
 use std::collections::BTreeSet;
 use tree_sitter::Node;
 
@@ -114,10 +114,73 @@ fn family(c: &Class<'_>, known: &[(String, Family)], mentions_pydantic: bool) ->
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Base {
     pub name: String,
+    /// A DRF serializer (else a Pydantic model).
+    pub serializer: bool,
     /// Its alias generator writes keys in camelCase.
     pub camel: bool,
     /// It forbids unknown keys.
     pub forbid: bool,
+    /// The keys it declares, which its subclasses inherit.
+    pub fields: Vec<Field>,
+}
+
+/// Bases every module may name without declaring them: the libraries' own.
+const LIBRARY_BASES: &[&str] = &[
+    "BaseModel",
+    "RootModel",
+    "GenericModel",
+    "Generic",
+    "Serializer",
+    "ModelSerializer",
+    "HyperlinkedModelSerializer",
+    "ListSerializer",
+    "BaseSerializer",
+    "Enum",
+    "StrEnum",
+    "IntEnum",
+    "DataClassJsonMixin",
+    "BaseSettings",
+    "SQLModel",
+    "Base",
+];
+
+/// `from a.b import C` (and `from .b import C`): C, and the path suffix of its module's file
+/// (`a/b`, or the importing file's folder joined with `b`).
+fn imports(root: Node<'_>, src: &str, path: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let folder = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    for stmt in named_children(root)
+        .into_iter()
+        .filter(|n| n.kind() == "import_from_statement")
+    {
+        let Some(module) = stmt.child_by_field_name("module_name") else {
+            continue;
+        };
+        let module_path = match module.kind() {
+            "relative_import" => {
+                let dots = text(module, src).chars().take_while(|c| *c == '.').count();
+                let mut base: Vec<&str> = folder.split('/').filter(|s| !s.is_empty()).collect();
+                for _ in 1..dots {
+                    base.pop();
+                }
+                let rest = text(module, src).trim_start_matches('.').replace('.', "/");
+                base.push(&rest);
+                base.join("/")
+            }
+            _ => text(module, src).replace('.', "/"),
+        };
+        let mut cursor = stmt.walk();
+        for name in stmt.children_by_field_name("name", &mut cursor) {
+            let imported = match name.kind() {
+                "aliased_import" => name.child_by_field_name("alias"),
+                _ => Some(name),
+            };
+            if let Some(n) = imported {
+                out.push((text(n, src).to_string(), module_path.trim_matches('/').to_string()));
+            }
+        }
+    }
+    out
 }
 
 /// An alias generator to camelCase (pydantic's `to_camel`, pyhumps' `camelize`, dataclasses_json's).
@@ -136,7 +199,16 @@ pub fn read_with_bases(path: &str, src: &str, external: &[Base]) -> Result<Read,
     let root = tree.root_node();
     let all = classes(root, src);
     let mentions_pydantic = src.contains("pydantic");
-    let mut known: Vec<(String, Family)> = external.iter().map(|b| (b.name.clone(), Family::Pydantic)).collect();
+    let imports = imports(root, src, path);
+    let mut known: Vec<(String, Family)> = external
+        .iter()
+        .map(|b| {
+            (
+                b.name.clone(),
+                if b.serializer { Family::Drf } else { Family::Pydantic },
+            )
+        })
+        .collect();
     let mut camel: BTreeSet<String> = external.iter().filter(|b| b.camel).map(|b| b.name.clone()).collect();
     // Families to a fixed point: a class may derive from one declared further down.
     loop {
@@ -163,26 +235,36 @@ pub fn read_with_bases(path: &str, src: &str, external: &[Base]) -> Result<Read,
         if counted.1 > super::model::MAX_KEYS {
             return Err(format!("its models hold more than {} keys", super::model::MAX_KEYS));
         }
-        let Some(f) = known.iter().find(|(n, _)| *n == c.name).map(|(_, f)| *f) else {
-            // A base this module does not declare may be a model of another one.
-            if mentions_pydantic {
-                read.unknown_bases.extend(
-                    c.bases
-                        .iter()
-                        .map(|b| last_segment(b).to_string())
-                        .filter(|b| b.starts_with(|c: char| c.is_ascii_uppercase()) && b != "Base"),
-                );
-            }
+        let family = known.iter().find(|(n, _)| *n == c.name).map(|(_, f)| *f);
+        let module_of = |base: &str| imports.iter().find(|(n, _)| n == base).map(|(_, m)| m.clone());
+        // A base this module does not declare may be a model or serializer of another one,
+        // whose keys its subclasses inherit.
+        if family.is_some() || mentions_pydantic {
+            read.unknown_bases.extend(
+                c.bases
+                    .iter()
+                    .map(|b| last_segment(b).to_string())
+                    .filter(|b| !LIBRARY_BASES.contains(&b.as_str()) && !all.iter().any(|c| c.name == *b))
+                    .filter_map(|b| module_of(&b).map(|m| (b, m))),
+            );
+        }
+        let Some(f) = family else {
             continue;
         };
+        if f == Family::Drf {
+            read.serializers.push(c.name.clone());
+        }
         if sets_camel(&config_text(c, src)) || c.bases.iter().any(|b| camel.contains(last_segment(b))) {
             camel.insert(c.name.clone());
             read.camel.push(c.name.clone());
         }
         match f {
             Family::Enum => read.types.push(enumeration(path, c, src)),
-            Family::Drf => super::drf::read_serializer(path, c, src, &mut read),
+            Family::Drf => super::drf::read_serializer(path, c, src, external, &mut read),
             Family::Pydantic | Family::DataclassJson => {
+                if f == Family::Pydantic {
+                    read.pydantic.push(c.name.clone());
+                }
                 let mut t = annotated(path, c, src, (f, v1, camel.contains(&c.name)), &file_aliases, &mut read);
                 t.container.deny_unknown_fields |= external
                     .iter()
@@ -191,6 +273,9 @@ pub fn read_with_bases(path: &str, src: &str, external: &[Base]) -> Result<Read,
                 let mut inherited = Vec::new();
                 for b in &c.bases {
                     read.bases.push((c.name.clone(), last_segment(b).to_string()));
+                    if let Some(base) = external.iter().find(|x| x.name == last_segment(b)) {
+                        inherited.extend(base.fields.iter().cloned());
+                    }
                     if let Some(base) = read.types.iter().find(|t| t.name == last_segment(b)) {
                         if let crate::analyzers::json_shape::serde_model::Kind::Struct(
                             crate::analyzers::json_shape::serde_model::Body::Named(fs),
@@ -653,11 +738,33 @@ mod tests {
         let src = "from pydantic import Field\nfrom app.models import AppBase\nclass A(AppBase):\n    user_name: str\n";
         let plain = read("a.py", src).unwrap();
         assert!(plain.types.is_empty());
-        assert_eq!(plain.unknown_bases, vec!["AppBase".to_string()]);
+        assert_eq!(
+            plain.unknown_bases,
+            vec![("AppBase".to_string(), "app/models".to_string())]
+        );
+        let relative = read(
+            "pkg/api/a.py",
+            "from ..base import B\nfrom .m import S\nclass A(B):\n    x: int\nclass C(S):\n    y: int\n",
+        );
+        let imported: Vec<(String, String)> = relative.unwrap().unknown_bases;
+        assert!(
+            imported.is_empty(),
+            "a module that does not name pydantic asks for nothing"
+        );
+        let relative = read("pkg/api/a.py", "import pydantic\nfrom ..base import B\nfrom .m import S\nclass A(B):\n    x: int\nclass C(S):\n    y: int\n");
+        assert_eq!(
+            relative.unwrap().unknown_bases,
+            vec![
+                ("B".to_string(), "pkg/base".to_string()),
+                ("S".to_string(), "pkg/api/m".to_string())
+            ]
+        );
         let base = Base {
             name: "AppBase".into(),
+            serializer: false,
             camel: true,
             forbid: true,
+            fields: Vec::new(),
         };
         let known = read_with_bases("a.py", src, &[base]).unwrap();
         let t = &known.types[0];

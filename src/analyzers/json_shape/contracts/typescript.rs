@@ -6,12 +6,15 @@ use super::syntax::{self, line, named_children, string_value, text, Grammar, MAX
 use super::{Read, Unresolved};
 use crate::analyzers::json_shape::roles::Role;
 use crate::analyzers::json_shape::serde_model::{Body, Field, Kind, Shape};
+use std::collections::BTreeSet;
 use tree_sitter::Node;
 
 struct Cx<'a> {
     path: &'a str,
     src: &'a str,
     read: Read,
+    /// Interfaces read so far.
+    interfaces: BTreeSet<String>,
 }
 
 impl Cx<'_> {
@@ -50,9 +53,13 @@ pub fn read(path: &str, src: &str) -> Result<Read, String> {
         path,
         src,
         read: Read::default(),
+        interfaces: BTreeSet::new(),
     };
     let uses_zod = src.contains("zod");
     let mut counted = (0, 0);
+    // Interfaces wait until the others are read, then go bases first: `extends` may name one
+    // declared further down.
+    let mut pending = Vec::new();
     for stmt in named_children(root) {
         // Keys counted as they come: `extends` chains copy keys, and a file may not make that quadratic.
         counted.1 += super::model::keys(&cx.read.types[counted.0..]);
@@ -68,7 +75,7 @@ pub fn read(path: &str, src: &str) -> Result<Read, String> {
             _ => (stmt, false),
         };
         match decl.kind() {
-            "interface_declaration" if exported => interface(&mut cx, decl),
+            "interface_declaration" if exported => pending.push(decl),
             "type_alias_declaration" if exported => alias(&mut cx, decl),
             "lexical_declaration" if uses_zod => {
                 for d in named_children(decl)
@@ -84,6 +91,24 @@ pub fn read(path: &str, src: &str) -> Result<Read, String> {
                 }
             }
             _ => {}
+        }
+    }
+    let declared: BTreeSet<String> = pending
+        .iter()
+        .filter_map(|d| d.child_by_field_name("name"))
+        .map(|n| text(n, src).to_string())
+        .collect();
+    while !pending.is_empty() {
+        let ready = |d: &Node<'_>| {
+            extended(*d, src)
+                .iter()
+                .all(|b| !declared.contains(b) || cx.interfaces.contains(b))
+        };
+        // A cycle of `extends` has no first: take the next one as it comes.
+        let next = pending.iter().position(ready).unwrap_or(0);
+        interface(&mut cx, pending.remove(next));
+        if super::model::keys(&cx.read.types) > super::model::MAX_KEYS {
+            return Err(format!("its types hold more than {} keys", super::model::MAX_KEYS));
         }
     }
     cx.read.roles.extend(roles(src));
@@ -132,6 +157,16 @@ fn has_functions(body: Node<'_>) -> bool {
     })
 }
 
+/// The names an interface `extends`.
+fn extended(decl: Node<'_>, src: &str) -> Vec<String> {
+    named_children(decl)
+        .into_iter()
+        .filter(|c| c.kind() == "extends_type_clause")
+        .flat_map(named_children)
+        .map(|b| text(b, src).to_string())
+        .collect()
+}
+
 fn interface(cx: &mut Cx<'_>, decl: Node<'_>) {
     let (Some(name), Some(body)) = (decl.child_by_field_name("name"), decl.child_by_field_name("body")) else {
         return;
@@ -142,19 +177,24 @@ fn interface(cx: &mut Cx<'_>, decl: Node<'_>) {
     let name = text(name, cx.src).to_string();
     let mut fields = Vec::new();
     // `extends` of interfaces of this file: their members come first.
-    for clause in named_children(decl)
-        .into_iter()
-        .filter(|c| c.kind() == "extends_type_clause")
-    {
-        for base in named_children(clause) {
-            if let Some(fs) = cx.fields_of(text(base, cx.src)) {
-                fields.extend(fs);
-            }
+    for base in extended(decl, cx.src) {
+        if let Some(fs) = cx.fields_of(&base) {
+            fields.extend(fs);
         }
     }
     let own = members(cx, &name, body, 0);
     fields.retain(|f| !own.iter().any(|o| o.wire_de == f.wire_de));
     fields.extend(own);
+    // A second declaration of an interface merges into the first, as TypeScript does.
+    if !cx.interfaces.insert(name.clone()) {
+        if let Some(t) = cx.read.types.iter_mut().find(|t| t.name == name) {
+            if let Some(existing) = super::model::fields_mut(t) {
+                fields.retain(|f| !existing.iter().any(|e| e.wire_de == f.wire_de));
+                existing.extend(fields);
+            }
+            return;
+        }
+    }
     let t = object(&name, cx.path, line(decl), fields);
     cx.read.types.push(t);
 }
@@ -643,6 +683,16 @@ mod tests {
             !read.types.iter().any(|t| t.name == "Props" || t.name == "P"),
             "a type with functions is code's, not JSON"
         );
+    }
+
+    #[test]
+    fn extends_before_declaration_and_merging() {
+        let src = "export interface Link extends Base { url: string }\nexport interface Base { id: string }\nexport interface Settings { locale: string }\nexport interface Settings { tz?: string }\n";
+        let read = read("a.ts", src).unwrap();
+        let names: Vec<String> = fields(&read, "Link").into_iter().map(|f| f.0).collect();
+        assert_eq!(names, vec!["id", "url"]);
+        assert_eq!(fields(&read, "Settings").len(), 2);
+        assert_eq!(read.types.iter().filter(|t| t.name == "Settings").count(), 1);
     }
 
     #[test]
