@@ -76,6 +76,38 @@ fn help(kind: SC) -> &'static str {
     }
 }
 
+/// A message in words that fit every language: the comparison describes types as serde's
+/// (`i64`, `Option<T>`) and speaks of serde's attributes.
+fn in_json_words(message: &str) -> String {
+    let mut out = message.replace(" (no #[serde(other)] variant)", "").replace(
+        ": serde_json wrote floats as 3.0, which an integer rejects",
+        ": numbers with a fraction are rejected",
+    );
+    static INTEGER: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let integer = INTEGER.get_or_init(|| regex::Regex::new(r"\b[iu](8|16|32|64|128)\b").expect("a valid pattern"));
+    out = integer.replace_all(&out, "integer").into_owned();
+    // `Option<T>` → `T or null`, innermost first.
+    while let Some(start) = out.find("Option<") {
+        let inner = &out[start + 7..];
+        let mut depth = 1;
+        let Some(end) = inner.char_indices().find_map(|(i, c)| {
+            match c {
+                '<' => depth += 1,
+                '>' => depth -= 1,
+                _ => {}
+            }
+            (depth == 0).then_some(i)
+        }) else {
+            break;
+        };
+        let replaced = format!("{} or null", &inner[..end]);
+        out = format!("{}{replaced}{}", &out[..start], &inner[end + 1..]);
+    }
+    static FLOAT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let float = FLOAT.get_or_init(|| regex::Regex::new(r"\bfloat\b").expect("a valid pattern"));
+    float.replace_all(&out, "number").into_owned()
+}
+
 /// Old and new versions of the same type: same name in the same (or renamed) file first,
 /// else the only type of that name.
 fn counterpart<'a>(change: &ChangeSet, models: &'a Models, n: &SerdeType) -> Option<&'a SerdeType> {
@@ -228,8 +260,34 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
         if unsure || widens(&models, field_shapes(o, n, &c)) || c.kind == SC::TypeWidened {
             severity = severity.min(Severity::Low);
         }
+        let c = Change {
+            message: in_json_words(&c.message),
+            ..c
+        };
         let weighed = (severity, role, why.as_str());
         out.push(reported(&API_TYPE_CHANGED, change, n, &c, dir, weighed, help(c.kind)));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_json_words;
+
+    #[test]
+    fn messages_speak_json() {
+        assert_eq!(
+            in_json_words("S.a (i64) is removed; S.b narrows from Option<array of i64> to u8: x"),
+            "S.a (integer) is removed; S.b narrows from array of integer or null to integer: x"
+        );
+        assert_eq!(
+            in_json_words("E.kind gains variant `x`: old code rejects it (no #[serde(other)] variant)"),
+            "E.kind gains variant `x`: old code rejects it"
+        );
+        assert_eq!(
+            in_json_words("Option<Option<"),
+            "Option<Option<",
+            "unbalanced text is left alone"
+        );
+    }
 }
