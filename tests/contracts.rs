@@ -752,3 +752,33 @@ fn keys_moved_into_a_base_of_another_module_stay() {
         "{found:?}"
     );
 }
+
+/// A request model that forbids unknown keys gains an optional key: only an old server after a
+/// rollback would refuse it, so it is a low note, not a medium hint. Stored in a JSON column, the
+/// same change stays medium: old code reads what the new code stored.
+#[test]
+fn an_optional_key_added_to_a_strict_type_is_a_rollback_note() {
+    let model = "from pydantic import BaseModel, ConfigDict\n\n\nclass UpdateSettings(BaseModel):\n    model_config = ConfigDict(extra=\"forbid\")\n    site_title: str\n";
+    let route = "from fastapi import APIRouter\nfrom app.settings import UpdateSettings\n\nrouter = APIRouter()\n\n\n@router.put(\"/settings\")\nasync def update(data: UpdateSettings) -> None:\n    pass\n";
+    let added = model.replace(
+        "    site_title: str\n",
+        "    site_title: str\n    retries: int | None = None\n",
+    );
+    let severity = |files: &[(&str, &str)]| -> Vec<String> {
+        let t = base_and_feature(files, &[("app/settings.py", Some(&added))]);
+        analyzer_findings(&t, "json-shape", &[])
+            .into_iter()
+            .filter(|f| f["rule"] == "api-type-changed")
+            .map(|f| f["severity"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        severity(&[("app/settings.py", model), ("app/routes.py", route)]),
+        vec!["low"]
+    );
+    let config = "[[json_column]]\ntable = \"settings\"\ncolumn = \"data\"\ntype = \"UpdateSettings\"\n";
+    assert_eq!(
+        severity(&[("app/settings.py", model), ("riskgate.toml", config)]),
+        vec!["medium"]
+    );
+}

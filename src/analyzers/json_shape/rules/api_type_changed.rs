@@ -257,7 +257,11 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
         // A wider type reads all the old one did; the values written come from the same data.
         // (A soft type change is one whose types, or whose inner changes, are only hints.)
         let unsure = c.soft && matches!(c.kind, SC::TypeChanged | SC::CardinalityChanged);
-        if unsure || widens(&models, field_shapes(o, n, &c)) || c.kind == SC::TypeWidened {
+        // An optional key added to a type that denies unknown keys fails only an old server
+        // after a rollback, and only for clients that already send it; stored documents are
+        // another matter (old code reads what new code stored).
+        let rollback_only = c.kind == SC::FieldAddedRequired && !c.reads_old && role != Role::Stored;
+        if unsure || rollback_only || widens(&models, field_shapes(o, n, &c)) || c.kind == SC::TypeWidened {
             severity = severity.min(Severity::Low);
         }
         let c = Change {
