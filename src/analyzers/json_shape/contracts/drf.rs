@@ -64,12 +64,7 @@ pub(super) fn read_serializer(path: &str, c: &Class<'_>, src: &str, external: &[
             declared.extend(base.fields.iter().cloned());
         }
         if let Some(t) = read.types.iter().find(|t| t.name == last_segment(b)) {
-            if let crate::analyzers::json_shape::serde_model::Kind::Struct(
-                crate::analyzers::json_shape::serde_model::Body::Named(fs),
-            ) = &t.kind
-            {
-                declared.extend(fs.iter().cloned());
-            }
+            declared.extend(super::model::fields_of(t).iter().cloned());
         }
     }
     for stmt in named_children(c.body) {

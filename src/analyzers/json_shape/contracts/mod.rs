@@ -184,10 +184,7 @@ fn python_bases(change: &ChangeSet, before: bool) -> Vec<python::Base> {
                     serializer,
                     camel: read.camel.contains(&name),
                     forbid: t.container.deny_unknown_fields,
-                    fields: match &t.kind {
-                        super::serde_model::Kind::Struct(super::serde_model::Body::Named(f)) => f.clone(),
-                        _ => Vec::new(),
-                    },
+                    fields: model::fields_of(t).to_vec(),
                     name: name.clone(),
                 });
             }

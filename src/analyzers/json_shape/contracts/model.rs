@@ -60,6 +60,14 @@ pub fn field(key: &str, shape: Shape, line: u32) -> Field {
     }
 }
 
+/// The fields of an object type (none for a set of values).
+pub fn fields_of(t: &SerdeType) -> &[Field] {
+    match &t.kind {
+        Kind::Struct(Body::Named(f)) => f,
+        _ => &[],
+    }
+}
+
 /// The fields of an object type, to edit.
 pub fn fields_mut(t: &mut SerdeType) -> Option<&mut Vec<Field>> {
     match &mut t.kind {

@@ -277,12 +277,7 @@ pub fn read_with_bases(path: &str, src: &str, external: &[Base]) -> Result<Read,
                         inherited.extend(base.fields.iter().cloned());
                     }
                     if let Some(base) = read.types.iter().find(|t| t.name == last_segment(b)) {
-                        if let crate::analyzers::json_shape::serde_model::Kind::Struct(
-                            crate::analyzers::json_shape::serde_model::Body::Named(fs),
-                        ) = &base.kind
-                        {
-                            inherited.extend(fs.iter().cloned());
-                        }
+                        inherited.extend(super::model::fields_of(base).iter().cloned());
                         t.container.deny_unknown_fields |= base.container.deny_unknown_fields;
                     }
                 }

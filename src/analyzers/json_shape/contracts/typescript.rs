@@ -5,7 +5,7 @@ use super::model::{field, int, nullable, object, values};
 use super::syntax::{self, line, named_children, string_value, text, Grammar, MAX_DEPTH};
 use super::{Read, Unresolved};
 use crate::analyzers::json_shape::roles::Role;
-use crate::analyzers::json_shape::serde_model::{Body, Field, Kind, Shape};
+use crate::analyzers::json_shape::serde_model::{Field, Kind, Shape};
 use std::collections::BTreeSet;
 use tree_sitter::Node;
 
@@ -22,11 +22,8 @@ impl Cx<'_> {
         self.read
             .types
             .iter()
-            .find(|t| t.name == name)
-            .and_then(|t| match &t.kind {
-                Kind::Struct(Body::Named(fs)) => Some(fs.clone()),
-                _ => None,
-            })
+            .find(|t| t.name == name && matches!(t.kind, Kind::Struct(_)))
+            .map(|t| super::model::fields_of(t).to_vec())
     }
 
     fn literal_type(&mut self, owner: &str, line: u32, vals: Vec<String>) -> Shape {
@@ -649,6 +646,7 @@ fn roles(src: &str) -> Vec<(String, Role, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyzers::json_shape::serde_model::Body;
 
     fn fields(read: &Read, name: &str) -> Vec<(String, String, bool)> {
         let t = read.types.iter().find(|t| t.name == name).unwrap();
