@@ -122,8 +122,10 @@ const JSON_FIXTURES: &[&str] = &[
     "**/*.{fixture,sample,example}.json",
 ];
 /// Folders of tests: an OpenAPI or JSON Schema document in one is a test's input or expected
-/// output (a snapshot), not the contract clients read.
-const TEST_FOLDERS: &[&str] = &["**/{tests,test,__tests__,__snapshots__,testdata,test-data}/**"];
+/// output (a snapshot), or a stub that stands in for the real one, not the contract clients
+/// read.
+const TEST_FOLDERS: &[&str] =
+    &["**/{tests,test,__tests__,__snapshots__,testdata,test-data,stub,stubs,__fixtures__,__mocks__}/**"];
 const DOCS: &[&str] = &[
     "**/*.{md,markdown,rst,adoc,txt}",
     // Translations are text for people, not settings.
@@ -513,6 +515,12 @@ mod tests {
             FileKind::JsonFixture
         );
         assert_eq!(kind("test/data/user.schema.json"), FileKind::JsonFixture);
+        // A stub stands in for the real schema in tests (ory/kratos keeps dozens).
+        assert_eq!(
+            kind("selfservice/strategy/oidc/stub/settings.schema.json"),
+            FileKind::JsonFixture
+        );
+        assert_eq!(kind("identity/stubs/extension/schema.json"), FileKind::JsonFixture);
         assert_eq!(kind("docs/spec/openapi.yaml"), FileKind::OpenApi);
         assert_eq!(kind("app/schemas/user.json"), FileKind::JsonSchema);
         assert_eq!(kind("tests/fixtures/user.json"), FileKind::JsonFixture);

@@ -156,6 +156,14 @@ fn rails_migrations() {
             ("migration-creates-index-without-concurrently", 7, false),
         ]
     );
+    // The same acknowledgement written on one line, with braces.
+    let one_line = "class Idx < ActiveRecord::Migration[7.1]\n  def change\n    safety_assured { add_index :orders, :created_at }\n    add_index :orders, :state\n  end\nend\n";
+    let found = migration_findings(&[("db/migrate/20240501000001_idx.rb", one_line)]);
+    let got: Vec<_> = found
+        .iter()
+        .map(|f| (f["line"].as_u64().unwrap(), f["suppressed"].is_null()))
+        .collect();
+    assert_eq!(got, vec![(3, false), (4, true)]);
     let up_only =
         "class Purge < ActiveRecord::Migration[7.1]\n  def up\n    execute \"DELETE FROM sessions\"\n  end\nend\n";
     assert_eq!(

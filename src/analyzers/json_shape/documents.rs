@@ -121,6 +121,9 @@ pub struct DocChange {
     pub direction: Direction,
     pub path: String,
     pub message: String,
+    /// The comparison could not see both sides (a reference into another file): a question
+    /// for the reviewer, not a break.
+    pub unsure: bool,
 }
 
 /// `lines`: where keys stand in the new and the old text.
@@ -150,6 +153,10 @@ pub fn finding(rule: &CodeRule, c: &LocatedChange, high: Severity) -> Finding {
     f.symbol = Some(format!("{}::{}", c.file, c.change.path));
     f.evidence = Some(c.change.path.clone());
     weigh(&mut f, c.change.direction, high);
+    if c.change.unsure {
+        f.severity = f.severity.min(Severity::Medium);
+        f.needs_plan = false;
+    }
     f
 }
 
@@ -269,6 +276,7 @@ pub fn sample_changes(old: &Value, new: &Value) -> Vec<DocChange> {
                         direction: Direction::Both,
                         path: p.clone(),
                         message: format!("{p} moves to {a}"),
+                        unsure: false,
                     });
                 } else {
                     out.push(DocChange {
@@ -276,6 +284,7 @@ pub fn sample_changes(old: &Value, new: &Value) -> Vec<DocChange> {
                         direction: Direction::OldReaders,
                         path: p.clone(),
                         message: format!("{p} is gone from the sample"),
+                        unsure: false,
                     });
                 }
                 reported.insert(p.clone());
@@ -303,6 +312,7 @@ pub fn sample_changes(old: &Value, new: &Value) -> Vec<DocChange> {
                         direction,
                         path: p.clone(),
                         message: format!("{p} changes from {} to {}", desc(&ot[p]), desc(new_types)),
+                        unsure: false,
                     });
                     reported.insert(p.clone());
                 }
@@ -348,6 +358,7 @@ fn emit_renames(renames: Vec<(String, String, String)>, out: &mut Vec<DocChange>
             direction: Direction::Both,
             path: "$".into(),
             message: format!("every key is renamed to {r}: {}", list.join(", ")),
+            unsure: false,
         });
     } else {
         for (o, n, p) in renames {
@@ -356,6 +367,7 @@ fn emit_renames(renames: Vec<(String, String, String)>, out: &mut Vec<DocChange>
                 direction: Direction::Both,
                 path: p.clone(),
                 message: format!("{p} is renamed to `{n}` (was `{o}`, same value)"),
+                unsure: false,
             });
         }
     }
@@ -379,9 +391,43 @@ fn closed(schema: &Value) -> bool {
     schema.get("additionalProperties") == Some(&Value::Bool(false))
 }
 
+/// The documents a comparison's `$ref`s point into, and the pairs of differing references
+/// already followed: a recursive schema refers to itself, and each pair is compared once.
+struct Roots<'a> {
+    old: &'a Value,
+    new: &'a Value,
+    followed: std::cell::RefCell<std::collections::HashSet<(String, String)>>,
+}
+
+/// At most this many pairs of differing references are followed in one document.
+const MAX_REFERENCE_PAIRS: usize = 2_000;
+
+/// What `schema` stands for in `root`: itself, or what its local `$ref` points to, through at
+/// most 16 references. `None`: a reference into another file, or one that points nowhere.
+fn target<'a>(root: &'a Value, schema: &'a Value) -> Option<&'a Value> {
+    let mut at = schema;
+    for _ in 0..16 {
+        let Some(reference) = at.get("$ref") else {
+            return Some(at);
+        };
+        at = root.pointer(reference.as_str()?.strip_prefix('#')?)?;
+    }
+    None
+}
+
 /// Both directions of a schema change: a document valid under the old schema and invalid
-/// under the new one is `reads-old-data`; the reverse is `old-readers`.
+/// under the new one is `reads-old-data`; the reverse is `old-readers`. References within the
+/// document (`#/definitions/…`, `#/components/schemas/…`) are followed where they differ.
 pub fn schema_changes(old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
+    let roots = Roots {
+        old,
+        new,
+        followed: Default::default(),
+    };
+    compare(&roots, old, new, path)
+}
+
+fn compare(roots: &Roots, old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
     let mut out = Vec::new();
     let mut push = |kind: SC, reads: bool, olds: bool, message: String| {
         let direction = match (reads, olds) {
@@ -395,19 +441,62 @@ pub fn schema_changes(old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
             direction,
             path: path.to_string(),
             message,
+            unsure: false,
         });
     };
     if old.get("$ref") != new.get("$ref") {
-        push(
-            SC::TypeChanged,
-            true,
-            true,
-            format!(
-                "{path} now refers to {} instead of {}",
-                new.get("$ref").unwrap_or(&Value::Null),
-                old.get("$ref").unwrap_or(&Value::Null)
+        // A schema renamed, or written out in place of its reference (or the reverse), is
+        // compared by what it holds.
+        let name = |s: &Value| {
+            s.get("$ref")
+                .map_or_else(|| format!("the schema written at {path}"), Value::to_string)
+        };
+        let pair = (name(old), name(new));
+        let mut followed = roots.followed.borrow_mut();
+        if followed.contains(&pair) {
+            return out;
+        }
+        let room = followed.len() < MAX_REFERENCE_PAIRS;
+        followed.insert(pair.clone());
+        drop(followed);
+        if let (Some(o), Some(n), true) = (target(roots.old, old), target(roots.new, new), room) {
+            // Another schema in its place that lacks keys the old one requires: what readers
+            // of either side rely on is not there (a response wrapper replaced by what it held).
+            let required = string_set(o.get("required"));
+            let lacks: Vec<&str> = match n.get("properties").and_then(Value::as_object) {
+                Some(props) => required
+                    .iter()
+                    .map(|k| k.trim_matches('"'))
+                    .filter(|k| !props.contains_key(*k))
+                    .collect(),
+                None => Vec::new(),
+            };
+            if lacks.is_empty() {
+                return compare(roots, o, n, path);
+            }
+            push(
+                SC::TypeChanged,
+                true,
+                true,
+                format!(
+                    "{path} now refers to {} instead of {}, which lacks `{}` that the old schema requires",
+                    pair.1,
+                    pair.0,
+                    lacks.join("`, `")
+                ),
+            );
+            return out;
+        }
+        out.push(DocChange {
+            kind: SC::TypeChanged,
+            direction: Direction::Both,
+            path: path.to_string(),
+            message: format!(
+                "{path} now refers to {} instead of {}, which riskgate cannot read (another file, or a reference that points nowhere): compare the two by hand",
+                pair.1, pair.0
             ),
-        );
+            unsure: true,
+        });
         return out;
     }
     let (ot, nt) = (types_of(old), types_of(new));
@@ -486,7 +575,7 @@ pub fn schema_changes(old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
     for (k, ov) in op {
         let at = format!("{path}.{k}");
         match np.get(k) {
-            Some(nv) => out.extend(schema_changes(ov, nv, &at)),
+            Some(nv) => out.extend(compare(roots, ov, nv, &at)),
             None => {
                 let was_required = or.contains(&format!("\"{k}\""));
                 let (reads, olds) = (closed(new), was_required);
@@ -502,6 +591,7 @@ pub fn schema_changes(old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
                         direction,
                         path: at.clone(),
                         message: format!("{at} is removed from the schema"),
+                        unsure: false,
                     });
                 }
             }
@@ -514,11 +604,12 @@ pub fn schema_changes(old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
                 direction: Direction::OldReaders,
                 path: format!("{path}.{k}"),
                 message: format!("{path}.{k} is added, and the old schema forbids additional properties"),
+                unsure: false,
             });
         }
     }
     if let (Some(oi), Some(ni)) = (old.get("items"), new.get("items")) {
-        out.extend(schema_changes(oi, ni, &format!("{path}[]")));
+        out.extend(compare(roots, oi, ni, &format!("{path}[]")));
     }
     for key in ["oneOf", "anyOf"] {
         let count = |v: &Value| v.get(key).and_then(Value::as_array).map_or(0, Vec::len);
@@ -537,6 +628,7 @@ pub fn schema_changes(old: &Value, new: &Value, path: &str) -> Vec<DocChange> {
                     count(new),
                     count(old)
                 ),
+                unsure: false,
             });
         }
     }
@@ -652,22 +744,16 @@ pub fn openapi_changes(old: &Value, new: &Value) -> Vec<DocChange> {
         None => !path.contains(".request."),
     };
     let mut out = Vec::new();
-    // A `$ref` written out in place (or the reverse) is compared by what it refers to.
-    let resolve = |doc: &Value, s: &Value| -> Value {
-        s.get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix("#/components/schemas/"))
-            .and_then(|name| doc.pointer(&format!("/components/schemas/{name}")))
-            .cloned()
-            .unwrap_or_else(|| s.clone())
-    };
     for (path, os) in &o {
         if let Some(ns) = n.get(path) {
-            let mut changes = if os.get("$ref").is_some() != ns.get("$ref").is_some() {
-                schema_changes(&resolve(old, os), &resolve(new, ns), path)
-            } else {
-                schema_changes(os, ns, path)
+            // Followed references are remembered per path: a request and a response that
+            // share one are judged differently.
+            let roots = Roots {
+                old,
+                new,
+                followed: Default::default(),
             };
+            let mut changes = compare(&roots, os, ns, path);
             // A change both ways (string → array) still breaks the clients that read it.
             if written_only(path) {
                 changes.retain(|c| c.direction != Direction::ReadsOldData);
@@ -806,6 +892,74 @@ mod tests {
         let got = openapi_changes(&old, &body(retyped));
         assert_eq!(got.len(), 1, "{got:?}");
         assert!(got[0].message.contains("type string → integer"), "{}", got[0].message);
+    }
+
+    #[test]
+    fn references_inside_a_schema_are_followed_where_they_differ() {
+        let defs =
+            json!({"Meta": {"type": "object", "properties": {"label": {"type": "string"}}, "required": ["label"]}});
+        let schema = |items: serde_json::Value, defs: &serde_json::Value| json!({"type": "object", "properties": {"nodes": {"type": "array", "items": items}}, "definitions": defs});
+        let old = schema(json!({"$ref": "#/definitions/Meta"}), &defs);
+        // Written out in place, nested in `items`: the same schema.
+        assert!(schema_changes(&old, &schema(defs["Meta"].clone(), &defs), "$").is_empty());
+        // Renamed with the same content.
+        let renamed = json!({"NodeMeta": defs["Meta"].clone()});
+        assert!(schema_changes(&old, &schema(json!({"$ref": "#/definitions/NodeMeta"}), &renamed), "$").is_empty());
+        // Renamed and only loosened: what old documents hold still validates.
+        let loosened = json!({"NodeMeta": {"type": "object", "properties": {"label": {"type": "string"}, "hint": {"type": "string"}}, "required": ["label"]}});
+        let got = schema_changes(&old, &schema(json!({"$ref": "#/definitions/NodeMeta"}), &loosened), "$");
+        assert!(got.iter().all(|c| c.direction == Direction::OldReaders), "{got:?}");
+        // Renamed and made stricter: the break is reported where the reference stands.
+        let stricter = json!({"NodeMeta": {"type": "object", "properties": {"label": {"type": "integer"}}, "required": ["label"]}});
+        let got = schema_changes(&old, &schema(json!({"$ref": "#/definitions/NodeMeta"}), &stricter), "$");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].path, "$.nodes[].label");
+        assert!(!got[0].unsure);
+    }
+
+    #[test]
+    fn a_response_wrapper_replaced_by_what_it_held_breaks_its_readers() {
+        let flow = json!({"type": "object", "properties": {"id": {"type": "string"}, "identity": {"type": "object"}}, "required": ["id"]});
+        let wrapper = json!({"type": "object", "properties": {"flow": {"$ref": "#/components/schemas/Flow"}, "identity": {"type": "object"}}, "required": ["flow", "identity"]});
+        let doc = |name: &str| {
+            json!({"paths": {"/settings": {"get": {"responses": {"200": {"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}}}}}},
+            "components": {"schemas": {"Flow": flow.clone(), "Wrapper": wrapper.clone()}}})
+        };
+        let got = openapi_changes(&doc("Wrapper"), &doc("Flow"));
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!((got[0].kind, got[0].direction), (SC::TypeChanged, Direction::Both));
+        assert!(got[0].message.contains("lacks `flow`"), "{}", got[0].message);
+    }
+
+    #[test]
+    fn a_reference_into_another_file_is_a_question_not_a_break() {
+        let at =
+            |v: &str| json!({"properties": {"otel": {"$ref": format!("https://example.com/x/{v}/otel.schema.json")}}});
+        let got = schema_changes(&at("v0.0.611"), &at("v0.0.614"), "$");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].unsure);
+        assert!(got[0].message.contains("cannot read"), "{}", got[0].message);
+        let located = LocatedChange {
+            kind: DocKind::Contract,
+            file: "config.schema.json".into(),
+            line: 1,
+            change: got[0].clone(),
+        };
+        let f = crate::analyzers::json_shape::rules::json_schema_changed::check(&located).unwrap();
+        assert_eq!((f.severity, f.needs_plan), (Severity::Medium, false));
+        // A local reference that points nowhere is not read as "refers to null" either.
+        let dangling = json!({"properties": {"a": {"$ref": "#/definitions/Gone"}}});
+        let inline = json!({"properties": {"a": {"type": "string"}}});
+        assert!(schema_changes(&dangling, &inline, "$")[0].unsure);
+    }
+
+    #[test]
+    fn recursive_schemas_renamed_on_both_sides_are_compared_once() {
+        let tree = |name: &str| {
+            json!({"$ref": format!("#/definitions/{name}"), "definitions": {name: {"type": "object",
+                "properties": {"left": {"$ref": format!("#/definitions/{name}")}, "right": {"$ref": format!("#/definitions/{name}")}}}}})
+        };
+        assert!(schema_changes(&tree("A"), &tree("B"), "$").is_empty());
     }
 
     #[test]

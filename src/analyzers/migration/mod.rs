@@ -48,7 +48,8 @@ pub fn read_file(format: MigrationFormat, text: &str, dialect: Dialect) -> Scrip
         MigrationFormat::Liquibase if !text.trim_start().starts_with("--") => Script::read(Vec::new(), Rollback::Fine),
         _ => {
             let (mut ops, mut unparsed) = (Vec::new(), Vec::new());
-            for stmt in sql::split(text, dialect, 1) {
+            let text = without_templates(text);
+            for stmt in sql::split(&text, dialect, 1) {
                 let (found, rejected) = sql::read_statement(&stmt, dialect);
                 ops.extend(found);
                 if rejected {
@@ -60,6 +61,34 @@ pub fn read_file(format: MigrationFormat, text: &str, dialect: Dialect) -> Scrip
             script
         }
     }
+}
+
+/// SQL with its one-line Go template actions taken out (`{{ index .Options "Namespace" }}.users`
+/// is `users`): tools such as gobuffalo/fizz and supabase/auth fill in a schema name when they
+/// run. Lines stay where they are.
+fn without_templates(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("{{") {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        let close = rest[open..].find("}}").map(|c| open + c + 2);
+        match close.filter(|c| !rest[open..*c].contains('\n')) {
+            Some(close) => {
+                out.push_str(&rest[..open]);
+                rest = &rest[close..];
+                // The schema the action names is followed by a dot, or written into the name.
+                rest = rest.strip_prefix('.').unwrap_or(rest);
+            }
+            None => {
+                out.push_str(&rest[..open + 2]);
+                rest = &rest[open + 2..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out.into()
 }
 
 /// The line ranges where a migration file acknowledges lock risks: Rails `safety_assured`
@@ -258,16 +287,7 @@ fn created_by(ops: &[Op]) -> HashSet<String> {
 fn squash(s: &str) -> Vec<String> {
     let tokens: Vec<String> = sql::split(s, Dialect::Postgres, 1)
         .iter()
-        .flat_map(|stmt| {
-            stmt.tokens.iter().map(|t| match &t.tok {
-                // Ruby and Python quote either way; a formatter picks one. A quoted name
-                // (`profiles`, "profiles") is the bare one: MySQL quoting dropped for Postgres.
-                sql::Tok::Ident(x) | sql::Tok::Word(x) => format!("'{}'", x.to_lowercase()),
-                sql::Tok::Str(x) => format!("'{x}'"),
-                other => format!("{other:?}"),
-            })
-        })
-        .filter(|t| t != "Sym(\";\")")
+        .flat_map(|stmt| squash_tokens(&stmt.tokens))
         .collect();
     if tokens.is_empty() {
         vec![s
@@ -278,6 +298,50 @@ fn squash(s: &str) -> Vec<String> {
     } else {
         tokens
     }
+}
+
+fn squash_tokens(tokens: &[sql::Token]) -> Vec<String> {
+    tokens
+        .iter()
+        .map(|t| match &t.tok {
+            // Ruby and Python quote either way; a formatter picks one. A quoted name
+            // (`profiles`, "profiles") is the bare one: MySQL quoting dropped for Postgres.
+            sql::Tok::Ident(x) | sql::Tok::Word(x) => format!("'{}'", x.to_lowercase()),
+            sql::Tok::Str(x) => format!("'{x}'"),
+            other => format!("{other:?}"),
+        })
+        .filter(|t| t != "Sym(\";\")")
+        .collect()
+}
+
+/// The statements one statement stands for, squashed: itself, or for a `DO` block the SQL
+/// statements of its body without the PL/pgSQL around them (`BEGIN`, `IF … THEN`), so a
+/// statement an edit wraps in a block (or takes out of one) compares with itself.
+fn squashed_statements(statement: &str) -> Vec<Vec<String>> {
+    let stmts = sql::split(statement, Dialect::Postgres, 1);
+    let body = match stmts.as_slice() {
+        [only] if only.tokens.first().is_some_and(|t| t.is_word("do")) => {
+            only.tokens.iter().find_map(|t| match &t.tok {
+                sql::Tok::Dollar(body) => Some(body.clone()),
+                _ => None,
+            })
+        }
+        _ => None,
+    };
+    let Some(body) = body else {
+        return vec![squash(statement)];
+    };
+    sql::split(&body, Dialect::Postgres, 1)
+        .iter()
+        .filter_map(|s| {
+            let start = s.tokens.iter().position(|t| {
+                ["drop", "delete", "update", "truncate", "alter", "create", "insert"]
+                    .iter()
+                    .any(|k| t.is_word(k))
+            })?;
+            Some(squash_tokens(&s.tokens[start..]))
+        })
+        .collect()
 }
 
 /// Two statements' tokens are the same statement. Evidence is cut at a length (`…`), at a
@@ -335,6 +399,8 @@ fn single(kind: &OpKind) -> Vec<OpKind> {
             table: None,
             after_copy: *after_copy,
         }],
+        // What a `DO` block runs: wrapping a statement in one (or unwrapping it) is no new op.
+        OpKind::DoBlock { nested, .. } => nested.iter().flat_map(single).collect(),
         OpKind::Other => Vec::new(),
         other => vec![other.clone()],
     }
@@ -415,25 +481,33 @@ fn keep_what_the_edit_adds(file: &ChangedFile, script: &Script, old: &Script, fo
     let added: Vec<u32> = file.added_lines().filter_map(|l| l.new_lineno).collect();
     let before: Vec<OpKind> = old.ops.iter().flat_map(|op| single(&op.kind)).collect();
     // Only statements whose text decides are normalised: a seed file's thousands of INSERTs are not.
+    let by_text = |kinds: &[OpKind]| {
+        kinds
+            .iter()
+            .any(|k| matches!(k, OpKind::Delete { .. } | OpKind::Update { .. }))
+    };
     let old_text: Vec<Vec<String>> = old
         .ops
         .iter()
-        .filter(|op| matches!(op.kind, OpKind::Delete { .. } | OpKind::Update { .. }))
-        .map(|op| squash(&op.statement))
+        .filter(|op| by_text(&single(&op.kind)))
+        .flat_map(|op| squashed_statements(&op.statement))
         .collect();
+    // The same text is the same statement, however it was read (sqlparser outside a `DO`
+    // block, the token scan inside one).
     let old_lines: Vec<(u32, u32)> = script
         .ops
         .iter()
         .filter(|op| {
             let kinds = single(&op.kind);
             // A DELETE or UPDATE is its filter too, which the op does not hold: its text decides.
-            let by_text = matches!(op.kind, OpKind::Delete { .. } | OpKind::Update { .. });
             !kinds.is_empty()
-                && kinds.iter().all(|k| before.contains(k))
-                && (!by_text || {
-                    let new = squash(&op.statement);
-                    old_text.iter().any(|old| same_statement(old, &new))
-                })
+                && if by_text(&kinds) {
+                    squashed_statements(&op.statement)
+                        .iter()
+                        .all(|new| old_text.iter().any(|old| same_statement(old, new)))
+                } else {
+                    kinds.iter().all(|k| before.contains(k))
+                }
         })
         .map(|op| (op.line, op.end_line.max(op.line)))
         .collect();

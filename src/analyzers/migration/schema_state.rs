@@ -225,6 +225,11 @@ fn earlier_ups<'a>(change: &'a ChangeSet, path: &str, format: MigrationFormat) -
         .tree
         .iter()
         .filter(|t| t.path.starts_with(&root) && natural(&t.path, path) == Ordering::Less)
+        // `x.mysql.up.sql` and `x.postgres.up.sql` (gobuffalo/pop) run against other databases.
+        .filter(|t| match (database_in_name(&t.path), database_in_name(path)) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        })
         .filter(|t| {
             matches!(
                 t.kind,
@@ -235,8 +240,37 @@ fn earlier_ups<'a>(change: &'a ChangeSet, path: &str, format: MigrationFormat) -
             )
         })
         .collect();
+    // Where a version has a file for this database, the tool runs it in place of the generic one.
+    if database_in_name(path).is_some() {
+        let version = |p: &str| {
+            p.rsplit('/')
+                .next()
+                .unwrap_or(p)
+                .split(['_', '.'])
+                .next()
+                .map(str::to_string)
+        };
+        let specific: Vec<Option<String>> = earlier
+            .iter()
+            .filter(|t| database_in_name(&t.path).is_some())
+            .map(|t| version(&t.path))
+            .collect();
+        earlier.retain(|t| database_in_name(&t.path).is_some() || !specific.contains(&version(&t.path)));
+    }
     earlier.sort_by(|a, b| natural(&a.path, &b.path));
     earlier
+}
+
+/// The database a migration's file name says it is for (`…_fks.mysql.up.sql`), if any.
+fn database_in_name(path: &str) -> Option<&'static str> {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    name.split('.').find_map(|part| match part {
+        "mysql" | "mariadb" => Some("mysql"),
+        "postgres" | "postgresql" | "pg" => Some("postgres"),
+        "sqlite" | "sqlite3" => Some("sqlite"),
+        "cockroach" | "cockroachdb" | "crdb" => Some("cockroach"),
+        _ => None,
+    })
 }
 
 /// Column types as the earlier up-migrations of `path`'s folder leave them (those the change

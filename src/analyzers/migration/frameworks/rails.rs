@@ -94,7 +94,9 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
                 continue;
             }
         }
-        let Some(c) = call.captures(line) else { continue };
+        let Some(c) = call.captures(one_line_block_body(line)) else {
+            continue;
+        };
         let (name, args) = (&c[1], &c[2]);
         // A table or column in a variable (a loop) is named as the variable: `<table>`.
         let owned;
@@ -739,8 +741,23 @@ pub fn singular(table: &str) -> String {
         .unwrap_or_else(|| table.strip_suffix('s').unwrap_or(table).to_string())
 }
 
-/// `safety_assured do … end` blocks (the strong_migrations convention): the author
-/// acknowledged the lock risk of the statements inside.
+/// The call inside a block written on one line, `safety_assured { rename_column … }`: the
+/// strong_migrations acknowledgement around it changes nothing the call does.
+fn one_line_block_body(line: &str) -> &str {
+    let trimmed = line.trim();
+    let Some(rest) = trimmed.strip_prefix("safety_assured") else {
+        return line;
+    };
+    let rest = rest.trim_start();
+    let body = rest
+        .strip_prefix('{')
+        .and_then(|r| r.strip_suffix('}'))
+        .or_else(|| rest.strip_prefix("do ").and_then(|r| r.strip_suffix(" end")));
+    body.unwrap_or(line)
+}
+
+/// `safety_assured do … end` blocks (the strong_migrations convention), also written on one
+/// line with braces: the author acknowledged the lock risk of the statements inside.
 pub fn safety_assured_blocks(text: &str) -> Vec<(u32, u32)> {
     let mut blocks = Vec::new();
     let mut open: Option<(u32, usize)> = None;
@@ -755,7 +772,11 @@ pub fn safety_assured_blocks(text: &str) -> Vec<(u32, u32)> {
             }
         }
         if line.contains("safety_assured") {
-            open = Some((lineno, indent));
+            if one_line_block_body(line) != line {
+                blocks.push((lineno, lineno));
+            } else {
+                open = Some((lineno, indent));
+            }
         }
     }
     blocks

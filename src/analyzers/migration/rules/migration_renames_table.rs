@@ -10,7 +10,9 @@ code_rule! {
     /// Finds a renamed table (`ALTER TABLE … RENAME TO`, `rename_table`, `RenameModel`). A
     /// sequence renamed through `ALTER TABLE` (`post_id_seq`, the name `serial` gives it) is no
     /// table, and a table renamed away while another takes its name in the same file (a swap:
-    /// `stats` → `stats_old`, `stats_new` → `stats`) keeps the name deployed code uses.
+    /// `stats` → `stats_old`, `stats_new` → `stats`) keeps the name deployed code uses. A
+    /// table named as a rebuild's temporary one (`_users_tmp`, `tmp_users`) that takes its final
+    /// name is the last step of a rebuild split over several migrations: a medium hint.
     ///
     /// ## Why is this risky?
     /// Deployed code still queries the old name and fails until the new release is everywhere.
@@ -36,13 +38,29 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     if ctx.is_new_table(from) || ctx.recreates(from) || (sql_alter && is_sequence_name(from)) {
         return Vec::new();
     }
-    vec![finding(
+    let mut f = finding(
         &RENAMES_TABLE,
         ctx,
         op,
         format!("table {from} is renamed to {to}: deployed code still uses `{from}`"),
         "keep a view named after the old table during the transition, or expand and contract",
-    )]
+    );
+    if is_temporary_name(from) {
+        // The last step of a rebuild split over several migrations (SQLite's create, copy,
+        // drop, rename): code names the table it ends as, not the scaffolding.
+        f.severity = crate::model::Severity::Medium;
+        f.message = format!(
+            "table {from} is renamed to {to}: by its name a rebuild's temporary table, which deployed code does not use; check that no code reads `{from}`"
+        );
+    }
+    vec![f]
+}
+
+/// A name written for a table that lives only during a rebuild: `_users_tmp`, `tmp_users`,
+/// `users_temp`.
+fn is_temporary_name(name: &str) -> bool {
+    let bare = name.rsplit('.').next().unwrap_or(name).to_lowercase();
+    bare.split('_').any(|part| part == "tmp" || part == "temp")
 }
 
 /// The name PostgreSQL gives the sequence of a `serial` or identity column (`<table>_<column>_seq`).
@@ -85,6 +103,23 @@ mod tests {
             "{:?}",
             rules(trade)
         );
+    }
+
+    #[test]
+    fn a_temporary_table_taking_its_final_name_is_a_hint() {
+        use crate::analyzers::migration::testing::run;
+        let found = run(&[(
+            "db/migrations/0042_rebuild.sql",
+            "ALTER TABLE \"_identity_addresses_tmp\" RENAME TO \"identity_addresses\";",
+        )]);
+        let got: Vec<_> = found.iter().map(|f| (f.rule.as_str(), f.severity)).collect();
+        assert_eq!(got, vec![("migration-renames-table", crate::model::Severity::Medium)]);
+        // A table whose name only holds the letters is a real table.
+        let found = run(&[(
+            "db/migrations/0042_rename.sql",
+            "ALTER TABLE templates RENAME TO layouts;",
+        )]);
+        assert_eq!(found[0].severity, crate::model::Severity::High);
     }
 
     #[test]
