@@ -4,7 +4,7 @@
 //! table through a relation, a role, a file). Whether every value is kept is then a question for
 //! the reviewer (medium), not a certain loss (high).
 
-use super::frameworks::rails::singular;
+use super::frameworks::rails_models::singular;
 use super::frameworks::scan::{code_part, python_function_only_reads, python_functions};
 use crate::diff::ChangeSet;
 use crate::model::{FileStatus, MigrationFormat};

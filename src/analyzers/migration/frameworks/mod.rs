@@ -6,6 +6,7 @@ mod alembic;
 pub mod django;
 mod knex;
 pub mod rails;
+pub mod rails_models;
 pub mod scan;
 
 use super::ops::{Rollback, Script};
