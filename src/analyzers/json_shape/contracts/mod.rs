@@ -122,12 +122,9 @@ pub struct Contracts {
     pub bases: Vec<(String, String)>,
 }
 
-/// Pydantic bases that changed Python files use and other modules declare (`DispatchBase`,
-/// `MealieModel`): the tree's modules that declare one are read for it, at most
-/// `MAX_ROLE_FILES` of them. Their settings (camelCase keys, unknown keys forbidden) pass on.
-/// `before`: read the declaring modules as the base had them (for the old versions), else as the
-/// head has them.
-fn python_bases(change: &ChangeSet, before: bool) -> Vec<python::Base> {
+/// The bases that changed Python files name and do not declare, with the module each is
+/// imported from: read once for both sides.
+fn wanted_bases(change: &ChangeSet) -> BTreeSet<(String, String)> {
     let mut wanted = BTreeSet::new();
     for file in change
         .files
@@ -147,6 +144,16 @@ fn python_bases(change: &ChangeSet, before: bool) -> Vec<python::Base> {
             }
         }
     }
+    wanted
+}
+
+/// Pydantic bases that changed Python files use and other modules declare (`DispatchBase`,
+/// `MealieModel`): the tree's modules that declare one are read for it, at most
+/// `MAX_ROLE_FILES` of them. Their settings (camelCase keys, unknown keys forbidden) pass on.
+/// `before`: read the declaring modules as the base had them (for the old versions), else as the
+/// head has them.
+fn python_bases(change: &ChangeSet, wanted: &BTreeSet<(String, String)>, before: bool) -> Vec<python::Base> {
+    let mut wanted = wanted.clone();
     let mut out: Vec<python::Base> = Vec::new();
     // Only the modules the imports name are read: `a/b.py` or `a/b/__init__.py`, anywhere.
     for file in change.tree.iter().filter(|f| f.path.ends_with(".py")) {
@@ -197,7 +204,11 @@ fn python_bases(change: &ChangeSet, before: bool) -> Vec<python::Base> {
 /// Reads both versions of every changed Python, TypeScript and Go source file.
 pub fn read(change: &ChangeSet) -> Contracts {
     let mut out = Contracts::default();
-    let (bases_before, bases) = (python_bases(change, true), python_bases(change, false));
+    let wanted = wanted_bases(change);
+    let (bases_before, bases) = (
+        python_bases(change, &wanted, true),
+        python_bases(change, &wanted, false),
+    );
     for file in change.files.iter().filter(|f| f.skipped.is_none()) {
         let Some(grammar) = grammar_of(&file.kind, &file.path) else {
             continue;

@@ -183,6 +183,54 @@ fn imports(root: Node<'_>, src: &str, path: &str) -> Vec<(String, String)> {
     out
 }
 
+/// `import a.b` (the module named `a.b`) and `import a.b as m` (named `m`): each name, and the
+/// path suffix of the module's file.
+fn module_imports(root: Node<'_>, src: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for stmt in named_children(root)
+        .into_iter()
+        .filter(|n| n.kind() == "import_statement")
+    {
+        let mut cursor = stmt.walk();
+        for name in stmt.children_by_field_name("name", &mut cursor) {
+            let (dotted, alias) = match name.kind() {
+                "aliased_import" => (name.child_by_field_name("name"), name.child_by_field_name("alias")),
+                _ => (Some(name), Some(name)),
+            };
+            if let (Some(d), Some(a)) = (dotted, alias) {
+                out.push((text(a, src).to_string(), text(d, src).replace('.', "/")));
+            }
+        }
+    }
+    out
+}
+
+/// Module-level names bound to another class (`Base = serializers.Serializer`), for bases.
+fn base_aliases(root: Node<'_>, src: &str) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    for stmt in named_children(root)
+        .into_iter()
+        .filter(|n| n.kind() == "expression_statement")
+    {
+        let Some(assignment) = stmt.named_child(0).filter(|a| a.kind() == "assignment") else {
+            continue;
+        };
+        let (Some(left), Some(right)) = (
+            assignment.child_by_field_name("left"),
+            assignment.child_by_field_name("right"),
+        ) else {
+            continue;
+        };
+        if left.kind() == "identifier"
+            && matches!(right.kind(), "identifier" | "attribute")
+            && assignment.child_by_field_name("type").is_none()
+        {
+            out.insert(text(left, src).to_string(), text(right, src).to_string());
+        }
+    }
+    out
+}
+
 /// An alias generator to camelCase (pydantic's `to_camel`, pyhumps' `camelize`, dataclasses_json's).
 fn sets_camel(body: &str) -> bool {
     body.contains("to_camel") || body.contains("camelize") || body.contains("LetterCase.CAMEL")
@@ -197,9 +245,17 @@ pub fn read(path: &str, src: &str) -> Result<Read, String> {
 pub fn read_with_bases(path: &str, src: &str, external: &[Base]) -> Result<Read, String> {
     let tree = syntax::parse(Grammar::Python, src)?;
     let root = tree.root_node();
-    let all = classes(root, src);
+    let mut all = classes(root, src);
+    // `Base = serializers.Serializer` at the top of a module: classes on `Base` are serializers.
+    let base_aliases = base_aliases(root, src);
+    for b in all.iter_mut().flat_map(|c| c.bases.iter_mut()) {
+        if let Some(target) = base_aliases.get(b.as_str()) {
+            *b = target.clone();
+        }
+    }
     let mentions_pydantic = src.contains("pydantic");
     let imports = imports(root, src, path);
+    let modules = module_imports(root, src);
     let mut known: Vec<(String, Family)> = external
         .iter()
         .map(|b| {
@@ -236,16 +292,30 @@ pub fn read_with_bases(path: &str, src: &str, external: &[Base]) -> Result<Read,
             return Err(format!("its models hold more than {} keys", super::model::MAX_KEYS));
         }
         let family = known.iter().find(|(n, _)| *n == c.name).map(|(_, f)| *f);
-        let module_of = |base: &str| imports.iter().find(|(n, _)| n == base).map(|(_, m)| m.clone());
+        let module_of = |name: &str| imports.iter().find(|(n, _)| n == name).map(|(_, m)| m.clone());
+        // `a.b.Base` after `import a.b` (or `m.Base` after `import a.b as m`, or after `from a
+        // import b`): the module is the prefix's; a bare name is imported by itself.
+        let module_of_base = |base: &str| match base.rsplit_once('.') {
+            Some((prefix, _)) => modules
+                .iter()
+                .find(|(n, _)| n == prefix)
+                .map(|(_, m)| m.clone())
+                .or_else(|| module_of(prefix).map(|m| format!("{m}/{prefix}"))),
+            None => module_of(base),
+        };
         // A base this module does not declare may be a model or serializer of another one,
         // whose keys its subclasses inherit.
         if family.is_some() || mentions_pydantic {
             read.unknown_bases.extend(
                 c.bases
                     .iter()
-                    .map(|b| last_segment(b).to_string())
-                    .filter(|b| !LIBRARY_BASES.contains(&b.as_str()) && !all.iter().any(|c| c.name == *b))
-                    .filter_map(|b| module_of(&b).map(|m| (b, m))),
+                    .filter(|b| {
+                        let name = last_segment(b);
+                        !LIBRARY_BASES.contains(&name) && !all.iter().any(|c| c.name == name)
+                    })
+                    .filter_map(|b| {
+                        module_of_base(b.split('[').next().unwrap_or(b)).map(|m| (last_segment(b).to_string(), m))
+                    }),
             );
         }
         let Some(f) = family else {
@@ -700,6 +770,24 @@ mod tests {
         fs.iter()
             .map(|f| (f.wire_de.clone(), f.shape.describe(), f.default, f.skip_de, f.skip_ser))
             .collect()
+    }
+
+    #[test]
+    fn bases_named_through_aliases_and_module_imports() {
+        // A module-level alias of a library base.
+        let src = "from rest_framework import serializers\nBase = serializers.Serializer\nclass S(Base):\n    name = serializers.CharField()\n";
+        let r = read("api/s.py", src).unwrap();
+        assert_eq!(r.serializers, vec!["S".to_string()]);
+        // `import a.b` and `import a.b as m`: the base's module is the one imported.
+        let src = "import pydantic\nimport app.models\nimport app.schemas as s\nfrom app import base\nclass A(app.models.AppBase):\n    x: int\nclass B(s.Shared):\n    y: int\nclass C(base.Root):\n    z: int\n";
+        assert_eq!(
+            read("api/a.py", src).unwrap().unknown_bases,
+            vec![
+                ("AppBase".to_string(), "app/models".to_string()),
+                ("Shared".to_string(), "app/schemas".to_string()),
+                ("Root".to_string(), "app/base".to_string()),
+            ]
+        );
     }
 
     #[test]
