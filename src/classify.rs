@@ -127,7 +127,7 @@ const JSON_FIXTURES: &[&str] = &[
 const TEST_FOLDERS: &[&str] =
     &["**/{tests,test,__tests__,__snapshots__,testdata,test-data,stub,stubs,__fixtures__,__mocks__}/**"];
 const DOCS: &[&str] = &[
-    "**/*.{md,markdown,rst,adoc,txt}",
+    "**/*.{md,mdx,markdown,rst,adoc,txt}",
     // Translations are text for people, not settings.
     "**/{locales,locale,i18n,translations,lang}/**/*.{yml,yaml,json,properties,po,ftl}",
     "docs/**",

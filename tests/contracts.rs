@@ -548,6 +548,51 @@ fn a_name_a_file_declares_itself_is_its_own() {
     assert_eq!(page.1, "low");
 }
 
+/// A role is a type's only in its own language: a FastAPI route's `UserPermissionsResponse` is the
+/// Python model's, not the TypeScript client's interface of the same name.
+#[test]
+fn a_role_stays_in_its_language() {
+    let route = "from fastapi import APIRouter\nfrom pydantic import BaseModel\n\nrouter = APIRouter()\n\n\nclass UserPermissionsResponse(BaseModel):\n    id: str\n    scopes: list[str]\n\n\n@router.get(\"/permissions\", response_model=UserPermissionsResponse)\ndef get_user_permissions() -> UserPermissionsResponse:\n    ...\n";
+    let client = "export interface UserPermissionsResponse {\n  id: string;\n  scopes: Array<string>;\n}\n";
+    let t = base_and_feature(
+        &[
+            ("src/api/permissions.py", route),
+            ("clients/admin-ui/src/types/UserPermissionsResponse.ts", client),
+        ],
+        &[(
+            "clients/admin-ui/src/types/UserPermissionsResponse.ts",
+            Some(&client.replace("  scopes: Array<string>;\n", "")),
+        )],
+    );
+    let found: Vec<(String, String)> = analyzer_findings(&t, "json-shape", &[])
+        .into_iter()
+        .filter(|f| f["rule"] == "api-type-changed")
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "medium", "{}", found[0].1);
+    assert!(found[0].1.contains("role unknown"), "{}", found[0].1);
+    // The same removal in the Python model is the route's response.
+    let t = base_and_feature(
+        &[("src/api/permissions.py", route)],
+        &[(
+            "src/api/permissions.py",
+            Some(&route.replace("    scopes: list[str]\n", "")),
+        )],
+    );
+    let found: Vec<String> = analyzer_findings(&t, "json-shape", &[])
+        .into_iter()
+        .filter(|f| f["rule"] == "api-type-changed")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(found.iter().any(|m| m.contains("get_user_permissions")), "{found:?}");
+}
+
 /// A model whose Pydantic base lives in another module (`class Incident(AppBase)`) is read
 /// through that base, with the settings it passes on: camelCase keys.
 #[test]

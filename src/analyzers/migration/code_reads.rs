@@ -16,6 +16,8 @@ pub struct CodeMention {
     pub file: Option<String>,
     pub line: u32,
     pub words: Vec<String>,
+    /// In a module a `RunPython` step is imported from, not in a migration.
+    pub imported: bool,
 }
 
 /// Schema statements of Rails' DSL: they name columns without reading their values.
@@ -54,6 +56,7 @@ pub fn mentions(format: MigrationFormat, text: &str, file: Option<&str>) -> Vec<
         file: file.map(str::to_string),
         line,
         words: crate::text::words(code).map(str::to_lowercase).collect(),
+        imported: false,
     };
     match format {
         // Functions that only read (a guard that aborts while old data is left) move nothing;
@@ -61,41 +64,8 @@ pub fn mentions(format: MigrationFormat, text: &str, file: Option<&str>) -> Vec<
         MigrationFormat::Django if text.contains("RunPython") => {
             // The forward steps (`RunPython(forwards, backwards)`, `code=`) and the helpers they
             // call: a reverse step or an unused function moves nothing forward.
-            static FORWARD: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-            let forward = FORWARD.get_or_init(|| {
-                regex::Regex::new(r"RunPython\(\s*(?:code\s*=\s*)?([A-Za-z_]\w*)\s*[,)]")
-                    .expect("forward regex compiles")
-            });
-            let all = python_functions(text);
-            let steps: Vec<String> = forward.captures_iter(text).map(|c| c[1].to_string()).collect();
-            let called = |body: &str| crate::text::words(body).map(str::to_string).collect::<Vec<_>>();
-            let mut wanted: Vec<String> = steps.clone();
-            for (name, .., body) in &all {
-                if steps.contains(name) {
-                    wanted.extend(called(body));
-                }
-            }
-            let functions: Vec<_> = all.into_iter().filter(|(name, ..)| wanted.contains(name)).collect();
-            // `create_node = TreeNode.objects.create` writes too, called by another name.
-            let bound_write = |line: &str| {
-                let code = code_part(line, "#").trim();
-                code.contains('=')
-                    && [".create", ".bulk_create", ".update", ".bulk_update", ".delete", ".save"]
-                        .iter()
-                        .any(|w| code.ends_with(w))
-            };
-            let writes_by_name = functions.iter().any(|(.., body)| body.lines().any(bound_write));
-            if !writes_by_name
-                && functions
-                    .iter()
-                    .all(|(name, ..)| python_function_only_reads(text, name))
-            {
-                return Vec::new();
-            }
-            functions
-                .into_iter()
-                .map(|(_, start, _, body)| mention(start, &without_comments(&body)))
-                .collect()
+            let steps: Vec<String> = forward_steps(text).into_iter().filter(|s| !s.contains('.')).collect();
+            step_mentions(text, steps, file)
         }
         MigrationFormat::Rails => {
             // `def down` runs only on rollback; what strings say (`say "…"`) reads nothing.
@@ -155,6 +125,7 @@ pub fn mentions(format: MigrationFormat, text: &str, file: Option<&str>) -> Vec<
                     file: first.file.clone(),
                     line: first.line,
                     words: lines.iter().flat_map(|m| m.words.iter().cloned()).collect(),
+                    imported: false,
                 }],
                 _ => lines,
             }
@@ -248,6 +219,125 @@ pub fn read_before<'a>(mentions: &'a [CodeMention], table: &str, column: &str, l
             && m.words.contains(&column)
             && m.words.iter().any(|w| names_table(w, table))
     })
+}
+
+/// The forward `RunPython` steps a Django migration names: `forwards`, `_utils.forwards`.
+fn forward_steps(text: &str) -> Vec<String> {
+    static FORWARD: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let forward = FORWARD.get_or_init(|| {
+        regex::Regex::new(r"RunPython\(\s*(?:code\s*=\s*)?([A-Za-z_][\w.]*)\s*[,)]").expect("forward regex compiles")
+    });
+    forward.captures_iter(text).map(|c| c[1].to_string()).collect()
+}
+
+/// The code of the functions `steps` in a Python text, and of the helpers they call, as mentions;
+/// none when they only read.
+fn step_mentions(text: &str, steps: Vec<String>, file: Option<&str>) -> Vec<CodeMention> {
+    let mention = |line: u32, code: &str| CodeMention {
+        file: file.map(str::to_string),
+        line,
+        words: crate::text::words(code).map(str::to_lowercase).collect(),
+        imported: false,
+    };
+    let all = python_functions(text);
+    let called = |body: &str| crate::text::words(body).map(str::to_string).collect::<Vec<_>>();
+    let mut wanted: Vec<String> = steps.clone();
+    for (name, .., body) in &all {
+        if steps.contains(name) {
+            wanted.extend(called(body));
+        }
+    }
+    let functions: Vec<_> = all.into_iter().filter(|(name, ..)| wanted.contains(name)).collect();
+    // `create_node = TreeNode.objects.create` writes too, called by another name.
+    let bound_write = |line: &str| {
+        let code = code_part(line, "#").trim();
+        code.contains('=')
+            && [".create", ".bulk_create", ".update", ".bulk_update", ".delete", ".save"]
+                .iter()
+                .any(|w| code.ends_with(w))
+    };
+    let writes_by_name = functions.iter().any(|(.., body)| body.lines().any(bound_write));
+    if !writes_by_name
+        && functions
+            .iter()
+            .all(|(name, ..)| python_function_only_reads(text, name))
+    {
+        return Vec::new();
+    }
+    functions
+        .into_iter()
+        .map(|(_, start, _, body)| mention(start, &without_comments(&body)))
+        .collect()
+}
+
+/// At most this many imported steps are followed per migration, in modules of at most this size.
+const MAX_IMPORTED_STEPS: usize = 8;
+const MAX_STEP_MODULE_BYTES: usize = 1 << 20;
+
+/// The `RunPython` steps a Django migration imports from a module of the repository
+/// (`from awx.main.migrations._multi_cred import migrate_to_multi_cred`, or `from a.b import
+/// _utils` and `RunPython(_utils.forwards)`): their code, read as the head has it.
+pub fn imported_steps(change: &ChangeSet, text: &str) -> Vec<CodeMention> {
+    if !text.contains("RunPython") {
+        return Vec::new();
+    }
+    static FROM: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let from = FROM.get_or_init(|| {
+        regex::Regex::new(r"(?m)^from\s+([\w.]+)\s+import\s+(\([^)]*\)|[^\n]+)").expect("import regex compiles")
+    });
+    let local: Vec<String> = python_functions(text).into_iter().map(|f| f.0).collect();
+    // Each imported name as the migration calls it, the module it comes from and its own name
+    // (`from a import (b as c, d)`).
+    let imported: Vec<(String, String, String)> = from
+        .captures_iter(text)
+        .flat_map(|c| {
+            let module = c[1].to_string();
+            c[2].trim_matches(|ch: char| ch == '(' || ch == ')' || ch.is_whitespace())
+                .split(',')
+                .filter_map(|n| {
+                    let n = code_part(n, "#").trim();
+                    let (own, local) = n.split_once(" as ").unwrap_or((n, n));
+                    let (own, local) = (own.trim(), local.trim());
+                    (!own.is_empty()).then(|| (local.to_string(), module.clone(), own.to_string()))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut out = Vec::new();
+    for step in forward_steps(text)
+        .into_iter()
+        .filter(|s| !local.contains(s))
+        .take(MAX_IMPORTED_STEPS)
+    {
+        let (module, function) = match step.rsplit_once('.') {
+            // `_utils.forwards`: `_utils` is a module imported from a package.
+            Some((alias, function)) => match imported.iter().find(|(n, ..)| n == alias) {
+                Some((_, package, own)) => (format!("{package}.{own}"), function.to_string()),
+                None => continue,
+            },
+            None => match imported.iter().find(|(n, ..)| *n == step) {
+                Some((_, module, own)) => (module.clone(), own.clone()),
+                None => continue,
+            },
+        };
+        let path = format!("{}.py", module.replace('.', "/"));
+        let Some(tree_file) = change
+            .tree
+            .iter()
+            .find(|t| t.path == path || t.path.ends_with(&format!("/{path}")))
+        else {
+            continue;
+        };
+        let Some(module_text) = tree_file.text.get().filter(|t| t.len() <= MAX_STEP_MODULE_BYTES) else {
+            continue;
+        };
+        out.extend(
+            step_mentions(module_text, vec![function], Some(&tree_file.path))
+                .into_iter()
+                .map(|m| CodeMention { imported: true, ..m }),
+        );
+    }
+    out
 }
 
 #[cfg(test)]

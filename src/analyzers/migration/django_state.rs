@@ -63,16 +63,30 @@ impl DjangoState {
                 .iter()
                 .any(|f| f.path == p && f.status == FileStatus::Added)
         };
+        // A replaced migration the change deletes may come back paired with the squash or another
+        // file as a rename: it existed in the base all the same.
         let applied = |name: &str| {
             let p = format!("{dir}/{name}.py");
             let kept = change.tree.iter().any(|t| t.path == p) && !added(&p);
-            kept || change
-                .files
-                .iter()
-                .any(|f| f.path == p && f.status == FileStatus::Deleted)
+            kept || change.files.iter().any(|f| {
+                (f.path == p && f.status == FileStatus::Deleted)
+                    || (f.status == FileStatus::Renamed && f.old_path.as_deref() == Some(p.as_str()))
+            })
+        };
+        // A squash git paired with one of the migrations it replaces is new all the same.
+        let new_squash = |p: &str| {
+            added(p)
+                || change.files.iter().any(|f| {
+                    f.path == p
+                        && f.status == FileStatus::Renamed
+                        && f.old_path.as_deref().is_some_and(|old| {
+                            let old_name = old.rsplit('/').next().unwrap_or(old).trim_end_matches(".py");
+                            replaced.iter().any(|(_, name)| name == old_name)
+                        })
+                })
         };
         let app = dir.rsplit('/').nth(1).unwrap_or("");
-        let squashes_applied = added(path)
+        let squashes_applied = new_squash(path)
             && !replaced.is_empty()
             && replaced
                 .iter()

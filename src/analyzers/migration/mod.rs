@@ -48,7 +48,7 @@ pub fn read_file(format: MigrationFormat, text: &str, dialect: Dialect) -> Scrip
         MigrationFormat::Liquibase if !text.trim_start().starts_with("--") => Script::read(Vec::new(), Rollback::Fine),
         _ => {
             let (mut ops, mut unparsed) = (Vec::new(), Vec::new());
-            let text = without_templates(text);
+            let text = without_down_sections(&without_templates(text));
             for stmt in sql::split(&text, dialect, 1) {
                 let (found, rejected) = sql::read_statement(&stmt, dialect);
                 ops.extend(found);
@@ -61,6 +61,39 @@ pub fn read_file(format: MigrationFormat, text: &str, dialect: Dialect) -> Scrip
             script
         }
     }
+}
+
+/// SQL without the rollback sections of one-file formats (goose's `-- +goose Down`, sql-migrate's
+/// `-- +migrate Down`, dbmate's `-- migrate:down`): they run only on rollback. Their lines stay,
+/// blank, so that line numbers do not move.
+fn without_down_sections(text: &str) -> String {
+    let marker = |line: &str| -> Option<bool> {
+        // Options may follow: `-- +migrate Up notransaction`, `-- migrate:up transaction:false`.
+        let l = line.trim().to_ascii_lowercase().replace(' ', "");
+        let starts = |markers: &[&str]| markers.iter().any(|m| l.starts_with(m));
+        if starts(&["--+gooseup", "--+migrateup", "--migrate:up"]) {
+            Some(false)
+        } else if starts(&["--+goosedown", "--+migratedown", "--migrate:down"]) {
+            Some(true)
+        } else {
+            None
+        }
+    };
+    if !text.lines().any(|l| marker(l) == Some(true)) {
+        return text.to_string();
+    }
+    let mut down = false;
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        if let Some(is_down) = marker(line) {
+            down = is_down;
+        }
+        if !down {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// SQL with its one-line Go template actions taken out (`{{ index .Options "Namespace" }}.users`
@@ -558,7 +591,11 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         .filter(|u| u.role == MigrationRole::Up && u.old.is_none())
         .map(|u| {
             let text = u.file.new_text.get().unwrap_or("");
-            (u, code_reads::mentions(u.format, text, Some(&u.file.path)))
+            let mut code = code_reads::mentions(u.format, text, Some(&u.file.path));
+            if u.format == MigrationFormat::Django {
+                code.extend(code_reads::imported_steps(change, text));
+            }
+            (u, code)
         })
         .collect();
     let data_migrations = code_reads::data_migrations(change);
@@ -601,6 +638,12 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             code_mentions: code_reads::mentions(format, file.new_text.get().unwrap_or(""), None)
                 .into_iter()
                 .filter(|_| format != MigrationFormat::Rails)
+                // The steps a Django migration imports from a module of the repository.
+                .chain(if format == MigrationFormat::Django {
+                    code_reads::imported_steps(change, file.new_text.get().unwrap_or(""))
+                } else {
+                    Vec::new()
+                })
                 .chain(
                     code_by_file
                         .iter()

@@ -9,9 +9,30 @@ use crate::model::{FileKind, MigrationFormat};
 /// version, so databases that applied the old one run it again.
 pub(super) fn reversioned_from(file: &ChangedFile) -> Option<&str> {
     let (old, format) = renamed_migration(file)?;
+    // Alembic keys a migration by the `revision` it declares, whatever its file is called.
+    if format == MigrationFormat::Alembic {
+        if let (Some(a), Some(b)) = (
+            file.old_text.get().and_then(alembic_revision),
+            file.new_text.get().and_then(alembic_revision),
+        ) {
+            return (a != b).then_some(old);
+        }
+    }
     (version_key(old, format) != version_key(&file.path, format)
         && versions_folder(old, format) == versions_folder(&file.path, format))
     .then_some(old)
+}
+
+/// The revision id an Alembic migration declares (`revision = "795f46f656c0"`, also annotated
+/// `revision: str = …`).
+fn alembic_revision(text: &str) -> Option<&str> {
+    text.lines().find_map(|line| {
+        let rest = line.strip_prefix("revision")?;
+        let value = rest.split_once('=')?.1.trim();
+        let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let value = &value[1..];
+        Some(&value[..value.find(quote)?])
+    })
 }
 
 /// A file git paired with one of another version in another folder (a new migration and an

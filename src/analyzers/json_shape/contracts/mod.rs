@@ -115,7 +115,10 @@ pub struct Contracts {
     pub new: Vec<SerdeType>,
     /// Roles shown by the new versions of the changed files; `true` when the old version of
     /// that file did not show it (only this change's code does).
-    pub roles: Vec<(String, Role, String, bool)>,
+    /// (type name, role, why, whether only the change gives it, the language of the code that
+    /// gives it): a role is a type's only in its own language (a TypeScript client's
+    /// `UserResponse` is not the Python server's).
+    pub roles: Vec<FoundRole>,
     /// Findings for files or types that were not read.
     pub unread: Vec<Finding>,
     /// (subclass, base) pairs of the new versions.
@@ -247,7 +250,7 @@ pub fn read(change: &ChangeSet) -> Contracts {
             Ok(read) => {
                 for (name, role, why) in read.roles {
                     let new_only = file.status == FileStatus::Added || !old_roles.contains(&(name.clone(), role));
-                    out.roles.push((name, role, why, new_only));
+                    out.roles.push((name, role, why, new_only, grammar.family()));
                 }
                 out.unread
                     .extend(unresolved_in_change(file, &read.unresolved, &read.types));
@@ -363,7 +366,7 @@ fn no_longer_read(
 /// Files of the head tree whose code shows who reads `wanted`'s JSON (routes, handlers): the
 /// evidence, with `true` when only this change's version of the file shows it. Files `read`
 /// already took its roles from are skipped.
-pub fn tree_roles(change: &ChangeSet, wanted: &BTreeSet<String>) -> Vec<(String, Role, String, bool)> {
+pub fn tree_roles(change: &ChangeSet, wanted: &BTreeSet<String>) -> Vec<FoundRole> {
     let mut out = Vec::new();
     let mut scanned = 0;
     let mentions = |text: &str| crate::text::words(text).any(|x| wanted.contains(x));
@@ -409,12 +412,16 @@ pub fn tree_roles(change: &ChangeSet, wanted: &BTreeSet<String>) -> Vec<(String,
             // Go's roles are scoped (`DIR::T`); the name is what follows.
             if wanted.contains(n.rsplit("::").next().unwrap_or(&n)) {
                 let new_only = edited.is_some() && !before.contains(&(n.clone(), r));
-                out.push((n, r, format!("{why}, {}", file.path), new_only));
+                out.push((n, r, format!("{why}, {}", file.path), new_only, grammar.family()));
             }
         }
     }
     out
 }
+
+/// A role found in code: type name, role, why, whether only the change gives it, and the
+/// language of the code that gives it.
+pub type FoundRole = (String, Role, String, bool, crate::model::Language);
 
 /// Evidence per type name: direct roles, then the roles of the types that hold them (a nested
 /// serializer is written wherever its parent is), and of the fields' own value types. A row is
@@ -422,7 +429,7 @@ pub fn tree_roles(change: &ChangeSet, wanted: &BTreeSet<String>) -> Vec<(String,
 pub fn evidence(
     types: &[SerdeType],
     bases: &[(String, String)],
-    direct: &[(String, Role, String, bool)],
+    direct: &[FoundRole],
     stored: &[String],
 ) -> BTreeMap<String, Vec<Evidence>> {
     let mut by: BTreeMap<String, Vec<Evidence>> = BTreeMap::new();
@@ -446,7 +453,7 @@ pub fn evidence(
             },
         );
     }
-    for (name, role, why, new_in_change) in direct {
+    for (name, role, why, new_in_change, _) in direct {
         add(
             &mut by,
             name,

@@ -32,6 +32,15 @@ impl Grammar {
         })
     }
 
+    /// The language a grammar reads: a TypeScript and a TSX file are one language.
+    pub fn family(self) -> crate::model::Language {
+        match self {
+            Grammar::Python => crate::model::Language::Python,
+            Grammar::TypeScript | Grammar::Tsx => crate::model::Language::TypeScript,
+            Grammar::Go => crate::model::Language::Go,
+        }
+    }
+
     fn language(self) -> tree_sitter::Language {
         match self {
             Grammar::Python => tree_sitter_python::LANGUAGE.into(),

@@ -11,7 +11,7 @@ use crate::code_rule;
 use crate::diff::ChangeSet;
 use crate::model::ShapeChange as SC;
 use crate::model::{Direction, Finding, Severity};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 code_rule! {
     /// ## What it does
@@ -205,11 +205,30 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
         .collect();
     let mut roles = direct;
     roles.extend(contracts::tree_roles(change, &wanted));
-    let all: Vec<SerdeType> = models.old.iter().chain(&models.new).cloned().collect();
-    let evidence = contracts::evidence(&all, &bases, &roles, stored);
+    // Each language's types take the roles its own code gives them.
+    let language = |path: &str| contracts::syntax::Grammar::of_path(path).map(|g| g.family());
+    let mut evidence_by_language: Vec<(crate::model::Language, BTreeMap<String, Vec<Evidence>>)> = Vec::new();
+    for lang in candidates.iter().filter_map(|(_, n, _, _)| language(&n.file)) {
+        if evidence_by_language.iter().any(|(l, _)| *l == lang) {
+            continue;
+        }
+        let types: Vec<SerdeType> = models
+            .old
+            .iter()
+            .chain(&models.new)
+            .filter(|t| language(&t.file) == Some(lang))
+            .cloned()
+            .collect();
+        let roles: Vec<_> = roles.iter().filter(|r| r.4 == lang).cloned().collect();
+        evidence_by_language.push((lang, contracts::evidence(&types, &bases, &roles, stored)));
+    }
+    let no_evidence = BTreeMap::new();
     let schema_words = added_schema_words(change);
     for (o, n, c, dir) in candidates {
         let owner = n.name.split('.').next().unwrap_or(&n.name);
+        let evidence = language(&n.file)
+            .and_then(|l| evidence_by_language.iter().find(|(x, _)| *x == l))
+            .map_or(&no_evidence, |(_, e)| e);
         let mut list: Vec<Evidence> = evidence
             .get(&n.name)
             .or_else(|| evidence.get(owner))

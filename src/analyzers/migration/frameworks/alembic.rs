@@ -114,14 +114,16 @@ pub fn alembic(text: &str, dialect: Dialect) -> Script {
             if line <= *start || line > *end {
                 continue;
             }
-            let args = c.args;
+            // A name in a variable (a loop over columns) is named as the variable: `<col>`.
+            let owned = name_variables(c.args);
+            let args = owned.as_str();
             let arg = |n| positional(args, n).unwrap_or_default();
             // Alembic's names by keyword (`column_name="key_type"`) or in signature order.
             let named = |key: &str, n| named_arg(args, key, n).unwrap_or_default();
             let evidence = format!(
                 "op.{}({})",
                 c.name,
-                args.split_whitespace().collect::<Vec<_>>().join(" ")
+                c.args.split_whitespace().collect::<Vec<_>>().join(" ")
             );
             let kind = match c.name.as_str() {
                 "drop_column" => OpKind::DropColumn {

@@ -87,6 +87,12 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     if f.mitigated_by.is_empty() && f.severity > crate::model::Severity::Medium {
         if let Some((read, name)) = ctx.code_read_before(table, column, op.line) {
             let place = match &read.file {
+                Some(file) if read.imported => {
+                    format!(
+                        "data code at line {} of `{file}`, which a `RunPython` step imports,",
+                        read.line
+                    )
+                }
                 Some(file) => format!("`{file}`, a migration of this change that runs first,"),
                 None => format!("data code at line {} of this migration", read.line),
             };
