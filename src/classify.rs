@@ -113,6 +113,9 @@ const GENERATED_CONVENTIONS: &[&str] = &[
     "**/*.min.css",
     "**/generated/**",
     "**/__generated__/**",
+    // Python packages installed into the tree (awx kept Django REST Framework there): another
+    // project's code, changed by upgrading it.
+    "**/site-packages/**",
 ];
 
 const JSON_SCHEMA: &[&str] = &["**/*.schema.json", "**/schemas/**/*.json", "**/schema/**/*.json"];
@@ -515,6 +518,10 @@ mod tests {
             FileKind::JsonFixture
         );
         assert_eq!(kind("test/data/user.schema.json"), FileKind::JsonFixture);
+        assert_eq!(
+            kind("awx/lib/site-packages/rest_framework/serializers.py"),
+            FileKind::Generated
+        );
         // A stub stands in for the real schema in tests (ory/kratos keeps dozens).
         assert_eq!(
             kind("selfservice/strategy/oidc/stub/settings.schema.json"),
