@@ -9,6 +9,7 @@ mod code_reads;
 mod copies;
 use copies::copies_in;
 mod versions;
+use preprocess::{one_file_tool_in_base, without_down_sections, without_templates};
 use versions::{arrived_from_elsewhere, reversioned_from, version_key};
 pub mod context;
 mod django_state;
@@ -16,6 +17,7 @@ mod new_tables;
 pub mod frameworks;
 pub mod ops;
 pub mod rules;
+mod preprocess;
 pub mod schema_state;
 pub mod sql;
 
@@ -48,7 +50,7 @@ pub fn read_file(format: MigrationFormat, text: &str, dialect: Dialect) -> Scrip
         MigrationFormat::Liquibase if !text.trim_start().starts_with("--") => Script::read(Vec::new(), Rollback::Fine),
         _ => {
             let (mut ops, mut unparsed) = (Vec::new(), Vec::new());
-            let text = without_down_sections(&without_templates(text));
+            let text = without_templates(text);
             for stmt in sql::split(&text, dialect, 1) {
                 let (found, rejected) = sql::read_statement(&stmt, dialect);
                 ops.extend(found);
@@ -61,67 +63,6 @@ pub fn read_file(format: MigrationFormat, text: &str, dialect: Dialect) -> Scrip
             script
         }
     }
-}
-
-/// SQL without the rollback sections of one-file formats (goose's `-- +goose Down`, sql-migrate's
-/// `-- +migrate Down`, dbmate's `-- migrate:down`): they run only on rollback. Their lines stay,
-/// blank, so that line numbers do not move.
-fn without_down_sections(text: &str) -> String {
-    let marker = |line: &str| -> Option<bool> {
-        // Options may follow: `-- +migrate Up notransaction`, `-- migrate:up transaction:false`.
-        let l = line.trim().to_ascii_lowercase().replace(' ', "");
-        let starts = |markers: &[&str]| markers.iter().any(|m| l.starts_with(m));
-        if starts(&["--+gooseup", "--+migrateup", "--migrate:up"]) {
-            Some(false)
-        } else if starts(&["--+goosedown", "--+migratedown", "--migrate:down"]) {
-            Some(true)
-        } else {
-            None
-        }
-    };
-    if !text.lines().any(|l| marker(l) == Some(true)) {
-        return text.to_string();
-    }
-    let mut down = false;
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        if let Some(is_down) = marker(line) {
-            down = is_down;
-        }
-        if !down {
-            out.push_str(line);
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// SQL with its one-line Go template actions taken out (`{{ index .Options "Namespace" }}.users`
-/// is `users`): tools such as gobuffalo/fizz and supabase/auth fill in a schema name when they
-/// run. Lines stay where they are.
-fn without_templates(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains("{{") {
-        return text.into();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find("{{") {
-        let close = rest[open..].find("}}").map(|c| open + c + 2);
-        match close.filter(|c| !rest[open..*c].contains('\n')) {
-            Some(close) => {
-                out.push_str(&rest[..open]);
-                rest = &rest[close..];
-                // The schema the action names is followed by a dot, or written into the name.
-                rest = rest.strip_prefix('.').unwrap_or(rest);
-            }
-            None => {
-                out.push_str(&rest[..open + 2]);
-                rest = &rest[open + 2..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out.into()
 }
 
 /// The line ranges where a migration file acknowledges lock risks: Rails `safety_assured`
@@ -475,6 +416,20 @@ struct Read<'a> {
 }
 
 fn read_migrations(change: &ChangeSet) -> Vec<Read<'_>> {
+    let one_file_tool = std::cell::OnceCell::new();
+    let read_file = |format: MigrationFormat, text: &str, dialect: Dialect| {
+        // A `-- +goose Down` line is a comment to every other tool: only a project whose base
+        // already uses a tool that honours it has its Down sections set aside.
+        // (goose's and sql-migrate's `NNN_name.sql` files are classified as sqlx's.)
+        if matches!(format, MigrationFormat::Sql | MigrationFormat::Sqlx)
+            && ["+goose", "+migrate", "migrate:"].iter().any(|m| text.contains(m))
+            && *one_file_tool.get_or_init(|| one_file_tool_in_base(change))
+        {
+            read_file(format, &without_down_sections(text), dialect)
+        } else {
+            read_file(format, text, dialect)
+        }
+    };
     change
         .files
         .iter()
