@@ -125,12 +125,13 @@ const JSON_FIXTURES: &[&str] = &[
     "**/*.{fixture,sample,example}.json",
 ];
 /// Folders of tests: an OpenAPI or JSON Schema document in one is a test's input or expected
-/// output (a snapshot), or a stub that stands in for the real one, not the contract clients
-/// read.
-const TEST_FOLDERS: &[&str] =
-    &["**/{tests,test,__tests__,__snapshots__,testdata,test-data,stub,stubs,__fixtures__,__mocks__}/**"];
+/// output (a snapshot), not the contract clients read.
+const TEST_FOLDERS: &[&str] = &["**/{tests,test,__tests__,__snapshots__,testdata,test-data}/**"];
+/// Folders whose contracts stand in for the real ones in tests. Not for migrations: a Django app
+/// may be called `stubs` (pay stubs) and its migrations are real.
+const CONTRACT_STAND_INS: &[&str] = &["**/{stub,stubs,__fixtures__,__mocks__}/**"];
 const DOCS: &[&str] = &[
-    "**/*.{md,mdx,markdown,rst,adoc,txt}",
+    "**/*.{md,markdown,rst,adoc,txt}",
     // Translations are text for people, not settings.
     "**/{locales,locale,i18n,translations,lang}/**/*.{yml,yaml,json,properties,po,ftl}",
     "docs/**",
@@ -169,6 +170,7 @@ pub struct Classifier {
     openapi: GlobSet,
     json_fixtures: GlobSet,
     test_folders: GlobSet,
+    contract_stand_ins: GlobSet,
     user_json_fixtures: GlobSet,
     docs: GlobSet,
     config: GlobSet,
@@ -192,6 +194,7 @@ impl Classifier {
             openapi: set(OPENAPI),
             json_fixtures: set(JSON_FIXTURES),
             test_folders: set(TEST_FOLDERS),
+            contract_stand_ins: set(CONTRACT_STAND_INS),
             user_json_fixtures: glob_set(&config.classify.json_fixtures, src)?,
             docs: set(DOCS),
             config: set(CONFIG),
@@ -240,7 +243,8 @@ impl Classifier {
         }
         // Contracts are contracts whoever generated them: an OpenAPI or JSON Schema document,
         // or Rust with serde derives, is never set aside as generated.
-        let in_tests = self.test_folders.is_match_candidate(&path_c);
+        let in_tests =
+            self.test_folders.is_match_candidate(&path_c) || self.contract_stand_ins.is_match_candidate(&path_c);
         let contract = !in_tests
             && (self.openapi.is_match_candidate(&path_c) || self.json_schema.is_match_candidate(&path_c))
             || defines_serde_types(file);
@@ -528,6 +532,11 @@ mod tests {
             FileKind::JsonFixture
         );
         assert_eq!(kind("identity/stubs/extension/schema.json"), FileKind::JsonFixture);
+        // Only contracts: a Django app called `stubs` has real migrations.
+        assert!(matches!(
+            kind("payroll/stubs/migrations/0004_remove_ssn.py"),
+            FileKind::Migration { .. }
+        ));
         assert_eq!(kind("docs/spec/openapi.yaml"), FileKind::OpenApi);
         assert_eq!(kind("app/schemas/user.json"), FileKind::JsonSchema);
         assert_eq!(kind("tests/fixtures/user.json"), FileKind::JsonFixture);

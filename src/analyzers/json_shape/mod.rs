@@ -8,6 +8,7 @@
 //! The readers (`serde_model`, `serde_diff`, `serde_types`, `roles`, `documents`, `yaml`)
 //! compare; the rules under `rules/`, one file per rule id, weigh and report.
 
+pub mod contract_diff;
 pub mod contracts;
 pub mod documents;
 pub mod roles;

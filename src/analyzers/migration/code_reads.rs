@@ -247,7 +247,10 @@ fn step_mentions(text: &str, steps: Vec<String>, file: Option<&str>) -> Vec<Code
             wanted.extend(called(body));
         }
     }
-    let functions: Vec<_> = all.into_iter().filter(|(name, ..)| wanted.contains(name)).collect();
+    // Each function below is read again for its writes: at most 32 of them, the steps first.
+    let mut functions: Vec<_> = all.into_iter().filter(|(name, ..)| wanted.contains(name)).collect();
+    functions.sort_by_key(|(name, ..)| !steps.contains(name));
+    functions.truncate(32);
     // `create_node = TreeNode.objects.create` writes too, called by another name.
     let bound_write = |line: &str| {
         let code = code_part(line, "#").trim();
@@ -321,10 +324,12 @@ pub fn imported_steps(change: &ChangeSet, text: &str) -> Vec<CodeMention> {
             },
         };
         let path = format!("{}.py", module.replace('.', "/"));
+        // The module at that path from the root, else the one nearest the root that ends so.
         let Some(tree_file) = change
             .tree
             .iter()
-            .find(|t| t.path == path || t.path.ends_with(&format!("/{path}")))
+            .filter(|t| t.path == path || t.path.ends_with(&format!("/{path}")))
+            .min_by_key(|t| t.path.len())
         else {
             continue;
         };

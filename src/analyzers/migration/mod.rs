@@ -9,7 +9,7 @@ mod code_reads;
 mod copies;
 use copies::copies_in;
 mod versions;
-use preprocess::{one_file_tool_in_base, without_down_sections, without_templates};
+use preprocess::{one_file_tools_in_base, without_down_sections, without_templates};
 use versions::{arrived_from_elsewhere, reversioned_from, version_key};
 pub mod context;
 mod django_state;
@@ -291,21 +291,14 @@ fn squash_tokens(tokens: &[sql::Token]) -> Vec<String> {
 /// The statements one statement stands for, squashed: itself, or for a `DO` block the SQL
 /// statements of its body without the PL/pgSQL around them (`BEGIN`, `IF … THEN`), so a
 /// statement an edit wraps in a block (or takes out of one) compares with itself.
-fn squashed_statements(statement: &str) -> Vec<Vec<String>> {
-    let stmts = sql::split(statement, Dialect::Postgres, 1);
-    let body = match stmts.as_slice() {
-        [only] if only.tokens.first().is_some_and(|t| t.is_word("do")) => {
-            only.tokens.iter().find_map(|t| match &t.tok {
-                sql::Tok::Dollar(body) => Some(body.clone()),
-                _ => None,
-            })
-        }
-        _ => None,
-    };
-    let Some(body) = body else {
+fn squashed_statements(statement: &str, guarded_too: bool) -> Vec<Vec<String>> {
+    let body = do_body(statement);
+    // A block that decides what runs (`IF`, loops, `EXECUTE`) is compared whole, unless
+    // `guarded_too`: a statement now under a guard runs at most where it ran before.
+    let Some(body) = body.filter(|b| guarded_too || !decides_what_runs(b)) else {
         return vec![squash(statement)];
     };
-    sql::split(&body, Dialect::Postgres, 1)
+    let inner: Vec<Vec<String>> = sql::split(&body, Dialect::Postgres, 1)
         .iter()
         .filter_map(|s| {
             let start = s.tokens.iter().position(|t| {
@@ -315,7 +308,65 @@ fn squashed_statements(statement: &str) -> Vec<Vec<String>> {
             })?;
             Some(squash_tokens(&s.tokens[start..]))
         })
-        .collect()
+        .collect();
+    if inner.is_empty() {
+        vec![squash(statement)]
+    } else {
+        inner
+    }
+}
+
+/// The body of a statement that is one `DO` block.
+fn do_body(statement: &str) -> Option<String> {
+    match sql::split(statement, Dialect::Postgres, 1).as_slice() {
+        [only] if only.tokens.first().is_some_and(|t| t.is_word("do")) => {
+            only.tokens.iter().find_map(|t| match &t.tok {
+                sql::Tok::Dollar(body) => Some(body.clone()),
+                _ => None,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A PL/pgSQL body whose statements run only under a condition, in a loop, or as built text:
+/// its statements are not the same as the same statements written plainly.
+fn decides_what_runs(body: &str) -> bool {
+    sql::split(body, Dialect::Postgres, 1).iter().any(|s| {
+        s.tokens.iter().any(|t| {
+            [
+                "if",
+                "case",
+                "loop",
+                "while",
+                "for",
+                "foreach",
+                "execute",
+                "exception",
+                "return",
+                "exit",
+                "perform",
+            ]
+            .iter()
+            .any(|k| t.is_word(k))
+        })
+    })
+}
+
+/// An op as single-object operations; a `DO` block that runs its statements plainly stands for
+/// them, one that decides what runs stands for itself unless `guarded_too` (the new side of an
+/// edit: a guard added around a statement narrows where it runs). One that builds text to run
+/// always stands for itself.
+fn single_of(op: &Op, guarded_too: bool) -> Vec<OpKind> {
+    match &op.kind {
+        OpKind::DoBlock { dynamic: false, nested }
+            if guarded_too || !do_body(&op.statement).is_some_and(|b| decides_what_runs(&b)) =>
+        {
+            nested.iter().flat_map(single).collect()
+        }
+        OpKind::DoBlock { .. } => vec![op.kind.clone()],
+        other => single(other),
+    }
 }
 
 /// Two statements' tokens are the same statement. Evidence is cut at a length (`…`), at a
@@ -373,8 +424,6 @@ fn single(kind: &OpKind) -> Vec<OpKind> {
             table: None,
             after_copy: *after_copy,
         }],
-        // What a `DO` block runs: wrapping a statement in one (or unwrapping it) is no new op.
-        OpKind::DoBlock { nested, .. } => nested.iter().flat_map(single).collect(),
         OpKind::Other => Vec::new(),
         other => vec![other.clone()],
     }
@@ -416,18 +465,24 @@ struct Read<'a> {
 }
 
 fn read_migrations(change: &ChangeSet) -> Vec<Read<'_>> {
-    let one_file_tool = std::cell::OnceCell::new();
+    let one_file_tools = std::cell::OnceCell::new();
     let read_file = |format: MigrationFormat, text: &str, dialect: Dialect| {
         // A `-- +goose Down` line is a comment to every other tool: only a project whose base
-        // already uses a tool that honours it has its Down sections set aside.
-        // (goose's and sql-migrate's `NNN_name.sql` files are classified as sqlx's.)
-        if matches!(format, MigrationFormat::Sql | MigrationFormat::Sqlx)
-            && ["+goose", "+migrate", "migrate:"].iter().any(|m| text.contains(m))
-            && *one_file_tool.get_or_init(|| one_file_tool_in_base(change))
-        {
-            read_file(format, &without_down_sections(text), dialect)
+        // already uses a tool that honours it has its Down sections set aside. (goose's and
+        // sql-migrate's `NNN_name.sql` files are classified as sqlx's.)
+        let one_file = matches!(format, MigrationFormat::Sql | MigrationFormat::Sqlx)
+            && ["-- +goose", "-- +migrate", "-- migrate:"]
+                .iter()
+                .any(|m| text.contains(m));
+        let tools: &[usize] = if one_file {
+            one_file_tools.get_or_init(|| one_file_tools_in_base(change))
         } else {
+            &[]
+        };
+        if tools.is_empty() {
             read_file(format, text, dialect)
+        } else {
+            read_file(format, &without_down_sections(text, tools), dialect)
         }
     };
     change
@@ -467,7 +522,7 @@ fn read_migrations(change: &ChangeSet) -> Vec<Read<'_>> {
 /// was there before (moved, reformatted, folded into one `DROP TABLE a, b`) is not new.
 fn keep_what_the_edit_adds(file: &ChangedFile, script: &Script, old: &Script, found: &mut Vec<Finding>) {
     let added: Vec<u32> = file.added_lines().filter_map(|l| l.new_lineno).collect();
-    let before: Vec<OpKind> = old.ops.iter().flat_map(|op| single(&op.kind)).collect();
+    let before: Vec<OpKind> = old.ops.iter().flat_map(|op| single_of(op, false)).collect();
     // Only statements whose text decides are normalised: a seed file's thousands of INSERTs are not.
     let by_text = |kinds: &[OpKind]| {
         kinds
@@ -477,36 +532,33 @@ fn keep_what_the_edit_adds(file: &ChangedFile, script: &Script, old: &Script, fo
     let old_text: Vec<Vec<String>> = old
         .ops
         .iter()
-        .filter(|op| by_text(&single(&op.kind)))
-        .flat_map(|op| squashed_statements(&op.statement))
+        .filter(|op| by_text(&single_of(op, false)))
+        .flat_map(|op| squashed_statements(&op.statement, false))
         .collect();
     // The same text is the same statement, however it was read (sqlparser outside a `DO`
     // block, the token scan inside one).
-    let old_lines: Vec<(u32, u32)> = script
-        .ops
-        .iter()
-        .filter(|op| {
-            let kinds = single(&op.kind);
-            // A DELETE or UPDATE is its filter too, which the op does not hold: its text decides.
-            !kinds.is_empty()
-                && if by_text(&kinds) {
-                    squashed_statements(&op.statement)
-                        .iter()
-                        .all(|new| old_text.iter().any(|old| same_statement(old, new)))
-                } else {
-                    kinds.iter().all(|k| before.contains(k))
-                }
-        })
-        .map(|op| (op.line, op.end_line.max(op.line)))
-        .collect();
+    let (there, fresh): (Vec<&Op>, Vec<&Op>) = script.ops.iter().partition(|op| {
+        let kinds = single_of(op, true);
+        // A DELETE or UPDATE is its filter too, which the op does not hold: its text decides.
+        !kinds.is_empty()
+            && if by_text(&kinds) {
+                squashed_statements(&op.statement, true)
+                    .iter()
+                    .all(|new| old_text.iter().any(|old| same_statement(old, new)))
+            } else {
+                kinds.iter().all(|k| before.contains(k))
+            }
+    });
+    let lines = |ops: &[&Op]| -> Vec<(u32, u32)> { ops.iter().map(|op| (op.line, op.end_line.max(op.line))).collect() };
+    // A new statement on a line an old one shares (`CREATE TABLE a (…); DROP TABLE users;`) is new.
+    let (old_lines, new_lines) = (lines(&there), lines(&fresh));
     found.retain(|f| {
         let on_added = match (f.line, f.end_line) {
             (Some(start), end) => added.iter().any(|l| (start..=end.unwrap_or(start)).contains(l)),
             (None, _) => !added.is_empty(),
         };
-        let was_there = f
-            .line
-            .is_some_and(|l| old_lines.iter().any(|(a, b)| (*a..=*b).contains(&l)));
+        let within = |ranges: &[(u32, u32)], l: u32| ranges.iter().any(|(a, b)| (*a..=*b).contains(&l));
+        let was_there = f.line.is_some_and(|l| within(&old_lines, l) && !within(&new_lines, l));
         on_added && !was_there
     });
 }

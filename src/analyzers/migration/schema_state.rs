@@ -250,9 +250,17 @@ fn earlier_ups<'a>(change: &'a ChangeSet, path: &str, format: MigrationFormat) -
                 .next()
                 .map(str::to_string)
         };
+        // Only a database's file the base has: one the change adds never ran where the version
+        // already did, and cannot stand in for the generic file there.
+        let added = |p: &str| {
+            change
+                .files
+                .iter()
+                .any(|f| f.path == p && f.status == crate::model::FileStatus::Added)
+        };
         let specific: Vec<Option<String>> = earlier
             .iter()
-            .filter(|t| database_in_name(&t.path).is_some())
+            .filter(|t| database_in_name(&t.path).is_some() && !added(&t.path))
             .map(|t| version(&t.path))
             .collect();
         earlier.retain(|t| database_in_name(&t.path).is_some() || !specific.contains(&version(&t.path)));

@@ -26,7 +26,8 @@ pub(super) fn reversioned_from(file: &ChangedFile) -> Option<&str> {
 /// The revision id an Alembic migration declares (`revision = "795f46f656c0"`, also annotated
 /// `revision: str = …`).
 fn alembic_revision(text: &str) -> Option<&str> {
-    text.lines().find_map(|line| {
+    // Python keeps the last assignment.
+    text.lines().rev().find_map(|line| {
         let rest = line.strip_prefix("revision")?;
         let value = rest.split_once('=')?.1.trim();
         let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'')?;

@@ -206,7 +206,7 @@ fn module_imports(root: Node<'_>, src: &str) -> Vec<(String, String)> {
 }
 
 /// Module-level names bound to another class (`Base = serializers.Serializer`), for bases.
-fn base_aliases(root: Node<'_>, src: &str) -> std::collections::HashMap<String, String> {
+fn base_aliases(root: Node<'_>, src: &str) -> std::collections::HashMap<String, (String, u32)> {
     let mut out = std::collections::HashMap::new();
     for stmt in named_children(root)
         .into_iter()
@@ -225,7 +225,7 @@ fn base_aliases(root: Node<'_>, src: &str) -> std::collections::HashMap<String, 
             && matches!(right.kind(), "identifier" | "attribute")
             && assignment.child_by_field_name("type").is_none()
         {
-            out.insert(text(left, src).to_string(), text(right, src).to_string());
+            out.insert(text(left, src).to_string(), (text(right, src).to_string(), line(stmt)));
         }
     }
     out
@@ -248,9 +248,12 @@ pub fn read_with_bases(path: &str, src: &str, external: &[Base]) -> Result<Read,
     let mut all = classes(root, src);
     // `Base = serializers.Serializer` at the top of a module: classes on `Base` are serializers.
     let base_aliases = base_aliases(root, src);
-    for b in all.iter_mut().flat_map(|c| c.bases.iter_mut()) {
-        if let Some(target) = base_aliases.get(b.as_str()) {
-            *b = target.clone();
+    for c in all.iter_mut() {
+        for b in c.bases.iter_mut() {
+            // Python binds the base when the class statement runs: a later assignment is not it.
+            if let Some((target, _)) = base_aliases.get(b.as_str()).filter(|(_, line)| *line < c.line) {
+                *b = target.clone();
+            }
         }
     }
     let mentions_pydantic = src.contains("pydantic");
@@ -778,6 +781,9 @@ mod tests {
         let src = "from rest_framework import serializers\nBase = serializers.Serializer\nclass S(Base):\n    name = serializers.CharField()\n";
         let r = read("api/s.py", src).unwrap();
         assert_eq!(r.serializers, vec!["S".to_string()]);
+        // Bound after the class: not the class's base.
+        let late = "from rest_framework.serializers import CharField, Serializer\nclass S(Serializer):\n    name = CharField()\nSerializer = object\n";
+        assert_eq!(read("api/s.py", late).unwrap().serializers, vec!["S".to_string()]);
         // `import a.b` and `import a.b as m`: the base's module is the one imported.
         let src = "import pydantic\nimport app.models\nimport app.schemas as s\nfrom app import base\nclass A(app.models.AppBase):\n    x: int\nclass B(s.Shared):\n    y: int\nclass C(base.Root):\n    z: int\n";
         assert_eq!(

@@ -11,8 +11,8 @@ code_rule! {
     /// sequence renamed through `ALTER TABLE` (`post_id_seq`, the name `serial` gives it) is no
     /// table, and a table renamed away while another takes its name in the same file (a swap:
     /// `stats` → `stats_old`, `stats_new` → `stats`) keeps the name deployed code uses. A
-    /// table named as a rebuild's temporary one (`_users_tmp`, `tmp_users`) that takes its final
-    /// name is the last step of a rebuild split over several migrations: a medium hint.
+    /// rebuild's temporary table taking the name it was built for (`_users_tmp` → `users`) is the
+    /// last step of a rebuild split over several migrations: a medium hint.
     ///
     /// ## Why is this risky?
     /// Deployed code still queries the old name and fails until the new release is everywhere.
@@ -45,7 +45,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
         format!("table {from} is renamed to {to}: deployed code still uses `{from}`"),
         "keep a view named after the old table during the transition, or expand and contract",
     );
-    if is_temporary_name(from) {
+    if is_temporary_of(from, to) {
         // The last step of a rebuild split over several migrations (SQLite's create, copy,
         // drop, rename): code names the table it ends as, not the scaffolding.
         f.severity = crate::model::Severity::Medium;
@@ -56,11 +56,20 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     vec![f]
 }
 
-/// A name written for a table that lives only during a rebuild: `_users_tmp`, `tmp_users`,
-/// `users_temp`.
-fn is_temporary_name(name: &str) -> bool {
-    let bare = name.rsplit('.').next().unwrap_or(name).to_lowercase();
-    bare.split('_').any(|part| part == "tmp" || part == "temp")
+/// `from` is the temporary table of a rebuild of `to`: `to`'s name with a `tmp` or `temp` part
+/// (`_users_tmp`, `tmp_users`, `users_temp` for `users`).
+fn is_temporary_of(from: &str, to: &str) -> bool {
+    let bare = |n: &str| {
+        n.rsplit('.')
+            .next()
+            .unwrap_or(n)
+            .trim_matches(['"', '`'])
+            .to_lowercase()
+    };
+    let from = bare(from);
+    let marker = |p: &str| p == "tmp" || p == "temp";
+    let rest: Vec<&str> = from.split('_').filter(|p| !p.is_empty() && !marker(p)).collect();
+    from.split('_').any(marker) && rest.join("_") == bare(to)
 }
 
 /// The name PostgreSQL gives the sequence of a `serial` or identity column (`<table>_<column>_seq`).
@@ -114,12 +123,15 @@ mod tests {
         )]);
         let got: Vec<_> = found.iter().map(|f| (f.rule.as_str(), f.severity)).collect();
         assert_eq!(got, vec![("migration-renames-table", crate::model::Severity::Medium)]);
-        // A table whose name only holds the letters is a real table.
-        let found = run(&[(
-            "db/migrations/0042_rename.sql",
+        // A table whose name only holds the letters is a real table, and so is a temporary-named
+        // one that takes another table's name: code may read `temp_readings`.
+        for other in [
             "ALTER TABLE templates RENAME TO layouts;",
-        )]);
-        assert_eq!(found[0].severity, crate::model::Severity::High);
+            "ALTER TABLE temp_readings RENAME TO sensor_readings;",
+        ] {
+            let found = run(&[("db/migrations/0042_rename.sql", other)]);
+            assert_eq!(found[0].severity, crate::model::Severity::High, "{other}");
+        }
     }
 
     #[test]
