@@ -119,6 +119,14 @@ const GENERATED_CONVENTIONS: &[&str] = &[
 ];
 
 const JSON_SCHEMA: &[&str] = &["**/*.schema.json", "**/schemas/**/*.json", "**/schema/**/*.json"];
+/// Tool settings that sit in a `schemas/` package (logto's `packages/schemas/tsconfig.json`):
+/// not schemas, and often JSON with comments and trailing commas.
+const TOOL_SETTINGS: &[&str] = &[
+    "**/{tsconfig,jsconfig}*.json",
+    "**/{package,package-lock,composer,turbo,nx,project,tslint,deno,lerna}.json",
+    "**/.eslintrc*.json",
+    "**/.vscode/*.json",
+];
 const OPENAPI: &[&str] = &["**/{openapi,swagger}*.{json,yaml,yml}", "**/*.openapi.{json,yaml,yml}"];
 const JSON_FIXTURES: &[&str] = &[
     "**/{fixtures,samples,examples,testdata,test-data}/**/*.json",
@@ -167,6 +175,7 @@ pub struct Classifier {
     user_generated: GlobSet,
     ignored: GlobSet,
     json_schema: GlobSet,
+    tool_settings: GlobSet,
     openapi: GlobSet,
     json_fixtures: GlobSet,
     test_folders: GlobSet,
@@ -191,6 +200,7 @@ impl Classifier {
             user_generated: glob_set(&config.classify.generated, src)?,
             ignored: glob_set(&config.classify.ignore, src)?,
             json_schema: set(JSON_SCHEMA),
+            tool_settings: set(TOOL_SETTINGS),
             openapi: set(OPENAPI),
             json_fixtures: set(JSON_FIXTURES),
             test_folders: set(TEST_FOLDERS),
@@ -243,8 +253,10 @@ impl Classifier {
         }
         // Contracts are contracts whoever generated them: an OpenAPI or JSON Schema document,
         // or Rust with serde derives, is never set aside as generated.
-        let in_tests =
-            self.test_folders.is_match_candidate(&path_c) || self.contract_stand_ins.is_match_candidate(&path_c);
+        let tool_settings = self.tool_settings.is_match_candidate(&path_c);
+        let in_tests = self.test_folders.is_match_candidate(&path_c)
+            || self.contract_stand_ins.is_match_candidate(&path_c)
+            || tool_settings;
         let contract = !in_tests
             && (self.openapi.is_match_candidate(&path_c) || self.json_schema.is_match_candidate(&path_c))
             || defines_serde_types(file);
@@ -271,7 +283,7 @@ impl Classifier {
             if self.json_schema.is_match_candidate(&path_c) && !in_tests {
                 return FileKind::JsonSchema;
             }
-            if in_tests && path.ends_with(".json") {
+            if in_tests && !tool_settings && path.ends_with(".json") {
                 return FileKind::JsonFixture;
             }
             if self.json_fixtures.is_match_candidate(&path_c)
@@ -532,6 +544,13 @@ mod tests {
             FileKind::JsonFixture
         );
         assert_eq!(kind("identity/stubs/extension/schema.json"), FileKind::JsonFixture);
+        // A tool's settings in a `schemas/` package are not a schema.
+        assert_eq!(kind("packages/schemas/tsconfig.json"), FileKind::Config);
+        assert_eq!(
+            kind("packages/schemas/tsconfig.build.alterations.json"),
+            FileKind::Config
+        );
+        assert_eq!(kind("packages/schemas/user.json"), FileKind::JsonSchema);
         // Only contracts: a Django app called `stubs` has real migrations.
         assert!(matches!(
             kind("payroll/stubs/migrations/0004_remove_ssn.py"),

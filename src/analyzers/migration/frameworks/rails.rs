@@ -95,7 +95,8 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
                 continue;
             }
         }
-        let Some(c) = call.captures(one_line_block_body(line)) else {
+        let unprefixed = without_name_prefixes(one_line_block_body(line));
+        let Some(c) = call.captures(&unprefixed) else {
             continue;
         };
         let (name, args) = (&c[1], &c[2]);
@@ -624,6 +625,43 @@ fn named_columns(args: &str) -> Vec<String> {
         .captures_iter(args)
         .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)).map(|m| m.as_str().to_string()))
         .collect()
+}
+
+/// A call's line without the interpolations that only prefix a name
+/// (`"#{PluginRoutes.system_info["db_prefix"]}posts"` is `"posts"`): a table prefix the app
+/// configures, like a schema. An interpolation that is the whole name stays.
+fn without_name_prefixes(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains("#{") {
+        return line.into();
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(open) = rest.find("#{") {
+        // The closing brace at the same depth; none, and the line stays as written.
+        let mut depth = 0usize;
+        let close = rest[open + 1..].char_indices().find_map(|(i, ch)| {
+            match ch {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(open + 1 + i);
+                    }
+                }
+                _ => {}
+            }
+            None
+        });
+        let Some(close) = close else { break };
+        let prefixes = rest[close + 1..].starts_with(|c: char| c.is_alphanumeric() || c == '_');
+        out.push_str(&rest[..open]);
+        if !prefixes {
+            out.push_str(&rest[open..=close]);
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out.into()
 }
 
 /// The call inside a block written on one line, `safety_assured { rename_column … }`: the
