@@ -300,14 +300,7 @@ fn squashed_statements(statement: &str, guarded_too: bool) -> Vec<Vec<String>> {
     };
     let inner: Vec<Vec<String>> = sql::split(&body, Dialect::Postgres, 1)
         .iter()
-        .filter_map(|s| {
-            let start = s.tokens.iter().position(|t| {
-                ["drop", "delete", "update", "truncate", "alter", "create", "insert"]
-                    .iter()
-                    .any(|k| t.is_word(k))
-            })?;
-            Some(squash_tokens(&s.tokens[start..]))
-        })
+        .filter_map(|s| sql::sql_in_block(&s.tokens).map(squash_tokens))
         .collect();
     if inner.is_empty() {
         vec![squash(statement)]

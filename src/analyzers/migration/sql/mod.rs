@@ -8,7 +8,7 @@ mod scan;
 
 use ast::{from_ast, parser_dialect};
 pub use lex::{json_functions, select_columns, split, tables_read, where_columns, Stmt, Tok, Token};
-pub use scan::from_tokens;
+pub use scan::{from_tokens, sql_in_block};
 
 use super::ops::Op;
 use crate::config::Dialect;

@@ -353,6 +353,16 @@ fn alter_from_tokens(toks: &[Token]) -> Vec<OpKind> {
         .collect()
 }
 
+/// The SQL statement of a PL/pgSQL statement's tokens, past the scaffolding (`BEGIN`, `IF … THEN`).
+pub fn sql_in_block(tokens: &[Token]) -> Option<&[Token]> {
+    let start = tokens.iter().position(|t| {
+        ["drop", "delete", "update", "truncate", "alter", "create", "insert"]
+            .iter()
+            .any(|k| t.is_word(k))
+    })?;
+    Some(&tokens[start..])
+}
+
 /// A `DO` block: static statements inside are analysed; `EXECUTE` of built text cannot be.
 fn do_block(toks: &[Token]) -> OpKind {
     let body = toks.iter().find_map(|t| match &t.tok {
@@ -368,15 +378,7 @@ fn do_block(toks: &[Token]) -> OpKind {
     let dynamic = inner.iter().any(|s| s.tokens.iter().any(|t| t.is_word("execute")));
     let nested: Vec<OpKind> = inner
         .iter()
-        .flat_map(|s| {
-            // Skip the PL/pgSQL scaffolding to reach each SQL statement.
-            let start = s.tokens.iter().position(|t| {
-                ["drop", "delete", "update", "truncate", "alter", "create", "insert"]
-                    .iter()
-                    .any(|k| t.is_word(k))
-            });
-            start.map(|k| from_tokens(&s.tokens[k..])).unwrap_or_default()
-        })
+        .flat_map(|s| sql_in_block(&s.tokens).map(from_tokens).unwrap_or_default())
         .filter(|k| !matches!(k, OpKind::Other))
         .collect();
     OpKind::DoBlock { dynamic, nested }
