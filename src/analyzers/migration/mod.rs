@@ -564,6 +564,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
     let same_database = |a: &Read, b: &Read| a.backend == b.backend;
     // Tables each up-migration the change adds creates: new to the other files of the change.
     let created_by_added = new_tables::created_by_added(&reads, same_database);
+    let base_creates = new_tables::BaseCreates::new(change);
     let added_ups: Vec<&Read> = reads
         .iter()
         .filter(|r| r.file.status == FileStatus::Added && r.role == MigrationRole::Up)
@@ -607,10 +608,16 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             dialect,
             backfills_new_columns: format == MigrationFormat::Django,
             restates_fields: format == MigrationFormat::Django,
+            // A table the base's own migrations create is not new, whatever an added one says.
             created_by_other_files: created_by_added
                 .iter()
                 .filter(|(other, _)| other.file.path != file.path && same_database(other, r))
-                .flat_map(|(_, tables)| tables.iter().cloned())
+                .flat_map(|(other, tables)| {
+                    tables
+                        .iter()
+                        .filter(|t| !base_creates.creates(&other.file.path, other.format, t))
+                        .cloned()
+                })
                 .collect(),
             added_by_other_files: added_ups
                 .iter()

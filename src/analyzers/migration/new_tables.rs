@@ -8,6 +8,72 @@ use super::{MigrationFormat, MigrationRole, Read};
 use crate::diff::FileStatus;
 use std::collections::HashSet;
 
+/// Whether a migration the base already has (in the folder of `path`) creates `table`: then a
+/// migration the change adds that creates it again (with an old version, say) does not make it
+/// new to the other files of the change. Read once per folder, only when an added migration
+/// creates a table.
+pub(super) struct BaseCreates<'c> {
+    change: &'c crate::diff::ChangeSet,
+    texts: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<String>>>,
+}
+
+impl<'c> BaseCreates<'c> {
+    pub(super) fn new(change: &'c crate::diff::ChangeSet) -> Self {
+        BaseCreates {
+            change,
+            texts: Default::default(),
+        }
+    }
+
+    pub(super) fn creates(&self, path: &str, format: MigrationFormat, table: &str) -> bool {
+        let root = format!("{}/", crate::classify::migration_root(path, format));
+        let text = self
+            .texts
+            .borrow_mut()
+            .entry(root.clone())
+            .or_insert_with(|| {
+                let added = |p: &str| {
+                    self.change
+                        .files
+                        .iter()
+                        .any(|f| f.path == p && f.status == FileStatus::Added)
+                };
+                let mut all = String::new();
+                for t in self.change.tree.iter().filter(|t| {
+                    t.path.starts_with(&root)
+                        && matches!(t.kind, crate::model::FileKind::Migration { .. })
+                        && !added(&t.path)
+                }) {
+                    if let Some(text) = self.change.text_before_change(t) {
+                        all.push_str(&text.to_lowercase());
+                        all.push('\n');
+                    }
+                }
+                std::rc::Rc::new(all)
+            })
+            .clone();
+        let t = table
+            .rsplit('.')
+            .next()
+            .unwrap_or(table)
+            .trim_matches(['"', '`'])
+            .to_lowercase();
+        [
+            "create table ",
+            "create table if not exists ",
+            "create_table :",
+            "create_table \"",
+            "create_table '",
+        ]
+        .iter()
+        .flat_map(|lead| ["", "\"", "`", "["].map(|q| format!("{lead}{q}{t}")))
+        .any(|needle| {
+            text.match_indices(&needle)
+                .any(|(at, _)| !text[at + needle.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+        })
+    }
+}
+
 /// Per added up-migration, the tables it makes new; `same_database` says which of them see each
 /// other's tables.
 pub(super) fn created_by_added<'r, 'a>(
