@@ -280,8 +280,12 @@ const CASES: &[Case] = &[
 ];
 
 fn api_findings(file: &str, old: &str, new: &str) -> Vec<serde_json::Value> {
-    let t = base_and_feature(&[(file, old)], &[(file, Some(new))]);
-    analyzer_findings(&t, "json-shape", &[])
+    api_type_findings(&base_and_feature(&[(file, old)], &[(file, Some(new))]))
+}
+
+/// The `api-type-changed` findings of the change in `t`.
+fn api_type_findings(t: &TestRepo) -> Vec<serde_json::Value> {
+    analyzer_findings(t, "json-shape", &[])
         .into_iter()
         .filter(|f| f["rule"] == "api-type-changed")
         .collect()
@@ -347,10 +351,7 @@ fn severity_follows_the_role() {
         &[("app/schemas.py", PYDANTIC), ("app/routes.py", route)],
         &[("app/schemas.py", Some(&PYDANTIC.replace("size: int", "size: str")))],
     );
-    let found: Vec<serde_json::Value> = analyzer_findings(&t, "json-shape", &[])
-        .into_iter()
-        .filter(|f| f["rule"] == "api-type-changed")
-        .collect();
+    let found: Vec<serde_json::Value> = api_type_findings(&t);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0]["severity"], "high");
     let message = found[0]["message"].as_str().unwrap();
@@ -444,10 +445,7 @@ fn a_base_class_takes_its_subclasses_roles() {
         &[("app/schemas.py", schemas), ("app/routes.py", route)],
         &[("app/schemas.py", Some(&schemas.replace("size: float", "size: int")))],
     );
-    let found: Vec<serde_json::Value> = analyzer_findings(&t, "json-shape", &[])
-        .into_iter()
-        .filter(|f| f["rule"] == "api-type-changed")
-        .collect();
+    let found: Vec<serde_json::Value> = api_type_findings(&t);
     assert!(found.is_empty(), "{found:?}");
 }
 
@@ -497,10 +495,7 @@ fn a_row_is_not_told_by_name() {
             Some(&hook.replace("ID   int64 ", "ID   string")),
         )],
     );
-    let found: Vec<serde_json::Value> = analyzer_findings(&t, "json-shape", &[])
-        .into_iter()
-        .filter(|f| f["rule"] == "api-type-changed")
-        .collect();
+    let found: Vec<serde_json::Value> = api_type_findings(&t);
     assert_eq!(found.len(), 1, "{found:?}");
     let message = found[0]["message"].as_str().unwrap();
     assert!(
@@ -527,9 +522,8 @@ fn a_name_a_file_declares_itself_is_its_own() {
             ),
         )],
     );
-    let found: Vec<(String, String, String)> = analyzer_findings(&t, "json-shape", &[])
+    let found: Vec<(String, String, String)> = api_type_findings(&t)
         .into_iter()
-        .filter(|f| f["rule"] == "api-type-changed")
         .map(|f| {
             (
                 f["tags"][0].as_str().unwrap().to_string(),
@@ -564,9 +558,8 @@ fn a_role_stays_in_its_language() {
             Some(&client.replace("  scopes: Array<string>;\n", "")),
         )],
     );
-    let found: Vec<(String, String)> = analyzer_findings(&t, "json-shape", &[])
+    let found: Vec<(String, String)> = api_type_findings(&t)
         .into_iter()
-        .filter(|f| f["rule"] == "api-type-changed")
         .map(|f| {
             (
                 f["severity"].as_str().unwrap().to_string(),
@@ -585,9 +578,8 @@ fn a_role_stays_in_its_language() {
             Some(&route.replace("    scopes: list[str]\n", "")),
         )],
     );
-    let found: Vec<String> = analyzer_findings(&t, "json-shape", &[])
+    let found: Vec<String> = api_type_findings(&t)
         .into_iter()
-        .filter(|f| f["rule"] == "api-type-changed")
         .map(|f| f["message"].as_str().unwrap().to_string())
         .collect();
     assert!(found.iter().any(|m| m.contains("get_user_permissions")), "{found:?}");
@@ -603,10 +595,7 @@ fn a_pydantic_base_of_another_module_is_followed() {
         &[("app/base.py", base), ("app/incident.py", model)],
         &[("app/incident.py", Some(&model.replace("    reporter_name: str\n", "")))],
     );
-    let found: Vec<serde_json::Value> = analyzer_findings(&t, "json-shape", &[])
-        .into_iter()
-        .filter(|f| f["rule"] == "api-type-changed")
-        .collect();
+    let found: Vec<serde_json::Value> = api_type_findings(&t);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(
         found[0]["message"]
@@ -779,10 +768,7 @@ fn keys_moved_into_a_base_of_another_module_stay() {
         &[("api/serializers.py", site)],
         &[("api/mixins.py", Some(mixin)), ("api/serializers.py", Some(moved))],
     );
-    let found: Vec<serde_json::Value> = analyzer_findings(&t, "json-shape", &[])
-        .into_iter()
-        .filter(|f| f["rule"] == "api-type-changed")
-        .collect();
+    let found: Vec<serde_json::Value> = api_type_findings(&t);
     assert!(found.is_empty(), "{found:?}");
     let dropped = moved.replace("(StampedSerializer)", "(serializers.Serializer)");
     let t = base_and_feature(
