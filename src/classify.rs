@@ -221,7 +221,9 @@ impl Classifier {
         // migrations: the rest (images, snippets, data; most of a large tree) stays `Other`
         // without a dozen glob matches on every path of every run.
         let wanted = |path: &str| {
-            Language::from_path(path).is_some() || self.migrations.is_match(path) || self.user_migrations.is_match(path)
+            Language::from_path(path).is_some()
+                || (may_match_a_migration_convention(path) && self.migrations.is_match(path))
+                || self.user_migrations.is_match(path)
         };
         for file in change.tree.iter_mut().filter(|f| wanted(&f.path)) {
             file.kind = self.kind_of_path(&file.path, &generated_attrs);
@@ -350,6 +352,13 @@ impl Classifier {
         }
         None
     }
+}
+
+/// Every migration convention names its files' extensions: those with a language, and
+/// Liquibase's changelogs. Spares the tree's images and data a glob match on every run.
+fn may_match_a_migration_convention(path: &str) -> bool {
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    Language::from_path(path).is_some() || matches!(ext, "xml" | "yaml" | "yml" | "json")
 }
 
 /// `@generated` in the first lines is the common marker of generated code.

@@ -135,8 +135,9 @@ pub struct PackRule {
     pub kinds: Vec<String>,
     pub status: Vec<FileStatus>,
     pub keywords: Vec<String>,
-    /// The keywords as one case-insensitive matcher: the cheap prefilter before the regexes.
-    pub keyword_matcher: Option<aho_corasick::AhoCorasick>,
+    /// The keywords as one case-insensitive matcher, built at first use: the cheap prefilter
+    /// before the regexes.
+    keyword_matcher: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
     pub added: Option<LazyRegex>,
     pub removed: Option<LazyRegex>,
     pub without_changed: Option<LazyGlobs>,
@@ -153,6 +154,24 @@ pub struct PackRule {
     /// Where a match is a hint (medium at most), and why.
     pub hints: Vec<Hint>,
     pub examples: Vec<Example>,
+}
+
+impl PackRule {
+    /// Whether `text` holds one of the rule's keywords (any case); true for a rule without any.
+    pub fn keywords_match(&self, text: &str) -> bool {
+        if self.keywords.is_empty() {
+            return true;
+        }
+        self.keyword_matcher
+            .get_or_init(|| {
+                aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(&self.keywords)
+                    .ok()
+            })
+            .as_ref()
+            .is_none_or(|k| k.is_match(text))
+    }
 }
 
 /// Paths and a line pattern, each optional, under which a match is a hint; both must hold when
@@ -224,7 +243,13 @@ impl LazyRegex {
     }
 }
 
-fn regex_at(src: &SourceText, pattern: &Spanned<String>) -> Result<LazyRegex> {
+fn regex_at(src: &SourceText, pattern: &Spanned<String>, checks: Checks) -> Result<LazyRegex> {
+    if checks == Checks::Trusted {
+        return Ok(LazyRegex {
+            pattern: pattern.get_ref().clone(),
+            compiled: std::sync::OnceLock::new(),
+        });
+    }
     regex_syntax::Parser::new().parse(pattern.get_ref()).map_err(|e| {
         let first = e
             .to_string()
@@ -245,7 +270,7 @@ fn regex_at(src: &SourceText, pattern: &Spanned<String>) -> Result<LazyRegex> {
 /// every rule's sets on every run cost a tenth of a one-commit check.
 #[derive(Debug)]
 pub struct LazyGlobs {
-    globs: Vec<globset::Glob>,
+    globs: Vec<String>,
     set: std::sync::OnceLock<Option<GlobSet>>,
     /// What globs that parse but exceed the regex engine's limits answer: a rule's scope
     /// matches every path (the rule still runs), an exemption none.
@@ -254,39 +279,66 @@ pub struct LazyGlobs {
 
 impl LazyGlobs {
     pub fn is_match(&self, path: &str) -> bool {
+        self.set().map_or(self.unbuildable_matches, |set| set.is_match(path))
+    }
+
+    #[cfg(test)]
+    fn builds(&self) -> bool {
+        self.set().is_some()
+    }
+
+    fn set(&self) -> Option<&GlobSet> {
         self.set
             .get_or_init(|| {
                 let mut builder = globset::GlobSetBuilder::new();
                 for g in &self.globs {
-                    builder.add(g.clone());
+                    builder.add(glob(g).ok()?);
                 }
                 builder.build().ok()
             })
             .as_ref()
-            .map_or(self.unbuildable_matches, |set| set.is_match(path))
     }
 }
 
-fn lazy_globs(src: &SourceText, globs: &[Spanned<String>], unbuildable_matches: bool) -> Result<LazyGlobs> {
-    let globs = globs
-        .iter()
-        .map(|p| {
-            glob(p.get_ref()).map_err(|e| src.error_at(p.span(), format!("bad glob `{}`: {}", p.get_ref(), e.kind())))
-        })
-        .collect::<Result<Vec<_>>>()?;
+fn lazy_globs(
+    src: &SourceText,
+    globs: &[Spanned<String>],
+    unbuildable_matches: bool,
+    checks: Checks,
+) -> Result<LazyGlobs> {
+    if checks == Checks::Full {
+        for p in globs {
+            glob(p.get_ref())
+                .map_err(|e| src.error_at(p.span(), format!("bad glob `{}`: {}", p.get_ref(), e.kind())))?;
+        }
+    }
     Ok(LazyGlobs {
-        globs,
+        globs: globs.iter().map(|p| p.get_ref().clone()).collect(),
         set: std::sync::OnceLock::new(),
         unbuildable_matches,
     })
 }
 
-fn optional_globs(src: &SourceText, globs: &[Spanned<String>], unbuildable_matches: bool) -> Result<Option<LazyGlobs>> {
+fn optional_globs(
+    src: &SourceText,
+    globs: &[Spanned<String>],
+    unbuildable_matches: bool,
+    checks: Checks,
+) -> Result<Option<LazyGlobs>> {
     if globs.is_empty() {
         Ok(None)
     } else {
-        lazy_globs(src, globs, unbuildable_matches).map(Some)
+        lazy_globs(src, globs, unbuildable_matches, checks).map(Some)
     }
+}
+
+/// How much of a pack is checked as it loads. A user's pack gets every check; the built-in
+/// packs are checked by their tests (`built_in_packs_pass_every_check`), so a run does not
+/// parse their patterns twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Checks {
+    Full,
+    Trusted,
 }
 
 /// The class a rule written before gating classes (`needs_plan = true`) gates as, by its tags.
@@ -334,6 +386,10 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Loads one pack file. `name` is how messages refer to it.
 pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
+    load_with(name, text, Checks::Full)
+}
+
+fn load_with(name: &str, text: &str, checks: Checks) -> Result<Vec<PackRule>> {
     let src = SourceText {
         name: name.to_string(),
         text: text.to_string(),
@@ -406,11 +462,11 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
         let mut allow_paths = Vec::new();
         let mut allow_regex = Vec::new();
         for a in &def.allow {
-            if let Some(set) = optional_globs(&src, &a.paths, false)? {
+            if let Some(set) = optional_globs(&src, &a.paths, false, checks)? {
                 allow_paths.push(set);
             }
             if let Some(r) = &a.regex {
-                allow_regex.push(regex_at(&src, r)?);
+                allow_regex.push(regex_at(&src, r, checks)?);
             }
         }
         let mut hints = Vec::new();
@@ -432,8 +488,8 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
                 ));
             }
             hints.push(Hint {
-                paths: optional_globs(&src, &h.paths, false)?,
-                regex: h.regex.as_ref().map(|r| regex_at(&src, r)).transpose()?,
+                paths: optional_globs(&src, &h.paths, false, checks)?,
+                regex: h.regex.as_ref().map(|r| regex_at(&src, r, checks)).transpose()?,
                 reason: h.reason.trim().to_string(),
             });
         }
@@ -452,21 +508,14 @@ pub fn load(name: &str, text: &str) -> Result<Vec<PackRule>> {
                 source: name.to_string(),
                 hints: hint_docs,
             },
-            paths: optional_globs(&src, &m.paths, true)?,
+            paths: optional_globs(&src, &m.paths, true, checks)?,
             kinds: m.kinds.iter().map(|k| k.get_ref().clone()).collect(),
             status,
-            keywords: m.keywords.iter().map(|k| k.to_lowercase()).collect(),
-            keyword_matcher: if m.keywords.is_empty() {
-                None
-            } else {
-                aho_corasick::AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .build(&m.keywords)
-                    .ok()
-            },
-            added: m.added.as_ref().map(|r| regex_at(&src, r)).transpose()?,
-            removed: m.removed.as_ref().map(|r| regex_at(&src, r)).transpose()?,
-            without_changed: optional_globs(&src, &m.without_changed, false)?,
+            keywords: m.keywords.clone(),
+            keyword_matcher: std::sync::OnceLock::new(),
+            added: m.added.as_ref().map(|r| regex_at(&src, r, checks)).transpose()?,
+            removed: m.removed.as_ref().map(|r| regex_at(&src, r, checks)).transpose()?,
+            without_changed: optional_globs(&src, &m.without_changed, false, checks)?,
             min_lines_added: m.min_lines_added,
             min_lines_removed: m.min_lines_removed,
             new_to_file: m.new_to_file,
@@ -504,7 +553,7 @@ fn render_example(examples: &[Example]) -> String {
 pub fn built_in() -> Result<Vec<PackRule>> {
     let mut all = Vec::new();
     for (name, text) in BUILT_IN {
-        all.extend(load(name, text)?);
+        all.extend(load_with(name, text, Checks::Trusted)?);
     }
     Ok(all)
 }
@@ -512,6 +561,23 @@ pub fn built_in() -> Result<Vec<PackRule>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn built_in_packs_pass_every_check() {
+        // A run loads them trusted: this is where their regexes and globs are checked.
+        for (name, text) in BUILT_IN {
+            let rules = load(name, text).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+            for rule in &rules {
+                for r in rule.added.iter().chain(&rule.removed).chain(&rule.allow_regex) {
+                    assert!(r.regex().is_some(), "{}: `{}` does not compile", rule.doc.id, r.pattern);
+                }
+                let globs = rule.paths.iter().chain(&rule.without_changed).chain(&rule.allow_paths);
+                for g in globs.chain(rule.hints.iter().filter_map(|h| h.paths.as_ref())) {
+                    assert!(g.builds(), "{}: globs {:?} do not build", rule.doc.id, g.globs);
+                }
+            }
+        }
+    }
 
     #[test]
     fn a_packs_examples_are_its_test_lines() {

@@ -148,24 +148,45 @@ pub fn run(repo: &Repo, policy: &Policy, rules: &RuleSet, range: &RangeSpec, inp
             Ok(head_policy)
         },
     ));
-    if !inputs.no_history
+    // The history factor reads the history cache (a whole scan at a merge base not seen
+    // before): on its own thread, with its own handle on the repository, while the change is
+    // analysed; it is needed only for the score.
+    let history_job = (!inputs.no_history
         && !config.score.no_history
         && !config.score.no_context
         && change.range.merge_base.len() == 40
-        && !change.range.merge_base.starts_with("0000")
-    {
-        computed.history = Some(history_factor(repo, &change, config, &policy.incidents)?);
-    }
-    computed.findings.extend(shape_checks(repo, &change, config, inputs)?);
-    rehearsal(repo, &change, config, inputs, range, &mut computed)?;
-    Ok(Outcome::Report(Box::new(analyze(
-        change,
-        config,
-        rules,
-        plan.as_ref(),
-        inputs.coverage.as_ref(),
-        &computed,
-    )?)))
+        && !change.range.merge_base.starts_with("0000"))
+    .then(|| {
+        (
+            repo.git_dir(),
+            change.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>(),
+            change.range.merge_base.clone(),
+        )
+    });
+    std::thread::scope(|s| {
+        let history = history_job.map(|(git_dir, files, merge_base)| {
+            s.spawn(move || -> Result<f64> {
+                let repo = Repo::discover(&git_dir)?;
+                history_factor(&repo, &files, &merge_base, config, &policy.incidents)
+            })
+        });
+        computed.findings.extend(shape_checks(repo, &change, config, inputs)?);
+        rehearsal(repo, &change, config, inputs, range, &mut computed)?;
+        let report = analyze(
+            change,
+            config,
+            rules,
+            plan.as_ref(),
+            inputs.coverage.as_ref(),
+            &computed,
+            || match history {
+                // A panic there is the run's: it fails, never scores without the factor.
+                Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)).map(Some),
+                None => Ok(None),
+            },
+        )?;
+        Ok(Outcome::Report(Box::new(report)))
+    })
 }
 
 /// The rehearsal `[rehearse]` asks for, when the change adds SQL migrations: its findings
@@ -241,6 +262,7 @@ fn mark_by_attributes(change: &mut ChangeSet) {
 }
 
 /// The stages after `diff`, over an already-read change: pure, no repository needed.
+/// The history factor is asked for only when the findings are in (`run` reads it meanwhile).
 pub fn analyze(
     change: ChangeSet,
     config: &Config,
@@ -248,6 +270,7 @@ pub fn analyze(
     plan: Option<&PlanInput>,
     coverage: Option<&crate::coverage::Coverage>,
     computed: &Computed,
+    history: impl FnOnce() -> Result<Option<f64>>,
 ) -> Result<Report> {
     let change = Classifier::new(config)?.classify(change);
     let inputs = analyzers::Inputs {
@@ -271,7 +294,7 @@ pub fn analyze(
     let mut findings = suppress::apply(&change, config, &rules.known, computed.baseline.as_ref(), findings)?;
     findings.retain(|f| !rules.disabled.contains(&f.rule));
     let mut facts = ChangeFacts::of(&change);
-    facts.history = computed.history.unwrap_or(0.0);
+    facts.history = history()?.unwrap_or(0.0);
     // An author's name is the change's to choose: it lowers no score that gates.
     if matches!(config.gate.block_on_score, crate::config::Threshold::At(_)) {
         facts.bot = false;
@@ -474,15 +497,14 @@ fn shape_checks(
 /// as known at the merge base, and the incidents the base's policy records.
 pub fn history_factor(
     repo: &Repo,
-    change: &ChangeSet,
+    files: &[String],
+    base: &str,
     config: &Config,
     incidents: &[crate::incidents::Incident],
 ) -> Result<f64> {
     let limit = config.score.history_limit.unwrap_or(crate::history::DEFAULT_LIMIT);
-    let base = &change.range.merge_base;
     // The base's list: a change cannot declare its way out of its files' history.
     let ignore = repo.blame_ignore_revs(base);
-    let files: Vec<String> = change.files.iter().map(|f| f.path.clone()).collect();
     // What the result depends on besides the merge base: remembered under this key.
     let recorded: Vec<String> = incidents
         .iter()
@@ -501,15 +523,14 @@ pub fn history_factor(
         recorded.join(",")
     );
     if let Some(known) = crate::history::Known::load(repo, base, &key) {
-        return Ok(known.risk(&files));
+        return Ok(known.risk(files));
     }
-    let mut cache = crate::history::Cache::load(repo);
-    let history = crate::history::scan(repo, base, limit, &mut cache)?;
+    let history = crate::history::scan(repo, base, limit, crate::history::Cache::load(repo))?;
     let at = history.first().map_or(0, |(_, f)| f.time) + 1;
     let bad = crate::history::bad_commits(&history, &ignore, incidents);
     let known = crate::history::Known::of(&history, &bad, at);
     known.save(repo, base, &key);
-    Ok(known.risk(&files))
+    Ok(known.risk(files))
 }
 
 /// Coverage from `--coverage` files (which must exist) and `[tests] coverage` (when present).

@@ -400,15 +400,17 @@ fn a_cold_history_scan_read_on_two_threads_equals_one_read_as_it_walks() {
         }
     }
     let repo = riskgate::diff::git::Repo::discover(t.path()).unwrap();
+    use riskgate::history::{scan, Cache};
     // Read ahead: every commit is missing from the cache.
-    let mut ahead = riskgate::history::Cache::default();
-    let read_ahead = riskgate::history::scan(&repo, "HEAD", 1_000, &mut ahead).unwrap();
+    let read_ahead = scan(&repo, "HEAD", 1_000, Cache::default()).unwrap();
+    let ahead = Cache::load(&repo);
     // One thread, as the walk goes: two scans that each miss fewer commits than read-ahead needs.
-    let mut walked = riskgate::history::Cache::default();
-    riskgate::history::scan(&repo, "HEAD~150", 1_000, &mut walked).unwrap();
-    let as_walked = riskgate::history::scan(&repo, "HEAD", 1_000, &mut walked).unwrap();
+    scan(&repo, "HEAD~150", 1_000, Cache::default()).unwrap();
+    let as_walked = scan(&repo, "HEAD", 1_000, Cache::load(&repo)).unwrap();
+    let walked = Cache::load(&repo);
     assert_eq!(read_ahead.len(), 307, "300 changes, 6 reverts and the first commit");
     assert_eq!(read_ahead, as_walked);
+    assert_eq!(ahead.commits.len(), 307);
     assert_eq!(ahead.commits, walked.commits);
 }
 

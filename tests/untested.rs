@@ -12,12 +12,20 @@ const SHIPPING: &str = "pub fn vat(x: u32) -> u32 {\n    x / 4\n}\n";
 const TESTS: &str = "use shop::billing::{Invoice, Summary};\nuse shop::invoice_total;\n\n#[test]\nfn totals() {\n    let inv = Invoice { cents: 2 };\n    assert_eq!(inv.total(), 4);\n    assert_eq!(inv.summarize(), \"2 cents\");\n    assert_eq!(invoice_total(1), 2);\n    assert_eq!(shop::shipping::vat(8), 2);\n}\n";
 
 fn crate_repo() -> TestRepo {
+    crate_repo_with(&[])
+}
+
+/// The crate, with more files in its first commit.
+fn crate_repo_with(files: &[(&str, &str)]) -> TestRepo {
     let t = TestRepo::new();
     t.write("Cargo.toml", "[package]\nname = \"shop\"\nversion = \"0.1.0\"\n");
     t.write("src/lib.rs", LIB);
     t.write("src/billing.rs", BILLING);
     t.write("src/shipping.rs", SHIPPING);
     t.write("tests/billing.rs", TESTS);
+    for (path, text) in files {
+        t.write(path, text);
+    }
     t.commit("shop");
     t.branch("feature");
     t
@@ -403,4 +411,67 @@ fn a_function_whose_only_test_is_disabled_is_untested_and_the_test_is_named() {
         "{file}"
     );
     assert!(found.iter().any(|f| f["rule"] == "test-disabled"), "{found:?}");
+}
+
+/// What the analyzers read from each Rust blob (functions, test code, serde types) is
+/// remembered under `.git/riskgate/memo/`; a second run reads it back and reports the same, and
+/// an entry that no longer reads (a truncated write, another format) is read from the blob again.
+#[test]
+fn the_memo_of_parsed_files_changes_nothing_a_run_reports() {
+    let model = "use serde::{Deserialize, Serialize};\n\n#[derive(Serialize, Deserialize)]\npub struct Order {\n    pub id: u64,\n    pub note: String,\n}\n";
+    let t = crate_repo_with(&[("src/model.rs", model)]);
+    t.write(
+        "src/billing.rs",
+        BILLING.replace("x / 5", "x / 5 + 0").replace("x * 2", "x * 2 + 0"),
+    );
+    t.write("src/model.rs", model.replace("    pub note: String,\n", ""));
+    t.commit("edit");
+    let findings = || {
+        let (code, out, err) = run(t.riskgate().args(["check", "--base", "main", "--format", "json"]));
+        assert!(code == 0 || code == 1, "{err}");
+        json(&out)["findings"].clone()
+    };
+    let first = findings();
+    let rules: Vec<&str> = first
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"untested-file-changed") && rules.contains(&"serde-shape-changed"),
+        "{rules:?}"
+    );
+    let memo = t.path().join(".git/riskgate/memo");
+    let mut entries = Vec::new();
+    memo_entries(&memo, &mut entries);
+    let kinds: std::collections::BTreeSet<String> = entries
+        .iter()
+        .filter_map(|p| {
+            p.parent()?
+                .parent()?
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .collect();
+    assert_eq!(
+        kinds.iter().map(|k| k.split('.').next().unwrap()).collect::<Vec<_>>(),
+        ["rust-functions-1", "rust-test-file-1", "serde-types-1"]
+    );
+    assert_eq!(findings(), first);
+    for e in &entries {
+        std::fs::write(e, b"{not json").unwrap();
+    }
+    assert_eq!(findings(), first);
+}
+
+fn memo_entries(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            memo_entries(&p, out);
+        } else if p.file_name().is_some_and(|n| n != "count") {
+            out.push(p);
+        }
+    }
 }

@@ -87,10 +87,8 @@ fn applies_to(rule: &PackRule, file: &ChangedFile) -> bool {
 }
 
 fn line_matches(rule: &PackRule, regex: &crate::packs::LazyRegex, line: &DiffLine) -> bool {
-    if let Some(keywords) = &rule.keyword_matcher {
-        if !keywords.is_match(&line.text) {
-            return false;
-        }
+    if !rule.keywords_match(&line.text) {
+        return false;
     }
     regex.is_match(&line.text) && !rule.allow_regex.iter().any(|a| a.is_match(&line.text))
 }
@@ -99,7 +97,7 @@ fn line_matches(rule: &PackRule, regex: &crate::packs::LazyRegex, line: &DiffLin
 fn match_counts(rule: &PackRule, regex: &crate::packs::LazyRegex, text: &str) -> HashMap<String, usize> {
     let mut counts = HashMap::new();
     for line in text.lines() {
-        if rule.keyword_matcher.as_ref().is_none_or(|k| k.is_match(line)) {
+        if rule.keywords_match(line) {
             for t in regex.matched_texts(line) {
                 *counts.entry(t).or_insert(0) += 1;
             }

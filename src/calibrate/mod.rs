@@ -110,8 +110,7 @@ pub fn run(
         .history_limit
         .unwrap_or(history::DEFAULT_LIMIT)
         .max(limit * 4);
-    let mut cache = history::Cache::load(repo);
-    let hist = history::scan(repo, head, history_limit, &mut cache)?;
+    let hist = history::scan(repo, head, history_limit, history::Cache::load(repo))?;
     let ignore = repo.blame_ignore_revs(head);
     let incidents = crate::incidents::at_revision(repo, head)?;
     let facts: HashMap<&str, &Facts> = hist.iter().map(|(s, f)| (s.as_str(), f)).collect();
@@ -193,7 +192,9 @@ pub fn run(
             history: Some(history_value),
             ..Default::default()
         };
-        let report = pipeline::analyze(change.clone(), config, rules, None, None, &computed)?;
+        let report = pipeline::analyze(change.clone(), config, rules, None, None, &computed, || {
+            Ok(computed.history)
+        })?;
         let mut cf = ChangeFacts::of(&change);
         cf.history = history_value;
         // A bot's pull request merged by a person is the bot's, as `check` sees the branch.

@@ -22,6 +22,16 @@ pub struct ChangeSet {
     pub tree: Vec<TreeFile>,
     /// Which files a release holds, asked only when an analyzer needs it.
     pub releases: Option<Arc<dyn ReleaseLookup>>,
+    /// What analyzers derived from blobs on earlier runs (none outside git).
+    pub memo: Option<Arc<dyn Memo>>,
+}
+
+/// What an analyzer derived from a blob, kept between runs under the blob's id: a blob never
+/// changes, so neither does what one build of riskgate reads from it. A miss, an unreadable
+/// entry or a failed write only costs the time to derive it again.
+pub trait Memo: Send + Sync + std::fmt::Debug {
+    fn get(&self, kind: &str, blob: &str) -> Option<Vec<u8>>;
+    fn put(&self, kind: &str, blob: &str, value: &[u8]);
 }
 
 /// Whether a release tag of the repository holds a file: then databases of users ran a
@@ -34,6 +44,10 @@ pub trait ReleaseLookup: Send + Sync + std::fmt::Debug {
 }
 
 impl ChangeSet {
+    pub fn memo(&self) -> Option<&dyn Memo> {
+        self.memo.as_deref()
+    }
+
     /// Whether a release tag holds `path` as `blob`; `None` when that is not known (no tags,
     /// no git).
     pub fn released(&self, path: &str, blob: &str) -> Option<bool> {
@@ -146,6 +160,10 @@ pub struct Hunk {
 /// Loads a blob's text on demand, so that files no analyzer reads are never held in memory.
 pub trait BlobLoader: Send + Sync + std::fmt::Debug {
     fn load(&self, id: &str) -> Option<String>;
+    /// The largest blob it reads (larger ones read as absent).
+    fn max_size(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// File content that is read the first time someone asks for it.
@@ -184,6 +202,30 @@ impl LazyText {
             cell: Arc::new(OnceLock::new()),
             source: Some((loader, id)),
         }
+    }
+
+    /// `derive(text)`, remembered in `memo` under `kind` (which names the derivation and its
+    /// version) when the text is a blob. `None` when the text cannot be read.
+    pub fn derived<T>(&self, memo: Option<&dyn Memo>, kind: &str, derive: impl FnOnce(&str) -> T) -> Option<T>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let Some((memo, (loader, id))) = memo.zip(self.source.as_ref()) else {
+            return self.get().map(derive);
+        };
+        // A blob too large under one size limit is absent under it, whatever another remembered.
+        let kind = match loader.max_size() {
+            Some(max) => format!("{kind}.{max}"),
+            None => kind.to_string(),
+        };
+        if let Some(value) = memo.get(&kind, id).and_then(|b| serde_json::from_slice(&b).ok()) {
+            return Some(value);
+        }
+        let value = derive(self.get()?);
+        if let Ok(bytes) = serde_json::to_vec(&value) {
+            memo.put(&kind, id, &bytes);
+        }
+        Some(value)
     }
 
     pub fn get(&self) -> Option<&str> {

@@ -105,21 +105,24 @@ impl Cache {
                 s.split(sep).map(str::to_string).collect()
             }
         };
-        let mut commits = HashMap::new();
+        // About 200 bytes a commit: one allocation for the map instead of a dozen regrowths.
+        let mut commits = HashMap::with_capacity(text.len() / 200);
         for line in lines {
-            let p: Vec<&str> = line.split('\t').collect();
-            if p.len() != 6 {
+            let mut p = line.splitn(6, '\t');
+            let mut next = || p.next();
+            let (sha, time, parents, reverts, flags, files) = (next()?, next()?, next()?, next()?, next()?, next()?);
+            if files.contains('\t') {
                 return None;
             }
             let facts = Facts {
-                time: p[1].parse().ok()?,
-                parents: split(p[2], ','),
-                reverts: split(p[3], ','),
-                fix: p[4].contains('f'),
-                bot: p[4].contains('b'),
-                files: split(p[5], '\u{1f}'),
+                time: time.parse().ok()?,
+                parents: split(parents, ','),
+                reverts: split(reverts, ','),
+                fix: flags.contains('f'),
+                bot: flags.contains('b'),
+                files: split(files, '\u{1f}'),
             };
-            commits.insert(p[0].to_string(), facts);
+            commits.insert(sha.to_string(), facts);
         }
         Some(Cache {
             version: CACHE_VERSION,
@@ -180,47 +183,53 @@ impl Cache {
 /// A cache larger than this is not read (about 300,000 commits' facts).
 const MAX_CACHE_BYTES: u64 = 256 << 20;
 
-pub fn scan(repo: &Repo, rev: &str, limit: usize, cache: &mut Cache) -> Result<Vec<(String, Facts)>> {
+pub fn scan(repo: &Repo, rev: &str, limit: usize, mut cache: Cache) -> Result<Vec<(String, Facts)>> {
     use std::collections::{BinaryHeap, HashSet};
     let start = repo
         .commit_sha(rev)
         .ok_or_else(|| anyhow::anyhow!("`{rev}` not found"))?;
-    let mut dirty = prefill(repo, &start, limit, cache);
-    let mut facts_of_sha = |sha: &str, cache: &mut Cache| -> Result<Facts> {
+    let mut dirty = prefill(repo, &start, limit, &mut cache);
+    // The commit's time, its facts read into the cache if they were not there.
+    let mut time_of = |sha: &str, cache: &mut Cache| -> Result<i64> {
         if let Some(f) = cache.commits.get(sha) {
-            return Ok(f.clone());
+            return Ok(f.time);
         }
         let c = repo.history_commit(sha)?;
         let f = facts_of(&c, repo.paths_changed(sha).unwrap_or_default());
-        cache.commits.insert(sha.to_string(), f.clone());
+        let time = f.time;
+        cache.commits.insert(sha.to_string(), f);
         dirty = true;
-        Ok(f)
+        Ok(time)
     };
-    let mut out = Vec::with_capacity(limit.min(1 << 16));
+    let mut order: Vec<String> = Vec::with_capacity(limit.min(1 << 16));
     let mut seen: HashSet<String> = HashSet::new();
     let mut queue: BinaryHeap<(i64, String)> = BinaryHeap::new();
-    let first = facts_of_sha(&start, cache)?;
+    let first = time_of(&start, &mut cache)?;
     seen.insert(start.clone());
-    queue.push((first.time, start));
+    queue.push((first, start));
     while let Some((_, sha)) = queue.pop() {
-        if out.len() >= limit {
+        if order.len() >= limit {
             break;
         }
-        let facts = facts_of_sha(&sha, cache)?;
-        for p in &facts.parents {
+        let parents = cache.commits.get(&sha).map(|f| f.parents.clone()).unwrap_or_default();
+        for p in parents {
             if seen.insert(p.clone()) {
                 // A parent missing from a shallow clone ends that line of history.
-                if let Ok(pf) = facts_of_sha(p, cache) {
-                    queue.push((pf.time, p.clone()));
+                if let Ok(time) = time_of(&p, &mut cache) {
+                    queue.push((time, p));
                 }
             }
         }
-        out.push((sha, facts));
+        order.push(sha);
     }
     if dirty {
         cache.save(repo);
     }
-    Ok(out)
+    // The walk's facts move out of the cache, which is done with: no copy of each file list.
+    Ok(order
+        .into_iter()
+        .filter_map(|sha| cache.commits.remove(&sha).map(|f| (sha, f)))
+        .collect())
 }
 
 /// Commits missing from the cache below which one thread reads them as the walk goes.
@@ -286,12 +295,21 @@ pub struct FileCommits<'h> {
 
 impl<'h> FileCommits<'h> {
     pub fn of(history: &'h [(String, Facts)], ignore: &[String]) -> FileCommits<'h> {
+        FileCommits::of_files(history, ignore, None)
+    }
+
+    /// The same for `only` these files (all when `None`).
+    pub fn of_files(
+        history: &'h [(String, Facts)],
+        ignore: &[String],
+        only: Option<&std::collections::HashSet<&str>>,
+    ) -> FileCommits<'h> {
         let mut by_file: HashMap<&str, Vec<(i64, &str)>> = HashMap::new();
         for (sha, f) in history.iter().filter(|(_, f)| f.parents.len() <= 1) {
             if ignore.iter().any(|i| matches_sha(sha, i)) {
                 continue;
             }
-            for file in &f.files {
+            for file in f.files.iter().filter(|p| only.is_none_or(|o| o.contains(p.as_str()))) {
                 by_file.entry(file.as_str()).or_default().push((f.time, sha.as_str()));
             }
         }
@@ -341,7 +359,13 @@ fn marked(
     file_fixes: bool,
 ) -> BTreeMap<String, Bad> {
     let mut bad: BTreeMap<String, Bad> = BTreeMap::new();
-    let commits = file_fixes.then(|| FileCommits::of(history, ignore));
+    // Only the files a fix changes are looked up: index those, not every file of the history.
+    let fixed: std::collections::HashSet<&str> = history
+        .iter()
+        .filter(|(_, f)| f.fix && !f.bot && f.parents.len() <= 1)
+        .flat_map(|(_, f)| f.files.iter().map(String::as_str))
+        .collect();
+    let commits = file_fixes.then(|| FileCommits::of_files(history, ignore, Some(&fixed)));
     let index: HashMap<&str, &Facts> = history.iter().map(|(s, f)| (s.as_str(), f)).collect();
     for (sha, f) in history {
         for r in &f.reverts {

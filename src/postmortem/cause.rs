@@ -74,8 +74,12 @@ fn later_revert(repo: &Repo, cause: &str) -> Result<Option<CommitStamp>> {
     let Some(head) = repo.commit_sha("HEAD") else {
         return Ok(None);
     };
-    let mut cache = crate::history::Cache::load(repo);
-    let history = crate::history::scan(repo, &head, crate::history::DEFAULT_LIMIT, &mut cache)?;
+    let history = crate::history::scan(
+        repo,
+        &head,
+        crate::history::DEFAULT_LIMIT,
+        crate::history::Cache::load(repo),
+    )?;
     let revert = history
         .iter()
         .filter(|(_, f)| f.reverts.iter().any(|r| cause.starts_with(r.as_str())))

@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Fields, GenericArgument, Item, LitStr, PathArguments, Type};
 
 /// The JSON a Rust type reads and writes, as far as a diff needs to know it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Shape {
     Option(Box<Shape>),
     Seq(Box<Shape>),
@@ -54,7 +54,7 @@ impl Shape {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Container {
     pub rename_ser: Option<String>,
     pub rename_de: Option<String>,
@@ -73,7 +73,7 @@ pub struct Container {
     pub fallible_proxy: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Field {
     pub rust: String,
     pub wire_ser: String,
@@ -106,14 +106,14 @@ impl Field {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Body {
     Named(Vec<Field>),
     Tuple(Vec<Field>),
     Unit,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Variant {
     pub rust: String,
     pub wire_ser: String,
@@ -127,13 +127,13 @@ pub struct Variant {
     pub line: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Kind {
     Struct(Body),
     Enum(Vec<Variant>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SerdeType {
     pub name: String,
     /// `module::Name` inside the file, for the finding's symbol.
@@ -145,10 +145,17 @@ pub struct SerdeType {
     /// Derives a database row trait (Diesel, sqlx, SeaORM): serde may be incidental.
     pub row: bool,
     /// The file implements `Serialize` or `Deserialize` for it by hand: its JSON is what that
-    /// code writes or reads, not its fields. The trait's name.
-    pub hand_written: Option<&'static str>,
+    /// code writes or reads, not its fields. Which trait.
+    pub hand_written: Option<SerdeTrait>,
     pub container: Container,
     pub kind: Kind,
+}
+
+/// A serde trait a file implements by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, strum::Display)]
+pub enum SerdeTrait {
+    Serialize,
+    Deserialize,
 }
 
 fn line_of(span: Span) -> u32 {
@@ -483,6 +490,24 @@ pub fn read_types(file: &str, source: &str) -> Result<Vec<SerdeType>, String> {
     Ok(types_in(file, &ast))
 }
 
+/// `read_types` of a file's text, remembered between runs by blob (`ChangeSet::memo`), without
+/// the path: a blob may sit at several.
+pub fn read_types_of(
+    file: &str,
+    text: &crate::diff::LazyText,
+    memo: Option<&dyn crate::diff::Memo>,
+) -> Option<Result<Vec<SerdeType>, String>> {
+    let read = text.derived(memo, "serde-types-1", |source| {
+        crate::text::parse_rust(source).map(|ast| types_in("", &ast))
+    });
+    Some(read?.map_err(|e| format!("{file}: {e}")).map(|mut types| {
+        for t in &mut types {
+            t.file = file.to_string();
+        }
+        types
+    }))
+}
+
 /// The serde types of an already parsed file.
 pub fn types_in(file: &str, ast: &syn::File) -> Vec<SerdeType> {
     let mut out = Vec::new();
@@ -590,8 +615,8 @@ fn walk(items: &[Item], file: &str, prefix: &str, out: &mut Vec<SerdeType>) {
     }) {
         let Some((_, path, _)) = &imp.trait_ else { continue };
         let hand_written = match path.segments.last().map(|s| s.ident.to_string()).as_deref() {
-            Some("Serialize") => "Serialize",
-            Some("Deserialize") => "Deserialize",
+            Some("Serialize") => SerdeTrait::Serialize,
+            Some("Deserialize") => SerdeTrait::Deserialize,
             _ => continue,
         };
         let syn::Type::Path(p) = &*imp.self_ty else { continue };

@@ -63,21 +63,18 @@ pub fn models(change: &ChangeSet) -> (Vec<SerdeType>, Vec<SerdeType>, Vec<Findin
         .filter(|f| is_rust_source(&f.kind) && f.skipped.is_none())
     {
         let old_path = file.old_path.as_deref().unwrap_or(&file.path);
-        if file.status != FileStatus::Added {
-            if let Some(text) = file.old_text.get().filter(|t| mentions_serde(t)) {
-                old.extend(serde_model::read_types(old_path, text).unwrap_or_default());
-            }
+        if file.status != FileStatus::Added && file.old_text.get().is_some_and(mentions_serde) {
+            let read = serde_model::read_types_of(old_path, &file.old_text, change.memo());
+            old.extend(read.and_then(Result::ok).unwrap_or_default());
         }
-        if file.status != FileStatus::Deleted {
-            if let Some(text) = file.new_text.get().filter(|t| mentions_serde(t)) {
-                match serde_model::read_types(&file.path, text) {
-                    Ok(types) => new.extend(types),
-                    Err(e) => unread.push(not_analyzed(
-                        file,
-                        &format!("Rust with serde derives that does not parse ({e})"),
-                        true,
-                    )),
-                }
+        if file.status != FileStatus::Deleted && file.new_text.get().is_some_and(mentions_serde) {
+            match serde_model::read_types_of(&file.path, &file.new_text, change.memo()).unwrap_or(Ok(Vec::new())) {
+                Ok(types) => new.extend(types),
+                Err(e) => unread.push(not_analyzed(
+                    file,
+                    &format!("Rust with serde derives that does not parse ({e})"),
+                    true,
+                )),
             }
         }
     }

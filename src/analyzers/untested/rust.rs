@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Attribute, ImplItem, Item, UseTree};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RustFn {
     pub name: String,
     /// The `impl` type for methods and associated functions.
@@ -207,6 +207,41 @@ pub fn functions(source: &str) -> Option<Vec<RustFn>> {
     Some(out)
 }
 
+/// What `functions` reads, and `test_code`, remembered between runs by blob (`ChangeSet::memo`).
+const FUNCTIONS_MEMO: &str = "rust-functions-1";
+const TEST_CODE_MEMO: &str = "rust-test-code-1";
+const WHOLE_TEST_FILE_MEMO: &str = "rust-test-file-1";
+
+/// `functions` of a file's text, from the memo when an earlier run read the same blob.
+pub fn functions_of(text: &crate::diff::LazyText, memo: Option<&dyn crate::diff::Memo>) -> Option<Vec<RustFn>> {
+    text.derived(memo, FUNCTIONS_MEMO, functions).flatten()
+}
+
+/// `test_code` of a file, from the memo when an earlier run read the same blob.
+pub fn test_code_of(
+    file: &str,
+    text: &crate::diff::LazyText,
+    whole_file_is_test: bool,
+    memo: Option<&dyn crate::diff::Memo>,
+) -> Option<TestCode> {
+    let kind = if whole_file_is_test {
+        WHOLE_TEST_FILE_MEMO
+    } else {
+        TEST_CODE_MEMO
+    };
+    // Remembered without the path (a blob may sit at several) and without the index.
+    let mut code = text
+        .derived(memo, kind, |source| {
+            test_code("", source, whole_file_is_test).map(|mut c| {
+                c.mentions.clear();
+                c
+            })
+        })
+        .flatten()?;
+    code.file = file.to_string();
+    Some(code.index())
+}
+
 fn walk(items: &[Item], modules: &[String], in_test: bool, out: &mut Vec<RustFn>) {
     for item in items {
         match item {
@@ -267,7 +302,7 @@ fn walk(items: &[Item], modules: &[String], in_test: bool, out: &mut Vec<RustFn>
 }
 
 /// One `use` import: the path, and the name it is known by.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Import {
     pub path: Vec<String>,
     pub name: String,
@@ -309,7 +344,7 @@ fn flatten_use(tree: &UseTree, prefix: &mut Vec<String>, out: &mut Vec<Import>) 
 }
 
 /// Test code found in one file: what it mentions and imports.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct TestCode {
     pub file: String,
     /// Inline test modules sit inside the module of their file; `tests/` files are outside.
@@ -320,7 +355,8 @@ pub struct TestCode {
     pub methods: BTreeSet<String>,
     pub imports: Vec<Import>,
     /// Every identifier the code mentions as a path segment, method or import: a cheap test
-    /// before the full resolution.
+    /// before the full resolution. Not remembered: rebuilt from the rest.
+    #[serde(skip)]
     pub mentions: std::collections::HashSet<String>,
 }
 

@@ -31,12 +31,12 @@ pub fn parse_rust_files(change: &ChangeSet) -> BTreeMap<String, Parsed> {
         let old = if file.status == FileStatus::Added {
             Vec::new()
         } else {
-            file.old_text.get().and_then(rust::functions).unwrap_or_default()
+            rust::functions_of(&file.old_text, change.memo()).unwrap_or_default()
         };
         let new = if file.status == FileStatus::Deleted {
             Some(Vec::new())
         } else {
-            file.new_text.get().and_then(rust::functions)
+            rust::functions_of(&file.new_text, change.memo())
         };
         (file.path.clone(), Parsed { old, new })
     };
@@ -176,7 +176,7 @@ fn crate_roots(change: &ChangeSet) -> Vec<String> {
 fn test_carriers(change: &ChangeSet, roots: &[String], names: &BTreeSet<String>) -> Vec<TestCode> {
     // One automaton for all the names: a file is read further only if it mentions one.
     let finder = aho_corasick::AhoCorasick::new(names.iter()).ok();
-    let candidates: Vec<(&str, &str, bool)> = change
+    let candidates: Vec<(&crate::diff::TreeFile, bool)> = change
         .tree
         .iter()
         .filter(|t| t.path.ends_with(".rs") && roots.iter().any(|r| t.path.starts_with(r.as_str())))
@@ -190,13 +190,11 @@ fn test_carriers(change: &ChangeSet, roots: &[String], names: &BTreeSet<String>)
             if !whole && !text.contains("#[test]") && !text.contains("cfg(test)") && !text.contains("```") {
                 return None;
             }
-            finder
-                .as_ref()
-                .is_some_and(|f| f.is_match(text))
-                .then_some((t.path.as_str(), text, whole))
+            finder.as_ref().is_some_and(|f| f.is_match(text)).then_some((t, whole))
         })
         .collect();
-    let read = |(path, text, whole): &(&str, &str, bool)| rust::test_code(path, text, *whole);
+    let read =
+        |(t, whole): &(&crate::diff::TreeFile, bool)| rust::test_code_of(&t.path, &t.text, *whole, change.memo());
     if candidates.len() < 4 {
         return candidates.iter().filter_map(read).collect();
     }

@@ -7,6 +7,7 @@ use super::{
 };
 pub mod blame;
 pub mod history;
+mod memo;
 mod refs;
 pub mod scratch;
 
@@ -116,6 +117,10 @@ impl BlobLoader for GitBlobLoader {
         let blob = repo.find_blob(oid).ok()?;
         String::from_utf8(blob.content().to_vec()).ok()
     }
+
+    fn max_size(&self) -> Option<u64> {
+        self.max_size
+    }
 }
 
 impl Repo {
@@ -123,6 +128,17 @@ impl Repo {
         // Objects were checked when git fetched or wrote them; hashing every blob again on each
         // read (libgit2's default, which git itself does not do) is a sixth of a hook run.
         git2::opts::strict_hash_verification(false);
+        // A range's trees are read by the diff and again for the tree's paths; libgit2 keeps
+        // only trees under 4 KiB, so large folders (a vendored tree of 1,400 files) were
+        // inflated twice. A tree at most 1 MiB stays in the cache.
+        // SAFETY: the option takes an object type and a size, as passed; it only sets a limit.
+        unsafe {
+            libgit2_sys::git_libgit2_opts(
+                libgit2_sys::GIT_OPT_SET_CACHE_OBJECT_LIMIT as std::ffi::c_int,
+                libgit2_sys::GIT_OBJECT_TREE as std::ffi::c_int,
+                1usize << 20, // size_t
+            );
+        }
         let repo = Repository::discover(path).map_err(|_| anyhow!("not a git repository: {}", path.display()))?;
         // A patch looks up each file's diff driver in `.gitattributes`, and libgit2 reads the
         // whole index for that (a tenth of a one-commit check on a large tree). The change is
@@ -216,6 +232,7 @@ impl Repo {
             files,
             gitattributes: self.gitattributes(Some(&new_tree)),
             releases: self.releases(),
+            memo: self.memo(),
         }))
     }
 
@@ -259,6 +276,7 @@ impl Repo {
             files,
             gitattributes: self.gitattributes(head_tree.as_ref()),
             releases: self.releases(),
+            memo: self.memo(),
         }))
     }
 
@@ -306,9 +324,13 @@ impl Repo {
         tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
             if entry.kind() == Some(git2::ObjectType::Blob) && entry.filemode() & 0o170000 == 0o100000 {
                 if let Some(name) = entry.name() {
+                    // Built by hand: formatting cost a tenth of a one-file check on a 4,000-file tree.
+                    let mut path = String::with_capacity(dir.len() + name.len());
+                    path.push_str(dir);
+                    path.push_str(name);
                     out.push(TreeFile {
-                        path: format!("{dir}{name}"),
-                        text: LazyText::from_blob(loader.clone(), entry.id().to_string()),
+                        path,
+                        text: LazyText::from_blob(loader.clone(), hex(entry.id().as_bytes())),
                         kind: FileKind::Other,
                     });
                 }
@@ -316,6 +338,11 @@ impl Repo {
             git2::TreeWalkResult::Ok
         })?;
         Ok(out)
+    }
+
+    /// What analyzers derived from blobs on earlier runs in this repository.
+    pub(super) fn memo(&self) -> Option<Arc<dyn super::Memo>> {
+        memo::FileMemo::open(&self.cache_dir()).map(|m| Arc::new(m) as Arc<dyn super::Memo>)
     }
 
     /// What release tags hold.
@@ -475,6 +502,17 @@ impl Repo {
 /// Pairs a deleted file with an added one of the same content as a rename, as git does even
 /// past its rename limit (libgit2 gives up on a change of thousands of files): a folder moved
 /// whole is moved files, not new ones.
+/// An object id as git writes it, lowercase hex.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
+}
+
 fn pair_exact_renames(files: &mut Vec<ChangedFile>) {
     let mut deleted: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
     for (i, f) in files.iter().enumerate() {
@@ -580,4 +618,13 @@ fn read_hunks(diff: &git2::Diff<'_>, index: usize) -> Result<HunkRead> {
         });
     }
     Ok(HunkRead::Text(hunks, added, removed))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_writes_ids_as_git_does() {
+        let id = git2::Oid::from_str("0a1b2c3d4e5f60718293a4b5c6d7e8f90a0b0c0d").unwrap();
+        assert_eq!(super::hex(id.as_bytes()), id.to_string());
+    }
 }

@@ -97,6 +97,7 @@ impl Repo {
             files,
             gitattributes: self.gitattributes(Some(&new_tree)),
             releases: self.releases(),
+            memo: self.memo(),
         }))
     }
 
