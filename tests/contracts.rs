@@ -449,6 +449,78 @@ fn a_base_class_takes_its_subclasses_roles() {
     assert!(found.is_empty(), "{found:?}");
 }
 
+/// A response's nested type replaced by a subclass that only adds keys (one required, two
+/// optional, under a base that forbids unknown keys): clients read the server's JSON, so a key
+/// more is no break, whatever the server's model says of unknown keys (a high finding on
+/// ethyca/fides, #12's round 22). The control: a subclass that drops a key clients read.
+#[test]
+fn a_response_whose_nested_type_only_gains_keys_breaks_no_client() {
+    let schemas = "from typing import List, Optional\n\nfrom pydantic import BaseModel, Extra\n\n\nclass Strict(BaseModel):\n    class Config:\n        extra = Extra.forbid\n\n\nclass Notice(Strict):\n    id: str\n    title: str\n\n\nclass NoticeWithPreference(Notice):\n    default_preference: str\n    current_preference: Optional[str]\n    outdated_preference: Optional[str]\n\n\nclass Experience(Strict):\n    id: str\n    notices: List[Notice]\n";
+    let route = "from fastapi import APIRouter\nfrom app.schemas import Experience\n\nrouter = APIRouter()\n\n\n@router.get(\"/experience\", response_model=Experience)\nasync def show():\n    pass\n";
+    let gains = schemas.replace(
+        "    notices: List[Notice]\n",
+        "    notices: List[NoticeWithPreference]\n",
+    );
+    let t = base_and_feature(
+        &[("app/schemas.py", schemas), ("app/routes.py", route)],
+        &[("app/schemas.py", Some(&gains))],
+    );
+    let found = api_type_findings(&t);
+    assert!(
+        found.iter().all(|f| f["severity"] == "low" || f["severity"] == "info"),
+        "{found:?}"
+    );
+    let loses = schemas
+        .replace("class NoticeWithPreference(Notice):\n", "class ShortNotice(Strict):\n    id: str\n")
+        .replace("    default_preference: str\n    current_preference: Optional[str]\n    outdated_preference: Optional[str]\n", "")
+        .replace("    notices: List[Notice]\n", "    notices: List[ShortNotice]\n");
+    let t = base_and_feature(
+        &[("app/schemas.py", schemas), ("app/routes.py", route)],
+        &[("app/schemas.py", Some(&loses))],
+    );
+    let found = api_type_findings(&t);
+    assert!(
+        found
+            .iter()
+            .any(|f| f["severity"] == "high" && f["message"].as_str().unwrap().contains("title")),
+        "{found:?}"
+    );
+}
+
+/// An enum whose `_missing_` maps other spellings to its members (ethyca/fides lowercased its
+/// values and its `_missing_` with them, #12's round 22): what it still accepts is that code's,
+/// so a value removed is a hint. The control, without `_missing_`: a break for the request.
+#[test]
+fn an_enum_that_maps_other_values_by_hand_is_a_hint() {
+    let hook = "\n    @classmethod\n    def _missing_(cls, value):\n        value = value.lower()\n        for member in cls:\n            if member.value == value:\n                return member\n        return None\n";
+    let schemas = |values: &str, hook: &str| {
+        format!("from enum import Enum\n\nfrom pydantic import BaseModel\n\n\nclass Service(Enum):\n{values}{hook}\n\nclass Config(BaseModel):\n    service: Service\n")
+    };
+    let (upper, lower) = (
+        "    MAILGUN = \"MAILGUN\"\n    TWILIO = \"TWILIO\"\n",
+        "    mailgun = \"mailgun\"\n    twilio = \"twilio\"\n",
+    );
+    let route = "from fastapi import APIRouter\nfrom app.schemas import Service\n\nrouter = APIRouter()\n\n\n@router.get(\"/config/{service}\")\nasync def show(service: Service):\n    pass\n";
+    for (with_hook, worst) in [(true, "medium"), (false, "high")] {
+        let hook = if with_hook { hook } else { "" };
+        let t = base_and_feature(
+            &[("app/schemas.py", &schemas(upper, hook)), ("app/routes.py", route)],
+            &[("app/schemas.py", Some(&schemas(lower, hook)))],
+        );
+        let found = api_type_findings(&t);
+        let severities: Vec<&str> = found.iter().map(|f| f["severity"].as_str().unwrap()).collect();
+        assert!(severities.contains(&worst), "{with_hook}: {found:?}");
+        assert!(
+            !with_hook || severities.iter().all(|s| *s != "high" && *s != "critical"),
+            "{found:?}"
+        );
+        let said = found
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("_missing_"));
+        assert_eq!(said, with_hook, "{found:?}");
+    }
+}
+
 /// `[[json_column]]` names a Pydantic model too: a migration that reshapes the column while
 /// the model stored in it changes is the compound, critical finding.
 #[test]

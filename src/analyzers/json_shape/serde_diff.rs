@@ -647,16 +647,15 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
                     // Another type in Rust: what the two put on the wire decides, and who
                     // fails on it (a field dropped from a request type fails no new reader).
                     let inner = compare_at(ot, nt, cx.types, cx.depth + 1);
-                    if inner.is_empty() {
-                        return;
-                    }
-                    if let [only] = inner.as_slice() {
-                        verdict.0 = only.kind;
+                    let Some(first) = inner.first() else { return };
+                    // One change, or only keys gained (a subclass in its place): that kind.
+                    if inner.len() == 1 || inner.iter().all(|c| c.kind == SC::FieldAddedRequired) {
+                        verdict.0 = first.kind;
                     }
                     soft_inner = inner.iter().all(|c| c.soft);
                     verdict.1 = inner.iter().any(|c| c.reads_old);
                     verdict.2 = inner.iter().any(|c| c.old_readers);
-                    verdict.3.push_str(&format!(": {}", inner[0].message));
+                    verdict.3.push_str(&format!(": {}", first.message));
                 }
             }
             verdict

@@ -12,6 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// commits.
 const MAX_ENTRIES: u64 = 20_000;
 const MAX_BYTES: u64 = 256 << 20;
+/// Entries one run writes at most: a large audit (thousands of new files, read once) would
+/// spend more on writing than a later run saves; a push's few files are all kept.
+const MAX_PER_RUN: u64 = 256;
 /// An entry larger than this is not kept (and one on disk larger than this is not read).
 const MAX_ENTRY: usize = 8 << 20;
 
@@ -67,7 +70,7 @@ impl Memo for FileMemo {
 
     fn put(&self, kind: &str, blob: &str, value: &[u8]) {
         let Some(path) = self.entry(kind, blob) else { return };
-        if value.len() > MAX_ENTRY {
+        if value.len() > MAX_ENTRY || self.entries.load(Ordering::Relaxed) >= MAX_PER_RUN {
             return;
         }
         if !self.dir.exists() {
@@ -142,6 +145,17 @@ mod tests {
         drop(memo);
         let count = std::fs::read_to_string(dir.path().join("memo").join(build_key().unwrap()).join("count")).unwrap();
         assert_eq!(count, "1 3");
+    }
+
+    #[test]
+    fn one_run_writes_a_bounded_number_of_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let memo = FileMemo::open(dir.path()).unwrap();
+        for i in 0..MAX_PER_RUN + 10 {
+            memo.put("k", &format!("{i:040x}"), b"1");
+        }
+        assert_eq!(memo.entries.load(Ordering::Relaxed), MAX_PER_RUN);
+        assert_eq!(memo.get("k", &format!("{:040x}", MAX_PER_RUN + 1)), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::model::{field, fields_mut, int, nullable, object, values};
 use super::syntax::{self, line, named_children, string_value, text, Grammar};
 use super::{Read, Unresolved};
 use crate::analyzers::json_shape::roles::Role;
-use crate::analyzers::json_shape::serde_model::{Field, SerdeType, Shape};
+use crate::analyzers::json_shape::serde_model::{Field, SerdeTrait, SerdeType, Shape};
 use std::collections::BTreeSet;
 use tree_sitter::Node;
 
@@ -403,7 +403,26 @@ fn enumeration(path: &str, c: &Class<'_>, src: &str) -> SerdeType {
         });
         out.push((value, line(stmt)));
     }
-    values(&c.name, path, c.line, out)
+    let mut t = values(&c.name, path, c.line, out);
+    // `_missing_` maps values that are no member (an old spelling, another case) by code.
+    if named_children(c.body)
+        .into_iter()
+        .any(|stmt| defines(stmt, "_missing_", src))
+    {
+        t.hand_written = Some(SerdeTrait::Deserialize);
+    }
+    t
+}
+
+/// Whether a statement defines the function `name` (decorated or not).
+fn defines(stmt: Node<'_>, name: &str, src: &str) -> bool {
+    let def = match stmt.kind() {
+        "decorated_definition" => stmt.child_by_field_name("definition"),
+        _ => Some(stmt),
+    };
+    def.filter(|d| d.kind() == "function_definition")
+        .and_then(|d| d.child_by_field_name("name"))
+        .is_some_and(|n| text(n, src) == name)
 }
 
 /// The wire shape of an annotation; `Literal[…]` values become a type of their own, named
