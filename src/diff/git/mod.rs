@@ -128,17 +128,6 @@ impl Repo {
         // Objects were checked when git fetched or wrote them; hashing every blob again on each
         // read (libgit2's default, which git itself does not do) is a sixth of a hook run.
         git2::opts::strict_hash_verification(false);
-        // A range's trees are read by the diff and again for the tree's paths; libgit2 keeps
-        // only trees under 4 KiB, so large folders (a vendored tree of 1,400 files) were
-        // inflated twice. A tree at most 1 MiB stays in the cache.
-        // SAFETY: the option takes an object type and a size, as passed; it only sets a limit.
-        unsafe {
-            libgit2_sys::git_libgit2_opts(
-                libgit2_sys::GIT_OPT_SET_CACHE_OBJECT_LIMIT as std::ffi::c_int,
-                libgit2_sys::GIT_OBJECT_TREE as std::ffi::c_int,
-                1usize << 20, // size_t
-            );
-        }
         let repo = Repository::discover(path).map_err(|_| anyhow!("not a git repository: {}", path.display()))?;
         // A patch looks up each file's diff driver in `.gitattributes`, and libgit2 reads the
         // whole index for that (a tenth of a one-commit check on a large tree). The change is
