@@ -568,7 +568,14 @@ mod tests {
         for (name, text) in BUILT_IN {
             let rules = load(name, text).unwrap_or_else(|e| panic!("{name}: {e:#}"));
             for rule in &rules {
-                for r in rule.added.iter().chain(&rule.removed).chain(&rule.allow_regex) {
+                let hints = rule.hints.iter().filter_map(|h| h.regex.as_ref());
+                for r in rule
+                    .added
+                    .iter()
+                    .chain(&rule.removed)
+                    .chain(&rule.allow_regex)
+                    .chain(hints)
+                {
                     assert!(r.regex().is_some(), "{}: `{}` does not compile", rule.doc.id, r.pattern);
                 }
                 let globs = rule.paths.iter().chain(&rule.without_changed).chain(&rule.allow_paths);

@@ -164,28 +164,36 @@ pub fn run(repo: &Repo, policy: &Policy, rules: &RuleSet, range: &RangeSpec, inp
         )
     });
     std::thread::scope(|s| {
-        let history = history_job.map(|(git_dir, files, merge_base)| {
+        let mut history = history_job.map(|(git_dir, files, merge_base)| {
             s.spawn(move || -> Result<f64> {
                 let repo = Repo::discover(&git_dir)?;
                 history_factor(&repo, &files, &merge_base, config, &policy.incidents)
             })
         });
-        computed.findings.extend(shape_checks(repo, &change, config, inputs)?);
-        rehearsal(repo, &change, config, inputs, range, &mut computed)?;
-        let report = analyze(
-            change,
-            config,
-            rules,
-            plan.as_ref(),
-            inputs.coverage.as_ref(),
-            &computed,
-            || match history {
-                // A panic there is the run's: it fails, never scores without the factor.
-                Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)).map(Some),
-                None => Ok(None),
-            },
-        )?;
-        Ok(Outcome::Report(Box::new(report)))
+        let rest = || -> Result<Report> {
+            computed.findings.extend(shape_checks(repo, &change, config, inputs)?);
+            rehearsal(repo, &change, config, inputs, range, &mut computed)?;
+            analyze(
+                change,
+                config,
+                rules,
+                plan.as_ref(),
+                inputs.coverage.as_ref(),
+                &computed,
+                || match history.take() {
+                    // A panic there is the run's: it fails, never scores without the factor.
+                    Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)).map(Some),
+                    None => Ok(None),
+                },
+            )
+        };
+        let report = rest();
+        // A run that failed before the score still waits for the thread (scoped), and reports
+        // its own error, not a panic of the history's.
+        if let Some(h) = history.take() {
+            let _ = h.join();
+        }
+        Ok(Outcome::Report(Box::new(report?)))
     })
 }
 

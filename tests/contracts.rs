@@ -485,6 +485,19 @@ fn a_response_whose_nested_type_only_gains_keys_breaks_no_client() {
             .any(|f| f["severity"] == "high" && f["message"].as_str().unwrap().contains("title")),
         "{found:?}"
     );
+    // Sent by clients, a nested key now required is what a key added directly is: a hint that
+    // old clients may not send it.
+    let request = route.replace(
+        "@router.get(\"/experience\", response_model=Experience)\nasync def show():",
+        "@router.post(\"/experience\")\nasync def save(experience: Experience):",
+    );
+    let t = base_and_feature(
+        &[("app/schemas.py", schemas), ("app/routes.py", &request)],
+        &[("app/schemas.py", Some(&gains))],
+    );
+    let found = api_type_findings(&t);
+    let said = |f: &serde_json::Value| f["message"].as_str().unwrap().contains("(and 2 more)");
+    assert!(found.iter().any(|f| f["severity"] == "medium" && said(f)), "{found:?}");
 }
 
 /// An enum whose `_missing_` maps other spellings to its members (ethyca/fides lowercased its
@@ -501,12 +514,17 @@ fn an_enum_that_maps_other_values_by_hand_is_a_hint() {
         "    mailgun = \"mailgun\"\n    twilio = \"twilio\"\n",
     );
     let route = "from fastapi import APIRouter\nfrom app.schemas import Service\n\nrouter = APIRouter()\n\n\n@router.get(\"/config/{service}\")\nasync def show(service: Service):\n    pass\n";
-    for (with_hook, worst) in [(true, "medium"), (false, "high")] {
-        let hook = if with_hook { hook } else { "" };
+    // A `_missing_` the change adds is no evidence of what the base accepted: still a break.
+    for (in_base, in_head, worst) in [(true, true, "medium"), (false, false, "high"), (false, true, "high")] {
+        let pick = |present: bool| if present { hook } else { "" };
         let t = base_and_feature(
-            &[("app/schemas.py", &schemas(upper, hook)), ("app/routes.py", route)],
-            &[("app/schemas.py", Some(&schemas(lower, hook)))],
+            &[
+                ("app/schemas.py", &schemas(upper, pick(in_base))),
+                ("app/routes.py", route),
+            ],
+            &[("app/schemas.py", Some(&schemas(lower, pick(in_head))))],
         );
+        let with_hook = worst == "medium";
         let found = api_type_findings(&t);
         let severities: Vec<&str> = found.iter().map(|f| f["severity"].as_str().unwrap()).collect();
         assert!(severities.contains(&worst), "{with_hook}: {found:?}");

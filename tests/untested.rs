@@ -463,6 +463,27 @@ fn the_memo_of_parsed_files_changes_nothing_a_run_reports() {
         std::fs::write(e, b"{not json").unwrap();
     }
     assert_eq!(findings(), first);
+    // And it is read: a valid entry saying the head's model holds no serde types hides the
+    // finding (the memo is riskgate's own, under `.git`, where a change cannot write).
+    let head_model = t.repo.revparse_single("HEAD:src/model.rs").unwrap().id().to_string();
+    let mut planted = 0;
+    for e in entries
+        .iter()
+        .filter(|e| e.to_string_lossy().contains("/serde-types-1"))
+    {
+        if e.file_name().is_some_and(|n| n.to_string_lossy() == head_model[2..]) {
+            std::fs::write(e, br#"{"Ok":[]}"#).unwrap();
+            planted += 1;
+        }
+    }
+    assert_eq!(planted, 1);
+    let rules: Vec<String> = findings()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].to_string())
+        .collect();
+    assert!(!rules.iter().any(|r| r.contains("serde-shape-changed")), "{rules:?}");
 }
 
 fn memo_entries(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {

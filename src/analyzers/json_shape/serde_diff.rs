@@ -652,10 +652,10 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
                     if inner.len() == 1 || inner.iter().all(|c| c.kind == SC::FieldAddedRequired) {
                         verdict.0 = first.kind;
                     }
-                    soft_inner = inner.iter().all(|c| c.soft);
-                    verdict.1 = inner.iter().any(|c| c.reads_old);
+                    (soft_inner, verdict.1) = (inner.iter().all(|c| c.soft), inner.iter().any(|c| c.reads_old));
                     verdict.2 = inner.iter().any(|c| c.old_readers);
-                    verdict.3.push_str(&format!(": {}", first.message));
+                    let more = (inner.len() > 1).then(|| format!(" (and {} more)", inner.len() - 1));
+                    verdict.3.push_str(&format!(": {}{}", first.message, more.unwrap_or_default()));
                 }
             }
             verdict

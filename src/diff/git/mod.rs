@@ -488,9 +488,6 @@ impl Repo {
     }
 }
 
-/// Pairs a deleted file with an added one of the same content as a rename, as git does even
-/// past its rename limit (libgit2 gives up on a change of thousands of files): a folder moved
-/// whole is moved files, not new ones.
 /// An object id as git writes it, lowercase hex.
 fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -502,6 +499,9 @@ fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// Pairs a deleted file with an added one of the same content as a rename, as git does even
+/// past its rename limit (libgit2 gives up on a change of thousands of files): a folder moved
+/// whole is moved files, not new ones.
 fn pair_exact_renames(files: &mut Vec<ChangedFile>) {
     let mut deleted: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
     for (i, f) in files.iter().enumerate() {

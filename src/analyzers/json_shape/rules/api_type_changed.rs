@@ -283,8 +283,9 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
         if unsure || rollback_only || widens(&models, field_shapes(o, n, &c)) || c.kind == SC::TypeWidened {
             severity = severity.min(Severity::Low);
         }
-        // Values read by hand (Python's `_missing_`) may still take the old ones: a hint.
-        if n.hand_written.or(o.hand_written).is_some() {
+        // Values the base already read by hand (Python's `_missing_`), and still does, may
+        // still take the old ones: a hint. One the change adds or drops is no such evidence.
+        if n.hand_written.is_some() && o.hand_written.is_some() {
             severity = severity.min(Severity::Medium);
             why.push_str(&format!(
                 "; `{}` maps other values to its members by hand (`_missing_`), so old values may still be read",
