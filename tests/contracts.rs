@@ -498,6 +498,18 @@ fn a_response_whose_nested_type_only_gains_keys_breaks_no_client() {
     let found = api_type_findings(&t);
     let said = |f: &serde_json::Value| f["message"].as_str().unwrap().contains("(and 2 more)");
     assert!(found.iter().any(|f| f["severity"] == "medium" && said(f)), "{found:?}");
+    // Stored JSON lacks the key the new code requires: still a break.
+    let config = "[[json_column]]\ntable = \"experiences\"\ncolumn = \"body\"\ntype = \"Experience\"\n";
+    let t = base_and_feature(
+        &[
+            ("riskgate.toml", config),
+            ("app/schemas.py", schemas),
+            ("app/routes.py", route),
+        ],
+        &[("app/schemas.py", Some(&gains))],
+    );
+    let found = api_type_findings(&t);
+    assert!(found.iter().any(|f| f["severity"] == "high" && said(f)), "{found:?}");
 }
 
 /// An enum whose `_missing_` maps other spellings to its members (ethyca/fides lowercased its
