@@ -222,7 +222,7 @@ impl Classifier {
         // without a dozen glob matches on every path of every run.
         let wanted = |path: &str| {
             Language::from_path(path).is_some()
-                || (may_match_a_migration_convention(path) && self.migrations.is_match(path))
+                || (is_changelog_extension(path) && self.migrations.is_match(path))
                 || self.user_migrations.is_match(path)
         };
         for file in change.tree.iter_mut().filter(|f| wanted(&f.path)) {
@@ -355,10 +355,10 @@ impl Classifier {
 }
 
 /// Every migration convention names its files' extensions: those with a language, and
-/// Liquibase's changelogs. Spares the tree's images and data a glob match on every run.
-fn may_match_a_migration_convention(path: &str) -> bool {
+/// Liquibase's changelogs (these). Spares the tree's images and data a glob match on every run.
+fn is_changelog_extension(path: &str) -> bool {
     let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
-    Language::from_path(path).is_some() || matches!(ext, "xml" | "yaml" | "yml" | "json")
+    matches!(ext, "xml" | "yaml" | "yml" | "json")
 }
 
 /// `@generated` in the first lines is the common marker of generated code.

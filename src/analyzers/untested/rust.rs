@@ -229,17 +229,13 @@ pub fn test_code_of(
     } else {
         TEST_CODE_MEMO
     };
-    // Remembered without the path (a blob may sit at several) and without the index.
+    // Remembered without the path (a blob may sit at several) and without the index, which a
+    // value read back builds again.
     let mut code = text
-        .derived(memo, kind, |source| {
-            test_code("", source, whole_file_is_test).map(|mut c| {
-                c.mentions.clear();
-                c
-            })
-        })
+        .derived(memo, kind, |source| test_code("", source, whole_file_is_test))
         .flatten()?;
     code.file = file.to_string();
-    Some(code.index())
+    Some(if code.mentions.is_empty() { code.index() } else { code })
 }
 
 fn walk(items: &[Item], modules: &[String], in_test: bool, out: &mut Vec<RustFn>) {
