@@ -95,25 +95,23 @@ pub fn django(text: &str, dialect: Dialect) -> Script {
                 concurrently: true,
             },
             "RunSQL" => {
-                let mut open = args.find(|c: char| !c.is_whitespace()).unwrap_or(0);
-                // The keyword form, `RunSQL(sql="…")`, names the same first argument.
-                if let Some(rest) = args[open..].strip_prefix("sql") {
-                    let value = rest.trim_start();
-                    if let Some(value) = value.strip_prefix('=') {
-                        open = args.len() - value.trim_start().len();
+                let base = text.find(&args).unwrap_or(0);
+                // `sql` by keyword or first; one string, or a list of statements (each a string
+                // or a `(sql, params)` pair).
+                for statement in run_sql_statements(&args) {
+                    let at = base + (statement.as_ptr() as usize - args.as_ptr() as usize);
+                    if let Some((sql_text, first)) = string_at(text, at) {
+                        ops.extend(sql_ops(&sql_text, first, dialect));
                     }
                 }
-                let abs = text.find(&args).unwrap_or(0) + open;
-                if let Some((sql_text, first)) = string_at(text, abs) {
-                    ops.extend(sql_ops(&sql_text, first, dialect));
-                }
-                if !args.contains("reverse_sql") {
+                let reverse = keyword_or_positional(&args, "reverse_sql", 1);
+                if reverse.is_none() {
                     noop_reverse_overwrites = None;
                     rollback = Rollback::Missing {
                         line,
                         why: "`RunSQL` without `reverse_sql`".to_string(),
                     };
-                } else if args.contains("reverse_sql=migrations.RunSQL.noop") {
+                } else if reverse.is_some_and(|r| r.ends_with("RunSQL.noop")) {
                     noop_reverse_overwrites = None;
                     rollback = Rollback::Missing {
                         line,
@@ -669,6 +667,24 @@ pub fn renamed_fields(text: &str) -> Vec<(String, String, String, u32)> {
                 named("new_name", 2)?,
                 c.line,
             ))
+        })
+        .collect()
+}
+
+/// The statements a `RunSQL` runs forward: its `sql` argument, or each item of the list it
+/// passes (a `(sql, params)` pair gives its first item). Slices of `args`.
+fn run_sql_statements(args: &str) -> Vec<&str> {
+    let Some(sql) = keyword_or_positional(args, "sql", 0) else {
+        return Vec::new();
+    };
+    let Some(list) = sql.strip_prefix(['[', '(']).and_then(|l| l.strip_suffix([']', ')'])) else {
+        return vec![sql];
+    };
+    top_level_args(list)
+        .into_iter()
+        .filter_map(|item| match item.strip_prefix('(') {
+            Some(pair) => top_level_args(pair).into_iter().next(),
+            None => Some(item),
         })
         .collect()
 }

@@ -121,6 +121,20 @@ mod tests {
     }
 
     #[test]
+    fn django_run_sql_reads_each_statement_of_a_list_and_a_reverse_by_position() {
+        let text = "class Migration(migrations.Migration):\n    operations = [\n        migrations.RunSQL(\n            [\"DROP TABLE legacy_audit\", (\"DELETE FROM sessions WHERE id = %s\", [1])],\n            [\"SELECT 1\"],\n        ),\n    ]\n";
+        let s = django(text, Dialect::Postgres);
+        let k = kinds(&s);
+        assert_eq!(k.len(), 2, "{k:?}");
+        assert!(matches!(k[0], OpKind::DropTable { .. }), "{k:?}");
+        assert!(matches!(k[1], OpKind::Delete { .. }), "{k:?}");
+        assert_eq!(s.rollback, Rollback::Fine);
+        let noop = "class Migration(migrations.Migration):\n    operations = [\n        migrations.RunSQL(\"DELETE FROM sessions\", migrations.RunSQL.noop),\n    ]\n";
+        assert!(
+            matches!(&django(noop, Dialect::Postgres).rollback, Rollback::Missing { why, .. } if why.contains("noop"))
+        );
+    }
+    #[test]
     fn alembic_upgrade_only_and_empty_downgrade() {
         let text = "def upgrade():\n    op.drop_column('customers', 'fax')\n    op.execute(\"DELETE FROM sessions\")\n\n\ndef downgrade():\n    pass\n";
         let s = alembic(text, Dialect::Postgres);
