@@ -361,8 +361,42 @@ fn severity_follows_the_role() {
     );
 }
 
+/// A field whose JSON the serializer's file does not show (a `ChoiceField` writes its choices'
+/// keys, integers as often as strings; a field class of the project's own) is compared by name:
+/// changing its class is at most a hint, never a high type change.
+#[test]
+fn a_field_whose_json_is_not_in_the_file_is_no_high_type_change() {
+    let choices = DRF.replace(
+        "    asn = serializers.IntegerField()\n",
+        "    asn = serializers.IntegerField()\n    window = serializers.ChoiceField(choices=WINDOW_CHOICES)\n    extra = AdditionalSettingsField()\n",
+    );
+    for (from, to) in [
+        (
+            "serializers.ChoiceField(choices=WINDOW_CHOICES)",
+            "serializers.IntegerField()",
+        ),
+        ("AdditionalSettingsField()", "serializers.CharField()"),
+    ] {
+        let found = api_findings("app/serializers.py", &choices, &choices.replace(from, to));
+        assert!(
+            found
+                .iter()
+                .all(|f| f["severity"] != "high" && f["severity"] != "critical"),
+            "{from} -> {to}: {found:?}"
+        );
+    }
+    // The control: a field whose JSON the file shows, retyped, is still a high break.
+    let found = api_findings(
+        "app/serializers.py",
+        &choices,
+        &choices.replace("asn = serializers.IntegerField()", "asn = serializers.CharField()"),
+    );
+    assert!(found.iter().any(|f| f["severity"] == "high"), "{found:?}");
+}
+
 /// What cannot be read is said, never passed: a serializer whose fields are computed, edited
-/// by the change, and a TypeScript file that does not parse.
+/// by the change, and a TypeScript file that does not parse (a hint unless its types have a
+/// request, response or storage use: grammars lag the languages they read).
 #[test]
 fn unresolved_types_and_bad_files_are_reported() {
     let all = "from rest_framework import serializers\n\n\nclass S(serializers.ModelSerializer):\n    class Meta:\n        model = Site\n        fields = '__all__'\n";
@@ -395,9 +429,34 @@ fn unresolved_types_and_bad_files_are_reported() {
         "{f}"
     );
     assert_eq!(
-        f["severity"], "high",
-        "a file whose types were read before gates when it cannot be read now"
+        f["severity"], "medium",
+        "a file whose types nobody was seen to send, return or store is a hint when it cannot be read now"
     );
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("no request, response or storage use of `Prefs` was found"),
+        "{f}"
+    );
+
+    // The same file, its schema parsed from requests by a route the change does not touch:
+    // a break there would pass unseen, so it gates.
+    let route = "import { Prefs } from \"./schemas\";\n\nexport async function POST(req: Request) {\n  const body = Prefs.parse(await req.json());\n  return Response.json(body);\n}\n";
+    let t = base_and_feature(
+        &[("src/schemas.ts", ZOD), ("src/route.ts", route)],
+        &[("src/schemas.ts", Some(&broken))],
+    );
+    let found = analyzer_findings(&t, "diff", &[]);
+    let f = found
+        .iter()
+        .find(|f| f["rule"] == "file-not-analyzed")
+        .expect("reported");
+    assert_eq!(
+        f["severity"], "high",
+        "a file whose types clients send gates when it cannot be read now: {f}"
+    );
+    assert_eq!(f["gating"], "not-analyzed", "{f}");
 }
 
 /// A zod schema that a route parses from the request is read from clients: retyping a key

@@ -17,7 +17,10 @@ code_rule! {
     /// A gate should never pass a change silently because it could not read part of it. For a
     /// migration, a JSON Schema or OpenAPI document, or a Rust source (which may hold serde
     /// types), the finding is `high` and needs a plan: that is where data and contracts break,
-    /// and a change could otherwise hide there by padding or corrupting the file. For other
+    /// and a change could otherwise hide there by padding or corrupting the file. A Python,
+    /// TypeScript or Go file whose API types were read before and that does not parse now is
+    /// `high` when those types are seen in a request, a response or storage, and a `medium`
+    /// hint otherwise (the grammars lag the languages: valid new syntax fails them). For other
     /// files it is informative (`info`, no points) so reviewers know what nobody checked.
     ///
     /// ## Example

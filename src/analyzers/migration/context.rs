@@ -5,7 +5,7 @@
 use super::ops::{Filter, Op};
 use super::schema_state;
 use crate::model::{CodeRule, Dialect, Finding, Severity};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// A copy of a table's rows (or only its structure) taken in the file.
 #[derive(Debug, Clone)]
@@ -86,6 +86,8 @@ pub struct Context {
     pub dropped_in_file: HashSet<(String, String)>,
     /// Every column the file adds, wherever in it.
     pub added_in_file: HashSet<(String, String)>,
+    /// (table, new name) → old name of every column rename in the file, before or after the op.
+    pub renamed_into_in_file: HashMap<(String, String), String>,
     /// The data code of this file and of the change's earlier migrations, by what it names.
     pub code_mentions: Vec<super::code_reads::CodeMention>,
     /// (table, column) → the name the file renamed the column from (`node` → `node_deprecated`).
@@ -341,8 +343,10 @@ impl Context {
                     Some(file) => format!("by `{file}`"),
                     None => format!("at line {}", copy.line),
                 };
+                // Only data code moves a table's values within it (a `RunPython` step, a Rails
+                // loop): where they went (other columns, related rows, a file) it decides.
                 let how = if copy.moved && copy.into == table {
-                    format!(" (its values moved into other columns of `{table}` {place})")
+                    format!(" (read by the data step {place} before the drop, which moves its values into other columns, related rows or files)")
                 } else if copy.moved {
                     format!(" (its values moved into `{}` {place})", copy.into)
                 } else {

@@ -32,6 +32,26 @@ pub struct DjangoState {
     squashes_applied: bool,
 }
 
+/// The label an app's `AppConfig` sets (`label = "rpm"` in `apps.py` or `__init__.py` beside
+/// `migrations/`): Django names the app's tables after it, not after the folder.
+fn app_label(change: &ChangeSet, app_dir: &str) -> Option<String> {
+    static LABEL: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let label = LABEL.get_or_init(|| regex::Regex::new(r#"(?m)^\s+label\s*=\s*["'](\w+)["']"#).expect("valid"));
+    ["apps.py", "__init__.py"].iter().find_map(|name| {
+        let path = if app_dir.is_empty() {
+            name.to_string()
+        } else {
+            format!("{app_dir}/{name}")
+        };
+        let file = change.tree.iter().find(|t| t.path == path)?;
+        let text = change.text_before_change(file)?;
+        if !text.contains("AppConfig") {
+            return None;
+        }
+        Some(label.captures(text)?[1].to_lowercase())
+    })
+}
+
 /// `RenameField(model, from, to)`: the field keeps its definition under its new name.
 fn rename(fields: &mut HashMap<FieldKey, FieldDefinition>, model: String, from: String, to: String) {
     if let Some(mut definition) = fields.remove(&(model.clone(), from)) {
@@ -85,15 +105,17 @@ impl DjangoState {
                         })
                 })
         };
-        let app = dir.rsplit('/').nth(1).unwrap_or("");
+        let folder = dir.rsplit('/').nth(1).unwrap_or("");
+        let app =
+            app_label(change, dir.rsplit_once('/').map_or("", |(d, _)| d)).unwrap_or_else(|| folder.to_lowercase());
         let squashes_applied = new_squash(path)
             && !replaced.is_empty()
             && replaced
                 .iter()
-                .all(|(a, name)| a.eq_ignore_ascii_case(app) && applied(name));
+                .all(|(a, name)| (a.eq_ignore_ascii_case(&app) || a.eq_ignore_ascii_case(folder)) && applied(name));
         let mut fields: HashMap<FieldKey, FieldDefinition> = HashMap::new();
         let mut state = DjangoState {
-            app: app.to_lowercase(),
+            app,
             squashes_applied,
             ..DjangoState::default()
         };

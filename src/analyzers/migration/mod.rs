@@ -149,6 +149,10 @@ pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
         if let OpKind::AddColumn { table, column, .. } = &op.kind {
             ctx.added_in_file.insert((table.clone(), column.clone()));
         }
+        if let OpKind::RenameColumn { table, from, to } = &op.kind {
+            ctx.renamed_into_in_file
+                .insert((table.clone(), to.clone()), from.clone());
+        }
     }
     let mut out = Vec::new();
     for op in ops {

@@ -26,11 +26,32 @@ fn drf_shape(class: &str) -> Shape {
         "ListField" | "MultipleChoiceField" => Shape::Seq(Box::new(Shape::Any)),
         "DictField" | "HStoreField" => Shape::Map(Box::new(Shape::Any)),
         "JSONField" => Shape::Any,
-        // Computed by code, or typed by the model: what it writes is not in this file.
-        "SerializerMethodField" | "ReadOnlyField" | "Field" => unknown_value(),
+        // DRF's fields that write a string (a decimal too, by default).
+        "CharField"
+        | "EmailField"
+        | "RegexField"
+        | "SlugField"
+        | "URLField"
+        | "UUIDField"
+        | "FilePathField"
+        | "IPAddressField"
+        | "GenericIPAddressField"
+        | "DateTimeField"
+        | "DateField"
+        | "TimeField"
+        | "DurationField"
+        | "DecimalField"
+        | "FileField"
+        | "ImageField"
+        | "HyperlinkedRelatedField"
+        | "HyperlinkedIdentityField"
+        | "SlugRelatedField"
+        | "StringRelatedField" => Shape::String,
         c if c.ends_with("Serializer") => Shape::Named(c.to_string()),
-        // CharField, DateTimeField, DecimalField (a string by default), UUIDField, ChoiceField, …
-        c if c.ends_with("Field") => Shape::String,
+        // Computed by code, or typed by the model, the choices (a `ChoiceField` writes its keys,
+        // integers as often as strings) or a field class of the project's own: what it writes
+        // is not in this file.
+        c if c.ends_with("Field") => unknown_value(),
         _ => Shape::Any,
     }
 }

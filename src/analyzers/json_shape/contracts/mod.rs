@@ -123,6 +123,20 @@ pub struct Contracts {
     pub unread: Vec<Finding>,
     /// (subclass, base) pairs of the new versions.
     pub bases: Vec<(String, String)>,
+    /// Files whose types were read before the change and cannot be read now.
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// A file that held contract types before the change and that the grammar cannot read now
+/// (a syntax error, or syntax newer than the grammar): weighed by the roles its types had.
+#[derive(Debug)]
+pub struct Unreadable {
+    /// The finding, at medium until a role lifts it.
+    pub finding: Finding,
+    pub names: BTreeSet<String>,
+    /// Roles the old version of the file itself gave its types.
+    pub roles: BTreeSet<Role>,
+    pub language: Language,
 }
 
 /// The bases that changed Python files name and do not declare, with the module each is
@@ -266,12 +280,21 @@ pub fn read(change: &ChangeSet) -> Contracts {
             }
             Err(why) => {
                 // Only a file that held contract types before, or shows their words now, matters.
-                if !old_names.is_empty() || file.status == FileStatus::Added {
-                    out.unread.push(not_analyzed(
-                        file,
-                        &format!("{} with API types that {why}", language_name(grammar)),
-                        !old_names.is_empty(),
-                    ));
+                let mut finding = not_analyzed(
+                    file,
+                    &format!("{} with API types that {why}", language_name(grammar)),
+                    false,
+                );
+                if !old_names.is_empty() {
+                    finding.severity = Severity::Medium;
+                    out.unreadable.push(Unreadable {
+                        finding,
+                        names: old_names,
+                        roles: old_roles.into_iter().map(|(_, r)| r).collect(),
+                        language: grammar.family(),
+                    });
+                } else if file.status == FileStatus::Added {
+                    out.unread.push(finding);
                 }
             }
         }
@@ -417,6 +440,44 @@ pub fn tree_roles(change: &ChangeSet, wanted: &BTreeSet<String>) -> Vec<FoundRol
         }
     }
     out
+}
+
+/// The findings for files that cannot be read now: high and gating when their types had a
+/// request, response or storage use (a break there would pass unseen), a medium hint otherwise
+/// (a grammar behind the language, on a file whose types nobody was seen to send or store).
+pub fn weigh_unreadable(change: &ChangeSet, unreadable: Vec<Unreadable>, direct: &[FoundRole]) -> Vec<Finding> {
+    unreadable
+        .into_iter()
+        .map(|u| {
+            let mut roles = u.roles.clone();
+            let same = |r: &&FoundRole| r.4 == u.language && u.names.contains(r.0.rsplit("::").next().unwrap_or(&r.0));
+            roles.extend(direct.iter().filter(same).map(|r| r.1));
+            if !roles
+                .iter()
+                .any(|r| matches!(r, Role::WireInput | Role::WireOutput | Role::Stored))
+            {
+                roles.extend(tree_roles(change, &u.names).iter().filter(same).map(|r| r.1));
+            }
+            let mut f = u.finding;
+            if roles
+                .iter()
+                .any(|r| matches!(r, Role::WireInput | Role::WireOutput | Role::Stored))
+            {
+                let file = change.files.iter().find(|c| Some(c.path.as_str()) == f.file.as_deref());
+                if let Some(file) = file {
+                    f = not_analyzed(file, f.message.trim_end_matches("; not analysed"), true);
+                }
+            } else {
+                let names: Vec<&str> = u.names.iter().map(String::as_str).take(3).collect();
+                f.message = format!(
+                    "{}; no request, response or storage use of `{}` was found, so this is a hint",
+                    f.message,
+                    names.join("`, `")
+                );
+            }
+            f
+        })
+        .collect()
 }
 
 /// A role found in code: type name, role, why, whether only the change gives it, and the

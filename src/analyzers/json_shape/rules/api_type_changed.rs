@@ -173,8 +173,10 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
         roles: direct,
         unread,
         bases,
+        unreadable,
     } = contracts::read(change);
     let mut out = unread;
+    out.extend(contracts::weigh_unreadable(change, unreadable, &direct));
     if old.is_empty() || new.is_empty() {
         return out;
     }

@@ -88,6 +88,23 @@ fn sa_type(args: &str, key: &str) -> Option<String> {
     )
 }
 
+/// A SQLAlchemy text type, bounded or not (`sa.String(length=40)`, `sa.VARCHAR(40)`, `sa.TEXT()`).
+fn text_kind(ty: &str) -> bool {
+    let path = ty.split_once('(').map_or(ty, |(p, _)| p);
+    let class = path.rsplit('.').next().unwrap_or(path);
+    [
+        "text",
+        "unicodetext",
+        "string",
+        "varchar",
+        "unicode",
+        "nvarchar",
+        "char",
+        "nchar",
+    ]
+    .contains(&class)
+}
+
 /// `sa.Text()`, `sa.UnicodeText()`, `sa.String()` or `VARCHAR()` without a length: PostgreSQL's
 /// `text` and unbounded `varchar`, which it stores and compares alike.
 fn unbounded_text(ty: &str) -> bool {
@@ -171,7 +188,14 @@ pub fn alembic(text: &str, dialect: Dialect) -> Script {
                         OpKind::Other
                     } else if args.contains("type_=") {
                         // The whole type, to its closing parenthesis (`sa.varchar(length=40)`).
-                        let type_name = sa_type(args, "type_=").unwrap_or_default();
+                        let mut type_name = sa_type(args, "type_=").unwrap_or_default();
+                        // Bounded text made unbounded (`existing_type=sa.VARCHAR(length=10000)`,
+                        // `type_=sa.Text()`): PostgreSQL's `text`, which the rule knows widens.
+                        if unbounded_text(&type_name)
+                            && sa_type(args, "existing_type=").is_some_and(|old| text_kind(&old))
+                        {
+                            type_name = "text".to_string();
+                        }
                         OpKind::AlterColumnType {
                             table,
                             column,

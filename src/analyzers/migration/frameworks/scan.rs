@@ -431,6 +431,16 @@ pub fn python_function_only_reads(text: &str, name: &str) -> bool {
         ".add(",
         ".remove(",
         ".clear(",
+        // Values written out to a file (an export before the drop).
+        ".write(",
+        ".writelines(",
+        ".write_text(",
+        ".write_bytes(",
+        ".writerow(",
+        ".writerows(",
+        "json.dump(",
+        "pickle.dump(",
+        "yaml.dump(",
     ];
     let Some((_, _, _, body)) = python_functions(text).into_iter().find(|f| f.0 == name) else {
         return false;

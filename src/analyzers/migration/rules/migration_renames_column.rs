@@ -38,6 +38,21 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     if ctx.added_in_file.contains(&key(from)) && ctx.dropped_in_file.contains(&key(to)) {
         return Vec::new();
     }
+    // Another column takes the old name in the same file (`new_x` renamed to `x`): deployed
+    // code still finds `x`, now holding the other column's values (a retype through a copy).
+    if let Some(other) = ctx.renamed_into_in_file.get(&key(from)).filter(|o| *o != to) {
+        let mut f = finding(
+            &RENAMES_COLUMN,
+            ctx,
+            op,
+            format!("column {table}.{from} is renamed to {to}, and `{other}` takes the name `{from}` in the same file: deployed code reads `{from}` from the new column (the old values stay in `{to}`); check that it reads the new values"),
+            "make sure the code running during the deploy reads the new column's values, or write both until it does",
+        );
+        f.severity = f.severity.min(crate::model::Severity::Medium);
+        f.gating = None;
+        f.tags.retain(|t| *t != crate::model::Tag::Breaking);
+        return vec![f];
+    }
     vec![finding(
         &RENAMES_COLUMN,
         ctx,
@@ -76,6 +91,18 @@ mod tests {
         assert_eq!(rules_of(&format!("{through}ALTER TABLE t DROP COLUMN a_old;")), 0);
         // The old values stay under the other name while the code reads an empty column: a rename.
         assert_eq!(rules_of(through), 1);
+    }
+
+    #[test]
+    fn a_column_swapped_in_under_the_old_name_is_a_hint() {
+        let swap = "ALTER TABLE t ADD COLUMN d_new json;\nUPDATE t SET d_new = to_json(d);\nALTER TABLE t RENAME COLUMN d TO d_old;\nALTER TABLE t RENAME COLUMN d_new TO d;\n";
+        let f = crate::analyzers::migration::testing::first("migration-renames-column", swap).expect("reported");
+        assert_eq!(f.severity, crate::model::Severity::Medium);
+        assert!(f.message.contains("`d_new` takes the name `d`"), "{}", f.message);
+        // The control: renamed away with nothing in its place stays high.
+        let away = "ALTER TABLE t RENAME COLUMN d TO d_old;\n";
+        let f = crate::analyzers::migration::testing::first("migration-renames-column", away).expect("reported");
+        assert_eq!(f.severity, crate::model::Severity::High);
     }
 
     #[test]
