@@ -156,6 +156,33 @@ fn invalid_utf8_binary_large_and_lfs_files_are_reported_not_fatal() {
     );
 }
 
+/// A NUL byte in the first 8,000 bytes makes a file binary, as git decides it, whether the
+/// file is added (read from its patch) or modified (read from its blobs); one further in is
+/// text.
+#[test]
+fn a_nul_byte_early_in_a_file_makes_it_binary() {
+    let t = TestRepo::new();
+    t.write("blob.dat", "header\n");
+    t.commit("base");
+    t.branch("feature");
+    t.write("added.dat", "valid text\n\0 and a NUL\n");
+    t.write("blob.dat", "header\n\0 now with a NUL\n");
+    t.write(
+        "late.txt",
+        format!("{}\0 past the first 8,000 bytes\n", "x".repeat(9000)),
+    );
+    t.commit("nul bytes");
+    let mut found = not_analyzed(&t);
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            ("added.dat".to_string(), "binary file; not analysed".to_string()),
+            ("blob.dat".to_string(), "binary file; not analysed".to_string()),
+        ]
+    );
+}
+
 #[test]
 fn invalid_utf8_path_is_reported_not_fatal() {
     use std::os::unix::ffi::OsStrExt;

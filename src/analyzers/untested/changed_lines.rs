@@ -10,14 +10,46 @@ use std::collections::BTreeMap;
 /// The lines a change touches in the new file: added lines, and for pure deletions the line
 /// where the removed text stood.
 pub fn touched_lines(file: &ChangedFile) -> Vec<(u32, String)> {
+    touched_line_texts(file)
+        .into_iter()
+        .map(|(n, t)| (n, t.to_string()))
+        .collect()
+}
+
+/// `touched_lines`, borrowed from the file.
+pub fn touched_line_texts(file: &ChangedFile) -> Vec<(u32, &str)> {
     let mut out = Vec::new();
     for h in &file.hunks {
-        let added: Vec<_> = h.lines.iter().filter(|l| l.kind == LineKind::Added).collect();
-        if added.is_empty() {
-            out.push((h.new_start.max(1), "(lines removed)".to_string()));
+        let before = out.len();
+        for l in h.lines.iter().filter(|l| l.kind == LineKind::Added) {
+            out.push((l.new_lineno.unwrap_or(0), l.text.as_str()));
         }
-        for l in added {
-            out.push((l.new_lineno.unwrap_or(0), l.text.clone()));
+        if out.len() == before {
+            out.push((h.new_start.max(1), "(lines removed)"));
+        }
+    }
+    out
+}
+
+/// The numbers of `touched_lines`, without copying the lines' text.
+pub fn touched_line_numbers(file: &ChangedFile) -> impl Iterator<Item = u32> + '_ {
+    file.hunks.iter().flat_map(|h| {
+        let added = h.lines.iter().filter(|l| l.kind == LineKind::Added);
+        let removed_only = (!h.lines.iter().any(|l| l.kind == LineKind::Added)).then_some(h.new_start.max(1));
+        removed_only.into_iter().chain(added.map(|l| l.new_lineno.unwrap_or(0)))
+    })
+}
+
+/// The names of the declarations whose lines the change touches.
+pub fn touched_names<'d>(file: &ChangedFile, decls: &'d [(String, u32)]) -> std::collections::BTreeSet<&'d str> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut last: Option<&str> = None;
+    for n in touched_line_numbers(file) {
+        if let Some((name, _)) = other::enclosing(decls, n) {
+            if last != Some(name.as_str()) {
+                out.insert(name.as_str());
+                last = Some(name.as_str());
+            }
         }
     }
     out
@@ -34,8 +66,11 @@ pub fn is_rust_source(f: &ChangedFile) -> bool {
 
 /// Changed lines grouped by the function around them. Lines of one function come in a run, so
 /// each run is one map entry rather than one per line.
-pub fn group_by_function(touched: Vec<(u32, String)>, decls: &[(String, u32)]) -> BTreeMap<String, Vec<(u32, String)>> {
-    let mut runs: Vec<(&str, Vec<(u32, String)>)> = Vec::new();
+pub fn group_by_function<'d, 'f>(
+    touched: Vec<(u32, &'f str)>,
+    decls: &'d [(String, u32)],
+) -> BTreeMap<&'d str, Vec<(u32, &'f str)>> {
+    let mut runs: Vec<(&str, Vec<(u32, &str)>)> = Vec::new();
     for (n, t) in touched {
         let Some((name, _)) = other::enclosing(decls, n) else {
             continue;
@@ -45,9 +80,9 @@ pub fn group_by_function(touched: Vec<(u32, String)>, decls: &[(String, u32)]) -
             _ => runs.push((name.as_str(), vec![(n, t)])),
         }
     }
-    let mut out: BTreeMap<String, Vec<(u32, String)>> = BTreeMap::new();
+    let mut out: BTreeMap<&str, Vec<(u32, &str)>> = BTreeMap::new();
     for (name, lines) in runs {
-        out.entry(name.to_string()).or_default().extend(lines);
+        out.entry(name).or_default().extend(lines);
     }
     out
 }
@@ -129,4 +164,60 @@ pub enum Gap {
 pub enum Coverable {
     Counted(usize),
     In(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{DiffLine, FileStatus, Hunk};
+
+    #[test]
+    fn names_and_numbers_agree_with_the_touched_lines() {
+        let mut file = ChangedFile::from_lines("a.py", FileStatus::Modified, &[], &[]);
+        let line = |kind, n: u32, text: &str| DiffLine {
+            kind,
+            old_lineno: (kind == LineKind::Removed).then_some(n),
+            new_lineno: (kind == LineKind::Added).then_some(n),
+            text: text.to_string(),
+        };
+        file.hunks = vec![
+            Hunk {
+                old_start: 2,
+                old_lines: 1,
+                new_start: 2,
+                new_lines: 0,
+                lines: vec![line(LineKind::Removed, 2, "    gone = 1")],
+            },
+            Hunk {
+                old_start: 9,
+                old_lines: 0,
+                new_start: 9,
+                new_lines: 2,
+                lines: vec![
+                    line(LineKind::Added, 9, "    b = 2"),
+                    line(LineKind::Added, 12, "    c = 3"),
+                ],
+            },
+        ];
+        let numbers: Vec<u32> = touched_lines(&file).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(touched_line_numbers(&file).collect::<Vec<_>>(), numbers);
+        assert_eq!(numbers, vec![2, 9, 12]);
+        let decls = vec![
+            ("first".to_string(), 1),
+            ("second".to_string(), 8),
+            ("third".to_string(), 11),
+        ];
+        assert_eq!(
+            touched_names(&file, &decls).into_iter().collect::<Vec<_>>(),
+            vec!["first", "second", "third"]
+        );
+        assert_eq!(other::enclosing(&decls, 10).map(|d| d.0.as_str()), Some("second"));
+        assert_eq!(other::enclosing(&decls, 0), None);
+        assert_eq!(
+            group_by_function(touched_line_texts(&file), &decls)
+                .into_keys()
+                .collect::<Vec<_>>(),
+            vec!["first", "second", "third"]
+        );
+    }
 }

@@ -18,7 +18,7 @@ use crate::classify::{FileKind, Language};
 use crate::coverage::Coverage;
 use crate::diff::{ChangeSet, FileStatus};
 use crate::model::Finding;
-use changed_lines::{fits, group_by_function, hits_at, touched_lines};
+use changed_lines::{fits, hits_at, touched_names};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// (covered, coverable) changed lines of source files the report measures.
@@ -115,7 +115,7 @@ pub fn analyze(change: &ChangeSet, coverage: Option<&Coverage>) -> Vec<Finding> 
             .filter(|f| matches!(f.kind, FileKind::Source { .. }))
         {
             if let Some(decls) = decls_by_path.get(&file.path) {
-                n.extend(group_by_function(touched_lines(file), decls).into_keys());
+                n.extend(touched_names(file, decls).into_iter().map(str::to_string));
             }
         }
     }

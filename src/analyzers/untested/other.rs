@@ -101,8 +101,10 @@ pub fn declarations(lang: Language, text: &str) -> Vec<(String, u32)> {
 }
 
 /// The function a line belongs to: the nearest declaration at or above it.
+/// `decls` is in line order, as `declarations` gives it: a binary search, not a walk per line.
 pub fn enclosing(decls: &[(String, u32)], line: u32) -> Option<&(String, u32)> {
-    decls.iter().rev().find(|(_, at)| *at <= line)
+    let after = decls.partition_point(|(_, at)| *at <= line);
+    after.checked_sub(1).map(|i| &decls[i])
 }
 
 /// Whether `name` appears as a word in the text.

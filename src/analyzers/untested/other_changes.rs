@@ -1,7 +1,7 @@
 //! The other languages: changed functions no test file names, or whose lines a coverage
 //! report shows unreached.
 
-use super::changed_lines::{fits, group_by_function, hits_at, touched_lines, Coverable, Gap};
+use super::changed_lines::{fits, group_by_function, hits_at, touched_line_texts, Coverable, Gap};
 use super::other;
 use crate::classify::{FileKind, Language};
 use crate::coverage::Coverage;
@@ -74,7 +74,7 @@ pub fn other_gaps(
         let Some(decls) = decls_by_path.get(&file.path) else {
             continue;
         };
-        let changed = group_by_function(touched_lines(file), decls);
+        let changed = group_by_function(touched_line_texts(file), decls);
         if changed.is_empty() {
             continue;
         }
@@ -89,7 +89,7 @@ pub fn other_gaps(
                 let start = decls.iter().find(|(n, _)| n == name).map_or(1, |d| d.1);
                 for (n, t) in ls {
                     match hits_at(lines, *n, start) {
-                        Some(0) => uncovered.push((*n, t.clone(), name.clone())),
+                        Some(0) => uncovered.push((*n, t.to_string(), name.to_string())),
                         Some(_) => any_coverable = true,
                         None => {}
                     }
@@ -113,7 +113,7 @@ pub fn other_gaps(
         let tests = tests_by_ext
             .entry(ext.to_string())
             .or_insert_with(|| TestWords::of(change, ext));
-        let untested: Vec<&String> = changed.keys().filter(|name| !tests.mention(name)).collect();
+        let untested: Vec<&str> = changed.keys().copied().filter(|name| !tests.mention(name)).collect();
         if untested.is_empty() {
             continue;
         }
@@ -124,10 +124,13 @@ pub fn other_gaps(
             .map(|l| l.0)
             .min()
             .unwrap_or(1);
-        let lines: Vec<(u32, String)> = untested.iter().flat_map(|n| changed[*n].clone()).collect();
+        let lines: Vec<(u32, String)> = untested
+            .iter()
+            .flat_map(|n| changed[*n].iter().map(|(l, t)| (*l, t.to_string())))
+            .collect();
         out.push(Gap::Unnamed {
             path: file.path.clone(),
-            names: untested.into_iter().cloned().collect(),
+            names: untested.into_iter().map(str::to_string).collect(),
             first,
             lines,
         });

@@ -445,19 +445,29 @@ impl Repo {
             {
                 skipped = Some(SkipReason::LfsPointer);
             }
-            if skipped.is_none() && (self.has_nul(old.id()) || self.has_nul(new.id())) {
+            // An added or deleted file's patch holds all of it: its first 8,000 bytes are
+            // checked there, without inflating the blob a second time.
+            let whole_in_patch = matches!(status, FileStatus::Added | FileStatus::Deleted);
+            if skipped.is_none() && !whole_in_patch && (self.has_nul(old.id()) || self.has_nul(new.id())) {
                 skipped = Some(SkipReason::Binary);
             }
             let mut hunks = Vec::new();
             let (mut added, mut removed) = (0u32, 0u32);
             if skipped.is_none() {
                 match read_hunks(&diff, index)? {
+                    HunkRead::Text(h, _, _) if whole_in_patch && starts_with_nul(&h) => {
+                        skipped = Some(SkipReason::Binary);
+                    }
                     HunkRead::Text(h, a, r) => {
                         hunks = h;
                         added = a;
                         removed = r;
                     }
                     HunkRead::Binary => skipped = Some(SkipReason::Binary),
+                    // Not text either way: a NUL byte says which (the patch stopped early).
+                    HunkRead::NotUtf8 if whole_in_patch && (self.has_nul(old.id()) || self.has_nul(new.id())) => {
+                        skipped = Some(SkipReason::Binary)
+                    }
                     HunkRead::NotUtf8 => skipped = Some(SkipReason::NotUtf8),
                 }
             }
@@ -486,6 +496,23 @@ impl Repo {
         pair_exact_renames(&mut files);
         Ok(files)
     }
+}
+
+/// Whether the first 8,000 bytes of a file whose patch holds all its lines hold a NUL byte:
+/// binary, as git decides it.
+fn starts_with_nul(hunks: &[Hunk]) -> bool {
+    let mut seen = 0usize;
+    for line in hunks.iter().flat_map(|h| &h.lines) {
+        if seen >= 8000 {
+            return false;
+        }
+        let take = line.text.len().min(8000 - seen);
+        if line.text.as_bytes()[..take].contains(&0) {
+            return true;
+        }
+        seen += line.text.len() + 1;
+    }
+    false
 }
 
 /// An object id as git writes it, lowercase hex.
