@@ -12,35 +12,42 @@ const MAX_PER_FILE: usize = 20;
 
 pub fn analyze(change: &ChangeSet, rules: &[PackRule]) -> Vec<Finding> {
     let index = KeywordIndex::new(rules);
-    // Which rules' keywords each changed line holds, per file.
-    let hits: Vec<LineKeys> = match &index {
-        Some(index) => change.files.iter().map(|f| index.hits(f)).collect(),
-        None => Vec::new(),
-    };
-    let mut findings = Vec::new();
-    for (r, rule) in rules.iter().enumerate() {
-        if let Some(without) = &rule.without_changed {
-            if change.files.iter().any(|f| without.is_match(&f.path)) {
-                continue;
-            }
+    let live: Vec<bool> = rules
+        .iter()
+        .map(|rule| {
+            rule.without_changed
+                .as_ref()
+                .is_none_or(|without| !change.files.iter().any(|f| without.is_match(&f.path)))
+        })
+        .collect();
+    // File by file, so that only one file's keyword index is held; findings kept by rule, in
+    // the order a rule-by-rule pass gives them.
+    let mut by_rule: Vec<Vec<Finding>> = rules.iter().map(|_| Vec::new()).collect();
+    for file in &change.files {
+        let applying: Vec<usize> = (0..rules.len())
+            .filter(|r| live[*r] && applies_to(&rules[*r], file))
+            .collect();
+        if applying.is_empty() {
+            continue;
         }
-        for (i, file) in change.files.iter().enumerate() {
-            if applies_to(rule, file) {
-                let keys = match hits.get(i) {
-                    Some(lines) => Keys::Indexed { lines, bit: 1 << r },
-                    None => Keys::PerRule,
-                };
-                let others = Others {
-                    change,
-                    rule,
-                    file,
-                    keys,
-                };
-                findings.extend(rule_findings(rule, file, &others));
-            }
+        // Which rules' keywords each changed line holds.
+        let lines = index.as_ref().map(|index| index.hits(file));
+        for r in applying {
+            let rule = &rules[r];
+            let keys = match &lines {
+                Some(lines) => Keys::Indexed { lines, bit: 1 << r },
+                None => Keys::PerRule,
+            };
+            let others = Others {
+                change,
+                rule,
+                file,
+                keys,
+            };
+            by_rule[r].extend(rule_findings(rule, file, &others));
         }
     }
-    findings
+    by_rule.into_iter().flatten().collect()
 }
 
 /// Every rule's keywords in one automaton, so that a line is searched once rather than once

@@ -82,6 +82,71 @@ fn target<'a>(root: &'a Value, schema: &'a Value, file: &str) -> Option<&'a Valu
     None
 }
 
+/// The keys of `keyword` (`required`: the names listed; `properties`: the names declared) of a
+/// schema and of the parts it is composed of with `allOf`, references followed in the document.
+fn composed(root: &Value, schema: &Value, file: &str, keyword: &str, depth: u8) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = match schema.get(keyword) {
+        Some(Value::Object(m)) => m.keys().cloned().collect(),
+        Some(v) => string_set(Some(v))
+            .into_iter()
+            .map(|k| k.trim_matches('"').to_string())
+            .collect(),
+        None => BTreeSet::new(),
+    };
+    if depth < 8 {
+        for part in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+            if let Some(part) = target(root, part, file) {
+                out.extend(composed(root, part, file, keyword, depth + 1));
+            }
+        }
+    }
+    out
+}
+
+/// An object schema composed with `allOf` written as one: its parts' properties and required
+/// keys beside its own (other schemas are returned as they are).
+fn flattened(root: &Value, schema: &Value, file: &str) -> Value {
+    if schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .is_none_or(|parts| parts.is_empty())
+    {
+        return schema.clone();
+    }
+    let mut properties = serde_json::Map::new();
+    let mut parts: Vec<&Value> = Vec::new();
+    let mut pending: Vec<(&Value, u8)> = vec![(schema, 0)];
+    while let Some((s, depth)) = pending.pop() {
+        parts.push(s);
+        if depth < 8 {
+            for part in s.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+                if let Some(part) = target(root, part, file) {
+                    pending.push((part, depth + 1));
+                }
+            }
+        }
+    }
+    // Only an object's parts are merged here; other compositions are compared as written.
+    if !parts.iter().any(|p| p.get("properties").is_some()) {
+        return schema.clone();
+    }
+    for part in parts.iter().rev() {
+        if let Some(p) = part.get("properties").and_then(Value::as_object) {
+            properties.extend(p.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+    }
+    let mut out = schema.as_object().cloned().unwrap_or_default();
+    out.remove("allOf");
+    out.insert("type".to_string(), Value::String("object".to_string()));
+    out.insert("properties".to_string(), Value::Object(properties));
+    let required: Vec<Value> = composed(root, schema, file, "required", 0)
+        .into_iter()
+        .map(Value::String)
+        .collect();
+    out.insert("required".to_string(), Value::Array(required));
+    Value::Object(out)
+}
+
 /// Both directions of a schema change: a document valid under the old schema and invalid
 /// under the new one is `reads-old-data`; the reverse is `old-readers`. References within the
 /// document (`#/definitions/…`, `#/components/schemas/…`) are followed where they differ.
@@ -137,6 +202,16 @@ fn compare(roots: &Roots, old: &Value, new: &Value, path: &str) -> Vec<DocChange
                 && s.as_object()
                     .is_some_and(|m| m.keys().any(|k| !ANNOTATIONS.contains(&k.as_str())))
         };
+        // Another name for the same schema (an enum copied under a new name), with the same
+        // keywords beside it: nothing a document can hold changes.
+        fn beside_keys(s: &Value) -> Option<Vec<(&String, &Value)>> {
+            s.as_object().map(|m| m.iter().filter(|(k, _)| *k != "$ref").collect())
+        }
+        if let (Some(o), Some(n)) = (target(roots.old, old, roots.file), target(roots.new, new, roots.file)) {
+            if o == n && beside_keys(old) == beside_keys(new) {
+                return out;
+            }
+        }
         if beside(old) || beside(new) {
             return vec![refers(", with other keywords beside the reference")];
         }
@@ -167,16 +242,17 @@ fn compare(roots: &Roots, old: &Value, new: &Value, path: &str) -> Vec<DocChange
         };
         // Another schema in its place that lacks keys the old one requires: what readers
         // of either side rely on is not there (a response wrapper replaced by what it held).
-        let required = string_set(o.get("required"));
-        let empty = serde_json::Map::new();
-        let props = n.get("properties").and_then(Value::as_object).unwrap_or(&empty);
+        // Keys an `allOf` part brings count as the schema's own.
+        let required = composed(roots.old, o, roots.file, "required", 0);
+        let props = composed(roots.new, n, roots.file, "properties", 0);
         let lacks: Vec<&str> = required
             .iter()
             .map(|k| k.trim_matches('"'))
-            .filter(|k| !props.contains_key(*k))
+            .filter(|k| !props.contains(*k))
             .collect();
         if lacks.is_empty() {
-            return compare(roots, o, n, path);
+            let (o, n) = (flattened(roots.old, o, roots.file), flattened(roots.new, n, roots.file));
+            return compare(roots, &o, &n, path);
         }
         push(
             SC::TypeChanged,

@@ -505,6 +505,31 @@ mod tests {
         assert!(got[0].message.contains("type string → integer"), "{}", got[0].message);
     }
 
+    /// A schema composed with `allOf` holds its parts' keys: one that extends the old schema
+    /// lacks none of them. An enum copied under another name, with the same keywords beside
+    /// the reference, is the same schema.
+    #[test]
+    fn keys_an_all_of_part_brings_and_renamed_copies_are_no_change() {
+        let base = json!({"type": "object", "properties": {"id": {"type": "string"}, "level": {"type": "string"}}, "required": ["id", "level"]});
+        let view = json!({"allOf": [{"$ref": "#/definitions/Observation"}, {"type": "object", "properties": {"cost": {"type": "number"}}}]});
+        let kinds = json!({"type": "string", "enum": ["A", "B"]});
+        let doc = |item: &str, source: &str| json!({"type": "object", "properties": {"data": {"type": "array", "items": {"$ref": format!("#/definitions/{item}")}}, "source": {"$ref": format!("#/definitions/{source}"), "description": "where"}}, "definitions": {"Observation": base, "ObservationsView": view, "LegacySource": kinds, "Source": kinds}});
+        let got = schema_changes(
+            &doc("Observation", "LegacySource"),
+            &doc("ObservationsView", "Source"),
+            "$",
+        );
+        assert!(got.is_empty(), "{got:?}");
+        // The control: a part that lacks `level` is still reported.
+        let mut narrower = doc("ObservationsView", "Source");
+        narrower["definitions"]["Observation"]["properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("level");
+        let got = schema_changes(&doc("Observation", "LegacySource"), &narrower, "$");
+        assert!(got.iter().any(|c| c.message.contains("lacks `level`")), "{got:?}");
+    }
+
     #[test]
     fn references_inside_a_schema_are_followed_where_they_differ() {
         let defs =

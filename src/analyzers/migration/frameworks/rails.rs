@@ -7,6 +7,9 @@ use crate::config::Dialect;
 use regex::Regex;
 use std::sync::OnceLock;
 
+/// The most lines one call's arguments are read across.
+const MAX_CONTINUED_LINES: usize = 8;
+
 /// Calls that delete rows through ActiveRecord (`.delete` alone is also Ruby's `String#delete`,
 /// so it is not one of them).
 const RAILS_DELETES: &[&str] = &[".delete_all", ".destroy_all", ".destroy!", ".destroy"];
@@ -95,7 +98,25 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
                 continue;
             }
         }
-        let unprefixed = without_name_prefixes(one_line_block_body(line));
+        // A call whose arguments go on over the next lines (`rename_column :t,` then the
+        // names, one a line) is read whole.
+        let joined;
+        let statement = if line.trim_end().ends_with(',') && call.is_match(line) {
+            let mut whole = line.trim_end().to_string();
+            for next in lines.iter().skip(i + 1).take(MAX_CONTINUED_LINES) {
+                let next = code_part(next, "#").trim();
+                whole.push(' ');
+                whole.push_str(next);
+                if !next.ends_with(',') {
+                    break;
+                }
+            }
+            joined = whole;
+            joined.as_str()
+        } else {
+            line
+        };
+        let unprefixed = without_name_prefixes(one_line_block_body(statement));
         let Some(c) = call.captures(&unprefixed) else {
             continue;
         };

@@ -96,7 +96,10 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             // Made an array of JSON values (`json[]`): the column's type changes, no document is reshaped.
             && !Context::is_json_array(type_name)
             // Django restates whole fields: only a known type that changes converts values.
-            && (!ctx.restates_fields || ctx.earlier_retyped.contains_key(&(table.to_lowercase(), column.to_lowercase()))) =>
+            && (!ctx.restates_fields || ctx.earlier_retyped.contains_key(&(table.to_lowercase(), column.to_lowercase())))
+            // `jsonb` made `json`: the text stored is the one `jsonb` already gave its readers
+            // (keys sorted, no duplicates, its own spacing), so nothing reads differently.
+            && !from_jsonb_to_json(ctx, table, column, type_name) =>
         {
             let mut f = finding(
                 &RESHAPES_JSON,
@@ -111,6 +114,15 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
         }
         _ => Vec::new(),
     }
+}
+
+/// An earlier migration left the column `jsonb`, and this makes it `json`.
+fn from_jsonb_to_json(ctx: &Context, table: &str, column: &str, type_name: &str) -> bool {
+    type_name.trim().eq_ignore_ascii_case("json")
+        && ctx
+            .earlier_retyped
+            .get(&(table.to_lowercase(), column.to_lowercase()))
+            .is_some_and(|(old, _)| old.trim().eq_ignore_ascii_case("jsonb"))
 }
 
 #[cfg(test)]
