@@ -203,12 +203,14 @@ fn compare(roots: &Roots, old: &Value, new: &Value, path: &str) -> Vec<DocChange
                     .is_some_and(|m| m.keys().any(|k| !ANNOTATIONS.contains(&k.as_str())))
         };
         // Another name for the same schema (an enum copied under a new name), with the same
-        // keywords beside it: nothing a document can hold changes.
-        fn beside_keys(s: &Value) -> Option<Vec<(&String, &Value)>> {
-            s.as_object().map(|m| m.iter().filter(|(k, _)| *k != "$ref").collect())
+        // keywords beside it: nothing a document can hold changes. Annotations (`title`,
+        // `description`, …) constrain nothing.
+        fn constraints(s: &Value) -> Option<Vec<(&String, &Value)>> {
+            s.as_object()
+                .map(|m| m.iter().filter(|(k, _)| !ANNOTATIONS.contains(&k.as_str())).collect())
         }
         if let (Some(o), Some(n)) = (target(roots.old, old, roots.file), target(roots.new, new, roots.file)) {
-            if o == n && beside_keys(old) == beside_keys(new) {
+            if constraints(o) == constraints(n) && constraints(old) == constraints(new) {
                 return out;
             }
         }

@@ -513,7 +513,12 @@ mod tests {
         let base = json!({"type": "object", "properties": {"id": {"type": "string"}, "level": {"type": "string"}}, "required": ["id", "level"]});
         let view = json!({"allOf": [{"$ref": "#/definitions/Observation"}, {"type": "object", "properties": {"cost": {"type": "number"}}}]});
         let kinds = json!({"type": "string", "enum": ["A", "B"]});
-        let doc = |item: &str, source: &str| json!({"type": "object", "properties": {"data": {"type": "array", "items": {"$ref": format!("#/definitions/{item}")}}, "source": {"$ref": format!("#/definitions/{source}"), "description": "where"}}, "definitions": {"Observation": base, "ObservationsView": view, "LegacySource": kinds, "Source": kinds}});
+        let with_title = |k: &serde_json::Value| {
+            let mut k = k.clone();
+            k["title"] = json!("Source");
+            k
+        };
+        let doc = |item: &str, source: &str| json!({"type": "object", "properties": {"data": {"type": "array", "items": {"$ref": format!("#/definitions/{item}")}}, "source": {"$ref": format!("#/definitions/{source}"), "description": "where"}}, "definitions": {"Observation": base, "ObservationsView": view, "LegacySource": kinds, "Source": with_title(&kinds)}});
         let got = schema_changes(
             &doc("Observation", "LegacySource"),
             &doc("ObservationsView", "Source"),
