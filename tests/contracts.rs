@@ -361,6 +361,40 @@ fn severity_follows_the_role() {
     );
 }
 
+/// Any JSON (`z.unknown()`) made a schema defined in another file: what that schema accepts is
+/// not read here (a JSON value schema accepts all the old one did), so it is a low note, not a
+/// high narrowing. The control, any JSON made a string, is still high.
+#[test]
+fn any_json_made_a_schema_defined_elsewhere_is_no_high_narrowing() {
+    let zod = ZOD.replace(
+        "  size: z.number(),\n",
+        "  size: z.number(),\n  payload: z.unknown(),\n",
+    );
+    let route = "import { Prefs } from \"../schemas\";\n\nexport async function POST(req: Request) {\n  const body = Prefs.parse(await req.json());\n  return Response.json(body);\n}\n";
+    let found = |to: &str| -> Vec<String> {
+        let new = zod
+            .replace(
+                "import { z } from \"zod\";\n",
+                "import { z } from \"zod\";\nimport { jsonSchema } from \"./json\";\n",
+            )
+            .replace("payload: z.unknown()", to);
+        let t = base_and_feature(
+            &[("src/schemas.ts", &zod), ("src/api/route.ts", route)],
+            &[("src/schemas.ts", Some(&new))],
+        );
+        api_type_findings(&t)
+            .into_iter()
+            .map(|f| f["severity"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let elsewhere = found("payload: jsonSchema");
+    assert!(
+        elsewhere.iter().all(|s| s != "high" && s != "critical"),
+        "{elsewhere:?}"
+    );
+    assert_eq!(found("payload: z.string()"), vec!["high"]);
+}
+
 /// A field whose JSON the serializer's file does not show (a `ChoiceField` writes its choices'
 /// keys, integers as often as strings; a field class of the project's own) is compared by name:
 /// changing its class is at most a hint, never a high type change.

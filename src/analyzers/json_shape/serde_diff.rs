@@ -681,7 +681,9 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
         }
         _ => false,
     };
-    let unsure = matches!(kind, SC::TypeChanged | SC::CardinalityChanged) && (unknown(o, false) || unknown(n, true));
+    // Also any JSON made a type not defined here: what that type accepts is not known either.
+    let unsure = (kind == SC::TypeNarrowed && matches!(o, Shape::Any) && unknown(n, true))
+        || matches!(kind, SC::TypeChanged | SC::CardinalityChanged) && (unknown(o, false) || unknown(n, true));
     if unsure {
         message.push_str(" (a type whose JSON is not defined in this change: it may write the same JSON)");
     }

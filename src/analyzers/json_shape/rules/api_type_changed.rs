@@ -277,7 +277,7 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
         // A type not defined in the change may write the same JSON: the reader cannot tell.
         // A wider type reads all the old one did; the values written come from the same data.
         // (A soft type change is one whose types, or whose inner changes, are only hints.)
-        let unsure = c.soft && matches!(c.kind, SC::TypeChanged | SC::CardinalityChanged);
+        let unsure = c.soft && matches!(c.kind, SC::TypeChanged | SC::CardinalityChanged | SC::TypeNarrowed);
         // An optional key added to a type that denies unknown keys fails only an old server
         // after a rollback, and only for clients that already send it; stored documents are
         // another matter (old code reads what new code stored).

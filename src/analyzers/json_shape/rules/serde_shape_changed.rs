@@ -107,7 +107,9 @@ pub(crate) fn severity_for(
     if !seen_role && (reads_old || old_de) {
         consider(Severity::Medium, Role::Unknown, unknown_why.to_string());
     }
-    best.map(|(sev, role, why)| (if c.soft { sev.min(Severity::Medium) } else { sev }, role, why))
+    // A Rust type in place of `Value` is narrower whatever it holds: not softened for that.
+    let soft = c.soft && c.kind != SC::TypeNarrowed;
+    best.map(|(sev, role, why)| (if soft { sev.min(Severity::Medium) } else { sev }, role, why))
 }
 
 /// Every breaking change of the change's serde types, weighed by role; `stored` names the
