@@ -671,14 +671,8 @@ fn compare_shapes(cx: &mut Ctx<'_>, at: &str, o: &Shape, n: &Shape, line: u32) {
     // A named type whose definition is not in the change (a newtype from a macro, another
     // crate) may write the same JSON as before: say so, and keep it a hint.
     let unknown = |s: &Shape, new: bool| match s {
-        Shape::Named(n) => {
-            let base = Shape::base_name(n);
-            if new {
-                cx.types.new_type(base).is_none()
-            } else {
-                cx.types.old_type(base).is_none()
-            }
-        }
+        Shape::Named(n) if new => cx.types.new_type(Shape::base_name(n)).is_none(),
+        Shape::Named(n) => cx.types.old_type(Shape::base_name(n)).is_none(),
         _ => false,
     };
     // Also any JSON made a type not defined here: what that type accepts is not known either.
