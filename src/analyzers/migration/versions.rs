@@ -67,7 +67,23 @@ pub(super) fn version_key(path: &str, format: MigrationFormat) -> String {
     };
     match format {
         MigrationFormat::Django => name.to_string(),
-        _ => name.split('_').next().unwrap_or(name).to_string(),
+        // Flyway's version is what comes before `__` (`V1_2__add.sql`).
+        _ if name.contains("__") => name.split("__").next().unwrap_or(name).to_string(),
+        _ => {
+            // A number, `V` and a number: its digits are the version, whatever follows
+            // (`V0002.WebAuthn.postgres.up.sql`, `000002_users.up.sql`, Diesel's dated
+            // `2017-07-27-105423_users`).
+            let digits_from = usize::from(name.starts_with(['V', 'v']));
+            let digits = name[digits_from..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '-')
+                .count();
+            if digits > 0 {
+                name[..digits_from + digits].to_string()
+            } else {
+                name.split('_').next().unwrap_or(name).to_string()
+            }
+        }
     }
 }
 
@@ -81,4 +97,48 @@ pub(super) fn versions_folder(path: &str, format: MigrationFormat) -> String {
         parts.pop();
     }
     parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_is_the_number_a_name_starts_with() {
+        let key = |path: &str, format| version_key(path, format);
+        assert_eq!(
+            key(
+                "internal/storage/migrations/V0002.Webauthn.postgres.up.sql",
+                MigrationFormat::Sql
+            ),
+            "V0002"
+        );
+        assert_eq!(
+            key(
+                "internal/storage/migrations/V0002.WebAuthn.postgres.up.sql",
+                MigrationFormat::Sql
+            ),
+            key(
+                "internal/storage/migrations/V0002.Webauthn.postgres.up.sql",
+                MigrationFormat::Sql
+            )
+        );
+        assert_eq!(
+            key("db/migrate/20150101000000_add_x.rb", MigrationFormat::Rails),
+            "20150101000000"
+        );
+        assert_eq!(
+            key("migrations/2017-07-27-105423_users/up.sql", MigrationFormat::Diesel),
+            "2017-07-27-105423"
+        );
+        assert_eq!(key("sql/V1_2__add_users.sql", MigrationFormat::Sql), "V1_2");
+        assert_eq!(
+            key("app/migrations/0013_remove_uuid.py", MigrationFormat::Django),
+            "0013_remove_uuid.py"
+        );
+        assert_ne!(
+            key("sql/000002_users.up.sql", MigrationFormat::Sql),
+            key("sql/000003_users.up.sql", MigrationFormat::Sql)
+        );
+    }
 }
