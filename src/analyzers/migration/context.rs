@@ -55,6 +55,9 @@ pub struct Context {
     /// `UPDATE table SET …` statements of the file: (table, columns set, the statement in
     /// lower case, line), to see values moved into another column before a drop.
     pub updates: Vec<(String, Vec<String>, String, u32)>,
+    /// `INSERT INTO table … VALUES` statements of the file: (table, the statement in lower
+    /// case, line), to see rows deleted and written again under the same keys.
+    pub inserts: Vec<(String, String, u32)>,
     /// Column types the change's schema files show changing, and every column they know.
     pub schema_retyped: schema_state::Retyped,
     pub schema_known: schema_state::ColumnTypes,
@@ -321,6 +324,27 @@ impl Context {
             format!("no copy of `{table}` is taken earlier in this file")
         };
         Err(why)
+    }
+
+    /// The line of a later `INSERT … VALUES` into `table` that writes every key a
+    /// `DELETE … WHERE id = … / id IN (…)` names again: an update written as delete and insert.
+    pub fn reinserted(&self, table: &str, delete: &str, line: u32) -> Option<u32> {
+        static KEYS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+        let keys = KEYS.get_or_init(|| {
+            regex::Regex::new(r#"(?is)\bwhere\s+"?id"?\s*(?:=\s*('[^']*'|\d+)|in\s*\(([^)]*)\))\s*;?\s*$"#)
+                .expect("valid")
+        });
+        let c = keys.captures(delete)?;
+        let listed = c.get(1).or(c.get(2))?.as_str().to_lowercase();
+        let wanted: Vec<&str> = listed.split(',').map(str::trim).filter(|k| !k.is_empty()).collect();
+        if wanted.is_empty() || wanted.iter().any(|k| !k.starts_with('\'')) {
+            // Numbers are too common in a VALUES list to count as the same keys.
+            return None;
+        }
+        self.inserts
+            .iter()
+            .find(|(t, text, at)| *at > line && self.same_table(t, table) && wanted.iter().all(|k| text.contains(k)))
+            .map(|(_, _, at)| *at)
     }
 
     /// Turns a finding about data on `table` into a mitigated one when a real backup exists,

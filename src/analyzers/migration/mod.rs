@@ -121,6 +121,9 @@ pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
             ctx.updates
                 .push((table.clone(), columns.clone(), op.statement.to_lowercase(), op.line));
         }
+        if let Some(table) = values_inserted_into(&op.statement).filter(|_| op.sql) {
+            ctx.inserts.push((table, op.statement.to_lowercase(), op.line));
+        }
         // Rails' `Model.where(flag: true).update_all(kind: 2)` is `UPDATE … SET kind = … WHERE
         // flag`, when it picks rows by a flag (`true`/`false`): a flag converted into another
         // column is kept as far as code can say. A filter on values of another kind
@@ -605,6 +608,18 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
         }
     }
     backends::group(out)
+}
+
+/// The table an `INSERT INTO table (…) VALUES …` writes (not `INSERT … SELECT`).
+fn values_inserted_into(statement: &str) -> Option<String> {
+    let lower = statement.trim_start().to_lowercase();
+    let rest = lower.strip_prefix("insert into")?.trim_start();
+    if !lower.contains("values") || lower.contains("select") {
+        return None;
+    }
+    let name = rest.split(|c: char| c.is_whitespace() || c == '(').next()?;
+    let name = name.rsplit('.').next()?.trim_matches(['"', '`']);
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 #[cfg(test)]

@@ -49,6 +49,17 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
             vec![f]
         }
         OpKind::Delete { table, filter } if !filter.is_all_rows() && !ctx.is_new_table(table) => {
+            if let Some(at) = ctx.reinserted(table, &op.statement, op.line) {
+                let mut f = finding(
+                    &DELETES_ROWS,
+                    ctx,
+                    op,
+                    format!("DELETE FROM {table} removes rows that line {at} inserts again under the same keys: an update written as delete and insert; columns the insert leaves out, and rows that reference them with ON DELETE CASCADE, do not come back"),
+                    "check that the insert writes every column, and that nothing references these rows with ON DELETE CASCADE (or write an UPDATE)",
+                );
+                f.severity = crate::model::Severity::Medium;
+                return vec![f];
+            }
             let f = finding(
                 &DELETES_ROWS,
                 ctx,
