@@ -395,6 +395,20 @@ fn any_json_made_a_schema_defined_elsewhere_is_no_high_narrowing() {
     assert_eq!(found("payload: z.string()"), vec!["high"]);
 }
 
+/// A zod array moved out into a schema of its own (`const orderBy = z.array(z.object(…))`) and
+/// named by the field is the same array: no change between one value and an array. The control,
+/// the field made one object, is still one.
+#[test]
+fn a_zod_array_moved_into_a_schema_of_its_own_is_the_same_array() {
+    let old = "import { z } from \"zod\";\n\nexport const Query = z.object({\n  from: z.string(),\n  orderBy: z.array(z.object({ column: z.string(), direction: z.enum([\"ASC\", \"DESC\"]) })),\n});\n";
+    let moved = "import { z } from \"zod\";\n\nconst orderByInterface = z.array(\n  z.object({ column: z.string(), direction: z.enum([\"ASC\", \"DESC\"]) }),\n);\n\nexport const Query = z.object({\n  from: z.string(),\n  orderBy: orderByInterface,\n});\n";
+    let found = api_findings("src/query.ts", old, moved);
+    assert!(found.is_empty(), "{found:?}");
+    let one = "import { z } from \"zod\";\n\nconst orderByInterface = z.object({ column: z.string(), direction: z.enum([\"ASC\", \"DESC\"]) });\n\nexport const Query = z.object({\n  from: z.string(),\n  orderBy: orderByInterface,\n});\n";
+    let found = api_findings("src/query.ts", old, one);
+    assert!(found.iter().any(|f| f["tags"][0] == "cardinality-changed"), "{found:?}");
+}
+
 /// A field whose JSON the serializer's file does not show (a `ChoiceField` writes its choices'
 /// keys, integers as often as strings; a field class of the project's own) is compared by name:
 /// changing its class is at most a hint, never a high type change.

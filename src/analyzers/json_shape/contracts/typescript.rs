@@ -6,7 +6,7 @@ use super::syntax::{self, line, named_children, string_value, text, Grammar, MAX
 use super::{Read, Unresolved};
 use crate::analyzers::json_shape::roles::Role;
 use crate::analyzers::json_shape::serde_model::{Field, Kind, Shape};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use tree_sitter::Node;
 
 struct Cx<'a> {
@@ -15,6 +15,9 @@ struct Cx<'a> {
     read: Read,
     /// Interfaces read so far.
     interfaces: BTreeSet<String>,
+    /// Zod schemas of this file that are no object (`const ids = z.array(…)`): a field that
+    /// names one holds what it holds, not a type of that name.
+    consts: BTreeMap<String, Shape>,
 }
 
 impl Cx<'_> {
@@ -51,6 +54,7 @@ pub fn read(path: &str, src: &str) -> Result<Read, String> {
         src,
         read: Read::default(),
         interfaces: BTreeSet::new(),
+        consts: BTreeMap::new(),
     };
     let uses_zod = src.contains("zod");
     let mut counted = (0, 0);
@@ -349,8 +353,11 @@ fn zod_schema(cx: &mut Cx<'_>, name: &str, value: Node<'_>) {
         let mut t = object(name, cx.path, line(value), fields);
         t.container.deny_unknown_fields = strict;
         cx.read.types.push(t);
-    } else if cx.read.unresolved.len() > before {
-        cx.read.unresolved.truncate(before);
+    } else {
+        cx.consts.insert(name.to_string(), z.shape);
+        if cx.read.unresolved.len() > before {
+            cx.read.unresolved.truncate(before);
+        }
     }
 }
 
@@ -369,6 +376,9 @@ fn zod(cx: &mut Cx<'_>, owner: &str, node: Node<'_>, depth: u8) -> Option<Zod> {
     match node.kind() {
         "identifier" => {
             let name = text(node, src);
+            if let Some(shape) = cx.consts.get(name) {
+                return Some(Zod::of(shape.clone()));
+            }
             // Another schema of this file, or one imported: by name.
             let object = cx.fields_of(name).map(|f| {
                 let strict = cx
