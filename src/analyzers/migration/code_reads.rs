@@ -221,6 +221,50 @@ pub fn read_before<'a>(mentions: &'a [CodeMention], table: &str, column: &str, l
     })
 }
 
+/// The line before `line` where the migration's text selects rows of `table` (`SELECT … FROM
+/// questions`, in a string its data code runs), when the text before it also writes (an
+/// `UPDATE`, an `INSERT`, `save`, `create`): the rows were most likely moved before the drop.
+/// Strings count here: that is where data code writes its SQL.
+pub fn rows_selected_before(text: &str, table: &str, line: u32) -> Option<u32> {
+    const WRITES: &[&str] = &[
+        "update",
+        "insert",
+        "save",
+        "create",
+        "update_column",
+        "update_columns",
+        "update_all",
+        "insert_all",
+        "upsert_all",
+    ];
+    let before: Vec<(u32, Vec<String>)> = text
+        .lines()
+        .enumerate()
+        .take(line.saturating_sub(1) as usize)
+        .map(|(i, l)| (i as u32 + 1, crate::text::words(l).map(str::to_lowercase).collect()))
+        .collect();
+    // Rows, not a number of them: `SELECT count(*) FROM t` moves nothing.
+    const AGGREGATES: &[&str] = &["count", "sum", "min", "max", "avg", "exists", "1"];
+    let selects_rows = |words: &[String]| {
+        let Some(from) = words
+            .windows(2)
+            .position(|w| w[0] == "from" && names_table(&w[1], table))
+        else {
+            return false;
+        };
+        match words[..from].iter().rposition(|w| w == "select") {
+            Some(select) => words.get(select + 1).is_some_and(|w| !AGGREGATES.contains(&w.as_str())),
+            None => true,
+        }
+    };
+    let at = before.iter().find(|(_, words)| selects_rows(words))?.0;
+    before
+        .iter()
+        .filter(|(n, _)| *n > at)
+        .any(|(_, words)| words.iter().any(|w| WRITES.contains(&w.as_str())))
+        .then_some(at)
+}
+
 /// The forward `RunPython` steps a Django migration names: `forwards`, `_utils.forwards`.
 fn forward_steps(text: &str) -> Vec<String> {
     static FORWARD: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();

@@ -58,6 +58,8 @@ pub struct Context {
     /// `INSERT INTO table … VALUES` statements of the file: (table, the statement in lower
     /// case, line), to see rows deleted and written again under the same keys.
     pub inserts: Vec<(String, String, u32)>,
+    /// The migration's text, for what its data code reads in strings (Rails `select_all`).
+    pub text: String,
     /// Column types the change's schema files show changing, and every column they know.
     pub schema_retyped: schema_state::Retyped,
     pub schema_known: schema_state::ColumnTypes,

@@ -458,6 +458,7 @@ pub fn analyze(change: &ChangeSet) -> Vec<Finding> {
             schema_known: schema_known.clone(),
             schema_postgres,
             typed_rows: schema_state::retypes(&script.ops).next().is_some() && typed_rows(),
+            text: file.new_text.get().unwrap_or("").to_string(),
             // In a Rails file, the loops `copies_in` reads decide (a loop that only prints keeps nothing).
             code_mentions: code_reads::mentions(format, file.new_text.get().unwrap_or(""), None)
                 .into_iter()

@@ -1,9 +1,10 @@
 //! `migration-drops-table`: a table the migration did not create is dropped.
 
+use crate::analyzers::migration::code_reads::rows_selected_before;
 use crate::analyzers::migration::context::{finding, rows_lost, Context, COPY_HELP};
 use crate::analyzers::migration::ops::{Op, OpKind};
 use crate::code_rule;
-use crate::model::Finding;
+use crate::model::{Finding, Severity};
 
 code_rule! {
     /// ## What it does
@@ -38,6 +39,20 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
                 .cloned()
                 .partition(|t| ctx.rebuilt_by_query.get(t).is_some_and(|at| *at > op.line));
             let mut out = rows_lost(&DROPS_TABLE, ctx, op, &lost, "DROP TABLE {table} discards every row");
+            // Rows the data code of a framework's migration (Rails, Django, Alembic) selected
+            // first and wrote elsewhere: a question. Plain SQL's copies are read as statements.
+            let kept = lost.iter().filter(|t| !ctx.is_new_table(t));
+            for (f, table) in out.iter_mut().zip(kept) {
+                if op.sql || !f.mitigated_by.is_empty() || f.severity <= Severity::Medium {
+                    continue;
+                }
+                if let Some(at) = rows_selected_before(&ctx.text, table, op.line) {
+                    f.severity = Severity::Medium;
+                    f.message = format!(
+                        "DROP TABLE {table}: data code at line {at} of this migration selects its rows before the drop and writes them elsewhere; riskgate cannot follow where they go, so check that every row is kept"
+                    );
+                }
+            }
             for t in rebuilt.iter().filter(|t| !ctx.is_new_table(t)) {
                 let mut f = finding(
                     &DROPS_TABLE,
@@ -49,7 +64,7 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
                     ),
                     COPY_HELP,
                 );
-                f.severity = crate::model::Severity::Info;
+                f.severity = Severity::Info;
                 f.mitigated_by = vec!["backup".to_string()];
                 out.push(f);
             }
@@ -62,6 +77,13 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use crate::analyzers::migration::testing::{rules, sql};
+
+    #[test]
+    fn plain_sql_that_reads_a_table_before_dropping_it_is_still_a_loss() {
+        let text = "CREATE VIEW recent AS SELECT * FROM invoices;\nUPDATE totals SET n = 0;\nDROP TABLE invoices;\n";
+        let f = crate::analyzers::migration::testing::first("migration-drops-table", text).expect("reported");
+        assert_eq!(f.severity, crate::model::Severity::High, "{}", f.message);
+    }
 
     #[test]
     fn fires_on_existing_tables_only() {
