@@ -237,12 +237,29 @@ pub fn rows_selected_before(text: &str, table: &str, line: u32) -> Option<u32> {
         "insert_all",
         "upsert_all",
     ];
+    // Code lines only: a comment or a Python docstring (an Alembic revision's) runs nothing.
+    let mut in_docstring = false;
     let before: Vec<(u32, Vec<String>)> = text
         .lines()
         .enumerate()
         .take(line.saturating_sub(1) as usize)
+        .filter(|(_, l)| {
+            let quotes = l.matches("\"\"\"").count() + l.matches("\'\'\'").count();
+            let skip = in_docstring || quotes > 0;
+            in_docstring ^= quotes % 2 == 1;
+            let t = l.trim_start();
+            !skip && !t.starts_with('#') && !t.starts_with("--") && !t.starts_with("//")
+        })
         .map(|(i, l)| (i as u32 + 1, crate::text::words(l).map(str::to_lowercase).collect()))
         .collect();
+    // The SELECT is run: a call that executes SQL on its line or the two above it.
+    const RUNS: &[&str] = &["select_all", "select_rows", "select_values", "exec_query", "execute"];
+    let run_near = |at: u32| {
+        before
+            .iter()
+            .filter(|(n, _)| *n + 2 >= at && *n <= at)
+            .any(|(_, words)| words.iter().any(|w| RUNS.contains(&w.as_str())))
+    };
     // Rows, not a number of them: `SELECT count(*) FROM t` moves nothing.
     const AGGREGATES: &[&str] = &["count", "sum", "min", "max", "avg", "exists", "1"];
     let selects_rows = |words: &[String]| {
@@ -257,7 +274,7 @@ pub fn rows_selected_before(text: &str, table: &str, line: u32) -> Option<u32> {
             None => true,
         }
     };
-    let at = before.iter().find(|(_, words)| selects_rows(words))?.0;
+    let at = before.iter().find(|(n, words)| selects_rows(words) && run_near(*n))?.0;
     before
         .iter()
         .filter(|(n, _)| *n > at)

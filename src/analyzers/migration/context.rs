@@ -273,9 +273,12 @@ impl Context {
                     .all(|b| b == col || self.dropped_in_file.contains(&(table.to_string(), b.clone())))
             })
         };
+        // Values moved within the table (data code rewriting its own rows) are gone with it:
+        // no backup of a table dropped whole.
         let covers = |c: &Copy| {
             column.is_none_or(|col| has(&c.columns, col) && picks_what_matters(c, col))
                 && !(every_row && c.picked_by.is_some())
+                && !(every_row && column.is_none() && c.moved && self.same_table(&c.into, table))
         };
         if let Some(c) = self
             .copies
@@ -343,9 +346,18 @@ impl Context {
             // Numbers are too common in a VALUES list to count as the same keys.
             return None;
         }
+        // The same table as named (schema and all), an `id` column listed, every key written.
+        let lists_id = |text: &str| {
+            text.split_once("values").is_some_and(|(head, _)| {
+                head.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .any(|w| w == "id")
+            })
+        };
         self.inserts
             .iter()
-            .find(|(t, text, at)| *at > line && self.same_table(t, table) && wanted.iter().all(|k| text.contains(k)))
+            .find(|(t, text, at)| {
+                *at > line && t.eq_ignore_ascii_case(table) && lists_id(text) && wanted.iter().all(|k| text.contains(k))
+            })
             .map(|(_, _, at)| *at)
     }
 

@@ -619,8 +619,9 @@ fn values_inserted_into(statement: &str) -> Option<String> {
         return None;
     }
     let name = rest.split(|c: char| c.is_whitespace() || c == '(').next()?;
-    let name = name.rsplit('.').next()?.trim_matches(['"', '`']);
-    (!name.is_empty()).then(|| name.to_string())
+    // The name as written, schema and all: `archive.tenants` is another table.
+    let name = name.replace(['"', '`'], "");
+    (!name.is_empty()).then_some(name)
 }
 
 #[cfg(test)]

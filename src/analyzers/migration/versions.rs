@@ -73,6 +73,22 @@ pub(super) fn version_key(path: &str, format: MigrationFormat) -> String {
             // A number, `V` and a number: its digits are the version, whatever follows
             // (`V0002.WebAuthn.postgres.up.sql`, `000002_users.up.sql`, Diesel's dated
             // `2017-07-27-105423_users`).
+            // Tools that key by the whole file name (Liquibase, Knex, a plain folder) keep it,
+            // unless it is Flyway's `V<number>` form.
+            let by_number = matches!(
+                format,
+                MigrationFormat::Flyway
+                    | MigrationFormat::GolangMigrate
+                    | MigrationFormat::Diesel
+                    | MigrationFormat::Sqlx
+                    | MigrationFormat::Rails
+                    | MigrationFormat::Prisma
+                    | MigrationFormat::Alembic
+            );
+            let flyway_form = name.starts_with(['V', 'v']) && name[1..].starts_with(|c: char| c.is_ascii_digit());
+            if !by_number && !flyway_form {
+                return name.split('_').next().unwrap_or(name).to_string();
+            }
             let digits_from = usize::from(name.starts_with(['V', 'v']));
             let digits = name[digits_from..]
                 .chars()

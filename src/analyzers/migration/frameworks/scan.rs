@@ -431,11 +431,12 @@ pub fn python_function_only_reads(text: &str, name: &str) -> bool {
         ".add(",
         ".remove(",
         ".clear(",
-        // Values written out to a file (an export before the drop).
+    ];
+    // Values written out to a file the function opens (an export before the drop); not to
+    // standard output or a buffer.
+    const FILE_WRITES: &[&str] = &[
         ".write(",
         ".writelines(",
-        ".write_text(",
-        ".write_bytes(",
         ".writerow(",
         ".writerows(",
         "json.dump(",
@@ -445,10 +446,18 @@ pub fn python_function_only_reads(text: &str, name: &str) -> bool {
     let Some((_, _, _, body)) = python_functions(text).into_iter().find(|f| f.0 == name) else {
         return false;
     };
-    !body
-        .lines()
-        .map(|l| code_part(l, "#"))
-        .any(|code| WRITES.iter().any(|w| code.contains(w)))
+    let code: Vec<&str> = body.lines().map(|l| code_part(l, "#")).collect();
+    let opens_file = code.iter().any(|c| {
+        c.contains("open(") && (c.contains("\"w") || c.contains("'w") || c.contains("\"a") || c.contains("'a"))
+    }) || code
+        .iter()
+        .any(|c| c.contains(".write_text(") || c.contains(".write_bytes("));
+    !code.iter().any(|c| {
+        WRITES.iter().any(|w| c.contains(w))
+            || (opens_file && FILE_WRITES.iter().any(|w| c.contains(w)))
+            || c.contains(".write_text(")
+            || c.contains(".write_bytes(")
+    })
 }
 
 /// Bracket depth outside string literals, fed one character at a time.

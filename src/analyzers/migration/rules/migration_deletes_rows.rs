@@ -119,6 +119,23 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
+    /// Rows written again into another schema's table, or with the key in another column, are
+    /// not the rows deleted: still a loss.
+    #[test]
+    fn a_key_written_elsewhere_is_no_reinsert() {
+        for insert in [
+            "INSERT INTO archive.tenants (id) VALUES ('acme');",
+            "INSERT INTO tenants (name, note) VALUES ('x', 'acme');",
+        ] {
+            let text = format!("DELETE FROM tenants WHERE id = 'acme';\n{insert}\n");
+            let f = crate::analyzers::migration::testing::first("migration-deletes-rows", &text).expect("reported");
+            assert_eq!(f.severity, crate::model::Severity::High, "{insert}: {}", f.message);
+        }
+        let same = "DELETE FROM tenants WHERE id = 'acme';\nINSERT INTO tenants (id, name) VALUES ('acme', 'Acme');\n";
+        let f = crate::analyzers::migration::testing::first("migration-deletes-rows", same).expect("reported");
+        assert_eq!(f.severity, crate::model::Severity::Medium, "{}", f.message);
+    }
+
     use crate::analyzers::migration::testing::{rules, run};
 
     #[test]

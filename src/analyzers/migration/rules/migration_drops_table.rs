@@ -85,6 +85,32 @@ mod tests {
         assert_eq!(f.severity, crate::model::Severity::High, "{}", f.message);
     }
 
+    /// What a hostile author would write to turn a drop into a question: words in a revision's
+    /// docstring or in comments, a count, a write to standard output. Each stays high.
+    #[test]
+    fn words_that_run_nothing_do_not_move_rows() {
+        let high = |path: &str, text: &str| {
+            let found = crate::analyzers::migration::testing::run(&[(path, text)]);
+            let f = found
+                .iter()
+                .find(|f| f.rule == "migration-drops-table")
+                .expect("reported");
+            assert_eq!(f.severity, crate::model::Severity::High, "{path}: {}", f.message);
+        };
+        high(
+            "migrations/versions/1a2b_drop.py",
+            "\"\"\"drop invoices\n\nexecute: data moved from invoices to ledger\nCreate Date: 2024-05-01\n\"\"\"\nfrom alembic import op\n\n\ndef upgrade():\n    op.drop_table(\"invoices\")\n",
+        );
+        high(
+            "db/migrate/20240101000000_drop_invoices.rb",
+            "class DropInvoices < ActiveRecord::Migration[7.0]\n  def up\n    # execute: exported from invoices\n    # update the runbook\n    say select_value(\"SELECT count(*) FROM invoices\")\n    execute \"UPDATE totals SET n = 0\"\n    drop_table :invoices\n  end\nend\n",
+        );
+        high(
+            "billing/migrations/0002_drop_invoice.py",
+            "import sys\nfrom django.db import migrations\n\n\ndef forwards(apps, schema_editor):\n    Invoice = apps.get_model(\"billing\", \"Invoice\")\n    for i in Invoice.objects.all():\n        sys.stdout.write(str(i.total))\n\n\nclass Migration(migrations.Migration):\n    operations = [\n        migrations.RunPython(forwards, migrations.RunPython.noop),\n        migrations.DeleteModel(\"Invoice\"),\n    ]\n",
+        );
+    }
+
     #[test]
     fn fires_on_existing_tables_only() {
         assert_eq!(rules("DROP TABLE invoices_2019;"), vec!["migration-drops-table"]);

@@ -40,7 +40,20 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     }
     // Another column takes the old name in the same file (`new_x` renamed to `x`): deployed
     // code still finds `x`, now holding the other column's values (a retype through a copy).
-    if let Some(other) = ctx.renamed_into_in_file.get(&key(from)).filter(|o| *o != to) {
+    // Only a column the file adds and fills from the old one: any other is another column's data.
+    let filled_from_old = |other: &String| {
+        ctx.added_in_file.contains(&key(other))
+            && ctx.updates.iter().any(|(t, columns, statement, _)| {
+                t.eq_ignore_ascii_case(table)
+                    && columns.iter().any(|c| c.eq_ignore_ascii_case(other))
+                    && crate::text::words(statement).any(|w| w.eq_ignore_ascii_case(from))
+            })
+    };
+    if let Some(other) = ctx
+        .renamed_into_in_file
+        .get(&key(from))
+        .filter(|o| *o != to && filled_from_old(o))
+    {
         let mut f = finding(
             &RENAMES_COLUMN,
             ctx,
@@ -99,6 +112,11 @@ mod tests {
         let f = crate::analyzers::migration::testing::first("migration-renames-column", swap).expect("reported");
         assert_eq!(f.severity, crate::model::Severity::Medium);
         assert!(f.message.contains("`d_new` takes the name `d`"), "{}", f.message);
+        // A column swapped in that the file neither adds nor fills from the old one holds other
+        // data: still a high rename.
+        let other = "ALTER TABLE users RENAME COLUMN email TO email_old;\nALTER TABLE users RENAME COLUMN recovery_email TO email;\n";
+        let f = crate::analyzers::migration::testing::first("migration-renames-column", other).expect("reported");
+        assert_eq!(f.severity, crate::model::Severity::High, "{}", f.message);
         // The control: renamed away with nothing in its place stays high.
         let away = "ALTER TABLE t RENAME COLUMN d TO d_old;\n";
         let f = crate::analyzers::migration::testing::first("migration-renames-column", away).expect("reported");
