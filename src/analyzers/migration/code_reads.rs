@@ -20,6 +20,27 @@ pub struct CodeMention {
     pub imported: bool,
 }
 
+/// Words of data code that write somewhere: only code that writes moves anything.
+const DATA_WRITES: &[&str] = &[
+    "update",
+    "update_all",
+    "update_column",
+    "update_columns",
+    "update_attribute",
+    "save",
+    "create",
+    "insert",
+    "insert_all",
+    "upsert",
+    "upsert_all",
+    "add_role",
+    "grant_role",
+    "assign",
+    "attach",
+    "write",
+    "binwrite",
+];
+
 /// Schema statements of Rails' DSL: they name columns without reading their values.
 const RAILS_SCHEMA: &[&str] = &[
     "add_column",
@@ -97,28 +118,9 @@ pub fn mentions(format: MigrationFormat, text: &str, file: Option<&str>) -> Vec<
             // Another file of the change is a data migration as a whole: its helpers read the
             // column (`row[:address]`) apart from where they name the model.
             // ... and only one that writes something moves anything.
-            const WRITES: &[&str] = &[
-                "update",
-                "update_all",
-                "update_column",
-                "update_columns",
-                "update_attribute",
-                "save",
-                "create",
-                "insert",
-                "insert_all",
-                "upsert",
-                "upsert_all",
-                "add_role",
-                "grant_role",
-                "assign",
-                "attach",
-                "write",
-                "binwrite",
-            ];
             let writes = lines
                 .iter()
-                .any(|m| m.words.iter().any(|w| WRITES.contains(&w.as_str())));
+                .any(|m| m.words.iter().any(|w| DATA_WRITES.contains(&w.as_str())));
             match (file, lines.first()) {
                 (Some(_), _) if !writes => Vec::new(),
                 (Some(_), Some(first)) => vec![CodeMention {
@@ -226,17 +228,6 @@ pub fn read_before<'a>(mentions: &'a [CodeMention], table: &str, column: &str, l
 /// `UPDATE`, an `INSERT`, `save`, `create`): the rows were most likely moved before the drop.
 /// Strings count here: that is where data code writes its SQL.
 pub fn rows_selected_before(text: &str, table: &str, line: u32) -> Option<u32> {
-    const WRITES: &[&str] = &[
-        "update",
-        "insert",
-        "save",
-        "create",
-        "update_column",
-        "update_columns",
-        "update_all",
-        "insert_all",
-        "upsert_all",
-    ];
     // Code lines only: a comment or a Python docstring (an Alembic revision's) runs nothing.
     let mut in_docstring = false;
     let before: Vec<(u32, Vec<String>)> = text
@@ -278,7 +269,7 @@ pub fn rows_selected_before(text: &str, table: &str, line: u32) -> Option<u32> {
     before
         .iter()
         .filter(|(n, _)| *n > at)
-        .any(|(_, words)| words.iter().any(|w| WRITES.contains(&w.as_str())))
+        .any(|(_, words)| words.iter().any(|w| DATA_WRITES.contains(&w.as_str())))
         .then_some(at)
 }
 
