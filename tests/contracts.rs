@@ -541,6 +541,71 @@ fn a_request_parsed_by_a_route_is_read_from_clients() {
     assert_eq!(severity(&added_route), vec!["medium"]);
 }
 
+/// A route that names only the type holding the changed one (`route_in: RouteRequest`, whose
+/// `context` is the `ContextBase` that gains a required key; dispatch's `b607d4b5d4`) shows who
+/// sends the changed type: a request, whose old clients may lack the key (a medium hint, as for
+/// any request that gains a required key; a server often catches up with its clients). Without
+/// the route nobody is seen to send it: a low note of unknown role.
+#[test]
+fn a_route_that_names_the_holder_of_a_changed_type_gives_it_the_role() {
+    let models = "from typing import Optional\nfrom pydantic import BaseModel\n\n\nclass ContextBase(BaseModel):\n    incident_type: str\n\n\nclass RouteBase(BaseModel):\n    text: Optional[str]\n    context: Optional[ContextBase]\n\n\nclass RouteRequest(RouteBase):\n    pass\n";
+    let route = "from fastapi import APIRouter\nfrom app.route.models import RouteRequest\n\nrouter = APIRouter()\n\n\n@router.post(\"/route\")\ndef route(*, route_in: RouteRequest):\n    pass\n";
+    let required = models.replace("    incident_type: str\n", "    incident_type: str\n    project: str\n");
+    let roles = |files: &[(&str, &str)]| -> Vec<(String, String)> {
+        api_type_findings(&base_and_feature(files, &[("app/route/models.py", Some(&required))]))
+            .into_iter()
+            .map(|f| {
+                (
+                    f["severity"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let found = roles(&[("app/route/models.py", models), ("app/route/views.py", route)]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "medium", "{found:?}");
+    assert!(found[0].1.starts_with("ContextBase.project is added"), "{found:?}");
+    assert!(found[0].1.contains("app/route/views.py"), "{found:?}");
+    let found = roles(&[("app/route/models.py", models)]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "low", "{found:?}");
+    assert!(found[0].1.contains("role unknown"), "{found:?}");
+}
+
+/// A key moved from one base to another of the same subclass (LNbits' `lnbits_denomination`,
+/// from `OpsSettings` to `FakeWalletFundingSource`, both bases of the settings the admin route
+/// returns): the response still holds it, so nothing is reported. Control: the key dropped
+/// from both is a break of the response.
+#[test]
+fn a_key_moved_between_bases_of_the_same_model_is_no_change() {
+    let settings = "from pydantic import BaseModel\n\n\nclass OpsSettings(BaseModel):\n    denomination: str = \"sats\"\n    name: str = \"x\"\n\n\nclass FundingSettings(BaseModel):\n    source: str = \"fake\"\n\n\nclass EditableSettings(OpsSettings, FundingSettings):\n    pass\n";
+    let route = "from fastapi import APIRouter\nfrom app.settings import EditableSettings\n\nrouter = APIRouter()\n\n\n@router.get(\"/settings\", response_model=EditableSettings)\nasync def show():\n    pass\n";
+    let without = settings.replace("    denomination: str = \"sats\"\n", "");
+    let moved = without.replace(
+        "    source: str = \"fake\"\n",
+        "    source: str = \"fake\"\n    denomination: str = \"sats\"\n",
+    );
+    let found = |new: &str| {
+        api_type_findings(&base_and_feature(
+            &[("app/settings.py", settings), ("app/routes.py", route)],
+            &[("app/settings.py", Some(new))],
+        ))
+    };
+    let moved_findings = found(&moved);
+    assert!(moved_findings.is_empty(), "{moved_findings:?}");
+    let dropped: Vec<String> = found(&without)
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        dropped
+            .iter()
+            .any(|m| m.starts_with("EditableSettings.denomination (string) is removed")),
+        "{dropped:?}"
+    );
+}
+
 /// A base class is read wherever its subclasses are: a narrower key in the base of a response
 /// model breaks no reader (clients read what the server writes), so nothing is reported, not
 /// a hint for the base as if nobody were known to read it.
@@ -814,6 +879,50 @@ fn a_pydantic_base_of_another_module_is_followed() {
         "{}",
         found[0]
     );
+}
+
+/// A module that imports only the project's base (`from app.models import AppBase`) names no
+/// library and holds models all the same (dispatch's `incident_type/models.py`); so does one that
+/// imports the library's base under another name. Control: a class on a base that is no model.
+#[test]
+fn a_model_on_a_project_base_in_a_module_that_names_no_library_is_read() {
+    let base =
+        "from pydantic import BaseModel\n\n\nclass AppBase(BaseModel):\n    class Config:\n        orm_mode = True\n";
+    let model = "from typing import Optional\n\nfrom app.models import AppBase\n\n\nclass TypeRead(AppBase):\n    name: str\n    plugin_metadata: Optional[dict]\n";
+    let t = base_and_feature(
+        &[("src/app/models.py", base), ("src/app/incident_type/models.py", model)],
+        &[(
+            "src/app/incident_type/models.py",
+            Some(&model.replace("Optional[dict]", "list[int] = []")),
+        )],
+    );
+    let found = api_type_findings(&t);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["tags"], serde_json::json!(["cardinality-changed"]));
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("TypeRead.plugin_metadata changes between one value and an array"),
+        "{}",
+        found[0]
+    );
+
+    let aliased = "from typing import Optional\nfrom pydantic import BaseModel as AppBase\n\n\nclass TypeRead(AppBase):\n    name: str\n    plugin_metadata: Optional[dict]\n";
+    let found = api_findings(
+        "app/schemas.py",
+        aliased,
+        &aliased.replace("Optional[dict]", "list[int] = []"),
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["tags"], serde_json::json!(["cardinality-changed"]));
+
+    let plain = "from typing import Optional\n\nfrom app.views import AppView\n\n\nclass TypeRead(AppView):\n    name: str\n    plugin_metadata: Optional[dict]\n";
+    let t = base_and_feature(
+        &[("app/views.py", "class AppView:\n    pass\n"), ("app/read.py", plain)],
+        &[("app/read.py", Some(&plain.replace("Optional[dict]", "list[int] = []")))],
+    );
+    assert_eq!(api_type_findings(&t), Vec::<serde_json::Value>::new());
 }
 
 /// Inputs written to cost: aliases that expand exponentially, object types nested tens of

@@ -8,6 +8,7 @@ pub mod drf;
 pub mod go;
 pub mod model;
 pub mod python;
+mod python_imports;
 pub mod syntax;
 pub mod typescript;
 
@@ -96,6 +97,12 @@ fn may_hold_types(grammar: Grammar, text: &str) -> bool {
     }
 }
 
+/// Whether a Python module names a model or serializer base another module declares: then it
+/// may hold models though it names no library.
+fn names_a_base(text: &str, bases: &[python::Base]) -> bool {
+    !bases.is_empty() && !generated(text) && crate::text::words(text).any(|w| bases.iter().any(|b| b.name == w))
+}
+
 fn read_with(grammar: Grammar, path: &str, text: &str) -> Result<Read, String> {
     read_knowing(grammar, path, text, &[])
 }
@@ -152,7 +159,9 @@ fn wanted_bases(change: &ChangeSet) -> BTreeSet<(String, String)> {
             continue;
         }
         for text in [file.old_text.get(), file.new_text.get()].into_iter().flatten() {
-            if may_hold_types(Grammar::Python, text) {
+            // A module that only imports the project's own base (`from dispatch.models import
+            // DispatchBase`) names neither pydantic nor a serializer, and holds models all the same.
+            if may_hold_types(Grammar::Python, text) || text.contains("class ") {
                 wanted.extend(
                     python::read(&file.path, text)
                         .map(|r| r.unknown_bases)
@@ -234,7 +243,11 @@ pub fn read(change: &ChangeSet) -> Contracts {
         let mut old_roles: BTreeSet<(String, Role)> = BTreeSet::new();
         let (mut old_names, mut old_unresolved) = (BTreeSet::new(), BTreeSet::new());
         if file.status != FileStatus::Added {
-            if let Some(text) = file.old_text.get().filter(|t| may_hold_types(grammar, t)) {
+            if let Some(text) = file
+                .old_text
+                .get()
+                .filter(|t| may_hold_types(grammar, t) || names_a_base(t, &bases_before))
+            {
                 // An old version that does not read gives nothing to compare against.
                 if let Ok(read) = read_knowing(grammar, old_path, text, &bases_before) {
                     old_roles.extend(read.roles.iter().map(|(n, r, _)| (n.clone(), *r)));
@@ -253,7 +266,7 @@ pub fn read(change: &ChangeSet) -> Contracts {
             continue;
         }
         let Some(text) = file.new_text.get() else { continue };
-        let read = if may_hold_types(grammar, text) {
+        let read = if may_hold_types(grammar, text) || names_a_base(text, &bases) {
             read_knowing(grammar, &file.path, text, &bases)
         } else if generated(text) && !old_names.is_empty() {
             Err("is now marked as generated".to_string())

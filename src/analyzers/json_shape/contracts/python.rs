@@ -4,6 +4,7 @@
 use super::annotations::{aliases, expand, parse_annotation, Aliases, Annotation, MAX_EXPANDED};
 use super::model::{field, fields_mut, int, nullable, object, values};
 use super::syntax::{self, line, named_children, string_value, text, Grammar};
+use super::python_imports::{base_aliases, imports, module_imports};
 use super::{Read, Unresolved};
 use crate::analyzers::json_shape::roles::Role;
 use crate::analyzers::json_shape::serde_model::{Field, SerdeTrait, SerdeType, Shape};
@@ -144,93 +145,6 @@ const LIBRARY_BASES: &[&str] = &[
     "Base",
 ];
 
-/// `from a.b import C` (and `from .b import C`): C, and the path suffix of its module's file
-/// (`a/b`, or the importing file's folder joined with `b`).
-fn imports(root: Node<'_>, src: &str, path: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let folder = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-    for stmt in named_children(root)
-        .into_iter()
-        .filter(|n| n.kind() == "import_from_statement")
-    {
-        let Some(module) = stmt.child_by_field_name("module_name") else {
-            continue;
-        };
-        let module_path = match module.kind() {
-            "relative_import" => {
-                let dots = text(module, src).chars().take_while(|c| *c == '.').count();
-                let mut base: Vec<&str> = folder.split('/').filter(|s| !s.is_empty()).collect();
-                for _ in 1..dots {
-                    base.pop();
-                }
-                let rest = text(module, src).trim_start_matches('.').replace('.', "/");
-                base.push(&rest);
-                base.join("/")
-            }
-            _ => text(module, src).replace('.', "/"),
-        };
-        let mut cursor = stmt.walk();
-        for name in stmt.children_by_field_name("name", &mut cursor) {
-            let imported = match name.kind() {
-                "aliased_import" => name.child_by_field_name("alias"),
-                _ => Some(name),
-            };
-            if let Some(n) = imported {
-                out.push((text(n, src).to_string(), module_path.trim_matches('/').to_string()));
-            }
-        }
-    }
-    out
-}
-
-/// `import a.b` (the module named `a.b`) and `import a.b as m` (named `m`): each name, and the
-/// path suffix of the module's file.
-fn module_imports(root: Node<'_>, src: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for stmt in named_children(root)
-        .into_iter()
-        .filter(|n| n.kind() == "import_statement")
-    {
-        let mut cursor = stmt.walk();
-        for name in stmt.children_by_field_name("name", &mut cursor) {
-            let (dotted, alias) = match name.kind() {
-                "aliased_import" => (name.child_by_field_name("name"), name.child_by_field_name("alias")),
-                _ => (Some(name), Some(name)),
-            };
-            if let (Some(d), Some(a)) = (dotted, alias) {
-                out.push((text(a, src).to_string(), text(d, src).replace('.', "/")));
-            }
-        }
-    }
-    out
-}
-
-/// Module-level names bound to another class (`Base = serializers.Serializer`), for bases.
-fn base_aliases(root: Node<'_>, src: &str) -> std::collections::HashMap<String, (String, u32)> {
-    let mut out = std::collections::HashMap::new();
-    for stmt in named_children(root)
-        .into_iter()
-        .filter(|n| n.kind() == "expression_statement")
-    {
-        let Some(assignment) = stmt.named_child(0).filter(|a| a.kind() == "assignment") else {
-            continue;
-        };
-        let (Some(left), Some(right)) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
-        ) else {
-            continue;
-        };
-        if left.kind() == "identifier"
-            && matches!(right.kind(), "identifier" | "attribute")
-            && assignment.child_by_field_name("type").is_none()
-        {
-            out.insert(text(left, src).to_string(), (text(right, src).to_string(), line(stmt)));
-        }
-    }
-    out
-}
-
 /// An alias generator to camelCase (pydantic's `to_camel`, pyhumps' `camelize`, dataclasses_json's).
 fn sets_camel(body: &str) -> bool {
     body.contains("to_camel") || body.contains("camelize") || body.contains("LetterCase.CAMEL")
@@ -308,19 +222,17 @@ pub fn read_with_bases(path: &str, src: &str, external: &[Base]) -> Result<Read,
         };
         // A base this module does not declare may be a model or serializer of another one,
         // whose keys its subclasses inherit.
-        if family.is_some() || mentions_pydantic {
-            read.unknown_bases.extend(
-                c.bases
-                    .iter()
-                    .filter(|b| {
-                        let name = last_segment(b);
-                        !LIBRARY_BASES.contains(&name) && !all.iter().any(|c| c.name == name)
-                    })
-                    .filter_map(|b| {
-                        module_of_base(b.split('[').next().unwrap_or(b)).map(|m| (last_segment(b).to_string(), m))
-                    }),
-            );
-        }
+        read.unknown_bases.extend(
+            c.bases
+                .iter()
+                .filter(|b| {
+                    let name = last_segment(b);
+                    !LIBRARY_BASES.contains(&name) && !all.iter().any(|c| c.name == name)
+                })
+                .filter_map(|b| {
+                    module_of_base(b.split('[').next().unwrap_or(b)).map(|m| (last_segment(b).to_string(), m))
+                }),
+        );
         let Some(f) = family else {
             continue;
         };
@@ -850,16 +762,11 @@ mod tests {
             plain.unknown_bases,
             vec![("AppBase".to_string(), "app/models".to_string())]
         );
+        // A module that names no library asks for its bases all the same: they may be models.
         let relative = read(
             "pkg/api/a.py",
             "from ..base import B\nfrom .m import S\nclass A(B):\n    x: int\nclass C(S):\n    y: int\n",
         );
-        let imported: Vec<(String, String)> = relative.unwrap().unknown_bases;
-        assert!(
-            imported.is_empty(),
-            "a module that does not name pydantic asks for nothing"
-        );
-        let relative = read("pkg/api/a.py", "import pydantic\nfrom ..base import B\nfrom .m import S\nclass A(B):\n    x: int\nclass C(S):\n    y: int\n");
         assert_eq!(
             relative.unwrap().unknown_bases,
             vec![

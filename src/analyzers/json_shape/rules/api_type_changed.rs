@@ -56,6 +56,25 @@ code_rule! {
     pub static API_TYPE_CHANGED: "api-type-changed", JsonShape, High, [], gating = BrokenContract;
 }
 
+/// Whether `base` has subclasses in the change and each still writes the key `key`.
+fn kept_by_every_subclass(models: &Models, bases: &[(String, String)], base: &SerdeType, key: &str) -> bool {
+    let mut subclasses = bases
+        .iter()
+        .filter(|(_, b)| *b == base.name)
+        .map(|(class, _)| class)
+        .peekable();
+    subclasses.peek().is_some()
+        && subclasses.all(|class| {
+            models.new.iter().any(|t| {
+                t.name == *class
+                    && t.file == base.file
+                    && contracts::model::fields_of(t)
+                        .iter()
+                        .any(|f| f.wire_ser == key && !f.skip_ser)
+            })
+        })
+}
+
 /// The safe pattern, in words that fit every language.
 fn help(kind: SC) -> &'static str {
     match kind {
@@ -201,10 +220,31 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
     if candidates.is_empty() {
         return out;
     }
-    let wanted: BTreeSet<String> = candidates
+    let mut wanted: BTreeSet<String> = candidates
         .iter()
         .map(|(_, n, _, _)| n.name.split('.').next().unwrap_or(&n.name).to_string())
         .collect();
+    // A route may name only a type that holds the changed one (`route_in: RouteRequest`, whose
+    // `context` is the `ContextBase` that changed), or a subclass of it: the files that name
+    // those show the changed type's readers too. A few levels, as roles pass down.
+    for _ in 0..4 {
+        let holders: Vec<String> = models
+            .new
+            .iter()
+            .filter(|t| !wanted.contains(&t.name))
+            .filter(|t| {
+                t.held_names().iter().any(|h| wanted.contains(h))
+                    || bases
+                        .iter()
+                        .any(|(class, base)| *class == t.name && wanted.contains(base))
+            })
+            .map(|t| t.name.clone())
+            .collect();
+        if holders.is_empty() {
+            break;
+        }
+        wanted.extend(holders);
+    }
     let mut roles = direct;
     roles.extend(contracts::tree_roles(change, &wanted));
     // Each language's types take the roles its own code gives them.
@@ -259,6 +299,15 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
                 "role unknown: no request, response or storage use of the type was found, so this is a hint".to_string()
             }
         };
+        // A key moved from one base to another of the same subclasses (LNbits' settings mixins):
+        // a base read only through its subclasses loses nothing while each of them keeps it.
+        if c.kind == SC::FieldRemoved
+            && !known.is_empty()
+            && known.iter().all(|e| e.why.starts_with("a base of `"))
+            && kept_by_every_subclass(&models, &bases, n, c.subject.rsplit('.').next().unwrap_or(""))
+        {
+            continue;
+        }
         let field = c.subject.rsplit('.').next().unwrap_or("").to_lowercase();
         let column_added = !field.is_empty() && schema_words.contains(&field);
         let old_de = models.old_type(&n.name).is_some_and(|o| o.de);
