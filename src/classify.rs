@@ -326,6 +326,13 @@ impl Classifier {
                 });
             }
             let (_, format, role) = MIGRATION_CONVENTIONS[i];
+            // The whole schema kept beside the migrations (memos' `LATEST.sql`, a `schema.sql`)
+            // sets up new databases only: no statement of it runs on one that holds data.
+            let stem = name.rsplit_once('.').map_or(name, |(s, _)| s).to_lowercase();
+            if format == MigrationFormat::Sql && (stem.starts_with("latest") || stem == "schema" || stem == "structure")
+            {
+                return None;
+            }
             return Some(FileKind::Migration {
                 format,
                 role,
@@ -491,6 +498,14 @@ mod tests {
         assert_eq!(migration("db/changelog-master.xml"), (Liquibase, Up));
         assert_eq!(migration("migrations/20240101120000_users.sql"), (Sqlx, Up));
         assert_eq!(migration("db/migrations/archive/drop.sql"), (Sql, Up));
+        // The whole schema for new databases, beside the migrations: no migration (memos).
+        for path in [
+            "store/migration/sqlite/LATEST.sql",
+            "store/db/migration/prod/LATEST__SCHEMA.sql",
+            "db/migrations/schema.sql",
+        ] {
+            assert!(!matches!(kind(path), FileKind::Migration { .. }), "{path}");
+        }
         assert_eq!(
             kind("shop/migrations/__init__.py"),
             FileKind::Source {

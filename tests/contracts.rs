@@ -606,6 +606,46 @@ fn a_key_moved_between_bases_of_the_same_model_is_no_change() {
     );
 }
 
+/// A serializer its views use only to read requests (`write_serializer_class = S`, Argus'
+/// bulk acknowledgements) is no response: a key it drops is one old clients still send, which
+/// the server now ignores (medium), not one their readers lose (high). Control: a view's
+/// `serializer_class` reads and writes it.
+#[test]
+fn a_serializer_its_views_only_read_requests_with_is_no_response() {
+    let serializers = "from rest_framework import serializers\n\n\nclass AckRequestSerializer(serializers.Serializer):\n    ids = serializers.ListField(child=serializers.IntegerField())\n    note = serializers.CharField()\n";
+    let view = |attribute: &str| {
+        format!("from rest_framework import viewsets\nfrom .serializers import AckRequestSerializer\n\n\nclass AckViewSet(viewsets.ViewSet):\n    {attribute} = AckRequestSerializer\n")
+    };
+    let found = |attribute: &str| -> Vec<(String, String)> {
+        api_type_findings(&base_and_feature(
+            &[("app/serializers.py", serializers), ("app/views.py", &view(attribute))],
+            &[(
+                "app/serializers.py",
+                Some(&serializers.replace("    note = serializers.CharField()\n", "")),
+            )],
+        ))
+        .into_iter()
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+    };
+    let write_only = found("write_serializer_class");
+    assert_eq!(write_only.len(), 1, "{write_only:?}");
+    assert_eq!(write_only[0].0, "medium", "{write_only:?}");
+    assert!(
+        write_only[0].1.contains("used by a view as its request serializer"),
+        "{write_only:?}"
+    );
+    let both = found("serializer_class");
+    assert_eq!(both.len(), 1, "{both:?}");
+    assert_eq!(both[0].0, "high", "{both:?}");
+    assert!(both[0].1.contains("response to clients"), "{both:?}");
+}
+
 /// A base class is read wherever its subclasses are: a narrower key in the base of a response
 /// model breaks no reader (clients read what the server writes), so nothing is reported, not
 /// a hint for the base as if nobody were known to read it.

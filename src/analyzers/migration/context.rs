@@ -93,6 +93,8 @@ pub struct Context {
     pub added_in_file: HashSet<(String, String)>,
     /// (table, new name) → old name of every column rename in the file, before or after the op.
     pub renamed_into_in_file: HashMap<(String, String), String>,
+    /// Table names the file renames another table to, and the line of the first such rename.
+    pub tables_renamed_into: HashMap<String, u32>,
     /// The data code of this file and of the change's earlier migrations, by what it names.
     pub code_mentions: Vec<super::code_reads::CodeMention>,
     /// (table, column) → the name the file renamed the column from (`node` → `node_deprecated`).

@@ -156,6 +156,9 @@ pub fn judge(ops: &[Op], ctx: &mut Context) -> Vec<Finding> {
             ctx.renamed_into_in_file
                 .insert((table.clone(), to.clone()), from.clone());
         }
+        if let OpKind::RenameTable { to, .. } = &op.kind {
+            ctx.tables_renamed_into.entry(to.clone()).or_insert(op.line);
+        }
     }
     let mut out = Vec::new();
     for op in ops {

@@ -11,6 +11,75 @@ use crate::analyzers::json_shape::serde_model::{Field, Shape};
 use std::collections::BTreeSet;
 use tree_sitter::Node;
 
+/// Why a serializer is taken for both a request and a response when no use of it says which.
+pub const FAMILY_ROLE: &str = "a Django REST Framework serializer: the API's requests and responses";
+
+/// What a use of a serializer says of its direction; the roles such uses give replace
+/// `FAMILY_ROLE`'s guess (`api-type-changed`).
+pub const USE_ROLE: &str = "used by a view as its";
+
+/// Views' uses of serializers that say which way the JSON goes: `write_serializer_class = S`,
+/// `S(data=…)` and drf-spectacular's `extend_schema(request=S)` read requests;
+/// `read_serializer_class = S` and `responses=S` write responses; `serializer_class = S` both.
+pub fn uses(src: &str) -> Vec<(String, super::Role, String)> {
+    use super::Role::{WireInput, WireOutput};
+    let ident = |s: &str| -> String { s.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect() };
+    let mut out = Vec::new();
+    for (i, l) in src.lines().enumerate() {
+        let l = l.trim();
+        let mut push = |name: String, role, what: &str| {
+            if name.chars().next().is_some_and(char::is_uppercase) {
+                out.push((name, role, format!("{USE_ROLE} {what} (line {})", i + 1)));
+            }
+        };
+        for (prefix, roles, what) in [
+            ("write_serializer_class = ", &[WireInput][..], "request serializer"),
+            ("read_serializer_class = ", &[WireOutput][..], "response serializer"),
+            ("serializer_class = ", &[WireInput, WireOutput][..], "serializer"),
+        ] {
+            if let Some(rest) = l.strip_prefix(prefix) {
+                for role in roles {
+                    push(ident(rest), *role, what);
+                }
+            }
+        }
+        for (key, role, what) in [
+            ("request=", WireInput, "documented request"),
+            ("responses=", WireOutput, "documented response"),
+        ] {
+            for (at, _) in l.match_indices(key) {
+                let before = l[..at].chars().next_back();
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    continue;
+                }
+                let rest = &l[at + key.len()..];
+                // `responses={200: S, 404: E}`: each value.
+                if let Some(map) = rest.strip_prefix('{') {
+                    let map = map.split('}').next().unwrap_or("");
+                    for (_, value) in map.split(',').filter_map(|kv| kv.split_once(':')) {
+                        push(ident(value.trim()), role, what);
+                    }
+                } else {
+                    push(ident(rest), role, what);
+                }
+            }
+        }
+        if let Some(at) = l.find("(data=") {
+            let name: String = l[..at]
+                .chars()
+                .rev()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            push(
+                name.chars().rev().collect(),
+                WireInput,
+                "request serializer (it validates request data)",
+            );
+        }
+    }
+    out
+}
+
 /// A value whose JSON type is not in the file (a model field, a method's result): compared
 /// by name only, so a change of it is a hint.
 fn unknown_value() -> Shape {

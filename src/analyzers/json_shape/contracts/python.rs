@@ -3,8 +3,8 @@
 
 use super::annotations::{aliases, expand, parse_annotation, Aliases, Annotation, MAX_EXPANDED};
 use super::model::{field, fields_mut, int, nullable, object, values};
-use super::syntax::{self, line, named_children, string_value, text, Grammar};
 use super::python_imports::{base_aliases, imports, module_imports};
+use super::syntax::{self, line, named_children, string_value, text, Grammar};
 use super::{Read, Unresolved};
 use crate::analyzers::json_shape::roles::Role;
 use crate::analyzers::json_shape::serde_model::{Field, SerdeTrait, SerdeType, Shape};
@@ -274,13 +274,10 @@ pub fn read_with_bases(path: &str, src: &str, external: &[Base]) -> Result<Read,
                 read.types.push(t);
             }
         }
-        let why = match f {
-            Family::Drf => Some("a Django REST Framework serializer: the API's requests and responses"),
-            _ => None,
-        };
-        if let Some(why) = why {
-            read.roles.push((c.name.clone(), Role::WireOutput, why.to_string()));
-            read.roles.push((c.name.clone(), Role::WireInput, why.to_string()));
+        if f == Family::Drf {
+            let why = super::drf::FAMILY_ROLE.to_string();
+            read.roles.push((c.name.clone(), Role::WireOutput, why.clone()));
+            read.roles.push((c.name.clone(), Role::WireInput, why));
         }
     }
     // A class defined twice in a module is its last definition.
@@ -289,6 +286,7 @@ pub fn read_with_bases(path: &str, src: &str, external: &[Base]) -> Result<Read,
     read.types.retain(|t| seen.insert(t.name.clone()));
     read.types.reverse();
     read.roles.extend(fastapi_roles(root, src));
+    read.roles.extend(super::drf::uses(src));
     Ok(read)
 }
 

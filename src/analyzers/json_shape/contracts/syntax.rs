@@ -78,21 +78,60 @@ pub fn parse(grammar: Grammar, text: &str) -> Result<Tree, String> {
             Some(ParseOptions::new().progress_callback(&mut progress)),
         )
         .ok_or_else(|| format!("parsing took longer than {} s", MAX_PARSE.as_secs()))?;
-    if tree.root_node().has_error() {
-        let line = first_error(tree.root_node())
-            .map(|n| n.start_position().row + 1)
-            .unwrap_or(1);
+    if let Some(error) = first_error(tree.root_node()) {
+        let line = error.start_position().row + 1;
         return Err(format!("does not parse (line {line})"));
     }
     Ok(tree)
+}
+
+/// Where the grammar lags the language in code that declares no JSON type: inside JSX (an `&`
+/// in an attribute string) or inside a function's body (a tagged template with type arguments,
+/// Go's `new(expr)`). An unexpected token there of at most a few lines is skipped; a missing
+/// token is not (the grammar guessed where a block ends, and a declaration may be swallowed).
+fn in_body(node: Node<'_>) -> bool {
+    if !node.is_error() || node.end_position().row > node.start_position().row + 2 {
+        return false;
+    }
+    let mut at = node.parent();
+    while let Some(n) = at {
+        if n.is_error() {
+            return false;
+        }
+        let body = match n.kind() {
+            "jsx_element" | "jsx_self_closing_element" | "jsx_expression" | "statement_block" => true,
+            // Go's and Python's function bodies: a block under a function.
+            "block" => n.parent().is_some_and(|p| {
+                matches!(
+                    p.kind(),
+                    "function_declaration" | "method_declaration" | "func_literal" | "function_definition"
+                )
+            }),
+            _ => false,
+        };
+        if body {
+            return true;
+        }
+        at = n.parent();
+    }
+    false
 }
 
 fn first_error(root: Node<'_>) -> Option<Node<'_>> {
     let mut cursor = root.walk();
     loop {
         let node = cursor.node();
-        if node.is_error() || node.is_missing() {
+        if (node.is_error() && !in_body(node)) || node.is_missing() {
             return Some(node);
+        }
+        if node.is_error() {
+            // Skipped with what it holds.
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    return None;
+                }
+            }
+            continue;
         }
         // Descend only into subtrees that hold the error.
         if node.has_error() && cursor.goto_first_child() {
@@ -165,6 +204,24 @@ mod tests {
             .map(|n| string_value(n, src))
             .collect();
         assert_eq!(strings, vec![Some("x".to_string()), None]);
+    }
+
+    /// Code the grammar lags on, in JSX or a function's body, declares no JSON type: the file
+    /// is read. Controls: the same token among declarations, and a body left open (the grammar
+    /// guesses where it ends and may swallow the declarations after it), do not parse.
+    #[test]
+    fn a_lagging_grammar_in_a_body_is_no_unreadable_file() {
+        let jsx = "export interface Props { tab: string }\nexport function Page() {\n  return (\n    <p>\n      <TextLink to=\"https://x.dev/gdpr?tab=a&frameworks=gdpr_v1\">GDPR</TextLink>\n    </p>\n  );\n}\n";
+        let parsed = parse(Grammar::Tsx, jsx);
+        assert!(parsed.is_ok(), "{parsed:?}");
+        let body = "export interface Row { id: string }\nexport async function rows() {\n  const r = 1 +* 2;\n  return r;\n}\n";
+        assert!(parse(Grammar::TypeScript, body).is_ok());
+        let go = "package x\n\ntype A struct {\n\tB string `json:\"b\"`\n}\n\nfunc f() {\n\tx := 1 +* 2\n\t_ = x\n}\n";
+        assert!(parse(Grammar::Go, go).is_ok());
+        let among = "export interface Row { id: string }\nconst r = 1 +* 2;\nexport interface Other { n: number }\n";
+        assert!(parse(Grammar::TypeScript, among).is_err());
+        let open = "export async function rows() {\n  const r = 1;\nexport interface Row { id: string }\n";
+        assert!(parse(Grammar::TypeScript, open).is_err());
     }
 
     #[test]

@@ -617,6 +617,14 @@ fn roles(src: &str) -> Vec<(String, Role, String)> {
                     .rev()
                     .collect();
                 let arg = &l[at + call.len()..];
+                // Path parameters (`params`, `req.params`, `await props.params`) are named by the
+                // route's file or pattern, not sent as keys: renaming one is a new URL, which no
+                // JSON contract describes.
+                let whole = arg.split([')', ',']).next().unwrap_or("").trim();
+                let whole = whole.trim_start_matches("await ").trim();
+                if whole == "params" || whole.ends_with(".params") {
+                    continue;
+                }
                 let from_request = [
                     "req",
                     "request",
@@ -731,7 +739,8 @@ mod tests {
 
     #[test]
     fn request_parsing_gives_roles() {
-        let src = "const body = CreateLink.parse(await req.json());\nexport const r = t.procedure.input(Filter).query(() => 1);\n";
+        // Path parameters are no keys a client sends (trigger.dev's Remix routes): no role.
+        let src = "const body = CreateLink.parse(await req.json());\nexport const r = t.procedure.input(Filter).query(() => 1);\nconst { runId } = ParamsSchema.parse(params);\nconst p = RouteParams.safeParse(req.params);\nconst q = Query.parse(Object.fromEntries(url.searchParams));\n";
         let roles: Vec<(String, Role)> = read("a.ts", src)
             .unwrap()
             .roles
@@ -742,7 +751,8 @@ mod tests {
             roles,
             vec![
                 ("CreateLink".into(), Role::WireInput),
-                ("Filter".into(), Role::WireInput)
+                ("Filter".into(), Role::WireInput),
+                ("Query".into(), Role::WireInput)
             ]
         );
     }

@@ -247,6 +247,14 @@ pub fn check(change: &ChangeSet, stored: &[String]) -> Vec<Finding> {
     }
     let mut roles = direct;
     roles.extend(contracts::tree_roles(change, &wanted));
+    // A serializer whose views say which way its JSON goes (`write_serializer_class = S`,
+    // `S(data=…)`) takes those roles, not the family's guess of both.
+    let used: BTreeSet<String> = roles
+        .iter()
+        .filter(|r| r.2.starts_with(contracts::drf::USE_ROLE))
+        .map(|r| r.0.clone())
+        .collect();
+    roles.retain(|r| !(r.2 == contracts::drf::FAMILY_ROLE && used.contains(&r.0)));
     // Each language's types take the roles its own code gives them.
     let language = |path: &str| contracts::syntax::Grammar::of_path(path).map(|g| g.family());
     let mut evidence_by_language: Vec<(crate::model::Language, BTreeMap<String, Vec<Evidence>>)> = Vec::new();

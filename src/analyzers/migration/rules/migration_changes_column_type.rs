@@ -189,8 +189,13 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     let schema = ctx.schema_retyped.get(&key).or(earlier);
     // To `text` or an unbounded `varchar`: a widening that PostgreSQL does in place, when what
     // it was is text too (or not known).
-    let t = type_name.to_lowercase();
-    let to_text = ["text", "varchar", "character varying", "citext"].contains(&t.as_str())
+    let lower = type_name.to_lowercase();
+    // `TEXT COLLATE "C"`: the collation is no part of the type.
+    let (t, collation) = match lower.split_once(" collate ") {
+        Some((t, c)) => (t.trim(), Some(c.trim())),
+        None => (lower.as_str(), None),
+    };
+    let to_text = ["text", "varchar", "character varying", "citext"].contains(&t)
         || earlier.is_some_and(|(before, after)| before.starts_with("varchar") && after == "text");
     let from_text = schema.is_none_or(|(before, _)| {
         let b = before.to_lowercase();
@@ -198,9 +203,14 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
     });
     let widening = to_text && from_text;
     if widening && !restated {
-        f.message = format!(
-            "{table}.{column} changes type to {type_name}: a widening that rewrites nothing in PostgreSQL, but the way back may not fit the longer values written meanwhile"
-        );
+        f.message = match collation {
+            Some(c) => format!(
+                "{table}.{column} is set to {t} with collation {c}: a text column that stays text is not rewritten in PostgreSQL, but its indexes are rebuilt under a lock, and comparisons and sort order follow the new collation"
+            ),
+            None => format!(
+                "{table}.{column} changes type to {type_name}: a widening that rewrites nothing in PostgreSQL, but the way back may not fit the longer values written meanwhile"
+            ),
+        };
     }
     if let Some((before, after)) = earlier {
         f.message.push_str(&if ctx.retyped_by_base_schema {
@@ -349,6 +359,31 @@ mod tests {
         assert_eq!(f.rule, "migration-changes-column-type");
         assert_eq!(f.tags, vec!["locking", "data-rewrite", "breaking"]);
         assert_eq!(f.gating, Some(crate::model::GatingClass::DataRewrite));
+    }
+
+    /// memos' `ALTER COLUMN username TYPE TEXT COLLATE "C"`: the type stays text, the collation
+    /// changes; a medium note, not a retype. Control: a column made `bigint` is a retype.
+    #[test]
+    fn a_collation_set_on_text_is_no_type_change() {
+        let f = run(&[(
+            "store/migration/postgres/0.30/01__case_sensitive_username.sql",
+            "ALTER TABLE \"user\"\n  ALTER COLUMN username TYPE TEXT COLLATE \"C\";",
+        )])
+        .remove(0);
+        assert_eq!(f.rule, "migration-changes-column-type");
+        assert_eq!(f.severity, crate::model::Severity::Medium, "{}", f.message);
+        assert!(
+            f.message
+                .starts_with("user.username is set to text with collation \"c\""),
+            "{}",
+            f.message
+        );
+        let f = run(&[(
+            "db/migrations/2.sql",
+            "ALTER TABLE users ALTER COLUMN code TYPE bigint;",
+        )])
+        .remove(0);
+        assert_eq!(f.severity, crate::model::Severity::High, "{}", f.message);
     }
 
     #[test]

@@ -33,9 +33,15 @@ pub fn check(op: &Op, kind: &OpKind, ctx: &Context) -> Vec<Finding> {
         OpKind::DropTable { tables } => {
             // A table the file fills again from a query after the drop is a cache of others.
             // A view (ClickHouse drops one with `DROP TABLE`) stores no row of its own.
+            // `DROP TABLE IF EXISTS _memo_old` before `ALTER TABLE memo RENAME TO _memo_old`
+            // clears the name for a rebuild: what it may find is an interrupted run's leftover.
+            let clears_name = |t: &String| {
+                op.statement.to_lowercase().contains("if exists")
+                    && ctx.tables_renamed_into.get(t).is_some_and(|at| *at > op.line)
+            };
             let (rebuilt, lost): (Vec<String>, Vec<String>) = tables
                 .iter()
-                .filter(|t| !ctx.is_view(t, &op.statement))
+                .filter(|t| !ctx.is_view(t, &op.statement) && !clears_name(t))
                 .cloned()
                 .partition(|t| ctx.rebuilt_by_query.get(t).is_some_and(|at| *at > op.line));
             let mut out = rows_lost(&DROPS_TABLE, ctx, op, &lost, "DROP TABLE {table} discards every row");
@@ -120,6 +126,27 @@ mod tests {
         assert!(
             rules("-- DROP TABLE customers;\nINSERT INTO notes (body) VALUES ('DROP TABLE customers');").is_empty()
         );
+    }
+
+    /// SQLite's rebuild (memos): `DROP TABLE IF EXISTS _memo_old` clears the name the table is
+    /// renamed to next; only the drop after the copy back touches the rows, and the copy keeps
+    /// them. Without `IF EXISTS` the table must exist, and it is replaced: still a loss.
+    #[test]
+    fn clearing_the_name_a_rebuild_renames_to_is_no_loss() {
+        let rebuild = "DROP TABLE IF EXISTS _memo_old;\nALTER TABLE memo RENAME TO _memo_old;\nCREATE TABLE memo (id INTEGER PRIMARY KEY, content TEXT NOT NULL);\nINSERT INTO memo (id, content) SELECT id, content FROM _memo_old;\nDROP TABLE IF EXISTS _memo_old;\n";
+        let drops: Vec<u32> = sql(rebuild)
+            .into_iter()
+            .filter(|(rule, _, _)| rule == "migration-drops-table")
+            .map(|(_, line, _)| line)
+            .collect();
+        assert!(!drops.contains(&1), "{drops:?}");
+        let replaced = rebuild.replacen("DROP TABLE IF EXISTS _memo_old;", "DROP TABLE _memo_old;", 1);
+        let drops: Vec<u32> = sql(&replaced)
+            .into_iter()
+            .filter(|(rule, _, _)| rule == "migration-drops-table")
+            .map(|(_, line, _)| line)
+            .collect();
+        assert!(drops.contains(&1), "{drops:?}");
     }
 
     #[test]
