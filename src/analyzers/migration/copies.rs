@@ -122,6 +122,21 @@ fn collect_copies(kind: &OpKind, line: u32, copies: &mut Vec<Copy>) {
             columns,
             moved,
         } => record(std::slice::from_ref(of), into, true, columns, *moved),
+        OpKind::LoopCopy {
+            of,
+            into,
+            columns,
+            moved,
+            filtered,
+        } => {
+            record(std::slice::from_ref(of), into, true, &Some(columns.clone()), *moved);
+            if *filtered {
+                // Which rows, an `IF` or the loop's `WHERE` decides: no column to name.
+                if let Some(c) = copies.last_mut() {
+                    c.picked_by = Some(Vec::new());
+                }
+            }
+        }
         OpKind::DoBlock { nested, .. } => nested.iter().for_each(|k| collect_copies(k, line, copies)),
         _ => {}
     }

@@ -147,6 +147,17 @@ pub enum OpKind {
         /// The values moved into other columns of a row rather than copied as rows.
         moved: bool,
     },
+    /// Rows a PL/pgSQL loop (`FOR r IN SELECT … FROM of LOOP … END LOOP`) writes into `into`,
+    /// carrying the record's columns the writes name; `filtered`: the loop's query or an `IF`
+    /// around the write picks which rows.
+    LoopCopy {
+        of: String,
+        into: String,
+        columns: Vec<String>,
+        /// Written into existing rows (`UPDATE`) rather than as new ones.
+        moved: bool,
+        filtered: bool,
+    },
     Other,
 }
 

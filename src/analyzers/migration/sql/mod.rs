@@ -4,6 +4,7 @@
 
 mod ast;
 pub mod lex;
+mod plpgsql;
 mod scan;
 
 use ast::{from_ast, parser_dialect};

@@ -376,10 +376,12 @@ fn do_block(toks: &[Token]) -> OpKind {
         .map_or(1, |t| t.line);
     let inner = split(&body, Dialect::Postgres, line);
     let dynamic = inner.iter().any(|s| s.tokens.iter().any(|t| t.is_word("execute")));
-    let nested: Vec<OpKind> = inner
-        .iter()
-        .flat_map(|s| sql_in_block(&s.tokens).map(from_tokens).unwrap_or_default())
-        .filter(|k| !matches!(k, OpKind::Other))
-        .collect();
+    let mut nested: Vec<OpKind> = super::plpgsql::loop_copies(&inner);
+    nested.extend(
+        inner
+            .iter()
+            .flat_map(|s| sql_in_block(&s.tokens).map(from_tokens).unwrap_or_default())
+            .filter(|k| !matches!(k, OpKind::Other)),
+    );
     OpKind::DoBlock { dynamic, nested }
 }
