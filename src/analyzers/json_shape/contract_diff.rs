@@ -405,17 +405,30 @@ fn compare(roots: &Roots, old: &Value, new: &Value, path: &str) -> Vec<DocChange
     out
 }
 
-/// Every schema of an OpenAPI document: components, request and response bodies.
+/// Every schema of an OpenAPI document: components, request and response bodies; of a Swagger
+/// 2.0 one, its `definitions`, `in: body` parameters and responses' schemas.
 fn openapi_schemas(doc: &Value) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
-    if let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) {
-        for (name, s) in schemas {
-            out.insert(format!("$.components.schemas.{name}"), s.clone());
+    for (pointer, prefix) in [
+        ("/components/schemas", "$.components.schemas"),
+        ("/definitions", "$.definitions"),
+    ] {
+        for (name, s) in doc.pointer(pointer).and_then(Value::as_object).into_iter().flatten() {
+            out.insert(format!("{prefix}.{name}"), s.clone());
         }
     }
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for (route, ops) in paths {
             for (method, op) in ops.as_object().into_iter().flatten() {
+                let body = op
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .find(|p| p.get("in").and_then(Value::as_str) == Some("body"));
+                if let Some(s) = body.and_then(|p| p.get("schema")) {
+                    out.insert(format!("$.paths.{route}.{method}.request.body"), s.clone());
+                }
                 if let Some(content) = op.pointer("/requestBody/content").and_then(Value::as_object) {
                     for (mime, c) in content {
                         if let Some(s) = c.get("schema") {
@@ -424,6 +437,9 @@ fn openapi_schemas(doc: &Value) -> BTreeMap<String, Value> {
                     }
                 }
                 for (status, resp) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
+                    if let Some(s) = resp.get("schema") {
+                        out.insert(format!("$.paths.{route}.{method}.{status}"), s.clone());
+                    }
                     for (mime, c) in resp.get("content").and_then(Value::as_object).into_iter().flatten() {
                         if let Some(s) = c.get("schema") {
                             out.insert(format!("$.paths.{route}.{method}.{status}.{mime}"), s.clone());
@@ -445,7 +461,10 @@ fn used_components(doc: &Value, requests: bool) -> BTreeSet<String> {
             Value::Object(map) => map.values().for_each(|v| refs(v, out)),
             Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
             Value::String(r) => {
-                if let Some(name) = r.strip_prefix("#/components/schemas/") {
+                if let Some(name) = r
+                    .strip_prefix("#/components/schemas/")
+                    .or_else(|| r.strip_prefix("#/definitions/"))
+                {
                     out.push(name.to_string());
                 }
             }
@@ -482,14 +501,20 @@ fn used_components(doc: &Value, requests: bool) -> BTreeSet<String> {
         &["requestBodies", "parameters", "responses"]
     };
     for key in sections {
-        if let Some(v) = doc.pointer(&format!("/components/{key}")) {
-            refs(v, &mut todo);
+        // Swagger 2.0 keeps shared parameters and responses at the top.
+        for pointer in [format!("/components/{key}"), format!("/{key}")] {
+            if let Some(v) = doc.pointer(&pointer) {
+                refs(v, &mut todo);
+            }
         }
     }
     let mut seen = BTreeSet::new();
     while let Some(name) = todo.pop() {
         if seen.insert(name.clone()) {
-            if let Some(s) = doc.pointer(&format!("/components/schemas/{name}")) {
+            if let Some(s) = doc
+                .pointer(&format!("/components/schemas/{name}"))
+                .or_else(|| doc.pointer(&format!("/definitions/{name}")))
+            {
                 refs(s, &mut todo);
             }
         }
@@ -514,7 +539,10 @@ pub fn openapi_changes_in(file: &str, old: &Value, new: &Value) -> Vec<DocChange
         .collect();
     // What only the server writes (a response): a stricter schema promises clients more and
     // breaks no reader. A component no path uses keeps both directions.
-    let written_only = |path: &str| match path.strip_prefix("$.components.schemas.") {
+    let written_only = |path: &str| match path
+        .strip_prefix("$.components.schemas.")
+        .or_else(|| path.strip_prefix("$.definitions."))
+    {
         Some(name) => used.contains(name) && !requests.contains(name),
         None => !path.contains(".request."),
     };

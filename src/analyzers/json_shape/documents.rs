@@ -633,6 +633,34 @@ mod tests {
         assert!(schema_changes(&tree("A"), &tree("B"), "$").is_empty());
     }
 
+    /// Swagger 2.0 (Harbor's API descriptions): `definitions`, `in: body` parameters and
+    /// responses' schemas are compared as OpenAPI 3's components and bodies are.
+    #[test]
+    fn swagger_two_definitions_are_compared() {
+        let doc = |id: &str, required: serde_json::Value| {
+            json!({
+                "swagger": "2.0",
+                "paths": {
+                    "/projects": {"post": {"parameters": [{"name": "project", "in": "body", "schema": {"$ref": "#/definitions/ProjectReq"}}],
+                        "responses": {"201": {"description": "made"}}}},
+                    "/projects/{id}": {"get": {"responses": {"200": {"description": "one", "schema": {"$ref": "#/definitions/Project"}}}}}
+                },
+                "definitions": {
+                    "ProjectReq": {"type": "object", "properties": {"name": {"type": "string"}, "public": {"type": "boolean"}}, "required": required.clone()},
+                    "Project": {"type": "object", "properties": {"id": {"type": id}, "name": {"type": "string"}}, "required": required}
+                }
+            })
+        };
+        let (old, new) = (doc("integer", json!(["name"])), doc("string", json!(["name", "public"])));
+        assert_eq!(
+            kinds(&openapi_changes(&old, &new)),
+            vec![
+                (SC::TypeChanged, Direction::Both, "$.definitions.Project.id"),
+                (SC::FieldAddedRequired, Direction::ReadsOldData, "$.definitions.ProjectReq")
+            ]
+        );
+    }
+
     #[test]
     fn a_schema_only_responses_use_is_stricter_safely() {
         let doc = |strict: bool| {

@@ -32,6 +32,75 @@ pub fn to_json(text: &str) -> Result<Value, String> {
 /// The documents of a YAML stream, empty ones (a trailing `---`) left out.
 pub fn documents(text: &str) -> Result<Vec<Value>, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match read_documents(text) {
+        // libyaml (PyYAML, go-yaml) reads a quoted scalar whose next lines are no deeper than its
+        // key, which the spec forbids and yaml-rust2 refuses; Harbor's API descriptions are
+        // written so. A flow scalar's line breaks fold and its lines' indentation is dropped, so
+        // indenting them changes no value.
+        Err(e) if e.contains("invalid indentation in quoted scalar") => {
+            read_documents(&indent_quoted_continuations(text)).map_err(|_| e)
+        }
+        read => read,
+    }
+}
+
+/// `text` with each continuation line of a quoted scalar indented past the key the scalar is
+/// the value of.
+fn indent_quoted_continuations(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 1024);
+    // The quote being continued and the indentation its lines need.
+    let mut open: Option<(char, usize)> = None;
+    for line in text.split_inclusive('\n') {
+        match open {
+            Some((quote, indent)) => {
+                let body = line.trim_start_matches([' ', '\t']);
+                if body.trim().is_empty() {
+                    out.push_str(line);
+                } else {
+                    out.push_str(&" ".repeat(indent));
+                    out.push_str(body);
+                }
+                if closes(body, quote) {
+                    open = None;
+                }
+            }
+            None => {
+                out.push_str(line);
+                let key_indent = line.len() - line.trim_start_matches(' ').len();
+                // `key: 'text…` or `- key: "text…`, the quote not closed on this line.
+                let Some((_, value)) = line.split_once(": ") else {
+                    continue;
+                };
+                let value = value.trim_start();
+                let Some(quote) = value.chars().next().filter(|c| *c == '\'' || *c == '"') else {
+                    continue;
+                };
+                if !closes(&value[1..], quote) {
+                    open = Some((quote, key_indent + 2));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether `rest` (text inside a quoted scalar) ends the scalar: a quote not escaped (`''` in
+/// single quotes, `\"` in double ones).
+fn closes(rest: &str, quote: char) -> bool {
+    let chars: Vec<char> = rest.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        match (quote, chars[i]) {
+            ('"', '\\') => i += 2,
+            ('\'', '\'') if chars.get(i + 1) == Some(&'\'') => i += 2,
+            (q, c) if c == q => return true,
+            _ => i += 1,
+        }
+    }
+    false
+}
+
+fn read_documents(text: &str) -> Result<Vec<Value>, String> {
     let mut parser = Parser::new_from_str(text);
     let mut builder = Builder::default();
     loop {
@@ -232,6 +301,21 @@ fn resolve(text: &str) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Harbor's API description: a quoted description whose next line is no deeper than its
+    /// key. libyaml reads it (the lines fold into one with a space); so does riskgate, with the
+    /// same value. Nothing else is loosened: a mapping mis-indented still fails.
+    #[test]
+    fn a_quoted_scalar_continued_at_its_key_s_indentation_reads_as_libyaml_does() {
+        let text = "definitions:\n  P:\n    properties:\n      reuse:\n        type: string\n        description: 'Whether to reuse.  The valid\n        values are \"true\", \"false\"; it''s kept.'\n      name:\n        type: string\n";
+        let v = to_json(text).expect("read");
+        assert_eq!(
+            v["definitions"]["P"]["properties"]["reuse"]["description"],
+            "Whether to reuse.  The valid values are \"true\", \"false\"; it's kept."
+        );
+        assert_eq!(v["definitions"]["P"]["properties"]["name"]["type"], "string");
+        assert!(to_json("a:\n  b: 1\n c: 2\n").is_err());
+    }
 
     #[test]
     fn reads_a_plain_document_with_core_schema_scalars() {
