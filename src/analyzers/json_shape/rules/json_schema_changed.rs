@@ -8,7 +8,8 @@ use crate::model::{Finding, Severity};
 code_rule! {
     /// ## What it does
     /// Compares changed JSON Schemas (`*.schema.json`, `schemas/`) and OpenAPI specs
-    /// (`components/schemas`) in both directions: a document valid under the old schema and
+    /// (`components/schemas`, request and response bodies; Swagger 2.0's `definitions`, `in:
+    /// body` parameters and responses' schemas) in both directions: a document valid under the old schema and
     /// invalid under the new one breaks readers of old data (`reads-old-data`); the reverse
     /// breaks old readers. It compares `required`, `properties`, `type`, `enum`, `items` and
     /// `additionalProperties`, and ignores metadata (`description`, `title`, `examples`). An
