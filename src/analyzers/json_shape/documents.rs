@@ -651,12 +651,19 @@ mod tests {
                 }
             })
         };
-        let (old, new) = (doc("integer", json!(["name"])), doc("string", json!(["name", "public"])));
+        let (old, new) = (
+            doc("integer", json!(["name"])),
+            doc("string", json!(["name", "public"])),
+        );
         assert_eq!(
             kinds(&openapi_changes(&old, &new)),
             vec![
                 (SC::TypeChanged, Direction::Both, "$.definitions.Project.id"),
-                (SC::FieldAddedRequired, Direction::ReadsOldData, "$.definitions.ProjectReq")
+                (
+                    SC::FieldAddedRequired,
+                    Direction::ReadsOldData,
+                    "$.definitions.ProjectReq"
+                )
             ]
         );
     }
