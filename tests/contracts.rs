@@ -563,14 +563,16 @@ fn a_route_that_names_the_holder_of_a_changed_type_gives_it_the_role() {
             .collect()
     };
     let found = roles(&[("app/route/models.py", models), ("app/route/views.py", route)]);
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(found[0].0, "medium", "{found:?}");
+    assert_one(&found, "medium", "app/route/views.py");
     assert!(found[0].1.starts_with("ContextBase.project is added"), "{found:?}");
-    assert!(found[0].1.contains("app/route/views.py"), "{found:?}");
-    let found = roles(&[("app/route/models.py", models)]);
+    assert_one(&roles(&[("app/route/models.py", models)]), "low", "role unknown");
+}
+
+/// One finding, at `severity`, whose message holds `says`.
+fn assert_one(found: &[(String, String)], severity: &str, says: &str) {
     assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(found[0].0, "low", "{found:?}");
-    assert!(found[0].1.contains("role unknown"), "{found:?}");
+    assert_eq!(found[0].0, severity, "{found:?}");
+    assert!(found[0].1.contains(says), "{found:?}");
 }
 
 /// A key moved from one base to another of the same subclass (LNbits' `lnbits_denomination`,
@@ -633,17 +635,12 @@ fn a_serializer_its_views_only_read_requests_with_is_no_response() {
         })
         .collect()
     };
-    let write_only = found("write_serializer_class");
-    assert_eq!(write_only.len(), 1, "{write_only:?}");
-    assert_eq!(write_only[0].0, "medium", "{write_only:?}");
-    assert!(
-        write_only[0].1.contains("used by a view as its request serializer"),
-        "{write_only:?}"
+    assert_one(
+        &found("write_serializer_class"),
+        "medium",
+        "used by a view as its request serializer",
     );
-    let both = found("serializer_class");
-    assert_eq!(both.len(), 1, "{both:?}");
-    assert_eq!(both[0].0, "high", "{both:?}");
-    assert!(both[0].1.contains("response to clients"), "{both:?}");
+    assert_one(&found("serializer_class"), "high", "response to clients");
 }
 
 /// A base class is read wherever its subclasses are: a narrower key in the base of a response
