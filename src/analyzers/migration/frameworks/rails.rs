@@ -1,6 +1,6 @@
 //! Rails migrations: `create_table`, `remove_column`, `change_column`, `execute` SQL, `down`/`reversible`.
 
-use super::rails_models::{singular, Models};
+use super::rails_models::{model_of_local, receiver_model, singular, Models};
 use super::scan::*;
 use crate::analyzers::migration::ops::{Filter, Op, OpKind, Rollback, Script};
 use crate::config::Dialect;
@@ -268,13 +268,6 @@ pub fn rails(text: &str, dialect: Dialect) -> Script {
     Script::read(ops, rollback)
 }
 
-/// The model a relation starts from: `Vote` in `Vote.where(vote: 0).delete_all`.
-fn receiver_model(line: &str) -> Option<String> {
-    static MODEL: OnceLock<Regex> = OnceLock::new();
-    let model = re(&MODEL, r"^\s*([A-Z][\w:]*)\s*[.(]");
-    model.captures(line).map(|c| c[1].to_string())
-}
-
 /// What `update_all` sets: a SQL fragment as its first argument is followed by the conditions
 /// (`update_all("kind = 'all'", "flag = true")`); a hash is all assignments.
 fn update_all_sets(args: &str) -> &str {
@@ -387,7 +380,8 @@ fn rows_kept_in_loop(lines: &[&str], at: usize, models: &Models) -> Vec<OpKind> 
     );
     let source = re(&SOURCE, r"\b([A-Z][\w:]*)\.\w+");
     let head = code_part(lines[at], "#");
-    let (Some(var), Some(of)) = (each.captures(head).map(|c| c[2].to_string()), receiver_model(head)) else {
+    let of = receiver_model(head).or_else(|| model_of_local(lines, at));
+    let (Some(var), Some(of)) = (each.captures(head).map(|c| c[2].to_string()), of) else {
         return Vec::new();
     };
     let indent = |l: &str| l.len() - l.trim_start().len();
@@ -423,10 +417,34 @@ fn rows_kept_in_loop(lines: &[&str], at: usize, models: &Models) -> Vec<OpKind> 
         .map(|c| c[1].to_string())
         .find(|m| *m != of)
     {
+        // The row's columns the body reads (`e.series_id`) are what the copy carries; the row
+        // passed whole (`v.attributes`, `v.dup`) carries every one.
+        let read = format!(r"\b{}\.(\w+)", regex::escape(&var));
+        let columns: Option<Vec<String>> = Regex::new(&read).ok().and_then(|read| {
+            let mut cols: Vec<String> = Vec::new();
+            for c in body.iter().flat_map(|l| read.captures_iter(l)) {
+                let col = c[1].to_string();
+                if [
+                    "attributes",
+                    "attributes_before_type_cast",
+                    "dup",
+                    "as_json",
+                    "serializable_hash",
+                ]
+                .contains(&col.as_str())
+                {
+                    return None;
+                }
+                if !cols.contains(&col) {
+                    cols.push(col);
+                }
+            }
+            Some(cols).filter(|c| !c.is_empty())
+        });
         out.push(OpKind::CodeCopy {
             of: models.table(&of),
             into: models.table(&into),
-            columns: None,
+            columns,
             moved: false,
         });
     }

@@ -76,6 +76,27 @@ impl Models {
     }
 }
 
+/// The model a relation starts from: `Vote` in `Vote.where(vote: 0).delete_all`.
+pub(super) fn receiver_model(line: &str) -> Option<String> {
+    static MODEL: OnceLock<Regex> = OnceLock::new();
+    let model = re(&MODEL, r"^\s*([A-Z][\w:]*)\s*[.(]");
+    model.captures(line).map(|c| c[1].to_string())
+}
+
+/// The model of a relation a loop's receiver holds: `editions.find_each` after `editions =
+/// Edition.where(…)` in the same method.
+pub(super) fn model_of_local(lines: &[&str], at: usize) -> Option<String> {
+    static LOCAL: OnceLock<Regex> = OnceLock::new();
+    let local = re(&LOCAL, r"^\s*([a-z_]\w*)\s*\.");
+    let name = local.captures(lines[at])?[1].to_string();
+    let assigned = format!("{name} =");
+    lines[..at]
+        .iter()
+        .rev()
+        .take_while(|l| !l.trim_start().starts_with("def "))
+        .find_map(|l| receiver_model(l.trim_start().strip_prefix(&assigned)?))
+}
+
 /// `StoryText` → `story_text`.
 fn snake_case(model: &str) -> String {
     let mut snake = String::new();
@@ -92,6 +113,9 @@ fn snake_case(model: &str) -> String {
 /// `story_texts`, `Category` → `categories`.
 fn table_of(model: &str) -> String {
     let snake = snake_case(model.rsplit("::").next().unwrap_or(model));
+    if uncountable(&snake) {
+        return snake;
+    }
     if let Some(stem) = snake
         .strip_suffix('y')
         .filter(|s| !s.ends_with(['a', 'e', 'i', 'o', 'u']))
@@ -104,12 +128,20 @@ fn table_of(model: &str) -> String {
     }
 }
 
+/// Rails' uncountable words, one name for one row and many: `EditionSeries` is `edition_series`.
+fn uncountable(snake: &str) -> bool {
+    ["series", "species", "news", "equipment", "information"]
+        .iter()
+        .any(|w| snake.ends_with(w))
+}
+
 /// The singular of a table name, the way `table_of` pluralises: `categories` → `category`,
 /// `addresses` → `address`, `people` → `person`.
 pub fn singular(table: &str) -> String {
     match table {
         "people" => return "person".to_string(),
         "children" => return "child".to_string(),
+        _ if uncountable(table) => return table.to_string(),
         _ => {}
     }
     if let Some(stem) = table.strip_suffix("ies") {
@@ -130,6 +162,8 @@ mod tests {
         assert_eq!(table_of("Domain"), "domains");
         assert_eq!(table_of("StoryText"), "story_texts");
         assert_eq!(table_of("Category"), "categories");
+        assert_eq!(table_of("EditionSeries"), "edition_series");
+        assert_eq!(singular("edition_series"), "edition_series");
         assert_eq!(table_of("Day"), "days");
         assert_eq!(table_of("Address"), "addresses");
         assert_eq!(table_of("Admin::Batch"), "batches");
