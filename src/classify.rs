@@ -329,7 +329,8 @@ impl Classifier {
             // The whole schema kept beside the migrations (memos' `LATEST.sql`, a `schema.sql`)
             // sets up new databases only: no statement of it runs on one that holds data.
             let stem = name.rsplit_once('.').map_or(name, |(s, _)| s).to_lowercase();
-            if format == MigrationFormat::Sql && (stem.starts_with("latest") || stem == "schema" || stem == "structure")
+            if format == MigrationFormat::Sql
+                && (stem == "latest" || stem.starts_with("latest__") || stem == "schema" || stem == "structure")
             {
                 return None;
             }
@@ -506,6 +507,8 @@ mod tests {
         ] {
             assert!(!matches!(kind(path), FileKind::Migration { .. }), "{path}");
         }
+        // Only those names: a migration that merely starts with the word is one.
+        assert_eq!(migration("db/migrations/latest_drop_users.sql"), (Sql, Up));
         assert_eq!(
             kind("shop/migrations/__init__.py"),
             FileKind::Source {

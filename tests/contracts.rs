@@ -641,6 +641,12 @@ fn a_serializer_its_views_only_read_requests_with_is_no_response() {
         "used by a view as its request serializer",
     );
     assert_one(&found("serializer_class"), "high", "response to clients");
+    // A view that also returns its data (`S(obj).data`) writes it to clients: a response again.
+    assert_one(
+        &found("write_serializer_class = AckRequestSerializer\n\n    def done(self, obj):\n        return Response(AckRequestSerializer(obj).data)\n    unused"),
+        "high",
+        "response to clients",
+    );
 }
 
 /// A base class is read wherever its subclasses are: a narrower key in the base of a response

@@ -64,6 +64,21 @@ pub fn uses(src: &str) -> Vec<(String, super::Role, String)> {
                 }
             }
         }
+        // `S(instance).data`, `S(rows, many=True).data`: written to a response.
+        if let Some(at) = l.find(").data").filter(|_| !l.contains("(data=")) {
+            if let Some(open) = l[..at].rfind('(') {
+                let name: String = l[..open]
+                    .chars()
+                    .rev()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                push(
+                    name.chars().rev().collect(),
+                    WireOutput,
+                    "response serializer (its data is returned)",
+                );
+            }
+        }
         if let Some(at) = l.find("(data=") {
             let name: String = l[..at]
                 .chars()

@@ -604,6 +604,11 @@ fn zod_base(cx: &mut Cx<'_>, owner: &str, method: &str, a: &[Node<'_>], node: No
 /// clients; tRPC `.output(S)` is written to them.
 fn roles(src: &str) -> Vec<(String, Role, String)> {
     let mut out = Vec::new();
+    // `params` is the route's path parameters unless the file binds the name itself
+    // (`const params = await req.json()`).
+    let assigns_params = ["const params", "let params", "var params", "params ="]
+        .iter()
+        .any(|w| src.contains(w));
     for (i, l) in src.lines().enumerate() {
         for call in [".parse(", ".safeParse(", ".parseAsync(", ".safeParseAsync("] {
             if let Some(at) = l.find(call) {
@@ -622,7 +627,7 @@ fn roles(src: &str) -> Vec<(String, Role, String)> {
                 // JSON contract describes.
                 let whole = arg.split([')', ',']).next().unwrap_or("").trim();
                 let whole = whole.trim_start_matches("await ").trim();
-                if whole == "params" || whole.ends_with(".params") {
+                if (whole == "params" && !assigns_params) || whole.ends_with(".params") {
                     continue;
                 }
                 let from_request = [
@@ -741,6 +746,9 @@ mod tests {
     fn request_parsing_gives_roles() {
         // Path parameters are no keys a client sends (trigger.dev's Remix routes): no role.
         let src = "const body = CreateLink.parse(await req.json());\nexport const r = t.procedure.input(Filter).query(() => 1);\nconst { runId } = ParamsSchema.parse(params);\nconst p = RouteParams.safeParse(req.params);\nconst q = Query.parse(Object.fromEntries(url.searchParams));\n";
+        // A body bound to the name `params` is a request all the same.
+        let bound = "const params = await req.json();\nconst body = Create.parse(params);\n";
+        assert_eq!(read("b.ts", bound).unwrap().roles.len(), 1);
         let roles: Vec<(String, Role)> = read("a.ts", src)
             .unwrap()
             .roles
