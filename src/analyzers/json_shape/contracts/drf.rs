@@ -67,32 +67,32 @@ pub fn uses(src: &str) -> Vec<(String, super::Role, String)> {
         // `S(instance).data`, `S(rows, many=True).data`: written to a response.
         if let Some(at) = l.find(").data").filter(|_| !l.contains("(data=")) {
             if let Some(open) = l[..at].rfind('(') {
-                let name: String = l[..open]
-                    .chars()
-                    .rev()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
                 push(
-                    name.chars().rev().collect(),
+                    called_before(l, open),
                     WireOutput,
                     "response serializer (its data is returned)",
                 );
             }
         }
         if let Some(at) = l.find("(data=") {
-            let name: String = l[..at]
-                .chars()
-                .rev()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
             push(
-                name.chars().rev().collect(),
+                called_before(l, at),
                 WireInput,
                 "request serializer (it validates request data)",
             );
         }
     }
     out
+}
+
+/// The name called at `open`, the byte of its `(`: `S` in `Response(S(obj).data)`.
+fn called_before(line: &str, open: usize) -> String {
+    let name: Vec<char> = line[..open]
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    name.into_iter().rev().collect()
 }
 
 /// A value whose JSON type is not in the file (a model field, a method's result): compared
